@@ -1,0 +1,120 @@
+/**
+ * CapturedEmail: the normalised, validated form of one received message. The parse stage writes
+ * it to S3 (parsed/), the sync stage reads it. `capture parse` prints it. Versioned: readers
+ * reject versions they do not know instead of guessing.
+ */
+import { z } from 'zod';
+
+export const CAPTURED_EMAIL_SCHEMA_VERSION = 1;
+
+export const MailAddressSchema = z.object({
+  /** Lower-cased addr-spec, e.g. `jane.doe@example.com`. */
+  address: z.string(),
+  /** Display name, decoded; empty string when absent. */
+  name: z.string(),
+});
+export type MailAddress = z.infer<typeof MailAddressSchema>;
+
+export const ParticipantRole = z.enum([
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'bcc',
+  'forwarded-from',
+  'forwarded-to',
+  'forwarded-cc',
+]);
+export type ParticipantRole = z.infer<typeof ParticipantRole>;
+
+export const ParticipantSchema = MailAddressSchema.extend({
+  role: ParticipantRole,
+  /** True when the address is in one of the org's internal domains. */
+  internal: z.boolean(),
+});
+export type Participant = z.infer<typeof ParticipantSchema>;
+
+export const ForwardedOriginalSchema = z.object({
+  from: MailAddressSchema.nullable(),
+  to: z.array(MailAddressSchema),
+  cc: z.array(MailAddressSchema),
+  subject: z.string().nullable(),
+  /** ISO 8601 when the forward's header block had a readable date. */
+  date: z.string().nullable(),
+  messageId: z.string().nullable().default(null),
+  /** How it was found: an inline forward in the body or an attached message/rfc822 part. */
+  source: z.enum(['inline-text', 'inline-html', 'attachment']),
+  /** The original message's body text (bounded). */
+  text: z.string().default(''),
+});
+export type ForwardedOriginal = z.infer<typeof ForwardedOriginalSchema>;
+
+export const AttachmentSchema = z.object({
+  filename: z.string().nullable(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Hex SHA-256 of the decoded content. */
+  checksum: z.string(),
+  /** Inline parts (signature logos, embedded images) are not uploaded as Files. */
+  inline: z.boolean(),
+  contentId: z.string().nullable().default(null),
+  /** Where the parse stage stored the content (S3 key), when it stored it. */
+  storageKey: z.string().nullable().default(null),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+export const EmailKind = z.enum(['normal', 'auto-reply', 'bounce']);
+export type EmailKind = z.infer<typeof EmailKind>;
+
+export const Direction = z.enum(['outbound', 'inbound', 'internal', 'unknown']);
+export type Direction = z.infer<typeof Direction>;
+
+export const CaptureContextSchema = z.object({
+  orgId: z.string(),
+  /** The capture address the message was resolved through (lower-cased). */
+  address: z.string(),
+  mode: z.enum(['bcc', 'forward']),
+  /** Sub-address target (`token+SO-104233@…` → `SO-104233`). */
+  target: z.string().nullable(),
+});
+export type CaptureContext = z.infer<typeof CaptureContextSchema>;
+
+export const CapturedEmailSchema = z.object({
+  schemaVersion: z.literal(CAPTURED_EMAIL_SCHEMA_VERSION),
+  /** Message-ID as in the header, with angle brackets; null when missing. */
+  messageId: z.string().nullable(),
+  subject: z.string().nullable(),
+  date: z.string().nullable(),
+  from: MailAddressSchema.nullable(),
+  sender: MailAddressSchema.nullable().default(null),
+  replyTo: z.array(MailAddressSchema).default([]),
+  to: z.array(MailAddressSchema),
+  cc: z.array(MailAddressSchema),
+  bcc: z.array(MailAddressSchema).default([]),
+  inReplyTo: z.string().nullable(),
+  references: z.array(z.string()),
+  forwarded: ForwardedOriginalSchema.nullable(),
+  orderNumbers: z.array(z.string()),
+  kind: EmailKind,
+  attachments: z.array(AttachmentSchema),
+  warnings: z.array(z.string()),
+  /** Plain-text body (from text/plain, or converted from HTML), bounded; card numbers masked. */
+  text: z.string(),
+  textTruncated: z.boolean(),
+  participants: z.array(ParticipantSchema),
+  direction: Direction,
+  /** SMTP envelope when known (from the SES notification or --recipient). */
+  envelope: z
+    .object({
+      mailFrom: z.string().nullable(),
+      recipients: z.array(z.string()),
+    })
+    .nullable(),
+  capture: CaptureContextSchema.nullable(),
+  /** Set when privacy rules say this message must not be logged. */
+  excluded: z.object({ reason: z.string() }).nullable(),
+  /** Size of the raw message in bytes. */
+  size: z.number().int().nonnegative(),
+});
+export type CapturedEmail = z.infer<typeof CapturedEmailSchema>;
