@@ -1,0 +1,58 @@
+/**
+ * The SES receipt notification published by the S3 action, as it arrives in the intake queue:
+ * an SQS record whose body is an SNS envelope whose `Message` is the SES JSON. Powertools'
+ * SesSchema only fits the Lambda action, so the S3 action's shape is described here.
+ */
+import { z } from 'zod';
+
+const Verdict = z.object({ status: z.string() }).catch({ status: 'GRAY' });
+
+export const SesNotificationSchema = z.object({
+  notificationType: z.literal('Received'),
+  mail: z.object({
+    timestamp: z.string(),
+    source: z.string(),
+    messageId: z.string().min(1),
+    destination: z.array(z.string()).default([]),
+    headersTruncated: z.boolean().optional(),
+    commonHeaders: z
+      .object({
+        from: z.array(z.string()).optional(),
+        subject: z.string().optional(),
+        messageId: z.string().optional(),
+      })
+      .passthrough()
+      .optional(),
+  }),
+  receipt: z.object({
+    timestamp: z.string().optional(),
+    recipients: z.array(z.string()).min(1),
+    spamVerdict: Verdict.optional(),
+    virusVerdict: Verdict.optional(),
+    spfVerdict: Verdict.optional(),
+    dkimVerdict: Verdict.optional(),
+    dmarcVerdict: Verdict.optional(),
+    action: z.object({
+      type: z.literal('S3'),
+      bucketName: z.string(),
+      objectKey: z.string(),
+      topicArn: z.string().optional(),
+      objectKeyPrefix: z.string().optional(),
+    }),
+  }),
+});
+export type SesNotification = z.infer<typeof SesNotificationSchema>;
+
+/** SNS envelope as delivered to SQS without raw message delivery. */
+export const SnsEnvelopeSchema = z.object({
+  Type: z.literal('Notification'),
+  MessageId: z.string(),
+  TopicArn: z.string().optional(),
+  Message: z.string(),
+});
+
+/** Parses an intake queue body (SNS envelope → SES notification). Throws ZodError/SyntaxError on garbage. */
+export function parseIntakeBody(body: string): SesNotification {
+  const envelope = SnsEnvelopeSchema.parse(JSON.parse(body));
+  return SesNotificationSchema.parse(JSON.parse(envelope.Message));
+}
