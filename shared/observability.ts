@@ -20,10 +20,10 @@ export { MetricUnit };
 
 /** Shape of the logger that pure code and use cases accept, so tests can pass a fake. */
 export interface LogSink {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 /** `jane.doe@example.com` → `j***@example.com`: enough to debug routing, not enough to identify. */

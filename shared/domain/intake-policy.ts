@@ -3,8 +3,8 @@
  * Pure: works on the SES receipt (recipients, verdicts) and, after parsing, on the CapturedEmail.
  */
 import {
-  isInternalAddress,
   type CaptureAddress,
+  isInternalAddress,
   type Org,
   type Registry,
   resolveCaptureAddress,

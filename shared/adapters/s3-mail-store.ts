@@ -1,0 +1,142 @@
+/** MailStore and OutcomeStore on one S3 bucket, laid out as shared/config/pipeline.ts says. */
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { type CapturedEmail, CapturedEmailSchema } from '../domain/captured-email.ts';
+import { type OutcomeRecord, OutcomeRecordSchema } from '../domain/outcome.ts';
+import { PermanentError, TransientError } from '../errors.ts';
+import { type MailStore, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+
+export class S3MailStore implements MailStore, OutcomeStore {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+
+  constructor(s3: S3Client, bucket: string) {
+    this.#s3 = s3;
+    this.#bucket = bucket;
+  }
+
+  async openRaw(key: string): Promise<Readable> {
+    const body = (await this.#get(key)).Body;
+    if (!body) throw new PermanentError('RAW_MAIL_EMPTY', `raw message ${key} has no body`);
+    return body as Readable;
+  }
+
+  async putParsed(key: string, email: CapturedEmail): Promise<void> {
+    await this.#putJson(key, email);
+  }
+
+  async getParsed(key: string): Promise<CapturedEmail> {
+    const json = await this.#getJson(key);
+    const result = CapturedEmailSchema.safeParse(json);
+    if (!result.success) {
+      throw new PermanentError('PARSED_MAIL_INVALID', `${key} is not a CapturedEmail this version can read`);
+    }
+    return result.data;
+  }
+
+  async putUnresolved(orgId: string, sesMessageId: string, parsedKey: string): Promise<void> {
+    await this.#putJson(mailKeys.unresolved(orgId, sesMessageId), { orgId, sesMessageId, parsedKey });
+  }
+
+  async listUnresolved(orgId?: string) {
+    const keys = await this.#list(orgId ? `unresolved/${orgId}/` : 'unresolved/');
+    const items = await Promise.all(keys.map((key) => this.#getJson(key)));
+    return items as { orgId: string; sesMessageId: string; parsedKey: string }[];
+  }
+
+  async deleteUnresolved(orgId: string, sesMessageId: string): Promise<void> {
+    await this.#call(() =>
+      this.#s3.send(
+        new DeleteObjectCommand({ Bucket: this.#bucket, Key: mailKeys.unresolved(orgId, sesMessageId) }),
+      ),
+    );
+  }
+
+  async record(outcome: OutcomeRecord): Promise<void> {
+    await this.#putJson(mailKeys.outcome(outcome.orgId, outcome.sesMessageId), outcome);
+  }
+
+  async get(orgId: string | null, sesMessageId: string): Promise<OutcomeRecord | null> {
+    try {
+      return OutcomeRecordSchema.parse(await this.#getJson(mailKeys.outcome(orgId, sesMessageId)));
+    } catch (error) {
+      if (error instanceof PermanentError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  async list(): Promise<OutcomeRecord[]> {
+    const keys = await this.#list('outcomes/');
+    const records = await Promise.all(keys.map((key) => this.#getJson(key)));
+    return records.map((r) => OutcomeRecordSchema.parse(r));
+  }
+
+  async #list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#call(() =>
+        this.#s3.send(
+          new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token }),
+        ),
+      );
+      for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async #get(key: string) {
+    try {
+      return await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+        throw new PermanentError('NOT_FOUND', `s3://${this.#bucket}/${key} does not exist`);
+      }
+      throw transient(error, `reading s3://${this.#bucket}/${key}`);
+    }
+  }
+
+  async #getJson(key: string): Promise<unknown> {
+    const response = await this.#get(key);
+    const text = await response.Body?.transformToString('utf8');
+    try {
+      return JSON.parse(text ?? '');
+    } catch {
+      throw new PermanentError('NOT_JSON', `s3://${this.#bucket}/${key} is not JSON`);
+    }
+  }
+
+  async #putJson(key: string, value: unknown): Promise<void> {
+    await this.#call(() =>
+      this.#s3.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: JSON.stringify(value),
+          ContentType: 'application/json',
+        }),
+      ),
+    );
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw transient(error, 'S3 request');
+    }
+  }
+}
+
+function transient(error: unknown, what: string): TransientError {
+  const name = (error as { name?: string }).name ?? 'Error';
+  return new TransientError('S3_ERROR', `${what} failed (${name})`, { cause: error });
+}

@@ -1,0 +1,44 @@
+/**
+ * Each function's environment, validated once at cold start. An error lists every missing or bad
+ * key at once. No secrets here: Salesforce credentials come from Secrets Manager.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+const common = {
+  MAIL_BUCKET: z.string().min(1),
+  /** Path of the org registry JSON (bundled next to the handler as orgs.json in AWS). */
+  CAPTURE_CONFIG: z.string().min(1).default('orgs.json'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+};
+
+export const ParseEnvSchema = z.object({
+  ...common,
+  SYNC_QUEUE_URL: z.string().url(),
+  INTAKE_DLQ_URL: z.string().url(),
+});
+export type ParseEnv = z.infer<typeof ParseEnvSchema>;
+
+export const SyncEnvSchema = z.object({
+  ...common,
+  SYNC_DLQ_URL: z.string().url(),
+  /**
+   * `secrets-manager` (AWS): one secret per org, `<prefix><orgId>`. `env` (local stack and
+   * development only): SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET, or SF_USERNAME +
+   * SF_PRIVATE_KEY_FILE for the JWT bearer flow, used for every org.
+   */
+  SALESFORCE_CREDENTIALS: z.enum(['secrets-manager', 'env']).default('secrets-manager'),
+  SALESFORCE_SECRET_PREFIX: z.string().default('capture/salesforce/'),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d$/)
+    .default('62.0'),
+});
+export type SyncEnv = z.infer<typeof SyncEnvSchema>;
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, name: string): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new ConfigError('INVALID_ENV', `${name} environment: ${problems.join('; ')}`);
+}

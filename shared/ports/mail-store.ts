@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+import type { CapturedEmail } from '../domain/captured-email.ts';
+import type { OutcomeRecord } from '../domain/outcome.ts';
+
+/** Where received mail and what the pipeline made of it live (S3 in AWS and locally). */
+export interface MailStore {
+  /** Streams a raw message as SES stored it. Throws PermanentError when the object is gone. */
+  openRaw(key: string): Promise<Readable>;
+  putParsed(key: string, email: CapturedEmail): Promise<void>;
+  /** Reads and validates a CapturedEmail. Throws PermanentError when missing or of an unknown version. */
+  getParsed(key: string): Promise<CapturedEmail>;
+  /** Keeps an unmatched message for `capture replay --unresolved`. */
+  putUnresolved(orgId: string, sesMessageId: string, parsedKey: string): Promise<void>;
+  listUnresolved(orgId?: string): Promise<{ orgId: string; sesMessageId: string; parsedKey: string }[]>;
+  deleteUnresolved(orgId: string, sesMessageId: string): Promise<void>;
+}
+
+/** One recorded outcome per (org, received message); a later outcome replaces an earlier one. */
+export interface OutcomeStore {
+  record(outcome: OutcomeRecord): Promise<void>;
+  get(orgId: string | null, sesMessageId: string): Promise<OutcomeRecord | null>;
+  list(): Promise<OutcomeRecord[]>;
+}
+
+/** A queue the pipeline sends to (sync queue, DLQs). */
+export interface MessageQueue {
+  send(body: unknown, attributes?: Record<string, string>): Promise<void>;
+}
+
+export const mailKeys = {
+  parsed: (orgId: string, sesMessageId: string) => `parsed/${orgId}/${sesMessageId}.json`,
+  outcome: (orgId: string | null, sesMessageId: string) =>
+    `outcomes/${orgId ?? '_none'}/${sesMessageId}.json`,
+  unresolved: (orgId: string, sesMessageId: string) => `unresolved/${orgId}/${sesMessageId}.json`,
+  attachment: (orgId: string, sesMessageId: string, index: number) =>
+    `attachments/${orgId}/${sesMessageId}/${index}`,
+};

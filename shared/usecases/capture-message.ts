@@ -1,0 +1,179 @@
+/**
+ * Parse stage use case: one SES receipt notification in, for each org it was sent to either a
+ * CapturedEmail handed to the sync stage or a recorded outcome (rejected, quarantined, excluded).
+ */
+import type { Readable } from 'node:stream';
+import type { Registry } from '../config/registry.ts';
+import type { CaptureContext, CapturedEmail } from '../domain/captured-email.ts';
+import {
+  checkParsedMessage,
+  checkVerdicts,
+  type PolicyDecision,
+  type ResolvedCapture,
+  resolveRecipients,
+} from '../domain/intake-policy.ts';
+import type { OutcomeKind } from '../domain/outcome.ts';
+import { PermanentError } from '../errors.ts';
+import type { SesNotification } from '../events/ses-notification.ts';
+import type { SyncMessage } from '../events/sync-message.ts';
+import type { LogSink } from '../observability.ts';
+import { type MailStore, type MessageQueue, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+
+export interface ParseRequest {
+  org: ResolvedCapture['org'];
+  capture: CaptureContext;
+  envelope: { mailFrom: string | null; recipients: string[] };
+  orgId: string;
+  sesMessageId: string;
+}
+
+/** The parse core behind a port, so the use case can be tested without MIME fixtures. */
+export type ParseMessage = (raw: Readable, request: ParseRequest) => Promise<CapturedEmail>;
+
+export interface CaptureMessageDeps {
+  registry: Registry;
+  mail: MailStore;
+  outcomes: OutcomeStore;
+  syncQueue: MessageQueue;
+  parse: ParseMessage;
+  logger: LogSink;
+  now?: () => Date;
+}
+
+export interface CaptureResult {
+  orgId: string | null;
+  /** `queued` = handed to the sync stage; otherwise the terminal outcome recorded here. */
+  result: 'queued' | OutcomeKind;
+  reason: string | null;
+}
+
+export async function captureMessage(
+  notification: SesNotification,
+  deps: CaptureMessageDeps,
+): Promise<CaptureResult[]> {
+  const sesMessageId = notification.mail.messageId;
+  const { captures, rejections } = resolveRecipients(deps.registry, notification.receipt.recipients);
+
+  if (captures.length === 0) {
+    const first = rejections[0];
+    const reason = first?.reason ?? 'no-capture-recipient';
+    const orgId = first?.orgId ?? null;
+    await record(deps, { outcome: 'rejected', reason, sesMessageId, orgId, messageId: null, subject: null });
+    return [{ orgId, result: 'rejected', reason }];
+  }
+  if (rejections.length > 0) {
+    deps.logger.warn('some recipients are not capture addresses', {
+      sesMessageId,
+      reasons: rejections.map((r) => r.reason),
+    });
+  }
+
+  const results: CaptureResult[] = [];
+  for (const capture of captures) {
+    results.push(await captureForOrg(notification, capture, deps));
+  }
+  return results;
+}
+
+async function captureForOrg(
+  notification: SesNotification,
+  capture: ResolvedCapture,
+  deps: CaptureMessageDeps,
+): Promise<CaptureResult> {
+  const sesMessageId = notification.mail.messageId;
+  const orgId = capture.org.id;
+  const receipt = notification.receipt;
+
+  const verdict = checkVerdicts(
+    {
+      spam: receipt.spamVerdict?.status,
+      virus: receipt.virusVerdict?.status,
+      dmarc: receipt.dmarcVerdict?.status,
+    },
+    capture.address.mode,
+  );
+  if (!verdict.allowed) {
+    return finish(deps, verdict, { sesMessageId, orgId, messageId: null, subject: null });
+  }
+
+  const raw = await deps.mail.openRaw(receipt.action.objectKey);
+  let email: CapturedEmail;
+  try {
+    email = await deps.parse(raw, {
+      org: capture.org,
+      capture: {
+        orgId,
+        address: capture.recipient,
+        mode: capture.address.mode,
+        target: capture.target,
+      },
+      envelope: { mailFrom: notification.mail.source || null, recipients: receipt.recipients },
+      orgId,
+      sesMessageId,
+    });
+  } catch (error) {
+    raw.destroy();
+    if (error instanceof PermanentError && error.code === 'UNREADABLE_EMAIL') {
+      return finish(
+        deps,
+        { allowed: false, outcome: 'rejected', reason: 'unreadable-message' },
+        { sesMessageId, orgId, messageId: null, subject: null },
+      );
+    }
+    throw error;
+  }
+
+  const ids = { sesMessageId, orgId, messageId: email.messageId, subject: email.subject };
+  const policy = checkParsedMessage(email, capture, deps.registry.captureDomain);
+  if (!policy.allowed) return finish(deps, policy, ids);
+  if (email.excluded) {
+    await record(deps, { outcome: 'excluded', reason: email.excluded.reason, ...ids });
+    return { orgId, result: 'excluded', reason: email.excluded.reason };
+  }
+
+  const parsedKey = mailKeys.parsed(orgId, sesMessageId);
+  await deps.mail.putParsed(parsedKey, email);
+  const message: SyncMessage = { version: 1, orgId, sesMessageId, parsedKey, messageId: email.messageId };
+  await deps.syncQueue.send(message, { orgId });
+  deps.logger.info('captured', {
+    sesMessageId,
+    orgId,
+    kind: email.kind,
+    direction: email.direction,
+    attachments: email.attachments.length,
+    orderNumbers: email.orderNumbers.length,
+    forwarded: email.forwarded !== null,
+    warnings: email.warnings.length,
+  });
+  return { orgId, result: 'queued', reason: null };
+}
+
+async function finish(
+  deps: CaptureMessageDeps,
+  decision: Exclude<PolicyDecision, { allowed: true }>,
+  ids: { sesMessageId: string; orgId: string; messageId: string | null; subject: string | null },
+): Promise<CaptureResult> {
+  await record(deps, { outcome: decision.outcome, reason: decision.reason, ...ids });
+  deps.logger.info('not captured', { sesMessageId: ids.sesMessageId, orgId: ids.orgId, ...decision });
+  return { orgId: ids.orgId, result: decision.outcome, reason: decision.reason };
+}
+
+async function record(
+  deps: CaptureMessageDeps,
+  fields: {
+    outcome: OutcomeKind;
+    reason: string | null;
+    sesMessageId: string;
+    orgId: string | null;
+    messageId: string | null;
+    subject: string | null;
+  },
+): Promise<void> {
+  await deps.outcomes.record({
+    ...fields,
+    taskId: null,
+    retryable: null,
+    stage: 'parse',
+    at: (deps.now?.() ?? new Date()).toISOString(),
+  });
+}
