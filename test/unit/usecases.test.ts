@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '#shared/config/registry.ts';
+import type { CapturedEmail } from '#shared/domain/captured-email.ts';
+import { TransientError } from '#shared/errors.ts';
+import type { SesNotification } from '#shared/events/ses-notification.ts';
+import type { SyncMessage } from '#shared/events/sync-message.ts';
+import { captureMessage, type ParseMessage } from '#shared/usecases/capture-message.ts';
+import { type OrgSyncResult, syncMessages } from '#shared/usecases/sync-messages.ts';
+import { MemoryMailStore, MemoryQueue, silentLogger } from '../support/memory-stores.ts';
+
+const registry = parseRegistry({
+  captureDomain: 'capture.example.com',
+  orgs: [
+    {
+      id: 'acme',
+      internalDomains: ['acme.com'],
+      defaultOwnerEmail: 'ops@acme.com',
+      addresses: [
+        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
+        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
+      ],
+    },
+  ],
+});
+
+function notification(
+  recipients: string[],
+  verdicts: Partial<Record<'spam' | 'virus' | 'dmarc', string>> = {},
+) {
+  return {
+    notificationType: 'Received',
+    mail: {
+      timestamp: '2026-01-01T00:00:00Z',
+      source: 'alice@acme.com',
+      messageId: 'ses-1',
+      destination: recipients,
+    },
+    receipt: {
+      recipients,
+      spamVerdict: { status: verdicts.spam ?? 'PASS' },
+      virusVerdict: { status: verdicts.virus ?? 'PASS' },
+      dmarcVerdict: { status: verdicts.dmarc ?? 'PASS' },
+      action: { type: 'S3', bucketName: 'b', objectKey: 'raw/ses-1' },
+    },
+  } as SesNotification;
+}
+
+function captured(partial: Partial<CapturedEmail> = {}): CapturedEmail {
+  return {
+    schemaVersion: 1,
+    messageId: '<m1@acme.com>',
+    subject: 'Order ORD-12345',
+    date: '2026-01-01T00:00:00.000Z',
+    from: { address: 'alice@acme.com', name: 'Alice' },
+    sender: null,
+    replyTo: [],
+    to: [{ address: 'buyer@customer.com', name: 'Buyer' }],
+    cc: [],
+    bcc: [],
+    inReplyTo: null,
+    references: [],
+    forwarded: null,
+    orderNumbers: ['ORD-12345'],
+    kind: 'normal',
+    attachments: [],
+    warnings: [],
+    text: 'hello',
+    textTruncated: false,
+    participants: [],
+    direction: 'outbound',
+    envelope: null,
+    capture: null,
+    excluded: null,
+    size: 100,
+    ...partial,
+  };
+}
+
+function setup(email: CapturedEmail | Error) {
+  const mail = new MemoryMailStore();
+  mail.raw.set('raw/ses-1', Buffer.from('From: alice@acme.com\r\n\r\nhi'));
+  const syncQueue = new MemoryQueue();
+  const calls: Parameters<ParseMessage>[1][] = [];
+  const parse: ParseMessage = async (_raw, request) => {
+    calls.push(request);
+    if (email instanceof Error) throw email;
+    return { ...email, capture: request.capture };
+  };
+  return {
+    mail,
+    syncQueue,
+    calls,
+    deps: { registry, mail, outcomes: mail, syncQueue, parse, logger: silentLogger },
+  };
+}
+
+describe('captureMessage', () => {
+  it('hands an allowed message to the sync stage with its org context', async () => {
+    const { deps, syncQueue, mail, calls } = setup(captured());
+    const result = await captureMessage(notification(['acme-k7q2m9x4p8w3+ORD-1@capture.example.com']), deps);
+    expect(result).toEqual([{ orgId: 'acme', result: 'queued', reason: null }]);
+    expect(calls[0]?.capture).toEqual({
+      orgId: 'acme',
+      address: 'acme-k7q2m9x4p8w3+ord-1@capture.example.com',
+      mode: 'bcc',
+      target: 'ORD-1',
+    });
+    expect(syncQueue.messages[0]?.body).toEqual({
+      version: 1,
+      orgId: 'acme',
+      sesMessageId: 'ses-1',
+      parsedKey: 'parsed/acme/ses-1.json',
+      messageId: '<m1@acme.com>',
+    });
+    expect(mail.parsed.get('parsed/acme/ses-1.json')?.subject).toBe('Order ORD-12345');
+    expect(mail.outcomes.size).toBe(0);
+  });
+
+  it('records a rejection for unknown tokens without reading the message', async () => {
+    const { deps, syncQueue, mail, calls } = setup(captured());
+    await captureMessage(notification(['acme-nottherealtoken@capture.example.com']), deps);
+    expect(calls).toHaveLength(0);
+    expect(syncQueue.messages).toHaveLength(0);
+    expect(mail.outcomes.get('null/ses-1')).toMatchObject({ outcome: 'rejected', reason: 'unknown-token' });
+  });
+
+  it('quarantines virus verdicts and rejects outsiders on bcc addresses', async () => {
+    const a = setup(captured());
+    await captureMessage(notification(['acme-k7q2m9x4p8w3@capture.example.com'], { virus: 'FAIL' }), a.deps);
+    expect(a.mail.outcomes.get('acme/ses-1')).toMatchObject({ outcome: 'quarantined', reason: 'virus' });
+
+    const b = setup(captured({ from: { address: 'mallory@evil.com', name: '' } }));
+    await captureMessage(notification(['acme-k7q2m9x4p8w3@capture.example.com']), b.deps);
+    expect(b.mail.outcomes.get('acme/ses-1')).toMatchObject({
+      outcome: 'rejected',
+      reason: 'sender-not-allowed',
+    });
+    expect(b.syncQueue.messages).toHaveLength(0);
+  });
+
+  it('records auto-replies and privacy exclusions as outcomes', async () => {
+    const a = setup(captured({ kind: 'auto-reply' }));
+    await captureMessage(notification(['acme-inbox-3n8v5t2r6y1z@capture.example.com']), a.deps);
+    expect(a.mail.outcomes.get('acme/ses-1')).toMatchObject({ outcome: 'rejected', reason: 'auto-reply' });
+
+    const b = setup(captured({ excluded: { reason: 'private-tag' } }));
+    await captureMessage(notification(['acme-inbox-3n8v5t2r6y1z@capture.example.com']), b.deps);
+    expect(b.mail.outcomes.get('acme/ses-1')).toMatchObject({ outcome: 'excluded', reason: 'private-tag' });
+  });
+
+  it('lets transient failures propagate so the queue retries', async () => {
+    const { deps } = setup(new TransientError('S3_ERROR', 'slow down'));
+    await expect(
+      captureMessage(notification(['acme-inbox-3n8v5t2r6y1z@capture.example.com']), deps),
+    ).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('syncMessages', () => {
+  function pointer(sesMessageId: string): SyncMessage {
+    return {
+      version: 1,
+      orgId: 'acme',
+      sesMessageId,
+      parsedKey: `parsed/acme/${sesMessageId}.json`,
+      messageId: null,
+    };
+  }
+
+  it('syncs one batch per org and records one outcome per message', async () => {
+    const mail = new MemoryMailStore();
+    for (const id of ['s1', 's2', 's3', 's4']) await mail.putParsed(`parsed/acme/${id}.json`, captured());
+    const batches: number[] = [];
+    const results: OrgSyncResult[] = [
+      { captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' },
+      { captureId: 'c2', outcome: 'unmatched', reason: 'no-contact' },
+      { captureId: 'c3', outcome: 'failed', reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
+      { captureId: 'c4', outcome: 'failed', reason: 'STRING_TOO_LONG', retryable: false },
+    ];
+    const statuses = await syncMessages(
+      [
+        { id: 'q1', message: pointer('s1') },
+        { id: 'q2', message: pointer('s2') },
+        { id: 'q3', message: pointer('s3') },
+        { id: 'q4', message: pointer('s4') },
+        { id: 'q5', message: pointer('s1') }, // redelivered copy of s1
+      ],
+      {
+        registry,
+        mail,
+        outcomes: mail,
+        logger: silentLogger,
+        syncOrg: async (_org, emails) => {
+          batches.push(emails.length);
+          return results.slice(0, emails.length);
+        },
+      },
+    );
+    expect(batches).toEqual([4]);
+    expect(statuses.get('q1')).toMatchObject({ status: 'done', outcome: 'created' });
+    expect(statuses.get('q5')).toEqual(statuses.get('q1'));
+    expect(statuses.get('q2')).toMatchObject({ status: 'done', outcome: 'unmatched' });
+    expect(statuses.get('q3')).toEqual({ status: 'retry', reason: 'UNABLE_TO_LOCK_ROW' });
+    expect(statuses.get('q4')).toEqual({ status: 'dead', reason: 'STRING_TOO_LONG' });
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
+    expect(mail.unresolved.has('acme/s2')).toBe(true);
+    expect(mail.outcomes.get('acme/s3')).toMatchObject({ outcome: 'failed', retryable: true });
+  });
+
+  it('dead-letters a pointer whose CapturedEmail is gone', async () => {
+    const mail = new MemoryMailStore();
+    const statuses = await syncMessages([{ id: 'q1', message: pointer('missing') }], {
+      registry,
+      mail,
+      outcomes: mail,
+      logger: silentLogger,
+      syncOrg: async () => [],
+    });
+    expect(statuses.get('q1')).toMatchObject({ status: 'dead' });
+  });
+});
