@@ -10,7 +10,6 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 const program = new Command('capture')
   .description('Capture: turn email into Salesforce activity')
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerParse } from './parse.ts';
 
-/** Every `capture` subcommand. Add new commands here. */
+/** Every `capture` subcommand. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerParse(program);
 }

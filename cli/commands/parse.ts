@@ -1,0 +1,67 @@
+/**
+ * `capture parse <file.eml…>`: prints the CapturedEmail of each file (DESIGN §4). One file → one
+ * JSON object; several → JSON Lines in order. Exit 0 when every file had a readable header,
+ * 1 when any could not be read (each such file gets one `error: …` line on stderr).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
+import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import type { CaptureContext } from '#shared/domain/captured-email.ts';
+import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { describeError } from '#shared/errors.ts';
+
+export function registerParse(program: Command): void {
+  program
+    .command('parse')
+    .description('parse raw email files into CapturedEmail JSON (one object per file)')
+    .argument('<files...>', 'raw MIME files (.eml)')
+    .option(
+      '--config <orgs.json>',
+      'org registry, for internal domains, order number patterns and privacy rules',
+    )
+    .option('--recipient <address>', 'capture address the message was sent to (needs --config)')
+    .option('--pretty', 'indent the JSON of a single file')
+    .action(async (files: string[], options: { config?: string; recipient?: string; pretty?: boolean }) => {
+      let org: Org | null = null;
+      let capture: CaptureContext | null = null;
+      if (options.recipient && !options.config) throw new Error('--recipient needs --config <orgs.json>');
+      if (options.config) {
+        const registry = loadRegistryFile(options.config);
+        if (options.recipient) {
+          const resolved = resolveCaptureAddress(registry, options.recipient);
+          if (!resolved.ok)
+            throw new Error(`${options.recipient} is not a capture address (${resolved.reason})`);
+          org = resolved.org;
+          capture = {
+            orgId: resolved.org.id,
+            address: resolved.recipient,
+            mode: resolved.address.mode,
+            target: resolved.target,
+          };
+        } else if (registry.orgs.length === 1) {
+          org = registry.orgs[0] ?? null;
+        }
+      }
+      let failed = 0;
+      for (const file of files) {
+        try {
+          const info = await stat(file).catch(() => null);
+          if (!info?.isFile()) throw new Error(`${file}: no such file`);
+          const email = await parseEmail(createReadStream(file), {
+            org,
+            capture,
+            envelope: options.recipient ? { mailFrom: null, recipients: [options.recipient] } : null,
+          });
+          const pretty = options.pretty && files.length === 1;
+          process.stdout.write(`${JSON.stringify(email, null, pretty ? 2 : undefined)}\n`);
+        } catch (error) {
+          failed++;
+          const message = describeError(error).replace(/^UNREADABLE_EMAIL: /, '');
+          process.stderr.write(`error: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`);
+        }
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,255 @@
+/**
+ * Repairs the top-level header block before MIME parsing, where real mail differs from the RFCs:
+ * - raw 8-bit header bytes that are not UTF-8 are decoded with the message's declared charset
+ *   (or windows-1252) instead of becoming U+FFFD;
+ * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
+ * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import iconv from 'iconv-lite';
+
+const SINGLE_VALUED = new Set([
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'subject',
+  'message-id',
+  'date',
+  'in-reply-to',
+  'references',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+]);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Field {
+  name: string;
+  lines: Buffer[];
+}
+
+function splitFields(block: Buffer): { fields: Field[]; garbage: number } {
+  const fields: Field[] = [];
+  let garbage = 0;
+  let start = 0;
+  while (start < block.length) {
+    let end = block.indexOf(0x0a, start);
+    if (end === -1) end = block.length - 1;
+    const line = block.subarray(start, end + 1);
+    start = end + 1;
+    const first = line[0];
+    const last = fields.at(-1);
+    if ((first === 0x20 || first === 0x09) && last) {
+      last.lines.push(line);
+      continue;
+    }
+    const colon = line.indexOf(0x3a);
+    const rawName = colon > 0 ? line.subarray(0, colon).toString('latin1') : '';
+    const name = rawName.trimEnd();
+    if (colon > 0 && /^[!-9;-~]+$/.test(name)) {
+      // Obsolete syntax (RFC 5322 §4.5) allows white space before the colon: "Subject  : …".
+      const fixed =
+        name === rawName ? line : Buffer.concat([Buffer.from(name, 'latin1'), line.subarray(colon)]);
+      fields.push({ name: name.toLowerCase(), lines: [fixed] });
+    } else if (line.toString('latin1').trim() !== '') {
+      garbage++;
+      // Keep it attached to the previous field so nothing is silently dropped from view.
+      if (last) last.lines.push(Buffer.concat([Buffer.from(' '), line]));
+    }
+  }
+  return { fields, garbage };
+}
+
+function declaredCharset(fields: Field[]): string | null {
+  const contentType = fields.find((f) => f.name === 'content-type');
+  if (!contentType) return null;
+  const value = Buffer.concat(contentType.lines).toString('latin1');
+  const match = /charset\s*=\s*"?([A-Za-z0-9_.:-]+)"?/i.exec(value);
+  const charset = match?.[1]?.toLowerCase();
+  if (!charset || charset === 'us-ascii' || charset === 'utf-8' || charset === 'utf8') return null;
+  return iconv.encodingExists(charset) ? charset : null;
+}
+
+export interface RepairedHeaders {
+  block: Buffer;
+  warnings: string[];
+  /** Number of well-formed header fields found. Zero means the input is not an email. */
+  fieldCount: number;
+}
+
+export function repairHeaderBlock(input: Buffer): RepairedHeaders {
+  const warnings: string[] = [];
+  let block = input;
+  const head = block.subarray(0, 80).toString('latin1');
+  if (head.startsWith('From ') && !/^From\s*:/.test(head)) {
+    const eol = block.indexOf(0x0a);
+    block = eol === -1 ? Buffer.alloc(0) : block.subarray(eol + 1);
+  }
+  const { fields, garbage } = splitFields(block);
+  if (garbage > 0) warnings.push(`${garbage} malformed header line(s) kept as continuation text`);
+
+  const seen = new Set<string>();
+  const kept: Field[] = [];
+  for (const field of fields) {
+    if (SINGLE_VALUED.has(field.name) && seen.has(field.name)) {
+      warnings.push(`duplicate ${field.name} header: the first one is used`);
+      continue;
+    }
+    seen.add(field.name);
+    kept.push(field);
+  }
+
+  for (const field of kept) cleanField(field);
+  let out = Buffer.concat(kept.flatMap((f) => f.lines));
+  if (!isUtf8(out)) {
+    const charset = declaredCharset(kept) ?? 'windows-1252';
+    out = Buffer.from(iconv.decode(out, charset), 'utf8');
+    warnings.push(`raw 8-bit header bytes decoded as ${charset}`);
+  }
+  return { block: out, warnings, fieldCount: kept.length };
+}
+
+/**
+ * Stream stage: buffers the header block (up to `maxHeaderBytes`), repairs it, then passes the
+ * body through untouched. `result` is available once the header block has been seen.
+ */
+export class HeaderBlockRepair extends Transform {
+  result: RepairedHeaders | null = null;
+  bytes = 0;
+  readonly #maxHeaderBytes: number;
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+  #done = false;
+
+  constructor(maxHeaderBytes: number) {
+    super();
+    this.#maxHeaderBytes = maxHeaderBytes;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.#done) {
+      callback(null, chunk);
+      return;
+    }
+    this.#pending.push(chunk);
+    this.#pendingLength += chunk.length;
+    const buffered = Buffer.concat(this.#pending);
+    this.#pending = [buffered];
+    const end = findHeaderEnd(buffered);
+    if (end !== -1) {
+      this.#emit(buffered.subarray(0, end.valueOf()), buffered.subarray(end.valueOf()), []);
+    } else if (this.#pendingLength > this.#maxHeaderBytes) {
+      const cut = buffered.lastIndexOf(0x0a, this.#maxHeaderBytes);
+      const at = cut > 0 ? cut + 1 : this.#maxHeaderBytes;
+      this.#emit(buffered.subarray(0, at), Buffer.concat([Buffer.from('\r\n'), buffered.subarray(at)]), [
+        `header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`,
+      ]);
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (!this.#done) {
+      const buffered = Buffer.concat(this.#pending);
+      // A message with headers only (no blank line): parse it as headers with an empty body.
+      this.#emit(buffered, Buffer.from('\r\n'), []);
+    }
+    callback();
+  }
+
+  #emit(header: Buffer, rest: Buffer, warnings: string[]): void {
+    this.#done = true;
+    this.#pending = [];
+    const repaired = repairHeaderBlock(header);
+    repaired.warnings.unshift(...warnings);
+    this.result = repaired;
+    this.push(repaired.block);
+    if (rest.length > 0) this.push(rest);
+  }
+}
+
+/** Index just after the last header line (before the blank line), or -1. */
+function findHeaderEnd(buffer: Buffer): number {
+  if (buffer[0] === 0x0a) return 0;
+  if (buffer[0] === 0x0d && buffer[1] === 0x0a) return 0;
+  const crlf = buffer.indexOf('\r\n\r\n');
+  const lf = buffer.indexOf('\n\n');
+  if (crlf === -1 && lf === -1) return -1;
+  if (crlf === -1) return lf + 1;
+  if (lf === -1) return crlf + 2;
+  return Math.min(crlf + 2, lf + 1);
+}
+
+const ADDRESS_FIELDS = new Set(['from', 'sender', 'reply-to', 'to', 'cc', 'bcc']);
+const ID_FIELDS = new Set(['message-id', 'in-reply-to', 'references']);
+
+/**
+ * Removes RFC 5322 comments where mailparser would misread them: inside and around angle
+ * addresses ("Pete(A \\) chap) <pete(his account)@silly.test(his host)>"), inside message ids
+ * and in dates. A bare "addr@example.com (Name)" keeps its comment: it is the display name.
+ */
+function cleanField(field: Field): void {
+  const isAddress = ADDRESS_FIELDS.has(field.name);
+  const isId = ID_FIELDS.has(field.name);
+  const isDate = field.name === 'date';
+  if (!isAddress && !isId && !isDate) return;
+  const raw = Buffer.concat(field.lines).toString('latin1');
+  if (!raw.includes('(') && !(isId && /<[^>]*\s[^>]*>/.test(raw))) return;
+  const colon = raw.indexOf(':');
+  const name = raw.slice(0, colon);
+  const value = raw.slice(colon + 1).replace(/\r?\n$/, '');
+  let cleaned: string;
+  if (isAddress) {
+    if (!value.includes('<')) return;
+    cleaned = stripComments(value, true);
+  } else if (isId) {
+    cleaned = stripComments(value, true);
+  } else {
+    cleaned = stripComments(value, false)
+      .replace(/\s*:\s*/g, ':')
+      .replace(/\s+/g, ' ');
+  }
+  field.lines = [Buffer.from(`${name}: ${cleaned.trim()}\r\n`, 'latin1')];
+}
+
+function stripComments(value: string, squeezeAngles: boolean): string {
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '\\' && (quoted || depth > 0)) {
+      if (depth === 0) out += c + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '(') {
+      depth = 1;
+      continue;
+    } else if (!quoted && c === '<') angle = true;
+    else if (!quoted && c === '>') angle = false;
+    if (squeezeAngles && angle && !quoted && /\s/.test(c)) continue;
+    out += c;
+  }
+  return out;
+}

@@ -1,0 +1,452 @@
+/**
+ * The parse core: raw MIME (bytes or a stream) + org context → a validated CapturedEmail.
+ * Streams: attachments go to an AttachmentSink as they are read, never held whole in memory
+ * (only an attached message/rfc822 is buffered, up to a limit, to read its headers).
+ * Pure of AWS: the sink is a port.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type AddressObject,
+  type AttachmentStream,
+  type Headers,
+  MailParser,
+  type MessageText,
+} from 'mailparser';
+import type { Org } from '../../config/registry.ts';
+import { isInternalAddress } from '../../config/registry.ts';
+import { PermanentError } from '../../errors.ts';
+import type { AttachmentSink } from '../../ports/attachment-sink.ts';
+import {
+  type Attachment,
+  CAPTURED_EMAIL_SCHEMA_VERSION,
+  type CaptureContext,
+  type CapturedEmail,
+  CapturedEmailSchema,
+  type Direction,
+  type ForwardedOriginal,
+  type MailAddress,
+  type Participant,
+  type ParticipantRole,
+} from '../captured-email.ts';
+import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
+import { HeaderBlockRepair } from './header-block.ts';
+import { classifyKind } from './kind.ts';
+import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
+import { exclusionReason, maskCardNumbers } from './privacy.ts';
+
+export interface ParseLimits {
+  /** Top-level header block; beyond it the rest is read as body (warning). */
+  maxHeaderBytes: number;
+  /** MIME parts (attachments and bodies); parts beyond it are skipped (warning). */
+  maxParts: number;
+  /** Declared multipart boundaries, a bound on nesting depth; deeper structure is flagged (warning). */
+  maxMultipartDepth: number;
+  /** Plain-text body kept in the CapturedEmail (`textTruncated` when cut). */
+  maxTextChars: number;
+  /** HTML converted to text at most (larger HTML is converted in part). */
+  maxHtmlBytes: number;
+  /** An attached message/rfc822 larger than this is stored but not opened. */
+  maxAttachedMessageBytes: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = {
+  maxHeaderBytes: 256 * 1024,
+  maxParts: 500,
+  maxMultipartDepth: 50,
+  maxTextChars: 200_000,
+  maxHtmlBytes: 5 * 1024 * 1024,
+  maxAttachedMessageBytes: 10 * 1024 * 1024,
+};
+
+export interface ParseOptions {
+  org?: Org | null;
+  capture?: CaptureContext | null;
+  envelope?: { mailFrom: string | null; recipients: string[] } | null;
+  attachmentSink?: AttachmentSink;
+  limits?: Partial<ParseLimits>;
+}
+
+/** No header could be read: the input is not an email (empty, binary, truncated before any header). */
+export class UnreadableEmailError extends PermanentError {
+  constructor(message: string) {
+    super('UNREADABLE_EMAIL', message);
+  }
+}
+
+interface CollectedAttachment {
+  meta: Attachment;
+  attachedMessage: Buffer | null;
+}
+
+export async function parseEmail(raw: Buffer | Readable, options: ParseOptions = {}): Promise<CapturedEmail> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const org = options.org ?? null;
+  const warnings: string[] = [];
+  const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
+  const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
+  const depth = new BoundaryCounter();
+  const parser = new MailParser({
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    maxHtmlLengthToParse: limits.maxHtmlBytes,
+  });
+
+  let headers: Headers = new Map();
+  let text: MessageText | null = null;
+  let parts = 0;
+  const attachmentWork: Promise<CollectedAttachment | null>[] = [];
+
+  const rawHeaders = new Map<string, string>();
+  parser.on('headers', (h: Headers) => {
+    headers = h;
+  });
+  parser.on('headerLines', (lines: { key: string; line: string }[]) => {
+    for (const { key, line } of lines) {
+      if (!rawHeaders.has(key)) rawHeaders.set(key, line.slice(line.indexOf(':') + 1));
+    }
+  });
+  parser.on('data', (data: AttachmentStream | MessageText) => {
+    if (data.type === 'text') {
+      text = data;
+      return;
+    }
+    parts++;
+    if (parts > limits.maxParts) {
+      if (parts === limits.maxParts + 1)
+        warnings.push(`more than ${limits.maxParts} parts: the rest are skipped`);
+      data.content.on('end', () => data.release());
+      (data.content as Readable).resume();
+      return;
+    }
+    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, warnings));
+  });
+
+  try {
+    await pipeline(source, repair, depth, parser);
+  } catch (error) {
+    if (!repair.result || repair.result.fieldCount === 0) {
+      throw new UnreadableEmailError(
+        `not an email: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    warnings.push(
+      `message is malformed after the headers (${error instanceof Error ? error.message : 'parse error'})`,
+    );
+  }
+  const collected = (await Promise.all(attachmentWork)).filter((a): a is CollectedAttachment => a !== null);
+
+  const repaired = repair.result;
+  if (!repaired || repaired.fieldCount === 0 || repair.bytes === 0) {
+    throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
+  }
+  warnings.unshift(...repaired.warnings);
+  if (depth.boundaries > limits.maxMultipartDepth) {
+    warnings.push(`more than ${limits.maxMultipartDepth} nested multipart levels`);
+  }
+
+  const header = (name: string): string | undefined => {
+    const value = headers.get(name);
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return value;
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'object' && value !== null && 'value' in value) {
+      const v = (value as { value: unknown; text?: string }).value;
+      return typeof v === 'string' ? v : ((value as { text?: string }).text ?? String(v));
+    }
+    return String(value);
+  };
+
+  const from = addressHeader(headers, 'from', warnings)[0] ?? null;
+  const sender = addressHeader(headers, 'sender', warnings)[0] ?? null;
+  const replyTo = addressHeader(headers, 'reply-to', warnings);
+  const to = addressHeader(headers, 'to', warnings);
+  const cc = addressHeader(headers, 'cc', warnings);
+  const bcc = addressHeader(headers, 'bcc', warnings);
+  const subject = normaliseSubject(headers.get('subject'));
+  const messageId = normaliseId(headers.get('message-id'));
+  const inReplyTo = normaliseId(headers.get('in-reply-to'));
+  const references = idList(headers.get('references'));
+  const date = readDate(headers, rawHeaders.get('date'), warnings);
+  const contentType = contentTypeOf(headers);
+
+  const body = text as MessageText | null;
+  const plain = body?.text ?? '';
+  const topType = contentType?.toLowerCase() ?? 'text/plain';
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || depth.sawTextPlain;
+  let forwarded: ForwardedOriginal | null = null;
+  const attachedMessage = collected.find((a) => a.attachedMessage !== null);
+  if (attachedMessage?.attachedMessage) {
+    try {
+      forwarded = await parseAttachedMessage(attachedMessage.attachedMessage, limits.maxTextChars);
+    } catch {
+      warnings.push('attached message could not be read');
+    }
+  }
+  if (!forwarded) {
+    forwarded = findInlineForward(
+      plain,
+      subject,
+      hadTextPart ? 'inline-text' : 'inline-html',
+      limits.maxTextChars,
+    );
+  }
+
+  let bodyText = plain;
+  let textTruncated = false;
+  if (bodyText.length > limits.maxTextChars) {
+    bodyText = bodyText.slice(0, limits.maxTextChars);
+    textTruncated = true;
+  }
+  if (org?.privacy.maskCardNumbers ?? true) {
+    const masked = maskCardNumbers(bodyText);
+    bodyText = masked.text;
+    if (forwarded) forwarded = { ...forwarded, text: maskCardNumbers(forwarded.text).text };
+    if (masked.masked > 0) warnings.push(`${masked.masked} payment card number(s) masked`);
+  }
+
+  const orderNumbers = findOrderNumbers(
+    [options.capture?.target ?? null, subject, bodyText, forwarded?.subject, forwarded?.text],
+    orderNumberMatchers(org?.orderNumbers),
+  ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
+
+  const kind = classifyKind({
+    header,
+    contentType,
+    fromAddress: from?.address ?? null,
+    envelopeFrom: options.envelope?.mailFrom,
+  });
+
+  const captureDomain = options.capture?.address.split('@')[1] ?? null;
+  const participants = buildParticipants(
+    { from, sender, replyTo, to, cc, bcc, forwarded },
+    org,
+    captureDomain,
+  );
+  const excludedReason = exclusionReason(
+    org,
+    subject,
+    participants.map((p) => p.address),
+  );
+
+  const email: CapturedEmail = {
+    schemaVersion: CAPTURED_EMAIL_SCHEMA_VERSION,
+    messageId,
+    subject,
+    date,
+    from,
+    sender,
+    replyTo,
+    to,
+    cc,
+    bcc,
+    inReplyTo,
+    references,
+    forwarded,
+    orderNumbers,
+    kind,
+    attachments: collected.map((a) => a.meta),
+    warnings,
+    text: bodyText,
+    textTruncated,
+    participants,
+    direction: directionOf(participants, org, forwarded !== null && options.capture?.mode === 'forward'),
+    envelope: options.envelope ?? null,
+    capture: options.capture ?? null,
+    excluded: excludedReason ? { reason: excludedReason } : null,
+    size: repair.bytes,
+  };
+  return CapturedEmailSchema.parse(email);
+}
+
+/** The sub-address target counts as an order number unless it is a Salesforce record id. */
+function isOrderLike(value: string, _org: Org | null): boolean {
+  return !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value) || /^\d+$/.test(value);
+}
+
+async function readAttachment(
+  data: AttachmentStream,
+  index: number,
+  sink: AttachmentSink | undefined,
+  limits: ParseLimits,
+  warnings: string[],
+): Promise<CollectedAttachment | null> {
+  const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
+  const isImage = contentType.startsWith('image/');
+  const inline =
+    data.related === true ||
+    (isImage &&
+      data.contentDisposition !== 'attachment' &&
+      (data.contentDisposition === 'inline' || !!data.cid));
+  const isMessage = contentType === 'message/rfc822';
+  const hash = createHash('sha256');
+  let size = 0;
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (isMessage && keptBytes <= limits.maxAttachedMessageBytes) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      }
+      callback(null, chunk);
+    },
+  });
+  const filename = data.filename ?? (isMessage ? 'forwarded-message.eml' : null);
+  let storageKey: string | null = null;
+  try {
+    if (sink && !inline) {
+      const out = new PassThrough();
+      const stored = sink.put({ index, filename, contentType }, out);
+      await pipeline(data.content as Readable, meter, out);
+      storageKey = (await stored).storageKey;
+    } else {
+      await pipeline(data.content as Readable, meter, new Writable({ write: (_c, _e, cb) => cb() }));
+    }
+  } catch (error) {
+    data.release();
+    // A failing sink (S3) must fail the whole parse so the message is retried, not stored without its files.
+    if (sink && !inline) throw error;
+    warnings.push(`attachment ${index + 1} could not be read`);
+    return null;
+  }
+  data.release();
+  return {
+    meta: {
+      filename,
+      contentType,
+      size,
+      checksum: hash.digest('hex'),
+      inline,
+      contentId: data.contentId ?? null,
+      storageKey,
+    },
+    attachedMessage: isMessage && keptBytes <= limits.maxAttachedMessageBytes ? Buffer.concat(kept) : null,
+  };
+}
+
+function addressHeader(headers: Headers, name: string, warnings: string[]): MailAddress[] {
+  const value = headers.get(name) as AddressObject | AddressObject[] | undefined;
+  if (value === undefined) return [];
+  const addresses = flattenAddresses(value);
+  if (addresses.length === 0) warnings.push(`${name} header has no readable address`);
+  return addresses;
+}
+
+function normaliseSubject(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return value.replace(/\s+/g, ' ').trim();
+}
+
+function normaliseId(value: unknown): string | null {
+  const first = idList(value)[0];
+  return first ?? null;
+}
+
+function idList(value: unknown): string[] {
+  const raw = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '';
+  const bracketed = raw.match(/<[^<>\s]+>/g);
+  if (bracketed) return bracketed;
+  return raw
+    .split(/\s+/)
+    .filter((s) => s.length > 0)
+    .map((s) => (s.includes('@') ? `<${s}>` : s));
+}
+
+function readDate(headers: Headers, rawDate: string | undefined, warnings: string[]): string | null {
+  if (rawDate === undefined) return null;
+  const value = headers.get('date');
+  // mailparser substitutes the current time for an unreadable Date: only trust what parses.
+  const own = Date.parse(rawDate.trim());
+  const parsed = Number.isNaN(own) ? (value instanceof Date ? value.getTime() : Number.NaN) : own;
+  const readable = !Number.isNaN(parsed) && (!Number.isNaN(own) || Math.abs(parsed - Date.now()) > 60_000);
+  if (!readable || rawDate.trim() === '') {
+    warnings.push('Date header could not be read');
+    return null;
+  }
+  if (parsed > Date.now() + 2 * 86_400_000) {
+    warnings.push('Date header is in the future: ignored');
+    return null;
+  }
+  return new Date(parsed).toISOString();
+}
+
+function contentTypeOf(headers: Headers): string | undefined {
+  const value = headers.get('content-type') as { value?: string } | string | undefined;
+  return typeof value === 'string' ? value : value?.value;
+}
+
+function buildParticipants(
+  fields: {
+    from: MailAddress | null;
+    sender: MailAddress | null;
+    replyTo: MailAddress[];
+    to: MailAddress[];
+    cc: MailAddress[];
+    bcc: MailAddress[];
+    forwarded: ForwardedOriginal | null;
+  },
+  org: Org | null,
+  captureDomain: string | null,
+): Participant[] {
+  const out: Participant[] = [];
+  const seen = new Set<string>();
+  const add = (role: ParticipantRole, list: (MailAddress | null)[]) => {
+    for (const a of list) {
+      if (!a) continue;
+      if (captureDomain && a.address.endsWith(`@${captureDomain}`)) continue;
+      const key = `${role}:${a.address}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...a, role, internal: org ? isInternalAddress(org, a.address) : false });
+    }
+  };
+  add('from', [fields.from]);
+  add('sender', [fields.sender]);
+  add('reply-to', fields.replyTo);
+  add('to', fields.to);
+  add('cc', fields.cc);
+  add('bcc', fields.bcc);
+  if (fields.forwarded) {
+    add('forwarded-from', [fields.forwarded.from]);
+    add('forwarded-to', fields.forwarded.to);
+    add('forwarded-cc', fields.forwarded.cc);
+  }
+  return out;
+}
+
+function directionOf(participants: Participant[], org: Org | null, preferOriginal: boolean): Direction {
+  if (!org) return 'unknown';
+  const pick = (fromRole: ParticipantRole, recipientRoles: ParticipantRole[]) => {
+    const from = participants.find((p) => p.role === fromRole);
+    if (!from) return null;
+    const recipients = participants.filter((p) => recipientRoles.includes(p.role));
+    if (!from.internal) return 'inbound' as const;
+    return recipients.some((r) => !r.internal) ? ('outbound' as const) : ('internal' as const);
+  };
+  const original = participants.some((p) => p.role === 'forwarded-from')
+    ? pick('forwarded-from', ['forwarded-to', 'forwarded-cc'])
+    : null;
+  if (preferOriginal && original) return original;
+  return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
+}
+
+/** Counts declared multipart boundaries as the message streams past (a bound on nesting depth). */
+class BoundaryCounter extends Transform {
+  boundaries = 0;
+  /** Whether any part declares text/plain (mailparser otherwise derives text from HTML silently). */
+  sawTextPlain = false;
+  #tail = '';
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: (e?: Error | null, d?: Buffer) => void) {
+    const text = this.#tail + chunk.toString('latin1');
+    if (!this.sawTextPlain && /content-type:\s*text\/plain/i.test(text)) this.sawTextPlain = true;
+    this.boundaries +=
+      (text.match(/boundary\s*=/gi) ?? []).length - (this.#tail.match(/boundary\s*=/gi) ?? []).length;
+    this.#tail = text.slice(-16);
+    callback(null, chunk);
+  }
+}
