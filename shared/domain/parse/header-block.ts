@@ -149,8 +149,8 @@ export class HeaderBlockRepair extends Transform {
     const buffered = Buffer.concat(this.#pending);
     this.#pending = [buffered];
     const end = findHeaderEnd(buffered);
-    if (end !== -1) {
-      this.#emit(buffered.subarray(0, end.valueOf()), buffered.subarray(end.valueOf()), []);
+    if (end !== -1 && end <= this.#maxHeaderBytes) {
+      this.#emit(buffered.subarray(0, end), buffered.subarray(end), []);
     } else if (this.#pendingLength > this.#maxHeaderBytes) {
       const cut = buffered.lastIndexOf(0x0a, this.#maxHeaderBytes);
       const at = cut > 0 ? cut + 1 : this.#maxHeaderBytes;

@@ -7,7 +7,7 @@ import type { OrderNumberConfig } from '../../config/registry.ts';
 
 const DEFAULT_PATTERNS: RegExp[] = [
   // "Order #12345", "Order No. 12345", "order number: A-12345", "Purchase Order 4711", "Sales order ORD-1"
-  /\b(?:purchase\s+order|sales\s+order|order)\s*(?:no\.?|nr\.?|num\.?|number|id|#)?\s*[:#]?\s*#?\s*([A-Z]{1,5}-?\d{3,15}|\d{3,15}(?:-\d{1,6})?)(?![\d/.,:-]*\d)/gi,
+  /\b(?:purchase\s+order|sales\s+order|order|bestellung|auftrag|commande|pedido|ordine)\s*(?:no\.?|nr\.?|num\.?|number|nummer|id|n[º°o]\.?|#)?\s*[:#]?\s*#?\s*([A-Z]{1,5}-?\d{3,15}|\d{3,15}(?:-\d{1,6})?)(?![\d/.,:-]*\d)/gi,
   // "PO 4711", "PO#4711", "P.O. 4711", "PO-4711", "PO number 4711" (upper case only: "po" is a word in some languages)
   /\bP\.?O\.?(?:\s*(?:no\.?|number|#))?\s*[:#-]?\s*(\d{3,15})(?![\d/.,:-]*\d)/g,
   // "SO-104233", "SO104233"

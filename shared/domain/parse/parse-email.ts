@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { convert as htmlToText } from 'html-to-text';
 import {
   type AddressObject,
   type AttachmentStream,
@@ -173,7 +174,17 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const contentType = contentTypeOf(headers);
 
   const body = text as MessageText | null;
-  const plain = body?.text ?? '';
+  let plain = body?.text ?? '';
+  if (plain.trim() === '' && typeof body?.html === 'string') {
+    // mailparser leaves `text` empty for some HTML-only structures (e.g. multipart/related).
+    plain = htmlToText(body.html.slice(0, limits.maxHtmlBytes), {
+      wordwrap: false,
+      selectors: [
+        { selector: 'img', format: 'skip' },
+        { selector: 'a', options: { ignoreHref: true } },
+      ],
+    });
+  }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
   const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || depth.sawTextPlain;
   let forwarded: ForwardedOriginal | null = null;
@@ -213,7 +224,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
 
   const kind = classifyKind({
-    header,
+    header: (name) => rawHeaders.get(name) ?? header(name),
     contentType,
     fromAddress: from?.address ?? null,
     envelopeFrom: options.envelope?.mailFrom,

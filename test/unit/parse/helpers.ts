@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseRegistry } from '#shared/config/registry.ts';
+
+export const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../fixtures/parse/${name}`, import.meta.url)));
+
+export const registry = parseRegistry({
+  captureDomain: 'capture.example.com',
+  orgs: [
+    {
+      id: 'acme',
+      internalDomains: ['acme.example'],
+      defaultOwnerEmail: 'ops@acme.example',
+      addresses: [
+        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
+        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
+      ],
+      orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
+      privacy: { excludedDomains: ['lawyers.example'], excludedAddresses: ['ceo@acme.example'] },
+    },
+  ],
+});
+export const org = registry.orgs[0]!;
+
+export function mime(headers: Record<string, string>, body: string): Buffer {
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}`);
+}

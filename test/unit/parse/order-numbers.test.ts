@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { findOrderNumbers, orderNumberMatchers } from '#shared/domain/parse/order-numbers.ts';
+import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { mime, org } from './helpers.ts';
+
+const defaults = orderNumberMatchers(undefined);
+
+describe('order numbers', () => {
+  it('finds labelled numbers with the default patterns', () => {
+    expect(
+      findOrderNumbers(
+        ['Order #12345 and Order No. 23456, order number: 34567, PO 4711, PO#4712, P.O. 4713, SO-104233'],
+        defaults,
+      ),
+    ).toEqual(['12345', '23456', '34567', '4711', '4712', '4713', 'SO-104233']);
+  });
+
+  it('does not fire on dates, phone numbers, postcodes or prices', () => {
+    const text = [
+      'Ordered on 2024-05-12, delivery 12/05/2024.',
+      'Call +1 (555) 123-4567 or 0800 123 456.',
+      'Ship to 10115 Berlin, SW1A 1AA London, 90210.',
+      'Order total: $1,234.00 — the order of 12/05/2024 was €99.95.',
+      'Order placed 2024-05-12 at 10:30.',
+    ].join('\n');
+    expect(findOrderNumbers([text], defaults)).toEqual([]);
+  });
+
+  it('uses org patterns and de-duplicates in order of appearance across subject, body and forward', async () => {
+    const email = await parseEmail(
+      mime(
+        { From: 'alice@acme.example', Subject: 'Re: ORD-10042 and Order #77777' },
+        'About ORD-10042 again.\nAlso ord-10042 and ORD-20000.\n\n---------- Forwarded message ---------\nFrom: Jane <jane@globex.example>\nDate: Mon, 16 Nov 2026 at 10:12\nSubject: PO 4711\nTo: <alice@acme.example>\n\nsee SO-555555',
+      ),
+      { org },
+    );
+    expect(email.orderNumbers).toEqual(['ORD-10042', '77777', 'ORD-20000', '4711', 'SO-555555']);
+  });
+
+  it('puts the sub-address target first', async () => {
+    const email = await parseEmail(mime({ From: 'alice@acme.example', Subject: 'Order #12345' }, 'x'), {
+      org,
+      capture: { orgId: 'acme', address: 'x@capture.example.com', mode: 'bcc', target: 'SO-104233' },
+    });
+    expect(email.orderNumbers).toEqual(['SO-104233', '12345']);
+  });
+});

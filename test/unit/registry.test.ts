@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isInternalAddress, parseRegistry, resolveCaptureAddress } from '#shared/config/registry.ts';
+import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { ConfigError } from '#shared/errors.ts';
+
+const valid = {
+  captureDomain: 'Capture.Example.com',
+  orgs: [
+    {
+      id: 'acme',
+      internalDomains: ['Acme.com'],
+      defaultOwnerEmail: 'OPS@acme.com',
+      addresses: [
+        { token: 'acme-K7Q2M9X4P8W3', mode: 'bcc' },
+        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
+      ],
+    },
+    {
+      id: 'globex',
+      enabled: false,
+      internalDomains: ['globex.com'],
+      defaultOwnerEmail: 'ops@globex.com',
+      addresses: [{ token: 'globex-a1b2c3d4e5f6', mode: 'bcc' }],
+    },
+  ],
+};
+
+describe('org registry', () => {
+  const registry = parseRegistry(valid);
+
+  it('applies defaults and lower-cases domains, tokens and owner', () => {
+    const acme = registry.orgs[0]!;
+    expect(registry.captureDomain).toBe('capture.example.com');
+    expect(acme.addresses[0]?.token).toBe('acme-k7q2m9x4p8w3');
+    expect(acme.defaultOwnerEmail).toBe('ops@acme.com');
+    expect(acme.unmatched).toBe('unresolved');
+    expect(acme.orderNumbers.lookup).toEqual({ object: 'Order', field: 'OrderNumber' });
+    expect(isInternalAddress(acme, 'bob@EU.acme.com')).toBe(true);
+    expect(isInternalAddress(acme, 'bob@notacme.com')).toBe(false);
+  });
+
+  it('resolves capture addresses case-insensitively with a sub-address target', () => {
+    const r = resolveCaptureAddress(registry, '<ACME-k7q2m9x4p8w3+SO-104233@CAPTURE.example.com>');
+    expect(r).toMatchObject({ ok: true, org: { id: 'acme' }, address: { mode: 'bcc' }, target: 'SO-104233' });
+    expect(resolveCaptureAddress(registry, 'acme-inbox-3n8v5t2r6y1z@capture.example.com')).toMatchObject({
+      ok: true,
+      target: null,
+      address: { mode: 'forward' },
+    });
+  });
+
+  it('answers unknown tokens, disabled orgs and other domains with a typed rejection', () => {
+    expect(resolveCaptureAddress(registry, 'acme-000000000000@capture.example.com')).toMatchObject({
+      ok: false,
+      reason: 'unknown-token',
+    });
+    expect(resolveCaptureAddress(registry, 'globex-a1b2c3d4e5f6@capture.example.com')).toMatchObject({
+      ok: false,
+      reason: 'org-disabled',
+      orgId: 'globex',
+    });
+    expect(resolveCaptureAddress(registry, 'acme-k7q2m9x4p8w3@acme.com')).toMatchObject({
+      ok: false,
+      reason: 'not-capture-domain',
+    });
+    expect(resolveCaptureAddress(registry, 'no-at-sign')).toMatchObject({
+      ok: false,
+      reason: 'malformed-address',
+    });
+  });
+
+  it('names every bad field: guessable tokens, duplicate tokens, bad regexes', () => {
+    const bad = structuredClone(valid) as typeof valid & { orgs: Record<string, unknown>[] };
+    (bad.orgs[0] as { addresses: unknown[] }).addresses = [
+      { token: 'acme-short', mode: 'bcc' },
+      { token: 'globex-a1b2c3d4e5f6', mode: 'carrier-pigeon' },
+    ];
+    (bad.orgs[1] as Record<string, unknown>).orderNumbers = { patterns: ['[unclosed'] };
+    try {
+      parseRegistry(bad, 'orgs.json');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^invalid org registry orgs\.json: /);
+      expect(message).toContain('orgs.0.addresses.0.token');
+      expect(message).toContain('orgs.0.addresses.1.mode');
+      expect(message).toContain('orgs.1.orderNumbers.patterns.0: is not a valid regular expression');
+    }
+  });
+
+  it('loads a file and names the file in errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(valid));
+    expect(loadRegistryFile(good).orgs).toHaveLength(2);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "captureDomain": ');
+    expect(() => loadRegistryFile(broken)).toThrow(/broken\.json: not valid JSON/);
+    expect(() => loadRegistryFile(join(dir, 'missing.json'))).toThrow(/missing\.json: file not found/);
+    const dup = join(dir, 'dup.json');
+    const twice = structuredClone(valid);
+    twice.orgs[1]!.addresses[0]!.token = 'acme-inbox-3n8v5t2r6y1z';
+    writeFileSync(dup, JSON.stringify(twice));
+    expect(() => loadRegistryFile(dup)).toThrow(
+      /dup\.json: orgs\.1\.addresses\.0\.token: token "acme-inbox-3n8v5t2r6y1z" is already used by org "acme"/,
+    );
+  });
+});
