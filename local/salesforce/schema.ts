@@ -1,0 +1,279 @@
+/** Object metadata the emulator knows: enough of Salesforce's describe for the objects Capture uses. */
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'email'
+  | 'textarea'
+  | 'picklist'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'reference'
+  | 'base64'
+  | 'int'
+  | 'double';
+
+export interface FieldDef {
+  name: string;
+  type: FieldType;
+  length?: number;
+  required?: boolean;
+  referenceTo?: string[];
+  relationshipName?: string;
+  externalId?: boolean;
+  unique?: boolean;
+  picklist?: string[];
+  restrictedPicklist?: boolean;
+  createable?: boolean;
+  updateable?: boolean;
+  defaultValue?: unknown;
+  custom?: boolean;
+  label?: string;
+}
+
+export interface ObjectDef {
+  name: string;
+  keyPrefix: string;
+  label: string;
+  fields: Map<string, FieldDef>;
+  /** Computed on read (Name from FirstName + LastName). */
+  computeName?: boolean;
+  tooling?: boolean;
+}
+
+const system: FieldDef[] = [
+  { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
+  { name: 'CreatedDate', type: 'datetime', createable: false, updateable: false },
+  { name: 'LastModifiedDate', type: 'datetime', createable: false, updateable: false },
+  { name: 'SystemModstamp', type: 'datetime', createable: false, updateable: false },
+  {
+    name: 'CreatedById',
+    type: 'reference',
+    referenceTo: ['User'],
+    relationshipName: 'CreatedBy',
+    createable: false,
+    updateable: false,
+  },
+  { name: 'IsDeleted', type: 'boolean', createable: false, updateable: false, defaultValue: false },
+];
+
+const owner: FieldDef = {
+  name: 'OwnerId',
+  type: 'reference',
+  referenceTo: ['User'],
+  relationshipName: 'Owner',
+};
+const nameFields: FieldDef[] = [
+  { name: 'FirstName', type: 'string', length: 40 },
+  { name: 'LastName', type: 'string', length: 80, required: true },
+  { name: 'Name', type: 'string', length: 121, createable: false, updateable: false },
+];
+const WHAT_TYPES = ['Account', 'Opportunity', 'Order', 'Case', 'Contract', 'Campaign'];
+
+function object(
+  name: string,
+  keyPrefix: string,
+  fields: FieldDef[],
+  extra: Partial<ObjectDef> = {},
+): ObjectDef {
+  const map = new Map<string, FieldDef>();
+  for (const f of [...system, ...fields]) {
+    map.set(f.name.toLowerCase(), { createable: true, updateable: true, ...f });
+  }
+  return { name, keyPrefix, label: name, fields: map, ...extra };
+}
+
+export function standardObjects(): Map<string, ObjectDef> {
+  const defs = [
+    object(
+      'User',
+      '005',
+      [
+        { name: 'Username', type: 'string', length: 80, required: true, unique: true },
+        { name: 'Email', type: 'email', length: 128, required: true },
+        ...nameFields,
+        { name: 'Alias', type: 'string', length: 8 },
+        { name: 'IsActive', type: 'boolean', defaultValue: true },
+      ],
+      { computeName: true },
+    ),
+    object('Account', '001', [
+      { name: 'Name', type: 'string', length: 255, required: true },
+      owner,
+      { name: 'Website', type: 'string', length: 255 },
+      { name: 'Phone', type: 'string', length: 40 },
+    ]),
+    object(
+      'Contact',
+      '003',
+      [
+        ...nameFields,
+        { name: 'Email', type: 'email', length: 80 },
+        { name: 'Phone', type: 'string', length: 40 },
+        { name: 'Title', type: 'string', length: 128 },
+        { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+        owner,
+      ],
+      { computeName: true },
+    ),
+    object(
+      'Lead',
+      '00Q',
+      [
+        ...nameFields,
+        { name: 'Company', type: 'string', length: 255, required: true },
+        { name: 'Email', type: 'email', length: 80 },
+        { name: 'Status', type: 'picklist', length: 40, defaultValue: 'Open - Not Contacted' },
+        { name: 'LeadSource', type: 'picklist', length: 40 },
+        { name: 'IsConverted', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+        owner,
+      ],
+      { computeName: true },
+    ),
+    object('Order', '801', [
+      { name: 'OrderNumber', type: 'string', length: 30, createable: false, updateable: false },
+      { name: 'Name', type: 'string', length: 80 },
+      {
+        name: 'AccountId',
+        type: 'reference',
+        referenceTo: ['Account'],
+        relationshipName: 'Account',
+        required: true,
+      },
+      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Draft' },
+      { name: 'EffectiveDate', type: 'date', required: true },
+      { name: 'PoNumber', type: 'string', length: 80 },
+      owner,
+    ]),
+    object('Opportunity', '006', [
+      { name: 'Name', type: 'string', length: 120, required: true },
+      { name: 'StageName', type: 'picklist', length: 255, required: true },
+      { name: 'CloseDate', type: 'date', required: true },
+      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+      owner,
+    ]),
+    object('Task', '00T', [
+      { name: 'Subject', type: 'string', length: 255 },
+      { name: 'Description', type: 'textarea', length: 32000 },
+      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
+      { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
+      {
+        name: 'TaskSubtype',
+        type: 'picklist',
+        length: 40,
+        picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+        restrictedPicklist: true,
+        updateable: false,
+      },
+      { name: 'Type', type: 'picklist', length: 40 },
+      { name: 'ActivityDate', type: 'date' },
+      { ...owner, required: true },
+      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
+      { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+    ]),
+    object('TaskRelation', '0RT', [
+      {
+        name: 'TaskId',
+        type: 'reference',
+        referenceTo: ['Task'],
+        relationshipName: 'Task',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'RelationId',
+        type: 'reference',
+        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
+        relationshipName: 'Relation',
+        required: true,
+        updateable: false,
+      },
+      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
+    ]),
+    object('ContentVersion', '068', [
+      { name: 'Title', type: 'string', length: 255, required: true },
+      { name: 'PathOnClient', type: 'string', length: 500, required: true },
+      { name: 'VersionData', type: 'base64', required: true },
+      { name: 'ContentSize', type: 'int', createable: false, updateable: false },
+      {
+        name: 'FirstPublishLocationId',
+        type: 'reference',
+        referenceTo: ['Task', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'User'],
+        updateable: false,
+      },
+      {
+        name: 'ContentDocumentId',
+        type: 'reference',
+        referenceTo: ['ContentDocument'],
+        relationshipName: 'ContentDocument',
+        createable: false,
+        updateable: false,
+      },
+    ]),
+    object('ContentDocument', '069', [
+      { name: 'Title', type: 'string', length: 255 },
+      {
+        name: 'LatestPublishedVersionId',
+        type: 'reference',
+        referenceTo: ['ContentVersion'],
+        createable: false,
+      },
+    ]),
+    object('ContentDocumentLink', '06A', [
+      { name: 'ContentDocumentId', type: 'reference', referenceTo: ['ContentDocument'], required: true },
+      {
+        name: 'LinkedEntityId',
+        type: 'reference',
+        referenceTo: ['Task', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'User'],
+        required: true,
+      },
+      { name: 'ShareType', type: 'picklist', length: 40, defaultValue: 'V' },
+      { name: 'Visibility', type: 'picklist', length: 40, defaultValue: 'AllUsers' },
+    ]),
+    object(
+      'CustomField',
+      '00N',
+      [
+        { name: 'DeveloperName', type: 'string', length: 40 },
+        { name: 'TableEnumOrId', type: 'string', length: 40 },
+        { name: 'FullName', type: 'string', length: 255 },
+      ],
+      { tooling: true },
+    ),
+  ];
+  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
+}
+
+export function describeField(f: FieldDef) {
+  return {
+    name: f.name,
+    label: f.label ?? f.name,
+    type: f.type,
+    length:
+      f.type === 'string' || f.type === 'email' || f.type === 'textarea' || f.type === 'picklist'
+        ? (f.length ?? 255)
+        : 0,
+    byteLength: (f.length ?? 0) * 3,
+    nillable: !f.required && f.type !== 'boolean' && f.name !== 'Id',
+    createable: f.createable !== false,
+    updateable: f.updateable !== false,
+    custom: f.custom === true,
+    externalId: f.externalId === true,
+    unique: f.unique === true,
+    idLookup: f.name === 'Id' || f.externalId === true || f.name === 'Email' || f.name === 'Username',
+    referenceTo: f.referenceTo ?? [],
+    relationshipName: f.relationshipName ?? null,
+    polymorphicForeignKey: (f.referenceTo?.length ?? 0) > 1,
+    defaultedOnCreate: f.defaultValue !== undefined || f.name === 'Id',
+    restrictedPicklist: f.restrictedPicklist === true,
+    picklistValues: (f.picklist ?? []).map((value) => ({
+      active: true,
+      defaultValue: false,
+      label: value,
+      value,
+    })),
+    filterable: f.type !== 'textarea' && f.type !== 'base64',
+    sortable: f.type !== 'textarea' && f.type !== 'base64',
+    soapType: `xsd:${f.type === 'boolean' ? 'boolean' : f.type === 'int' ? 'int' : 'string'}`,
+  };
+}
