@@ -1,0 +1,51 @@
+/** OAuth for server-to-server use: JWT bearer or client credentials (no refresh token in either). */
+import { OAuth2 } from '@jsforce/jsforce-node';
+import { importPKCS8, SignJWT } from 'jose';
+import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
+import { PermanentError } from '../../errors.ts';
+import { classifySalesforceError } from './errors.ts';
+
+export interface AccessToken {
+  accessToken: string;
+  instanceUrl: string;
+}
+
+export async function requestAccessToken(credentials: SalesforceCredentials): Promise<AccessToken> {
+  try {
+    if (credentials.authFlow === 'client-credentials') {
+      const oauth2 = new OAuth2({
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        loginUrl: credentials.loginUrl,
+      });
+      const res = await oauth2.requestToken({ grant_type: 'client_credentials' });
+      return { accessToken: res.access_token, instanceUrl: res.instance_url };
+    }
+    const key = await importPKCS8(credentials.privateKey, 'RS256');
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(credentials.clientId)
+      .setSubject(credentials.username)
+      .setAudience(credentials.loginUrl)
+      .setExpirationTime('3m')
+      .sign(key);
+    const oauth2 = new OAuth2({ loginUrl: credentials.loginUrl });
+    const res = await oauth2.requestToken({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion,
+    });
+    return { accessToken: res.access_token, instanceUrl: res.instance_url };
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    // invalid_grant / invalid_client: the credentials or the app's setup are wrong; retrying cannot help.
+    if (
+      /invalid_grant|invalid_client|unsupported_grant_type|invalid_client_id/.test(`${e.name} ${e.message}`)
+    ) {
+      throw new PermanentError(
+        'SALESFORCE_AUTH_FAILED',
+        `Salesforce login failed: ${(e.message ?? '').split('\n')[0]}`,
+      );
+    }
+    throw classifySalesforceError(error, 'Salesforce login');
+  }
+}

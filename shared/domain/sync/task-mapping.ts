@@ -1,0 +1,287 @@
+/**
+ * From a batch of CapturedEmails and the CRM's answers to Task drafts (DESIGN §2): owner, who,
+ * what, relations, files, and the unmatched policy. Pure.
+ */
+import type { Org } from '../../config/registry.ts';
+import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from '../../ports/crm.ts';
+import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
+import { captureIdOf, threadCaptureIds } from './capture-id.ts';
+
+export const SUBJECT_MAX = 255;
+export const DESCRIPTION_MAX = 32_000;
+export const MAX_RELATIONS = 50;
+export const TRUNCATION_MARKER = '\n\n[… cut by Capture: Salesforce keeps at most 32,000 characters]';
+
+const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+/** Key prefixes of records a message may be "about" (WhatId). */
+export const WHAT_PREFIXES: Record<string, string> = {
+  '001': 'Account',
+  '006': 'Opportunity',
+  '801': 'Order',
+  '500': 'Case',
+  '800': 'Contract',
+};
+
+export type SyncDecision =
+  | { kind: 'excluded'; captureId: string; reason: string }
+  | { kind: 'duplicate'; captureId: string; taskId: string; reason: string }
+  | { kind: 'unmatched'; captureId: string; reason: string }
+  | { kind: 'owner-missing'; captureId: string; reason: string }
+  | {
+      kind: 'create';
+      captureId: string;
+      task: TaskDraft;
+      /** Set when the org's policy creates a Lead for an unknown sender first. */
+      lead: LeadDraft | null;
+      relations: string[];
+      files: Attachment[];
+      /** Attachments not uploaded, with the reason (listed in the Description). */
+      skippedFiles: { filename: string; reason: string }[];
+    };
+
+export function isRecordId(value: string): boolean {
+  return ID.test(value) && /\d/.test(value) && WHAT_PREFIXES[value.slice(0, 3)] !== undefined;
+}
+
+const lower = (s: string) => s.toLowerCase();
+const unique = <T>(items: T[]) => [...new Set(items)];
+
+/** The rep whose Salesforce User owns a BCC'd message: the internal sender, else an internal recipient. */
+export function repAddress(email: CapturedEmail): string | null {
+  const from = email.participants.find((p) => p.role === 'from');
+  if (from?.internal) return from.address;
+  const recipient = email.participants.find((p) => (p.role === 'to' || p.role === 'cc') && p.internal);
+  return recipient?.address ?? null;
+}
+
+export function defaultOwnerEmail(org: Org, email: CapturedEmail): string {
+  const token = email.capture?.address.split('@')[0]?.split('+')[0];
+  const address = org.addresses.find((a) => a.token === token);
+  return address?.ownerEmail ?? org.defaultOwnerEmail;
+}
+
+/** People the Task may be "with", best first: the forwarded original's sender, else by direction. */
+export function whoCandidates(email: CapturedEmail): Participant[] {
+  const external = (roles: Participant['role'][]) =>
+    roles.flatMap((role) => email.participants.filter((p) => p.role === role && !p.internal));
+  let ordered: Participant[];
+  if (email.forwarded)
+    ordered = external(['forwarded-from', 'forwarded-to', 'forwarded-cc', 'from', 'to', 'cc']);
+  else if (email.direction === 'outbound') ordered = external(['to', 'cc', 'bcc', 'from']);
+  else ordered = external(['from', 'reply-to', 'to', 'cc']);
+  const seen = new Set<string>();
+  return ordered.filter((p) => !seen.has(p.address) && seen.add(p.address));
+}
+
+export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
+  const userEmails: string[] = [];
+  const personEmails: string[] = [];
+  const orderNumbers: string[] = [];
+  const recordIds: string[] = [];
+  const captureIds: string[] = [];
+  for (const email of emails) {
+    if (email.excluded) continue;
+    const rep = repAddress(email);
+    if (rep && email.capture?.mode !== 'forward') userEmails.push(rep);
+    userEmails.push(defaultOwnerEmail(org, email));
+    personEmails.push(...email.participants.filter((p) => !p.internal).map((p) => p.address));
+    const target = email.capture?.target;
+    if (target && isRecordId(target)) recordIds.push(target);
+    orderNumbers.push(...email.orderNumbers.filter((n) => !isRecordId(n)));
+    captureIds.push(captureIdOf(org.id, email), ...threadCaptureIds(org.id, email));
+  }
+  return {
+    userEmails: unique(userEmails.map(lower)),
+    personEmails: unique(personEmails.map(lower)),
+    orderNumbers: unique(orderNumbers),
+    orderLookup: org.orderNumbers.lookup,
+    recordIds: unique(recordIds),
+    captureIds: unique(captureIds),
+  };
+}
+
+export interface MappingOptions {
+  orderNumbersField: boolean;
+  today: () => string;
+}
+
+export function decide(
+  org: Org,
+  emails: CapturedEmail[],
+  found: LookupResult,
+  options: MappingOptions,
+): SyncDecision[] {
+  const users = new Map(found.users.filter((u) => u.isActive).map((u) => [lower(u.email), u.id]));
+  const contacts = new Map<string, LookupResult['contacts']>();
+  for (const c of found.contacts) contacts.set(lower(c.email), [...(contacts.get(lower(c.email)) ?? []), c]);
+  for (const list of contacts.values()) {
+    // Several Contacts with one address: the most recently modified wins, then the lowest id.
+    list.sort(
+      (a, b) => (b.lastModified ?? '').localeCompare(a.lastModified ?? '') || a.id.localeCompare(b.id),
+    );
+  }
+  const leads = new Map<string, string>();
+  for (const l of [...found.leads].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (!leads.has(lower(l.email))) leads.set(lower(l.email), l.id);
+  }
+  const orders = new Map(found.orders.map((o) => [lower(o.number), o]));
+  const records = new Map(found.records.map((r) => [r.id.slice(0, 15), r]));
+  const tasks = new Map(found.tasks.map((t) => [t.captureId, t]));
+  const firstInBatch = new Set<string>();
+
+  return emails.map((email): SyncDecision => {
+    const captureId = captureIdOf(org.id, email);
+    if (email.excluded) return { kind: 'excluded', captureId, reason: email.excluded.reason };
+    const existing = tasks.get(captureId);
+    if (existing)
+      return { kind: 'duplicate', captureId, taskId: existing.id, reason: 'already-in-salesforce' };
+    if (firstInBatch.has(captureId))
+      return { kind: 'duplicate', captureId, taskId: '', reason: 'same-message-in-batch' };
+    firstInBatch.add(captureId);
+
+    // Owner
+    const rep = email.capture?.mode === 'forward' ? null : repAddress(email);
+    const ownerId =
+      (rep ? users.get(lower(rep)) : undefined) ?? users.get(lower(defaultOwnerEmail(org, email)));
+    if (!ownerId) {
+      return {
+        kind: 'owner-missing',
+        captureId,
+        reason: `no active Salesforce User for ${rep ? 'the rep or ' : ''}the default owner`,
+      };
+    }
+
+    // Who
+    const candidates = whoCandidates(email);
+    const contactOf = (p: MailAddress) => contacts.get(lower(p.address))?.[0];
+    const whoContact = candidates.map(contactOf).find((c) => c !== undefined);
+    const whoLead = whoContact ? undefined : candidates.map((p) => leads.get(lower(p.address))).find(Boolean);
+    let lead: LeadDraft | null = null;
+    if (!whoContact && !whoLead) {
+      const primary = candidates[0];
+      if (org.unmatched !== 'create-lead' || !primary) {
+        return {
+          kind: 'unmatched',
+          captureId,
+          reason: primary ? 'no-contact-or-lead' : 'no-external-participant',
+        };
+      }
+      lead = leadFor(primary);
+    }
+    const whoId = whoContact?.id ?? whoLead ?? null;
+
+    // What: sub-address target → order number → thread parent → the contact's account.
+    let whatId: string | null = null;
+    const target = email.capture?.target ?? null;
+    if (target && isRecordId(target)) whatId = records.get(target.slice(0, 15))?.id ?? null;
+    for (const number of email.orderNumbers) {
+      if (whatId) break;
+      whatId = orders.get(lower(number))?.id ?? null;
+    }
+    for (const parent of threadCaptureIds(org.id, email)) {
+      if (whatId) break;
+      whatId = tasks.get(parent)?.whatId ?? null;
+    }
+    if (!whatId && whoContact?.accountId) whatId = whoContact.accountId;
+    // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
+    if (!whoContact) whatId = null;
+
+    const relations = unique(
+      email.participants
+        .filter((p) => !p.internal)
+        .map((p) => contactOf(p)?.id)
+        .filter((id): id is string => !!id && id !== whoId),
+    ).slice(0, MAX_RELATIONS);
+
+    const uploadable = email.attachments.filter((a) => !a.inline);
+    const files: Attachment[] = [];
+    const skippedFiles: { filename: string; reason: string }[] = [];
+    for (const a of uploadable) {
+      const filename = a.filename ?? 'attachment';
+      if (!org.attachments.upload) skippedFiles.push({ filename, reason: 'uploads are off' });
+      else if (a.size > org.attachments.maxBytes) skippedFiles.push({ filename, reason: 'too large' });
+      else if (!a.storageKey) skippedFiles.push({ filename, reason: 'not stored' });
+      else files.push(a);
+    }
+
+    const task: TaskDraft = {
+      Subject: taskSubject(email.subject),
+      Description: taskDescription(email, skippedFiles),
+      Status: 'Completed',
+      TaskSubtype: 'Email',
+      ActivityDate: (email.forwarded?.date ?? email.date ?? options.today()).slice(0, 10),
+      OwnerId: ownerId,
+      WhoId: whoId,
+      WhatId: whatId,
+      Capture_Id__c: captureId,
+      Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(email.orderNumbers) : null,
+    };
+    return { kind: 'create', captureId, task, lead, relations, files, skippedFiles };
+  });
+}
+
+export function taskSubject(subject: string | null): string {
+  const full = `Email: ${subject?.trim() || '(no subject)'}`;
+  return full.length <= SUBJECT_MAX ? full : `${full.slice(0, SUBJECT_MAX - 1)}…`;
+}
+
+const formatAddress = (a: MailAddress) => (a.name ? `${a.name} <${a.address}>` : a.address);
+
+export function taskDescription(
+  email: CapturedEmail,
+  skippedFiles: { filename: string; reason: string }[] = [],
+): string {
+  const lines = [
+    `From: ${email.from ? formatAddress(email.from) : '(unknown)'}`,
+    `To: ${email.to.map(formatAddress).join(', ')}`,
+  ];
+  if (email.cc.length > 0) lines.push(`Cc: ${email.cc.map(formatAddress).join(', ')}`);
+  lines.push(`Date: ${email.date ?? '(unknown)'}`, `Subject: ${email.subject ?? ''}`);
+  if (email.forwarded) {
+    const f = email.forwarded;
+    lines.push(
+      '',
+      `Forwarded message from ${f.from ? formatAddress(f.from) : '(unknown)'}${f.date ? ` (${f.date})` : ''}`,
+    );
+  }
+  const listed = email.attachments.filter((a) => !a.inline);
+  if (listed.length > 0) {
+    lines.push(
+      `Attachments: ${listed
+        .map((a) => {
+          const skipped = skippedFiles.find((s) => s.filename === (a.filename ?? 'attachment'));
+          return `${a.filename ?? 'attachment'} (${a.size} bytes${skipped ? `, not uploaded: ${skipped.reason}` : ''})`;
+        })
+        .join(', ')}`,
+    );
+  }
+  const text = `${lines.join('\n')}\n\n${email.text}${email.textTruncated ? '\n[…]' : ''}`;
+  return text.length <= DESCRIPTION_MAX
+    ? text
+    : text.slice(0, DESCRIPTION_MAX - TRUNCATION_MARKER.length) + TRUNCATION_MARKER;
+}
+
+function orderNumbersValue(numbers: string[]): string | null {
+  if (numbers.length === 0) return null;
+  let value = '';
+  for (const n of numbers) {
+    const next = value ? `${value}, ${n}` : n;
+    if (next.length > 255) break;
+    value = next;
+  }
+  return value;
+}
+
+function leadFor(person: MailAddress): LeadDraft {
+  const [local = '', domain = ''] = person.address.split('@');
+  const name = person.name.trim();
+  const parts = name.split(/\s+/).filter(Boolean);
+  const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || local;
+  return {
+    FirstName: parts.length > 1 ? parts[0]! : null,
+    LastName: lastName.slice(0, 80),
+    Company: domain.split('.').slice(-2, -1)[0] ?? domain,
+    Email: person.address,
+    LeadSource: 'Email',
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The CRM as the sync stage needs it: one batched lookup, batched writes. The Salesforce adapter
+ * implements it over REST (composite, sObject Collections); tests use an in-memory fake.
+ * Whole-call failures throw TransientError / PermanentError; per-record failures are results.
+ */
+export interface LookupPlan {
+  userEmails: string[];
+  personEmails: string[];
+  orderNumbers: string[];
+  orderLookup: { object: 'Order' | 'Opportunity'; field: string };
+  /** Salesforce ids named in sub-addresses. */
+  recordIds: string[];
+  /** Capture ids of the batch (dedupe) and of thread parents (reply inherits WhatId). */
+  captureIds: string[];
+}
+
+export interface LookupResult {
+  users: { id: string; email: string; isActive: boolean }[];
+  contacts: { id: string; email: string; accountId: string | null; lastModified: string | null }[];
+  leads: { id: string; email: string }[];
+  orders: { id: string; number: string; accountId: string | null }[];
+  records: { id: string; type: string }[];
+  tasks: { id: string; captureId: string; whatId: string | null }[];
+}
+
+export interface TaskDraft {
+  Subject: string;
+  Description: string;
+  Status: string;
+  TaskSubtype: string;
+  ActivityDate: string;
+  OwnerId: string;
+  WhoId: string | null;
+  WhatId: string | null;
+  Capture_Id__c: string;
+  Order_Numbers__c: string | null;
+}
+
+export interface LeadDraft {
+  FirstName: string | null;
+  LastName: string;
+  Company: string;
+  Email: string;
+  LeadSource: string;
+}
+
+export interface FileDraft {
+  taskId: string;
+  title: string;
+  pathOnClient: string;
+  content: Buffer;
+}
+
+export type WriteResult =
+  | { ok: true; id: string; created: boolean }
+  | { ok: false; code: string; message: string; retryable: boolean };
+
+export interface CrmCapabilities {
+  /** Task.Capture_Id__c exists (External ID): dedupe and upsert in Salesforce itself. */
+  captureIdField: boolean;
+  orderNumbersField: boolean;
+}
+
+export interface CrmPort {
+  /** What the org has (custom fields); learnt in the first lookup when not yet known. */
+  capabilities(): Promise<CrmCapabilities>;
+  /** Runs every lookup of a batch (one request where the platform allows). */
+  lookup(plan: LookupPlan): Promise<LookupResult>;
+  /** Upsert on Capture_Id__c when the field exists, else create. One result per draft, same order. */
+  upsertTasks(tasks: TaskDraft[]): Promise<WriteResult[]>;
+  createLeads(leads: LeadDraft[]): Promise<WriteResult[]>;
+  /** TaskRelations for more contacts and Files for attachments, in as few requests as possible. */
+  attach(
+    relations: { taskId: string; relationId: string }[],
+    files: FileDraft[],
+  ): Promise<{ relations: WriteResult[]; files: WriteResult[] }>;
+  /** API requests made so far (for logs, metrics and the benchmark). */
+  apiCalls(): number;
+}

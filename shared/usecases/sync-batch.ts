@@ -1,0 +1,270 @@
+/**
+ * Sync one org's batch of CapturedEmails to the CRM: one lookup, one Task write, then relations
+ * and files. One result per email, same order. Transient CRM failures are retried here with
+ * backoff a few times; what still fails is reported per email as retryable or not.
+ */
+import type { Org } from '../config/registry.ts';
+import type { CapturedEmail } from '../domain/captured-email.ts';
+import { decide, planLookups, type SyncDecision } from '../domain/sync/task-mapping.ts';
+import { describeError, isRetryable, TransientError } from '../errors.ts';
+import type { LogSink } from '../observability.ts';
+import type { AttachmentSource } from '../ports/attachment-source.ts';
+import type { CrmPort, FileDraft, TaskDraft, WriteResult } from '../ports/crm.ts';
+import type { DedupeLedger } from '../ports/dedupe-ledger.ts';
+
+export interface SyncResult {
+  captureId: string;
+  outcome: 'created' | 'duplicate' | 'unmatched' | 'excluded' | 'failed';
+  taskId?: string;
+  reason?: string;
+  retryable?: boolean;
+  apiCalls?: number;
+}
+
+export interface SyncBatchInput {
+  org: Org;
+  emails: CapturedEmail[];
+  crm: CrmPort;
+  attachments?: AttachmentSource;
+  ledger?: DedupeLedger;
+  logger?: LogSink;
+  /** Retries of a transient CRM failure inside the batch (default 3) and the base backoff. */
+  retries?: number;
+  backoffMs?: number;
+  today?: () => string;
+}
+
+export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
+  const { org, emails, crm } = input;
+  const callsBefore = crm.apiCalls();
+  const retry = <T>(what: string, fn: () => Promise<T>) =>
+    withRetry(fn, input.retries ?? 3, input.backoffMs ?? 250, (error, attempt) =>
+      input.logger?.warn('Salesforce call failed; retrying', {
+        orgId: org.id,
+        what,
+        attempt,
+        reason: describeError(error),
+      }),
+    );
+  const results: SyncResult[] = new Array(emails.length);
+  try {
+    const plan = planLookups(org, emails);
+    const found = await retry('lookup', () => crm.lookup(plan));
+    const capabilities = await retry('capabilities', () => crm.capabilities());
+    const decisions = decide(org, emails, found, {
+      orderNumbersField: capabilities.orderNumbersField,
+      today: input.today ?? (() => new Date().toISOString()),
+    });
+    const useLedger = !capabilities.captureIdField && input.ledger !== undefined;
+
+    const toWrite: { index: number; decision: Extract<SyncDecision, { kind: 'create' }> }[] = [];
+    for (const [index, decision] of decisions.entries()) {
+      switch (decision.kind) {
+        case 'excluded':
+          results[index] = { captureId: decision.captureId, outcome: 'excluded', reason: decision.reason };
+          break;
+        case 'duplicate':
+          results[index] = {
+            captureId: decision.captureId,
+            outcome: 'duplicate',
+            taskId: decision.taskId,
+            reason: decision.reason,
+          };
+          break;
+        case 'unmatched':
+          results[index] = { captureId: decision.captureId, outcome: 'unmatched', reason: decision.reason };
+          break;
+        case 'owner-missing':
+          results[index] = {
+            captureId: decision.captureId,
+            outcome: 'failed',
+            reason: decision.reason,
+            retryable: false,
+          };
+          break;
+        case 'create':
+          if (useLedger) {
+            const known = await input.ledger!.get(org.id, decision.captureId);
+            if (known !== null || !(await input.ledger!.claim(org.id, decision.captureId))) {
+              const taskId =
+                known && known !== 'pending'
+                  ? known
+                  : ((await input.ledger!.get(org.id, decision.captureId)) ?? '');
+              results[index] = {
+                captureId: decision.captureId,
+                outcome: 'duplicate',
+                taskId: taskId === 'pending' ? '' : taskId,
+                reason: 'already-in-ledger',
+              };
+              break;
+            }
+          }
+          toWrite.push({ index, decision });
+      }
+    }
+
+    // Leads first (unmatched policy create-lead), so their Tasks can point at them.
+    const needLead = toWrite.filter((w) => w.decision.lead);
+    if (needLead.length > 0) {
+      const leads = await retry('create leads', () => crm.createLeads(needLead.map((w) => w.decision.lead!)));
+      needLead.forEach((w, i) => {
+        const r = leads[i];
+        if (r?.ok) w.decision.task.WhoId = r.id;
+      });
+    }
+    const writable = toWrite.filter((w) => w.decision.task.WhoId !== null || !w.decision.lead);
+    for (const w of toWrite) {
+      if (!writable.includes(w))
+        results[w.index] = {
+          captureId: w.decision.captureId,
+          outcome: 'failed',
+          reason: 'lead could not be created',
+          retryable: true,
+        };
+    }
+
+    const taskResults: WriteResult[] =
+      writable.length > 0
+        ? await writeTasks(
+            crm,
+            writable.map((w) => w.decision.task),
+            retry,
+          )
+        : [];
+    const created: { index: number; taskId: string; decision: Extract<SyncDecision, { kind: 'create' }> }[] =
+      [];
+    for (const [i, w] of writable.entries()) {
+      const r = taskResults[i]!;
+      if (r.ok) {
+        results[w.index] = {
+          captureId: w.decision.captureId,
+          outcome: r.created ? 'created' : 'duplicate',
+          taskId: r.id,
+          ...(r.created ? {} : { reason: 'already-in-salesforce' }),
+        };
+        if (useLedger) await input.ledger!.complete(org.id, w.decision.captureId, r.id);
+        if (r.created) created.push({ index: w.index, taskId: r.id, decision: w.decision });
+      } else {
+        results[w.index] = {
+          captureId: w.decision.captureId,
+          outcome: 'failed',
+          reason: `${r.code}: ${r.message}`,
+          retryable: r.retryable,
+        };
+        if (useLedger) await input.ledger!.release(org.id, w.decision.captureId);
+      }
+    }
+    // Duplicates within the batch point at the Task their first copy produced.
+    for (const [index, decision] of decisions.entries()) {
+      const result = results[index];
+      if (decision.kind === 'duplicate' && result && !result.taskId) {
+        const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId && r.taskId);
+        if (first?.taskId) result.taskId = first.taskId;
+      }
+    }
+
+    await addRelationsAndFiles(input, created, retry);
+  } catch (error) {
+    // The whole batch failed (lookup or write after retries): every email not yet decided gets this.
+    const retryable = isRetryable(error);
+    input.logger?.warn('Salesforce batch failed', { orgId: org.id, reason: describeError(error), retryable });
+    for (let i = 0; i < emails.length; i++) {
+      if (!results[i] || (results[i]!.outcome !== 'created' && results[i]!.outcome !== 'duplicate')) {
+        results[i] = {
+          captureId: results[i]?.captureId ?? '',
+          outcome: 'failed',
+          reason: describeError(error),
+          retryable,
+        };
+      }
+    }
+  }
+  const apiCalls = crm.apiCalls() - callsBefore;
+  input.logger?.info('Salesforce batch synced', { orgId: org.id, emails: emails.length, apiCalls });
+  return results.map((r) => ({ ...r, apiCalls }));
+}
+
+async function writeTasks(
+  crm: CrmPort,
+  tasks: TaskDraft[],
+  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<WriteResult[]> {
+  let results = await retry('write tasks', () => crm.upsertTasks(tasks));
+  // Record-level transient errors (UNABLE_TO_LOCK_ROW) are retried once more for those records only.
+  const again = results.map((r, i) => (!r.ok && r.retryable ? i : -1)).filter((i) => i >= 0);
+  if (again.length > 0) {
+    await sleep(300);
+    const second = await retry('write tasks', () => crm.upsertTasks(again.map((i) => tasks[i]!)));
+    results = results.map((r, i) => {
+      const j = again.indexOf(i);
+      return j === -1 ? r : second[j]!;
+    });
+  }
+  return results;
+}
+
+async function addRelationsAndFiles(
+  input: SyncBatchInput,
+  created: { index: number; taskId: string; decision: Extract<SyncDecision, { kind: 'create' }> }[],
+  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  const relations = created.flatMap((c) =>
+    c.decision.relations.map((relationId) => ({ taskId: c.taskId, relationId })),
+  );
+  const files: FileDraft[] = [];
+  for (const c of created) {
+    for (const a of input.attachments ? c.decision.files : []) {
+      try {
+        const content = await input.attachments!.read(a.storageKey!);
+        const filename = a.filename ?? 'attachment';
+        files.push({
+          taskId: c.taskId,
+          title: filename.replace(/\.[^.]+$/, '') || filename,
+          pathOnClient: filename,
+          content,
+        });
+      } catch (error) {
+        input.logger?.warn('attachment could not be read', {
+          orgId: input.org.id,
+          reason: describeError(error),
+        });
+      }
+    }
+  }
+  if (relations.length === 0 && files.length === 0) return;
+  // The Task exists now: a failure here is logged, not a reason to retry the message (it would be a duplicate).
+  try {
+    const results = await retry('relations and files', () => input.crm.attach(relations, files));
+    const failed = [...results.relations, ...results.files].filter(
+      (r): r is Extract<WriteResult, { ok: false }> => !r.ok,
+    );
+    if (failed.length > 0) {
+      input.logger?.warn('some relations or files were not created', {
+        orgId: input.org.id,
+        failed: failed.length,
+        reason: failed[0]?.code,
+      });
+    }
+  } catch (error) {
+    input.logger?.warn('relations and files failed', { orgId: input.org.id, reason: describeError(error) });
+  }
+}
+
+async function withRetry<T>(
+  fn: () => Promise<T>,
+  retries: number,
+  backoffMs: number,
+  onRetry: (error: unknown, attempt: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt > retries) throw error;
+      onRetry(error, attempt);
+      await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

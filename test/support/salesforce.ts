@@ -1,0 +1,135 @@
+/** Helpers for tests that drive the Salesforce emulator through jsforce and the adapter. */
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Connection, OAuth2 } from '@jsforce/jsforce-node';
+import { startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { parseRegistry } from '#shared/config/registry.ts';
+import type { CapturedEmail } from '#shared/domain/captured-email.ts';
+import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+
+export const demoSeed = JSON.parse(
+  readFileSync(new URL('../../local/demo/seed.json', import.meta.url), 'utf8'),
+);
+
+export const registry = parseRegistry({
+  captureDomain: 'capture.example.com',
+  orgs: [
+    {
+      id: 'acme',
+      internalDomains: ['acme.example'],
+      defaultOwnerEmail: 'ops@acme.example',
+      addresses: [
+        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
+        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
+      ],
+      unmatched: 'unresolved',
+      orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
+    },
+  ],
+});
+export const org = registry.orgs[0]!;
+
+export async function startEmulator() {
+  return startSalesforceEmulator({ seed: structuredClone(demoSeed) });
+}
+
+export async function jsforceFor(url: string): Promise<Connection> {
+  const conn = new Connection({
+    oauth2: new OAuth2({ clientId: 'local', clientSecret: 'local', loginUrl: url }),
+    version: '62.0',
+  });
+  await conn.authorize({ grant_type: 'client_credentials' });
+  return conn;
+}
+
+export function crmFor(url: string) {
+  return new SalesforceCrm({
+    credentials: { authFlow: 'client-credentials', loginUrl: url, clientId: 'local', clientSecret: 'local' },
+  });
+}
+
+/** In-memory attachment store standing in for S3 in sync tests. */
+export class MemoryAttachments {
+  files = new Map<string, Buffer>();
+  sink(prefix: string) {
+    return {
+      put: async (meta: { index: number }, content: Readable) => {
+        const chunks: Buffer[] = [];
+        for await (const c of content) chunks.push(c as Buffer);
+        const key = `${prefix}/${meta.index}`;
+        this.files.set(key, Buffer.concat(chunks));
+        return { storageKey: key };
+      },
+    };
+  }
+  async read(key: string) {
+    const f = this.files.get(key);
+    if (!f) throw new Error(`missing ${key}`);
+    return f;
+  }
+}
+
+export interface MailSpec {
+  from: string;
+  to?: string;
+  cc?: string;
+  subject: string;
+  messageId: string;
+  body?: string;
+  mode?: 'bcc' | 'forward';
+  target?: string;
+  headers?: Record<string, string>;
+  attachments?: { filename: string; contentType: string; content: string; inline?: boolean }[];
+}
+
+export async function captured(spec: MailSpec, attachments?: MemoryAttachments): Promise<CapturedEmail> {
+  const boundary = 'b-test';
+  const head = [
+    `From: ${spec.from}`,
+    ...(spec.to ? [`To: ${spec.to}`] : []),
+    ...(spec.cc ? [`Cc: ${spec.cc}`] : []),
+    `Subject: ${spec.subject}`,
+    `Message-ID: ${spec.messageId}`,
+    'Date: Tue, 17 Nov 2026 09:30:00 +0000',
+    ...Object.entries(spec.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  let raw: string;
+  if (spec.attachments?.length) {
+    raw = [
+      ...head,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      spec.body ?? 'Hello',
+      ...spec.attachments.flatMap((a) => [
+        `--${boundary}`,
+        `Content-Type: ${a.contentType}`,
+        `Content-Disposition: ${a.inline ? 'inline' : 'attachment'}; filename="${a.filename}"`,
+        ...(a.inline ? ['Content-ID: <img1@x>'] : []),
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(a.content).toString('base64'),
+      ]),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+  } else {
+    raw = [...head, 'Content-Type: text/plain; charset=utf-8', '', spec.body ?? 'Hello', ''].join('\r\n');
+  }
+  const mode = spec.mode ?? 'bcc';
+  const token = mode === 'bcc' ? 'acme-k7q2m9x4p8w3' : 'acme-inbox-3n8v5t2r6y1z';
+  return parseEmail(Buffer.from(raw), {
+    org,
+    capture: {
+      orgId: 'acme',
+      address: `${token}${spec.target ? `+${spec.target.toLowerCase()}` : ''}@capture.example.com`,
+      mode,
+      target: spec.target ?? null,
+    },
+    ...(attachments ? { attachmentSink: attachments.sink(spec.messageId) } : {}),
+  });
+}
