@@ -32,7 +32,9 @@ export function renderPage(data: PageData): string {
     .join('\n');
   const outcomeRows = outcomes
     .map(
-      (o) => `<tr class="${escapeHtml(o.outcome)}"><td>${escapeHtml(o.at)}</td><td><b>${escapeHtml(o.outcome)}</b></td>
+      (
+        o,
+      ) => `<tr class="${escapeHtml(o.outcome)}"><td>${escapeHtml(o.at)}</td><td><b>${escapeHtml(o.outcome)}</b></td>
 <td>${escapeHtml(o.reason ?? '')}</td><td>${escapeHtml(o.orgId ?? '')}</td><td>${escapeHtml(o.subject ?? '')}</td>
 <td><code>${escapeHtml(o.messageId ?? '')}</code></td><td><code>${escapeHtml(o.taskId ?? '')}</code></td></tr>`,
     )

@@ -1,0 +1,98 @@
+/** Builds the sync function's dependencies from its environment, once per cold start. */
+import { readFileSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
+import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
+import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
+import { createSalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { SecretsManagerCredentials } from '#shared/adapters/secrets-manager-credentials.ts';
+import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
+import { parseEnv, SyncEnvSchema } from '#shared/config/env.ts';
+import type { Org } from '#shared/config/registry.ts';
+import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
+import type { CrmPort } from '#shared/ports/crm.ts';
+import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import type { SyncMessagesDeps } from '#shared/usecases/sync-messages.ts';
+import type { DeadLetterDeps } from '#functions/dead-letter.ts';
+
+export type SyncDeps = SyncMessagesDeps & DeadLetterDeps;
+
+export function syncDepsFromEnv(
+  env: NodeJS.ProcessEnv,
+  clients: { s3?: S3Client; sqs?: SQSClient; secrets?: SecretsManagerClient } = {},
+): SyncDeps {
+  const config = parseEnv(SyncEnvSchema, env, 'sync function');
+  const s3 = clients.s3 ?? new S3Client({ region: config.AWS_REGION });
+  const sqs = clients.sqs ?? new SQSClient({ region: config.AWS_REGION });
+  const store = new S3MailStore(s3, config.MAIL_BUCKET);
+  const attachments = new S3AttachmentStore(s3, config.MAIL_BUCKET);
+  const ledger = new S3DedupeLedger(s3, config.MAIL_BUCKET);
+
+  const credentialsFor: (org: Org) => Promise<SalesforceCredentials> =
+    config.SALESFORCE_CREDENTIALS === 'env'
+      ? envCredentials(env)
+      : (() => {
+          const secrets = new SecretsManagerCredentials(
+            clients.secrets ?? new SecretsManagerClient({ region: config.AWS_REGION }),
+            config.SALESFORCE_SECRET_PREFIX,
+          );
+          return (org: Org) => secrets.forOrg(org);
+        })();
+
+  const crms = new Map<string, CrmPort>();
+  const crmFor = async (org: Org): Promise<CrmPort> => {
+    let crm = crms.get(org.id);
+    if (!crm) {
+      crm = createSalesforceCrm({
+        credentials: await credentialsFor(org),
+        apiVersion: config.SALESFORCE_API_VERSION,
+        logger,
+      });
+      crms.set(org.id, crm);
+    }
+    return crm;
+  };
+
+  return {
+    registry: loadRegistryFile(config.CAPTURE_CONFIG),
+    mail: store,
+    outcomes: store,
+    deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
+    logger,
+    syncOrg: async (org, emails) =>
+      syncBatch({ org, emails, crm: await crmFor(org), attachments, ledger, logger }),
+  };
+}
+
+/** Local stack and development only: one set of credentials from SF_* variables for every org. */
+function envCredentials(env: NodeJS.ProcessEnv): () => Promise<SalesforceCredentials> {
+  const credentials = env.SF_PRIVATE_KEY_FILE
+    ? {
+        authFlow: 'jwt-bearer',
+        loginUrl: env.SF_LOGIN_URL,
+        clientId: env.SF_CLIENT_ID,
+        username: env.SF_USERNAME,
+        privateKey: readKey(env.SF_PRIVATE_KEY_FILE),
+      }
+    : {
+        authFlow: 'client-credentials',
+        loginUrl: env.SF_LOGIN_URL,
+        clientId: env.SF_CLIENT_ID,
+        clientSecret: env.SF_CLIENT_SECRET,
+      };
+  const parsed = parseSalesforceSecret(credentials, 'SF_* environment');
+  return async () => parsed;
+}
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError('PRIVATE_KEY_UNREADABLE', `SF_PRIVATE_KEY_FILE ${path} cannot be read`);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The whole pipeline on one machine: fauxqs (S3/SNS/SQS), an SMTP server standing in for SES
+ * receiving, Lambda-like runners feeding the real handlers, and the Salesforce emulator (or a
+ * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
+ * end-to-end tests.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createParseHandler } from '#functions/parse/handler.ts';
+import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
+import { createSyncHandler } from '#functions/sync/handler.ts';
+import { syncDepsFromEnv } from '#functions/sync/wiring.ts';
+import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
+import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
+import { captureAddressOf, type Registry } from '#shared/config/registry.ts';
+import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { startLocalAws } from './aws.ts';
+import { renderPage } from './page.ts';
+import { startQueueRunner } from './runner.ts';
+import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
+import { startSmtpInbound } from './smtp-inbound.ts';
+
+export const defaultConfigPath = fileURLToPath(new URL('./demo/orgs.json', import.meta.url));
+export const defaultSeedPath = fileURLToPath(new URL('./demo/seed.json', import.meta.url));
+
+export interface LocalStackOptions {
+  smtpPort?: number;
+  sfPort?: number;
+  configPath?: string;
+  seedPath?: string;
+  /** Real Salesforce credentials (SF_* variables); without them the emulator is used. */
+  salesforceEnv?: Record<string, string | undefined>;
+  /** Honour X-Capture-Test-Verdicts headers (tests only). */
+  allowTestVerdicts?: boolean;
+  /** Shorter visibility timeouts so retries happen quickly (tests, soak). */
+  visibilityTimeoutSeconds?: { intake?: number; sync?: number };
+  host?: string;
+}
+
+export interface LocalStack {
+  registry: Registry;
+  captureAddresses: { address: string; mode: string; orgId: string }[];
+  smtpPort: number;
+  salesforceUrl: string;
+  emulator: SalesforceEmulator | null;
+  aws: Awaited<ReturnType<typeof startLocalAws>>;
+  outcomes: S3MailStore;
+  /** Resolves when every queue is empty and nothing is in flight. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const configPath = options.configPath ?? defaultConfigPath;
+  const registry = loadRegistryFile(configPath);
+  const sfEnv = options.salesforceEnv ?? {};
+  const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
+
+  const aws = await startLocalAws({ port: 0 });
+  const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
+  const captureAddresses = registry.orgs.flatMap((org) =>
+    org.addresses.map((a) => ({ address: captureAddressOf(registry, a), mode: a.mode, orgId: org.id })),
+  );
+
+  let emulator: SalesforceEmulator | null = null;
+  if (!realSalesforce) {
+    const seed = readSeed(options.seedPath ?? defaultSeedPath);
+    emulator = await startSalesforceEmulator({
+      port: options.sfPort ?? 8484,
+      ...(options.host ? { host: options.host } : {}),
+      seed,
+      extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
+        void servePage(res);
+        return true;
+      },
+    });
+  }
+  const current = emulator;
+  const servePage = async (res: ServerResponse) => {
+    const outcomes = await store.list().catch(() => []);
+    const names = nameIndex(current);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      renderPage({
+        captureAddresses: captureAddresses.map((a) => a.address),
+        tasks: current?.records('Task') ?? [],
+        outcomes,
+        names,
+      }),
+    );
+  };
+
+  const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
+  if (emulator) {
+    // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
+    await new SalesforceCrm({
+      credentials: {
+        authFlow: 'client-credentials',
+        loginUrl: emulator.url,
+        clientId: 'local',
+        clientSecret: 'local',
+      },
+    }).setupFields();
+  }
+  const functionEnv = {
+    MAIL_BUCKET: aws.resources.bucket,
+    CAPTURE_CONFIG: configPath,
+    AWS_REGION: aws.region,
+    SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+    INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
+    SYNC_DLQ_URL: aws.resources.syncDlqUrl,
+    SALESFORCE_CREDENTIALS: 'env',
+    ...(realSalesforce
+      ? sfEnv
+      : { SF_LOGIN_URL: emulator!.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }),
+  };
+  const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
+  const parseHandler = createParseHandler(() => parseDepsFromEnv(functionEnv, clients));
+  const syncHandler = createSyncHandler(() => syncDepsFromEnv(functionEnv, clients));
+
+  const intake = pipeline.queues.intake;
+  const sync = pipeline.queues.sync;
+  const runners = [
+    startQueueRunner({
+      name: 'parse',
+      sqs: aws.clients.sqs,
+      queueUrl: aws.resources.intakeQueueUrl,
+      handler: parseHandler,
+      batchSize: intake.batchSize,
+      maxBatchingWindowSeconds: intake.maxBatchingWindowSeconds,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
+      concurrency: 2,
+    }),
+    startQueueRunner({
+      name: 'sync',
+      sqs: aws.clients.sqs,
+      queueUrl: aws.resources.syncQueueUrl,
+      handler: syncHandler,
+      batchSize: sync.batchSize,
+      maxBatchingWindowSeconds: sync.maxBatchingWindowSeconds,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
+      concurrency: 1,
+    }),
+  ];
+
+  const smtp = await startSmtpInbound({
+    port: options.smtpPort ?? 2525,
+    ...(options.host ? { host: options.host } : {}),
+    registry,
+    s3: aws.clients.s3,
+    bucket: aws.resources.bucket,
+    sns: aws.clients.sns,
+    topicArn: aws.resources.topicArn,
+    allowTestVerdicts: options.allowTestVerdicts ?? false,
+  });
+
+  let stopped = false;
+  return {
+    registry,
+    captureAddresses,
+    smtpPort: smtp.port,
+    salesforceUrl,
+    emulator,
+    aws,
+    outcomes: store,
+    idle: async () => {
+      // The parse stage feeds the sync stage: wait until both are quiet twice in a row.
+      for (let quiet = 0; quiet < 2; ) {
+        const before = runners.map((r) => r.stats().processed).join();
+        for (const r of runners) await r.idle();
+        const after = runners.map((r) => r.stats().processed).join();
+        quiet = before === after ? quiet + 1 : 0;
+      }
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await smtp.close(); // no new mail first, then drain what is in flight
+      await Promise.all(runners.map((r) => r.stop()));
+      await aws.close();
+      await emulator?.close();
+    },
+  };
+}
+
+function readSeed(path: string): SeedData {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SeedData;
+  } catch (error) {
+    throw new ConfigError(
+      'SEED_UNREADABLE',
+      `Salesforce seed ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Id → readable name (User email, Contact/Lead name, Order number…) for the status page. */
+function nameIndex(emulator: SalesforceEmulator | null): (id: unknown) => string {
+  if (!emulator) return (id) => String(id ?? '');
+  const names = new Map<string, string>();
+  for (const type of ['User', 'Contact', 'Lead', 'Account', 'Order', 'Opportunity']) {
+    for (const r of emulator.records(type)) {
+      const label = (r.Email ?? r.Name ?? r.OrderNumber ?? r.LastName ?? r.Id) as string;
+      names.set(String(r.Id), `${label} (${type})`);
+    }
+  }
+  return (id) => (id ? (names.get(String(id)) ?? String(id)) : '');
+}

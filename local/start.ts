@@ -1,0 +1,67 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Env (DESIGN §5): CAPTURE_SMTP_PORT (2525),
+ * CAPTURE_SF_PORT (8484), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
+ * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME + SF_PRIVATE_KEY_FILE) to write
+ * to a real Salesforce org instead of the emulator.
+ */
+import { describeError } from '#shared/errors.ts';
+import { startLocalStack } from './stack.ts';
+
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+try {
+  const stack = await startLocalStack({
+    smtpPort: port('CAPTURE_SMTP_PORT', 2525),
+    sfPort: port('CAPTURE_SF_PORT', 8484),
+    ...(process.env.CAPTURE_CONFIG ? { configPath: process.env.CAPTURE_CONFIG } : {}),
+    ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
+    salesforceEnv: {
+      SF_LOGIN_URL: process.env.SF_LOGIN_URL,
+      SF_CLIENT_ID: process.env.SF_CLIENT_ID,
+      SF_CLIENT_SECRET: process.env.SF_CLIENT_SECRET,
+      SF_USERNAME: process.env.SF_USERNAME,
+      SF_PRIVATE_KEY_FILE: process.env.SF_PRIVATE_KEY_FILE,
+    },
+  });
+  for (const a of stack.captureAddresses) {
+    console.log(`capture address (${a.mode}, org ${a.orgId}): ${a.address}`);
+  }
+  console.log(`smtp: localhost:${stack.smtpPort}`);
+  console.log(
+    stack.emulator
+      ? `salesforce emulator: ${stack.salesforceUrl}  (open it in a browser: Tasks and outcomes)`
+      : `salesforce: ${stack.salesforceUrl}`,
+  );
+  console.log('ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: draining in-flight mail and stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`error: ${describeError(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === 'EADDRINUSE'
+      ? `a port is already in use (${describeError(error)}); set CAPTURE_SMTP_PORT / CAPTURE_SF_PORT`
+      : describeError(error);
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
