@@ -4,7 +4,10 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describeError } from '#shared/errors.ts';
-import { startLocalStack } from './stack.ts';
+
+// The pipeline's structured logs would bury the tables this script prints.
+process.env.LOG_LEVEL ??= 'WARN';
+const { nameIndex, startLocalStack } = await import('./stack.ts');
 
 const stack = await startLocalStack({ smtpPort: 0, sfPort: 0 }).catch((error: unknown) => {
   console.error(`error: ${describeError(error)}`);
@@ -77,15 +80,16 @@ try {
     })),
   );
   const tasks = stack.emulator?.records('Task') ?? [];
+  const name = nameIndex(stack.emulator);
   console.log('Tasks in Salesforce');
   console.table(
     tasks.map((t) => ({
       Id: t.Id,
-      Subject: String(t.Subject).slice(0, 50),
-      OwnerId: t.OwnerId,
-      WhoId: t.WhoId ?? '',
-      WhatId: t.WhatId ?? '',
-      TaskSubtype: t.TaskSubtype,
+      Subject: String(t.Subject).slice(0, 45),
+      Owner: name(t.OwnerId),
+      Who: name(t.WhoId),
+      What: name(t.WhatId),
+      Type: `${t.TaskSubtype} / ${t.Status}`,
     })),
   );
   transport.close();

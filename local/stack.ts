@@ -199,7 +199,7 @@ function readSeed(path: string): SeedData {
 }
 
 /** Id → readable name (User email, Contact/Lead name, Order number…) for the status page. */
-function nameIndex(emulator: SalesforceEmulator | null): (id: unknown) => string {
+export function nameIndex(emulator: SalesforceEmulator | null): (id: unknown) => string {
   if (!emulator) return (id) => String(id ?? '');
   const names = new Map<string, string>();
   for (const type of ['User', 'Contact', 'Lead', 'Account', 'Order', 'Opportunity']) {

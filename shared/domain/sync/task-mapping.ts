@@ -87,7 +87,7 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
     personEmails.push(...email.participants.filter((p) => !p.internal).map((p) => p.address));
     const target = email.capture?.target;
     if (target && isRecordId(target)) recordIds.push(target);
-    orderNumbers.push(...email.orderNumbers.filter((n) => !isRecordId(n)));
+    for (const n of email.orderNumbers.filter((n) => !isRecordId(n))) orderNumbers.push(...orderNumberVariants(n));
     captureIds.push(captureIdOf(org.id, email), ...threadCaptureIds(org.id, email));
   }
   return {
@@ -124,7 +124,7 @@ export function decide(
   for (const l of [...found.leads].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!leads.has(lower(l.email))) leads.set(lower(l.email), l.id);
   }
-  const orders = new Map(found.orders.map((o) => [lower(o.number), o]));
+  const orders = new Map(found.orders.map((o) => [orderKey(o.number), o]));
   const records = new Map(found.records.map((r) => [r.id.slice(0, 15), r]));
   const tasks = new Map(found.tasks.map((t) => [t.captureId, t]));
   const firstInBatch = new Set<string>();
@@ -176,7 +176,7 @@ export function decide(
     if (target && isRecordId(target)) whatId = records.get(target.slice(0, 15))?.id ?? null;
     for (const number of email.orderNumbers) {
       if (whatId) break;
-      whatId = orders.get(lower(number))?.id ?? null;
+      whatId = orders.get(orderKey(number))?.id ?? null;
     }
     for (const parent of threadCaptureIds(org.id, email)) {
       if (whatId) break;
@@ -218,6 +218,15 @@ export function decide(
     };
     return { kind: 'create', captureId, task, lead, relations, files, skippedFiles };
   });
+}
+
+/** "4711" also finds Salesforce's zero-padded auto-number "00004711". */
+export function orderNumberVariants(number: string): string[] {
+  return /^\d{1,7}$/.test(number) ? [number, number.padStart(8, '0')] : [number];
+}
+
+function orderKey(number: string): string {
+  return /^\d+$/.test(number) ? number.replace(/^0+(?=\d)/, '') : number.toLowerCase();
 }
 
 export function taskSubject(subject: string | null): string {
