@@ -19,7 +19,7 @@ import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { startLocalAws } from './aws.ts';
 import { renderPage } from './page.ts';
-import { startQueueRunner } from './runner.ts';
+import { type SqsHandler, startQueueRunner } from './runner.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
 import { startSmtpInbound } from './smtp-inbound.ts';
 
@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   /** Shorter visibility timeouts so retries happen quickly (tests, soak). */
   visibilityTimeoutSeconds?: { intake?: number; sync?: number };
   host?: string;
+  /** Wraps a handler (tests inject crashes with it). */
+  wrapHandler?: (name: 'parse' | 'sync', handler: SqsHandler) => SqsHandler;
 }
 
 export interface LocalStack {
@@ -119,8 +121,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : { SF_LOGIN_URL: emulator!.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }),
   };
   const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
-  const parseHandler = createParseHandler(() => parseDepsFromEnv(functionEnv, clients));
-  const syncHandler = createSyncHandler(() => syncDepsFromEnv(functionEnv, clients));
+  const wrap = options.wrapHandler ?? ((_name, handler) => handler);
+  const parseHandler = wrap(
+    'parse',
+    createParseHandler(() => parseDepsFromEnv(functionEnv, clients)),
+  );
+  const syncHandler = wrap(
+    'sync',
+    createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
+  );
 
   const intake = pipeline.queues.intake;
   const sync = pipeline.queues.sync;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetterDeps } from '#functions/dead-letter.ts';
 import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
@@ -18,7 +19,6 @@ import { logger } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { syncBatch } from '#shared/usecases/sync-batch.ts';
 import type { SyncMessagesDeps } from '#shared/usecases/sync-messages.ts';
-import type { DeadLetterDeps } from '#functions/dead-letter.ts';
 
 export type SyncDeps = SyncMessagesDeps & DeadLetterDeps;
 

@@ -52,13 +52,14 @@ export async function captureMessage(
   deps: CaptureMessageDeps,
 ): Promise<CaptureResult[]> {
   const sesMessageId = notification.mail.messageId;
+  const headerIds = headerIdsOf(notification);
   const { captures, rejections } = resolveRecipients(deps.registry, notification.receipt.recipients);
 
   if (captures.length === 0) {
     const first = rejections[0];
     const reason = first?.reason ?? 'no-capture-recipient';
     const orgId = first?.orgId ?? null;
-    await record(deps, { outcome: 'rejected', reason, sesMessageId, orgId, messageId: null, subject: null });
+    await record(deps, { outcome: 'rejected', reason, sesMessageId, orgId, ...headerIds });
     return [{ orgId, result: 'rejected', reason }];
   }
   if (rejections.length > 0) {
@@ -93,7 +94,7 @@ async function captureForOrg(
     capture.address.mode,
   );
   if (!verdict.allowed) {
-    return finish(deps, verdict, { sesMessageId, orgId, messageId: null, subject: null });
+    return finish(deps, verdict, { sesMessageId, orgId, ...headerIdsOf(notification) });
   }
 
   const raw = await deps.mail.openRaw(receipt.action.objectKey);
@@ -117,7 +118,7 @@ async function captureForOrg(
       return finish(
         deps,
         { allowed: false, outcome: 'rejected', reason: 'unreadable-message' },
-        { sesMessageId, orgId, messageId: null, subject: null },
+        { sesMessageId, orgId, ...headerIdsOf(notification) },
       );
     }
     throw error;
@@ -176,4 +177,10 @@ async function record(
     stage: 'parse',
     at: (deps.now?.() ?? new Date()).toISOString(),
   });
+}
+
+/** Message-ID and Subject as SES read them, for outcomes recorded before the message is parsed. */
+function headerIdsOf(notification: SesNotification): { messageId: string | null; subject: string | null } {
+  const common = notification.mail.commonHeaders;
+  return { messageId: common?.messageId?.trim() || null, subject: common?.subject ?? null };
 }

@@ -440,9 +440,7 @@ export class SalesforceCrm implements CrmPort {
     return out;
   }
 
-  async describe(
-    type: string,
-  ): Promise<{
+  async describe(type: string): Promise<{
     name: string;
     fields: {
       name: string;

@@ -87,7 +87,8 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
     personEmails.push(...email.participants.filter((p) => !p.internal).map((p) => p.address));
     const target = email.capture?.target;
     if (target && isRecordId(target)) recordIds.push(target);
-    for (const n of email.orderNumbers.filter((n) => !isRecordId(n))) orderNumbers.push(...orderNumberVariants(n));
+    for (const n of email.orderNumbers.filter((n) => !isRecordId(n)))
+      orderNumbers.push(...orderNumberVariants(n));
     captureIds.push(captureIdOf(org.id, email), ...threadCaptureIds(org.id, email));
   }
   return {

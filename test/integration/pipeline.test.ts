@@ -1,0 +1,234 @@
+/**
+ * The whole pipeline through its real interfaces: mail goes in over SMTP (nodemailer) to the
+ * local stack, Tasks are read back from the Salesforce emulator over REST (jsforce).
+ */
+import type { Connection } from '@jsforce/jsforce-node';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { OutcomeRecord } from '#shared/domain/outcome.ts';
+import { jsforceFor } from '../support/salesforce.ts';
+
+let stack: LocalStack;
+let sf: Connection;
+let transport: Transporter;
+let crashes = 0;
+const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
+const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
+
+beforeAll(async () => {
+  process.env.LOG_LEVEL = 'ERROR';
+  stack = await startLocalStack({
+    smtpPort: 0,
+    sfPort: 0,
+    allowTestVerdicts: true,
+    visibilityTimeoutSeconds: { intake: 2, sync: 2 },
+    wrapHandler: (name, handler) => async (event, context) => {
+      // Crash the sync function on its first batch that carries a message marked for it.
+      if (name === 'sync' && crashes === 0 && event.Records.some((r) => r.body.includes('e2e-crash'))) {
+        crashes++;
+        throw new Error('simulated crash mid-batch');
+      }
+      return handler(event, context);
+    },
+  });
+  sf = await jsforceFor(stack.salesforceUrl);
+  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
+});
+
+afterAll(async () => {
+  transport?.close();
+  await stack?.stop();
+});
+
+async function send(message: SendMailOptions) {
+  return transport.sendMail({ text: 'Hello', ...message });
+}
+
+async function outcomeFor(messageId: string): Promise<OutcomeRecord[]> {
+  await stack.idle();
+  return (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
+}
+
+async function idOf(soql: string): Promise<string> {
+  const r = await sf.query<{ Id: string }>(soql);
+  expect(r.records).toHaveLength(1);
+  return r.records[0]!.Id;
+}
+
+async function tasksFor(subject: string) {
+  const r = await sf.query<Record<string, unknown>>(
+    `SELECT Id, Subject, OwnerId, WhoId, WhatId, TaskSubtype, Status, ActivityDate, Capture_Id__c FROM Task WHERE Subject = 'Email: ${subject.replace(/'/g, "\\'")}'`,
+  );
+  return r.records;
+}
+
+describe('the local pipeline', () => {
+  it('prints nothing it should not and exposes the capture addresses', () => {
+    expect(stack.captureAddresses.map((a) => a.address)).toEqual([BCC, INBOX]);
+  });
+
+  it("logs a rep's BCC to a contact as a Task on the order it names", async () => {
+    await send({
+      from: 'Alice Rep <alice@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      bcc: BCC,
+      subject: 'Your order ORD-10042 ships Monday',
+      messageId: '<e2e-bcc@acme.example>',
+      date: new Date('2026-11-18T10:00:00Z'),
+    });
+    const [outcome] = await outcomeFor('<e2e-bcc@acme.example>');
+    expect(outcome).toMatchObject({ outcome: 'created' });
+    const [task] = await tasksFor('Your order ORD-10042 ships Monday');
+    expect(task).toMatchObject({
+      Id: outcome!.taskId,
+      OwnerId: await idOf("SELECT Id FROM User WHERE Email = 'alice@acme.example'"),
+      WhoId: await idOf("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'"),
+      WhatId: await idOf("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'"),
+      TaskSubtype: 'Email',
+      Status: 'Completed',
+      ActivityDate: '2026-11-18',
+    });
+  });
+
+  it('makes one Task when a second rep BCCs the same message', async () => {
+    await send({
+      from: 'Bob Rep <bob@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      bcc: BCC,
+      subject: 'Your order ORD-10042 ships Monday',
+      messageId: '<e2e-bcc@acme.example>',
+    });
+    const outcomes = await outcomeFor('<e2e-bcc@acme.example>');
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['created', 'duplicate']);
+    expect(await tasksFor('Your order ORD-10042 ships Monday')).toHaveLength(1);
+  });
+
+  it('credits the original sender of an inline forward', async () => {
+    await send({
+      from: 'Alice Rep <alice@acme.example>',
+      to: INBOX,
+      subject: 'Fwd: Where is my delivery?',
+      messageId: '<e2e-fwd@acme.example>',
+      text: "See below.\n\n---------- Forwarded message ---------\nFrom: Sean O'Brien <o'brien@globex.example>\nDate: Mon, 16 Nov 2026 at 10:12\nSubject: Where is my delivery?\nTo: Alice Rep <alice@acme.example>\n\nHi Alice, where is it?",
+    });
+    const [outcome] = await outcomeFor('<e2e-fwd@acme.example>');
+    expect(outcome?.outcome).toBe('created');
+    const [task] = await tasksFor('Fwd: Where is my delivery?');
+    // The address with a quote in it matched through an escaped SOQL literal.
+    expect(task?.WhoId).toBe(await idOf("SELECT Id FROM Contact WHERE Email = 'o\\'brien@globex.example'"));
+    expect(task?.OwnerId).toBe(await idOf("SELECT Id FROM User WHERE Email = 'ops@acme.example'"));
+  });
+
+  it('matches a lead and gives shared-inbox mail to the default owner', async () => {
+    await send({
+      envelope: { from: 'lena.lead@initech.example', to: [INBOX] },
+      from: 'Lena Lead <lena.lead@initech.example>',
+      to: 'orders@acme.example',
+      subject: 'Request for a quote',
+      messageId: '<e2e-lead@initech.example>',
+    });
+    const [outcome] = await outcomeFor('<e2e-lead@initech.example>');
+    expect(outcome?.outcome).toBe('created');
+    const [task] = await tasksFor('Request for a quote');
+    expect(task).toMatchObject({
+      WhoId: await idOf("SELECT Id FROM Lead WHERE Email = 'lena.lead@initech.example'"),
+      OwnerId: await idOf("SELECT Id FROM User WHERE Email = 'ops@acme.example'"),
+      WhatId: null,
+    });
+  });
+
+  it('makes no Task for auto-replies and bounces', async () => {
+    await send({
+      from: 'jane.doe@globex.example',
+      to: INBOX,
+      subject: 'Automatic reply: hello',
+      messageId: '<e2e-ooo@globex.example>',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    await send({
+      envelope: { from: '', to: [INBOX] },
+      from: 'MAILER-DAEMON@mail.globex.example',
+      to: INBOX,
+      subject: 'Undelivered Mail Returned to Sender',
+      messageId: '<e2e-bounce@globex.example>',
+    });
+    expect(await outcomeFor('<e2e-ooo@globex.example>')).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: 'auto-reply' }),
+    ]);
+    expect(await outcomeFor('<e2e-bounce@globex.example>')).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: 'bounce' }),
+    ]);
+    expect(await tasksFor('Automatic reply: hello')).toHaveLength(0);
+  });
+
+  it('refuses unknown capture tokens at RCPT TO', async () => {
+    const error = await send({
+      from: 'alice@acme.example',
+      to: 'acme-guessed0000000@capture.localhost',
+      subject: 'x',
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ responseCode: 550 });
+  });
+
+  it('makes no Task when an outsider writes to a bcc address, and quarantines viruses', async () => {
+    await send({
+      from: 'mallory@evil.example',
+      to: BCC,
+      subject: 'Let me in',
+      messageId: '<e2e-outsider@evil.example>',
+    });
+    await send({
+      from: 'alice@acme.example',
+      to: 'jane.doe@globex.example',
+      bcc: BCC,
+      subject: 'Infected',
+      messageId: '<e2e-virus@acme.example>',
+      headers: { 'X-Capture-Test-Verdicts': 'virus=FAIL' },
+    });
+    expect(await outcomeFor('<e2e-outsider@evil.example>')).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: 'sender-not-allowed' }),
+    ]);
+    expect(await outcomeFor('<e2e-virus@acme.example>')).toEqual([
+      expect.objectContaining({ outcome: 'quarantined', reason: 'virus' }),
+    ]);
+    expect(await tasksFor('Let me in')).toHaveLength(0);
+    expect(await tasksFor('Infected')).toHaveLength(0);
+  });
+
+  it('keeps mail to an unknown person as unresolved instead of making a Task', async () => {
+    await send({
+      from: 'alice@acme.example',
+      to: 'stranger@nowhere.example',
+      bcc: BCC,
+      subject: 'Cold outreach',
+      messageId: '<e2e-unmatched@acme.example>',
+    });
+    const [outcome] = await outcomeFor('<e2e-unmatched@acme.example>');
+    expect(outcome).toMatchObject({ outcome: 'unmatched', reason: 'no-contact-or-lead' });
+    expect(await tasksFor('Cold outreach')).toHaveLength(0);
+    const unresolved = await stack.outcomes.listUnresolved('acme');
+    expect(unresolved.map((u) => u.sesMessageId)).toContain(outcome!.sesMessageId);
+  });
+
+  it('loses nothing when the sync function crashes mid-batch', async () => {
+    const subjects = ['crash-test one', 'crash-test two', 'crash-test three'];
+    for (const [i, subject] of subjects.entries()) {
+      await send({
+        from: 'bob@acme.example',
+        to: 'carl@globex.example',
+        bcc: BCC,
+        subject,
+        messageId: `<e2e-crash-${i}@acme.example>`,
+      });
+    }
+    await stack.idle();
+    expect(crashes).toBe(1);
+    for (const [i, subject] of subjects.entries()) {
+      expect(await outcomeFor(`<e2e-crash-${i}@acme.example>`)).toEqual([
+        expect.objectContaining({ outcome: 'created' }),
+      ]);
+      expect(await tasksFor(subject)).toHaveLength(1);
+    }
+  });
+});
