@@ -544,7 +544,7 @@ export async function startSalesforceEmulator(
     ) {
       throw new SalesforceError(
         'DUPLICATE_DEVELOPER_NAME',
-        'This field name is already in use: ' + field,
+        `This field name is already in use: ${field}`,
         [],
       );
     }

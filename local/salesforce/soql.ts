@@ -54,7 +54,7 @@ export function tokenize(query: string): Token[] {
       i++;
       for (;;) {
         if (i >= query.length)
-          throw malformed(query, start, 'line 1:' + start + " mismatched character '<EOF>' expecting '''");
+          throw malformed(query, start, `line 1:${start} mismatched character '<EOF>' expecting '''`);
         const ch = query[i]!;
         if (ch === '\\') {
           const next = query[i + 1];

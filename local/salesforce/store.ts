@@ -216,7 +216,9 @@ export class Store {
           if (f && f.name !== 'Id' && f.createable === false && !['Name'].includes(f.name))
             stored[f.name] = v;
         }
-        (ids[type] ??= []).push(created.Id);
+        const list = ids[type] ?? [];
+        list.push(created.Id);
+        ids[type] = list;
       }
     }
     return ids;

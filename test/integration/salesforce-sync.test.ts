@@ -174,7 +174,11 @@ describe('sync to Salesforce', () => {
     const crm = await setup(false);
     const claimed = new Map<string, string>();
     const ledger = {
-      claim: async (_o: string, c: string) => (claimed.has(c) ? false : (claimed.set(c, 'pending'), true)),
+      claim: async (_o: string, c: string) => {
+        if (claimed.has(c)) return false;
+        claimed.set(c, 'pending');
+        return true;
+      },
       complete: async (_o: string, c: string, t: string) => void claimed.set(c, t),
       release: async (_o: string, c: string) => void claimed.delete(c),
       get: async (_o: string, c: string) => claimed.get(c) ?? null,

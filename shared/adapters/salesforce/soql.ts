@@ -13,7 +13,7 @@ export function soqlString(value: string): string {
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
     .replace(/\f/g, '\\f')
-    .replace(/\x08/g, '\\b');
+    .replaceAll(String.fromCharCode(8), '\\b');
   return `'${escaped}'`;
 }
 

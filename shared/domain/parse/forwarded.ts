@@ -16,7 +16,7 @@ interface ForwardParserAddress {
 
 function toAddress(a: ForwardParserAddress | undefined | null): MailAddress | null {
   const address = a?.address?.trim().toLowerCase();
-  if (!address || !address.includes('@')) return null;
+  if (!address?.includes('@')) return null;
   return { address, name: (a?.name ?? '').trim() };
 }
 
