@@ -1,0 +1,67 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccountPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { pipeline } from '#shared/config/pipeline.ts';
+
+export interface MailBucketProps {
+  /** Days raw, parsed mail and attachments are kept. @default 30 */
+  readonly retentionDays?: number;
+  /** Days outcomes (the audit trail) are kept. @default 400 */
+  readonly outcomeRetentionDays?: number;
+}
+
+/** The mail archive: SSE, no public access, TLS only, access-logged, lifecycle retention. */
+export class MailBucket extends Construct {
+  public readonly bucket: Bucket;
+  public readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: MailBucketProps = {}) {
+    super(scope, id);
+    const days = props.retentionDays ?? 30;
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.bucket = new Bucket(this, 'Bucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'mail/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        ...[pipeline.keys.raw, pipeline.keys.parsed, pipeline.keys.attachments, pipeline.keys.unresolved].map(
+          (prefix) => ({
+            id: `expire-${prefix.replace('/', '')}`,
+            prefix,
+            expiration: Duration.days(prefix === pipeline.keys.unresolved ? Math.max(days, 90) : days),
+          }),
+        ),
+        {
+          id: 'expire-outcomes',
+          prefix: pipeline.keys.outcomes,
+          expiration: Duration.days(props.outcomeRetentionDays ?? 400),
+        },
+        { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    // SES writes raw mail, only on behalf of this account.
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${pipeline.keys.raw}*`)],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': new AccountPrincipal(this.bucket.stack.account).accountId },
+        },
+      }),
+    );
+  }
+}
