@@ -58,7 +58,8 @@ export class PipelineFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         // ESM bundles need a require() for the CommonJS dependencies esbuild inlines.
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
+        // Bundle the AWS SDK too: the runtime's copy lacks @aws-sdk/lib-storage and may lag the pinned version.
+        externalModules: [],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -5,6 +5,10 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { OutcomeStore } from './ports/mail-store.ts';
+
+// Embedded-metric-format lines only mean something in Lambda; elsewhere (local stack, CLI) they are noise.
+if (!process.env.AWS_LAMBDA_FUNCTION_NAME) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture',
@@ -32,4 +36,16 @@ export function maskAddress(address: string | null | undefined): string {
   const at = address.lastIndexOf('@');
   if (at <= 0) return '***';
   return `${address[0]}***${address.slice(at)}`;
+}
+
+/** Counts every recorded outcome as a metric (Outcome_created, Outcome_rejected, …) per org. */
+export function withOutcomeMetrics(store: OutcomeStore): OutcomeStore {
+  return {
+    get: (orgId, sesMessageId) => store.get(orgId, sesMessageId),
+    list: () => store.list(),
+    record: async (outcome) => {
+      await store.record(outcome);
+      metrics.addMetric(`Outcome_${outcome.outcome}`, MetricUnit.Count, 1);
+    },
+  };
 }

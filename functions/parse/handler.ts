@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '#functions/dead-letter.ts';
 import { parseIntakeBody } from '#shared/events/ses-notification.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, metrics } from '#shared/observability.ts';
 import { captureMessage } from '#shared/usecases/capture-message.ts';
 import { type ParseDeps, parseDepsFromEnv } from './wiring.ts';
 
@@ -28,7 +28,11 @@ export function createParseHandler(makeDeps: () => ParseDeps) {
       };
       await deadLetter(record, ready, 'parse', work, () => ids);
     };
-    return processPartialResponse(event, processRecord, processor, { context });
+    try {
+      return await processPartialResponse(event, processRecord, processor, { context });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
 }
 

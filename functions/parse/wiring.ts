@@ -8,7 +8,7 @@ import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { parseEmail } from '#shared/domain/parse/parse-email.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 
 export type ParseDeps = CaptureMessageDeps & DeadLetterDeps;
@@ -32,7 +32,7 @@ export function parseDepsFromEnv(
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
     mail: store,
-    outcomes: store,
+    outcomes: withOutcomeMetrics(store),
     syncQueue: new SqsQueue(sqs, config.SYNC_QUEUE_URL),
     deadLetterQueue: new SqsQueue(sqs, config.INTAKE_DLQ_URL),
     parse,

@@ -7,8 +7,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '#functions/dead-letter.ts';
 import { PermanentError, TransientError } from '#shared/errors.ts';
-import { SyncMessageSchema } from '#shared/events/sync-message.ts';
-import { syncMessages } from '#shared/usecases/sync-messages.ts';
+import { metrics } from '#shared/observability.ts';
+import { syncQueueRecords } from '#shared/usecases/sync-messages.ts';
 import { type SyncDeps, syncDepsFromEnv } from './wiring.ts';
 
 export function createSyncHandler(makeDeps: () => SyncDeps) {
@@ -17,40 +17,24 @@ export function createSyncHandler(makeDeps: () => SyncDeps) {
   return async (event: SQSEvent, context: Context) => {
     deps ??= makeDeps();
     const ready = deps;
-    const valid = event.Records.flatMap((r) => {
-      const parsed = SyncMessageSchema.safeParse(safeJson(r.body));
-      return parsed.success ? [{ id: r.messageId, message: parsed.data }] : [];
-    });
-    const statuses = await syncMessages(valid, ready);
+    const statuses = await syncQueueRecords(
+      event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+      ready,
+    );
     const processRecord = async (record: SQSRecord) => {
-      const message = valid.find((v) => v.id === record.messageId)?.message;
-      const ids = () =>
-        message
-          ? { sesMessageId: message.sesMessageId, orgId: message.orgId, messageId: message.messageId }
-          : null;
-      await deadLetter(
-        record,
-        ready,
-        'sync',
-        async () => {
-          const status = statuses.get(record.messageId);
-          if (!message || !status) SyncMessageSchema.parse(safeJson(record.body));
-          if (status?.status === 'retry') throw new TransientError('SYNC_RETRY', status.reason);
-          if (status?.status === 'dead') throw new PermanentError('SYNC_FAILED', status.reason);
-        },
-        ids,
-      );
+      const status = statuses.get(record.messageId);
+      const settle = async () => {
+        if (status?.status === 'retry') throw new TransientError('SYNC_RETRY', status.reason);
+        if (status?.status !== 'done') throw new PermanentError('SYNC_FAILED', status?.reason ?? 'no result');
+      };
+      await deadLetter(record, ready, 'sync', settle, () => status?.ids ?? null);
     };
-    return processPartialResponse(event, processRecord, processor, { context });
+    try {
+      return await processPartialResponse(event, processRecord, processor, { context });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export const handler = createSyncHandler(() => syncDepsFromEnv(process.env));

@@ -15,7 +15,7 @@ import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
 import { ConfigError } from '#shared/errors.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { syncBatch } from '#shared/usecases/sync-batch.ts';
 import type { SyncMessagesDeps } from '#shared/usecases/sync-messages.ts';
@@ -61,7 +61,7 @@ export function syncDepsFromEnv(
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
     mail: store,
-    outcomes: store,
+    outcomes: withOutcomeMetrics(store),
     deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
     logger,
     syncOrg: async (org, emails) =>

@@ -7,7 +7,7 @@ import type { Org, Registry } from '../config/registry.ts';
 import type { CapturedEmail } from '../domain/captured-email.ts';
 import type { OutcomeKind } from '../domain/outcome.ts';
 import { describeError, isRetryable } from '../errors.ts';
-import type { SyncMessage } from '../events/sync-message.ts';
+import { type SyncMessage, SyncMessageSchema } from '../events/sync-message.ts';
 import type { LogSink } from '../observability.ts';
 import type { MailStore, OutcomeStore } from '../ports/mail-store.ts';
 
@@ -31,16 +31,40 @@ export interface SyncMessagesDeps {
   now?: () => Date;
 }
 
-export type RecordStatus =
+export type RecordStatus = (
   | { status: 'done'; outcome: OutcomeKind; taskId?: string | undefined }
   | { status: 'retry'; reason: string }
-  | { status: 'dead'; reason: string };
+  | { status: 'dead'; reason: string }
+) & { ids?: { sesMessageId: string; orgId: string | null; messageId: string | null } };
 
 interface Loaded {
   key: string;
   message: SyncMessage;
   email: CapturedEmail;
   org: Org;
+}
+
+/** Validates raw queue bodies, then syncs the valid ones; an invalid body is dead-lettered. */
+export async function syncQueueRecords(
+  records: readonly { id: string; body: string }[],
+  deps: SyncMessagesDeps,
+): Promise<Map<string, RecordStatus>> {
+  const valid: { id: string; message: SyncMessage }[] = [];
+  const invalid = new Map<string, RecordStatus>();
+  for (const record of records) {
+    let json: unknown;
+    try {
+      json = JSON.parse(record.body);
+    } catch {
+      json = undefined;
+    }
+    const parsed = SyncMessageSchema.safeParse(json);
+    if (parsed.success) valid.push({ id: record.id, message: parsed.data });
+    else invalid.set(record.id, { status: 'dead', reason: 'invalid queue message' });
+  }
+  const statuses = await syncMessages(valid, deps);
+  for (const [id, status] of invalid) statuses.set(id, status);
+  return statuses;
 }
 
 export async function syncMessages(
@@ -60,8 +84,11 @@ export async function syncMessages(
       unique.push({ key, message });
     }
   }
+  const messageOf = new Map(unique.map((u) => [u.key, u.message]));
   const settle = (key: string, status: RecordStatus) => {
-    for (const id of idsByKey.get(key) ?? []) statuses.set(id, status);
+    const m = messageOf.get(key);
+    const ids = m ? { sesMessageId: m.sesMessageId, orgId: m.orgId, messageId: m.messageId } : undefined;
+    for (const id of idsByKey.get(key) ?? []) statuses.set(id, ids ? { ...status, ids } : status);
   };
 
   const byOrg = new Map<string, Loaded[]>();

@@ -200,8 +200,12 @@ describe('syncMessages', () => {
     expect(statuses.get('q1')).toMatchObject({ status: 'done', outcome: 'created' });
     expect(statuses.get('q5')).toEqual(statuses.get('q1'));
     expect(statuses.get('q2')).toMatchObject({ status: 'done', outcome: 'unmatched' });
-    expect(statuses.get('q3')).toEqual({ status: 'retry', reason: 'UNABLE_TO_LOCK_ROW' });
-    expect(statuses.get('q4')).toEqual({ status: 'dead', reason: 'STRING_TOO_LONG' });
+    expect(statuses.get('q3')).toMatchObject({ status: 'retry', reason: 'UNABLE_TO_LOCK_ROW' });
+    expect(statuses.get('q4')).toMatchObject({
+      status: 'dead',
+      reason: 'STRING_TOO_LONG',
+      ids: { sesMessageId: 's4', orgId: 'acme' },
+    });
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
     expect(mail.unresolved.has('acme/s2')).toBe(true);
     expect(mail.outcomes.get('acme/s3')).toMatchObject({ outcome: 'failed', retryable: true });
