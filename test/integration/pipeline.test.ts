@@ -2,6 +2,7 @@
  * The whole pipeline through its real interfaces: mail goes in over SMTP (nodemailer) to the
  * local stack, Tasks are read back from the Salesforce emulator over REST (jsforce).
  */
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +231,29 @@ describe('the local pipeline', () => {
       ]);
       expect(await tasksFor(subject)).toHaveLength(1);
     }
+  });
+
+  it('dead-letters a message no retry can fix, with its reason', async () => {
+    await stack.aws.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.aws.resources.intakeQueueUrl,
+        MessageBody: '{"not":"an SNS envelope"}',
+      }),
+    );
+    await stack.idle();
+    const dead = await stack.aws.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.aws.resources.intakeDlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    expect(dead.Messages).toHaveLength(1);
+    expect(dead.Messages?.[0]?.MessageAttributes?.reason?.StringValue).toBe('invalid queue message');
+    expect(JSON.parse(dead.Messages![0]!.Body!)).toMatchObject({
+      stage: 'parse',
+      body: '{"not":"an SNS envelope"}',
+    });
   });
 });
