@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { importX509, jwtVerify } from 'jose';
+import { importSPKI, importX509, jwtVerify } from 'jose';
 import { describeField } from './schema.ts';
 import { SalesforceError, type SeedData, Store } from './store.ts';
 
@@ -39,7 +39,7 @@ export interface SalesforceEmulatorOptions {
   port?: number;
   host?: string;
   seed?: SeedData;
-  /** PEM certificate; JWT bearer assertions must be signed by its key. */
+  /** PEM certificate (or SPKI public key); JWT bearer assertions must be signed by its key. */
   jwtCertificate?: string;
   clientId?: string;
   clientSecret?: string;
@@ -105,7 +105,12 @@ export async function startSalesforceEmulator(
   let random = mulberry32(1);
   let url = '';
   if (options.seed) store.seed(options.seed);
-  const certificate = options.jwtCertificate ? await importX509(options.jwtCertificate, 'RS256') : null;
+  // A connected app holds an X.509 certificate; a bare public key (SPKI PEM) is accepted too for tests.
+  const certificate = options.jwtCertificate
+    ? options.jwtCertificate.includes('BEGIN CERTIFICATE')
+      ? await importX509(options.jwtCertificate, 'RS256')
+      : await importSPKI(options.jwtCertificate, 'RS256')
+    : null;
 
   const send = (
     res: ServerResponse,

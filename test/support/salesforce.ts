@@ -34,13 +34,19 @@ export async function startEmulator() {
   return startSalesforceEmulator({ seed: structuredClone(demoSeed) });
 }
 
+/**
+ * A jsforce connection the way server-to-server flows use it: a token from the token endpoint,
+ * no refresh token (jsforce would otherwise try to refresh on 401 and fail).
+ */
 export async function jsforceFor(url: string): Promise<Connection> {
-  const conn = new Connection({
-    oauth2: new OAuth2({ clientId: 'local', clientSecret: 'local', loginUrl: url }),
+  const token = await new OAuth2({ clientId: 'local', clientSecret: 'local', loginUrl: url }).requestToken({
+    grant_type: 'client_credentials',
+  });
+  return new Connection({
+    instanceUrl: token.instance_url,
+    accessToken: token.access_token,
     version: '62.0',
   });
-  await conn.authorize({ grant_type: 'client_credentials' });
-  return conn;
 }
 
 export function crmFor(url: string) {
