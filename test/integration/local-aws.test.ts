@@ -235,6 +235,7 @@ describe('queue runner', () => {
       handler: async (event) => {
         if (calls++ === 0) throw new Error('crash');
         handled.push(...event.Records.map((r) => r.body));
+        return { batchItemFailures: [] };
       },
     });
     await new Promise((r) => setTimeout(r, 300));
