@@ -25,7 +25,7 @@ beforeEach(async () => {
   conn = await jsforceFor(emulator.url);
 });
 
-const expectError = async (promise: Promise<unknown>, errorCode: string) => {
+const expectError = async (promise: PromiseLike<unknown>, errorCode: string) => {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,
