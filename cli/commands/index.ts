@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerParse } from './parse.ts';
+import { registerSalesforce } from './salesforce.ts';
 
 /** Every `capture` subcommand. */
 export function registerCommands(program: Command): void {
   registerParse(program);
+  registerSalesforce(program);
 }

@@ -1,0 +1,186 @@
+/**
+ * `capture salesforce check|setup`: verify a Salesforce org can take Capture's Tasks, and add
+ * the custom fields Capture uses. Credentials from the environment: SF_LOGIN_URL + SF_CLIENT_ID
+ * + SF_CLIENT_SECRET (client credentials) or SF_USERNAME + SF_PRIVATE_KEY_FILE (JWT bearer).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
+import { ConfigError, describeError } from '#shared/errors.ts';
+
+function credentialsFromEnv(env: NodeJS.ProcessEnv): SalesforceCredentials {
+  if (!env.SF_LOGIN_URL || !env.SF_CLIENT_ID) {
+    throw new ConfigError(
+      'NO_CREDENTIALS',
+      'set SF_LOGIN_URL and SF_CLIENT_ID, plus SF_CLIENT_SECRET or SF_USERNAME and SF_PRIVATE_KEY_FILE',
+    );
+  }
+  if (env.SF_PRIVATE_KEY_FILE) {
+    let privateKey: string;
+    try {
+      privateKey = readFileSync(env.SF_PRIVATE_KEY_FILE, 'utf8');
+    } catch {
+      throw new ConfigError(
+        'PRIVATE_KEY_UNREADABLE',
+        `SF_PRIVATE_KEY_FILE ${env.SF_PRIVATE_KEY_FILE} cannot be read`,
+      );
+    }
+    return parseSalesforceSecret(
+      {
+        authFlow: 'jwt-bearer',
+        loginUrl: env.SF_LOGIN_URL,
+        clientId: env.SF_CLIENT_ID,
+        username: env.SF_USERNAME,
+        privateKey,
+      },
+      'SF_* environment',
+    );
+  }
+  return parseSalesforceSecret(
+    {
+      authFlow: 'client-credentials',
+      loginUrl: env.SF_LOGIN_URL,
+      clientId: env.SF_CLIENT_ID,
+      clientSecret: env.SF_CLIENT_SECRET,
+    },
+    'SF_* environment',
+  );
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** A failed check that stops Capture from syncing (others are advice). */
+  blocking: boolean;
+}
+
+const TASK_FIELDS = [
+  'Subject',
+  'Description',
+  'Status',
+  'TaskSubtype',
+  'ActivityDate',
+  'OwnerId',
+  'WhoId',
+  'WhatId',
+];
+
+export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string, blocking = true) =>
+    checks.push({ name, ok, detail, blocking });
+  try {
+    await crm.query('SELECT Id FROM User LIMIT 1');
+    add('authentication', true, 'token issued and accepted');
+  } catch (error) {
+    add('authentication', false, describeError(error));
+    return checks;
+  }
+  for (const type of [
+    'Task',
+    'Contact',
+    'Lead',
+    'User',
+    'Order',
+    'Opportunity',
+    'TaskRelation',
+    'ContentVersion',
+  ]) {
+    try {
+      const d = await crm.describe(type);
+      if (type === 'Task') {
+        const missing = TASK_FIELDS.filter((f) => !d.fields.some((x) => x.name === f && x.createable));
+        add(
+          'Task fields createable',
+          missing.length === 0,
+          missing.length === 0 ? TASK_FIELDS.join(', ') : `not createable: ${missing.join(', ')}`,
+        );
+        const capture = d.fields.find((f) => f.name === 'Capture_Id__c');
+        add(
+          'Task.Capture_Id__c',
+          capture?.externalId === true,
+          capture
+            ? capture.externalId
+              ? 'External ID: deduplication in Salesforce'
+              : 'exists but is not an External ID'
+            : 'missing: run `capture salesforce setup` (until then an S3 ledger deduplicates)',
+          false,
+        );
+        add(
+          'Task.Order_Numbers__c',
+          d.fields.some((f) => f.name === 'Order_Numbers__c'),
+          'order numbers copied to the Task',
+          false,
+        );
+        const required = d.fields.filter(
+          (f) =>
+            f.createable &&
+            !f.nillable &&
+            !f.defaultedOnCreate &&
+            f.type !== 'boolean' &&
+            !TASK_FIELDS.includes(f.name),
+        );
+        add(
+          'no extra required Task fields',
+          required.length === 0,
+          required.length === 0 ? 'none' : `Capture does not fill: ${required.map((f) => f.name).join(', ')}`,
+        );
+      } else {
+        add(
+          `${type} readable`,
+          true,
+          `${d.fields.length} fields`,
+          ['Contact', 'Lead', 'User'].includes(type),
+        );
+      }
+    } catch (error) {
+      const optional = ['Order', 'Opportunity', 'TaskRelation', 'ContentVersion'].includes(type);
+      add(
+        `${type} readable`,
+        false,
+        `${describeError(error)}${type === 'TaskRelation' ? ' (enable Shared Activities to relate extra contacts)' : ''}`,
+        !optional,
+      );
+    }
+  }
+  return checks;
+}
+
+export function registerSalesforce(program: Command): void {
+  const salesforce = program
+    .command('salesforce')
+    .description('check and prepare the Salesforce org Capture writes to');
+
+  salesforce
+    .command('check')
+    .description('authenticate, describe the objects Capture uses and report what blocks syncing')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const checks = await runChecks(crm);
+      const blocked = checks.some((c) => !c.ok && c.blocking);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ ok: !blocked, apiCalls: crm.apiCalls(), checks })}\n`);
+      } else {
+        for (const c of checks)
+          process.stdout.write(`${c.ok ? 'ok  ' : c.blocking ? 'FAIL' : 'warn'}  ${c.name}: ${c.detail}\n`);
+        process.stdout.write(
+          blocked ? 'Capture cannot sync to this org yet.\n' : 'Capture can sync to this org.\n',
+        );
+      }
+      if (blocked) process.exitCode = 1;
+    });
+
+  salesforce
+    .command('setup')
+    .description('add Capture_Id__c (External ID) and Order_Numbers__c to Activity; safe to run again')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const fields = await crm.setupFields();
+      if (options.json) process.stdout.write(`${JSON.stringify({ fields })}\n`);
+      else for (const f of fields) process.stdout.write(`${f.created ? 'added  ' : 'exists '} ${f.field}\n`);
+    });
+}

@@ -1,0 +1,68 @@
+/** `capture salesforce check|setup` through the real command line against the emulator. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SalesforceEmulator } from '#local/salesforce/server.ts';
+import { startEmulator } from '../support/salesforce.ts';
+
+const repo = join(import.meta.dirname, '../..');
+let emulator: SalesforceEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+
+function capture(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
+      cwd: repo,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('capture salesforce', () => {
+  it('checks, sets up the custom fields idempotently, and checks again', async () => {
+    const env = { SF_LOGIN_URL: emulator.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' };
+    const before = JSON.parse((await capture(['salesforce', 'check', '--json'], env)).stdout);
+    expect(before.ok).toBe(true);
+    expect(before.checks).toContainEqual(
+      expect.objectContaining({ name: 'Task.Capture_Id__c', ok: false, blocking: false }),
+    );
+
+    const setup = await capture(['salesforce', 'setup', '--json'], env);
+    expect(setup.code).toBe(0);
+    expect(JSON.parse(setup.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([true, true]);
+    const again = await capture(['salesforce', 'setup', '--json'], env);
+    expect(JSON.parse(again.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([
+      false,
+      false,
+    ]);
+
+    const after = await capture(['salesforce', 'check'], env);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/ok {4}Task\.Capture_Id__c: External ID/);
+  });
+
+  it('exits 1 with a readable report when authentication fails, and one error line without credentials', async () => {
+    const bad = await capture(['salesforce', 'check'], {
+      SF_LOGIN_URL: emulator.url,
+      SF_CLIENT_ID: 'local',
+      SF_CLIENT_SECRET: 'wrong',
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL {2}authentication: .*invalid client credentials/);
+    const none = await capture(['salesforce', 'setup'], {});
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*SF_LOGIN_URL/)]);
+  });
+});
