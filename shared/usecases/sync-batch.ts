@@ -5,6 +5,7 @@
  */
 import type { Org } from '../config/registry.ts';
 import type { CapturedEmail } from '../domain/captured-email.ts';
+import { captureIdOf } from '../domain/sync/capture-id.ts';
 import { decide, planLookups, type SyncDecision } from '../domain/sync/task-mapping.ts';
 import { describeError, isRetryable, TransientError } from '../errors.ts';
 import type { LogSink } from '../observability.ts';
@@ -47,6 +48,12 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
       }),
     );
   const results: SyncResult[] = new Array(emails.length);
+  // Ledger claims not yet completed or released: released if the batch fails, so a retry can claim them.
+  const claims = new Set<string>();
+  const release = async (captureId: string) => {
+    claims.delete(captureId);
+    await input.ledger?.release(org.id, captureId);
+  };
   try {
     const plan = planLookups(org, emails);
     const found = await retry('lookup', () => crm.lookup(plan));
@@ -85,19 +92,34 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
         case 'create':
           if (useLedger) {
             const known = await input.ledger!.get(org.id, decision.captureId);
-            if (known !== null || !(await input.ledger!.claim(org.id, decision.captureId))) {
+            // A pending claim is still worth a try: the ledger hands over claims left by a crash once stale.
+            const claimed =
+              (known === null || known === 'pending') &&
+              (await input.ledger!.claim(org.id, decision.captureId));
+            if (!claimed) {
               const taskId =
-                known && known !== 'pending'
+                known !== null && known !== 'pending'
                   ? known
-                  : ((await input.ledger!.get(org.id, decision.captureId)) ?? '');
-              results[index] = {
-                captureId: decision.captureId,
-                outcome: 'duplicate',
-                taskId: taskId === 'pending' ? '' : taskId,
-                reason: 'already-in-ledger',
-              };
+                  : await input.ledger!.get(org.id, decision.captureId);
+              // Claimed but not completed: another delivery is writing it right now. Calling it a
+              // duplicate could lose the message; a redelivery finds the Task id or the claim gone.
+              results[index] =
+                taskId && taskId !== 'pending'
+                  ? {
+                      captureId: decision.captureId,
+                      outcome: 'duplicate',
+                      taskId,
+                      reason: 'already-in-ledger',
+                    }
+                  : {
+                      captureId: decision.captureId,
+                      outcome: 'failed',
+                      reason: 'LEDGER_CLAIMED: another delivery of this message is being written',
+                      retryable: true,
+                    };
               break;
             }
+            claims.add(decision.captureId);
           }
           toWrite.push({ index, decision });
       }
@@ -107,20 +129,22 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
     const needLead = toWrite.filter((w) => w.decision.lead);
     if (needLead.length > 0) {
       const leads = await retry('create leads', () => crm.createLeads(needLead.map((w) => w.decision.lead!)));
-      needLead.forEach((w, i) => {
+      for (const [i, w] of needLead.entries()) {
         const r = leads[i];
         if (r?.ok) w.decision.task.WhoId = r.id;
-      });
+        else {
+          results[w.index] = {
+            captureId: w.decision.captureId,
+            outcome: 'failed',
+            reason: `lead could not be created: ${r ? `${r.code}: ${r.message}` : 'no result'}`,
+            retryable: r?.retryable ?? true,
+          };
+        }
+      }
     }
     const writable = toWrite.filter((w) => w.decision.task.WhoId !== null || !w.decision.lead);
     for (const w of toWrite) {
-      if (!writable.includes(w))
-        results[w.index] = {
-          captureId: w.decision.captureId,
-          outcome: 'failed',
-          reason: 'lead could not be created',
-          retryable: true,
-        };
+      if (!writable.includes(w) && useLedger) await release(w.decision.captureId);
     }
 
     const taskResults: WriteResult[] =
@@ -142,7 +166,10 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
           taskId: r.id,
           ...(r.created ? {} : { reason: 'already-in-salesforce' }),
         };
-        if (useLedger) await input.ledger!.complete(org.id, w.decision.captureId, r.id);
+        if (useLedger) {
+          await input.ledger!.complete(org.id, w.decision.captureId, r.id);
+          claims.delete(w.decision.captureId);
+        }
         if (r.created) created.push({ index: w.index, taskId: r.id, decision: w.decision });
       } else {
         results[w.index] = {
@@ -151,7 +178,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
           reason: `${r.code}: ${r.message}`,
           retryable: r.retryable,
         };
-        if (useLedger) await input.ledger!.release(org.id, w.decision.captureId);
+        if (useLedger) await release(w.decision.captureId);
       }
     }
     // Duplicates within the batch point at the Task their first copy produced.
@@ -168,10 +195,11 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
     // The whole batch failed (lookup or write after retries): every email not yet decided gets this.
     const retryable = isRetryable(error);
     input.logger?.warn('Salesforce batch failed', { orgId: org.id, reason: describeError(error), retryable });
+    for (const captureId of [...claims]) await release(captureId).catch(() => {});
     for (let i = 0; i < emails.length; i++) {
       if (!results[i] || (results[i]!.outcome !== 'created' && results[i]!.outcome !== 'duplicate')) {
         results[i] = {
-          captureId: results[i]?.captureId ?? '',
+          captureId: results[i]?.captureId ?? captureIdOf(org.id, emails[i]!),
           outcome: 'failed',
           reason: describeError(error),
           retryable,

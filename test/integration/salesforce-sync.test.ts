@@ -133,7 +133,8 @@ describe('sync to Salesforce', () => {
       OwnerId: id.ops,
       WhoId: id.sean,
       WhatId: id.globex,
-      ActivityDate: '2026-11-16',
+      // ActivityDate is the date of the message Capture received (the forward), in UTC.
+      ActivityDate: '2026-11-17',
     });
     // Lead: no WhatId (Salesforce forbids one with a Lead).
     expect(byId.get(results[3]!.taskId!)).toMatchObject({ OwnerId: id.ops, WhoId: id.lena, WhatId: null });

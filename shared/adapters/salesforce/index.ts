@@ -24,6 +24,8 @@ import { inClauses, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
   credentials: SalesforceCredentials;
+  /** The org the connection serves; part of the cache key, so two orgs never share a connection. */
+  orgId?: string;
   apiVersion?: string;
   logger?: LogSink;
 }
@@ -56,9 +58,15 @@ interface QueryResult<T> {
 
 const connections = new Map<string, SalesforceCrm>();
 
-/** One CrmPort (and connection) per set of credentials, reused across invocations of a warm Lambda. */
+/**
+ * One CrmPort (and connection) per org and set of credentials, reused across invocations of a
+ * warm Lambda. Keyed by a fingerprint, so the secret itself is not kept as a map key; rotated
+ * credentials get a fresh connection.
+ */
 export function createSalesforceCrm(options: SalesforceCrmOptions): CrmPort {
-  const key = createHash('sha256').update(JSON.stringify(options.credentials)).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([options.orgId ?? '', options.apiVersion ?? '', options.credentials]))
+    .digest('hex');
   let crm = connections.get(key);
   if (!crm) {
     crm = new SalesforceCrm(options);
@@ -128,8 +136,7 @@ export class SalesforceCrm implements CrmPort {
             : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
         } as never)) as T;
       } catch (error) {
-        const code = (error as { errorCode?: string }).errorCode;
-        if (code === 'INVALID_SESSION_ID' && attempt === 0) {
+        if (isExpiredSession(error) && attempt === 0) {
           this.#logger?.info('Salesforce session expired; authorising again');
           continue;
         }
@@ -458,6 +465,18 @@ export class SalesforceCrm implements CrmPort {
   async query<T>(soql: string): Promise<T[]> {
     return (await this.request<QueryResult<T>>('GET', `/query?q=${encodeURIComponent(soql)}`)).records;
   }
+}
+
+/** INVALID_SESSION_ID, or a bare 401 from a proxy or an older endpoint: a new token may help once. */
+function isExpiredSession(error: unknown): boolean {
+  const e = error as { errorCode?: string; name?: string; statusCode?: number; status?: number };
+  return (
+    e.errorCode === 'INVALID_SESSION_ID' ||
+    e.name === 'INVALID_SESSION_ID' ||
+    e.errorCode === 'ERROR_HTTP_401' ||
+    e.statusCode === 401 ||
+    e.status === 401
+  );
 }
 
 function toResults(response: SfWriteResult[], method: 'POST' | 'PATCH'): WriteResult[] {

@@ -87,8 +87,7 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
     personEmails.push(...email.participants.filter((p) => !p.internal).map((p) => p.address));
     const target = email.capture?.target;
     if (target && isRecordId(target)) recordIds.push(target);
-    for (const n of email.orderNumbers.filter((n) => !isRecordId(n)))
-      orderNumbers.push(...orderNumberVariants(n));
+    for (const n of orderNumbersOf(email)) orderNumbers.push(...orderNumberVariants(n));
     captureIds.push(captureIdOf(org.id, email), ...threadCaptureIds(org.id, email));
   }
   return {
@@ -175,7 +174,7 @@ export function decide(
     let whatId: string | null = null;
     const target = email.capture?.target ?? null;
     if (target && isRecordId(target)) whatId = records.get(target.slice(0, 15))?.id ?? null;
-    for (const number of email.orderNumbers) {
+    for (const number of orderNumbersOf(email)) {
       if (whatId) break;
       whatId = orders.get(orderKey(number))?.id ?? null;
     }
@@ -210,15 +209,31 @@ export function decide(
       Description: taskDescription(email, skippedFiles),
       Status: 'Completed',
       TaskSubtype: 'Email',
-      ActivityDate: (email.forwarded?.date ?? email.date ?? options.today()).slice(0, 10),
+      ActivityDate: activityDate(email.date, options.today),
       OwnerId: ownerId,
       WhoId: whoId,
       WhatId: whatId,
       Capture_Id__c: captureId,
-      Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(email.orderNumbers) : null,
+      Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
     };
     return { kind: 'create', captureId, task, lead, relations, files, skippedFiles };
   });
+}
+
+/**
+ * Order numbers to look up, best first: a sub-address target that is not a record id is an order
+ * number the rep chose, so it goes before the ones found in the text.
+ */
+export function orderNumbersOf(email: CapturedEmail): string[] {
+  const target = email.capture?.target;
+  const fromTarget = target && !isRecordId(target) ? [target] : [];
+  return unique([...fromTarget, ...email.orderNumbers.filter((n) => !isRecordId(n))]);
+}
+
+/** The message date as a UTC calendar day; today (UTC) when the date is missing or unreadable. */
+export function activityDate(date: string | null, today: () => string): string {
+  const time = date ? Date.parse(date) : Number.NaN;
+  return (Number.isNaN(time) ? today() : new Date(time).toISOString()).slice(0, 10);
 }
 
 /** "4711" also finds Salesforce's zero-padded auto-number "00004711". */
