@@ -153,6 +153,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
             crm,
             writable.map((w) => w.decision.task),
             retry,
+            input.backoffMs ?? 250,
           )
         : [];
     const created: { index: number; taskId: string; decision: Extract<SyncDecision, { kind: 'create' }> }[] =
@@ -181,25 +182,26 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
         if (useLedger) await release(w.decision.captureId);
       }
     }
-    // Duplicates within the batch point at the Task their first copy produced.
+    // Duplicates within the batch share the fate of their first copy: its Task, or its failure.
     for (const [index, decision] of decisions.entries()) {
-      const result = results[index];
-      if (decision.kind === 'duplicate' && result && !result.taskId) {
-        const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId && r.taskId);
-        if (first?.taskId) result.taskId = first.taskId;
-      }
+      if (decision.kind !== 'duplicate' || decision.taskId) continue;
+      const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId);
+      if (first?.taskId) results[index] = { ...results[index]!, taskId: first.taskId };
+      else if (first?.outcome === 'failed') results[index] = { ...first };
     }
 
     await addRelationsAndFiles(input, created, retry);
   } catch (error) {
-    // The whole batch failed (lookup or write after retries): every email not yet decided gets this.
+    // A whole call failed after retries (lookup, leads, Task write): every email not yet decided gets this.
     const retryable = isRetryable(error);
     input.logger?.warn('Salesforce batch failed', { orgId: org.id, reason: describeError(error), retryable });
     for (const captureId of [...claims]) await release(captureId).catch(() => {});
+    // Decisions already made (excluded, unmatched, done, failed for their own reason) stand.
     for (let i = 0; i < emails.length; i++) {
-      if (!results[i] || (results[i]!.outcome !== 'created' && results[i]!.outcome !== 'duplicate')) {
+      const done = results[i];
+      if (!done || (done.outcome === 'duplicate' && !done.taskId)) {
         results[i] = {
-          captureId: results[i]?.captureId ?? captureIdOf(org.id, emails[i]!),
+          captureId: done?.captureId ?? captureIdOf(org.id, emails[i]!),
           outcome: 'failed',
           reason: describeError(error),
           retryable,
@@ -216,12 +218,13 @@ async function writeTasks(
   crm: CrmPort,
   tasks: TaskDraft[],
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+  backoffMs: number,
 ): Promise<WriteResult[]> {
   let results = await retry('write tasks', () => crm.upsertTasks(tasks));
   // Record-level transient errors (UNABLE_TO_LOCK_ROW) are retried once more for those records only.
   const again = results.map((r, i) => (!r.ok && r.retryable ? i : -1)).filter((i) => i >= 0);
   if (again.length > 0) {
-    await sleep(300);
+    await sleep(backoffMs * (0.5 + Math.random()));
     const second = await retry('write tasks', () => crm.upsertTasks(again.map((i) => tasks[i]!)));
     results = results.map((r, i) => {
       const j = again.indexOf(i);

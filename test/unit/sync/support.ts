@@ -210,10 +210,14 @@ export class FakeCrm implements CrmPort {
       records: this.data.records.filter((r) =>
         plan.recordIds.some((id) => id.slice(0, 15) === r.id.slice(0, 15)),
       ),
-      tasks: [
-        ...this.data.tasks,
-        ...this.tasks.map((t) => ({ id: t.Id, captureId: t.Capture_Id__c, whatId: t.WhatId })),
-      ].filter((t) => plan.captureIds.includes(t.captureId)),
+      // Without Capture_Id__c there is nothing to find Tasks by (the adapter skips that query).
+      tasks: (this.caps.captureIdField
+        ? [
+            ...this.data.tasks,
+            ...this.tasks.map((t) => ({ id: t.Id, captureId: t.Capture_Id__c, whatId: t.WhatId })),
+          ]
+        : []
+      ).filter((t) => plan.captureIds.includes(t.captureId)),
     };
   }
 
