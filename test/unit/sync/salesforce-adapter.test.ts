@@ -1,0 +1,214 @@
+/** Adapter pieces that need no server: SOQL literals, IN-list chunking, error classes, the secret, the S3 ledger. */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
+import { classifySalesforceError } from '#shared/adapters/salesforce/errors.ts';
+import { inClauses, soqlName, soqlString } from '#shared/adapters/salesforce/soql.ts';
+import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
+import { ConfigError, PermanentError, TransientError } from '#shared/errors.ts';
+
+describe('SOQL literals', () => {
+  it('escapes the backslash first, then the quote, then control characters', () => {
+    expect(soqlString("o'brien")).toBe("'o\\'brien'");
+    // Backslash before quote: the quote's own escape is not doubled, the input's backslash is.
+    expect(soqlString("a\\'b")).toBe("'a\\\\\\'b'");
+    expect(soqlString('\\')).toBe("'\\\\'");
+    expect(soqlString('a\nb\rc\td"e')).toBe("'a\\nb\\rc\\td\\\"e'");
+    expect(soqlString('Zoë 日本 😀')).toBe("'Zoë 日本 😀'");
+  });
+
+  it('keeps hostile input inside one literal', () => {
+    for (const hostile of [
+      "x' OR Email LIKE '%",
+      "\\' OR Name != '",
+      "'); DELETE FROM Contact; --",
+      "\\\\'",
+    ]) {
+      const literal = soqlString(hostile);
+      // Between the outer quotes every quote is escaped by an odd run of backslashes.
+      const inner = literal.slice(1, -1);
+      for (const m of inner.matchAll(/(\\*)'/g)) expect(m[1]!.length % 2).toBe(1);
+      expect(inner.endsWith('\\') ? (/\\+$/.exec(inner)?.[0].length ?? 0) % 2 : 0).toBe(0);
+    }
+  });
+
+  it('allows only API names where names go', () => {
+    expect(soqlName('PO_Number__c')).toBe('PO_Number__c');
+    expect(() => soqlName('Name FROM User')).toThrow(/not a Salesforce API name/);
+    expect(() => soqlName("Id'")).toThrow();
+  });
+
+  it('chunks IN-lists under the WHERE size limit and keeps every value', () => {
+    const values = Array.from({ length: 500 }, (_, i) => `person${i}@example.com`);
+    const clauses = inClauses('Email', values, 3_500);
+    expect(clauses.length).toBeGreaterThan(1);
+    for (const c of clauses) expect(c.length).toBeLessThanOrEqual(3_500 + 'Email IN ()'.length);
+    const back = clauses.flatMap((c) => [...c.matchAll(/'([^']*)'/g)].map((m) => m[1]));
+    expect(back).toEqual(values);
+    expect(inClauses('Email', [])).toEqual([]);
+  });
+});
+
+describe('error classes', () => {
+  const classify = (e: unknown) => classifySalesforceError(e, 'test');
+  it('treats limits, locks, 5xx, timeouts and network errors as transient', () => {
+    for (const e of [
+      { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
+      { errorCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access' },
+      { errorCode: 'SERVER_UNAVAILABLE', message: 'down' },
+      { errorCode: 'ERROR_HTTP_503', message: 'Service Unavailable' },
+      { code: 'ECONNRESET', message: 'socket hang up' },
+      { name: 'FetchError', message: 'request to https://x failed, reason: connect ETIMEDOUT' },
+      { cause: { code: 'UND_ERR_SOCKET' }, message: 'fetch failed' },
+    ])
+      expect(classify(e)).toBeInstanceOf(TransientError);
+  });
+
+  it('treats validation, bad fields, bad queries and bad credentials as permanent', () => {
+    for (const e of [
+      { errorCode: 'INVALID_FIELD', message: "No such column 'Foo__c' on entity 'Task'" },
+      { errorCode: 'MALFORMED_QUERY', message: 'unexpected token' },
+      { errorCode: 'STRING_TOO_LONG', message: 'Subject: data value too large' },
+      { errorCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'bad reference' },
+      { name: 'invalid_grant', message: 'invalid_grant: authentication failure' },
+    ]) {
+      const c = classify(e);
+      expect(c).toBeInstanceOf(PermanentError);
+      expect(c.message).toMatch(/^test: /);
+    }
+    expect(classify({ errorCode: 'INVALID_FIELD', message: 'x' }).code).toBe('INVALID_FIELD');
+  });
+});
+
+describe('credentials secret', () => {
+  const key = '-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----';
+  it('accepts both flows and trims the login URL', () => {
+    expect(
+      parseSalesforceSecret(
+        {
+          authFlow: 'jwt-bearer',
+          loginUrl: 'https://login.salesforce.com/',
+          clientId: 'c',
+          username: 'u@x',
+          privateKey: key,
+        },
+        'test',
+      ),
+    ).toMatchObject({ authFlow: 'jwt-bearer', loginUrl: 'https://login.salesforce.com' });
+    expect(
+      parseSalesforceSecret(
+        {
+          authFlow: 'client-credentials',
+          loginUrl: 'https://acme.my.salesforce.com',
+          clientId: 'c',
+          clientSecret: 's',
+        },
+        'test',
+      ).authFlow,
+    ).toBe('client-credentials');
+  });
+
+  it('names the bad keys without echoing any value', () => {
+    const attempt = () =>
+      parseSalesforceSecret(
+        {
+          authFlow: 'jwt-bearer',
+          loginUrl: 'not a url SECRET-URL',
+          clientId: 'SECRET-ID',
+          privateKey: 'SECRET-KEY',
+        },
+        'secret capture/acme',
+      );
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/secret capture\/acme.*loginUrl.*username.*privateKey/);
+      expect(message).not.toMatch(/SECRET-/);
+    }
+    expect(() => parseSalesforceSecret({ authFlow: 'password', password: 'SECRET-PW' }, 's')).toThrow(
+      /^(?!.*SECRET-PW).*authFlow/,
+    );
+  });
+});
+
+/** An S3 stand-in with real conditional-write semantics (fauxqs ignores If-None-Match / If-Match). */
+class ConditionalS3 {
+  objects = new Map<string, { body: string; etag: string; modified: Date }>();
+  now = Date.parse('2026-11-22T10:00:00Z');
+  #n = 0;
+  async send(command: unknown): Promise<unknown> {
+    const fail = (name: string, status: number) =>
+      Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+    if (command instanceof PutObjectCommand) {
+      const { Key, Body, IfNoneMatch, IfMatch } = command.input;
+      const current = this.objects.get(Key!);
+      if (IfNoneMatch === '*' && current) throw fail('PreconditionFailed', 412);
+      if (IfMatch && current?.etag !== IfMatch) throw fail('PreconditionFailed', 412);
+      this.objects.set(Key!, { body: String(Body), etag: `"e${++this.#n}"`, modified: new Date(this.now) });
+      return {};
+    }
+    if (command instanceof GetObjectCommand) {
+      const current = this.objects.get(command.input.Key!);
+      if (!current) throw fail('NoSuchKey', 404);
+      return {
+        Body: { transformToString: async () => current.body },
+        ETag: current.etag,
+        LastModified: current.modified,
+      };
+    }
+    if (command instanceof DeleteObjectCommand) {
+      this.objects.delete(command.input.Key!);
+      return {};
+    }
+    throw new Error('unexpected command');
+  }
+}
+
+describe('S3 dedupe ledger', () => {
+  it('lets exactly one caller claim a capture id, records the Task, and frees released claims', async () => {
+    const s3 = new ConditionalS3();
+    const ledger = new S3DedupeLedger(s3 as unknown as S3Client, 'mail', { now: () => s3.now });
+    expect(await ledger.claim('acme', 'c1')).toBe(true);
+    expect(await ledger.claim('acme', 'c1')).toBe(false);
+    expect(await ledger.claim('other', 'c1')).toBe(true);
+    expect(await ledger.get('acme', 'c1')).toBe('pending');
+    await ledger.complete('acme', 'c1', '00T000000000001AAA');
+    expect(await ledger.get('acme', 'c1')).toBe('00T000000000001AAA');
+    expect(await ledger.claim('acme', 'c1')).toBe(false);
+    expect([...s3.objects.keys()]).toEqual(['ledger/acme/c1', 'ledger/other/c1']);
+    await ledger.release('other', 'c1');
+    expect(await ledger.get('other', 'c1')).toBeNull();
+    expect(await ledger.claim('other', 'c1')).toBe(true);
+  });
+
+  it('hands a claim left pending by a crashed writer to one new caller once it is stale', async () => {
+    const s3 = new ConditionalS3();
+    const ledger = new S3DedupeLedger(s3 as unknown as S3Client, 'mail', {
+      staleAfterMs: 60_000,
+      now: () => s3.now,
+    });
+    expect(await ledger.claim('acme', 'c2')).toBe(true);
+    s3.now += 30_000;
+    expect(await ledger.claim('acme', 'c2')).toBe(false);
+    s3.now += 60_000;
+    expect(await ledger.claim('acme', 'c2')).toBe(true);
+    // The takeover refreshed the claim: a second caller right after loses.
+    expect(await ledger.claim('acme', 'c2')).toBe(false);
+    // A completed entry is never taken over, however old.
+    await ledger.complete('acme', 'c2', '00T000000000002AAA');
+    s3.now += 3_600_000;
+    expect(await ledger.claim('acme', 'c2')).toBe(false);
+  });
+
+  it('reports S3 outages as transient', async () => {
+    const broken = {
+      send: async () =>
+        Promise.reject(Object.assign(new Error('down'), { $metadata: { httpStatusCode: 503 } })),
+    };
+    const ledger = new S3DedupeLedger(broken as unknown as S3Client, 'mail');
+    await expect(ledger.claim('acme', 'c3')).rejects.toBeInstanceOf(TransientError);
+    await expect(ledger.get('acme', 'c3')).rejects.toBeInstanceOf(TransientError);
+  });
+});
