@@ -120,11 +120,12 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
     stats.failedRecords += messages.length - done.length;
     stats.processed += done.length;
-    if (done.length > 0) {
+    // DeleteMessageBatch takes at most 10 entries; Lambda batches can be larger.
+    for (let i = 0; i < done.length; i += 10) {
       await options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
         }),
       );
     }

@@ -31,7 +31,7 @@ export function createParseHandler(makeDeps: () => ParseDeps) {
     try {
       return await processPartialResponse(event, processRecord, processor, { context });
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -32,7 +32,7 @@ export function createSyncHandler(makeDeps: () => SyncDeps) {
     try {
       return await processPartialResponse(event, processRecord, processor, { context });
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -244,4 +244,29 @@ describe('queue runner', () => {
     expect(runner.stats().handlerErrors).toBe(1);
     expect(handled.sort()).toEqual(['a', 'b']);
   });
+
+  it('deletes batches larger than SQS allows in one DeleteMessageBatch', async () => {
+    const { url } = await queue('runner-large', 5);
+    for (let i = 0; i < 15; i++)
+      await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${i}` }));
+    const sizes: number[] = [];
+    const runner = startQueueRunner({
+      name: 'large',
+      sqs: aws.clients.sqs,
+      queueUrl: url,
+      batchSize: 15,
+      maxBatchingWindowSeconds: 0.5,
+      visibilityTimeoutSeconds: 30,
+      handler: async (event) => {
+        sizes.push(event.Records.length);
+        return { batchItemFailures: [] };
+      },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await runner.idle();
+    await runner.stop();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(15);
+    expect(Math.max(...sizes)).toBeGreaterThan(10);
+    expect(runner.stats().processed).toBe(15);
+  });
 });
