@@ -214,13 +214,24 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
   return results.map((r) => ({ ...r, apiCalls }));
 }
 
+/**
+ * Upsert failures that mean "this Task exists already": TaskSubtype can be set on create only, so
+ * Salesforce refuses the update half of an upsert that finds a Task (written by a concurrent
+ * delivery, or by an earlier attempt whose response was lost); unique-field clashes likewise.
+ */
+const EXISTS_CODES = new Set(['INVALID_FIELD_FOR_INSERT_UPDATE', 'DUPLICATE_VALUE', 'DUPLICATE_EXTERNAL_ID']);
+
 async function writeTasks(
   crm: CrmPort,
   tasks: TaskDraft[],
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
   backoffMs: number,
 ): Promise<WriteResult[]> {
-  let results = await retry('write tasks', () => crm.upsertTasks(tasks));
+  let attempts = 0;
+  let results = await retry('write tasks', () => {
+    attempts++;
+    return crm.upsertTasks(tasks);
+  });
   // Record-level transient errors (UNABLE_TO_LOCK_ROW) are retried once more for those records only.
   const again = results.map((r, i) => (!r.ok && r.retryable ? i : -1)).filter((i) => i >= 0);
   if (again.length > 0) {
@@ -230,6 +241,30 @@ async function writeTasks(
       const j = again.indexOf(i);
       return j === -1 ? r : second[j]!;
     });
+  }
+  const clashed = results.map((r, i) => (!r.ok && EXISTS_CODES.has(r.code) ? i : -1)).filter((i) => i >= 0);
+  if (clashed.length > 0 && (await crm.capabilities()).captureIdField) {
+    const found = await retry('find existing tasks', () =>
+      crm.lookup({
+        userEmails: [],
+        personEmails: [],
+        orderNumbers: [],
+        orderLookup: { object: 'Order', field: 'OrderNumber' },
+        recordIds: [],
+        captureIds: clashed.map((i) => tasks[i]!.Capture_Id__c),
+      }),
+    );
+    const byCaptureId = new Map(found.tasks.map((t) => [t.captureId, t.id]));
+    results = results.map((r, i) => {
+      const id = clashed.includes(i) ? byCaptureId.get(tasks[i]!.Capture_Id__c) : undefined;
+      return id ? { ok: true, id, created: false } : r;
+    });
+  }
+  if (attempts > 1) {
+    // The lookup found none of these Tasks, so a Task that exists now was most likely written by an
+    // earlier attempt whose response was lost (dropped connection): it is this delivery's Task,
+    // and it still needs its relations and files.
+    results = results.map((r) => (r.ok && !r.created ? { ...r, created: true } : r));
   }
   return results;
 }
