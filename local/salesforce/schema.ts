@@ -70,7 +70,7 @@ const nameFields: FieldDef[] = [
 ];
 const WHAT_TYPES = ['Account', 'Opportunity', 'Order', 'Case', 'Contract', 'Campaign'];
 
-function object(
+export function object(
   name: string,
   keyPrefix: string,
   fields: FieldDef[],

@@ -3,7 +3,7 @@
  * Errors are thrown as SalesforceError with Salesforce's error codes and messages.
  */
 import { ID_PATTERN, makeId, to18 } from './ids.ts';
-import { type FieldDef, type ObjectDef, standardObjects } from './schema.ts';
+import { type FieldDef, type ObjectDef, object as objectDef, standardObjects } from './schema.ts';
 import { type Condition, likeToRegExp, parseSoql, SoqlError, type Value } from './soql.ts';
 
 export class SalesforceError extends Error {
@@ -119,8 +119,8 @@ export class Store {
     const values = this.#validate(def, input, 'create', options.seeding ?? false);
     const now = new Date().toISOString().replace('Z', '+0000');
     const id =
-      options.seeding && typeof input.Id === 'string' && to18(input.Id)
-        ? to18(input.Id)!
+      options.seeding && typeof input.Id === 'string' && ID_PATTERN.test(input.Id)
+        ? (to18(input.Id) ?? to18(input.Id.slice(0, 15))!)
         : makeId(def.keyPrefix, this.#counter++);
     const record: SfRecord = { Id: id };
     for (const field of def.fields.values()) {
@@ -197,22 +197,32 @@ export class Store {
     return { record: this.create(type, { ...body, [fieldDef.name]: value }), created: true };
   }
 
+  /**
+   * Loads records the way a data load into a sandbox would: explicit Ids are kept, read-only
+   * fields (OrderNumber) may be set, required fields may be missing, references need not exist
+   * yet, and objects or fields the emulator does not know are added to its describe.
+   */
   seed(data: SeedData): Record<string, string[]> {
     const ids: Record<string, string[]> = {};
     // Parents first, so "@Account:Name" references resolve.
     const order = ['User', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'Task'];
     const types = [...order.filter((t) => data[t]), ...Object.keys(data).filter((t) => !order.includes(t))];
     for (const type of types) {
+      if (!this.objects.has(type.toLowerCase())) this.#addObject(type);
+      const def = this.object(type);
       for (const raw of data[type] ?? []) {
         const record: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(raw))
+        for (const [k, v] of Object.entries(raw)) {
+          if (k === 'attributes') continue;
           record[k] = typeof v === 'string' && v.startsWith('@') ? this.#resolveRef(v) : v;
+          if (!def.fields.has(k.toLowerCase())) this.#addSeedField(def, k, record[k]);
+        }
+        if (def.name === 'User' && !record.Username && typeof record.Email === 'string')
+          record.Username = record.Email;
         const created = this.create(type, record, { seeding: true });
-        const table = this.#table(this.object(type).name);
-        // Seeds may set read-only fields as Salesforce data loads do (OrderNumber, IsActive…).
-        const stored = table.get(created.Id)!;
+        const stored = this.#table(def.name).get(created.Id)!;
         for (const [k, v] of Object.entries(record)) {
-          const f = this.object(type).fields.get(k.toLowerCase());
+          const f = def.fields.get(k.toLowerCase());
           if (f && f.name !== 'Id' && f.createable === false && !['Name'].includes(f.name))
             stored[f.name] = v;
         }
@@ -222,6 +232,34 @@ export class Store {
       }
     }
     return ids;
+  }
+
+  #addObject(name: string): void {
+    const used = new Set([...this.objects.values()].map((d) => d.keyPrefix));
+    let n = 0;
+    let prefix = 'a00';
+    while (used.has(prefix)) prefix = `a0${'123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[n++ % 35]}`;
+    this.objects.set(
+      name.toLowerCase(),
+      objectDef(name, prefix, [{ name: 'Name', type: 'string', length: 255 }]),
+    );
+  }
+
+  #addSeedField(def: ObjectDef, name: string, value: unknown): void {
+    const type = typeof value === 'boolean' ? 'boolean' : typeof value === 'number' ? 'double' : 'string';
+    const reference =
+      typeof value === 'string' && /Id$/.test(name) && ID_PATTERN.test(value) ? this.typeOfId(value) : null;
+    this.addCustomField(
+      [def.name],
+      reference
+        ? {
+            name,
+            type: 'reference',
+            referenceTo: [reference.name],
+            relationshipName: name.replace(/Id$/, ''),
+          }
+        : { name, type, length: 255, custom: name.endsWith('__c') },
+    );
   }
 
   query(
@@ -404,9 +442,9 @@ export class Store {
           [f.name],
         );
       }
-      values[f.name] = this.#coerce(def, f, value);
+      values[f.name] = seeding && f.type === 'reference' ? seedReference(value) : this.#coerce(def, f, value);
     }
-    if (mode === 'create') {
+    if (mode === 'create' && !seeding) {
       const missing = [...def.fields.values()]
         .filter(
           (f) =>
@@ -585,6 +623,12 @@ export class Store {
     if (!def.computeName) return record;
     return { ...record, Name: [record.FirstName, record.LastName].filter(Boolean).join(' ') };
   }
+}
+
+/** Seeds may reference records by 15- or 18-character id, loaded later or not at all. */
+function seedReference(value: unknown): unknown {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) return value ?? null;
+  return to18(value) ?? to18(value.slice(0, 15));
 }
 
 function relationshipField(def: ObjectDef, name: string): FieldDef | undefined {
