@@ -78,6 +78,18 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
     add('authentication', false, describeError(error));
     return checks;
   }
+  try {
+    const { using, available } = await crm.apiVersions();
+    add(
+      'API version',
+      available.includes(using),
+      available.includes(using)
+        ? `v${using} (org offers up to v${available.at(-1)})`
+        : `v${using} is not offered by this org (it offers ${available.join(', ')}); set SALESFORCE_API_VERSION`,
+    );
+  } catch (error) {
+    add('API version', false, describeError(error));
+  }
   for (const type of [
     'Task',
     'Contact',
@@ -97,7 +109,35 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
           missing.length === 0,
           missing.length === 0 ? TASK_FIELDS.join(', ') : `not createable: ${missing.join(', ')}`,
         );
+        // Re-sent Tasks are matched by Capture_Id__c, never rewritten: updateable only matters as advice.
+        const fixed = TASK_FIELDS.filter(
+          (f) => f !== 'TaskSubtype' && d.fields.some((x) => x.name === f && !x.updateable),
+        );
+        add(
+          'Task fields updateable',
+          fixed.length === 0,
+          fixed.length === 0 ? 'yes' : `not updateable: ${fixed.join(', ')}`,
+          false,
+        );
         const capture = d.fields.find((f) => f.name === 'Capture_Id__c');
+        if (capture) {
+          add(
+            'Task.Capture_Id__c writable',
+            capture.createable,
+            capture.createable
+              ? 'createable by this user'
+              : 'not createable by this user: grant field-level access (Edit) to its profile or permission set',
+          );
+        }
+        const orders = d.fields.find((f) => f.name === 'Order_Numbers__c');
+        if (orders && !orders.createable) {
+          add(
+            'Task.Order_Numbers__c writable',
+            false,
+            'not createable by this user: order numbers are left out',
+            false,
+          );
+        }
         add(
           'Task.Capture_Id__c',
           capture?.externalId === true,
@@ -110,8 +150,10 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
         );
         add(
           'Task.Order_Numbers__c',
-          d.fields.some((f) => f.name === 'Order_Numbers__c'),
-          'order numbers copied to the Task',
+          orders !== undefined,
+          orders
+            ? 'order numbers copied to the Task'
+            : 'missing: run `capture salesforce setup` (order numbers are left out until then)',
           false,
         );
         const required = d.fields.filter(
@@ -126,6 +168,26 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
           'no extra required Task fields',
           required.length === 0,
           required.length === 0 ? 'none' : `Capture does not fill: ${required.map((f) => f.name).join(', ')}`,
+        );
+      } else if (type === 'Lead') {
+        // The create-lead policy fills these; anything else required stops Lead creation.
+        const filled = ['FirstName', 'LastName', 'Company', 'Email', 'LeadSource'];
+        const required = d.fields.filter(
+          (f) =>
+            f.createable &&
+            !f.nillable &&
+            !f.defaultedOnCreate &&
+            f.type !== 'boolean' &&
+            !filled.includes(f.name),
+        );
+        add('Lead readable', true, `${d.fields.length} fields`);
+        add(
+          'Lead creatable (create-lead policy)',
+          required.length === 0 && filled.every((n) => d.fields.some((f) => f.name === n && f.createable)),
+          required.length === 0
+            ? filled.join(', ')
+            : `Capture does not fill: ${required.map((f) => f.name).join(', ')}`,
+          false,
         );
       } else {
         add(

@@ -130,7 +130,7 @@ export class SalesforceCrm implements CrmPort {
       try {
         return (await connection.request({
           method,
-          url: `${this.#base}${path}`,
+          url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
           ...(body === undefined
             ? {}
             : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
@@ -460,6 +460,12 @@ export class SalesforceCrm implements CrmPort {
     }[];
   }> {
     return this.request('GET', `/sobjects/${soqlName(type)}/describe`);
+  }
+
+  /** The API version this adapter uses and the versions the org offers (`GET /services/data`). */
+  async apiVersions(): Promise<{ using: string; available: string[] }> {
+    const list = await this.request<{ version: string }[]>('GET', '/services/data');
+    return { using: this.#version, available: list.map((v) => v.version) };
   }
 
   async query<T>(soql: string): Promise<T[]> {
