@@ -28,6 +28,8 @@ export const defaultSeedPath = fileURLToPath(new URL('./demo/seed.json', import.
 
 export interface LocalStackOptions {
   smtpPort?: number;
+  /** fauxqs (S3/SNS/SQS) port; 0 picks a free one. */
+  awsPort?: number;
   sfPort?: number;
   configPath?: string;
   seedPath?: string;
@@ -61,7 +63,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sfEnv = options.salesforceEnv ?? {};
   const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
 
-  const aws = await startLocalAws({ port: 0 });
+  const aws = await startLocalAws({ port: options.awsPort ?? 0 });
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
   const captureAddresses = registry.orgs.flatMap((org) =>
     org.addresses.map((a) => ({ address: captureAddressOf(registry, a), mode: a.mode, orgId: org.id })),

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole pipeline on this machine. Env (DESIGN §5): CAPTURE_SMTP_PORT (2525),
- * CAPTURE_SF_PORT (8484), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
+ * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
  * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME + SF_PRIVATE_KEY_FILE) to write
  * to a real Salesforce org instead of the emulator.
  */
@@ -19,6 +19,7 @@ function port(name: string, fallback: number): number {
 try {
   const stack = await startLocalStack({
     smtpPort: port('CAPTURE_SMTP_PORT', 2525),
+    awsPort: port('CAPTURE_AWS_PORT', 4566),
     sfPort: port('CAPTURE_SF_PORT', 8484),
     ...(process.env.CAPTURE_CONFIG ? { configPath: process.env.CAPTURE_CONFIG } : {}),
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
@@ -34,6 +35,7 @@ try {
     console.log(`capture address (${a.mode}, org ${a.orgId}): ${a.address}`);
   }
   console.log(`smtp: localhost:${stack.smtpPort}`);
+  console.log(`aws (S3/SNS/SQS): ${stack.aws.endpoint}  (AWS_ENDPOINT_URL for capture status / replay)`);
   console.log(
     stack.emulator
       ? `salesforce emulator: ${stack.salesforceUrl}  (open it in a browser: Tasks and outcomes)`

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { registerOperations } from './operations.ts';
 import { registerParse } from './parse.ts';
 import { registerSalesforce } from './salesforce.ts';
 
 /** Every `capture` subcommand. */
 export function registerCommands(program: Command): void {
   registerParse(program);
+  registerOperations(program);
   registerSalesforce(program);
 }
