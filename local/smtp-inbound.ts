@@ -1,12 +1,16 @@
 /**
  * The SES receiving stand-in: an SMTP server that accepts mail for capture addresses only,
- * writes the raw message to S3 with the headers SES prepends (Return-Path, Received), and
- * publishes one SES-shaped receipt notification (S3 action) per message to SNS, listing every
- * accepted capture recipient in receipt.recipients.
+ * streams the raw message to S3 with the headers SES prepends (Return-Path, Received and the
+ * scan verdicts), and publishes one SES-shaped receipt notification (S3 action) per message to
+ * SNS, listing every accepted capture recipient in receipt.recipients.
+ *
+ * SMTP replies follow what a sender needs to know: 550 at RCPT for addresses nobody captures
+ * (retrying cannot help), 552 for messages over the size limit, 451 when storing or publishing
+ * failed (the sender keeps the message and retries, so nothing is lost).
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PassThrough } from 'node:stream';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type HeaderLines, simpleParser } from 'mailparser';
@@ -15,16 +19,23 @@ import { pipeline } from '#shared/config/pipeline.ts';
 import { type Registry, resolveCaptureAddress } from '#shared/config/registry.ts';
 
 export interface SmtpInboundOptions {
+  /** 0 picks a free port. */
   port: number;
+  /** Defaults to 127.0.0.1. */
   host?: string;
   registry: Registry;
   s3: S3Client;
   bucket: string;
   sns: SNSClient;
   topicArn: string;
+  /** Defaults to pipeline.maxMessageBytes (SES's 40 MB). */
   maxBytes?: number;
-  /** Honour `X-Capture-Test-Verdicts: spam=FAIL,virus=FAIL,dmarc=FAIL` (tests only). */
+  /** Honour `X-Capture-Test-Verdicts: spam=FAIL,virus=FAIL,dmarc=FAIL` (tests and demos only). */
   allowTestVerdicts?: boolean;
+  /** Called with every message stored and announced (tests, status output). */
+  onReceived?: (received: { sesMessageId: string; objectKey: string; recipients: string[] }) => void;
+  /** Called when a message was refused with 451 because S3 or SNS failed. */
+  onError?: (error: unknown) => void;
 }
 
 export interface SmtpInbound {
@@ -32,173 +43,185 @@ export interface SmtpInbound {
   close(): Promise<void>;
 }
 
-class SmtpReply extends Error {
+/** An SMTP reply carried through smtp-server's callbacks (it reads `responseCode`). */
+export class SmtpReply extends Error {
   readonly responseCode: number;
   constructor(responseCode: number, message: string) {
     super(message);
+    this.name = 'SmtpReply';
     this.responseCode = responseCode;
   }
 }
 
-const HEADER_CAPTURE_BYTES = 64 * 1024;
+/** Bytes kept from the start of the message to read its header block for the notification. */
+const HEADER_CAPTURE_BYTES = 256 * 1024;
+/** SES includes at most 10 KB of headers in a notification and then sets headersTruncated. */
+const NOTIFICATION_HEADER_BYTES = 10 * 1024;
+const HOST = 'inbound-smtp.local';
+
+type VerdictName = 'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc';
+type Verdicts = Record<VerdictName, string>;
 
 export async function startSmtpInbound(options: SmtpInboundOptions): Promise<SmtpInbound> {
   const maxBytes = options.maxBytes ?? pipeline.maxMessageBytes;
   const server = new SMTPServer({
-    name: 'inbound-smtp.local',
+    name: HOST,
     banner: 'Capture local SES receiving stand-in',
     size: maxBytes,
+    // smtp-server answers 552 itself once the stream went over `size`, and keeps reading the
+    // rest of the DATA so the session stays in step.
+    rejectOversized: true,
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
+    // A reverse DNS lookup per connection can stall 1.5 s on machines without DNS.
+    disableReverseLookup: true,
     logger: false,
     onRcptTo(address, _session, callback) {
       const resolved = resolveCaptureAddress(options.registry, address.address);
       if (resolved.ok) return callback();
-      const why =
-        resolved.reason === 'org-disabled'
-          ? 'capture address disabled'
-          : resolved.reason === 'not-capture-domain'
-            ? `this server only receives mail for ${options.registry.captureDomain}`
-            : 'unknown capture address';
-      callback(new SmtpReply(550, `5.1.1 <${address.address}>: ${why}`));
+      const why = {
+        'org-disabled': '5.7.1 capture address disabled',
+        'not-capture-domain': `5.7.1 this server only receives mail for ${options.registry.captureDomain}`,
+        'unknown-token': '5.1.1 unknown capture address',
+        'malformed-address': '5.1.3 malformed address',
+      }[resolved.reason];
+      callback(new SmtpReply(550, `${why}: <${address.address}>`));
     },
     onData(stream, session, callback) {
       receive(stream, session).then(
         (id) => callback(null, `Ok: queued as ${id}`),
-        (error: unknown) => {
-          stream.resume();
-          callback(
-            error instanceof SmtpReply
-              ? error
-              : new SmtpReply(451, '4.3.0 temporary failure storing the message; please retry'),
-          );
-        },
+        (error: unknown) => callback(asReply(error)),
       );
     },
   });
 
   async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const sesMessageId = randomId();
+    const sesMessageId = randomSesId();
     const objectKey = `${pipeline.keys.raw}${sesMessageId}`;
-    const now = new Date();
+    const received = new Date();
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const recipients = session.envelope.rcptTo.map((r) => r.address);
-    const prepended = Buffer.from(
-      `Return-Path: <${mailFrom}>\r\nReceived: from ${session.clientHostname || 'unknown'} (${session.remoteAddress}) by inbound-smtp.local with SMTP id ${sesMessageId} for ${recipients[0] ?? ''}; ${now.toUTCString()}\r\n`,
-    );
-    const captured: Buffer[] = [];
-    let capturedBytes = 0;
+
+    // The upload reads from `body`; the SMTP stream is never destroyed (smtp-server needs to see
+    // its end to answer), so on oversize or a failed upload the rest is drained and dropped.
+    // Room for the whole header block: the stream must keep flowing until it has been read.
+    const body = new PassThrough({ highWaterMark: HEADER_CAPTURE_BYTES + 64 * 1024 });
+    const head: Buffer[] = [];
+    let headBytes = 0;
     let total = 0;
-    async function* body() {
-      yield prepended;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        total += chunk.length;
-        if (total > maxBytes)
-          throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
-        if (capturedBytes < HEADER_CAPTURE_BYTES) {
-          captured.push(chunk);
-          capturedBytes += chunk.length;
-        }
-        yield chunk;
+    let dropping = false;
+    const drop = () => {
+      dropping = true;
+      stream.resume();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (dropping) return;
+      if (total > maxBytes) {
+        drop();
+        body.destroy(new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`));
+        return;
       }
+      if (headBytes < HEADER_CAPTURE_BYTES) {
+        head.push(chunk);
+        headBytes += chunk.length;
+      }
+      if (!body.write(chunk)) stream.pause();
+    });
+    // Errors put on `body` reach the upload through its reads; this only keeps them from being
+    // reported as unhandled while nothing reads it yet.
+    body.on('error', () => {});
+    body.on('drain', () => {
+      if (!dropping) stream.resume();
+    });
+    stream.on('end', () => {
+      if (!dropping) body.end();
+    });
+    // The client went away mid-DATA: abandon the upload (nothing was acknowledged).
+    stream.on('error', (error) => body.destroy(error));
+    stream.on('close', () => {
+      if (!stream.readableEnded) body.destroy(new Error('connection closed during DATA'));
+    });
+
+    // The verdict override sits in the message's own headers, which SES would have read before
+    // prepending its X-SES-* lines; read them first from the head of the stream.
+    const headerLines = await readHeaderLines(stream, head, () => headBytes, maxBytes);
+    if (total > maxBytes) {
+      drop();
+      throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
     }
+    const verdicts = verdictsFrom(
+      options.allowTestVerdicts ? headerValue(headerLines, 'x-capture-test-verdicts') : undefined,
+    );
+    const prepended: { name: string; value: string }[] = [
+      { name: 'Return-Path', value: `<${mailFrom}>` },
+      {
+        name: 'Received',
+        // SES: "from <helo> (<rDNS> [<ip>]) by inbound-smtp.<region>.amazonaws.com with SMTP id
+        // <id> for <first recipient>; <date>". There is no rDNS here, so the HELO name stands in.
+        value: `from ${session.hostNameAppearsAs || 'unknown'} (${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]) by ${HOST} with SMTP id ${sesMessageId} for ${recipients[0] ?? ''}; ${rfc5322Date(received)}`,
+      },
+      { name: 'X-SES-Spam-Verdict', value: verdicts.spam },
+      { name: 'X-SES-Virus-Verdict', value: verdicts.virus },
+    ];
+    // Nothing has read `body` yet, so this lands in front of the message.
+    body.unshift(Buffer.from(prepended.map((h) => `${h.name}: ${h.value}\r\n`).join('')));
+
     const upload = new Upload({
       client: options.s3,
-      params: {
-        Bucket: options.bucket,
-        Key: objectKey,
-        Body: Readable.from(body()),
-        ContentType: 'message/rfc822',
-      },
+      params: { Bucket: options.bucket, Key: objectKey, Body: body, ContentType: 'message/rfc822' },
     });
     try {
       await upload.done();
     } catch (error) {
-      if (error instanceof SmtpReply) throw error;
-      const reply = findReply(error);
-      if (reply) throw reply;
-      throw error;
+      drop();
+      if (total > maxBytes || stream.sizeExceeded)
+        throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
+      throw new StoreError('storing the raw message in S3 failed', error);
     }
-    if (stream.sizeExceeded)
+    if (stream.sizeExceeded || total > maxBytes) {
+      await deleteQuietly(objectKey);
       throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
-
-    const head = Buffer.concat(captured);
-    const end = head.indexOf('\r\n\r\n') !== -1 ? head.indexOf('\r\n\r\n') + 4 : head.indexOf('\n\n') + 2;
-    const headerBlock = end > 1 ? head.subarray(0, end) : head;
-    const parsed = await simpleParser(headerBlock).catch(() => null);
-    const headerLines: HeaderLines = parsed?.headerLines ?? [];
-    const headerValue = (name: string) => {
-      const line = headerLines.find((h) => h.key === name)?.line;
-      return line ? line.slice(line.indexOf(':') + 1).trim() : undefined;
-    };
-    const verdicts = verdictsFrom(
-      options.allowTestVerdicts ? headerValue('x-capture-test-verdicts') : undefined,
-    );
-    const accepted = recipients.filter((r) => resolveCaptureAddress(options.registry, r).ok);
-    const headers = [
-      { name: 'Return-Path', value: `<${mailFrom}>` },
-      ...headerLines.map((h) => ({
-        name: h.line.slice(0, h.line.indexOf(':')),
-        value: h.line.slice(h.line.indexOf(':') + 1).trim(),
-      })),
-    ];
-    let headersTruncated = false;
-    while (JSON.stringify(headers).length > 100_000) {
-      headers.pop();
-      headersTruncated = true;
     }
-    const list = (v: string | undefined) =>
-      v
-        ? v
-            .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
-    const notification = {
-      notificationType: 'Received',
-      mail: {
-        timestamp: now.toISOString(),
-        source: mailFrom,
-        messageId: sesMessageId,
-        destination: recipients,
-        headersTruncated,
-        headers,
-        commonHeaders: {
-          returnPath: mailFrom,
-          ...(list(headerValue('from')) ? { from: list(headerValue('from')) } : {}),
-          ...(headerValue('date') ? { date: headerValue('date') } : {}),
-          ...(list(headerValue('to')) ? { to: list(headerValue('to')) } : {}),
-          ...(list(headerValue('cc')) ? { cc: list(headerValue('cc')) } : {}),
-          ...(headerValue('message-id') ? { messageId: headerValue('message-id') } : {}),
-          ...(parsed?.subject !== undefined ? { subject: parsed.subject } : {}),
-        },
-      },
-      receipt: {
-        timestamp: now.toISOString(),
-        processingTimeMillis: Date.now() - now.getTime(),
-        recipients: accepted,
-        spamVerdict: { status: verdicts.spam },
-        virusVerdict: { status: verdicts.virus },
-        spfVerdict: { status: verdicts.spf },
-        dkimVerdict: { status: verdicts.dkim },
-        dmarcVerdict: { status: verdicts.dmarc },
-        action: {
-          type: 'S3',
-          topicArn: options.topicArn,
-          bucketName: options.bucket,
-          objectKeyPrefix: pipeline.keys.raw,
-          objectKey,
-        },
-      },
-    };
-    await options.sns.send(
-      new PublishCommand({
-        TopicArn: options.topicArn,
-        Subject: 'Amazon SES Email Receipt Notification',
-        Message: JSON.stringify(notification),
-      }),
-    );
+
+    const notification = buildNotification({
+      sesMessageId,
+      objectKey,
+      received,
+      mailFrom,
+      recipients,
+      headers: [...prepended, ...headerLines.map(toNameValue)],
+      headerLines,
+      verdicts,
+      bucket: options.bucket,
+      topicArn: options.topicArn,
+      subject: await subjectOf(headerLines),
+    });
+    try {
+      await options.sns.send(
+        new PublishCommand({
+          TopicArn: options.topicArn,
+          Subject: 'Amazon SES Email Receipt Notification',
+          Message: JSON.stringify(notification),
+        }),
+      );
+    } catch (error) {
+      // Without a notification nobody would ever read the object: remove it, the sender retries.
+      await deleteQuietly(objectKey);
+      throw new StoreError('publishing the SES notification to SNS failed', error);
+    }
+    options.onReceived?.({ sesMessageId, objectKey, recipients });
     return sesMessageId;
+  }
+
+  async function deleteQuietly(key: string): Promise<void> {
+    await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => {});
+  }
+
+  function asReply(error: unknown): SmtpReply {
+    if (error instanceof SmtpReply) return error;
+    options.onError?.(error);
+    return new SmtpReply(451, '4.3.0 temporary failure storing the message; please retry later');
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -209,7 +232,7 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
     });
   });
   server.on('error', () => {
-    // Client-level errors (dropped connections, protocol errors) are answered per session.
+    // Client-level errors (dropped connections, protocol errors) end only that session.
   });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -219,26 +242,187 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
   };
 }
 
-function findReply(error: unknown): SmtpReply | null {
-  let current: unknown = error;
-  for (let i = 0; i < 5 && current; i++) {
-    if (current instanceof SmtpReply) return current;
-    current = (current as { cause?: unknown }).cause;
+/** S3 or SNS failed: the message was not taken, the sender should retry. */
+class StoreError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'StoreError';
   }
-  return null;
 }
 
-function verdictsFrom(header: string | undefined) {
-  const verdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
+/**
+ * Waits until the header block (up to the first blank line) is in `head`, or the message ended,
+ * or HEADER_CAPTURE_BYTES were read, then parses it into header lines.
+ */
+async function readHeaderLines(
+  stream: SMTPServerDataStream,
+  head: Buffer[],
+  headBytes: () => number,
+  maxBytes: number,
+): Promise<HeaderLines> {
+  const complete = () => {
+    const buffer = Buffer.concat(head);
+    return headerEnd(buffer) !== -1 || headBytes() >= Math.min(HEADER_CAPTURE_BYTES, maxBytes);
+  };
+  if (!complete() && !stream.readableEnded) {
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!complete()) return;
+        done();
+      };
+      const done = () => {
+        stream.off('data', check);
+        stream.off('end', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.on('data', check);
+      stream.on('end', done);
+      stream.on('close', done);
+    });
+  }
+  const buffer = Buffer.concat(head);
+  const end = headerEnd(buffer);
+  const block = end === -1 ? buffer : buffer.subarray(0, end);
+  const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n')])).catch(() => null);
+  return parsed?.headerLines ?? [];
+}
+
+function headerEnd(buffer: Buffer): number {
+  const crlf = buffer.indexOf('\r\n\r\n');
+  if (crlf !== -1) return crlf + 2;
+  const lf = buffer.indexOf('\n\n');
+  return lf === -1 ? -1 : lf + 1;
+}
+
+function toNameValue(line: HeaderLines[number]): { name: string; value: string } {
+  const colon = line.line.indexOf(':');
+  return { name: line.line.slice(0, colon), value: unfold(line.line.slice(colon + 1)) };
+}
+
+function unfold(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '').trim();
+}
+
+function headerValue(lines: HeaderLines, name: string): string | undefined {
+  const line = lines.find((h) => h.key === name);
+  return line ? toNameValue(line).value : undefined;
+}
+
+/** Address lists split on commas outside quotes, as SES lists them in commonHeaders. */
+function addressList(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const list = value
+    .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
+
+/** The decoded Subject (SES decodes encoded words in commonHeaders.subject). */
+async function subjectOf(lines: HeaderLines): Promise<string | undefined> {
+  const line = lines.find((h) => h.key === 'subject');
+  if (!line) return undefined;
+  const parsed = await simpleParser(`${line.line}\r\n\r\n`).catch(() => null);
+  return parsed?.subject ?? headerValue(lines, 'subject');
+}
+
+function buildNotification(input: {
+  sesMessageId: string;
+  objectKey: string;
+  received: Date;
+  mailFrom: string;
+  recipients: string[];
+  headers: { name: string; value: string }[];
+  headerLines: HeaderLines;
+  verdicts: Verdicts;
+  bucket: string;
+  topicArn: string;
+  subject: string | undefined;
+}) {
+  const headers: { name: string; value: string }[] = [];
+  let size = 0;
+  let headersTruncated = false;
+  for (const h of input.headers) {
+    size += h.name.length + h.value.length + 4;
+    if (size > NOTIFICATION_HEADER_BYTES) {
+      headersTruncated = true;
+      break;
+    }
+    headers.push(h);
+  }
+  const value = (name: string) => headerValue(input.headerLines, name);
+  const commonHeaders: Record<string, string | string[]> = { returnPath: input.mailFrom };
+  const from = addressList(value('from'));
+  if (from) commonHeaders.from = from;
+  const date = value('date');
+  if (date) commonHeaders.date = date;
+  const to = addressList(value('to'));
+  if (to) commonHeaders.to = to;
+  const cc = addressList(value('cc'));
+  if (cc) commonHeaders.cc = cc;
+  const messageId = value('message-id');
+  if (messageId) commonHeaders.messageId = messageId;
+  if (input.subject !== undefined) commonHeaders.subject = input.subject;
+  const timestamp = input.received.toISOString();
+  return {
+    notificationType: 'Received',
+    mail: {
+      timestamp,
+      source: input.mailFrom,
+      messageId: input.sesMessageId,
+      destination: input.recipients,
+      headersTruncated,
+      headers,
+      commonHeaders,
+    },
+    receipt: {
+      timestamp,
+      processingTimeMillis: Date.now() - input.received.getTime(),
+      // Every recipient in the envelope passed RCPT TO, so all of them are capture addresses.
+      recipients: input.recipients,
+      spamVerdict: { status: input.verdicts.spam },
+      virusVerdict: { status: input.verdicts.virus },
+      spfVerdict: { status: input.verdicts.spf },
+      dkimVerdict: { status: input.verdicts.dkim },
+      dmarcVerdict: { status: input.verdicts.dmarc },
+      action: {
+        type: 'S3',
+        topicArn: input.topicArn,
+        bucketName: input.bucket,
+        objectKeyPrefix: pipeline.keys.raw,
+        objectKey: input.objectKey,
+      },
+    },
+  };
+}
+
+const VERDICT_STATUSES = new Set(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']);
+
+/** `spam=FAIL,virus=FAIL,dmarc=FAIL` over all-PASS defaults; unknown names or statuses are ignored. */
+export function verdictsFrom(header: string | undefined): Verdicts {
+  const verdicts: Verdicts = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
   for (const part of (header ?? '').split(',')) {
-    const [k, v] = part.split('=').map((s) => s.trim().toLowerCase());
-    if (k && v && k in verdicts) verdicts[k as keyof typeof verdicts] = v.toUpperCase();
+    const [name, status] = part.split('=').map((s) => s.trim());
+    const key = name?.toLowerCase();
+    const value = status?.toUpperCase();
+    if (key && value && key in verdicts && VERDICT_STATUSES.has(value)) verdicts[key as VerdictName] = value;
   }
   return verdicts;
 }
 
-/** SES message ids are 20+ lower-case letters and digits. */
-function randomId(): string {
+/** SES receipt message ids: lower-case letters and digits (20 here). */
+export function randomSesId(length = 20): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(20)].map((b) => alphabet[b % alphabet.length]).join('');
+  // 252 is the largest multiple of 36 below 256: rejecting bytes above it keeps ids uniform.
+  let id = '';
+  while (id.length < length) {
+    for (const b of randomBytes(length)) if (b < 252 && id.length < length) id += alphabet[b % 36];
+  }
+  return id;
+}
+
+/** "Fri, 11 Sep 2015 20:32:33 +0000 (UTC)", the date format in SES's Received header. */
+function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000 (UTC)');
 }
