@@ -56,7 +56,7 @@ beforeAll(async () => {
       EffectiveDate: '2026-11-01',
     })),
   });
-  HOSTILE_ORDERS.forEach((number, i) => ids.set(number, seeded.Order![i]!));
+  for (const [i, number] of HOSTILE_ORDERS.entries()) ids.set(number, seeded.Order![i]!);
 });
 afterAll(async () => {
   await emulator.close();
