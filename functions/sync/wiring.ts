@@ -49,6 +49,7 @@ export function syncDepsFromEnv(
     let crm = crms.get(org.id);
     if (!crm) {
       crm = createSalesforceCrm({
+        orgId: org.id,
         credentials: await credentialsFor(org),
         apiVersion: config.SALESFORCE_API_VERSION,
         logger,
