@@ -1,12 +1,19 @@
 /**
- * Feeds an SQS queue to a handler with Lambda's SQS event-source semantics: batches up to
- * batchSize gathered for at most the batching window, records shaped like Lambda's SQSEvent,
- * successful records deleted, `batchItemFailures` (and every record of a batch whose handler
- * threw) left to reappear after the visibility timeout, redrive to the DLQ after
- * maxReceiveCount (done by the queue's redrive policy, as in AWS).
+ * Feeds an SQS queue to a handler with Lambda's SQS event-source semantics:
+ * - batches of up to batchSize, gathered for at most maxBatchingWindowSeconds after the first
+ *   message arrived (Lambda invokes sooner when the batch is full);
+ * - records shaped like Lambda's SQSEvent records;
+ * - records not named in `batchItemFailures` are deleted; named ones stay for redelivery after
+ *   the visibility timeout (or after `failureBackoffSeconds`, if given);
+ * - a handler that throws, times out, or names an itemIdentifier that is not in the batch fails
+ *   the whole batch: nothing is deleted (that is what Lambda does with an invalid response);
+ * - redrive to the DLQ after maxReceiveCount is done by the queue's RedrivePolicy on receive,
+ *   in fauxqs exactly as in SQS, so the runner does not move messages itself.
+ * Polls with 1 s long-polls; stop() cancels the idle polls and lets in-flight batches finish.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -14,37 +21,100 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describeError } from '#shared/errors.ts';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+/** What Lambda calls; returning nothing means every record succeeded. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing at all
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
 
 export interface QueueRunnerOptions {
+  /** The function's name: context.functionName and log prefix. */
   name: string;
   sqs: SQSClient;
   queueUrl: string;
+  /** eventSourceARN of the records; read from the queue's attributes when omitted. */
+  queueArn?: string;
   handler: SqsHandler;
+  /** Lambda allows up to 10 000; SQS hands out 10 per receive, so larger batches take several. */
   batchSize: number;
   maxBatchingWindowSeconds: number;
-  /** Overrides the queue's visibility timeout for received messages (shorter in tests). */
+  /** Visibility timeout for received messages; the queue's own when omitted (shorter in tests). */
   visibilityTimeoutSeconds?: number;
-  /** Parallel pollers, like Lambda's concurrent invocations. */
+  /** Failed records become visible again after this many seconds instead of the full timeout. */
+  failureBackoffSeconds?: number;
+  /** Parallel pollers, like Lambda's concurrent invocations. Default 1. */
   concurrency?: number;
-  /** Simulated function timeout for getRemainingTimeInMillis(). */
+  /** Function timeout: a handler still running after it fails its batch. Default 60. */
   timeoutSeconds?: number;
+  /** Default us-east-1. */
   region?: string;
+  /** Handler failures and polling errors; defaults to one line on stderr. */
   onError?: (error: unknown) => void;
 }
 
-export interface QueueRunner {
-  stop(): Promise<void>;
-  idle(): Promise<void>;
-  stats(): { invocations: number; processed: number; failedRecords: number; handlerErrors: number };
+export interface QueueRunnerStats {
+  /** Handler invocations (batches). */
+  invocations: number;
+  /** Records that succeeded and were deleted. */
+  processed: number;
+  /** Records left for redelivery (partial failures plus every record of failed batches). */
+  failedRecords: number;
+  /** Invocations that threw, timed out or answered with an invalid batchItemFailures. */
+  handlerErrors: number;
+  /** Batches being handled right now. */
+  inFlight: number;
 }
 
+export interface QueueRunner {
+  /** Stops polling and waits for the batches in flight to finish and be deleted. */
+  stop(): Promise<void>;
+  /** Resolves when the queue holds no message (visible, in flight or delayed) and no batch runs. */
+  idle(): Promise<void>;
+  stats(): QueueRunnerStats;
+}
+
+/** Lambda's own ceiling; batches above 10 need several receives. */
+const MAX_BATCH_SIZE = 10_000;
+const POLL_WAIT_SECONDS = 1;
+
 export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
+  const problems = [
+    !Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE
+      ? `batchSize must be an integer from 1 to ${MAX_BATCH_SIZE}`
+      : null,
+    options.maxBatchingWindowSeconds < 0 || options.maxBatchingWindowSeconds > 300
+      ? 'maxBatchingWindowSeconds must be from 0 to 300'
+      : null,
+    // Lambda's rule: batches above 10 need a batching window to fill them.
+    options.batchSize > 10 && options.maxBatchingWindowSeconds <= 0
+      ? 'a batchSize above 10 needs a maxBatchingWindowSeconds above 0'
+      : null,
+    (options.concurrency ?? 1) < 1 ? 'concurrency must be at least 1' : null,
+  ].filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new Error(`startQueueRunner(${options.name}): ${problems.join('; ')}`);
+
+  const region = options.region ?? 'us-east-1';
+  const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+  const onError =
+    options.onError ??
+    ((error: unknown) => process.stderr.write(`[runner ${options.name}] ${describeError(error)}\n`));
   let running = true;
+  // Cancels the idle long-polls on stop(); a message a cancelled poll had taken comes back
+  // after its visibility timeout, as with any receive whose caller went away.
+  const stopping = new AbortController();
   let inFlight = 0;
   const stats = { invocations: 0, processed: 0, failedRecords: 0, handlerErrors: 0 };
-  const arn = arnOf(options.queueUrl, options.region ?? 'us-east-1');
+  let arn: Promise<string> | null = options.queueArn ? Promise.resolve(options.queueArn) : null;
+  const queueArn = () => {
+    arn ??= options.sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['QueueArn'] }))
+      .then((r) => r.Attributes?.QueueArn ?? arnOf(options.queueUrl, region))
+      .catch((error: unknown) => {
+        arn = null; // ask again next time
+        throw error;
+      });
+    return arn;
+  };
 
   async function receive(max: number, waitSeconds: number): Promise<Message[]> {
     const response = await options.sqs.send(
@@ -58,6 +128,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
           ? { VisibilityTimeout: options.visibilityTimeoutSeconds }
           : {}),
       }),
+      waitSeconds > 0 ? { abortSignal: stopping.signal } : {},
     );
     return response.Messages ?? [];
   }
@@ -65,10 +136,12 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
   async function poll(): Promise<void> {
     while (running) {
       try {
-        let batch = await receive(options.batchSize, 1);
-        if (batch.length === 0) continue;
+        const first = await receive(options.batchSize, POLL_WAIT_SECONDS);
+        if (first.length === 0) continue;
+        // Counted from the first receive so idle() and stop() see the batch while it gathers.
         inFlight++;
         try {
+          let batch = first;
           const deadline = Date.now() + options.maxBatchingWindowSeconds * 1000;
           while (running && batch.length < options.batchSize && Date.now() < deadline) {
             const more = await receive(options.batchSize - batch.length, 0);
@@ -81,62 +154,88 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
         }
       } catch (error) {
         if (!running) return;
-        options.onError?.(error);
+        onError(error);
         await sleep(200);
       }
     }
   }
 
   async function invoke(messages: Message[]): Promise<void> {
-    const records = messages.map((m) => toRecord(m, arn, options.region ?? 'us-east-1'));
+    const eventSourceARN = await queueArn();
+    const records = messages.map((m) => toRecord(m, eventSourceARN, region));
     const started = Date.now();
-    const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
-    const context = {
+    const context: Context = {
       callbackWaitsForEmptyEventLoop: false,
       functionName: options.name,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${options.region ?? 'us-east-1'}:000000000000:function:${options.name}`,
+      invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${options.name}`,
       memoryLimitInMB: '1024',
       awsRequestId: randomUUID(),
       logGroupName: `/aws/lambda/${options.name}`,
-      logStreamName: 'local',
+      logStreamName: `local/${options.name}`,
       getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
       done: () => {},
       fail: () => {},
       succeed: () => {},
-    } as Context;
+    };
     stats.invocations++;
     let failed: Set<string>;
     try {
-      const response = await options.handler({ Records: records }, context);
-      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const response = await withTimeout(options.handler({ Records: records }, context), timeoutMs);
+      failed = failuresOf(response as SQSBatchResponse | undefined, records);
     } catch (error) {
-      // A thrown handler fails the whole batch: nothing is deleted.
+      // Thrown, timed out or invalid response: the whole batch stays for redelivery.
       stats.handlerErrors++;
-      options.onError?.(error);
       stats.failedRecords += records.length;
+      onError(error);
+      await backOff(messages);
       return;
     }
     const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
     stats.failedRecords += messages.length - done.length;
-    stats.processed += done.length;
+    await backOff(messages.filter((m) => failed.has(m.MessageId ?? '')));
     // DeleteMessageBatch takes at most 10 entries; Lambda batches can be larger.
     for (let i = 0; i < done.length; i += 10) {
-      await options.sqs.send(
+      const chunk = done.slice(i, i + 10);
+      const result = await options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
+          Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
         }),
       );
+      stats.processed += result.Successful?.length ?? 0;
+      // A failed delete (e.g. the visibility timeout ran out) means the message comes back:
+      // at-least-once delivery, as in Lambda.
+      if (result.Failed?.length)
+        onError(new Error(`${result.Failed.length} deletes failed: ${result.Failed[0]?.Message ?? ''}`));
+    }
+  }
+
+  async function backOff(messages: Message[]): Promise<void> {
+    if (options.failureBackoffSeconds === undefined || messages.length === 0) return;
+    for (let i = 0; i < messages.length; i += 10) {
+      await options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: messages.slice(i, i + 10).map((m, j) => ({
+              Id: String(j),
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: options.failureBackoffSeconds,
+            })),
+          }),
+        )
+        .catch(onError); // the messages still come back, just later
     }
   }
 
   const pollers = Array.from({ length: options.concurrency ?? 1 }, () => poll());
 
   return {
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, inFlight }),
     stop: async () => {
       running = false;
+      stopping.abort();
       await Promise.all(pollers);
     },
     idle: async () => {
@@ -157,46 +256,95 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
           Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
           Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
         if (waiting === 0 && inFlight === 0) return;
+        if (!running && inFlight === 0)
+          throw new Error(`runner ${options.name} is stopped with ${waiting} messages still in its queue`);
         await sleep(50);
       }
     },
   };
 }
 
-function toRecord(m: Message, arn: string, region: string): SQSRecord {
-  const attributes = m.Attributes ?? {};
+/**
+ * Lambda's reading of a partial batch response: an empty or missing list means every record
+ * succeeded; an entry that is empty or names no record of the batch fails the whole batch.
+ */
+function failuresOf(response: SQSBatchResponse | undefined, records: SQSRecord[]): Set<string> {
+  const failures = response?.batchItemFailures ?? [];
+  const ids = new Set(records.map((r) => r.messageId));
+  const failed = new Set<string>();
+  for (const f of failures) {
+    if (typeof f?.itemIdentifier !== 'string' || !ids.has(f.itemIdentifier))
+      throw new Error(
+        `invalid batchItemFailures entry ${JSON.stringify(f?.itemIdentifier)}: the whole batch is retried`,
+      );
+    failed.add(f.itemIdentifier);
+  }
+  return failed;
+}
+
+function toRecord(m: Message, eventSourceARN: string, awsRegion: string): SQSRecord {
+  const a = m.Attributes ?? {};
+  const now = String(Date.now());
   return {
     messageId: m.MessageId ?? '',
     receiptHandle: m.ReceiptHandle ?? '',
     body: m.Body ?? '',
     attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? now,
+      SenderId: a.SenderId ?? '000000000000',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? now,
+      ...(a.AWSTraceHeader ? { AWSTraceHeader: a.AWSTraceHeader } : {}),
+      ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
+      ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
+      ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
+      Object.entries(m.MessageAttributes ?? {}).map(([name, v]) => [
+        name,
         {
-          stringValue: v.StringValue,
-          binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined,
+          ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
+          // Lambda hands binary attributes over base64-encoded.
+          ...(v.BinaryValue ? { binaryValue: Buffer.from(v.BinaryValue).toString('base64') } : {}),
           stringListValues: v.StringListValues ?? [],
-          binaryListValues: [],
+          binaryListValues: (v.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
           dataType: v.DataType ?? 'String',
         },
       ]),
     ),
     md5OfBody: m.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
-    eventSourceARN: arn,
-    awsRegion: region,
+    eventSourceARN,
+    awsRegion,
   };
 }
 
+/** The ARN SQS would give a queue URL `…/<account>/<name>`, used only if the queue cannot tell. */
 function arnOf(queueUrl: string, region: string): string {
-  const name = queueUrl.split('/').pop() ?? 'queue';
-  return `arn:aws:sqs:${region}:000000000000:${name}`;
+  const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean).slice(-2);
+  return `arn:aws:sqs:${region}:${account ?? '000000000000'}:${name ?? 'queue'}`;
+}
+
+class HandlerTimeout extends Error {
+  constructor(ms: number) {
+    super(`handler did not finish within ${ms} ms (function timeout): the whole batch is retried`);
+    this.name = 'HandlerTimeout';
+  }
+}
+
+/** Lambda would freeze the handler; here it keeps running, but its outcome no longer counts. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HandlerTimeout(ms)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,272 +1,111 @@
-/** The local AWS stand-ins: fauxqs resources, the SMTP SES stand-in and the Lambda-like runner. */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+/** fauxqs in-process: the pipeline's resources exist with the settings the CDK stack gives them. */
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
-import nodemailer from 'nodemailer';
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  PublishCommand,
+} from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '#local/aws.ts';
-import { startQueueRunner } from '#local/runner.ts';
-import { type SmtpInbound, startSmtpInbound } from '#local/smtp-inbound.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { parseRegistry } from '#shared/config/registry.ts';
 
 let aws: LocalAws;
-let smtp: SmtpInbound;
-const registry = parseRegistry({
-  captureDomain: 'capture.localhost',
-  orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.example'],
-      defaultOwnerEmail: 'ops@acme.example',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-    },
-    {
-      id: 'off',
-      enabled: false,
-      internalDomains: ['off.example'],
-      defaultOwnerEmail: 'ops@off.example',
-      addresses: [{ token: 'off-a1b2c3d4e5f6', mode: 'bcc' }],
-    },
-  ],
-});
-
 beforeAll(async () => {
   aws = await startLocalAws();
-  smtp = await startSmtpInbound({
-    port: 0,
-    registry,
-    s3: aws.clients.s3,
-    bucket: aws.resources.bucket,
-    sns: aws.clients.sns,
-    topicArn: aws.resources.topicArn,
-    maxBytes: 64 * 1024,
-  });
 });
 afterAll(async () => {
-  await smtp?.close();
   await aws?.close();
 });
 
-const transport = () => nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false });
-
-async function receiveAll(queueUrl: string, wait = 2) {
+async function attributes(url: string) {
   const r = await aws.clients.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: wait,
-      MessageAttributeNames: ['All'],
-    }),
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
   );
-  return r.Messages ?? [];
+  return r.Attributes ?? {};
 }
 
-describe('fauxqs resources', () => {
-  it('creates the queues with the redrive policies the CDK stack uses', async () => {
-    for (const [url, q] of [
-      [aws.resources.intakeQueueUrl, pipeline.queues.intake],
-      [aws.resources.syncQueueUrl, pipeline.queues.sync],
+describe('local AWS (fauxqs)', () => {
+  it('creates both queues with the visibility timeout and redrive policy of shared/config/pipeline.ts', async () => {
+    const { resources } = aws;
+    for (const [url, arn, dlqUrl, dlqArn, q] of [
+      [
+        resources.intakeQueueUrl,
+        resources.intakeQueueArn,
+        resources.intakeDlqUrl,
+        resources.intakeDlqArn,
+        pipeline.queues.intake,
+      ],
+      [
+        resources.syncQueueUrl,
+        resources.syncQueueArn,
+        resources.syncDlqUrl,
+        resources.syncDlqArn,
+        pipeline.queues.sync,
+      ],
     ] as const) {
-      const attrs =
-        (
-          await aws.clients.sqs.send(
-            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
-          )
-        ).Attributes ?? {};
+      const attrs = await attributes(url);
+      expect(attrs.QueueArn).toBe(arn);
+      expect(arn).toMatch(new RegExp(`:${q.name}$`));
       expect(attrs.VisibilityTimeout).toBe(String(q.visibilityTimeoutSeconds));
-      expect(JSON.parse(attrs.RedrivePolicy ?? '{}')).toMatchObject({
+      expect(JSON.parse(attrs.RedrivePolicy ?? '{}')).toEqual({
+        deadLetterTargetArn: dlqArn,
         maxReceiveCount: q.maxReceiveCount,
-        deadLetterTargetArn: expect.stringContaining(q.dlqName),
       });
+      const dlq = await attributes(dlqUrl);
+      expect(dlq.QueueArn).toBe(dlqArn);
+      expect(dlqArn).toMatch(new RegExp(`:${q.dlqName}$`));
+      expect(dlq.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
+      expect(dlq.RedrivePolicy).toBeUndefined();
     }
   });
-});
 
-describe('SMTP inbound (SES stand-in)', () => {
-  it('stores raw mail with SES headers and publishes one notification listing every capture recipient', async () => {
-    await transport().sendMail({
-      envelope: {
-        from: 'alice@acme.example',
-        to: ['acme-k7q2m9x4p8w3@capture.localhost', 'ACME-INBOX-3n8v5t2r6y1z@capture.localhost'],
-      },
-      from: 'Alice <alice@acme.example>',
-      to: 'jane@globex.example',
-      subject: 'Two capture addresses',
-      messageId: '<two@acme.example>',
-      text: 'hello',
-    });
-    const [message] = await receiveAll(aws.resources.intakeQueueUrl);
-    const envelope = JSON.parse(message!.Body!);
-    expect(envelope.Type).toBe('Notification');
-    const notification = JSON.parse(envelope.Message);
-    expect(notification.notificationType).toBe('Received');
-    expect(notification.receipt.recipients).toEqual([
-      'acme-k7q2m9x4p8w3@capture.localhost',
-      'ACME-INBOX-3n8v5t2r6y1z@capture.localhost',
+  it('subscribes the intake queue to the topic without raw delivery, so bodies are SNS envelopes', async () => {
+    const subs = await aws.clients.sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: aws.resources.topicArn }),
+    );
+    expect(subs.Subscriptions?.map((s) => [s.Protocol, s.Endpoint])).toEqual([
+      ['sqs', aws.resources.intakeQueueArn],
     ]);
-    expect(notification.receipt.action).toMatchObject({
-      type: 'S3',
-      bucketName: aws.resources.bucket,
-      objectKey: `raw/${notification.mail.messageId}`,
-    });
-    expect(notification.mail.commonHeaders).toMatchObject({
-      subject: 'Two capture addresses',
-      messageId: '<two@acme.example>',
-    });
-    expect(notification.receipt.spamVerdict).toEqual({ status: 'PASS' });
-    const raw = await aws.clients.s3.send(
-      new GetObjectCommand({ Bucket: aws.resources.bucket, Key: notification.receipt.action.objectKey }),
+    const sub = await aws.clients.sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: subs.Subscriptions![0]!.SubscriptionArn }),
     );
-    const text = await raw.Body!.transformToString();
-    expect(text).toMatch(
-      /^Return-Path: <alice@acme.example>\r\nReceived: from .* by inbound-smtp.local with SMTP id \w+ for acme-k7q2m9x4p8w3@capture.localhost;/,
+    expect(sub.Attributes?.RawMessageDelivery ?? 'false').toBe('false');
+
+    await aws.clients.sns.send(new PublishCommand({ TopicArn: aws.resources.topicArn, Message: '{"x":1}' }));
+    const r = await aws.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: aws.resources.intakeQueueUrl, WaitTimeSeconds: 2 }),
     );
-    expect(text).toContain('Subject: Two capture addresses');
+    expect(r.Messages).toHaveLength(1);
+    expect(JSON.parse(r.Messages![0]!.Body!)).toMatchObject({
+      Type: 'Notification',
+      TopicArn: aws.resources.topicArn,
+      Message: '{"x":1}',
+    });
   });
 
-  it('refuses unknown tokens, disabled orgs and other domains at RCPT TO', async () => {
-    for (const to of [
-      'acme-000000000000@capture.localhost',
-      'off-a1b2c3d4e5f6@capture.localhost',
-      'someone@elsewhere.example',
-    ]) {
-      const error = await transport()
-        .sendMail({ from: 'a@acme.example', to, subject: 'x', text: 'x' })
-        .catch((e: unknown) => e);
-      expect(error, to).toMatchObject({ responseCode: 550 });
-    }
-  });
-
-  it('refuses messages over the size limit', async () => {
-    const error = await transport()
-      .sendMail({
-        from: 'a@acme.example',
-        to: 'acme-k7q2m9x4p8w3@capture.localhost',
-        subject: 'big',
-        text: 'x'.repeat(100 * 1024),
-      })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ responseCode: 552 });
-  });
-});
-
-describe('queue runner', () => {
-  async function queue(name: string, maxReceiveCount = 2) {
-    const dlq = await aws.clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-    const dlqArn = (
-      await aws.clients.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-      )
-    ).Attributes!.QueueArn!;
-    const q = await aws.clients.sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          VisibilityTimeout: '1',
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
-        },
-      }),
+  it('creates the mail bucket, reachable with path-style addressing', async () => {
+    expect(aws.resources.bucket).toBe(pipeline.bucket.name);
+    await aws.clients.s3.send(new HeadBucketCommand({ Bucket: aws.resources.bucket }));
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.resources.bucket, Key: 'raw/probe', Body: 'probe' }),
     );
-    return { url: q.QueueUrl!, dlqUrl: dlq.QueueUrl! };
-  }
-
-  it('delivers Lambda-shaped batches, deletes successes, redelivers failures and dead-letters poison', async () => {
-    const { url, dlqUrl } = await queue('runner-test');
-    for (const body of ['ok-1', 'ok-2', 'flaky', 'poison'])
-      await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
-    const seen: string[] = [];
-    let flakyFailures = 0;
-    const runner = startQueueRunner({
-      name: 'test',
-      sqs: aws.clients.sqs,
-      queueUrl: url,
-      batchSize: 10,
-      maxBatchingWindowSeconds: 0.2,
-      visibilityTimeoutSeconds: 1,
-      handler: async (event, context) => {
-        expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
-        const failures: string[] = [];
-        for (const r of event.Records) {
-          expect(r).toMatchObject({
-            eventSource: 'aws:sqs',
-            eventSourceARN: expect.stringContaining('runner-test'),
-            attributes: { ApproximateReceiveCount: expect.any(String) },
-          });
-          seen.push(r.body);
-          if (r.body === 'poison') failures.push(r.messageId);
-          if (r.body === 'flaky' && flakyFailures++ === 0) failures.push(r.messageId);
-        }
-        return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-      },
-    });
-    const deadline = Date.now() + 15_000;
-    let dead: Awaited<ReturnType<typeof receiveAll>> = [];
-    while (Date.now() < deadline && dead.length === 0) dead = await receiveAll(dlqUrl, 1);
-    await runner.idle();
-    await runner.stop();
-    expect(dead.map((m) => m.Body)).toEqual(['poison']);
-    expect(seen.filter((b) => b === 'ok-1')).toHaveLength(1);
-    expect(seen.filter((b) => b === 'flaky')).toHaveLength(2);
-    expect(seen.filter((b) => b === 'poison')).toHaveLength(2);
-    expect(runner.stats().processed).toBe(3);
+    const got = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.resources.bucket, Key: 'raw/probe' }),
+    );
+    expect(await got.Body!.transformToString()).toBe('probe');
   });
 
-  it('redelivers the whole batch when the handler throws', async () => {
-    const { url } = await queue('runner-crash', 5);
-    for (const body of ['a', 'b'])
-      await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
-    let calls = 0;
-    const handled: string[] = [];
-    const runner = startQueueRunner({
-      name: 'crash',
-      sqs: aws.clients.sqs,
-      queueUrl: url,
-      batchSize: 10,
-      maxBatchingWindowSeconds: 0.3,
-      visibilityTimeoutSeconds: 1,
-      handler: async (event) => {
-        if (calls++ === 0) throw new Error('crash');
-        handled.push(...event.Records.map((r) => r.body));
-        return { batchItemFailures: [] };
-      },
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    await runner.idle();
-    await runner.stop();
-    expect(runner.stats().handlerErrors).toBe(1);
-    expect(handled.sort()).toEqual(['a', 'b']);
-  });
-
-  it('deletes batches larger than SQS allows in one DeleteMessageBatch', async () => {
-    const { url } = await queue('runner-large', 5);
-    for (let i = 0; i < 15; i++)
-      await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${i}` }));
-    const sizes: number[] = [];
-    const runner = startQueueRunner({
-      name: 'large',
-      sqs: aws.clients.sqs,
-      queueUrl: url,
-      batchSize: 15,
-      maxBatchingWindowSeconds: 0.5,
-      visibilityTimeoutSeconds: 30,
-      handler: async (event) => {
-        sizes.push(event.Records.length);
-        return { batchItemFailures: [] };
-      },
-    });
-    await new Promise((r) => setTimeout(r, 200));
-    await runner.idle();
-    await runner.stop();
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(15);
-    expect(Math.max(...sizes)).toBeGreaterThan(10);
-    expect(runner.stats().processed).toBe(15);
+  it('runs side by side with another instance on its own port, and closes twice without harm', async () => {
+    const other = await startLocalAws({ port: 0 });
+    expect(other.endpoint).not.toBe(aws.endpoint);
+    expect(other.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(other.region).toBe('us-east-1');
+    const otherAttrs = await other.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: other.resources.syncQueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    expect(otherAttrs.Attributes?.QueueArn).toBe(other.resources.syncQueueArn);
+    await other.close();
+    await other.close();
   });
 });
