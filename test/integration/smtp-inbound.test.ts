@@ -1,5 +1,6 @@
 /** The SMTP SES stand-in, driven by nodemailer against fauxqs: what lands in S3 and on the intake queue. */
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   DeleteMessageCommand,
@@ -125,6 +126,26 @@ async function sendError(promise: Promise<unknown>) {
 }
 
 describe('SMTP inbound (SES stand-in)', () => {
+  it("announces SES's 40 MB SIZE limit and needs neither STARTTLS nor AUTH", async () => {
+    const ehlo = await new Promise<string>((resolve, reject) => {
+      const socket = connect(smtp.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+        if (text.startsWith('220') && !text.includes('EHLO-SENT')) {
+          text += 'EHLO-SENT\n';
+          socket.write('EHLO client.example\r\n');
+        } else if (/\n250 [^\n]*\r\n$/.test(text)) {
+          socket.end('QUIT\r\n');
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(ehlo).toMatch(new RegExp(`250[- ]SIZE ${40 * 1024 * 1024}\\r\\n`));
+    expect(ehlo).not.toMatch(/STARTTLS|AUTH/);
+  });
+
   it('stores the raw message with SES headers and publishes one notification for all capture recipients', async () => {
     const info = await transport().sendMail({
       envelope: { from: 'alice@acme.example', to: [BCC, 'ACME-INBOX-3n8v5t2r6y1z@capture.localhost'] },
