@@ -144,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       batchSize: intake.batchSize,
       maxBatchingWindowSeconds: intake.maxBatchingWindowSeconds,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
+      timeoutSeconds: pipeline.functions.parse.timeoutSeconds,
       concurrency: 2,
     }),
     startQueueRunner({
@@ -154,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       batchSize: sync.batchSize,
       maxBatchingWindowSeconds: sync.maxBatchingWindowSeconds,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
+      timeoutSeconds: pipeline.functions.sync.timeoutSeconds,
       concurrency: 1,
     }),
   ];
