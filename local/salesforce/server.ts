@@ -398,7 +398,8 @@ export async function startSalesforceEmulator(
     }
     if (p[0] === 'query' || p[0] === 'queryAll') {
       if (p[1]) {
-        const cursor = cursors.get(p[1]);
+        // Locators read "<cursor>-<offset>", as Salesforce's do.
+        const cursor = cursors.get(p[1].split('-')[0]!);
         if (!cursor) throw new SalesforceError('INVALID_QUERY_LOCATOR', 'invalid query locator', [], 400);
         return { status: 200, body: page(p[1], cursor, version) };
       }

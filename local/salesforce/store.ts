@@ -24,6 +24,8 @@ export type SeedData = Record<string, Record<string, unknown>[]>;
 export class Store {
   objects: Map<string, ObjectDef> = standardObjects();
   #records = new Map<string, Map<string, SfRecord>>();
+  /** The recycle bin: deleted rows stay visible to queryAll with IsDeleted = true. */
+  #deleted: { type: string; record: SfRecord }[] = [];
   #counter = 1;
   #orderNumber = 100;
 
@@ -32,6 +34,7 @@ export class Store {
       records: new Map(
         [...this.#records].map(([k, v]) => [k, new Map([...v].map(([id, r]) => [id, { ...r }]))]),
       ),
+      deleted: [...this.#deleted],
       counter: this.#counter,
       orderNumber: this.#orderNumber,
     };
@@ -40,10 +43,12 @@ export class Store {
   restore(snapshot: unknown): void {
     const s = snapshot as {
       records: Map<string, Map<string, SfRecord>>;
+      deleted: { type: string; record: SfRecord }[];
       counter: number;
       orderNumber: number;
     };
     this.#records = s.records;
+    this.#deleted = s.deleted;
     this.#counter = s.counter;
     this.#orderNumber = s.orderNumber;
   }
@@ -51,6 +56,7 @@ export class Store {
   reset(): void {
     this.objects = standardObjects();
     this.#records = new Map();
+    this.#deleted = [];
     this.#counter = 1;
     this.#orderNumber = 100;
   }
@@ -156,9 +162,13 @@ export class Store {
   delete(type: string, id: string): void {
     const def = this.object(type);
     const full = to18(id);
-    if (!full || !this.#records.get(def.name)?.delete(full)) {
+    const table = this.#records.get(def.name);
+    const record = full ? table?.get(full) : undefined;
+    if (!full || !record) {
       throw new SalesforceError('ENTITY_IS_DELETED', 'entity is deleted', [], 404);
     }
+    table?.delete(full);
+    this.#deleted.push({ type: def.name, record: { ...record, IsDeleted: true } });
   }
 
   /** Upsert on an external id field: created true/false. */
@@ -276,7 +286,11 @@ export class Store {
     const def = this.objectForQuery(q.object, options.tooling ?? false);
     for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
       this.#checkPath(def, f, soql);
-    let rows = this.all(def.name).filter((r) => (options.all ? true : r.IsDeleted !== true));
+    let rows = this.all(def.name);
+    if (options.all) {
+      const bin = this.#deleted.filter((d) => d.type === def.name);
+      rows = [...rows, ...bin.map((d) => this.#withComputed(def, d.record))];
+    }
     if (q.where) {
       const where = q.where;
       rows = rows.filter((r) => this.#matches(def, r, where));

@@ -122,6 +122,23 @@ describe('SOQL', () => {
     expect((await conn.query('SELECT COUNT() FROM Lead')).totalSize).toBe(1);
   });
 
+  it('pages results 2000 at a time through nextRecordsUrl, and queryAll sees deleted rows', async () => {
+    emulator.seed({ Account: Array.from({ length: 4500 }, (_, i) => ({ Name: `Bulk ${i}` })) });
+    const first = await conn.query("SELECT Id FROM Account WHERE Name LIKE 'Bulk %'", { autoFetch: false });
+    expect([first.totalSize, first.records.length, first.done]).toEqual([4500, 2000, false]);
+    expect(first.nextRecordsUrl).toMatch(/\/query\/[^/]+-2000$/);
+    const second = await conn.queryMore(first.nextRecordsUrl!);
+    const third = await conn.queryMore(second.nextRecordsUrl!);
+    expect([second.records.length, third.records.length, third.done]).toEqual([2000, 500, true]);
+
+    const lead = await conn.query<{ Id: string }>('SELECT Id FROM Lead');
+    await conn.sobject('Lead').destroy(lead.records[0]!.Id);
+    expect((await conn.query('SELECT Id FROM Lead')).totalSize).toBe(0);
+    expect(
+      (await conn.query('SELECT Id FROM Lead WHERE IsDeleted = true', { scanAll: true })).totalSize,
+    ).toBe(1);
+  });
+
   it('keeps escaped quotes, backslashes and wildcards inside the literal', async () => {
     expect((await conn.query("SELECT Id FROM Contact WHERE Email = 'x\\' OR Email != \\'y'")).totalSize).toBe(
       0,
