@@ -17,7 +17,7 @@ process.env.LOG_LEVEL = 'ERROR';
 const { parseEmail } = await import('#shared/domain/parse/parse-email.ts');
 const { syncBatch } = await import('#shared/usecases/sync-batch.ts');
 const { startLocalStack } = await import('#local/stack.ts');
-const { captured, crmFor, org, startEmulator, MemoryAttachments } = await import(
+const { crmFor, org, startEmulator, MemoryAttachments, mixedBatch } = await import(
   '../test/support/salesforce.ts'
 );
 
@@ -105,41 +105,7 @@ async function benchSalesforce() {
     const crm = crmFor(emulator.url);
     await crm.setupFields();
     const files = new MemoryAttachments();
-    const specs = [
-      {
-        from: 'alice@acme.example',
-        to: 'jane.doe@globex.example',
-        cc: 'carl@globex.example',
-        subject: 'ORD-10042 update',
-      },
-      { from: 'bob@acme.example', to: "o'brien@globex.example", subject: 'Order #4711' },
-      { from: 'alice@acme.example', to: 'lena.lead@initech.example', subject: 'Intro' },
-      {
-        from: 'alice@acme.example',
-        to: 'peter@initech.example',
-        subject: 'SO-104233',
-        attachments: [{ filename: 'a.pdf', contentType: 'application/pdf', content: 'pdf' }],
-      },
-      {
-        from: 'jane.doe@globex.example',
-        to: 'orders@acme.example',
-        subject: 'Question',
-        mode: 'forward' as const,
-      },
-      { from: 'bob@acme.example', to: 'unknown@nowhere.example', subject: 'Cold email' },
-      { from: 'alice@acme.example', to: 'carl@globex.example', subject: 'Re: ORD-10042' },
-      {
-        from: 'peter@initech.example',
-        to: 'orders@acme.example',
-        subject: 'Invoice',
-        mode: 'forward' as const,
-      },
-      { from: 'bob@acme.example', to: 'jane.doe@globex.example, carl@globex.example', subject: 'Meeting' },
-      { from: 'alice@acme.example', to: 'jane.doe@globex.example', subject: 'Follow-up' },
-    ];
-    const emails = await Promise.all(
-      specs.map((s, i) => captured({ ...s, messageId: `<bench-${i}@acme.example>` }, files)),
-    );
+    const emails = await mixedBatch(files, 'bench');
     const before = emulator.apiRequestCount();
     await syncBatch({ org, emails, crm, attachments: files });
     const apiCalls = emulator.apiRequestCount() - before;

@@ -2,11 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import type { Registry } from '#shared/config/registry.ts';
 import { PipelineFunction } from '../pipeline-function.ts';
+import { stageQueues } from './stage-queues.ts';
 
 export interface ParseToSyncProps {
   readonly parseFunction: PipelineFunction;
@@ -31,19 +32,7 @@ export class ParseToSync extends Construct {
     super(scope, id);
     const settings = pipeline.queues.sync;
     const prefix = props.secretPrefix ?? 'capture/salesforce/';
-    this.deadLetterQueue = new Queue(this, 'Dlq', {
-      queueName: settings.dlqName,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      queueName: settings.name,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
     props.parseFunction.bindQueue('SYNC_QUEUE_URL', this.queue);
 
     // Created with a placeholder; an admin puts the org's real credentials in (see README).

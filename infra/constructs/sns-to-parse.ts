@@ -3,10 +3,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { PipelineFunction } from '../pipeline-function.ts';
+import { stageQueues } from './stage-queues.ts';
 
 export interface SnsToParseProps {
   readonly topic: ITopic;
@@ -24,19 +25,7 @@ export class SnsToParse extends Construct {
   constructor(scope: Construct, id: string, props: SnsToParseProps) {
     super(scope, id);
     const settings = pipeline.queues.intake;
-    this.deadLetterQueue = new Queue(this, 'Dlq', {
-      queueName: settings.dlqName,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      queueName: settings.name,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
     // Raw delivery stays off: the parse handler validates the SNS envelope.
     props.topic.addSubscription(new SqsSubscription(this.queue, { rawMessageDelivery: false }));
 

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import { syncBatch } from '#shared/usecases/sync-batch.ts';
-import { captured, crmFor, jsforceFor, MemoryAttachments, org } from '../support/salesforce.ts';
+import { captured, crmFor, jsforceFor, MemoryAttachments, mixedBatch, org } from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
 let setupDone = false;
@@ -253,41 +253,7 @@ describe('sync to Salesforce', () => {
   it('uses at most 0.4 API calls per email for a batch of 10 mixed messages', async () => {
     const crm = await setup();
     const files = new MemoryAttachments();
-    const specs = [
-      {
-        from: 'alice@acme.example',
-        to: 'jane.doe@globex.example',
-        cc: 'carl@globex.example',
-        subject: 'ORD-10042 update',
-      },
-      { from: 'bob@acme.example', to: "o'brien@globex.example", subject: 'Order #4711' },
-      { from: 'alice@acme.example', to: 'lena.lead@initech.example', subject: 'Intro' },
-      {
-        from: 'alice@acme.example',
-        to: 'peter@initech.example',
-        subject: 'SO-104233',
-        attachments: [{ filename: 'a.pdf', contentType: 'application/pdf', content: 'pdf' }],
-      },
-      {
-        from: 'jane.doe@globex.example',
-        to: 'orders@acme.example',
-        subject: 'Question',
-        mode: 'forward' as const,
-      },
-      { from: 'bob@acme.example', to: 'unknown@nowhere.example', subject: 'Cold email' },
-      { from: 'alice@acme.example', to: 'carl@globex.example', subject: 'Re: ORD-10042' },
-      {
-        from: 'peter@initech.example',
-        to: 'orders@acme.example',
-        subject: 'Invoice',
-        mode: 'forward' as const,
-      },
-      { from: 'bob@acme.example', to: 'jane.doe@globex.example, carl@globex.example', subject: 'Meeting' },
-      { from: 'alice@acme.example', to: 'jane.doe@globex.example', subject: 'ORD-10042 update' },
-    ];
-    const emails = await Promise.all(
-      specs.map((s, i) => captured({ ...s, messageId: `<batch-${i}@acme.example>` }, files)),
-    );
+    const emails = await mixedBatch(files);
     emails[9] = { ...emails[0]! }; // a duplicate inside the batch
     const before = emulator.apiRequestCount();
     const results = await syncBatch({ org, emails, crm, attachments: files });

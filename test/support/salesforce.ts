@@ -139,3 +139,52 @@ export async function captured(spec: MailSpec, attachments?: MemoryAttachments):
     ...(attachments ? { attachmentSink: attachments.sink(spec.messageId) } : {}),
   });
 }
+
+/** A realistic batch of ten: contacts, a lead, forwards, an order number, a File, an unknown person. */
+export const MIXED_BATCH: MailSpec[] = [
+  {
+    from: 'alice@acme.example',
+    to: 'jane.doe@globex.example',
+    cc: 'carl@globex.example',
+    subject: 'ORD-10042 update',
+    messageId: '',
+  },
+  { from: 'bob@acme.example', to: "o'brien@globex.example", subject: 'Order #4711', messageId: '' },
+  { from: 'alice@acme.example', to: 'lena.lead@initech.example', subject: 'Intro', messageId: '' },
+  {
+    from: 'alice@acme.example',
+    to: 'peter@initech.example',
+    subject: 'SO-104233',
+    messageId: '',
+    attachments: [{ filename: 'a.pdf', contentType: 'application/pdf', content: 'pdf' }],
+  },
+  {
+    from: 'jane.doe@globex.example',
+    to: 'orders@acme.example',
+    subject: 'Question',
+    messageId: '',
+    mode: 'forward',
+  },
+  { from: 'bob@acme.example', to: 'unknown@nowhere.example', subject: 'Cold email', messageId: '' },
+  { from: 'alice@acme.example', to: 'carl@globex.example', subject: 'Re: ORD-10042', messageId: '' },
+  {
+    from: 'peter@initech.example',
+    to: 'orders@acme.example',
+    subject: 'Invoice',
+    messageId: '',
+    mode: 'forward',
+  },
+  {
+    from: 'bob@acme.example',
+    to: 'jane.doe@globex.example, carl@globex.example',
+    subject: 'Meeting',
+    messageId: '',
+  },
+  { from: 'alice@acme.example', to: 'jane.doe@globex.example', subject: 'Follow-up', messageId: '' },
+];
+
+export function mixedBatch(files: MemoryAttachments, prefix = 'batch'): Promise<CapturedEmail[]> {
+  return Promise.all(
+    MIXED_BATCH.map((s, i) => captured({ ...s, messageId: `<${prefix}-${i}@acme.example>` }, files)),
+  );
+}
