@@ -1,8 +1,10 @@
 /**
  * One NodejsFunction with the project's defaults fixed (arm64, Node 22, ESM bundle with source
  * maps, log group with retention, Powertools settings, the org registry bundled as orgs.json),
- * and bind…() helpers that grant access and set the matching env var in one call.
+ * and bind…() helpers that grant access and set the matching env var in one call, so a function
+ * never gets a permission without knowing where to use it, or an env var it may not use.
  */
+import { createRequire } from 'node:module';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -11,12 +13,15 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConfigError } from '#shared/errors.ts';
 
 export interface PipelineFunctionProps {
   /** Handler file (exports `handler`). */
   readonly entry: string;
-  /** Validated org registry file, bundled next to the handler as orgs.json. */
+  /** Validated org registry file, bundled next to the handler as orgs.json (CAPTURE_CONFIG). */
   readonly orgsFile: string;
+  /** POWERTOOLS_SERVICE_NAME, the `service` dimension of the function's metrics. @default the id, lower case */
+  readonly serviceName?: string;
   /** @default 512 */
   readonly memorySize?: number;
   /** @default 60 seconds */
@@ -24,11 +29,40 @@ export interface PipelineFunctionProps {
   /** @default one month */
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
-  readonly logLevel?: string;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** What a function may do in the mail bucket, by key prefix (`raw/`, `parsed/`, …). */
+export interface MailBucketAccess {
+  /** Prefixes it reads (GetObject). */
+  readonly read: readonly string[];
+  /** Prefixes it writes (PutObject, which covers multipart parts; AbortMultipartUpload). */
+  readonly write: readonly string[];
+  /** Prefixes it deletes from. @default none */
+  readonly delete?: readonly string[];
+}
+
+/** The env vars the handlers read their stage's DLQ URL from (shared/config/env.ts). */
+export type DeadLetterEnv = 'INTAKE_DLQ_URL' | 'SYNC_DLQ_URL';
+
+// Without a local esbuild, NodejsFunction silently falls back to Docker bundling; Capture never does.
+let esbuildChecked = false;
+function requireLocalEsbuild(): void {
+  if (esbuildChecked) return;
+  try {
+    createRequire(import.meta.url).resolve('esbuild');
+    esbuildChecked = true;
+  } catch {
+    throw new ConfigError(
+      'ESBUILD_MISSING',
+      'esbuild is not installed: run `npm ci` (functions are bundled locally, never with Docker)',
+    );
+  }
 }
 
 export class PipelineFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    requireLocalEsbuild();
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -44,9 +78,10 @@ export class PipelineFunction extends NodejsFunction {
       logGroup,
       environment: {
         CAPTURE_CONFIG: 'orgs.json',
-        POWERTOOLS_SERVICE_NAME: id.toLowerCase(),
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? id.toLowerCase(),
         POWERTOOLS_METRICS_NAMESPACE: 'Capture',
         LOG_LEVEL: props.logLevel ?? 'INFO',
+        // Stack traces point into the TypeScript sources, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -63,6 +98,7 @@ export class PipelineFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
+          // The registry the app validated at synth is the one the function reads (CAPTURE_CONFIG).
           afterBundling: (_input: string, outputDir: string) => [
             `cp ${JSON.stringify(props.orgsFile)} ${JSON.stringify(`${outputDir}/orgs.json`)}`,
           ],
@@ -71,33 +107,75 @@ export class PipelineFunction extends NodejsFunction {
     });
   }
 
-  /** Read raw mail and attachments, write parsed mail, outcomes and the ledger. */
-  bindMailBucket(bucket: IBucket): this {
-    bucket.grantReadWrite(this);
+  /**
+   * MAIL_BUCKET, with object access limited to the given prefixes. ListBucket (bucket only) is
+   * granted too: without it S3 answers a missing key with 403, and the stores need the 404.
+   */
+  bindMailBucket(bucket: IBucket, access: MailBucketAccess): this {
+    const objects = (prefixes: readonly string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    if (access.read.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }),
+      );
+    }
+    if (access.write.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: objects(access.write),
+        }),
+      );
+    }
+    if (access.delete && access.delete.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(access.delete) }),
+      );
+    }
+    bucket.encryptionKey?.grantEncryptDecrypt(this);
     this.addEnvironment('MAIL_BUCKET', bucket.bucketName);
     return this;
   }
 
-  bindQueue(envName: string, queue: IQueue): this {
+  /** SYNC_QUEUE_URL: the parse function hands parsed mail to sync through it. */
+  bindSyncQueue(queue: IQueue): this {
+    return this.#bindSendQueue('SYNC_QUEUE_URL', queue);
+  }
+
+  /** The stage's DLQ, where the handler puts records no retry can fix (with their reason). */
+  bindDeadLetterQueue(envName: DeadLetterEnv, queue: IQueue): this {
+    return this.#bindSendQueue(envName, queue);
+  }
+
+  #bindSendQueue(envName: string, queue: IQueue): this {
     queue.grantSendMessages(this);
     this.addEnvironment(envName, queue.queueUrl);
     return this;
   }
 
-  /** Read the per-org Salesforce secrets under `prefix` (and nothing else). */
-  bindSalesforceSecrets(prefix: string): this {
+  /**
+   * SALESFORCE_SECRET_PREFIX (+ SALESFORCE_CREDENTIALS=secrets-manager): GetSecretValue on secrets
+   * named `<prefix>…` only, plus any org's own `salesforce.secretName` from the registry.
+   */
+  bindSalesforceSecrets(prefix: string, extraSecretNames: readonly string[] = []): this {
     const stack = Stack.of(this);
+    const arn = (resourceName: string) =>
+      stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const outside = [...new Set(extraSecretNames)].filter((name) => !name.startsWith(prefix));
     this.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['secretsmanager:GetSecretValue'],
+        // Secrets Manager appends `-` and six random characters to every secret's ARN.
+        // A registry may name a secret by ARN (another account's, say): that ARN, full or partial.
         resources: [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${prefix}*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
+          arn(`${prefix}*`),
+          ...outside.map((name) => (name.startsWith('arn:') ? `${name}*` : arn(`${name}-??????`))),
         ],
       }),
     );

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Registry } from '#shared/config/registry.ts';
@@ -11,14 +12,24 @@ import { ParseToSync } from './constructs/parse-to-sync.ts';
 import { SnsToParse } from './constructs/sns-to-parse.ts';
 
 export interface CaptureStackProps extends StackProps {
+  /** The validated org registry (loadRegistryFile). */
   readonly registry: Registry;
+  /** The file it was read from, bundled into both functions as orgs.json. */
   readonly orgsFile: string;
   /** @default the registry's captureDomain */
   readonly captureDomain?: string;
-  readonly hostedZone?: { hostedZoneId: string; zoneName: string };
+  /** The Route 53 zone holding the capture domain: adds the MX record and DKIM records. @default none */
+  readonly hostedZone?: { readonly hostedZoneId: string; readonly zoneName: string };
+  /** @default no subscription (alarms still show in CloudWatch) */
   readonly alarmEmail?: string;
-  /** @default 30 */
+  /** Days raw, parsed mail and attachments are kept. @default 30 */
   readonly retentionDays?: number;
+  /** Create the per-org placeholder secrets; `false` when they exist already. @default true */
+  readonly createSecrets?: boolean;
+  /** Make the receipt rule set the account's active one (see InboundMail). @default true */
+  readonly activateRuleSet?: boolean;
+  /** Concurrent sync invocations at most. @default 5 */
+  readonly syncMaxConcurrency?: number;
 }
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
@@ -38,6 +49,7 @@ export class CaptureStack extends Stack {
       captureDomain,
       bucket: mail.bucket,
       ...(hostedZone ? { hostedZone } : {}),
+      ...(props.activateRuleSet === false ? { activateRuleSet: false } : {}),
     });
     const parse = new SnsToParse(this, 'SnsToParse', {
       topic: inbound.topic,
@@ -51,6 +63,8 @@ export class CaptureStack extends Stack {
       registry: props.registry,
       orgsFile: props.orgsFile,
       entry: entry('sync/handler.ts'),
+      ...(props.createSecrets === false ? { createSecrets: false } : {}),
+      ...(props.syncMaxConcurrency ? { maxConcurrency: props.syncMaxConcurrency } : {}),
     });
     new Monitoring(this, 'Monitoring', {
       queues: [
@@ -60,10 +74,10 @@ export class CaptureStack extends Stack {
       functions: [parse.function, sync.function],
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
-    this.#suppressions(mail, sync);
+    this.#suppressions(mail, inbound, parse, sync);
   }
 
-  #suppressions(mail: MailBucket, sync: ParseToSync): void {
+  #suppressions(mail: MailBucket, inbound: InboundMail, parse: SnsToParse, sync: ParseToSync): void {
     NagSuppressions.addResourceSuppressions(mail.accessLogs, [
       {
         id: 'AwsSolutions-S1',
@@ -79,23 +93,78 @@ export class CaptureStack extends Stack {
         },
       ]);
     }
-    NagSuppressions.addStackSuppressions(this, [
-      {
-        id: 'AwsSolutions-IAM4',
-        reason:
-          'AWSLambdaBasicExecutionRole on the functions and the custom resource provider: log writing only.',
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'Object-level grants on the mail bucket (bucket/*), the secret prefix (capture/salesforce/*), X-Ray and SES SetActiveReceiptRuleSet (no resource-level permissions) need wildcards.',
-      },
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'The functions pin nodejs22.x, the runtime the project is built and tested on; the custom resource provider runtime is chosen by aws-cdk-lib.',
-      },
-    ]);
+    for (const fn of [parse.function, sync.function]) {
+      NagSuppressions.addResourceSuppressions(
+        fn,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason: 'AWSLambdaBasicExecutionRole: writing the function’s own logs, nothing else.',
+            appliesTo: [
+              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            ],
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Object grants are per key prefix of the mail bucket (raw/*, parsed/*, …): object keys are per message.',
+            appliesTo: [{ regex: '/^Resource::<MailBucket[A-Za-z0-9]+\\.Arn>\\/[a-z]+\\/\\*$/g' }],
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
+            appliesTo: ['Resource::*'],
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Salesforce secrets are read by name prefix (one per org, names end in a random suffix); only GetSecretValue.',
+            appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*\\*$/g' }],
+          },
+          {
+            id: 'AwsSolutions-L1',
+            reason: 'The functions pin nodejs22.x, the runtime the project is built and tested on.',
+          },
+        ],
+        true,
+      );
+    }
+    if (inbound.activation) {
+      NagSuppressions.addResourceSuppressions(
+        inbound.activation,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'SES SetActiveReceiptRuleSet has no resource-level permissions.',
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    }
+    // The AwsCustomResource provider is a singleton Lambda at stack level, made by aws-cdk-lib.
+    const provider = this.node.tryFindChild(
+      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+    );
+    if (provider) {
+      NagSuppressions.addResourceSuppressions(
+        provider,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason:
+              'The custom resource provider of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
+            appliesTo: [
+              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            ],
+          },
+          {
+            id: 'AwsSolutions-L1',
+            reason: 'The custom resource provider runtime is chosen by aws-cdk-lib, not by this project.',
+          },
+        ],
+        true,
+      );
+    }
   }
 }

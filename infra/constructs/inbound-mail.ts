@@ -13,7 +13,14 @@ import { pipeline } from '#shared/config/pipeline.ts';
 export interface InboundMailProps {
   /** The capture domain SES receives for (capture.example.com). */
   readonly captureDomain: string;
+  /** Where SES stores raw mail (under raw/); its policy must let SES put objects. */
   readonly bucket: IBucket;
+  /**
+   * Make this rule set the active one. An account and region has ONE active rule set: set false
+   * when another one is active for other mail, and add this rule to it by hand.
+   * @default true
+   */
+  readonly activateRuleSet?: boolean;
   /** Adds the MX record (and DKIM records) when the domain's zone is in Route 53. @default none */
   readonly hostedZone?: IHostedZone;
 }
@@ -27,6 +34,8 @@ export class InboundMail extends Construct {
   public readonly topic: Topic;
   public readonly ruleSet: ReceiptRuleSet;
   public readonly identity: EmailIdentity;
+  /** Makes the rule set the account's active one (one active rule set per account and region). */
+  public readonly activation: AwsCustomResource | undefined;
 
   constructor(scope: Construct, id: string, props: InboundMailProps) {
     super(scope, id);
@@ -75,23 +84,27 @@ export class InboundMail extends Construct {
       actions: [new S3({ bucket: props.bucket, objectKeyPrefix: pipeline.keys.raw, topic: this.topic })],
     });
 
-    const activate = {
-      service: 'SES',
-      action: 'setActiveReceiptRuleSet',
-      parameters: { RuleSetName: this.ruleSet.receiptRuleSetName },
-      physicalResourceId: PhysicalResourceId.of(`active-${this.ruleSet.receiptRuleSetName}`),
-    };
-    new AwsCustomResource(this, 'ActivateRuleSet', {
-      onCreate: activate,
-      onUpdate: activate,
-      // Deactivates (no rule set name) when the stack is deleted.
-      onDelete: { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} },
-      policy: AwsCustomResourcePolicy.fromStatements([
-        new PolicyStatement({ actions: ['ses:SetActiveReceiptRuleSet'], resources: ['*'] }),
-      ]),
-      installLatestAwsSdk: false,
-      timeout: Duration.minutes(2),
-    });
+    if (props.activateRuleSet === false) {
+      this.activation = undefined;
+    } else {
+      const activate = {
+        service: 'SES',
+        action: 'setActiveReceiptRuleSet',
+        parameters: { RuleSetName: this.ruleSet.receiptRuleSetName },
+        physicalResourceId: PhysicalResourceId.of(`active-${this.ruleSet.receiptRuleSetName}`),
+      };
+      this.activation = new AwsCustomResource(this, 'ActivateRuleSet', {
+        onCreate: activate,
+        onUpdate: activate,
+        // Deactivates (no rule set name) when the stack is deleted.
+        onDelete: { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} },
+        policy: AwsCustomResourcePolicy.fromStatements([
+          new PolicyStatement({ actions: ['ses:SetActiveReceiptRuleSet'], resources: ['*'] }),
+        ]),
+        installLatestAwsSdk: false,
+        timeout: Duration.minutes(2),
+      });
+    }
 
     if (props.hostedZone) {
       new MxRecord(this, 'Mx', {

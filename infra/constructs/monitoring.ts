@@ -4,7 +4,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  Metric,
+  MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -13,57 +13,68 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OutcomeKind } from '#shared/domain/outcome.ts';
 
 export interface MonitoringProps {
-  readonly queues: { name: string; queue: IQueue; deadLetterQueue: IQueue }[];
-  readonly functions: IFunction[];
+  /** Each stage's queue and DLQ; `name` labels alarms and graphs. */
+  readonly queues: readonly {
+    readonly name: string;
+    readonly queue: IQueue;
+    readonly deadLetterQueue: IQueue;
+  }[];
+  readonly functions: readonly IFunction[];
+  /** Alarm when a queue's oldest message is older than this. @default 15 minutes */
+  readonly maxMessageAge?: Duration;
   /** Where alarms go. @default no subscription (alarms still show in CloudWatch) */
   readonly alarmEmail?: string;
 }
-
-const OUTCOMES = ['created', 'duplicate', 'unmatched', 'excluded', 'quarantined', 'rejected', 'failed'];
 
 /** DLQ and backlog alarms, and one dashboard of outcomes, queues and functions. */
 export class Monitoring extends Construct {
   public readonly alarmTopic: Topic;
   public readonly dashboard: Dashboard;
+  /** Per queue: DLQ not empty, oldest message too old. */
+  public readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     this.alarmTopic = new Topic(this, 'Alarms', { enforceSSL: true });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.alarmTopic);
+    const maxAge = props.maxMessageAge ?? Duration.minutes(15);
     for (const q of props.queues) {
-      new Alarm(this, `${q.name}DlqNotEmpty`, {
-        alarmDescription: `Messages in the ${q.name} DLQ: see README "DLQ replay"`,
+      const dlqAlarm = new Alarm(this, `${q.name}DlqNotEmpty`, {
+        alarmDescription: `Messages in the ${q.name} DLQ: read their reasons, fix, then \`capture replay --dlq\``,
         metric: q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(action);
-      new Alarm(this, `${q.name}Backlog`, {
-        alarmDescription: `The ${q.name} queue's oldest message is over 15 minutes old`,
+      });
+      const backlogAlarm = new Alarm(this, `${q.name}Backlog`, {
+        alarmDescription: `The ${q.name} queue's oldest message is over ${maxAge.toMinutes()} minutes old`,
         metric: q.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
-        threshold: 900,
+        threshold: maxAge.toSeconds(),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(action);
+      });
+      this.alarms.push(dlqAlarm, backlogAlarm);
     }
+    for (const alarm of this.alarms) alarm.addAlarmAction(action);
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'Capture' });
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Outcomes',
         width: 12,
-        left: OUTCOMES.map(
+        // Powertools adds a `service` dimension (parse or sync); SEARCH sums an outcome over both.
+        left: OutcomeKind.options.map(
           (o) =>
-            new Metric({
-              namespace: 'Capture',
-              metricName: `Outcome_${o}`,
-              statistic: 'Sum',
-              period: Duration.minutes(5),
+            new MathExpression({
+              expression: `SUM(SEARCH('{Capture,service} MetricName="Outcome_${o}"', 'Sum', 300))`,
+              usingMetrics: {},
               label: o,
+              period: Duration.minutes(5),
             }),
         ),
       }),

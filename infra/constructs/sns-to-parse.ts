@@ -10,13 +10,21 @@ import { PipelineFunction } from '../pipeline-function.ts';
 import { stageQueues } from './stage-queues.ts';
 
 export interface SnsToParseProps {
+  /** The topic SES notifies for every stored message. */
   readonly topic: ITopic;
+  /** The mail bucket: parse reads raw/, writes parsed/, attachments/ and outcomes/. */
   readonly bucket: IBucket;
+  /** Validated org registry file, bundled with the function. */
   readonly orgsFile: string;
+  /** The parse handler file. */
   readonly entry: string;
 }
 
-/** SES notifications (SNS) → intake queue (+DLQ) → parse function. */
+/**
+ * SES notifications (SNS) → intake queue (+DLQ) → parse function. Names, redrive, visibility,
+ * batching, memory and timeout come from shared/config/pipeline.ts, as in the local stack.
+ * The parse function is bound to the sync queue by ParseToSync.
+ */
 export class SnsToParse extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
@@ -25,6 +33,7 @@ export class SnsToParse extends Construct {
   constructor(scope: Construct, id: string, props: SnsToParseProps) {
     super(scope, id);
     const settings = pipeline.queues.intake;
+    const keys = pipeline.keys;
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
     // Raw delivery stays off: the parse handler validates the SNS envelope.
     props.topic.addSubscription(new SqsSubscription(this.queue, { rawMessageDelivery: false }));
@@ -35,8 +44,11 @@ export class SnsToParse extends Construct {
       memorySize: pipeline.functions.parse.memoryMB,
       timeout: Duration.seconds(pipeline.functions.parse.timeoutSeconds),
     })
-      .bindMailBucket(props.bucket)
-      .bindQueue('INTAKE_DLQ_URL', this.deadLetterQueue);
+      .bindMailBucket(props.bucket, {
+        read: [keys.raw],
+        write: [keys.parsed, keys.attachments, keys.outcomes],
+      })
+      .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue);
     this.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: settings.batchSize,
