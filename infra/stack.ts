@@ -36,6 +36,12 @@ const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, im
 
 /** The whole pipeline, one construct per stage: inbound mail → bucket → parse → sync → monitoring. */
 export class CaptureStack extends Stack {
+  public readonly mail: MailBucket;
+  public readonly inbound: InboundMail;
+  public readonly parse: SnsToParse;
+  public readonly sync: ParseToSync;
+  public readonly monitoring: Monitoring;
+
   constructor(scope: Construct, id: string, props: CaptureStackProps) {
     super(scope, id, props);
     const captureDomain = props.captureDomain ?? props.registry.captureDomain;
@@ -66,7 +72,7 @@ export class CaptureStack extends Stack {
       ...(props.createSecrets === false ? { createSecrets: false } : {}),
       ...(props.syncMaxConcurrency ? { maxConcurrency: props.syncMaxConcurrency } : {}),
     });
-    new Monitoring(this, 'Monitoring', {
+    this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: [
         { name: 'Intake', queue: parse.queue, deadLetterQueue: parse.deadLetterQueue },
         { name: 'Sync', queue: sync.queue, deadLetterQueue: sync.deadLetterQueue },
@@ -74,6 +80,10 @@ export class CaptureStack extends Stack {
       functions: [parse.function, sync.function],
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
+    this.mail = mail;
+    this.inbound = inbound;
+    this.parse = parse;
+    this.sync = sync;
     this.#suppressions(mail, inbound, parse, sync);
   }
 

@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AccountPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
@@ -51,7 +51,8 @@ export class MailBucket extends Construct {
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    // SES writes raw mail, only on behalf of this account.
+    // SES writes raw mail, only on behalf of this account. Same statement as the receipt rule's S3
+    // action adds (AWS::AccountId, not the synth-time account), so the policy holds it once.
     this.bucket.addToResourcePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -59,7 +60,7 @@ export class MailBucket extends Construct {
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects(`${pipeline.keys.raw}*`)],
         conditions: {
-          StringEquals: { 'aws:SourceAccount': new AccountPrincipal(this.bucket.stack.account).accountId },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
         },
       }),
     );

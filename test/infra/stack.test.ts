@@ -1,7 +1,8 @@
 /** The CDK stack, asserted on its synthesized template (bundling skipped), and cdk-nag. */
 import { fileURLToPath } from 'node:url';
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CaptureStack } from '#infra/stack.ts';
@@ -12,12 +13,20 @@ const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta
 let template: Template;
 let stack: CaptureStack;
 
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   stack = new CaptureStack(app, 'Capture', {
     registry: loadRegistryFile(orgsFile),
     orgsFile,
     hostedZone: { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'capture.localhost' },
+    alarmEmail: 'ops@acme.example',
     env: { account: '123456789012', region: 'eu-west-1' },
   });
   Aspects.of(app).add(new AwsSolutionsChecks());
@@ -25,12 +34,45 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
+/** The statements of a function's own role policy. */
+function statementsOf(fn: IFunction): Statement[] {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy')?.node.defaultChild as CfnElement;
+  const resource = template.toJSON().Resources[stack.getLogicalId(policy)];
+  return resource.Properties.PolicyDocument.Statement;
+}
+
+/** The mail-bucket prefixes (`raw/`, …) a role may use `action` on; `(bucket)` for the bucket itself. */
+function bucketScopes(statements: Statement[], action: string): string[] {
+  return statements
+    .filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action))
+    .flatMap((s) => [s.Resource].flat())
+    .map((r) => {
+      const text = JSON.stringify(r);
+      if (!text.includes('MailBucket')) return `other:${text}`;
+      return /"\/([a-z]+\/)\*"/.exec(text)?.[1] ?? '(bucket)';
+    })
+    .sort();
+}
+
+const allStatements = () =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+
 describe('CaptureStack', () => {
   it('passes cdk-nag AwsSolutions with only reasoned suppressions', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     expect(errors.map((e) => e.entry.data)).toEqual([]);
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     expect(warnings.map((w) => w.entry.data)).toEqual([]);
+    // Every suppression in the template says why.
+    const suppressions = Object.values(template.toJSON().Resources).flatMap(
+      (r) =>
+        ((r as { Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } } }).Metadata
+          ?.cdk_nag?.rules_to_suppress ?? []) as { id: string; reason: string }[],
+    );
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(30);
   });
 
   it('receives mail for the capture domain with scanning and TLS, into S3 raw/ with an SNS notification', () => {
@@ -40,16 +82,49 @@ describe('CaptureStack', () => {
         ScanEnabled: true,
         TlsPolicy: 'Require',
         Enabled: true,
-        Actions: [{ S3Action: Match.objectLike({ ObjectKeyPrefix: 'raw/', TopicArn: Match.anyValue() }) }],
+        Actions: [
+          {
+            S3Action: {
+              BucketName: { Ref: stack.getLogicalId(stack.mail.bucket.node.defaultChild as CfnElement) },
+              ObjectKeyPrefix: pipeline.keys.raw,
+              TopicArn: { Ref: stack.getLogicalId(stack.inbound.topic.node.defaultChild as CfnElement) },
+            },
+          },
+        ],
       }),
     });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'capture.localhost' });
     const activation = Object.values(template.findResources('Custom::AWS'));
     expect(activation).toHaveLength(1);
-    expect(JSON.stringify(activation[0])).toContain('setActiveReceiptRuleSet');
+    const create = JSON.stringify(activation[0]?.Properties.Create);
+    expect(create).toContain('setActiveReceiptRuleSet');
+    expect(create).toContain('RuleSetName');
+    expect(JSON.stringify(activation[0]?.Properties.Delete)).toContain('setActiveReceiptRuleSet');
     template.hasResourceProperties('AWS::Route53::RecordSet', {
       Type: 'MX',
+      Name: 'capture.localhost.',
       ResourceRecords: ['10 inbound-smtp.eu-west-1.amazonaws.com'],
     });
+  });
+
+  it('lets only SES of this account publish to the encrypted inbound topic', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: pipeline.topic.name,
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'ses.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
   it('keeps mail in an encrypted, private, TLS-only bucket that only SES of this account may write to', () => {
@@ -63,97 +138,233 @@ describe('CaptureStack', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'raw/', ExpirationInDays: 30 })]),
-      },
       LoggingConfiguration: Match.anyValue(),
     });
-    const policies = template.findResources('AWS::S3::BucketPolicy');
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const bucketId = stack.getLogicalId(stack.mail.bucket.node.defaultChild as CfnElement);
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => p.Properties.Bucket.Ref === bucketId,
+    );
+    const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
-    expect(statements).toContainEqual(
+    const sesStatements = statements.filter((s) => JSON.stringify(s).includes('ses.amazonaws.com'));
+    expect(sesStatements).toEqual([
       expect.objectContaining({
         Effect: 'Allow',
         Principal: { Service: 'ses.amazonaws.com' },
         Action: 's3:PutObject',
-        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       }),
+    ]);
+    expect(JSON.stringify(sesStatements[0]?.Resource)).toContain('/raw/*');
+  });
+
+  it('expires mail per prefix after the retention period and keeps outcomes longer', () => {
+    const bucket =
+      template.toJSON().Resources[stack.getLogicalId(stack.mail.bucket.node.defaultChild as CfnElement)];
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as {
+      Prefix?: string;
+      ExpirationInDays?: number;
+      Status: string;
+    }[];
+    const days = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
+    expect(days).toEqual({
+      'raw/': 30,
+      'parsed/': 30,
+      'attachments/': 30,
+      'unresolved/': 90,
+      'outcomes/': 400,
+    });
+    expect(rules.every((r) => r.Status === 'Enabled')).toBe(true);
+    expect(rules).toContainEqual(
+      expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
     );
   });
 
   it('gives both queues an encrypted DLQ with the shared redrive settings', () => {
-    for (const q of [pipeline.queues.intake, pipeline.queues.sync]) {
+    for (const [name, q] of Object.entries(pipeline.queues)) {
+      const dlqs = template.findResources('AWS::SQS::Queue', { Properties: { QueueName: q.dlqName } });
+      const [dlqId] = Object.keys(dlqs);
+      expect(dlqId, name).toBeDefined();
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: q.dlqName,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: q.name,
         SqsManagedSseEnabled: true,
         VisibilityTimeout: q.visibilityTimeoutSeconds,
-        RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: q.maxReceiveCount },
-      });
-      template.hasResourceProperties('AWS::SQS::Queue', {
-        QueueName: q.dlqName,
-        MessageRetentionPeriod: 1209600,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          maxReceiveCount: q.maxReceiveCount,
+        },
       });
     }
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: false });
+    // TLS-only queue policies on all four queues.
+    const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    const tlsOnly = queuePolicies.filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
+    );
+    expect(tlsOnly.flatMap((p) => p.Properties.Queues)).toHaveLength(4);
   });
 
-  it('runs both functions on Node 22 arm64 with partial batch responses', () => {
-    template.resourcePropertiesCountIs(
-      'AWS::Lambda::Function',
-      { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
-      2,
-    );
-    template.resourcePropertiesCountIs(
-      'AWS::Lambda::EventSourceMapping',
-      { FunctionResponseTypes: ['ReportBatchItemFailures'] },
-      2,
-    );
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: pipeline.queues.sync.batchSize,
-      ScalingConfig: { MaximumConcurrency: 5 },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          CAPTURE_CONFIG: 'orgs.json',
-          SALESFORCE_SECRET_PREFIX: 'capture/salesforce/',
-          SYNC_DLQ_URL: Match.anyValue(),
-        }),
+  it('subscribes the intake queue to the topic with the SNS envelope kept', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: false,
+      TopicArn: { Ref: stack.getLogicalId(stack.inbound.topic.node.defaultChild as CfnElement) },
+      Endpoint: {
+        'Fn::GetAtt': [stack.getLogicalId(stack.parse.queue.node.defaultChild as CfnElement), 'Arn'],
       },
     });
   });
 
-  it('keeps secrets out of env vars and scopes secret access to the org prefix', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'capture/salesforce/acme' });
-    const functions = template.findResources('AWS::Lambda::Function');
-    for (const f of Object.values(functions)) {
-      const vars = Object.keys(f.Properties.Environment?.Variables ?? {});
-      expect(vars.filter((v) => /SECRET$|PASSWORD|PRIVATE_KEY|CLIENT_SECRET/.test(v))).toEqual([]);
-    }
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement,
+  it('runs both functions on Node 22 arm64 with partial batch responses and batching from pipeline.ts', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
+      2,
     );
-    const secretAccess = statements.filter((s) =>
-      [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+    const queueArn = (q: typeof stack.parse.queue) => ({
+      'Fn::GetAtt': [stack.getLogicalId(q.node.defaultChild as CfnElement), 'Arn'],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queueArn(stack.parse.queue),
+      BatchSize: pipeline.queues.intake.batchSize,
+      MaximumBatchingWindowInSeconds: pipeline.queues.intake.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queueArn(stack.sync.queue),
+      BatchSize: pipeline.queues.sync.batchSize,
+      MaximumBatchingWindowInSeconds: pipeline.queues.sync.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: pipeline.functions.parse.memoryMB,
+      Timeout: pipeline.functions.parse.timeoutSeconds,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: pipeline.functions.sync.memoryMB,
+      Timeout: pipeline.functions.sync.timeoutSeconds,
+    });
+    // SQS redelivers only after the visibility timeout: it must outlast the function.
+    expect(pipeline.queues.intake.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      pipeline.functions.parse.timeoutSeconds,
     );
-    expect(secretAccess).toHaveLength(1);
-    expect(JSON.stringify(secretAccess[0].Resource)).toContain('secret:capture/salesforce/*');
-    for (const s of statements) expect([s.Action].flat()).not.toContain('*');
+    expect(pipeline.queues.sync.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      pipeline.functions.sync.timeoutSeconds,
+    );
   });
 
-  it('alarms on DLQ messages and backlog age', () => {
+  it('gives each function exactly the env vars its handler reads, and no secrets', () => {
+    const env = (fn: IFunction) =>
+      template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)].Properties
+        .Environment.Variables as Record<string, unknown>;
+    const common = {
+      CAPTURE_CONFIG: 'orgs.json',
+      POWERTOOLS_METRICS_NAMESPACE: 'Capture',
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      MAIL_BUCKET: { Ref: stack.getLogicalId(stack.mail.bucket.node.defaultChild as CfnElement) },
+    };
+    expect(env(stack.parse.function)).toEqual({
+      ...common,
+      POWERTOOLS_SERVICE_NAME: 'parse',
+      SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
+      INTAKE_DLQ_URL: {
+        Ref: stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
+      },
+    });
+    expect(env(stack.sync.function)).toEqual({
+      ...common,
+      POWERTOOLS_SERVICE_NAME: 'sync',
+      SYNC_DLQ_URL: { Ref: stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement) },
+      SALESFORCE_SECRET_PREFIX: 'capture/salesforce/',
+      SALESFORCE_CREDENTIALS: 'secrets-manager',
+    });
+  });
+
+  it('grants each function only the bucket prefixes, queues and secrets it uses', () => {
+    const parse = statementsOf(stack.parse.function);
+    const sync = statementsOf(stack.sync.function);
+    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['raw/']);
+    expect(bucketScopes(parse, 's3:PutObject')).toEqual(['attachments/', 'outcomes/', 'parsed/']);
+    expect(bucketScopes(parse, 's3:DeleteObject')).toEqual([]);
+    expect(bucketScopes(parse, 's3:ListBucket')).toEqual(['(bucket)']);
+    expect(bucketScopes(sync, 's3:GetObject')).toEqual(['attachments/', 'ledger/', 'parsed/']);
+    expect(bucketScopes(sync, 's3:PutObject')).toEqual(['ledger/', 'outcomes/', 'unresolved/']);
+    expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['ledger/']);
+    expect(parse.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
+    const syncQueueArn = stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement);
+    const sends = (statements: Statement[]) =>
+      statements
+        .filter((s) => [s.Action].flat().includes('sqs:SendMessage'))
+        .map((s) => JSON.stringify(s.Resource));
+    expect(sends(parse)).toEqual([
+      expect.stringContaining(
+        stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
+      ),
+      expect.stringContaining(syncQueueArn),
+    ]);
+    expect(sends(sync)).toEqual([
+      expect.stringContaining(stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement)),
+    ]);
+  });
+
+  it('keeps secrets out of env vars and scopes secret access to the org prefix', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'capture/salesforce/acme',
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: Match.stringLikeRegexp('"authFlow":"jwt-bearer"'),
+      }),
+    });
+    const secretAccess = allStatements().filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretAccess).toHaveLength(1);
+    expect(secretAccess[0]?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(JSON.stringify(secretAccess[0]?.Resource)).toContain(':secret:capture/salesforce/*');
+    for (const s of allStatements()) {
+      for (const action of [s.Action].flat())
+        expect(action === '*' || action.endsWith(':*'), action).toBe(false);
+    }
+  });
+
+  it('alarms on DLQ messages and backlog age, to the alarm topic, and draws a dashboard', () => {
+    const alarmTopic = {
+      Ref: stack.getLogicalId(stack.monitoring.alarmTopic.node.defaultChild as CfnElement),
+    };
+    for (const dlq of [stack.parse.deadLetterQueue, stack.sync.deadLetterQueue]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [stack.getLogicalId(dlq.node.defaultChild as CfnElement), 'QueueName'] },
+          },
+        ],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [alarmTopic],
+      });
+    }
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
-      { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
+      { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900, AlarmActions: [alarmTopic] },
       2,
     );
-    template.resourcePropertiesCountIs(
-      'AWS::CloudWatch::Alarm',
-      { MetricName: 'ApproximateAgeOfOldestMessage' },
-      2,
-    );
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@acme.example',
+    });
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    expect(body).toContain('Outcome_created');
+    expect(body).toContain('service');
   });
 });
