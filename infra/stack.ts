@@ -70,7 +70,7 @@ export class CaptureStack extends Stack {
       orgsFile: props.orgsFile,
       entry: entry('sync/handler.ts'),
       ...(props.createSecrets === false ? { createSecrets: false } : {}),
-      ...(props.syncMaxConcurrency ? { maxConcurrency: props.syncMaxConcurrency } : {}),
+      ...(props.syncMaxConcurrency !== undefined ? { maxConcurrency: props.syncMaxConcurrency } : {}),
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: [
@@ -128,8 +128,10 @@ export class CaptureStack extends Stack {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              'Salesforce secrets are read by name prefix (one per org, names end in a random suffix); only GetSecretValue.',
-            appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*\\*$/g' }],
+              'Salesforce secrets are read by name prefix, or by the name or ARN the registry gives, with a wildcard for the random suffix Secrets Manager appends; GetSecretValue only.',
+            appliesTo: [
+              { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):secretsmanager:.*:secret:.*\\*$/g' },
+            ],
           },
           {
             id: 'AwsSolutions-L1',
