@@ -46,7 +46,7 @@ export class CaptureStack extends Stack {
     super(scope, id, props);
     const captureDomain = props.captureDomain ?? props.registry.captureDomain;
     const mail = new MailBucket(this, 'MailBucket', {
-      ...(props.retentionDays ? { retentionDays: props.retentionDays } : {}),
+      ...(props.retentionDays !== undefined ? { retentionDays: props.retentionDays } : {}),
     });
     const hostedZone = props.hostedZone
       ? HostedZone.fromHostedZoneAttributes(this, 'Zone', props.hostedZone)

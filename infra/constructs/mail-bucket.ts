@@ -3,15 +3,21 @@ import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 export interface MailBucketProps {
-  /** Days raw, parsed mail and attachments are kept. @default 30 */
+  /** Days raw, parsed mail and attachments are kept (unresolved/ at least 90, for replay). @default 30 */
   readonly retentionDays?: number;
   /** Days outcomes (the audit trail) are kept. @default 400 */
   readonly outcomeRetentionDays?: number;
 }
 
-/** The mail archive: SSE, no public access, TLS only, access-logged, lifecycle retention. */
+/**
+ * The mail archive: SSE-S3, no public access, TLS only, access-logged, retention by prefix.
+ * Objects expire rather than move to IA/Glacier: at the default 30 days IA's 30-day minimum
+ * and per-object charges (most objects are small JSON) would cost more than they save.
+ * The bucket is retained when the stack is deleted: it holds the only copy of received mail.
+ */
 export class MailBucket extends Construct {
   public readonly bucket: Bucket;
   public readonly accessLogs: Bucket;
@@ -19,6 +25,11 @@ export class MailBucket extends Construct {
   constructor(scope: Construct, id: string, props: MailBucketProps = {}) {
     super(scope, id);
     const days = props.retentionDays ?? 30;
+    const outcomeDays = props.outcomeRetentionDays ?? 400;
+    const bad = Object.entries({ retentionDays: days, outcomeRetentionDays: outcomeDays })
+      .filter(([, value]) => !(Number.isInteger(value) && value > 0))
+      .map(([key, value]) => `${key} ${value} must be a whole number of days above 0`);
+    if (bad.length > 0) throw new ConfigError('INVALID_PROPS', `MailBucket: ${bad.join('; ')}`);
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -46,7 +57,7 @@ export class MailBucket extends Construct {
         {
           id: 'expire-outcomes',
           prefix: pipeline.keys.outcomes,
-          expiration: Duration.days(props.outcomeRetentionDays ?? 400),
+          expiration: Duration.days(outcomeDays),
         },
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

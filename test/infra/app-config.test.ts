@@ -186,7 +186,7 @@ describe('CaptureStack with its options', () => {
     expect(JSON.stringify(t.toJSON())).toContain(':secret:capture/salesforce/*');
   });
 
-  it('refuses a sync concurrency SQS would reject', () => {
+  it('refuses a sync concurrency SQS would reject and a partial retention day', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const error = configError(
       () =>
@@ -196,5 +196,13 @@ describe('CaptureStack with its options', () => {
         }),
     );
     expect(error.message).toContain('maxConcurrency 1');
+    const retention = configError(
+      () =>
+        new CaptureStack(new App(), 'Bad', {
+          ...readAppConfig(context({ orgsFile: demoOrgs })),
+          retentionDays: 2.5,
+        }),
+    );
+    expect(retention.message).toContain('retentionDays 2.5');
   });
 });
