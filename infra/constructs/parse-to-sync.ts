@@ -2,12 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import type { Registry } from '#shared/config/registry.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { PipelineFunction } from '../pipeline-function.ts';
+import { stageQueues } from './stage-queues.ts';
 
 export interface ParseToSyncProps {
   /** The parse function; gets SYNC_QUEUE_URL and send access to the sync queue. */
@@ -85,19 +86,7 @@ export class ParseToSync extends Construct {
     }
     if (problems.length > 0) throw new ConfigError('INVALID_PROPS', `ParseToSync: ${problems.join('; ')}`);
 
-    this.deadLetterQueue = new Queue(this, 'Dlq', {
-      queueName: settings.dlqName,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      queueName: settings.name,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
     props.parseFunction.bindSyncQueue(this.queue);
 
     this.secretNames = new Map(
