@@ -20,14 +20,50 @@ function toAddress(a: ForwardParserAddress | undefined | null): MailAddress | nu
   return { address, name: (a?.name ?? '').trim() };
 }
 
-/** Dates as clients print them ("Mon, 16 Nov 2026 at 10:12", "Monday, November 16, 2026 10:12 AM"). */
+const MONTHS: [RegExp, string][] = [
+  [/\b(jan(?:uar|vier|eiro|naio|uari)?|ene(?:ro)?|gen(?:naio)?|janv)\.?(?=\s|,|$)/i, 'Jan'],
+  [/\b(feb(?:ruar|rero|braio|ruari)?|f[ée]v(?:rier)?|fev(?:ereiro)?)\.?(?=\s|,|$)/i, 'Feb'],
+  [/\b(m[äa]r(?:z|s|zo|ço|et)?|mrt)\.?(?=\s|,|$)/i, 'Mar'],
+  [/\b(apr(?:il|ile)?|avr(?:il)?|abr(?:il)?)\.?(?=\s|,|$)/i, 'Apr'],
+  [/\b(mai|mei|mayo|maggio|maio|may)\.?(?=\s|,|$)/i, 'May'],
+  [/\b(jun[io]?|juin|giu(?:gno)?|jun(?:ho)?)\.?(?=\s|,|$)/i, 'Jun'],
+  [/\b(jul[io]?|juil(?:let)?|lug(?:lio)?|jul(?:ho)?)\.?(?=\s|,|$)/i, 'Jul'],
+  [/\b(aug(?:ust|ustus)?|ao[ûu]t|ago(?:sto)?)\.?(?=\s|,|$)/i, 'Aug'],
+  [/\b(sep(?:t|tember|tembre|tiembre|tembro)?|set(?:tembre|embro)?)\.?(?=\s|,|$)/i, 'Sep'],
+  [/\b(o[ck]t(?:ober|obre|ubre|obre)?|ott(?:obre)?|out(?:ubro)?)\.?(?=\s|,|$)/i, 'Oct'],
+  [/\b(nov(?:ember|embre|iembre|embro)?)\.?(?=\s|,|$)/i, 'Nov'],
+  [/\b(de[zcs](?:ember|embre|iembre|embro)?|d[ée]c(?:embre)?|dic(?:iembre|embre)?)\.?(?=\s|,|$)/i, 'Dec'],
+];
+const WEEKDAYS =
+  /\b(mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|lu|mi|ju|vi|s[áa]|do|gio|sab|dom|ma|wo|vr|za|zo|seg|ter|qua|qui|sex)[a-zäéèáíóúç]*\.?,/i;
+
+/**
+ * Dates as clients print them, in several languages: "Mon, 16 Nov 2026 at 10:12",
+ * "Monday, November 16, 2026 10:12 AM", "Mo., 16. Nov. 2026 um 10:12 Uhr", "lun. 16 nov. 2026 à 10:12".
+ * Without a zone the time is read as UTC (the forward does not say).
+ */
 export function parseLooseDate(value: string | null | undefined): string | null {
   if (!value) return null;
-  const cleaned = value
-    .replace(/\s+at\s+/i, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const time = Date.parse(cleaned);
+  const direct = Date.parse(
+    value
+      .replace(/\s+at\s+/i, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
+  if (!Number.isNaN(direct)) return new Date(direct).toISOString();
+  let text = value
+    .replace(WEEKDAYS, '')
+    .replace(/\s+(um|à|a las|alle ore|alle|om|às|at|kl\.?)\s+/gi, ' ')
+    .replace(/\s*(uhr|h)\s*$/i, '')
+    .replace(/(\d{1,2})\.(?=\s)/g, '$1')
+    .replace(/\s+de\s+/gi, ' ');
+  for (const [pattern, month] of MONTHS) text = text.replace(pattern, month);
+  text = text.replace(/\s+/g, ' ').trim();
+  const m = /(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})(?: (\d{1,2}):(\d{2}))?/.exec(
+    text,
+  );
+  if (!m) return null;
+  const time = Date.parse(`${m[1]} ${m[2]} ${m[3]} ${m[4] ?? '00'}:${m[5] ?? '00'} UTC`);
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
 
