@@ -256,4 +256,13 @@ describe('the local pipeline', () => {
       body: '{"not":"an SNS envelope"}',
     });
   });
+
+  it('shows Tasks and outcomes on the status page at the emulator root', async () => {
+    const html = await (await fetch(`${stack.salesforceUrl}/`)).text();
+    expect(html).toContain('<h1>Capture — local stack</h1>');
+    expect(html).toContain('Email: Your order ORD-10042 ships Monday');
+    expect(html).toContain('alice@acme.example (User)');
+    expect(html).toMatch(/<b>rejected<\/b><\/td>\s*<td>sender-not-allowed/);
+    expect(html).not.toContain('<script');
+  });
 });
