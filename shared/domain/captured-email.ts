@@ -64,6 +64,54 @@ export const AttachmentSchema = z.object({
 });
 export type Attachment = z.infer<typeof AttachmentSchema>;
 
+export const InviteAttendeeSchema = MailAddressSchema.extend({
+  /** PARTSTAT upper-cased (NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE, DELEGATED); null when absent. */
+  partstat: z.string().nullable(),
+  /** ROLE upper-cased (REQ-PARTICIPANT, OPT-PARTICIPANT, CHAIR, NON-PARTICIPANT); null when absent. */
+  role: z.string().nullable(),
+  /** CUTYPE upper-cased: INDIVIDUAL unless the calendar says ROOM, RESOURCE, GROUP or UNKNOWN. */
+  cutype: z.string(),
+});
+export type InviteAttendee = z.infer<typeof InviteAttendeeSchema>;
+
+/** A meeting invite read from a text/calendar part (iCalendar, RFC 5545 / iTIP RFC 5546). */
+export const InviteSchema = z.object({
+  /** METHOD as sent, upper-cased (REQUEST, CANCEL, REPLY, PUBLISH…); empty when the calendar has none. */
+  method: z.string(),
+  /** What sync should do with it; `ignore` comes with `ignoredReason`. */
+  action: z.enum(['request', 'cancel', 'ignore']),
+  ignoredReason: z.string().nullable(),
+  uid: z.string(),
+  sequence: z.number().int().nonnegative(),
+  /** Set when the component changes one occurrence of a series rather than the series. */
+  recurrenceId: z.string().nullable(),
+  summary: z.string().nullable(),
+  /** Bounded; `descriptionTruncated` when cut. */
+  description: z.string().nullable(),
+  descriptionTruncated: z.boolean(),
+  location: z.string().nullable(),
+  /** STATUS upper-cased (TENTATIVE, CONFIRMED, CANCELLED); null when absent. */
+  status: z.string().nullable(),
+  allDay: z.boolean(),
+  /** UTC ISO 8601; for all-day events midnight UTC of the first and of the day after the last day. */
+  start: z.string().nullable(),
+  end: z.string().nullable(),
+  /** All-day events only: first and last day (inclusive), YYYY-MM-DD. */
+  startDate: z.string().nullable(),
+  endDate: z.string().nullable(),
+  /** The start's TZID as sent (IANA, Windows or custom name); null for UTC, floating or all-day times. */
+  timeZone: z.string().nullable(),
+  organizer: MailAddressSchema.nullable(),
+  attendees: z.array(InviteAttendeeSchema),
+  /** More attendees were listed than kept. */
+  attendeesTruncated: z.boolean(),
+  /** RRULE as text for a recurring series; start/end are its first occurrence. */
+  rrule: z.string().nullable(),
+  /** Where it was found: a body alternative (text/calendar) or an attached .ics file. */
+  source: z.enum(['inline', 'attachment']),
+});
+export type Invite = z.infer<typeof InviteSchema>;
+
 export const EmailKind = z.enum(['normal', 'auto-reply', 'bounce']);
 export type EmailKind = z.infer<typeof EmailKind>;
 
@@ -116,5 +164,10 @@ export const CapturedEmailSchema = z.object({
   excluded: z.object({ reason: z.string() }).nullable(),
   /** Size of the raw message in bytes. */
   size: z.number().int().nonnegative(),
+  /**
+   * A meeting invite carried in a text/calendar part; null when there is none. Optional so that
+   * CapturedEmails written before invites were read still validate.
+   */
+  invite: InviteSchema.nullable().optional(),
 });
 export type CapturedEmail = z.infer<typeof CapturedEmailSchema>;

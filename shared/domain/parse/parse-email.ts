@@ -31,6 +31,8 @@ import {
   type Participant,
   type ParticipantRole,
 } from '../captured-email.ts';
+import { CalendarCapture } from './calendar/capture.ts';
+import type { CalendarLimits } from './calendar/read-invite.ts';
 import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { classifyKind } from './kind.ts';
@@ -67,6 +69,8 @@ export interface ParseOptions {
   envelope?: { mailFrom: string | null; recipients: string[] } | null;
   attachmentSink?: AttachmentSink;
   limits?: Partial<ParseLimits>;
+  /** Bounds on reading meeting invites (text/calendar parts). */
+  calendar?: Partial<CalendarLimits>;
 }
 
 /** No header could be read: the input is not an email (empty, binary, truncated before any header). */
@@ -99,6 +103,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   let text: MessageText | null = null;
   let parts = 0;
   const attachmentWork: Promise<CollectedAttachment | null>[] = [];
+  const calendar = new CalendarCapture(options.calendar);
 
   const rawHeaders = new Map<string, string>();
   parser.on('headers', (h: Headers) => {
@@ -122,6 +127,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
       (data.content as Readable).resume();
       return;
     }
+    calendar.watch(data);
     attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, warnings));
   });
 
@@ -138,6 +144,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     );
   }
   const collected = (await Promise.all(attachmentWork)).filter((a): a is CollectedAttachment => a !== null);
+  const invite = await calendar.invite(warnings);
 
   const repaired = repair.result;
   if (!repaired || repaired.fieldCount === 0 || repair.bytes === 0) {
@@ -268,6 +275,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     capture: options.capture ?? null,
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: repair.bytes,
+    invite,
   };
   return CapturedEmailSchema.parse(email);
 }

@@ -1,0 +1,361 @@
+/**
+ * One calendar part's text → the meeting invite it carries (ical.js). Untrusted input: the text is
+ * already cut to a byte budget, only the first events are looked at, every field is bounded, and a
+ * part that cannot be read is a warning, never an exception.
+ */
+import ICAL from 'ical.js';
+import type { Invite, InviteAttendee, MailAddress } from '../../captured-email.ts';
+import { ianaZoneOf, zonedTimeToUtc } from './time-zones.ts';
+
+type Component = InstanceType<typeof ICAL.Component>;
+type Property = InstanceType<typeof ICAL.Property>;
+type Time = InstanceType<typeof ICAL.Time>;
+
+export interface CalendarLimits {
+  /** Bytes of one calendar part kept; beyond it the part is cut after its last whole event (warning). */
+  maxBytes: number;
+  /** Calendar parts read per message (Google sends two copies: inline and invite.ics). */
+  maxParts: number;
+  /** VEVENTs looked at per part (a series plus its changed occurrences); the rest are ignored (warning). */
+  maxEvents: number;
+  /** Attendees kept (Salesforce takes at most 1,000 invitees on an Event). */
+  maxAttendees: number;
+  maxDescriptionChars: number;
+}
+
+export const DEFAULT_CALENDAR_LIMITS: CalendarLimits = {
+  maxBytes: 1024 * 1024,
+  maxParts: 4,
+  maxEvents: 50,
+  maxAttendees: 1000,
+  maxDescriptionChars: 32_000,
+};
+
+export interface CalendarPart {
+  text: string;
+  /** The part was longer than the byte budget and `text` is its beginning. */
+  truncated: boolean;
+  source: Invite['source'];
+}
+
+const TEXT_MAX = 1000;
+const NAME_MAX = 200;
+const DAY = 86_400_000;
+/** Years outside this range are read as a mistake (and would make time zone rules expand far). */
+const YEAR_MIN = 1900;
+const YEAR_MAX = 2200;
+
+const IGNORED_METHODS: Record<string, string> = {
+  REPLY: "an attendee's answer to an invitation, not a meeting",
+  COUNTER: 'an attendee proposing another time, not a meeting',
+  DECLINECOUNTER: "the organizer declining an attendee's proposal",
+  REFRESH: 'an attendee asking for the latest version',
+  ADD: 'adds occurrences to a series Capture keeps as its first occurrence',
+  PUBLISH: 'a published calendar entry, not an invitation',
+  '': 'a calendar without METHOD, not an invitation',
+};
+
+export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings: string[]): Invite | null {
+  let text = part.text;
+  if (part.truncated) {
+    warnings.push(`calendar part larger than ${limits.maxBytes} bytes: only its beginning was read`);
+    // Keep the whole events that fit and close the calendar, so what was read still parses.
+    const end = text.toUpperCase().lastIndexOf('END:VEVENT');
+    if (end >= 0) text = `${text.slice(0, end + 'END:VEVENT'.length)}\r\nEND:VCALENDAR\r\n`;
+  }
+  let root: Component;
+  try {
+    const parsed = ICAL.parse(text) as unknown[];
+    const first = Array.isArray(parsed[0]) ? parsed[0] : parsed;
+    root = new ICAL.Component(first as never);
+  } catch {
+    // ical.js quotes the offending line: keep message content out of warnings (they are logged).
+    warnings.push('calendar part could not be read: malformed iCalendar');
+    return null;
+  }
+  if (root.name !== 'vcalendar') {
+    warnings.push('calendar part has no VCALENDAR');
+    return null;
+  }
+  let events = root.getAllSubcomponents('vevent');
+  if (events.length === 0) {
+    warnings.push('calendar part has no event');
+    return null;
+  }
+  if (events.length > limits.maxEvents) {
+    warnings.push(`calendar part has more than ${limits.maxEvents} events: the rest are ignored`);
+    events = events.slice(0, limits.maxEvents);
+  }
+  // The series itself (no RECURRENCE-ID) when there is one, else the single changed occurrence.
+  const event = events.find((e) => !e.hasProperty('recurrence-id')) ?? events[0]!;
+  try {
+    return readEvent(root, event, events, part.source, limits, warnings);
+  } catch {
+    warnings.push('calendar event could not be read: malformed iCalendar');
+    return null;
+  }
+}
+
+function readEvent(
+  root: Component,
+  event: Component,
+  events: Component[],
+  source: Invite['source'],
+  limits: CalendarLimits,
+  warnings: string[],
+): Invite | null {
+  const method = text(root.getFirstPropertyValue('method'), 40)?.toUpperCase() ?? '';
+  const uid = text(event.getFirstPropertyValue('uid'), TEXT_MAX);
+  if (!uid) {
+    warnings.push('calendar event has no UID');
+    return null;
+  }
+  const otherUids = new Set(events.map((e) => text(e.getFirstPropertyValue('uid'), TEXT_MAX)));
+  otherUids.delete(uid);
+  if (otherUids.size > 0) warnings.push(`calendar part has ${otherUids.size} other event(s): ignored`);
+
+  const status = text(event.getFirstPropertyValue('status'), 40)?.toUpperCase() ?? null;
+  const cancelled = method === 'CANCEL' || (method === 'REQUEST' && status === 'CANCELLED');
+  const action: Invite['action'] = cancelled ? 'cancel' : method === 'REQUEST' ? 'request' : 'ignore';
+  const ignoredReason =
+    action === 'ignore'
+      ? `METHOD:${method || '(none)'}: ${IGNORED_METHODS[method] ?? 'not an invitation'}`
+      : null;
+
+  const zones = new ZoneContext(root, warnings);
+  const when = readWhen(event, zones);
+  if (!when && action === 'request') {
+    warnings.push('calendar event has no readable start');
+    return null;
+  }
+  const description = text(event.getFirstPropertyValue('description'), Number.POSITIVE_INFINITY);
+  const attendees = readAttendees(event, limits.maxAttendees);
+  if (attendees.truncated) warnings.push(`more than ${limits.maxAttendees} attendees: the rest are ignored`);
+  const sequence = Number(event.getFirstPropertyValue('sequence') ?? 0);
+  const recurrence = event.getFirstProperty('recurrence-id');
+  const rrule = event.getFirstProperty('rrule');
+
+  return {
+    method,
+    action,
+    ignoredReason,
+    uid,
+    sequence: Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : 0,
+    recurrenceId: recurrence ? (zones.instant(recurrence)?.iso ?? null) : null,
+    summary: text(event.getFirstPropertyValue('summary'), TEXT_MAX),
+    description: description ? description.slice(0, limits.maxDescriptionChars) : null,
+    descriptionTruncated: (description?.length ?? 0) > limits.maxDescriptionChars,
+    location: text(event.getFirstPropertyValue('location'), TEXT_MAX),
+    status,
+    allDay: when?.allDay ?? false,
+    start: when?.start ?? null,
+    end: when?.end ?? null,
+    startDate: when?.startDate ?? null,
+    endDate: when?.endDate ?? null,
+    timeZone: when?.timeZone ?? null,
+    organizer: mailAddress(event.getFirstProperty('organizer')),
+    attendees: attendees.list,
+    attendeesTruncated: attendees.truncated,
+    rrule: rrule ? String(rrule.getFirstValue()).slice(0, TEXT_MAX) : null,
+    source,
+  };
+}
+
+interface When {
+  allDay: boolean;
+  start: string;
+  end: string;
+  startDate: string | null;
+  endDate: string | null;
+  timeZone: string | null;
+}
+
+/** DTSTART and DTEND (or DURATION) as UTC; all-day events as days. */
+function readWhen(event: Component, zones: ZoneContext): When | null {
+  const startProp = event.getFirstProperty('dtstart');
+  const start = startProp ? zones.instant(startProp) : null;
+  if (!start) return null;
+  const endProp = event.getFirstProperty('dtend');
+  let end = endProp ? zones.instant(endProp) : null;
+  const duration = event.getFirstPropertyValue('duration') as InstanceType<typeof ICAL.Duration> | null;
+  // Outlook marks all-day events it writes as local midnights this way.
+  const outlookAllDay =
+    String(event.getFirstPropertyValue('x-microsoft-cdo-alldayevent') ?? '').toUpperCase() === 'TRUE' &&
+    start.midnight &&
+    (end?.midnight ?? true);
+
+  if (start.isDate || outlookAllDay) {
+    const first = Date.parse(`${start.localDate}T00:00:00Z`);
+    let after = end ? Date.parse(`${end.localDate}T00:00:00Z`) : Number.NaN;
+    if (Number.isNaN(after) && duration)
+      after = first + Math.max(1, Math.round(duration.toSeconds() / 86_400)) * DAY;
+    if (Number.isNaN(after) || after <= first) after = first + DAY;
+    const iso = (t: number) => new Date(t).toISOString();
+    return {
+      allDay: true,
+      start: iso(first),
+      end: iso(after),
+      startDate: iso(first).slice(0, 10),
+      endDate: iso(after - DAY).slice(0, 10),
+      timeZone: null,
+    };
+  }
+  if (!end && duration) {
+    // Nominal days across a DST change come out an hour off; invites rarely use DURATION with days.
+    const millis = start.millis + duration.toSeconds() * 1000;
+    end = { ...start, millis, iso: new Date(millis).toISOString() };
+  }
+  return {
+    allDay: false,
+    start: start.iso,
+    end: (end ?? start).iso,
+    startDate: null,
+    endDate: null,
+    timeZone: start.tzid,
+  };
+}
+
+interface Instant {
+  millis: number;
+  iso: string;
+  isDate: boolean;
+  /** The wall-clock date as written (YYYY-MM-DD). */
+  localDate: string;
+  midnight: boolean;
+  tzid: string | null;
+}
+
+/** Time zones of one calendar: IANA and Windows names through Intl, custom TZIDs through their VTIMEZONE. */
+class ZoneContext {
+  readonly #definitions = new Map<string, Component>();
+  readonly #fallback: string | null;
+  readonly #warnings: string[];
+  readonly #warned = new Set<string>();
+
+  constructor(root: Component, warnings: string[]) {
+    this.#warnings = warnings;
+    for (const vtz of root.getAllSubcomponents('vtimezone').slice(0, 20)) {
+      const id = text(vtz.getFirstPropertyValue('tzid'), NAME_MAX);
+      if (id && !this.#definitions.has(id)) this.#definitions.set(id, vtz);
+    }
+    const calendarZone = text(root.getFirstPropertyValue('x-wr-timezone'), NAME_MAX);
+    this.#fallback = calendarZone ? ianaZoneOf(calendarZone) : null;
+  }
+
+  instant(prop: Property): Instant | null {
+    let time: Time;
+    try {
+      time = prop.getFirstValue() as Time;
+    } catch {
+      this.#warn(`unreadable ${prop.name.toUpperCase()}`);
+      return null;
+    }
+    if (!(time instanceof ICAL.Time) || time.year < YEAR_MIN || time.year > YEAR_MAX) {
+      this.#warn(`${prop.name.toUpperCase()} is not a date in range`);
+      return null;
+    }
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const localDate = `${pad(time.year, 4)}-${pad(time.month)}-${pad(time.day)}`;
+    const midnight = time.isDate || (time.hour === 0 && time.minute === 0 && time.second === 0);
+    const tzid = time.isDate ? null : text(prop.getParameter('tzid'), NAME_MAX);
+    const millis = time.isDate ? Date.parse(`${localDate}T00:00:00Z`) : this.#toUtc(time, tzid);
+    return { millis, iso: new Date(millis).toISOString(), isDate: time.isDate, localDate, midnight, tzid };
+  }
+
+  #toUtc(time: Time, tzid: string | null): number {
+    const local = {
+      year: time.year,
+      month: time.month,
+      day: time.day,
+      hour: time.hour,
+      minute: time.minute,
+      second: time.second,
+    };
+    if (!tzid && time.zone === ICAL.Timezone.utcTimezone)
+      return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+    const zone = tzid ? ianaZoneOf(tzid) : this.#fallback;
+    if (zone) return zonedTimeToUtc(local, zone);
+    const definition = tzid ? this.#definitions.get(tzid) : undefined;
+    if (definition && boundedRules(definition)) {
+      const zoned = time.clone();
+      zoned.zone = new ICAL.Timezone(definition);
+      return zoned.toUnixTime() * 1000;
+    }
+    this.#warn(tzid ? `unknown time zone "${tzid.slice(0, 60)}": read as UTC` : 'floating time: read as UTC');
+    return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+  }
+
+  #warn(message: string) {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#warnings.push(message);
+  }
+}
+
+/**
+ * A VTIMEZONE ical.js may expand: a few yearly rules from a sane year. Others (daily rules from year
+ * 1) would make it iterate for a long time on hostile input.
+ */
+function boundedRules(vtz: Component): boolean {
+  const rules = vtz.getAllSubcomponents();
+  if (rules.length === 0 || rules.length > 20) return false;
+  return rules.every((rule) => {
+    const start = rule.getFirstPropertyValue('dtstart') as Time | null;
+    const rrule = rule.getFirstPropertyValue('rrule') as { freq?: string } | null;
+    return (
+      start instanceof ICAL.Time &&
+      start.year >= 1600 &&
+      start.year <= YEAR_MAX &&
+      (!rrule || rrule.freq === 'YEARLY') &&
+      rule.getAllProperties('rdate').length <= 400
+    );
+  });
+}
+
+function readAttendees(event: Component, max: number): { list: InviteAttendee[]; truncated: boolean } {
+  const list: InviteAttendee[] = [];
+  const seen = new Set<string>();
+  let truncated = false;
+  for (const prop of event.getAllProperties('attendee')) {
+    const address = mailAddress(prop);
+    if (!address || seen.has(address.address)) continue;
+    if (list.length >= max) {
+      truncated = true;
+      break;
+    }
+    seen.add(address.address);
+    const param = (name: string) => text(prop.getParameter(name), 40)?.toUpperCase() ?? null;
+    list.push({
+      ...address,
+      partstat: param('partstat'),
+      role: param('role'),
+      cutype: param('cutype') ?? 'INDIVIDUAL',
+    });
+  }
+  return { list, truncated };
+}
+
+/** ORGANIZER / ATTENDEE: a mailto: URI and its CN. */
+function mailAddress(prop: Property | null): MailAddress | null {
+  if (!prop) return null;
+  let value: string;
+  try {
+    value = String(prop.getFirstValue() ?? '');
+  } catch {
+    return null;
+  }
+  const address = value
+    .trim()
+    .replace(/^mailto:/i, '')
+    .toLowerCase();
+  if (address.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(address)) return null;
+  return { address, name: text(prop.getParameter('cn'), NAME_MAX)?.replace(/^"|"$/g, '') ?? '' };
+}
+
+/** A text value, trimmed and bounded; null when absent or empty. */
+function text(value: unknown, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const s = (Array.isArray(value) ? value.join(', ') : String(value)).trim();
+  if (s.length === 0) return null;
+  return s.length <= max ? s : s.slice(0, max);
+}
