@@ -44,6 +44,9 @@ const DAY = 86_400_000;
 /** Years outside this range are read as a mistake (and would make time zone rules expand far). */
 const YEAR_MIN = 1900;
 const YEAR_MAX = 2200;
+/** A DATE or DATE-TIME value as ical.js writes it in jCal. */
+const WRITTEN_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)Z?)?$/;
 
 const IGNORED_METHODS: Record<string, string> = {
   REPLY: "an attendee's answer to an invitation, not a meeting",
@@ -245,6 +248,9 @@ class ZoneContext {
   instant(prop: Property): Instant | null {
     let time: Time;
     try {
+      // ical.js reads "2026120X" leniently (as 30 Nov): check the value as written first.
+      const written = (prop.jCal as unknown[])[3];
+      if (typeof written !== 'string' || !WRITTEN_TIME.test(written)) throw new Error('not a date');
       time = prop.getFirstValue() as Time;
     } catch {
       this.#warn(`unreadable ${prop.name.toUpperCase()}`);
