@@ -373,6 +373,15 @@ describe('malformed and hostile calendars', () => {
     const { invite, warnings } = await inviteOf(ics, { calendar: { maxBytes: 2000 } });
     expect(invite).toMatchObject({ uid: 'big', summary: 'Kept' });
     expect(warnings).toContain('calendar part larger than 2000 bytes: only its beginning was read');
+
+    // No whole event within the budget: what came before the long line is kept, the open components closed.
+    const lone = calendar(
+      'METHOD:REQUEST',
+      vevent('UID:lone', 'DTSTART:20261203T140000Z', `DESCRIPTION:${'y'.repeat(5000)}`),
+    );
+    const cut = await inviteOf(lone, { calendar: { maxBytes: 2000 } });
+    expect(cut.invite).toMatchObject({ uid: 'lone', start: '2026-12-03T14:00:00.000Z', description: null });
+    expect(cut.warnings).toEqual(['calendar part larger than 2000 bytes: only its beginning was read']);
   });
 
   it('bounds events, attendees, description and calendar parts', async () => {

@@ -62,9 +62,7 @@ export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings:
   let text = part.text;
   if (part.truncated) {
     warnings.push(`calendar part larger than ${limits.maxBytes} bytes: only its beginning was read`);
-    // Keep the whole events that fit and close the calendar, so what was read still parses.
-    const end = text.toUpperCase().lastIndexOf('END:VEVENT');
-    if (end >= 0) text = `${text.slice(0, end + 'END:VEVENT'.length)}\r\nEND:VCALENDAR\r\n`;
+    text = closeCut(text);
   }
   let root: Component;
   try {
@@ -97,6 +95,30 @@ export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings:
     warnings.push('calendar event could not be read: malformed iCalendar');
     return null;
   }
+}
+
+/**
+ * What was read of a cut calendar, made parseable: up to the last whole event when there is one,
+ * else up to the last whole line with the components still open closed (a first event whose
+ * DESCRIPTION alone is over the budget keeps what came before it).
+ */
+function closeCut(text: string): string {
+  const end = text.toUpperCase().lastIndexOf('END:VEVENT');
+  if (end >= 0) return `${text.slice(0, end + 'END:VEVENT'.length)}\r\nEND:VCALENDAR\r\n`;
+  const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+  const open: string[] = [];
+  for (const line of whole.split(/\r?\n/)) {
+    const m = /^(BEGIN|END):([A-Za-z-]+)\s*$/i.exec(line);
+    if (!m) continue;
+    if (m[1]!.toUpperCase() === 'BEGIN') open.push(m[2]!);
+    else open.pop();
+    // Deeper than any calendar nests: leave it to the parser to refuse.
+    if (open.length > 8) return whole;
+  }
+  return `${whole}${open
+    .reverse()
+    .map((name) => `END:${name}\r\n`)
+    .join('')}`;
 }
 
 function readEvent(
