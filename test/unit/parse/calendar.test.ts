@@ -315,6 +315,14 @@ describe('methods other than REQUEST and CANCEL', () => {
     expect(invite?.ignoredReason).toMatch(reason);
   });
 
+  it('takes METHOD from the Content-Type when the calendar has none', async () => {
+    const ics = calendar(vevent('UID:m1', 'DTSTART:20261203T140000Z'));
+    expect((await inviteOf(ics)).invite).toMatchObject({ method: 'REQUEST', action: 'request' });
+    const bare = await parseEmail(calendarMail(ics, 'text/calendar; charset=utf-8'));
+    expect(bare.invite).toMatchObject({ method: '', action: 'ignore' });
+    expect(bare.invite?.ignoredReason).toBe('METHOD:(none): a calendar without METHOD, not an invitation');
+  });
+
   it('treats a REQUEST whose STATUS is CANCELLED as a cancellation', async () => {
     const { invite } = await inviteOf(request('DTSTART:20261203T140000Z', 'STATUS:CANCELLED'));
     expect(invite?.action).toBe('cancel');

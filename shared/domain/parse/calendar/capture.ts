@@ -73,7 +73,8 @@ export class CalendarCapture {
     } catch {
       return null; // The attachment reader reports unreadable parts.
     }
-    return { text: decode(Buffer.concat(chunks), charsetOf(part)), truncated, source };
+    const text = decode(Buffer.concat(chunks), paramOf(part, 'charset') ?? 'utf-8');
+    return { text, truncated, source, method: paramOf(part, 'method') };
   }
 
   /** The message's invite, or null; warnings say what was cut or could not be read. */
@@ -90,9 +91,9 @@ export class CalendarCapture {
   }
 }
 
-function charsetOf(part: StreamedPart): string {
+function paramOf(part: StreamedPart, name: string): string | null {
   const header = part.headers?.get('content-type') as { params?: Record<string, string> } | undefined;
-  return header?.params?.['charset'] ?? 'utf-8';
+  return header?.params?.[name] ?? null;
 }
 
 /** iCalendar is UTF-8 by default (RFC 5545); honour another declared charset when the runtime knows it. */

@@ -36,6 +36,8 @@ export interface CalendarPart {
   /** The part was longer than the byte budget and `text` is its beginning. */
   truncated: boolean;
   source: Invite['source'];
+  /** The part's Content-Type `method` parameter (iMIP), used when the calendar has no METHOD. */
+  method?: string | null;
 }
 
 const TEXT_MAX = 1000;
@@ -90,7 +92,7 @@ export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings:
   // The series itself (no RECURRENCE-ID) when there is one, else the single changed occurrence.
   const event = events.find((e) => !e.hasProperty('recurrence-id')) ?? events[0]!;
   try {
-    return readEvent(root, event, events, part.source, limits, warnings);
+    return readEvent(root, event, events, part, limits, warnings);
   } catch {
     warnings.push('calendar event could not be read: malformed iCalendar');
     return null;
@@ -125,11 +127,15 @@ function readEvent(
   root: Component,
   event: Component,
   events: Component[],
-  source: Invite['source'],
+  part: CalendarPart,
   limits: CalendarLimits,
   warnings: string[],
 ): Invite | null {
-  const method = text(root.getFirstPropertyValue('method'), 40)?.toUpperCase() ?? '';
+  const method = (
+    text(root.getFirstPropertyValue('method'), 40) ??
+    text(part.method, 40) ??
+    ''
+  ).toUpperCase();
   const uid = text(event.getFirstPropertyValue('uid'), TEXT_MAX);
   if (!uid) {
     warnings.push('calendar event has no UID');
@@ -182,7 +188,7 @@ function readEvent(
     attendees: attendees.list,
     attendeesTruncated: attendees.truncated,
     rrule: rrule ? String(rrule.getFirstValue()).slice(0, TEXT_MAX) : null,
-    source,
+    source: part.source,
   };
 }
 
