@@ -1,6 +1,7 @@
 /** Meeting invites: text/calendar parts read through parseEmail into CapturedEmail.invite. */
 import { describe, expect, it } from 'vitest';
 import { CapturedEmailSchema, type Invite } from '#shared/domain/captured-email.ts';
+import { ianaZoneOf, WINDOWS_ZONES } from '#shared/domain/parse/calendar/time-zones.ts';
 import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { fixture, mime, org } from './helpers.ts';
 
@@ -129,6 +130,11 @@ describe('Outlook invite with a Windows time zone', () => {
       end: '2026-01-15T00:00:00.000Z',
     });
     expect(summer.warnings).toEqual([]);
+  });
+
+  it('maps every listed Windows zone to a zone this runtime knows', () => {
+    for (const [windows, iana] of Object.entries(WINDOWS_ZONES)) expect(ianaZoneOf(windows)).toBe(iana);
+    expect(Object.keys(WINDOWS_ZONES).length).toBeGreaterThanOrEqual(50);
   });
 
   it('uses the VTIMEZONE of a TZID neither IANA nor Windows knows', async () => {

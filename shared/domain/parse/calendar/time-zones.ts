@@ -110,7 +110,7 @@ export function ianaZoneOf(tzid: string): string | null {
   const name = tzid.trim().replace(/^"|"$/g, '');
   if (name.length === 0 || name.length > 200) return null;
   const windows = WINDOWS_ZONES[name];
-  if (windows) return windows;
+  if (windows) return formatterFor(windows) ? windows : null;
   if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) && formatterFor(name)) return name;
   const tail = /([A-Za-z_]+\/[A-Za-z0-9_+-]+(?:\/[A-Za-z_]+)?)$/.exec(name)?.[1];
   return tail && formatterFor(tail) ? tail : null;
