@@ -133,7 +133,8 @@ const lower = (s: string) => s.toLowerCase();
  */
 export function inviteView(org: Org, email: CapturedEmail, invite: Invite): CapturedEmail {
   const captureDomain = email.capture?.address.split('@')[1] ?? null;
-  const seen = new Set<string>();
+  // Rooms and equipment stay out, also where the message lists them as recipients.
+  const seen = new Set(invite.attendees.filter((a) => !isPerson(a)).map((a) => a.address));
   const participants: Participant[] = [];
   const add = (a: MailAddress | null, role: Participant['role']) => {
     if (!a || seen.has(a.address) || (captureDomain && a.address.endsWith(`@${captureDomain}`))) return;

@@ -158,6 +158,7 @@ describe('an Outlook invite becomes an Event', () => {
     expect(plan.userEmails).toEqual(
       expect.arrayContaining(['alice@acme.example', 'ops@acme.example', 'bob@acme.example']),
     );
+    expect(plan.userEmails).not.toContain('room.rhine@acme.example');
     expect(plan.personEmails).toEqual(['jane@globex.example', "o'brien@globex.example"]);
     expect(plan.orderNumbers).toEqual(['ORD-10042', 'ORD-10043']);
     expect(plan.eventCaptureIds).toEqual([eventCaptureIdOf('acme', OUTLOOK_UID)]);
