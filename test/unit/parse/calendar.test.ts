@@ -428,6 +428,11 @@ describe('malformed and hostile calendars', () => {
     const latin1 = Buffer.concat([raw, Buffer.from(ics.replace(/\n/g, '\r\n'), 'latin1')]);
     const email = await parseEmail(latin1);
     expect(email.invite?.location).toBe('Café Zürich');
+    // A charset the runtime does not know: read as UTF-8, the iCalendar default.
+    const unknown = await parseEmail(
+      calendarMail(ics, 'text/calendar; charset=x-no-such-charset; method=REQUEST'),
+    );
+    expect(unknown.invite?.location).toBe('Café Zürich');
   });
 });
 
