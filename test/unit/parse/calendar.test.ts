@@ -179,6 +179,16 @@ describe('Outlook invite with a Windows time zone', () => {
     expect(withZone.invite?.start).toBe('2026-12-03T13:00:00.000Z');
   });
 
+  it('adds DURATION days on the wall clock and hours exactly, across a DST change', async () => {
+    // 10:00 on 24 Oct (UTC+2) plus one day is 10:00 on 25 Oct (UTC+1): 25 hours later.
+    const day = await inviteOf(request('DTSTART;TZID=Europe/Berlin:20261024T100000', 'DURATION:P1D'));
+    expect(day.invite).toMatchObject({ start: '2026-10-24T08:00:00.000Z', end: '2026-10-25T09:00:00.000Z' });
+    const hours = await inviteOf(request('DTSTART;TZID=Europe/Berlin:20261024T100000', 'DURATION:PT24H'));
+    expect(hours.invite?.end).toBe('2026-10-25T08:00:00.000Z');
+    const both = await inviteOf(request('DTSTART;TZID=Europe/Berlin:20261024T100000', 'DURATION:P1DT2H'));
+    expect(both.invite?.end).toBe('2026-10-25T11:00:00.000Z');
+  });
+
   it('reads times around daylight saving changes as RFC 5545 says', async () => {
     // 02:30 happens twice on 25 Oct 2026 in Berlin: the first one (still UTC+2).
     const twice = await inviteOf(request('DTSTART;TZID=Europe/Berlin:20261025T023000'));

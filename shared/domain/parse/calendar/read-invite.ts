@@ -232,8 +232,13 @@ function readWhen(event: Component, zones: ZoneContext): When | null {
     };
   }
   if (!end && duration) {
-    // Nominal days across a DST change come out an hour off; invites rarely use DURATION with days.
-    const millis = start.millis + duration.toSeconds() * 1000;
+    // RFC 5545: days and weeks are nominal (same wall-clock time, even across a DST change),
+    // hours, minutes and seconds exact.
+    const sign = duration.isNegative ? -1 : 1;
+    const days = sign * (duration.weeks * 7 + duration.days);
+    const exact = sign * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds) * 1000;
+    const base = days !== 0 && startProp ? (zones.instant(startProp, days)?.millis ?? null) : start.millis;
+    const millis = (base ?? start.millis + days * DAY) + exact;
     end = { ...start, millis, iso: new Date(millis).toISOString() };
   }
   return {
@@ -273,7 +278,8 @@ class ZoneContext {
     this.#fallback = calendarZone ? ianaZoneOf(calendarZone) : null;
   }
 
-  instant(prop: Property): Instant | null {
+  /** A DATE or DATE-TIME property as UTC; `plusDays` moves it by calendar days in its own zone first. */
+  instant(prop: Property, plusDays = 0): Instant | null {
     let time: Time;
     try {
       // ical.js reads "2026120X" leniently (as 30 Nov): check the value as written first.
@@ -292,6 +298,10 @@ class ZoneContext {
     const localDate = `${pad(time.year, 4)}-${pad(time.month)}-${pad(time.day)}`;
     const midnight = time.isDate || (time.hour === 0 && time.minute === 0 && time.second === 0);
     const tzid = time.isDate ? null : text(prop.getParameter('tzid'), NAME_MAX);
+    if (plusDays !== 0) {
+      time = time.clone();
+      time.adjust(plusDays, 0, 0, 0);
+    }
     const millis = time.isDate ? Date.parse(`${localDate}T00:00:00Z`) : this.#toUtc(time, tzid);
     return { millis, iso: new Date(millis).toISOString(), isDate: time.isDate, localDate, midnight, tzid };
   }
