@@ -94,8 +94,9 @@ function addOrg(id: string, options: AddOptions, command: Command): void {
   const path = options.config;
   let document: RegistryInput;
   let registry: Registry | null = null;
+  let basedOn: string | null = null;
   if (existsSync(path)) {
-    ({ document, registry } = readRegistryDocument(path));
+    ({ document, registry, text: basedOn } = readRegistryDocument(path));
     if (options.captureDomain && options.captureDomain !== registry.captureDomain) {
       throw new ConfigError(
         'CAPTURE_DOMAIN_MISMATCH',
@@ -128,7 +129,7 @@ function addOrg(id: string, options: AddOptions, command: Command): void {
     defaultOwnerEmail: owner,
     unmatched: 'unresolved',
   });
-  const written = writeRegistryFile(path, document);
+  const written = writeRegistryFile(path, document, basedOn);
   const rows = addresses.map((a) => ({
     address: `${a.token}@${written.captureDomain}`,
     token: a.token,
@@ -158,7 +159,7 @@ interface RotateOptions {
 
 function rotateOrg(id: string, options: RotateOptions): void {
   const path = options.config;
-  const { document, registry } = readRegistryDocument(path);
+  const { document, registry, text } = readRegistryDocument(path);
   const index = findOrg(registry, id, path);
   const org = registry.orgs[index]!;
   const docOrg = document.orgs[index]!;
@@ -186,7 +187,7 @@ function rotateOrg(id: string, options: RotateOptions): void {
     ...(model.ownerEmail ? { ownerEmail: model.ownerEmail } : {}),
     ...(model.description ? { description: model.description } : {}),
   });
-  const written = writeRegistryFile(path, document);
+  const written = writeRegistryFile(path, document, text);
   const at = (t: string) => `${t}@${written.captureDomain}`;
   const result = {
     org: id,
@@ -249,12 +250,12 @@ function listOrgs(options: { config: string; json?: boolean }): void {
 }
 
 function setEnabled(id: string, enabled: boolean, options: { config: string; json?: boolean }): void {
-  const { document, registry } = readRegistryDocument(options.config);
+  const { document, registry, text } = readRegistryDocument(options.config);
   const index = findOrg(registry, id, options.config);
   const changed = registry.orgs[index]!.enabled !== enabled;
   if (changed) {
     document.orgs[index]!.enabled = enabled;
-    writeRegistryFile(options.config, document);
+    writeRegistryFile(options.config, document, text);
   }
   if (options.json) {
     print({ org: id, enabled, changed });

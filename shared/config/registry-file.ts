@@ -22,7 +22,12 @@ export function loadRegistryFile(path: string): Registry {
  * Reads a registry file as written (`document`, for tools that edit it and must keep the admin's
  * own fields and layout of defaults) and validated (`registry`).
  */
-export function readRegistryDocument(path: string): { document: RegistryInput; registry: Registry } {
+export function readRegistryDocument(path: string): {
+  document: RegistryInput;
+  registry: Registry;
+  /** The file as read, for writeRegistryFile's check that nobody changed it meanwhile. */
+  text: string;
+} {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -40,15 +45,17 @@ export function readRegistryDocument(path: string): { document: RegistryInput; r
     );
   }
   const registry = parseRegistry(json, path);
-  return { document: json as RegistryInput, registry };
+  return { document: json as RegistryInput, registry, text };
 }
 
 /**
  * Validates `document` with the registry schema and replaces the file atomically: written to a
  * temporary file beside it, flushed, then renamed over it, so readers (the local stack, `cdk
  * synth`) see the old file or the new one, never half of one. Nothing is written if it is invalid.
+ * `basedOn` is the text the edit started from (null: the file must not exist yet); if the file
+ * changed meanwhile, another edit would be lost, so nothing is written.
  */
-export function writeRegistryFile(path: string, document: RegistryInput): Registry {
+export function writeRegistryFile(path: string, document: RegistryInput, basedOn?: string | null): Registry {
   const registry = parseRegistry(document, path);
   const text = `${JSON.stringify(document, null, 2)}\n`;
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -66,6 +73,12 @@ export function writeRegistryFile(path: string, document: RegistryInput): Regist
     } finally {
       closeSync(fd);
     }
+    if (basedOn !== undefined && currentText(path) !== basedOn) {
+      throw new ConfigError(
+        'REGISTRY_CHANGED',
+        `org registry ${path} changed while this command ran; nothing written, run it again`,
+      );
+    }
     renameSync(temp, path);
   } catch (error) {
     try {
@@ -73,6 +86,7 @@ export function writeRegistryFile(path: string, document: RegistryInput): Regist
     } catch {
       // never created, or already renamed
     }
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       'REGISTRY_UNWRITABLE',
       `org registry ${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
@@ -80,4 +94,13 @@ export function writeRegistryFile(path: string, document: RegistryInput): Regist
     );
   }
   return registry;
+}
+
+function currentText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

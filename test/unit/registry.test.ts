@@ -165,4 +165,19 @@ describe('org registry', () => {
     );
     expect(readdirSync(dir)).toEqual(['orgs.json']);
   });
+
+  it('writes nothing when the file changed since it was read, so no edit is lost', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-race-'));
+    const path = join(dir, 'orgs.json');
+    writeFileSync(path, JSON.stringify(valid));
+    const mine = readRegistryDocument(path);
+    const theirs = readRegistryDocument(path);
+    theirs.document.orgs[0]!.name = 'theirs';
+    writeRegistryFile(path, theirs.document, theirs.text);
+    mine.document.orgs[0]!.name = 'mine';
+    expect(() => writeRegistryFile(path, mine.document, mine.text)).toThrow(/changed while this command ran/);
+    expect(() => writeRegistryFile(path, mine.document, null)).toThrow(/changed while this command ran/);
+    expect(loadRegistryFile(path).orgs[0]!.name).toBe('theirs');
+    expect(readdirSync(dir)).toEqual(['orgs.json']);
+  });
 });
