@@ -200,7 +200,10 @@ function rotateOrg(id: string, options: RotateOptions): void {
     return;
   }
   const lines = [`rotated the ${options.mode} address of org ${id}`, `  new       ${result.address.address}`];
-  for (const r of result.retiring) lines.push(`  retiring  ${r.address} on ${when(r.retiresAt)}`);
+  for (const r of result.retiring) {
+    const retired = Date.parse(r.retiresAt) <= Date.now();
+    lines.push(retired ? `  retired   ${r.address}` : `  retiring  ${r.address} on ${when(r.retiresAt)}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -43,7 +43,9 @@ function oneLineError(stderr: string): string {
 const folder = () => mkdtempSync(join(tmpdir(), 'capture-org-'));
 
 describe('capture org add', () => {
-  it('creates the file with fresh unguessable tokens and prints the addresses', async () => {
+  it('creates the file with fresh unguessable tokens and prints the addresses', {
+    timeout: 120_000,
+  }, async () => {
     const dir = folder();
     const first = await capture(
       dir,
@@ -90,7 +92,9 @@ describe('capture org add', () => {
     expect(new Set(tokens).size).toBe(3);
   });
 
-  it('refuses an existing id, a missing capture domain and bad values, changing nothing', async () => {
+  it('refuses an existing id, a missing capture domain and bad values, changing nothing', {
+    timeout: 120_000,
+  }, async () => {
     const dir = folder();
     const config = join(dir, 'orgs.json');
     const missing = await capture(dir, 'org', 'add', 'beta', '--domain', 'beta.example', '--config', config);
@@ -128,7 +132,9 @@ describe('capture org add', () => {
     expect(readdirSync(dir)).toEqual(['orgs.json']);
   });
 
-  it('refuses to edit a registry that is already invalid, naming the field', async () => {
+  it('refuses to edit a registry that is already invalid, naming the field', {
+    timeout: 120_000,
+  }, async () => {
     const dir = folder();
     const config = join(dir, 'orgs.json');
     const broken = JSON.stringify({ captureDomain: 'in.example.org', orgs: [{ id: 'acme' }] });
@@ -141,7 +147,9 @@ describe('capture org add', () => {
 });
 
 describe('capture org rotate, list and disable', () => {
-  it('retires the old address after 30 days by default and lists every state', async () => {
+  it('retires the old address after 30 days by default and lists every state', {
+    timeout: 120_000,
+  }, async () => {
     const dir = folder();
     const config = join(dir, 'orgs.json');
     await capture(
@@ -175,9 +183,12 @@ describe('capture org rotate, list and disable', () => {
     expect(retiresAt).toBeGreaterThanOrEqual(started + thirtyDays);
     expect(retiresAt).toBeLessThanOrEqual(Date.now() + thirtyDays);
 
-    expect((await capture(dir, 'org', 'rotate', 'beta', '--mode', 'forward', '--retire-in', '0')).code).toBe(
-      0,
+    const now = await capture(dir, 'org', 'rotate', 'beta', '--mode', 'forward', '--retire-in', '0');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(
+      /^rotated the forward address of org beta\n {2}new {7}beta-[a-z0-9]+@in\.example\.org\n/,
     );
+    expect(now.stdout).toContain(`\n  retired   ${oldForward!.token}@in.example.org\n`);
     expect((await capture(dir, 'org', 'disable', 'gamma')).stdout).toBe('org gamma disabled\n');
 
     const listed = await capture(dir, 'org', 'list', '--json');
@@ -202,7 +213,9 @@ describe('capture org rotate, list and disable', () => {
     expect(readdirSync(dir)).toEqual(['orgs.json']);
   });
 
-  it('answers unknown orgs, bad modes and bad day counts with one line and the right exit code', async () => {
+  it('answers unknown orgs, bad modes and bad day counts with one line and the right exit code', {
+    timeout: 120_000,
+  }, async () => {
     const dir = folder();
     await capture(
       dir,
@@ -241,7 +254,9 @@ describe('the local stack with a registry written by capture org', () => {
   let stack: LocalStack | undefined;
   afterAll(() => stack?.stop());
 
-  it('captures mail to the new address, and refuses a rotated-out one with retired-address', async () => {
+  it('captures mail to the new address, and refuses a rotated-out one with retired-address', {
+    timeout: 120_000,
+  }, async () => {
     process.env.LOG_LEVEL = 'ERROR';
     const dir = folder();
     const config = join(dir, 'orgs.json');
@@ -281,6 +296,7 @@ describe('the local stack with a registry written by capture org', () => {
     // The stack reads the registry when it starts, as the deployed functions do on a cold start.
     await stack.stop();
     stack = await startLocalStack({ smtpPort: 0, sfPort: 0, configPath: config, seedPath: seed });
+    expect(stack.captureAddresses.map((a) => a.address)).toEqual([rotation.address.address]);
 
     await expect(send(stack, oldAddress, 'Too late', '<org-cli-2@beta.example>')).rejects.toThrow(
       /550 5\.1\.6 capture address retired \(retired-address\)/,
