@@ -90,31 +90,35 @@ interface AddOptions {
   json?: boolean;
 }
 
-function addOrg(id: string, options: AddOptions, command: Command): void {
+/** The registry to add to: the file as it is, or a new one when `--capture-domain` is given. */
+function openForAdd(id: string, options: AddOptions, command: Command) {
   const path = options.config;
-  let document: RegistryInput;
-  let registry: Registry | null = null;
-  let basedOn: string | null = null;
-  if (existsSync(path)) {
-    ({ document, registry, text: basedOn } = readRegistryDocument(path));
-    if (options.captureDomain && options.captureDomain !== registry.captureDomain) {
-      throw new ConfigError(
-        'CAPTURE_DOMAIN_MISMATCH',
-        `${path} has captureDomain ${registry.captureDomain}, not ${options.captureDomain}`,
-      );
-    }
-    if (registry.orgs.some((o) => o.id === id)) {
-      throw new ConfigError('ORG_EXISTS', `org "${id}" already exists in ${path}; nothing changed`);
-    }
-  } else {
+  if (!existsSync(path)) {
     if (!options.captureDomain) {
       command.error(`error: ${path} does not exist; give --capture-domain <domain> to create it`, {
         exitCode: 2,
         code: 'capture.usage',
       });
     }
-    document = { captureDomain: options.captureDomain as string, orgs: [] };
+    const document: RegistryInput = { captureDomain: options.captureDomain as string, orgs: [] };
+    return { document, registry: null, basedOn: null };
   }
+  const { document, registry, text } = readRegistryDocument(path);
+  if (options.captureDomain && options.captureDomain !== registry.captureDomain) {
+    throw new ConfigError(
+      'CAPTURE_DOMAIN_MISMATCH',
+      `${path} has captureDomain ${registry.captureDomain}, not ${options.captureDomain}`,
+    );
+  }
+  if (registry.orgs.some((o) => o.id === id)) {
+    throw new ConfigError('ORG_EXISTS', `org "${id}" already exists in ${path}; nothing changed`);
+  }
+  return { document, registry, basedOn: text };
+}
+
+function addOrg(id: string, options: AddOptions, command: Command): void {
+  const path = options.config;
+  const { document, registry, basedOn } = openForAdd(id, options, command);
   const domains = [...new Set(options.domain)];
   const modes: AddressMode[] = options.forward ? ['bcc', 'forward'] : ['bcc'];
   const taken = tokensOf(registry);
