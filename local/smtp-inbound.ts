@@ -83,6 +83,8 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
         'org-disabled': '5.7.1 capture address disabled',
         'not-capture-domain': `5.7.1 this server only receives mail for ${options.registry.captureDomain}`,
         'unknown-token': '5.1.1 unknown capture address',
+        // RFC 3463 X.1.6: the mailbox has moved; the admin gives senders the new address.
+        'retired-address': '5.1.6 capture address retired (retired-address)',
         'malformed-address': '5.1.3 malformed address',
       }[resolved.reason];
       callback(new SmtpReply(550, `${why}: <${address.address}>`));

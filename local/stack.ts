@@ -14,7 +14,7 @@ import { syncDepsFromEnv } from '#functions/sync/wiring.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { captureAddressOf, type Registry } from '#shared/config/registry.ts';
+import { captureAddressOf, isRetired, type Registry } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { startLocalAws } from './aws.ts';
@@ -65,8 +65,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const aws = await startLocalAws({ port: options.awsPort ?? 0 });
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
+  // Retired addresses refuse mail: not worth printing as ones to send to.
   const captureAddresses = registry.orgs.flatMap((org) =>
-    org.addresses.map((a) => ({ address: captureAddressOf(registry, a), mode: a.mode, orgId: org.id })),
+    org.addresses
+      .filter((a) => !isRetired(a, new Date()))
+      .map((a) => ({ address: captureAddressOf(registry, a), mode: a.mode, orgId: org.id })),
   );
 
   let emulator: SalesforceEmulator | null = null;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerOperations } from './operations.ts';
+import { registerOrg } from './org.ts';
 import { registerParse } from './parse.ts';
 import { registerSalesforce } from './salesforce.ts';
 
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerParse(program);
   registerOperations(program);
   registerSalesforce(program);
+  registerOrg(program);
 }

@@ -39,6 +39,11 @@ export const CaptureAddressSchema = z.object({
   /** Overrides the org's default owner for mail captured through this address. */
   ownerEmail: emailAddress.optional(),
   description: z.string().optional(),
+  /**
+   * When set (ISO 8601 with offset), mail to this address is refused from that moment on:
+   * `capture org rotate` gives old addresses a grace period instead of cutting them off.
+   */
+  retiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type CaptureAddress = z.infer<typeof CaptureAddressSchema>;
 
@@ -175,16 +180,33 @@ export type CaptureAddressResolution =
     }
   | {
       ok: false;
-      reason: 'not-capture-domain' | 'unknown-token' | 'org-disabled' | 'malformed-address';
+      reason: RecipientRejectionReason;
       recipient: string;
       orgId?: string;
     };
 
+export type RecipientRejectionReason =
+  | 'not-capture-domain'
+  | 'unknown-token'
+  | 'org-disabled'
+  | 'retired-address'
+  | 'malformed-address';
+
+/** Whether the address's retirement date has passed at `at`. */
+export function isRetired(address: CaptureAddress, at: Date): boolean {
+  return address.retiresAt !== undefined && Date.parse(address.retiresAt) <= at.getTime();
+}
+
 /**
- * Resolves an envelope recipient to its org and address mode. Case-insensitive. Never throws:
- * an address that is not a capture address is a typed rejection the caller records.
+ * Resolves an envelope recipient to its org and address mode at time `when` (retired addresses
+ * stop resolving then). Case-insensitive. Never throws: an address that is not a capture
+ * address is a typed rejection the caller records.
  */
-export function resolveCaptureAddress(registry: Registry, recipient: string): CaptureAddressResolution {
+export function resolveCaptureAddress(
+  registry: Registry,
+  recipient: string,
+  when: Date = new Date(),
+): CaptureAddressResolution {
   const trimmed = recipient.trim().replace(/^<|>$/g, '');
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1)
@@ -200,6 +222,8 @@ export function resolveCaptureAddress(registry: Registry, recipient: string): Ca
     const address = org.addresses.find((a) => a.token === token);
     if (!address) continue;
     if (!org.enabled) return { ok: false, reason: 'org-disabled', recipient: trimmed, orgId: org.id };
+    if (isRetired(address, when))
+      return { ok: false, reason: 'retired-address', recipient: trimmed, orgId: org.id };
     return {
       ok: true,
       org,

@@ -6,6 +6,7 @@ import {
   type CaptureAddress,
   isInternalAddress,
   type Org,
+  type RecipientRejectionReason,
   type Registry,
   resolveCaptureAddress,
 } from '../config/registry.ts';
@@ -20,23 +21,24 @@ export interface ResolvedCapture {
 
 export interface RecipientRejection {
   recipient: string;
-  reason: 'not-capture-domain' | 'unknown-token' | 'org-disabled' | 'malformed-address';
+  reason: RecipientRejectionReason;
   orgId?: string;
 }
 
 /**
- * Resolves the envelope recipients to one capture per org. A message sent to several addresses of
+ * Resolves the envelope recipients (as of `at`, when the mail was received) to one capture per org. A message sent to several addresses of
  * the same org is captured once: a `bcc` address wins over `forward` (the rep is known), and an
  * address with a sub-address target wins over one without.
  */
 export function resolveRecipients(
   registry: Registry,
   recipients: readonly string[],
+  at: Date = new Date(),
 ): { captures: ResolvedCapture[]; rejections: RecipientRejection[] } {
   const byOrg = new Map<string, ResolvedCapture>();
   const rejections: RecipientRejection[] = [];
   for (const recipient of recipients) {
-    const resolution = resolveCaptureAddress(registry, recipient);
+    const resolution = resolveCaptureAddress(registry, recipient, at);
     if (!resolution.ok) {
       // Other recipients at non-capture domains can legitimately share the envelope; skip them quietly.
       if (resolution.reason !== 'not-capture-domain') {

@@ -53,7 +53,11 @@ export async function captureMessage(
 ): Promise<CaptureResult[]> {
   const sesMessageId = notification.mail.messageId;
   const headerIds = headerIdsOf(notification);
-  const { captures, rejections } = resolveRecipients(deps.registry, notification.receipt.recipients);
+  const { captures, rejections } = resolveRecipients(
+    deps.registry,
+    notification.receipt.recipients,
+    receivedAt(notification, deps),
+  );
 
   if (captures.length === 0) {
     const first = rejections[0];
@@ -183,4 +187,13 @@ async function record(
 function headerIdsOf(notification: SesNotification): { messageId: string | null; subject: string | null } {
   const common = notification.mail.commonHeaders;
   return { messageId: common?.messageId?.trim() || null, subject: common?.subject ?? null };
+}
+
+/**
+ * When SES took the message: an address retired after that still captures it (the sender was
+ * told it was delivered), also when the message is processed or replayed later.
+ */
+function receivedAt(notification: SesNotification, deps: CaptureMessageDeps): Date {
+  const at = Date.parse(notification.receipt.timestamp ?? notification.mail.timestamp);
+  return Number.isNaN(at) ? (deps.now?.() ?? new Date()) : new Date(at);
 }

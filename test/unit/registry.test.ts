@@ -1,9 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isInternalAddress, parseRegistry, resolveCaptureAddress } from '#shared/config/registry.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import {
+  isInternalAddress,
+  parseRegistry,
+  type RegistryInput,
+  resolveCaptureAddress,
+} from '#shared/config/registry.ts';
+import { loadRegistryFile, readRegistryDocument, writeRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 const valid = {
@@ -108,5 +113,71 @@ describe('org registry', () => {
     expect(() => loadRegistryFile(dup)).toThrow(
       /dup\.json: orgs\.1\.addresses\.0\.token: token "acme-inbox-3n8v5t2r6y1z" is already used by org "acme"/,
     );
+  });
+
+  it('refuses a retired address from its retiresAt on, after the org-disabled check', () => {
+    const retiring = structuredClone(valid) as typeof valid & {
+      orgs: { addresses: { token: string; mode: string; retiresAt?: string }[] }[];
+    };
+    retiring.orgs[0]!.addresses[0]!.retiresAt = '2026-12-01T00:00:00+01:00';
+    retiring.orgs[1]!.addresses[0]!.retiresAt = '2026-01-01T00:00:00Z';
+    const registry = parseRegistry(retiring);
+    const old = 'acme-k7q2m9x4p8w3+SO-1@capture.example.com';
+    expect(resolveCaptureAddress(registry, old, new Date('2026-11-30T22:59:59Z'))).toMatchObject({
+      ok: true,
+      target: 'SO-1',
+    });
+    expect(resolveCaptureAddress(registry, old, new Date('2026-11-30T23:00:00Z'))).toMatchObject({
+      ok: false,
+      reason: 'retired-address',
+      orgId: 'acme',
+    });
+    expect(
+      resolveCaptureAddress(
+        registry,
+        'globex-a1b2c3d4e5f6@capture.example.com',
+        new Date('2027-01-01T00:00:00Z'),
+      ),
+    ).toMatchObject({ ok: false, reason: 'org-disabled' });
+    retiring.orgs[0]!.addresses[0]!.retiresAt = 'next month';
+    expect(() => parseRegistry(retiring, 'orgs.json')).toThrow(/orgs\.0\.addresses\.0\.retiresAt/);
+  });
+
+  it('rewrites a file whole, keeping fields it does not know, and never writes an invalid one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-write-'));
+    const path = join(dir, 'orgs.json');
+    writeFileSync(path, JSON.stringify({ ...valid, comment: 'kept' }));
+    const { document, registry } = readRegistryDocument(path);
+    expect(registry.orgs).toHaveLength(2);
+    document.orgs[1]!.enabled = true;
+    expect(writeRegistryFile(path, document).orgs[1]!.enabled).toBe(true);
+    const written = JSON.parse(readFileSync(path, 'utf8'));
+    expect(written.comment).toBe('kept');
+    expect(written.orgs[0].addresses[0].token).toBe('acme-K7Q2M9X4P8W3');
+    expect(written.orgs[0]).not.toHaveProperty('unmatched');
+
+    const before = readFileSync(path, 'utf8');
+    document.orgs[0]!.addresses = [];
+    expect(() => writeRegistryFile(path, document)).toThrow(/orgs\.0\.addresses: needs at least one/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(() => writeRegistryFile(join(dir, 'no-such-dir', 'orgs.json'), valid as RegistryInput)).toThrow(
+      /cannot be written/,
+    );
+    expect(readdirSync(dir)).toEqual(['orgs.json']);
+  });
+
+  it('writes nothing when the file changed since it was read, so no edit is lost', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-race-'));
+    const path = join(dir, 'orgs.json');
+    writeFileSync(path, JSON.stringify(valid));
+    const mine = readRegistryDocument(path);
+    const theirs = readRegistryDocument(path);
+    theirs.document.orgs[0]!.name = 'theirs';
+    writeRegistryFile(path, theirs.document, theirs.text);
+    mine.document.orgs[0]!.name = 'mine';
+    expect(() => writeRegistryFile(path, mine.document, mine.text)).toThrow(/changed while this command ran/);
+    expect(() => writeRegistryFile(path, mine.document, null)).toThrow(/changed while this command ran/);
+    expect(loadRegistryFile(path).orgs[0]!.name).toBe('theirs');
+    expect(readdirSync(dir)).toEqual(['orgs.json']);
   });
 });

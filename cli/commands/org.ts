@@ -1,0 +1,346 @@
+/**
+ * `capture org add|rotate|list|disable`: edit the org registry file without hand-editing JSON.
+ * Every change is validated with the registry schema (the one `cdk synth` and both functions use)
+ * before the file is replaced atomically; a refused change leaves the file untouched.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { z } from 'zod';
+import {
+  type AddressMode,
+  type CaptureAddress,
+  captureAddressOf,
+  isRetired,
+  OrgSchema,
+  type Registry,
+  type RegistryInput,
+  RegistrySchema,
+} from '#shared/config/registry.ts';
+import { readRegistryDocument, writeRegistryFile } from '#shared/config/registry-file.ts';
+import { ConfigError } from '#shared/errors.ts';
+
+const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** 16 characters of 36: about 82 bits, far past guessing (the schema asks for at least 12). */
+const TOKEN_RANDOM_LENGTH = 16;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_RETIRE_DAYS = 30;
+
+type DocumentOrg = RegistryInput['orgs'][number];
+type DocumentAddress = DocumentOrg['addresses'][number];
+
+function tokensOf(registry: Registry | null): Set<string> {
+  return new Set(registry?.orgs.flatMap((o) => o.addresses.map((a) => a.token)) ?? []);
+}
+
+/** `<orgId>-<random>` from the crypto generator, not in `taken` (which it joins). */
+export function newToken(orgId: string, taken: Set<string>): string {
+  for (;;) {
+    let random = '';
+    for (let i = 0; i < TOKEN_RANDOM_LENGTH; i++) random += TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)];
+    const token = `${orgId}-${random}`;
+    if (!taken.has(token)) {
+      taken.add(token);
+      return token;
+    }
+  }
+}
+
+function defaultConfig(): string {
+  return process.env.CAPTURE_CONFIG || 'orgs.json';
+}
+
+/** Checks a value with its piece of the registry schema; a bad value is a usage mistake (exit 2). */
+function validated(schema: z.ZodType<string, string>, what: string, value: string): string {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InvalidArgumentError(`${what} ${value}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+}
+
+const orgIdArg = (value: string) => validated(OrgSchema.shape.id, 'org id', value);
+const emailArg = (value: string) => validated(OrgSchema.shape.defaultOwnerEmail, 'owner', value);
+const captureDomainArg = (value: string) =>
+  validated(RegistrySchema.shape.captureDomain, 'capture domain', value);
+// Variadic: commander hands over what was collected so far.
+const domainArg = (value: string, previous: string[] = []) => [
+  ...previous,
+  validated(OrgSchema.shape.internalDomains.element, 'domain', value),
+];
+
+function days(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 3650))
+    throw new InvalidArgumentError(`${value} is not a number of days from 0 to 3650`);
+  return n;
+}
+
+function findOrg(registry: Registry, id: string, path: string): number {
+  const index = registry.orgs.findIndex((o) => o.id === id);
+  if (index === -1) throw new ConfigError('UNKNOWN_ORG', `no org "${id}" in ${path}`);
+  return index;
+}
+
+interface AddOptions {
+  domain: string[];
+  forward?: boolean;
+  owner?: string;
+  name?: string;
+  captureDomain?: string;
+  config: string;
+  json?: boolean;
+}
+
+/** The registry to add to: the file as it is, or a new one when `--capture-domain` is given. */
+function openForAdd(id: string, options: AddOptions, command: Command) {
+  const path = options.config;
+  if (!existsSync(path)) {
+    if (!options.captureDomain) {
+      command.error(`error: ${path} does not exist; give --capture-domain <domain> to create it`, {
+        exitCode: 2,
+        code: 'capture.usage',
+      });
+    }
+    const document: RegistryInput = { captureDomain: options.captureDomain as string, orgs: [] };
+    return { document, registry: null, basedOn: null };
+  }
+  const { document, registry, text } = readRegistryDocument(path);
+  if (options.captureDomain && options.captureDomain !== registry.captureDomain) {
+    throw new ConfigError(
+      'CAPTURE_DOMAIN_MISMATCH',
+      `${path} has captureDomain ${registry.captureDomain}, not ${options.captureDomain}`,
+    );
+  }
+  if (registry.orgs.some((o) => o.id === id)) {
+    throw new ConfigError('ORG_EXISTS', `org "${id}" already exists in ${path}; nothing changed`);
+  }
+  return { document, registry, basedOn: text };
+}
+
+function addOrg(id: string, options: AddOptions, command: Command): void {
+  const path = options.config;
+  const { document, registry, basedOn } = openForAdd(id, options, command);
+  const domains = [...new Set(options.domain)];
+  const modes: AddressMode[] = options.forward ? ['bcc', 'forward'] : ['bcc'];
+  const taken = tokensOf(registry);
+  const addresses: DocumentAddress[] = modes.map((mode) => ({ token: newToken(id, taken), mode }));
+  const owner = options.owner ?? `ops@${domains[0]}`;
+  document.orgs.push({
+    id,
+    ...(options.name ? { name: options.name } : {}),
+    enabled: true,
+    internalDomains: domains,
+    addresses,
+    defaultOwnerEmail: owner,
+    unmatched: 'unresolved',
+  });
+  const written = writeRegistryFile(path, document, basedOn);
+  const rows = addresses.map((a) => ({
+    address: `${a.token}@${written.captureDomain}`,
+    token: a.token,
+    mode: a.mode,
+  }));
+  if (options.json) {
+    print({
+      org: id,
+      config: path,
+      captureDomain: written.captureDomain,
+      defaultOwnerEmail: owner,
+      addresses: rows,
+    });
+    return;
+  }
+  const lines = [`added org ${id} to ${path}`, ...rows.map((r) => `  ${r.mode.padEnd(8)} ${r.address}`)];
+  lines.push(`default owner ${owner}${options.owner ? '' : ' (change with --owner or in the file)'}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+interface RotateOptions {
+  mode: AddressMode;
+  retireIn: number;
+  config: string;
+  json?: boolean;
+}
+
+function rotateOrg(id: string, options: RotateOptions): void {
+  const path = options.config;
+  const { document, registry, text } = readRegistryDocument(path);
+  const index = findOrg(registry, id, path);
+  const org = registry.orgs[index]!;
+  const docOrg = document.orgs[index]!;
+  const now = new Date();
+  if (!org.addresses.some((a) => a.mode === options.mode && !isRetired(a, now))) {
+    throw new ConfigError('NOTHING_TO_ROTATE', `org "${id}" has no active ${options.mode} address to rotate`);
+  }
+  const retiresAt = new Date(now.getTime() + options.retireIn * DAY_MS).toISOString();
+  // Addresses already retired, or retiring sooner than this, keep their date.
+  const old = org.addresses
+    .map((address, i) => ({ address, i }))
+    .filter(
+      ({ address }) =>
+        address.mode === options.mode &&
+        !isRetired(address, now) &&
+        (address.retiresAt === undefined || Date.parse(address.retiresAt) > Date.parse(retiresAt)),
+    );
+  // The new address keeps the owner and description of the one it replaces.
+  const model = old.at(-1)?.address ?? org.addresses.filter((a) => a.mode === options.mode).at(-1)!;
+  const token = newToken(id, tokensOf(registry));
+  for (const { i } of old) docOrg.addresses[i] = { ...docOrg.addresses[i]!, retiresAt };
+  docOrg.addresses.push({
+    token,
+    mode: options.mode,
+    ...(model.ownerEmail ? { ownerEmail: model.ownerEmail } : {}),
+    ...(model.description ? { description: model.description } : {}),
+  });
+  const written = writeRegistryFile(path, document, text);
+  const at = (t: string) => `${t}@${written.captureDomain}`;
+  const result = {
+    org: id,
+    mode: options.mode,
+    address: { address: at(token), token, mode: options.mode },
+    retiring: old.map(({ address }) => ({ address: at(address.token), token: address.token, retiresAt })),
+  };
+  if (options.json) {
+    print(result);
+    return;
+  }
+  const lines = [`rotated the ${options.mode} address of org ${id}`, `  new       ${result.address.address}`];
+  for (const r of result.retiring) {
+    const retired = Date.parse(r.retiresAt) <= Date.now();
+    lines.push(retired ? `  retired   ${r.address}` : `  retiring  ${r.address} on ${when(r.retiresAt)}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export type AddressState = 'active' | 'retiring' | 'retired' | 'org-disabled';
+
+/** What mail to the address gets now, in the order resolveCaptureAddress decides it. */
+export function addressState(enabled: boolean, address: CaptureAddress, now: Date): AddressState {
+  if (!enabled) return 'org-disabled';
+  if (isRetired(address, now)) return 'retired';
+  return address.retiresAt ? 'retiring' : 'active';
+}
+
+function listOrgs(options: { config: string; json?: boolean }): void {
+  const { registry } = readRegistryDocument(options.config);
+  const now = new Date();
+  const orgs = registry.orgs.map((org) => ({
+    id: org.id,
+    ...(org.name ? { name: org.name } : {}),
+    enabled: org.enabled,
+    internalDomains: org.internalDomains,
+    addresses: org.addresses.map((a) => ({
+      address: captureAddressOf(registry, a),
+      token: a.token,
+      mode: a.mode,
+      state: addressState(org.enabled, a, now),
+      ...(a.retiresAt ? { retiresAt: a.retiresAt } : {}),
+    })),
+  }));
+  if (options.json) {
+    print({ captureDomain: registry.captureDomain, orgs });
+    return;
+  }
+  const lines: string[] = [];
+  for (const org of orgs) {
+    lines.push(`${org.id}${org.name ? ` (${org.name})` : ''}  ${org.enabled ? 'enabled' : 'disabled'}`);
+    for (const a of org.addresses) {
+      const state =
+        a.state === 'retiring'
+          ? `retiring on ${when(a.retiresAt!)}`
+          : a.state === 'org-disabled'
+            ? 'org disabled'
+            : a.state;
+      lines.push(`  ${a.mode.padEnd(8)} ${a.address}  ${state}`);
+    }
+  }
+  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : `no orgs in ${options.config}\n`);
+}
+
+function setEnabled(id: string, enabled: boolean, options: { config: string; json?: boolean }): void {
+  const { document, registry, text } = readRegistryDocument(options.config);
+  const index = findOrg(registry, id, options.config);
+  const changed = registry.orgs[index]!.enabled !== enabled;
+  if (changed) {
+    document.orgs[index]!.enabled = enabled;
+    writeRegistryFile(options.config, document, text);
+  }
+  if (options.json) {
+    print({ org: id, enabled, changed });
+    return;
+  }
+  const state = enabled ? 'enabled' : 'disabled';
+  process.stdout.write(
+    changed ? `org ${id} ${state}\n` : `org ${id} was already ${state}; nothing changed\n`,
+  );
+}
+
+function when(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function registerOrg(program: Command): void {
+  const org = program
+    .command('org')
+    .description('add, rotate, list and disable orgs in the org registry file');
+  const config = (c: Command) =>
+    c.option('--config <file>', 'org registry file (CAPTURE_CONFIG sets the default)', defaultConfig());
+  const json = (c: Command) => c.option('--json', 'print one JSON object');
+
+  json(
+    config(
+      org
+        .command('add')
+        .description('add an org with fresh capture addresses and print them')
+        .argument('<id>', 'org id: lower-case letters, digits and hyphens', orgIdArg)
+        .requiredOption('--domain <domains...>', "the org's internal mail domains (who may BCC)", domainArg)
+        .option('--forward', 'also create a forward-mode address (for routing rules)')
+        .option('--owner <email>', 'default Task owner (default: ops@<first domain>)', emailArg)
+        .option('--name <name>', 'display name')
+        .option('--capture-domain <domain>', 'needed when the file does not exist yet', captureDomainArg),
+    ),
+  ).action(function (this: Command, id: string, options: AddOptions) {
+    addOrg(id, options, this);
+  });
+
+  json(
+    config(
+      org
+        .command('rotate')
+        .description("add a new capture address and retire the org's old one(s) of that mode")
+        .argument('<id>', 'org id', orgIdArg)
+        .addOption(
+          new Option('--mode <mode>', 'which address to rotate').choices(['bcc', 'forward']).default('bcc'),
+        )
+        .option(
+          '--retire-in <days>',
+          'days until the old address stops taking mail',
+          days,
+          DEFAULT_RETIRE_DAYS,
+        ),
+    ),
+  ).action((id: string, options: RotateOptions) => rotateOrg(id, options));
+
+  json(
+    config(org.command('list').description('print every org and capture address with its mode and state')),
+  ).action((options: { config: string; json?: boolean }) => listOrgs(options));
+
+  for (const [name, enabled] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
+    json(
+      config(
+        org
+          .command(name)
+          .description(
+            enabled ? 'take mail for the org again' : 'refuse mail for the org (its addresses stay)',
+          )
+          .argument('<id>', 'org id', orgIdArg),
+      ),
+    ).action((id: string, options: { config: string; json?: boolean }) => setEnabled(id, enabled, options));
+  }
+}
