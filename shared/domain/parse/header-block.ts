@@ -2,6 +2,8 @@
  * Repairs the top-level header block before MIME parsing, where real mail differs from the RFCs:
  * - raw 8-bit header bytes that are not UTF-8 are decoded with the message's declared charset
  *   (or windows-1252) instead of becoming U+FFFD;
+ * - an encoded word holding raw 8-bit bytes is decoded once, in its own declared charset;
+ * - in a message whose charset is UTF-7, a Subject written in bare UTF-7 is decoded;
  * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
@@ -82,6 +84,63 @@ function declaredCharset(fields: Field[]): string | null {
   return iconv.encodingExists(charset) ? charset : null;
 }
 
+const isUtf7 = (charset: string | null) => charset === 'utf-7' || charset === 'utf7';
+
+/** An encoded word (RFC 2047) as raw bytes read as latin1, so 8-bit bytes stay one char each. */
+const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?]*)\?=/g;
+
+function utf8Word(text: string): string {
+  return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+}
+
+/**
+ * Old clients (Eudora and others) put raw 8-bit bytes inside Q-encoded words. Decoding the whole
+ * header block first would turn those bytes into UTF-8 and the encoded word would then be decoded
+ * a second time ("FrÃ¶sche"). Such words are decoded here, once, in their own charset, and written
+ * back as UTF-8 encoded words so the MIME parser reads the text as is.
+ */
+function decodeRawEncodedWords(field: Field): boolean {
+  const raw = Buffer.concat(field.lines).toString('latin1');
+  if (!/[\x80-\xff]/.test(raw) || !raw.includes('=?')) return false;
+  let changed = false;
+  const fixed = raw.replace(ENCODED_WORD, (word, charset: string, encoding: string, text: string) => {
+    if (!/[\x80-\xff]/.test(text) || !iconv.encodingExists(charset)) return word;
+    const bytes =
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+                String.fromCharCode(Number.parseInt(hex, 16)),
+              ),
+            'latin1',
+          );
+    changed = true;
+    return utf8Word(iconv.decode(bytes, charset));
+  });
+  if (changed) field.lines = [Buffer.from(fixed, 'latin1')];
+  return changed;
+}
+
+const UNSTRUCTURED = new Set(['subject', 'comments', 'keywords', 'thread-topic']);
+
+/** A bare UTF-7 Subject ("Preis +AKM-1") in a message that declares UTF-7 as its charset. */
+function decodeUtf7Field(field: Field): boolean {
+  if (!UNSTRUCTURED.has(field.name)) return false;
+  const raw = Buffer.concat(field.lines).toString('latin1');
+  const colon = raw.indexOf(':');
+  const value = raw
+    .slice(colon + 1)
+    .replace(/\r?\n$/, '')
+    .replace(/\r?\n[ \t]/g, ' ');
+  if (!/\+[A-Za-z0-9+/]+-?/.test(value) || value.includes('=?')) return false;
+  const decoded = iconv.decode(Buffer.from(value.trim(), 'latin1'), 'utf-7');
+  if (decoded === value.trim()) return false;
+  field.lines = [Buffer.from(`${raw.slice(0, colon)}: ${utf8Word(decoded)}\r\n`, 'latin1')];
+  return true;
+}
+
 export interface RepairedHeaders {
   block: Buffer;
   warnings: string[];
@@ -111,10 +170,21 @@ export function repairHeaderBlock(input: Buffer): RepairedHeaders {
     kept.push(field);
   }
 
-  for (const field of kept) cleanField(field);
+  const declared = declaredCharset(kept);
+  let rawWords = 0;
+  let utf7 = 0;
+  for (const field of kept) {
+    cleanField(field);
+    if (decodeRawEncodedWords(field)) rawWords++;
+    if (isUtf7(declared) && decodeUtf7Field(field)) utf7++;
+  }
+  if (rawWords > 0)
+    warnings.push(`${rawWords} encoded header(s) held raw 8-bit bytes: decoded in their charset`);
+  if (utf7 > 0) warnings.push('UTF-7 header text decoded');
   let out = Buffer.concat(kept.flatMap((f) => f.lines));
   if (!isUtf8(out)) {
-    const charset = declaredCharset(kept) ?? 'windows-1252';
+    // UTF-7 is a 7-bit charset: raw 8-bit bytes beside it cannot be UTF-7.
+    const charset = declared && !isUtf7(declared) ? declared : 'windows-1252';
     out = Buffer.from(iconv.decode(out, charset), 'utf8');
     warnings.push(`raw 8-bit header bytes decoded as ${charset}`);
   }
