@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLooseDate } from '#shared/domain/parse/forwarded.ts';
+import { parseForwardedDate as parseLooseDate } from '#shared/domain/parse/forwarded-date.ts';
 
 describe('dates in forwarded header blocks', () => {
   it.each([
