@@ -48,7 +48,11 @@ function languageOf(text: string): string | null {
  * header block no longer reads), quoted blocks prefixed with ">".
  */
 export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
-  return htmlToText(html.slice(0, maxHtmlChars), {
+  // A <br> that ends a block adds no line in a browser; Apple Mail ends every header line so.
+  const source = html
+    .slice(0, maxHtmlChars)
+    .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
+  return htmlToText(source, {
     wordwrap: false,
     preserveNewlines: false,
     selectors: [
