@@ -55,11 +55,21 @@ export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
   return htmlToText(source, {
     wordwrap: false,
     preserveNewlines: false,
+    formatters: {
+      // Outlook's plain text draws the rule above a forwarded header block with 32 underscores.
+      ruleAsUnderscores: (_elem, _walk, builder) => {
+        builder.openBlock({ leadingLineBreaks: 1 });
+        builder.addLiteral('_'.repeat(32));
+        builder.closeBlock({ trailingLineBreaks: 1 });
+      },
+    },
     selectors: [
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { ignoreHref: true } },
       { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
-      { selector: 'table', format: 'dataTable' },
+      { selector: 'hr', format: 'ruleAsUnderscores' },
+      // Thunderbird puts the forwarded header block in a table with the labels in <th>.
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
     ],
   });
 }

@@ -59,6 +59,31 @@ const RULES: Record<string, (email: CapturedEmail) => void> = {
       text: 'Pouvez-vous confirmer la livraison ?',
     });
   },
+  'thunderbird-html-forward.eml': (e) => {
+    // The header block is a table with the labels in <th>; the subject has no forward prefix.
+    expect(e.forwarded).toMatchObject({
+      from: jane,
+      subject: 'Delivery window',
+      date: '2026-10-14T09:41:00.000Z',
+      text: 'Could the delivery move?',
+    });
+  },
+  'outlook-live-html-forward.eml': (e) => {
+    // The rule above the block is an <hr>, read as Outlook's line of underscores.
+    expect(e.forwarded).toMatchObject({
+      from: jane,
+      subject: 'Delivery window',
+      date: '2026-10-14T09:41:00.000Z',
+    });
+  },
+  'outlook-desktop-html-forward.eml': (e) => {
+    expect(e.forwarded).toMatchObject({
+      from: jane,
+      subject: 'Delivery window',
+      text: 'Could the delivery move?',
+    });
+  },
+  'gmail-html-reply-quoting-forward.eml': (e) => expect(e.forwarded).toBeNull(),
   'rfc822-attached.eml': (e) => {
     expect(e.forwarded).toMatchObject({
       from: { address: 'juergen@kunde.example', name: 'Jürgen Müller' },
