@@ -117,6 +117,10 @@ const VERBS = [
   'a scris',
   'je napisao',
   'kirjutas',
+  'έγραψε',
+  '写道',
+  '寫道',
+  '작성',
 ].join('|');
 
 /** An address as clients print it beside the author: <a@b>, [a@b], (<a@b>), [mailto:a@b] or bare. */
@@ -127,7 +131,9 @@ const HAS_VERB = new RegExp(String.raw`(?<![\p{L}])(?:${VERBS})(?![\p{L}])`, 'iu
 
 /** A quote header: a line (two when Gmail wraps it) holding an address and a verb, ending in a colon. */
 function isQuoteHeader(line: string): boolean {
-  return line.length <= 600 && /[:：]\s*$/.test(line) && HAS_ADDRESS.test(line) && HAS_VERB.test(line);
+  if (line.length > 600 || !/[:：]\s*$/.test(line) || !HAS_ADDRESS.test(line)) return false;
+  // Japanese Gmail has no verb: "2026年10月14日(水) 9:41 Jane Doe <jane@x>:".
+  return HAS_VERB.test(line) || /\d{4}年\d{1,2}月\d{1,2}日.*[>\]]\s*[:：]\s*$/u.test(line);
 }
 
 /** Index of the first reply quote header in the text, or -1. Scans a bounded prefix only. */

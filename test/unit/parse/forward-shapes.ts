@@ -378,6 +378,31 @@ function replies(): Shape[] {
       S,
       `${answer}${quote}\n\n---------- Forwarded message ---------\nFrom: Bob <bob@initech.example>\nDate: Wed, Oct 14, 2026 at 9:41 AM\nSubject: Older\nTo: <${TO}>\n\nOld text`,
     ),
+    reply(
+      'gmail reply in Spanish, address in brackets',
+      S,
+      `${answer}El mié, 14 oct 2026 a las 9:41, ${F.name} (<${F.address}>) escribió:\n\n${quoted(B)}`,
+    ),
+    reply(
+      'apple mail reply',
+      S,
+      `${answer}> On 14 Oct 2026, at 09:41, ${F.name} <${F.address}> wrote:\n> \n${quoted(B)}`,
+    ),
+    reply(
+      'yahoo reply',
+      S,
+      `${answer}On Wednesday, October 14, 2026, 09:41:00 AM GMT+2, ${F.name} <${F.address}> wrote:\n\n${B}`,
+    ),
+    reply(
+      'gmail reply in Japanese',
+      S,
+      `${answer}2026年10月14日(水) 9:41 ${F.name} <${F.address}>:\n\n${quoted(B)}`,
+    ),
+    reply(
+      'gmail reply in Chinese',
+      S,
+      `${answer}${F.name} <${F.address}> 于2026年10月14日周三 上午9:41写道：\n\n${quoted(B)}`,
+    ),
     reply('plain message', S, B),
   );
   return out;
