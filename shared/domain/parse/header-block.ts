@@ -74,15 +74,31 @@ function splitFields(block: Buffer): { fields: Field[]; garbage: number } {
   return { fields, garbage };
 }
 
-function declaredCharset(fields: Field[]): string | null {
-  const contentType = fields.find((f) => f.name === 'content-type');
-  if (!contentType) return null;
-  const value = Buffer.concat(contentType.lines).toString('latin1');
+function usableCharset(value: string): string | null {
   const match = /charset\s*=\s*"?([A-Za-z0-9_.:-]+)"?/i.exec(value);
   const charset = match?.[1]?.toLowerCase();
   if (!charset || charset === 'us-ascii' || charset === 'utf-8' || charset === 'utf8') return null;
   return iconv.encodingExists(charset) ? charset : null;
 }
+
+/**
+ * The message's charset: the top-level Content-Type's, else (a multipart message) the first one
+ * a part declares in the start of the body, `bodyStart`.
+ */
+function declaredCharset(fields: Field[], bodyStart: Buffer): string | null {
+  const contentType = fields.find((f) => f.name === 'content-type');
+  const top = contentType ? Buffer.concat(contentType.lines).toString('latin1') : '';
+  if (/charset\s*=/i.test(top)) return usableCharset(top);
+  if (!/multipart\//i.test(top)) return null;
+  const partHeader = /^content-type:[^\n]*(?:\n[ \t][^\n]*)*/gim;
+  for (const match of bodyStart.toString('latin1').matchAll(partHeader)) {
+    if (/charset\s*=/i.test(match[0])) return usableCharset(match[0]);
+  }
+  return null;
+}
+
+/** How much of the body is searched for a part's charset when the top level declares none. */
+const BODY_PEEK_BYTES = 16 * 1024;
 
 const isUtf7 = (charset: string | null) => charset === 'utf-7' || charset === 'utf7';
 
@@ -148,7 +164,7 @@ export interface RepairedHeaders {
   fieldCount: number;
 }
 
-export function repairHeaderBlock(input: Buffer): RepairedHeaders {
+export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.alloc(0)): RepairedHeaders {
   const warnings: string[] = [];
   let block = input;
   const head = block.subarray(0, 80).toString('latin1');
@@ -170,7 +186,7 @@ export function repairHeaderBlock(input: Buffer): RepairedHeaders {
     kept.push(field);
   }
 
-  const declared = declaredCharset(kept);
+  const declared = declaredCharset(kept, bodyStart.subarray(0, BODY_PEEK_BYTES));
   let rawWords = 0;
   let utf7 = 0;
   for (const field of kept) {
@@ -243,7 +259,7 @@ export class HeaderBlockRepair extends Transform {
   #emit(header: Buffer, rest: Buffer, warnings: string[]): void {
     this.#done = true;
     this.#pending = [];
-    const repaired = repairHeaderBlock(header);
+    const repaired = repairHeaderBlock(header, rest);
     repaired.warnings.unshift(...warnings);
     this.result = repaired;
     this.push(repaired.block);

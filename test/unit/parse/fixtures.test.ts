@@ -118,6 +118,8 @@ const RULES: Record<string, (email: CapturedEmail) => void> = {
   'raw-8bit-undeclared.eml': (e) => expect(e.subject).toBe('Grüße'),
   'raw-8bit-encoded-word.eml': (e) => expect(e.subject).toBe('Die Hasen und die Frösche'),
   'utf7-subject.eml': (e) => expect(e.subject).toBe('Angebot für Auftrag ORD-55501 €'),
+  'utf7-multipart.eml': (e) => expect(e.subject).toBe('Rätsel um 12 Uhr'),
+  'raw-8bit-multipart-koi8.eml': (e) => expect(e.subject).toBe('Счёт 20417'),
   'duplicate-headers.eml': (e) => expect(e.from?.address).toBe('alice@acme.example'),
   'malformed-headers.eml': (e) => {
     // An mbox "From " line, white space before colons, comments in the address, a stray line

@@ -31,6 +31,16 @@ describe('header repair', () => {
     expect(email.warnings).toContain('UTF-7 header text decoded');
   });
 
+  it('takes the charset of the first part when a multipart message declares none at the top', async () => {
+    const utf7 = await parseEmail(fixture('utf7-multipart.eml'));
+    expect(utf7.subject).toBe('Rätsel um 12 Uhr');
+    expect(utf7.text.trim()).toBe('Lösung anbei.');
+    const koi8 = await parseEmail(fixture('raw-8bit-multipart-koi8.eml'));
+    expect(koi8.subject).toBe('Счёт 20417');
+    expect(koi8.from).toEqual({ address: 'ivan@client.example', name: 'Иван' });
+    expect(koi8.warnings).toContain('raw 8-bit header bytes decoded as koi8-r');
+  });
+
   it('leaves a plus sign alone in a message that is not UTF-7', async () => {
     const raw = Buffer.from('From: a@acme.example\r\nSubject: C+AKM- and A+B-\r\n\r\nhi\r\n');
     expect((await parseEmail(raw)).subject).toBe('C+AKM- and A+B-');
