@@ -11,8 +11,8 @@ import * as chrono from 'chrono-node';
 
 type Reader = { parse: typeof chrono.en.parse };
 
-/** chrono's own languages, most common first. British English reads "28/10/2021" day first. */
-const CHRONO_READERS: Reader[] = [
+/** chrono's own languages, most common first, by script. British English reads "28/10/2021" day first. */
+const LATIN_READERS: Reader[] = [
   chrono.en.strict,
   chrono.de.casual,
   chrono.fr.casual,
@@ -21,11 +21,17 @@ const CHRONO_READERS: Reader[] = [
   chrono.nl.casual,
   chrono.pt.casual,
   chrono.sv.casual,
-  chrono.ru.casual,
-  chrono.uk.casual,
-  chrono.ja.casual,
   chrono.en.GB,
 ];
+const CYRILLIC_READERS: Reader[] = [chrono.ru.casual, chrono.uk.casual];
+const CJK_READERS: Reader[] = [chrono.ja.casual];
+
+/** Only the readers for the text's script: chrono takes about a millisecond per reading. */
+function readersFor(text: string): Reader[] {
+  if (/[\u3040-\u30ff\u4e00-\u9fff]/u.test(text)) return CJK_READERS;
+  if (/[\u0400-\u04ff]/u.test(text)) return CYRILLIC_READERS;
+  return LATIN_READERS;
+}
 
 /**
  * Languages whose month names come from Intl when chrono cannot read the date. The order settles
@@ -74,14 +80,10 @@ const monthNames = new Map<string, Map<string, number>>();
 
 const normalise = (word: string) => word.toLocaleLowerCase('en').replace(/\.$/, '');
 
-/** Month names (long, short, and the genitive forms used beside a day), the given locale first. */
-function intlMonthNames(first: string | null): Map<string, number> {
-  const key = first ?? '';
-  const known = monthNames.get(key);
-  if (known) return known;
+/** Month names (long, short, and the genitive forms used beside a day) of the locales, first claim wins. */
+function monthNamesOf(locales: string[]): Map<string, number> {
   const names = new Map<string, number>();
-  const locales = first && Intl.DateTimeFormat.supportedLocalesOf([first]).length ? [first] : [];
-  for (const locale of [...locales, ...INTL_LOCALES]) {
+  for (const locale of locales) {
     const formats = [
       new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }),
       new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' }),
@@ -99,8 +101,32 @@ function intlMonthNames(first: string | null): Map<string, number> {
       }
     }
   }
+  return names;
+}
+
+/** Month names of every Intl locale used here, the given locale first. */
+function intlMonthNames(first: string | null): Map<string, number> {
+  const key = first ?? '';
+  const known = monthNames.get(key);
+  if (known) return known;
+  const locales = first && Intl.DateTimeFormat.supportedLocalesOf([first]).length ? [first] : [];
+  const names = monthNamesOf([...locales, ...INTL_LOCALES]);
   monthNames.set(key, names);
   return names;
+}
+
+/** Languages chrono reads; a month name none of them has sends the date straight to the Intl path. */
+const CHRONO_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'sv', 'ru', 'uk'];
+let chronoMonthNames: Map<string, number> | null = null;
+
+function hasMonthOnlyIntlKnows(text: string): boolean {
+  chronoMonthNames ??= monthNamesOf(CHRONO_LOCALES);
+  const intl = intlMonthNames(null);
+  for (const word of text.match(/[\p{L}]{3,}/gu) ?? []) {
+    const name = normalise(word);
+    if (intl.has(name) && !chronoMonthNames.has(name)) return true;
+  }
+  return false;
 }
 
 /** A month name, or a client's own abbreviation of one ("lokak." for "lokakuuta"). */
@@ -137,6 +163,8 @@ function toEnglish(text: string, language: string | null): string {
 }
 
 const EARLIEST = Date.UTC(1980, 0, 1);
+/** Unzoned times are read as UTC; the reference instant only fills what the text leaves out. */
+const REFERENCE = { instant: new Date(0), timezone: 0 };
 
 type Components = ReturnType<Reader['parse']>[number]['start'];
 
@@ -155,9 +183,11 @@ function joined(date: Components, time: Components | undefined): number {
   return at - offset * 60_000;
 }
 
-/** The first reading with day, month and year stated (and the hour, when asked), or null. */
-function certainDate(reader: Reader, text: string, withTime: boolean): Date | null {
-  const results = reader.parse(text, { instant: new Date(0), timezone: 0 });
+/**
+ * The first reading with day, month and year stated and, when `withTime`, the hour too, or null.
+ * A date read apart from its time is joined with the time that follows it.
+ */
+function certainDate(results: ReturnType<Reader['parse']>, withTime: boolean): Date | null {
   for (const [index, result] of results.entries()) {
     const start = result.start;
     if (!start.isCertain('day') || !start.isCertain('month') || !start.isCertain('year')) continue;
@@ -188,16 +218,20 @@ export function parseForwardedDate(
     .slice(0, 200);
   if (text === '') return null;
   const hasTime = /\d{1,2}[:.]\d{2}\b/.test(text.replace(/\b\d{1,2}\.\s*\d{1,2}\.\s*\d{4}\b/, ''));
-  const english = toEnglish(text, language);
-  const attempts: [Reader, string][] = [
-    ...CHRONO_READERS.map((reader): [Reader, string] => [reader, text]),
-    [chrono.en.casual, english],
-  ];
-  for (const withTime of hasTime ? [true, false] : [false]) {
-    for (const [reader, input] of attempts) {
-      const date = certainDate(reader, input, withTime);
-      if (date) return date.toISOString();
-    }
+  // Each reader reads once; a reading with the time wins over one without (chrono's German reader
+  // reads "26. oktober 2021 kl. 14.25" as a day only, the Intl path as day and time).
+  let dayOnly: Date | null = null;
+  const chronoReadings = readersFor(text).map((reader) => () => reader.parse(text, REFERENCE));
+  const intlReading = () => chrono.en.casual.parse(toEnglish(text, language), REFERENCE);
+  const readings = hasMonthOnlyIntlKnows(text)
+    ? [intlReading, ...chronoReadings]
+    : [...chronoReadings, intlReading];
+  for (const read of readings) {
+    const results = read();
+    const full = hasTime ? certainDate(results, true) : null;
+    if (full) return full.toISOString();
+    dayOnly ??= certainDate(results, false);
+    if (dayOnly && !hasTime) return dayOnly.toISOString();
   }
-  return null;
+  return dayOnly ? dayOnly.toISOString() : null;
 }
