@@ -75,6 +75,27 @@ export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
 }
 
 /**
+ * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped,
+ * only when the wrapped text the MIME parser made hints at a forward (converting costs more than
+ * the rest of forward finding): the subject says forwarded, the wrapped text already reads as a
+ * forward, or it has a rule line (Outlook's <hr> above a header block).
+ */
+export function findHtmlForward(
+  wrappedText: string,
+  html: string,
+  subject: string | null,
+  limits: { maxHtmlChars: number; maxTextChars: number },
+): ForwardedOriginal | null {
+  const hinted =
+    subjectIntent(subject) === 'forward' ||
+    /^\s*-{20,}\s*$/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
+    findInlineForward(wrappedText, subject, 'inline-html', limits.maxTextChars) !== null;
+  if (!hinted) return null;
+  const text = forwardTextOfHtml(html, limits.maxHtmlChars);
+  return findInlineForward(text, subject, 'inline-html', limits.maxTextChars);
+}
+
+/**
  * The forwarded original written inline in a body, or null. A reply is never a forward: a reply
  * subject, or a reply quote header ("On … wrote:") before any forward separator, means no forward,
  * unless the subject says the message was forwarded.

@@ -31,7 +31,7 @@ import {
   type Participant,
   type ParticipantRole,
 } from '../captured-email.ts';
-import { findInlineForward, flattenAddresses, forwardTextOfHtml, parseAttachedMessage } from './forwarded.ts';
+import { findHtmlForward, findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { classifyKind } from './kind.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
@@ -198,12 +198,13 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   }
   if (!forwarded) {
     const html = typeof body?.html === 'string' ? body.html : null;
-    forwarded = findInlineForward(
-      hadTextPart || !html ? plain : forwardTextOfHtml(html, limits.maxHtmlBytes),
-      subject,
-      hadTextPart ? 'inline-text' : 'inline-html',
-      limits.maxTextChars,
-    );
+    forwarded =
+      hadTextPart || !html
+        ? findInlineForward(plain, subject, 'inline-text', limits.maxTextChars)
+        : findHtmlForward(plain, html, subject, {
+            maxHtmlChars: limits.maxHtmlBytes,
+            maxTextChars: limits.maxTextChars,
+          });
   }
 
   let bodyText = plain;
