@@ -78,7 +78,7 @@ export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
  * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped,
  * only when the wrapped text the MIME parser made hints at a forward (converting costs more than
  * the rest of forward finding): the subject says forwarded, the wrapped text already reads as a
- * forward, or it has a rule line (Outlook's <hr> above a header block).
+ * forward, or it has a rule line with an address under it (Outlook's <hr> above a header block).
  */
 export function findHtmlForward(
   wrappedText: string,
@@ -88,7 +88,7 @@ export function findHtmlForward(
 ): ForwardedOriginal | null {
   const hinted =
     subjectIntent(subject) === 'forward' ||
-    /^\s*-{20,}\s*$/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
+    /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
     findInlineForward(wrappedText, subject, 'inline-html', limits.maxTextChars) !== null;
   if (!hinted) return null;
   const text = forwardTextOfHtml(html, limits.maxHtmlChars);
