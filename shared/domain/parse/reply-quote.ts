@@ -26,6 +26,11 @@ const FORWARD_PREFIXES = new Set(
     'doorst',
     'wl',
     'trs',
+    'πρθ',
+    '转发',
+    '轉寄',
+    '転送',
+    '전달',
   ].map((p) => p.toLowerCase()),
 );
 
@@ -48,6 +53,14 @@ const REPLY_PREFIXES = new Set(
     'відп',
     'odg',
     'atb',
+    'resp',
+    'απ',
+    'σχετ',
+    '回复',
+    '回覆',
+    '答复',
+    '返信',
+    '회신',
     'vast',
     'ri',
   ].map((p) => p.toLowerCase()),
@@ -56,10 +69,22 @@ const REPLY_PREFIXES = new Set(
 const PREFIX = /^\s*([\p{L}.]{1,12}?)\.?\s*(?:\[\d+\]|\(\d+\))?\s*[:：]/u;
 
 /** What the subject's first prefix says the message is, if anything. */
+/** A prefix compared without case or dots ("İLT" → "ilt", "Redir." → "redir"). */
+const prefixKey = (prefix: string) =>
+  prefix
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\u0307/g, '')
+    .replace(/\.$/, '')
+    .normalize('NFC');
+
+/** Tags gateways put before the prefixes: "[EXTERNAL] FW: …", "[ext] Re: …". */
+const TAGS = /^\s*(?:\[[^\]\n]{1,30}\]\s*)+/;
+
 export function subjectIntent(subject: string | null | undefined): 'reply' | 'forward' | null {
   if (!subject) return null;
-  const match = PREFIX.exec(subject.normalize('NFC').slice(0, 40));
-  const prefix = match?.[1]?.toLocaleLowerCase('tr') === 'i̇lt' ? 'ilt' : match?.[1]?.toLowerCase();
+  const match = PREFIX.exec(subject.normalize('NFC').replace(TAGS, '').slice(0, 40));
+  const prefix = match?.[1] ? prefixKey(match[1]) : null;
   if (!prefix) return null;
   if (FORWARD_PREFIXES.has(prefix)) return 'forward';
   if (REPLY_PREFIXES.has(prefix)) return 'reply';
@@ -69,16 +94,11 @@ export function subjectIntent(subject: string | null | undefined): 'reply' | 'fo
 /** The subject without its leading forward and reply prefixes ("FW: RE: Offer" → "Offer"). */
 export function strippedSubject(subject: string | null | undefined): string | null {
   if (!subject) return null;
-  let rest = subject;
+  let rest = subject.replace(TAGS, '');
   for (let i = 0; i < 5; i++) {
     const match = PREFIX.exec(rest);
-    const prefix = match?.[1]?.toLowerCase();
-    if (
-      !match ||
-      !prefix ||
-      !(FORWARD_PREFIXES.has(prefix) || REPLY_PREFIXES.has(prefix) || prefix === 'i̇lt')
-    )
-      break;
+    const prefix = match?.[1] ? prefixKey(match[1]) : null;
+    if (!match || !prefix || !(FORWARD_PREFIXES.has(prefix) || REPLY_PREFIXES.has(prefix))) break;
     rest = rest.slice(match[0].length);
   }
   return rest.trim() || null;
