@@ -20,7 +20,12 @@ interface ForwardParserAddress {
 function toAddress(a: ForwardParserAddress | undefined | null): MailAddress | null {
   const address = a?.address?.trim().toLowerCase();
   if (!address?.includes('@')) return null;
-  return { address, name: (a?.name ?? '').trim() };
+  // Gmail's plain text marks the sender's name in bold as "*Jane Doe*".
+  const name = (a?.name ?? '')
+    .trim()
+    .replace(/^\*(.+)\*$/, '$1')
+    .trim();
+  return { address, name };
 }
 
 /** Inline forwards are looked for in this much text at most (the header block sits near the top). */

@@ -267,6 +267,14 @@ function forwards(): Shape[] {
     const body = `${NOTE}\n\n---------- Forwarded message ---------\n${from}: ${FROM}\nDate: ${gmailDate}\nSubject: ${S}\nTo: <${TO}>\nCc: ${CC}\n\n\n${B}`;
     out.push(forward(`gmail ${lang}`, `Fwd: ${S}`, body));
   }
+  // Gmail's plain-text alternative marks names in bold.
+  out.push(
+    forward(
+      'gmail en, names in bold',
+      `Fwd: ${S}`,
+      `---------- Forwarded message ---------\nFrom: *${F.name}* <${F.address}>\nDate: ${DATES.en![1]}\nSubject: ${S}\nTo: <${TO}>\n\n${B}`,
+    ),
+  );
   for (const [lang, [sep, subject, date, from, to, cc]] of Object.entries(THUNDERBIRD)) {
     const body = `${sep}\n${subject}: \t${S}\n${date}: \tWed, 14 Oct 2026 11:41:00 +0200\n${from}: \t${FROM}\n${to}: \t${TO}\n${cc}: \t${CC}\n\n\n\n${B}`;
     out.push(forward(`thunderbird ${lang}`, `Fwd: ${S}`, body));
