@@ -122,7 +122,7 @@ export function findInlineForward(
   const from = toAddress(result.email.from as ForwardParserAddress);
   const originalSubject = result.email.subject?.trim() || strippedSubject(subject);
   const date = parseForwardedDate(result.email.date, languageOf(text));
-  // A separator alone is not enough: the original must at least name a sender, a subject or a date.
+  // A separator alone is not enough: the original must at least name a sender or a date.
   if (!from && !result.email.from?.name && !date) return null;
   const list = (items: unknown) =>
     (Array.isArray(items) ? (items as ForwardParserAddress[]) : [])

@@ -12,7 +12,7 @@ describe('header repair', () => {
     expect(email.warnings).toContain('1 encoded header(s) held raw 8-bit bytes: decoded in their charset');
   });
 
-  it('decodes raw 8-bit bytes in an encoded word written in base64 too', async () => {
+  it('decodes a raw-byte encoded word and leaves the ordinary encoded word beside it to the MIME parser', async () => {
     const raw = Buffer.concat([
       Buffer.from('From: a@acme.example\r\nSubject: =?windows-1252?B?'),
       Buffer.from(Buffer.from([0x80, 0x20, 0x35]).toString('base64')),
