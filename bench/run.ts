@@ -1,14 +1,17 @@
 /**
- * `npm run bench`: measures the pipeline and prints a human summary, then (last stdout line)
- * one JSON object in the shape DESIGN §7 fixes. Everything runs locally, side by side in one run.
+ * `npm run bench [-- --corpus DIR]`: measures the pipeline and prints a human summary, then (last
+ * stdout line) one JSON object whose shape outside tools rely on (see docs/benchmarks.md).
+ * Everything runs locally, side by side in one run. The parse figures use the .eml files under
+ * DIR (default: the project's own fixtures, test/fixtures/parse).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
@@ -22,18 +25,21 @@ const { crmFor, org, startEmulator, MemoryAttachments, mixedBatch } = await impo
 );
 
 const root = join(import.meta.dirname, '..');
+const { values: args } = parseArgs({ options: { corpus: { type: 'string' } } });
+const corpusDir = args.corpus ? resolve(args.corpus) : join(root, 'test/fixtures/parse');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function corpusFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return corpusFiles(path);
-    return /^(LICENSE|SOURCE_COMMIT|README\.md)$/.test(name) ? [] : [path];
+    return /^(LICENSE|SOURCE_COMMIT|README\.md)$/.test(name) || /\.(ts|json|txt)$/.test(name) ? [] : [path];
   });
 }
 
 async function benchParse() {
-  const messages = corpusFiles(join(root, '../shared/corpus')).map((f) => readFileSync(f));
+  const messages = corpusFiles(corpusDir).map((f) => readFileSync(f));
+  if (messages.length === 0) throw new Error(`no messages under ${corpusDir}`);
   const rounds = 5;
   const time = async (fn: (m: Buffer) => Promise<unknown>) => {
     for (const m of messages) await fn(m).catch(() => {}); // warm-up

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on this machine. Env (DESIGN §5): CAPTURE_SMTP_PORT (2525),
+ * `npm start`: the whole pipeline on this machine. Env (docs/local-stack.md): CAPTURE_SMTP_PORT (2525),
  * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
  * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME + SF_PRIVATE_KEY_FILE) to write
  * to a real Salesforce org instead of the emulator.

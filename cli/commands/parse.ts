@@ -1,5 +1,5 @@
 /**
- * `capture parse <file.eml…>`: prints the CapturedEmail of each file (DESIGN §4). One file → one
+ * `capture parse <file.eml…>`: prints the CapturedEmail of each file (docs/cli.md). One file → one
  * JSON object; several → JSON Lines in order. Exit 0 when every file had a readable header,
  * 1 when any could not be read (each such file gets one `error: …` line on stderr).
  */

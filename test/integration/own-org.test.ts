@@ -1,5 +1,5 @@
 /**
- * The local stack with an operator's own org registry and Salesforce seed (DESIGN §5 variables):
+ * The local stack with an operator's own org registry and Salesforce seed (CAPTURE_CONFIG, CAPTURE_SF_SEED):
  * a seed written like a data load (explicit ids, a custom lookup field, missing optional data).
  */
 import { fileURLToPath } from 'node:url';

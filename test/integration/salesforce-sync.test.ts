@@ -41,7 +41,7 @@ async function ids() {
 }
 
 describe('sync to Salesforce', () => {
-  it('turns a mixed batch into exactly the Tasks DESIGN §2 describes', async () => {
+  it('turns a mixed batch into exactly the Tasks the mapping rules describe', async () => {
     const crm = await setup();
     const files = new MemoryAttachments();
     const batch = [

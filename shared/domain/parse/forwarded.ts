@@ -4,8 +4,11 @@
  * attached as message/rfc822 parts.
  */
 import EmailForwardParser from 'email-forward-parser';
+import { convert as htmlToText } from 'html-to-text';
 import { type AddressObject, simpleParser } from 'mailparser';
 import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
+import { parseForwardedDate } from './forwarded-date.ts';
+import { findQuoteHeader, strippedSubject, subjectIntent } from './reply-quote.ts';
 
 const forwardParser = new EmailForwardParser();
 
@@ -17,69 +20,110 @@ interface ForwardParserAddress {
 function toAddress(a: ForwardParserAddress | undefined | null): MailAddress | null {
   const address = a?.address?.trim().toLowerCase();
   if (!address?.includes('@')) return null;
-  return { address, name: (a?.name ?? '').trim() };
+  // Gmail's plain text marks the sender's name in bold as "*Jane Doe*".
+  const name = (a?.name ?? '')
+    .trim()
+    .replace(/^\*(.+)\*$/, '$1')
+    .trim();
+  return { address, name };
 }
 
-const MONTHS: [RegExp, string][] = [
-  [/\b(jan(?:uar|vier|eiro|naio|uari)?|ene(?:ro)?|gen(?:naio)?|janv)\.?(?=\s|,|$)/i, 'Jan'],
-  [/\b(feb(?:ruar|rero|braio|ruari)?|f[ée]v(?:rier)?|fev(?:ereiro)?)\.?(?=\s|,|$)/i, 'Feb'],
-  [/\b(m[äa]r(?:z|s|zo|ço|et)?|mrt)\.?(?=\s|,|$)/i, 'Mar'],
-  [/\b(apr(?:il|ile)?|avr(?:il)?|abr(?:il)?)\.?(?=\s|,|$)/i, 'Apr'],
-  [/\b(mai|mei|mayo|maggio|maio|may)\.?(?=\s|,|$)/i, 'May'],
-  [/\b(jun[io]?|juin|giu(?:gno)?|jun(?:ho)?)\.?(?=\s|,|$)/i, 'Jun'],
-  [/\b(jul[io]?|juil(?:let)?|lug(?:lio)?|jul(?:ho)?)\.?(?=\s|,|$)/i, 'Jul'],
-  [/\b(aug(?:ust|ustus)?|ao[ûu]t|ago(?:sto)?)\.?(?=\s|,|$)/i, 'Aug'],
-  [/\b(sep(?:t|tember|tembre|tiembre|tembro)?|set(?:tembre|embro)?)\.?(?=\s|,|$)/i, 'Sep'],
-  [/\b(o[ck]t(?:ober|obre|ubre|obre)?|ott(?:obre)?|out(?:ubro)?)\.?(?=\s|,|$)/i, 'Oct'],
-  [/\b(nov(?:ember|embre|iembre|embro)?)\.?(?=\s|,|$)/i, 'Nov'],
-  [/\b(de[zcs](?:ember|embre|iembre|embro)?|d[ée]c(?:embre)?|dic(?:iembre|embre)?)\.?(?=\s|,|$)/i, 'Dec'],
-];
-const WEEKDAYS =
-  /\b(mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|lu|mi|ju|vi|s[áa]|do|gio|sab|dom|ma|wo|vr|za|zo|seg|ter|qua|qui|sex)[a-zäéèáíóúç]*\.?,/i;
+/** Inline forwards are looked for in this much text at most (the header block sits near the top). */
+const MAX_SCAN_CHARS = 100_000;
+
+type ForwardReading = ReturnType<EmailForwardParser['read']>;
+
+/** The library's reading: first on the body alone (the block's own Subject line wins), then with the subject. */
+function readForward(body: string, subject: string | null): ForwardReading | null {
+  const alone = forwardParser.read(body);
+  if (alone.forwarded && alone.email) return alone;
+  if (!subject) return null;
+  const withSubject = forwardParser.read(body, subject);
+  return withSubject.forwarded && withSubject.email ? withSubject : null;
+}
+
+/** Croatian shares month names with Czech and Polish but means other months; its labels tell it apart. */
+function languageOf(text: string): string | null {
+  return /^[\s>]*(?:Šalje|Prima|Naslov)\s?:/m.test(text) ? 'hr' : null;
+}
 
 /**
- * Dates as clients print them, in several languages: "Mon, 16 Nov 2026 at 10:12",
- * "Monday, November 16, 2026 10:12 AM", "Mo., 16. Nov. 2026 um 10:12 Uhr", "lun. 16 nov. 2026 à 10:12".
- * Without a zone the time is read as UTC (the forward does not say).
+ * Text of an HTML-only body for finding a forward: one line per block and no word wrapping
+ * (wrapping at 80 columns splits "Sent: Tuesday, November 2, 2021" over two lines and the
+ * header block no longer reads), quoted blocks prefixed with ">".
  */
-export function parseLooseDate(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const direct = Date.parse(
-    value
-      .replace(/\s+at\s+/i, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
-  );
-  if (!Number.isNaN(direct)) return new Date(direct).toISOString();
-  let text = value
-    .replace(WEEKDAYS, '')
-    .replace(/\s+(um|à|a las|alle ore|alle|om|às|at|kl\.?)\s+/gi, ' ')
-    .replace(/\s*(uhr|h)\s*$/i, '')
-    .replace(/(\d{1,2})\.(?=\s)/g, '$1')
-    .replace(/\s+de\s+/gi, ' ');
-  for (const [pattern, month] of MONTHS) text = text.replace(pattern, month);
-  text = text.replace(/\s+/g, ' ').trim();
-  const m = /(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})(?: (\d{1,2}):(\d{2}))?/.exec(
-    text,
-  );
-  if (!m) return null;
-  const time = Date.parse(`${m[1]} ${m[2]} ${m[3]} ${m[4] ?? '00'}:${m[5] ?? '00'} UTC`);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
+  // A <br> that ends a block adds no line in a browser; Apple Mail ends every header line so.
+  const source = html
+    .slice(0, maxHtmlChars)
+    .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
+  return htmlToText(source, {
+    wordwrap: false,
+    preserveNewlines: false,
+    formatters: {
+      // Outlook's plain text draws the rule above a forwarded header block with 32 underscores.
+      ruleAsUnderscores: (_elem, _walk, builder) => {
+        builder.openBlock({ leadingLineBreaks: 1 });
+        builder.addLiteral('_'.repeat(32));
+        builder.closeBlock({ trailingLineBreaks: 1 });
+      },
+    },
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+      { selector: 'hr', format: 'ruleAsUnderscores' },
+      // Thunderbird puts the forwarded header block in a table with the labels in <th>.
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  });
 }
 
+/**
+ * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped,
+ * only when the wrapped text the MIME parser made hints at a forward (converting costs more than
+ * the rest of forward finding): the subject says forwarded, the wrapped text already reads as a
+ * forward, or it has a rule line with an address under it (Outlook's <hr> above a header block).
+ */
+export function findHtmlForward(
+  wrappedText: string,
+  html: string,
+  subject: string | null,
+  limits: { maxHtmlChars: number; maxTextChars: number },
+): ForwardedOriginal | null {
+  const hinted =
+    subjectIntent(subject) === 'forward' ||
+    /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
+    findInlineForward(wrappedText, subject, 'inline-html', limits.maxTextChars) !== null;
+  if (!hinted) return null;
+  const text = forwardTextOfHtml(html, limits.maxHtmlChars);
+  return findInlineForward(text, subject, 'inline-html', limits.maxTextChars);
+}
+
+/**
+ * The forwarded original written inline in a body, or null. A reply is never a forward: a reply
+ * subject, or a reply quote header ("On … wrote:") before any forward separator, means no forward,
+ * unless the subject says the message was forwarded.
+ */
 export function findInlineForward(
   body: string,
   subject: string | null,
   source: 'inline-text' | 'inline-html',
   maxTextChars: number,
 ): ForwardedOriginal | null {
-  if (!body.trim()) return null;
-  // Without the subject first: the library then reads the forwarded header block's own Subject line.
-  let result = forwardParser.read(body);
-  if (!result.forwarded && subject) result = forwardParser.read(body, subject);
-  if (!result.forwarded || !result.email) return null;
+  const text = body.slice(0, MAX_SCAN_CHARS);
+  if (!text.trim()) return null;
+  const intent = subjectIntent(subject);
+  if (intent === 'reply') return null;
+  const quote = findQuoteHeader(text);
+  if (quote !== -1 && intent !== 'forward' && !readForward(text.slice(0, quote), subject)) return null;
+  const result = readForward(text, subject);
+  if (!result) return null;
   const from = toAddress(result.email.from as ForwardParserAddress);
-  if (!from) return null;
+  const originalSubject = result.email.subject?.trim() || strippedSubject(subject);
+  const date = parseForwardedDate(result.email.date, languageOf(text));
+  // A separator alone is not enough: the original must at least name a sender or a date.
+  if (!from && !result.email.from?.name && !date) return null;
   const list = (items: unknown) =>
     (Array.isArray(items) ? (items as ForwardParserAddress[]) : [])
       .map(toAddress)
@@ -88,8 +132,8 @@ export function findInlineForward(
     from,
     to: list(result.email.to),
     cc: list(result.email.cc),
-    subject: result.email.subject?.trim() || null,
-    date: parseLooseDate(result.email.date),
+    subject: originalSubject,
+    date,
     messageId: null,
     source,
     text: (result.email.body ?? '').slice(0, maxTextChars),

@@ -2,6 +2,8 @@
  * Repairs the top-level header block before MIME parsing, where real mail differs from the RFCs:
  * - raw 8-bit header bytes that are not UTF-8 are decoded with the message's declared charset
  *   (or windows-1252) instead of becoming U+FFFD;
+ * - an encoded word holding raw 8-bit bytes is decoded once, in its own declared charset;
+ * - in a message whose charset is UTF-7, a Subject written in bare UTF-7 is decoded;
  * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
@@ -72,14 +74,87 @@ function splitFields(block: Buffer): { fields: Field[]; garbage: number } {
   return { fields, garbage };
 }
 
-function declaredCharset(fields: Field[]): string | null {
-  const contentType = fields.find((f) => f.name === 'content-type');
-  if (!contentType) return null;
-  const value = Buffer.concat(contentType.lines).toString('latin1');
+function usableCharset(value: string): string | null {
   const match = /charset\s*=\s*"?([A-Za-z0-9_.:-]+)"?/i.exec(value);
   const charset = match?.[1]?.toLowerCase();
   if (!charset || charset === 'us-ascii' || charset === 'utf-8' || charset === 'utf8') return null;
   return iconv.encodingExists(charset) ? charset : null;
+}
+
+/**
+ * The message's charset: the top-level Content-Type's, else (a multipart message) the first one
+ * a part declares in the start of the body, `bodyStart`.
+ */
+function declaredCharset(fields: Field[], bodyStart: Buffer): string | null {
+  const contentType = fields.find((f) => f.name === 'content-type');
+  const top = contentType ? Buffer.concat(contentType.lines).toString('latin1') : '';
+  if (/charset\s*=/i.test(top)) return usableCharset(top);
+  if (!/multipart\//i.test(top)) return null;
+  const partHeader = /^content-type:[^\n]*(?:\n[ \t][^\n]*)*/gim;
+  for (const match of bodyStart.toString('latin1').matchAll(partHeader)) {
+    if (/charset\s*=/i.test(match[0])) return usableCharset(match[0]);
+  }
+  return null;
+}
+
+/** How much of the body is searched for a part's charset when the top level declares none. */
+const BODY_PEEK_BYTES = 16 * 1024;
+
+const isUtf7 = (charset: string | null) => charset === 'utf-7' || charset === 'utf7';
+
+/** An encoded word (RFC 2047) as raw bytes read as latin1, so 8-bit bytes stay one char each. */
+const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?]*)\?=/g;
+
+function utf8Word(text: string): string {
+  return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+}
+
+/**
+ * Old clients (Eudora and others) put raw 8-bit bytes inside Q-encoded words. Decoding the whole
+ * header block first would turn those bytes into UTF-8 and the encoded word would then be decoded
+ * a second time ("FrÃ¶sche"). Such words are decoded here, once, in their own charset, and written
+ * back as UTF-8 encoded words so the MIME parser reads the text as is.
+ */
+function decodeRawEncodedWords(field: Field): boolean {
+  const raw = Buffer.concat(field.lines).toString('latin1');
+  if (!/[\x80-\xff]/.test(raw) || !raw.includes('=?')) return false;
+  let changed = false;
+  const fixed = raw.replace(ENCODED_WORD, (word, charset: string, encoding: string, text: string) => {
+    if (!/[\x80-\xff]/.test(text) || !iconv.encodingExists(charset)) return word;
+    const bytes =
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+                String.fromCharCode(Number.parseInt(hex, 16)),
+              ),
+            'latin1',
+          );
+    changed = true;
+    return utf8Word(iconv.decode(bytes, charset));
+  });
+  if (changed) field.lines = [Buffer.from(fixed, 'latin1')];
+  return changed;
+}
+
+const UNSTRUCTURED = new Set(['subject', 'comments', 'keywords', 'thread-topic']);
+
+/** A bare UTF-7 Subject ("Preis +AKM-1") in a message that declares UTF-7 as its charset. */
+function decodeUtf7Field(field: Field): boolean {
+  if (!UNSTRUCTURED.has(field.name)) return false;
+  const raw = Buffer.concat(field.lines).toString('latin1');
+  const colon = raw.indexOf(':');
+  const value = raw
+    .slice(colon + 1)
+    .replace(/\r?\n$/, '')
+    .replace(/\r?\n[ \t]/g, ' ');
+  if (!/\+[A-Za-z0-9+/]+-?/.test(value) || value.includes('=?')) return false;
+  const decoded = iconv.decode(Buffer.from(value.trim(), 'latin1'), 'utf-7');
+  if (decoded === value.trim()) return false;
+  field.lines = [Buffer.from(`${raw.slice(0, colon)}: ${utf8Word(decoded)}\r\n`, 'latin1')];
+  return true;
 }
 
 export interface RepairedHeaders {
@@ -89,7 +164,7 @@ export interface RepairedHeaders {
   fieldCount: number;
 }
 
-export function repairHeaderBlock(input: Buffer): RepairedHeaders {
+export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.alloc(0)): RepairedHeaders {
   const warnings: string[] = [];
   let block = input;
   const head = block.subarray(0, 80).toString('latin1');
@@ -111,10 +186,21 @@ export function repairHeaderBlock(input: Buffer): RepairedHeaders {
     kept.push(field);
   }
 
-  for (const field of kept) cleanField(field);
+  const declared = declaredCharset(kept, bodyStart.subarray(0, BODY_PEEK_BYTES));
+  let rawWords = 0;
+  let utf7 = 0;
+  for (const field of kept) {
+    cleanField(field);
+    if (decodeRawEncodedWords(field)) rawWords++;
+    if (isUtf7(declared) && decodeUtf7Field(field)) utf7++;
+  }
+  if (rawWords > 0)
+    warnings.push(`${rawWords} encoded header(s) held raw 8-bit bytes: decoded in their charset`);
+  if (utf7 > 0) warnings.push('UTF-7 header text decoded');
   let out = Buffer.concat(kept.flatMap((f) => f.lines));
   if (!isUtf8(out)) {
-    const charset = declaredCharset(kept) ?? 'windows-1252';
+    // UTF-7 is a 7-bit charset: raw 8-bit bytes beside it cannot be UTF-7.
+    const charset = declared && !isUtf7(declared) ? declared : 'windows-1252';
     out = Buffer.from(iconv.decode(out, charset), 'utf8');
     warnings.push(`raw 8-bit header bytes decoded as ${charset}`);
   }
@@ -173,7 +259,7 @@ export class HeaderBlockRepair extends Transform {
   #emit(header: Buffer, rest: Buffer, warnings: string[]): void {
     this.#done = true;
     this.#pending = [];
-    const repaired = repairHeaderBlock(header);
+    const repaired = repairHeaderBlock(header, rest);
     repaired.warnings.unshift(...warnings);
     this.result = repaired;
     this.push(repaired.block);

@@ -33,7 +33,7 @@ import {
 } from '../captured-email.ts';
 import { CalendarCapture } from './calendar/capture.ts';
 import type { CalendarLimits } from './calendar/read-invite.ts';
-import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
+import { findHtmlForward, findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { classifyKind } from './kind.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
@@ -204,12 +204,14 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     }
   }
   if (!forwarded) {
-    forwarded = findInlineForward(
-      plain,
-      subject,
-      hadTextPart ? 'inline-text' : 'inline-html',
-      limits.maxTextChars,
-    );
+    const html = typeof body?.html === 'string' ? body.html : null;
+    forwarded =
+      hadTextPart || !html
+        ? findInlineForward(plain, subject, 'inline-text', limits.maxTextChars)
+        : findHtmlForward(plain, html, subject, {
+            maxHtmlChars: limits.maxHtmlBytes,
+            maxTextChars: limits.maxTextChars,
+          });
   }
 
   let bodyText = plain;

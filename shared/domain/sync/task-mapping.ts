@@ -1,5 +1,5 @@
 /**
- * From a batch of CapturedEmails and the CRM's answers to Task drafts (DESIGN §2): owner, who,
+ * From a batch of CapturedEmails and the CRM's answers to Task drafts (docs/task-mapping.md): owner, who,
  * what, relations, files, and the unmatched policy. Pure.
  */
 import type { Org } from '../../config/registry.ts';

@@ -1,11 +1,16 @@
-/** Every message of the shared corpus gives a schema-valid CapturedEmail or a clean UnreadableEmailError. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+/**
+ * An outside corpus of real-world messages (public parser test suites), run only when
+ * CAPTURE_CORPUS=<dir> names it: every message gives a schema-valid CapturedEmail or a clean
+ * UnreadableEmailError. The repository's own fixtures (test/fixtures/parse) cover every rule
+ * without it; `.ci/run` sets the variable when the corpus sits beside the clone.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CapturedEmailSchema } from '#shared/domain/captured-email.ts';
 import { parseEmail, UnreadableEmailError } from '#shared/domain/parse/parse-email.ts';
 
-const root = join(import.meta.dirname, '../../../../shared/corpus');
+const root = process.env.CAPTURE_CORPUS ? resolve(process.env.CAPTURE_CORPUS) : null;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -15,15 +20,16 @@ function files(dir: string): string[] {
   });
 }
 
-const corpus = files(root);
+const corpus = root ? files(root) : [];
 
-describe('shared corpus', () => {
-  it('has the messages this suite expects', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(100);
+describe.skipIf(root === null)('outside corpus (CAPTURE_CORPUS)', () => {
+  const dir = root ?? '';
+
+  it('holds messages', () => {
+    expect(corpus.length).toBeGreaterThan(0);
   });
 
-  it.each(corpus.map((f) => [relative(root, f), f]))('%s gives a clean answer', async (_name, path) => {
-    const started = performance.now();
+  it.each(corpus.map((f) => [relative(dir, f), f]))('%s gives a clean answer', async (_name, path) => {
     try {
       const email = await parseEmail(readFileSync(path));
       expect(CapturedEmailSchema.safeParse(email).success).toBe(true);
@@ -31,27 +37,31 @@ describe('shared corpus', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(UnreadableEmailError);
     }
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
-  const parse = (name: string) => parseEmail(readFileSync(join(root, name)));
+  const parse = (name: string) => parseEmail(readFileSync(join(dir, name)));
+  // The golden values below belong to the public suites the project's corpus is made of.
+  const known = existsSync(join(dir, 'mikel-mail')) && existsSync(join(dir, 'postal-mime'));
 
-  it('reads the attached message of attachment_message_rfc822.eml as the forwarded original', async () => {
-    const email = await parse('mikel-mail/attachment_emails/attachment_message_rfc822.eml');
-    expect(email.subject).toBe('testing');
-    expect(email.from?.address).toBe('foo@example.com');
-    expect(email.forwarded).toMatchObject({
-      from: { address: 'xxxx@xxxx.com', name: 'Test Tester' },
-      subject: 'Another PDF',
-      source: 'attachment',
-    });
-    expect(email.attachments[0]).toMatchObject({
-      filename: 'ForwardedMessage.eml',
-      contentType: 'message/rfc822',
-    });
-  });
+  it.skipIf(!known)(
+    'reads the attached message of attachment_message_rfc822.eml as the forwarded original',
+    async () => {
+      const email = await parse('mikel-mail/attachment_emails/attachment_message_rfc822.eml');
+      expect(email.subject).toBe('testing');
+      expect(email.from?.address).toBe('foo@example.com');
+      expect(email.forwarded).toMatchObject({
+        from: { address: 'xxxx@xxxx.com', name: 'Test Tester' },
+        subject: 'Another PDF',
+        source: 'attachment',
+      });
+      expect(email.attachments[0]).toMatchObject({
+        filename: 'ForwardedMessage.eml',
+        contentType: 'message/rfc822',
+      });
+    },
+  );
 
-  it('golden: subjects, senders, ids and attachments of several corpus files', async () => {
+  it.skipIf(!known)('golden: subjects, senders, ids and attachments of several corpus files', async () => {
     const pdf = await parse('mikel-mail/attachment_emails/attachment_pdf.eml');
     expect(pdf.subject).toBe('Another PDF with 🎉 Unicode chars in it 🍿');
     expect(pdf.attachments).toEqual([

@@ -1,4 +1,4 @@
-/** The pure sync domain: lookup plan, Task drafts and the decisions DESIGN §2 asks for. */
+/** The pure sync domain: lookup plan, Task drafts and the decisions docs/task-mapping.md describes. */
 import { describe, expect, it } from 'vitest';
 import { captureIdForMessageId, captureIdOf, threadCaptureIds } from '#shared/domain/sync/capture-id.ts';
 import {

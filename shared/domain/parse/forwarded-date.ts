@@ -1,0 +1,237 @@
+/**
+ * Dates as mail clients print them in a forwarded header block, in many languages:
+ * "Wed, Oct 27, 2021 at 9:31 AM", "Mi., 27. Okt. 2021 um 09:31 Uhr", "26 października 2021 o 14:25:08",
+ * "2021. október 28. 12:46", "28/10/2021 12:46". chrono-node reads the languages it knows; for the
+ * others, month names are translated to English with the names the runtime's own locale data
+ * (Intl) gives, then chrono reads the result. A date counts only when day, month and year are all
+ * stated: a bare time or weekday is not the original's date. Without a zone the time is read as UTC
+ * (the forward does not say which zone the client was in).
+ */
+import * as chrono from 'chrono-node';
+
+type Reader = { parse: typeof chrono.en.parse };
+
+/** chrono's own languages, most common first, by script. British English reads "28/10/2021" day first. */
+const LATIN_READERS: Reader[] = [
+  chrono.en.strict,
+  chrono.de.casual,
+  chrono.fr.casual,
+  chrono.es.casual,
+  chrono.it.casual,
+  chrono.nl.casual,
+  chrono.pt.casual,
+  chrono.sv.casual,
+  chrono.en.GB,
+];
+const CYRILLIC_READERS: Reader[] = [chrono.ru.casual, chrono.uk.casual];
+const CJK_READERS: Reader[] = [chrono.ja.casual];
+
+/** Only the readers for the text's script: chrono takes about a millisecond per reading. */
+function readersFor(text: string): Reader[] {
+  if (/[\u3040-\u30ff\u4e00-\u9fff]/u.test(text)) return CJK_READERS;
+  if (/[\u0400-\u04ff]/u.test(text)) return CYRILLIC_READERS;
+  return LATIN_READERS;
+}
+
+/**
+ * Languages whose month names come from Intl when chrono cannot read the date. The order settles
+ * names two languages share with different meanings ("listopad" is November in Czech and Polish,
+ * October in Croatian) unless the caller knows the language.
+ */
+const INTL_LOCALES = [
+  'cs',
+  'pl',
+  'sk',
+  'hr',
+  'hu',
+  'ro',
+  'tr',
+  'da',
+  'nb',
+  'et',
+  'fi',
+  'ru',
+  'uk',
+  'sv',
+  'pt',
+  'fr',
+  'es',
+  'it',
+  'nl',
+  'de',
+];
+
+const ENGLISH_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+const monthNames = new Map<string, Map<string, number>>();
+
+const normalise = (word: string) => word.toLocaleLowerCase('en').replace(/\.$/, '');
+
+/** Month names (long, short, and the genitive forms used beside a day) of the locales, first claim wins. */
+function monthNamesOf(locales: string[]): Map<string, number> {
+  const names = new Map<string, number>();
+  for (const locale of locales) {
+    const formats = [
+      new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }),
+      new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' }),
+      new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', timeZone: 'UTC' }),
+      new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+    ];
+    for (let month = 0; month < 12; month++) {
+      const date = new Date(Date.UTC(2021, month, 15));
+      for (const format of formats) {
+        for (const part of format.formatToParts(date)) {
+          if (part.type !== 'month') continue;
+          const name = normalise(part.value);
+          if (name.length >= 3 && !/\d/.test(name) && !names.has(name)) names.set(name, month);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+/** Month names of every Intl locale used here, the given locale first. */
+function intlMonthNames(first: string | null): Map<string, number> {
+  const key = first ?? '';
+  const known = monthNames.get(key);
+  if (known) return known;
+  const locales = first && Intl.DateTimeFormat.supportedLocalesOf([first]).length ? [first] : [];
+  const names = monthNamesOf([...locales, ...INTL_LOCALES]);
+  monthNames.set(key, names);
+  return names;
+}
+
+/** Languages chrono reads; a month name none of them has sends the date straight to the Intl path. */
+const CHRONO_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'sv', 'ru', 'uk'];
+let chronoMonthNames: Map<string, number> | null = null;
+
+function hasMonthOnlyIntlKnows(text: string): boolean {
+  chronoMonthNames ??= monthNamesOf(CHRONO_LOCALES);
+  const intl = intlMonthNames(null);
+  for (const word of text.match(/[\p{L}]{3,}/gu) ?? []) {
+    const name = normalise(word);
+    if (intl.has(name) && !chronoMonthNames.has(name)) return true;
+  }
+  return false;
+}
+
+/** A month name, or a client's own abbreviation of one ("lokak." for "lokakuuta"). */
+function monthOf(names: Map<string, number>, word: string): number | undefined {
+  const exact = names.get(word);
+  if (exact !== undefined || word.length < 4) return exact;
+  for (const [name, month] of names) if (name.startsWith(word)) return month;
+  return undefined;
+}
+
+/** Rewrites a client's date into a shape chrono's English reader knows. */
+function toEnglish(text: string, language: string | null): string {
+  const names = intlMonthNames(language);
+  let out = text.replace(/[\p{L}]+\.?/gu, (word) => {
+    const month = monthOf(names, normalise(word));
+    return month === undefined ? word : ENGLISH_MONTHS[month]!;
+  });
+  // Year first (Hungarian): "2021. October 28." → "28 October 2021".
+  out = out.replace(/\b(\d{4})\.\s*([A-Z][a-z]+)\s+(\d{1,2})\./, '$3 $2 $1');
+  // Numeric day first with dots (Czech, Slovak): "27. 10. 2021" → "2021-10-27".
+  out = out.replace(/\b(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\b/, (_m, d: string, mo: string, y: string) => {
+    return `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  });
+  // Times written with dots ("kl. 14.25.08", "klo 9.31").
+  out = out.replace(
+    /\b(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?=\s|$|,)/g,
+    (_m, h: string, mi: string, s?: string) => (s ? `${h}:${mi}:${s}` : `${h}:${mi}`),
+  );
+  // Day numbers written "26." and words chrono would take for something else.
+  return out.replace(/\b(\d{1,2})\.(?=\s)/g, '$1').replace(/[\p{L}]+\.?,?/gu, (word) => {
+    const bare = word.replace(/[.,]$/g, '');
+    return ENGLISH_MONTHS.includes(bare) || /^(AM|PM|GMT|UTC)$/i.test(bare) ? word : ' ';
+  });
+}
+
+const EARLIEST = Date.UTC(1980, 0, 1);
+/** Unzoned times are read as UTC; the reference instant only fills what the text leaves out. */
+const REFERENCE = { instant: new Date(0), timezone: 0 };
+
+type Components = ReturnType<Reader['parse']>[number]['start'];
+
+/** A date read apart from its time ("27/10/2021 à(s) 09:31"): the two joined. */
+function joined(date: Components, time: Components | undefined): number {
+  if (!time?.isCertain('hour') || time.isCertain('day')) return date.date().getTime();
+  const offset = time.get('timezoneOffset') ?? date.get('timezoneOffset') ?? 0;
+  const at = Date.UTC(
+    date.get('year') ?? 0,
+    (date.get('month') ?? 1) - 1,
+    date.get('day') ?? 1,
+    time.get('hour') ?? 0,
+    time.get('minute') ?? 0,
+    time.get('second') ?? 0,
+  );
+  return at - offset * 60_000;
+}
+
+/**
+ * The first reading with day, month and year stated and, when `withTime`, the hour too, or null.
+ * A date read apart from its time is joined with the time that follows it.
+ */
+function certainDate(results: ReturnType<Reader['parse']>, withTime: boolean): Date | null {
+  for (const [index, result] of results.entries()) {
+    const start = result.start;
+    if (!start.isCertain('day') || !start.isCertain('month') || !start.isCertain('year')) continue;
+    const next = start.isCertain('hour') ? undefined : results[index + 1]?.start;
+    if (withTime && !start.isCertain('hour') && !next?.isCertain('hour')) continue;
+    const time = joined(start, next);
+    // A client's header never names a date this far off: such a reading is a misreading.
+    if (Number.isNaN(time) || time < EARLIEST || time > Date.now() + 366 * 86_400_000) continue;
+    return new Date(time);
+  }
+  return null;
+}
+
+/**
+ * ISO date of a forwarded original's printed date, or null when day, month and year are not all
+ * there. `language` (a BCP 47 tag), when the caller knows it, settles month names shared by two
+ * languages.
+ */
+export function parseForwardedDate(
+  value: string | null | undefined,
+  language: string | null = null,
+): string | null {
+  if (!value) return null;
+  const text = value
+    .replace(/\uFEFF/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+  if (text === '') return null;
+  const hasTime = /\d{1,2}[:.]\d{2}\b/.test(text.replace(/\b\d{1,2}\.\s*\d{1,2}\.\s*\d{4}\b/, ''));
+  // Each reader reads once; a reading with the time wins over one without (chrono's German reader
+  // reads "26. oktober 2021 kl. 14.25" as a day only, the Intl path as day and time).
+  let dayOnly: Date | null = null;
+  const chronoReadings = readersFor(text).map((reader) => () => reader.parse(text, REFERENCE));
+  const intlReading = () => chrono.en.casual.parse(toEnglish(text, language), REFERENCE);
+  const readings = hasMonthOnlyIntlKnows(text)
+    ? [intlReading, ...chronoReadings]
+    : [...chronoReadings, intlReading];
+  for (const read of readings) {
+    const results = read();
+    const full = hasTime ? certainDate(results, true) : null;
+    if (full) return full.toISOString();
+    dayOnly ??= certainDate(results, false);
+    if (dayOnly && !hasTime) return dayOnly.toISOString();
+  }
+  return dayOnly ? dayOnly.toISOString() : null;
+}
