@@ -115,12 +115,18 @@ export const DEFAULT_TASK_STATUSES = [
 ];
 
 /**
- * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry here with
+ * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry to a group below with
  * its key prefix and fields, add it to SEED_ORDER if seeds reference it, and put rules beyond
  * field types (lengths, picklists, references are generic) in rules.ts.
  */
 export function standardObjects(): Map<string, ObjectDef> {
-  const defs = [
+  const defs = [...people(), ...sales(), ...activities(), ...content(), ...tooling()];
+  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
+}
+
+/** Users and the people and companies mail is about. */
+function people(): ObjectDef[] {
+  return [
     object(
       'User',
       '005',
@@ -166,6 +172,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       ],
       { computeName: true },
     ),
+  ];
+}
+
+/** Records a mail can be about (WhatId). */
+function sales(): ObjectDef[] {
+  return [
     object('Order', '801', [
       { name: 'OrderNumber', type: 'string', length: 30, createable: false, updateable: false },
       { name: 'Name', type: 'string', length: 80 },
@@ -188,6 +200,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
       owner,
     ]),
+  ];
+}
+
+/** Tasks, the org's task statuses and, with Shared Activities, task relations. */
+function activities(): ObjectDef[] {
+  return [
     object('Task', '00T', [
       { name: 'Subject', type: 'string', length: 255 },
       { name: 'Description', type: 'textarea', length: 32000 },
@@ -243,6 +261,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       ],
       { requires: 'sharedActivities' },
     ),
+  ];
+}
+
+/** Files: a version, its document and the links that share it. */
+function content(): ObjectDef[] {
+  return [
     object('ContentVersion', '068', [
       { name: 'Title', type: 'string', length: 255, required: true },
       { name: 'PathOnClient', type: 'string', length: 500, required: true },
@@ -283,6 +307,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'ShareType', type: 'picklist', length: 40, defaultValue: 'V' },
       { name: 'Visibility', type: 'picklist', length: 40, defaultValue: 'AllUsers' },
     ]),
+  ];
+}
+
+/** Tooling API objects. */
+function tooling(): ObjectDef[] {
+  return [
     object(
       'CustomField',
       '00N',
@@ -294,7 +324,6 @@ export function standardObjects(): Map<string, ObjectDef> {
       { tooling: true },
     ),
   ];
-  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
 }
 
 export function describeField(f: FieldDef) {
