@@ -45,7 +45,7 @@ describe('sObject Collections', () => {
     expect(partial.map((r) => r.success)).toEqual([true, true, false]);
   });
 
-  it('fails records that repeat an external id within one upsert request (DUPLICATE_EXTERNAL_ID)', async () => {
+  it('fails records that repeat an external id within one upsert request (DUPLICATE_VALUE)', async () => {
     const { emulator, conn } = await emulatorWith();
     close = () => emulator.close();
     await post(conn, `${V}/tooling/sobjects/CustomField`, {
@@ -65,8 +65,8 @@ describe('sObject Collections', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(results.map((r) => r.errors[0]?.statusCode ?? 'ok')).toEqual([
-      'DUPLICATE_EXTERNAL_ID',
-      'DUPLICATE_EXTERNAL_ID',
+      'DUPLICATE_VALUE',
+      'DUPLICATE_VALUE',
       'ok',
     ]);
     expect(emulator.records('Task').map((t) => t.Subject)).toEqual(['c']);
