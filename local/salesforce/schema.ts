@@ -43,7 +43,21 @@ export interface ObjectDef {
   readOnly?: boolean;
   /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
   requires?: 'sharedActivities';
+  /** An activity (Task, Event): its people and records are related through this object. */
+  activity?: ActivityLink;
+  /** A relation object (TaskRelation, EventRelation) of this activity. */
+  relationOf?: ActivityLink;
 }
+
+/** Ties an activity to its relation object: TaskRelation.TaskId points at a Task. */
+export interface ActivityLink {
+  activity: string;
+  relation: string;
+  /** The relation's field naming the activity (TaskId, EventId). */
+  parentField: string;
+}
+
+const TASK_LINK: ActivityLink = { activity: 'Task', relation: 'TaskRelation', parentField: 'TaskId' };
 
 const system: FieldDef[] = [
   { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
@@ -206,25 +220,30 @@ function sales(): ObjectDef[] {
 /** Tasks, the org's task statuses and, with Shared Activities, task relations. */
 function activities(): ObjectDef[] {
   return [
-    object('Task', '00T', [
-      { name: 'Subject', type: 'string', length: 255 },
-      { name: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
-      { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
-      {
-        name: 'TaskSubtype',
-        type: 'picklist',
-        length: 40,
-        picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
-        restrictedPicklist: true,
-        updateable: false,
-      },
-      { name: 'Type', type: 'picklist', length: 40 },
-      { name: 'ActivityDate', type: 'date' },
-      { ...owner, required: true },
-      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-      { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
-    ]),
+    object(
+      'Task',
+      '00T',
+      [
+        { name: 'Subject', type: 'string', length: 255 },
+        { name: 'Description', type: 'textarea', length: 32000 },
+        { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
+        { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
+        {
+          name: 'TaskSubtype',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+          restrictedPicklist: true,
+          updateable: false,
+        },
+        { name: 'Type', type: 'picklist', length: 40 },
+        { name: 'ActivityDate', type: 'date' },
+        { ...owner, required: true },
+        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
+        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+      ],
+      { activity: TASK_LINK },
+    ),
     object(
       'TaskStatus',
       '01J',
@@ -259,7 +278,7 @@ function activities(): ObjectDef[] {
         },
         { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
       ],
-      { requires: 'sharedActivities' },
+      { requires: 'sharedActivities', relationOf: TASK_LINK },
     ),
   ];
 }
