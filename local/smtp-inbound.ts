@@ -34,6 +34,11 @@ export interface SmtpInboundOptions {
   allowTestVerdicts?: boolean;
   /** Called with every message stored and announced (tests, status output). */
   onReceived?: (received: { sesMessageId: string; objectKey: string; recipients: string[] }) => void;
+  /**
+   * Runs after the raw message is in S3 and before the notification is published; a throw
+   * there fails like a failed publish (451). The soak injects crashes at this point.
+   */
+  beforePublish?: (stored: { sesMessageId: string; objectKey: string }) => Promise<void> | void;
   /** Called when a message was refused with 451 because S3 or SNS failed. */
   onError?: (error: unknown) => void;
 }
@@ -198,6 +203,7 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
       subject: await subjectOf(headerLines),
     });
     try {
+      await options.beforePublish?.({ sesMessageId, objectKey });
       await options.sns.send(
         new PublishCommand({
           TopicArn: options.topicArn,

@@ -4,8 +4,9 @@
  * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
  * end-to-end tests.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParseHandler } from '#functions/parse/handler.ts';
 import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
@@ -42,6 +43,20 @@ export interface LocalStackOptions {
   host?: string;
   /** Wraps a handler (tests inject crashes with it). */
   wrapHandler?: (name: 'parse' | 'sync', handler: SqsHandler) => SqsHandler;
+  /**
+   * Keeps queues, objects and emulator records in this directory across restarts (see
+   * dataPaths); everything lives in memory when omitted.
+   */
+  dataDir?: string;
+  /** With dataDir: forget what an earlier run kept and start empty. */
+  fresh?: boolean;
+  /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
+  beforePublish?: (received: { sesMessageId: string; objectKey: string }) => Promise<void> | void;
+}
+
+/** What the stack keeps inside a data directory; nothing else there is touched. */
+export function dataPaths(dataDir: string): { aws: string; salesforce: string } {
+  return { aws: join(dataDir, 'aws'), salesforce: join(dataDir, 'salesforce.json') };
 }
 
 export interface LocalStack {
@@ -63,7 +78,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sfEnv = options.salesforceEnv ?? {};
   const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
 
-  const aws = await startLocalAws({ port: options.awsPort ?? 0 });
+  const data = options.dataDir ? dataPaths(options.dataDir) : null;
+  if (data && options.fresh) {
+    rmSync(data.aws, { recursive: true, force: true });
+    rmSync(data.salesforce, { force: true });
+  }
+  const aws = await startLocalAws({ port: options.awsPort ?? 0, ...(data ? { dataDir: data.aws } : {}) });
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
   const captureAddresses = registry.orgs.flatMap((org) =>
     org.addresses.map((a) => ({ address: captureAddressOf(registry, a), mode: a.mode, orgId: org.id })),
@@ -169,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sns: aws.clients.sns,
     topicArn: aws.resources.topicArn,
     allowTestVerdicts: options.allowTestVerdicts ?? false,
+    ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
   });
 
   let stopped = false;
