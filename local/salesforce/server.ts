@@ -3,7 +3,7 @@
  * against it unchanged: OAuth (client credentials, JWT bearer), sObjects, describe, SOQL query,
  * composite, sObject Collections (incl. upsert), Tooling CustomField, limits, and fault
  * injection for tests. In-process (startSalesforceEmulator) or standalone:
- *   node local/salesforce/server.ts [--port 8484] [--seed file.json]
+ *   node local/salesforce/server.ts [--port 8484] [--seed file.json] [--data state.json]
  *
  * Seed files: { "User": [...], "Account": [...], ... }, records with Salesforce field names.
  * A string value "@Type:Key" references the record of that type whose Name, Email, Username,
@@ -16,10 +16,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { importSPKI, importX509, jwtVerify } from 'jose';
+import { loadStateFile, StateSaver } from './persistence.ts';
 import { describeField } from './schema.ts';
-import { SalesforceError, type SeedData, Store } from './store.ts';
+import { SalesforceError, type SeedData, Store, type StoreState } from './store.ts';
 
-export type { SeedData } from './store.ts';
+export type { SeedData, StoreState } from './store.ts';
 
 export type FaultCode =
   | 'SERVER_ERROR'
@@ -45,6 +46,11 @@ export interface SalesforceEmulatorOptions {
   clientSecret?: string;
   apiVersion?: string;
   dailyApiLimit?: number;
+  /**
+   * JSON file holding the org's state across restarts. When it exists it is loaded instead of
+   * `seed`; every committed write saves it (debounced, atomically); close() flushes.
+   */
+  dataFile?: string;
   /** Extra routes on the same server (e.g. a status page); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -59,6 +65,9 @@ export interface SalesforceEmulator {
   setFaults(faults: FaultConfig): void;
   expireSessions(): void;
   faultsInjected(): number;
+  /** All records, the recycle bin, id counters and added fields, as JSON-safe data. */
+  exportState(): StoreState;
+  importState(state: StoreState): void;
 }
 
 const VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0'];
@@ -104,7 +113,11 @@ export async function startSalesforceEmulator(
   let faults: FaultConfig = {};
   let random = mulberry32(1);
   let url = '';
-  if (options.seed) store.seed(options.seed);
+  const saved = options.dataFile ? loadStateFile(options.dataFile) : null;
+  if (saved) store.importState(saved);
+  else if (options.seed) store.seed(options.seed);
+  const saver = options.dataFile ? new StateSaver(options.dataFile, () => store.exportState()) : null;
+  if (saver && !saved) saver.flush();
   // A connected app holds an X.509 certificate; a bare public key (SPKI PEM) is accepted too for tests.
   const certificate = options.jwtCertificate
     ? options.jwtCertificate.includes('BEGIN CERTIFICATE')
@@ -748,6 +761,7 @@ export async function startSalesforceEmulator(
           fault,
           m[1]!,
         );
+        if (method !== 'GET') saver?.schedule();
         return send(res, result.status, result.body, { ...limitHeader(), ...(result.headers ?? {}) });
       } catch (error) {
         if (error instanceof SalesforceError)
@@ -779,6 +793,7 @@ export async function startSalesforceEmulator(
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+        if (saver?.pending) saver.flush();
       }),
     reset: (seed) => {
       store.reset();
@@ -786,8 +801,19 @@ export async function startSalesforceEmulator(
       apiRequests = 0;
       injected = 0;
       if (seed) store.seed(seed);
+      saver?.schedule();
     },
-    seed: (data) => store.seed(data),
+    seed: (data) => {
+      const ids = store.seed(data);
+      saver?.schedule();
+      return ids;
+    },
+    exportState: () => store.exportState(),
+    importState: (state) => {
+      store.importState(state);
+      cursors.clear();
+      saver?.schedule();
+    },
     records: (type) => store.all(type).map((r) => ({ ...r })),
     apiRequestCount: () => apiRequests,
     setFaults: (next) => {
@@ -799,19 +825,23 @@ export async function startSalesforceEmulator(
   };
 }
 
-// Standalone: node local/salesforce/server.ts [--port 8484] [--seed seed.json]
+// Standalone: node local/salesforce/server.ts [--port 8484] [--seed seed.json] [--data state.json]
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i === -1 ? undefined : process.argv[i + 1];
   };
   if (process.argv.includes('--help')) {
-    console.log('usage: node local/salesforce/server.ts [--port 8484] [--seed seed.json]');
+    console.log(
+      'usage: node local/salesforce/server.ts [--port 8484] [--seed seed.json] [--data state.json]',
+    );
     process.exit(0);
   }
   try {
     const seedFile = arg('--seed');
+    const dataFile = arg('--data');
     const emulator = await startSalesforceEmulator({
+      ...(dataFile ? { dataFile } : {}),
       port: Number(arg('--port') ?? 8484),
       ...(seedFile ? { seed: JSON.parse(readFileSync(seedFile, 'utf8')) as SeedData } : {}),
     });

@@ -21,6 +21,17 @@ export class SalesforceError extends Error {
 export type SfRecord = Record<string, unknown> & { Id: string };
 export type SeedData = Record<string, Record<string, unknown>[]>;
 
+/** Everything a restart needs: records, the recycle bin, id counters and fields added at run time. */
+export interface StoreState {
+  format: 'capture-salesforce-emulator/1';
+  records: Record<string, SfRecord[]>;
+  deleted: { type: string; record: SfRecord }[];
+  counter: number;
+  orderNumber: number;
+  /** Objects and fields beyond the standard schema (custom fields, seeded extra fields). */
+  schema: { name: string; keyPrefix: string; tooling?: boolean; fields: FieldDef[] }[];
+}
+
 export class Store {
   objects: Map<string, ObjectDef> = standardObjects();
   #records = new Map<string, Map<string, SfRecord>>();
@@ -51,6 +62,56 @@ export class Store {
     this.#deleted = s.deleted;
     this.#counter = s.counter;
     this.#orderNumber = s.orderNumber;
+  }
+
+  /** A JSON-safe copy of all state; importState(exportState()) gives back the same org. */
+  exportState(): StoreState {
+    const standard = standardObjects();
+    const schema: StoreState['schema'] = [];
+    for (const def of this.objects.values()) {
+      const base = standard.get(def.name.toLowerCase());
+      const fields = [...def.fields.values()].filter((f) => !base?.fields.has(f.name.toLowerCase()));
+      if (base && fields.length === 0) continue;
+      schema.push({
+        name: def.name,
+        keyPrefix: def.keyPrefix,
+        ...(def.tooling ? { tooling: true } : {}),
+        fields: structuredClone(fields),
+      });
+    }
+    return {
+      format: 'capture-salesforce-emulator/1',
+      records: Object.fromEntries(
+        [...this.#records].map(([type, table]) => [type, [...table.values()].map((r) => ({ ...r }))]),
+      ),
+      deleted: structuredClone(this.#deleted),
+      counter: this.#counter,
+      orderNumber: this.#orderNumber,
+      schema,
+    };
+  }
+
+  /** Replaces all state with an exported one (see exportState). */
+  importState(state: StoreState): void {
+    if (state?.format !== 'capture-salesforce-emulator/1')
+      throw new Error('not a Salesforce emulator state (format capture-salesforce-emulator/1)');
+    this.reset();
+    for (const extra of state.schema) {
+      const existing = this.objects.get(extra.name.toLowerCase());
+      if (existing) {
+        for (const f of extra.fields) existing.fields.set(f.name.toLowerCase(), f);
+      } else {
+        const def = objectDef(extra.name, extra.keyPrefix, [], extra.tooling ? { tooling: true } : {});
+        for (const f of extra.fields) def.fields.set(f.name.toLowerCase(), f);
+        this.objects.set(extra.name.toLowerCase(), def);
+      }
+    }
+    for (const [type, rows] of Object.entries(state.records)) {
+      this.#records.set(type, new Map(rows.map((r) => [r.Id, { ...r }])));
+    }
+    this.#deleted = structuredClone(state.deleted);
+    this.#counter = state.counter;
+    this.#orderNumber = state.orderNumber;
   }
 
   reset(): void {
