@@ -154,18 +154,20 @@ async function ensureQueue(
 /**
  * Messages a crashed run had received are still in flight until their visibility timeout
  * (3 to 5 minutes). Nobody can be working on them any more, since this process is the only
- * consumer and has not started polling yet, so they are made visible at once: the same
- * redelivery SQS would make, without the wait. Returns how many there were.
+ * consumer and has not started polling yet, so they come back after a second: the same
+ * redelivery SQS would make, without the wait. (Not 0 s: fauxqs 2.4.1 cannot store a
+ * visibility of 0 with a data directory; it writes NULL into a NOT NULL column.) Returns how
+ * many there were.
  */
 async function releaseInFlight(server: FauxqsServer, sqs: SQSClient, queue: QueueRef): Promise<number> {
-  const handles = (server.inspectQueue(queue.queueName)?.messages.inflight ?? []).map(
-    (m) => m.receiptHandle,
-  );
+  const handles = (server.inspectQueue(queue.queueName)?.messages.inflight ?? []).map((m) => m.receiptHandle);
   for (let i = 0; i < handles.length; i += 10) {
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queue.queueUrl,
-        Entries: handles.slice(i, i + 10).map((h, j) => ({ Id: String(j), ReceiptHandle: h, VisibilityTimeout: 0 })),
+        Entries: handles
+          .slice(i, i + 10)
+          .map((h, j) => ({ Id: String(j), ReceiptHandle: h, VisibilityTimeout: 1 })),
       }),
     );
   }

@@ -21,6 +21,7 @@ import { ConfigError } from '#shared/errors.ts';
 import { startLocalAws } from './aws.ts';
 import { renderPage } from './page.ts';
 import { type SqsHandler, startQueueRunner } from './runner.ts';
+import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
 import { startSmtpInbound } from './smtp-inbound.ts';
 
@@ -96,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.sfPort ?? 8484,
       ...(options.host ? { host: options.host } : {}),
       seed,
+      ...(data ? { dataFile: data.salesforce } : {}),
       extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
         if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
         void servePage(res);
@@ -148,10 +150,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'parse',
     createParseHandler(() => parseDepsFromEnv(functionEnv, clients)),
   );
-  const syncHandler = wrap(
+  const wrappedSync = wrap(
     'sync',
     createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
   );
+  // Salesforce has committed a Task once it answers; the emulator saves its file a moment
+  // later. Saving before the runner deletes the batch keeps a crash in between from losing a
+  // Task whose message is already gone.
+  const durableEmulator = data && emulator ? { file: data.salesforce, emulator } : null;
+  const syncHandler: SqsHandler = durableEmulator
+    ? async (event, context) => {
+        const response = await wrappedSync(event, context);
+        saveStateFile(durableEmulator.file, durableEmulator.emulator.exportState());
+        return response;
+      }
+    : wrappedSync;
 
   const intake = pipeline.queues.intake;
   const sync = pipeline.queues.sync;
