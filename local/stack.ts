@@ -23,7 +23,7 @@ import { renderPage } from './page.ts';
 import { type SqsHandler, startQueueRunner } from './runner.ts';
 import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
-import { startSmtpInbound } from './smtp-inbound.ts';
+import { type SmtpInboundOptions, startSmtpInbound } from './smtp-inbound.ts';
 
 export const defaultConfigPath = fileURLToPath(new URL('./demo/orgs.json', import.meta.url));
 export const defaultSeedPath = fileURLToPath(new URL('./demo/seed.json', import.meta.url));
@@ -52,7 +52,9 @@ export interface LocalStackOptions {
   /** With dataDir: forget what an earlier run kept and start empty. */
   fresh?: boolean;
   /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
-  beforePublish?: (received: { sesMessageId: string; objectKey: string }) => Promise<void> | void;
+  beforePublish?: SmtpInboundOptions['beforePublish'];
+  /** Handler failures the runners report (default: one line on stderr each). */
+  onHandlerError?: (name: 'parse' | 'sync', error: unknown) => void;
 }
 
 /** What the stack keeps inside a data directory; nothing else there is touched. */
@@ -179,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions.parse.timeoutSeconds,
       concurrency: 2,
+      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('parse', e) } : {}),
     }),
     startQueueRunner({
       name: 'sync',
@@ -190,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions.sync.timeoutSeconds,
       concurrency: 1,
+      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('sync', e) } : {}),
     }),
   ];
 
