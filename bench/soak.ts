@@ -16,7 +16,7 @@
  */
 
 import { parseArgs } from 'node:util';
-import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SqsHandler } from '#local/runner.ts';
@@ -32,6 +32,9 @@ const { values } = parseArgs({
     emails: { type: 'string', default: '200' },
     'fault-rate': { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '42' },
+    // The soak's own test: the sync stage drops the first mail unworked and dead-letters a
+    // copy of the second after making its Task; the accounting must report both.
+    sabotage: { type: 'boolean', default: false },
     help: { type: 'boolean' },
   },
 });
@@ -118,6 +121,7 @@ const stack = await startLocalStack({
   awsPort: 0,
   allowTestVerdicts: true,
   visibilityTimeoutSeconds: { intake: 3, sync: 3 },
+  failureBackoffSeconds: 1,
   wrapHandler: injectFaults,
   onHandlerError: () => {}, // expected by the hundred; the accounting below is what counts
   beforePublish: ({ messageId }) => {
@@ -132,13 +136,14 @@ const stack = await startLocalStack({
  */
 function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
   const lostAck: EmailFault = name === 'parse' ? 'parse-lost-ack' : 'sync-lost-ack';
+  const sabotaged = name === 'sync' && values.sabotage ? sabotage(handler) : handler;
   return async (event, context) => {
     const crash = random() < rate / 4 ? (random() < 0.5 ? 'before' : 'after') : null;
     if (crash === 'before') {
       fired.requestCrashes++;
       throw new Error(`soak: ${name} crashed before its work`);
     }
-    const response = ((await handler(event, context)) ?? undefined) as SQSBatchResponse | undefined;
+    const response = ((await sabotaged(event, context)) ?? undefined) as SQSBatchResponse | undefined;
     if (crash === 'after') {
       fired.requestCrashes++;
       throw new Error(`soak: ${name} crashed after its work, before acknowledging it`);
@@ -150,6 +155,25 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
         failures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures: failures };
+  };
+}
+
+/** Breaks the promise on purpose (--sabotage): one mail ends as nothing, one as Task and DLQ entry. */
+function sabotage(handler: SqsHandler): SqsHandler {
+  const [dropped, doubled] = [plan[0]?.messageId, plan[1]?.messageId];
+  return async (event, context) => {
+    const mentions = (body: string, id: string | undefined) =>
+      id !== undefined && messageIdsIn(body).includes(id);
+    const kept = event.Records.filter((r) => !mentions(r.body, dropped));
+    const response = await handler({ Records: kept }, context);
+    for (const r of kept.filter((k) => mentions(k.body, doubled)))
+      await stack.aws.clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.aws.resources.syncDlqUrl,
+          MessageBody: JSON.stringify({ stage: 'sync', reason: 'soak sabotage', body: r.body }),
+        }),
+      );
+    return response;
   };
 }
 
@@ -257,7 +281,7 @@ for (let i = 0; i < emails; i += 20) {
   process.stderr.write(`sent ${Math.min(i + 20, emails)}/${emails}\r`);
 }
 transport.close();
-process.stderr.write('\nwaiting for the pipeline to settle…\n');
+process.stderr.write(`\nsent in ${Date.now() - started} ms; waiting for the pipeline to settle…\n`);
 await stack.idle();
 stack.emulator!.setFaults({});
 

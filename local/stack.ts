@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   allowTestVerdicts?: boolean;
   /** Shorter visibility timeouts so retries happen quickly (tests, soak). */
   visibilityTimeoutSeconds?: { intake?: number; sync?: number };
+  /** Failed records and batches come back after this many seconds instead (soak). */
+  failureBackoffSeconds?: number;
   host?: string;
   /** Wraps a handler (tests inject crashes with it). */
   wrapHandler?: (name: 'parse' | 'sync', handler: SqsHandler) => SqsHandler;
@@ -181,6 +183,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions.parse.timeoutSeconds,
       concurrency: 2,
+      ...(options.failureBackoffSeconds !== undefined
+        ? { failureBackoffSeconds: options.failureBackoffSeconds }
+        : {}),
       ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('parse', e) } : {}),
     }),
     startQueueRunner({
@@ -193,6 +198,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions.sync.timeoutSeconds,
       concurrency: 1,
+      ...(options.failureBackoffSeconds !== undefined
+        ? { failureBackoffSeconds: options.failureBackoffSeconds }
+        : {}),
       ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('sync', e) } : {}),
     }),
   ];
