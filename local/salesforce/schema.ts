@@ -39,7 +39,25 @@ export interface ObjectDef {
   /** Computed on read (Name from FirstName + LastName). */
   computeName?: boolean;
   tooling?: boolean;
+  /** Setup data (TaskStatus): loaded by seeds, not created through the API. */
+  readOnly?: boolean;
+  /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
+  requires?: 'sharedActivities';
+  /** An activity (Task, Event): its people and records are related through this object. */
+  activity?: ActivityLink;
+  /** A relation object (TaskRelation, EventRelation) of this activity. */
+  relationOf?: ActivityLink;
 }
+
+/** Ties an activity to its relation object: TaskRelation.TaskId points at a Task. */
+export interface ActivityLink {
+  activity: string;
+  relation: string;
+  /** The relation's field naming the activity (TaskId, EventId). */
+  parentField: string;
+}
+
+const TASK_LINK: ActivityLink = { activity: 'Task', relation: 'TaskRelation', parentField: 'TaskId' };
 
 const system: FieldDef[] = [
   { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
@@ -83,8 +101,46 @@ export function object(
   return { name, keyPrefix, label: name, fields: map, ...extra };
 }
 
+/** Seeds load parents first so "@Type:Key" references resolve; other types follow in seed order. */
+export const SEED_ORDER = [
+  'User',
+  'TaskStatus',
+  'Account',
+  'Contact',
+  'Lead',
+  'Opportunity',
+  'Order',
+  'Task',
+];
+
+/** An org's task statuses when its seed names none: Salesforce's out-of-the-box values. */
+export const DEFAULT_TASK_STATUSES = [
+  { MasterLabel: 'Not Started', ApiName: 'Not Started', IsClosed: false, IsDefault: true, SortOrder: 1 },
+  { MasterLabel: 'In Progress', ApiName: 'In Progress', IsClosed: false, IsDefault: false, SortOrder: 2 },
+  { MasterLabel: 'Completed', ApiName: 'Completed', IsClosed: true, IsDefault: false, SortOrder: 3 },
+  {
+    MasterLabel: 'Waiting on someone else',
+    ApiName: 'Waiting on someone else',
+    IsClosed: false,
+    IsDefault: false,
+    SortOrder: 4,
+  },
+  { MasterLabel: 'Deferred', ApiName: 'Deferred', IsClosed: false, IsDefault: false, SortOrder: 5 },
+];
+
+/**
+ * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry to a group below with
+ * its key prefix and fields, add it to SEED_ORDER if seeds reference it, and put rules beyond
+ * field types (lengths, picklists, references are generic) in rules.ts.
+ */
 export function standardObjects(): Map<string, ObjectDef> {
-  const defs = [
+  const defs = [...people(), ...sales(), ...activities(), ...content(), ...tooling()];
+  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
+}
+
+/** Users and the people and companies mail is about. */
+function people(): ObjectDef[] {
+  return [
     object(
       'User',
       '005',
@@ -130,6 +186,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       ],
       { computeName: true },
     ),
+  ];
+}
+
+/** Records a mail can be about (WhatId). */
+function sales(): ObjectDef[] {
+  return [
     object('Order', '801', [
       { name: 'OrderNumber', type: 'string', length: 30, createable: false, updateable: false },
       { name: 'Name', type: 'string', length: 80 },
@@ -152,44 +214,78 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
       owner,
     ]),
-    object('Task', '00T', [
-      { name: 'Subject', type: 'string', length: 255 },
-      { name: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
-      { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
-      {
-        name: 'TaskSubtype',
-        type: 'picklist',
-        length: 40,
-        picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
-        restrictedPicklist: true,
-        updateable: false,
-      },
-      { name: 'Type', type: 'picklist', length: 40 },
-      { name: 'ActivityDate', type: 'date' },
-      { ...owner, required: true },
-      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-      { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
-    ]),
-    object('TaskRelation', '0RT', [
-      {
-        name: 'TaskId',
-        type: 'reference',
-        referenceTo: ['Task'],
-        relationshipName: 'Task',
-        required: true,
-        updateable: false,
-      },
-      {
-        name: 'RelationId',
-        type: 'reference',
-        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
-        relationshipName: 'Relation',
-        required: true,
-        updateable: false,
-      },
-      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
-    ]),
+  ];
+}
+
+/** Tasks, the org's task statuses and, with Shared Activities, task relations. */
+function activities(): ObjectDef[] {
+  return [
+    object(
+      'Task',
+      '00T',
+      [
+        { name: 'Subject', type: 'string', length: 255 },
+        { name: 'Description', type: 'textarea', length: 32000 },
+        { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
+        { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
+        {
+          name: 'TaskSubtype',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+          restrictedPicklist: true,
+          updateable: false,
+        },
+        { name: 'Type', type: 'picklist', length: 40 },
+        { name: 'ActivityDate', type: 'date' },
+        { ...owner, required: true },
+        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
+        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+      ],
+      { activity: TASK_LINK },
+    ),
+    object(
+      'TaskStatus',
+      '01J',
+      [
+        { name: 'MasterLabel', type: 'string', length: 255, required: true },
+        { name: 'ApiName', type: 'string', length: 255 },
+        { name: 'IsClosed', type: 'boolean', defaultValue: false },
+        { name: 'IsDefault', type: 'boolean', defaultValue: false },
+        { name: 'SortOrder', type: 'int' },
+      ],
+      { readOnly: true },
+    ),
+    object(
+      'TaskRelation',
+      '0RT',
+      [
+        {
+          name: 'TaskId',
+          type: 'reference',
+          referenceTo: ['Task'],
+          relationshipName: 'Task',
+          required: true,
+          updateable: false,
+        },
+        {
+          name: 'RelationId',
+          type: 'reference',
+          referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
+          relationshipName: 'Relation',
+          required: true,
+          updateable: false,
+        },
+        { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
+      ],
+      { requires: 'sharedActivities', relationOf: TASK_LINK },
+    ),
+  ];
+}
+
+/** Files: a version, its document and the links that share it. */
+function content(): ObjectDef[] {
+  return [
     object('ContentVersion', '068', [
       { name: 'Title', type: 'string', length: 255, required: true },
       { name: 'PathOnClient', type: 'string', length: 500, required: true },
@@ -230,6 +326,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'ShareType', type: 'picklist', length: 40, defaultValue: 'V' },
       { name: 'Visibility', type: 'picklist', length: 40, defaultValue: 'AllUsers' },
     ]),
+  ];
+}
+
+/** Tooling API objects. */
+function tooling(): ObjectDef[] {
+  return [
     object(
       'CustomField',
       '00N',
@@ -241,7 +343,6 @@ export function standardObjects(): Map<string, ObjectDef> {
       { tooling: true },
     ),
   ];
-  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
 }
 
 export function describeField(f: FieldDef) {
