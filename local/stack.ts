@@ -18,9 +18,9 @@ import { pipeline } from '#shared/config/pipeline.ts';
 import { captureAddressOf, type Registry } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
-import { startLocalAws } from './aws.ts';
+import { type LocalAws, startLocalAws } from './aws.ts';
 import { renderPage } from './page.ts';
-import { type SqsHandler, startQueueRunner } from './runner.ts';
+import { type QueueRunner, type SqsHandler, startQueueRunner } from './runner.ts';
 import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
 import { type SmtpInboundOptions, startSmtpInbound } from './smtp-inbound.ts';
@@ -70,7 +70,7 @@ export interface LocalStack {
   smtpPort: number;
   salesforceUrl: string;
   emulator: SalesforceEmulator | null;
-  aws: Awaited<ReturnType<typeof startLocalAws>>;
+  aws: LocalAws;
   outcomes: S3MailStore;
   /** Resolves when every queue is empty and nothing is in flight. */
   idle(): Promise<void>;
@@ -95,59 +95,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
 
   let emulator: SalesforceEmulator | null = null;
-  if (!realSalesforce) {
-    const seed = readSeed(options.seedPath ?? defaultSeedPath);
-    emulator = await startSalesforceEmulator({
-      port: options.sfPort ?? 8484,
-      ...(options.host ? { host: options.host } : {}),
-      seed,
-      ...(data ? { dataFile: data.salesforce } : {}),
-      extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
-        if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
-        void servePage(res);
-        return true;
-      },
-    });
-  }
-  const current = emulator;
   const servePage = async (res: ServerResponse) => {
     const outcomes = await store.list().catch(() => []);
-    const names = nameIndex(current);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
       renderPage({
         captureAddresses: captureAddresses.map((a) => a.address),
-        tasks: current?.records('Task') ?? [],
+        tasks: emulator?.records('Task') ?? [],
         outcomes,
-        names,
+        names: nameIndex(emulator),
       }),
     );
   };
-
+  if (!realSalesforce) emulator = await startEmulator(options, data?.salesforce ?? null, servePage);
   const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
-  if (emulator) {
-    // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
-    await new SalesforceCrm({
-      credentials: {
-        authFlow: 'client-credentials',
-        loginUrl: emulator.url,
-        clientId: 'local',
-        clientSecret: 'local',
-      },
-    }).setupFields();
-  }
-  const functionEnv = {
-    MAIL_BUCKET: aws.resources.bucket,
-    CAPTURE_CONFIG: configPath,
-    AWS_REGION: aws.region,
-    SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
-    INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
-    SYNC_DLQ_URL: aws.resources.syncDlqUrl,
-    SALESFORCE_CREDENTIALS: 'env',
-    ...(realSalesforce
-      ? sfEnv
-      : { SF_LOGIN_URL: emulator!.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }),
-  };
+  const functionEnv = functionEnvFor(aws, configPath, realSalesforce ? sfEnv : emulator!.url);
   const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
   const wrap = options.wrapHandler ?? ((_name, handler) => handler);
   const parseHandler = wrap(
@@ -158,52 +120,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'sync',
     createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
   );
-  // Salesforce has committed a Task once it answers; the emulator saves its file a moment
-  // later. Saving before the runner deletes the batch keeps a crash in between from losing a
-  // Task whose message is already gone.
-  const durableEmulator = data && emulator ? { file: data.salesforce, emulator } : null;
-  const syncHandler: SqsHandler = durableEmulator
-    ? async (event, context) => {
-        const response = await wrappedSync(event, context);
-        saveStateFile(durableEmulator.file, durableEmulator.emulator.exportState());
-        return response;
-      }
-    : wrappedSync;
+  const syncHandler = data && emulator ? savingFirst(wrappedSync, data.salesforce, emulator) : wrappedSync;
 
-  const intake = pipeline.queues.intake;
-  const sync = pipeline.queues.sync;
-  const runners = [
-    startQueueRunner({
-      name: 'parse',
-      sqs: aws.clients.sqs,
-      queueUrl: aws.resources.intakeQueueUrl,
-      handler: parseHandler,
-      batchSize: intake.batchSize,
-      maxBatchingWindowSeconds: intake.maxBatchingWindowSeconds,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
-      timeoutSeconds: pipeline.functions.parse.timeoutSeconds,
-      concurrency: 2,
-      ...(options.failureBackoffSeconds !== undefined
-        ? { failureBackoffSeconds: options.failureBackoffSeconds }
-        : {}),
-      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('parse', e) } : {}),
-    }),
-    startQueueRunner({
-      name: 'sync',
-      sqs: aws.clients.sqs,
-      queueUrl: aws.resources.syncQueueUrl,
-      handler: syncHandler,
-      batchSize: sync.batchSize,
-      maxBatchingWindowSeconds: sync.maxBatchingWindowSeconds,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
-      timeoutSeconds: pipeline.functions.sync.timeoutSeconds,
-      concurrency: 1,
-      ...(options.failureBackoffSeconds !== undefined
-        ? { failureBackoffSeconds: options.failureBackoffSeconds }
-        : {}),
-      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.('sync', e) } : {}),
-    }),
-  ];
+  const runners = startRunners(aws, { parse: parseHandler, sync: syncHandler }, options);
 
   const smtp = await startSmtpInbound({
     port: options.smtpPort ?? 2525,
@@ -244,6 +163,100 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await emulator?.close();
     },
   };
+}
+
+/** The environment the Lambda functions get from the CDK stack, pointed at the local services. */
+function functionEnvFor(
+  aws: LocalAws,
+  configPath: string,
+  salesforce: Record<string, string | undefined> | string,
+): Record<string, string | undefined> {
+  return {
+    MAIL_BUCKET: aws.resources.bucket,
+    CAPTURE_CONFIG: configPath,
+    AWS_REGION: aws.region,
+    SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+    INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
+    SYNC_DLQ_URL: aws.resources.syncDlqUrl,
+    SALESFORCE_CREDENTIALS: 'env',
+    ...(typeof salesforce === 'string'
+      ? { SF_LOGIN_URL: salesforce, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }
+      : salesforce),
+  };
+}
+
+/** The emulator with the status page at its root and Capture's custom fields in place. */
+async function startEmulator(
+  options: LocalStackOptions,
+  dataFile: string | null,
+  servePage: (res: ServerResponse) => Promise<void>,
+): Promise<SalesforceEmulator> {
+  const emulator = await startSalesforceEmulator({
+    port: options.sfPort ?? 8484,
+    ...(options.host ? { host: options.host } : {}),
+    seed: readSeed(options.seedPath ?? defaultSeedPath),
+    // An existing data file wins over the seed.
+    ...(dataFile ? { dataFile } : {}),
+    extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
+      void servePage(res);
+      return true;
+    },
+  });
+  // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
+  await new SalesforceCrm({
+    credentials: {
+      authFlow: 'client-credentials',
+      loginUrl: emulator.url,
+      clientId: 'local',
+      clientSecret: 'local',
+    },
+  }).setupFields();
+  return emulator;
+}
+
+/**
+ * Salesforce has committed a Task once it answers; the emulator saves its file a moment later.
+ * Saving before the runner deletes the batch keeps a crash in between from losing a Task whose
+ * message is already gone.
+ */
+function savingFirst(handler: SqsHandler, file: string, emulator: SalesforceEmulator): SqsHandler {
+  return async (event, context) => {
+    const response = await handler(event, context);
+    saveStateFile(file, emulator.exportState());
+    return response;
+  };
+}
+
+/** One runner per queue, with the batch settings and timeouts the Lambda event sources get. */
+function startRunners(
+  aws: LocalAws,
+  handlers: { parse: SqsHandler; sync: SqsHandler },
+  options: LocalStackOptions,
+): QueueRunner[] {
+  const stages = [
+    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: pipeline.queues.intake, concurrency: 2 },
+    { name: 'sync', queueUrl: aws.resources.syncQueueUrl, queue: pipeline.queues.sync, concurrency: 1 },
+  ] as const;
+  return stages.map(({ name, queueUrl, queue, concurrency }) =>
+    startQueueRunner({
+      name,
+      sqs: aws.clients.sqs,
+      queueUrl,
+      handler: handlers[name],
+      batchSize: queue.batchSize,
+      maxBatchingWindowSeconds: queue.maxBatchingWindowSeconds,
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
+        queue.visibilityTimeoutSeconds,
+      timeoutSeconds: pipeline.functions[name].timeoutSeconds,
+      concurrency,
+      ...(options.failureBackoffSeconds !== undefined
+        ? { failureBackoffSeconds: options.failureBackoffSeconds }
+        : {}),
+      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.(name, e) } : {}),
+    }),
+  );
 }
 
 function readSeed(path: string): SeedData {
