@@ -4,7 +4,7 @@
  * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
  * end-to-end tests.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +60,43 @@ export interface LocalStackOptions {
 }
 
 /** What the stack keeps inside a data directory; nothing else there is touched. */
-export function dataPaths(dataDir: string): { aws: string; salesforce: string } {
-  return { aws: join(dataDir, 'aws'), salesforce: join(dataDir, 'salesforce.json') };
+export function dataPaths(dataDir: string): { aws: string; salesforce: string; lock: string } {
+  return {
+    aws: join(dataDir, 'aws'),
+    salesforce: join(dataDir, 'salesforce.json'),
+    lock: join(dataDir, 'lock'),
+  };
+}
+
+/**
+ * One stack per data directory: a second one would hand back messages the first is working on
+ * and overwrite its records. The lock names the owning process; a lock left by a process that
+ * no longer exists (killed) is taken over. Returns the release.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const { lock } = dataPaths(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner))
+      throw new ConfigError('DATA_DIR_IN_USE', `data directory ${dataDir} is in use by process ${owner}`);
+    rmSync(lock, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface LocalStack {
@@ -84,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
 
   const data = options.dataDir ? dataPaths(options.dataDir) : null;
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   if (data && options.fresh) {
     rmSync(data.aws, { recursive: true, force: true });
     rmSync(data.salesforce, { force: true });
@@ -161,6 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all(runners.map((r) => r.stop()));
       await aws.close();
       await emulator?.close();
+      unlock();
     },
   };
 }

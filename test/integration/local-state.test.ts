@@ -183,6 +183,8 @@ describe('npm start with a data directory', () => {
   it('keeps Tasks across a clean restart and starts empty with --fresh', async () => {
     const again = await start();
     expect((await crashTasks(again.salesforceUrl)).size).toBeGreaterThanOrEqual(acknowledged.size);
+    // A second stack on the same directory would take over the first one's messages: refused.
+    await expect(start()).rejects.toThrow(/error: .*data directory .* is in use by process \d+/);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
 
