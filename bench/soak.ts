@@ -272,14 +272,18 @@ const transport = nodemailer.createTransport({
 });
 const started = Date.now();
 const refused = new Map<string, string>();
-for (let i = 0; i < emails; i += 20) {
-  const slice = plan.slice(i, i + 20);
-  const results = await Promise.all(slice.map((p) => deliver(transport, p)));
-  slice.forEach((p, k) => {
-    if (results[k]) refused.set(p.messageId, results[k]!);
-  });
-  process.stderr.write(`sent ${Math.min(i + 20, emails)}/${emails}\r`);
-}
+// Twenty senders at once, each taking the next planned email when it is done with one.
+let next = 0;
+let sent = 0;
+await Promise.all(
+  Array.from({ length: 20 }, async () => {
+    for (let p = plan[next++]; p; p = plan[next++]) {
+      const refusal = await deliver(transport, p);
+      if (refusal) refused.set(p.messageId, refusal);
+      if (++sent % 20 === 0 || sent === emails) process.stderr.write(`sent ${sent}/${emails}\r`);
+    }
+  }),
+);
 transport.close();
 process.stderr.write(`\nsent in ${Date.now() - started} ms; waiting for the pipeline to settle…\n`);
 await stack.idle();
