@@ -149,9 +149,10 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
       throw new Error(`soak: ${name} crashed after its work, before acknowledging it`);
     }
     const failures = [...(response?.batchItemFailures ?? [])];
-    for (const record of event.Records) {
-      const lost = messageIdsIn(record.body).some((id) => fire(id, lostAck));
-      if (lost && !failures.some((f) => f.itemIdentifier === record.messageId))
+    const failed = new Set(failures.map((f) => f.itemIdentifier));
+    // A record the handler failed anyway keeps its fault for a delivery where it does harm.
+    for (const record of event.Records.filter((r) => !failed.has(r.messageId))) {
+      if (messageIdsIn(record.body).some((id) => fire(id, lostAck)))
         failures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures: failures };
