@@ -1,10 +1,18 @@
 /**
  * fauxqs in-process: S3, SNS and SQS with the names, visibility timeouts and redrive policies
  * the CDK stack uses (shared/config/pipeline.ts), and SDK v3 clients pointed at it.
+ * With a data directory fauxqs writes every change through to SQLite before it answers, so
+ * queues, messages (in flight too) and objects survive a crash of the process.
  */
+import { mkdirSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
 
 export interface LocalAwsOptions {
@@ -12,6 +20,8 @@ export interface LocalAwsOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
+  /** Keeps queues, messages and objects here (SQLite); in memory when omitted. */
+  dataDir?: string;
 }
 
 export interface LocalAws {
@@ -33,6 +43,8 @@ export interface LocalAws {
     syncDlqUrl: string;
     syncDlqArn: string;
   };
+  /** Messages a previous run had received and not finished (0 without a data directory). */
+  restoredInFlight: number;
   close(): Promise<void>;
 }
 
@@ -42,32 +54,16 @@ const DLQ_RETENTION_SECONDS = String(14 * 24 * 3600);
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const startFauxqs = await loadFauxqs();
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const server = await startFauxqs({
     port: options.port ?? 0,
     ...(options.host ? { host: options.host } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     logger: false,
     defaultRegion: REGION,
   });
   try {
     const { intake, sync } = pipeline.queues;
-    const dlq = (name: string) =>
-      server.createQueue(name, { attributes: { MessageRetentionPeriod: DLQ_RETENTION_SECONDS } });
-    const queue = (q: typeof intake | typeof sync, dlqArn: string) =>
-      server.createQueue(q.name, {
-        attributes: {
-          VisibilityTimeout: String(q.visibilityTimeoutSeconds),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
-        },
-      });
-    const intakeDlq = dlq(intake.dlqName);
-    const syncDlq = dlq(sync.dlqName);
-    const intakeQueue = queue(intake, intakeDlq.queueArn);
-    const syncQueue = queue(sync, syncDlq.queueArn);
-    const { topicArn } = server.createTopic(pipeline.topic.name);
-    // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
-    server.subscribe({ topic: pipeline.topic.name, queue: intake.name });
-    server.createBucket(pipeline.bucket.name);
-
     const endpoint = server.address;
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const common = { endpoint, region: REGION, credentials };
@@ -76,6 +72,27 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       sqs: new SQSClient(common),
       sns: new SNSClient(common),
     };
+    const ensure = (name: string, attributes: Record<string, string>) =>
+      ensureQueue(server, clients.sqs, name, attributes);
+    const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
+    const queue = (q: typeof intake | typeof sync, dlqArn: string) =>
+      ensure(q.name, {
+        VisibilityTimeout: String(q.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
+      });
+    const intakeDlq = await dlq(intake.dlqName);
+    const syncDlq = await dlq(sync.dlqName);
+    const intakeQueue = await queue(intake, intakeDlq.queueArn);
+    const syncQueue = await queue(sync, syncDlq.queueArn);
+    // Topic, subscription and bucket creation are idempotent in fauxqs, as in AWS.
+    const { topicArn } = server.createTopic(pipeline.topic.name);
+    // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
+    server.subscribe({ topic: pipeline.topic.name, queue: intake.name });
+    server.createBucket(pipeline.bucket.name);
+    const restoredInFlight = options.dataDir
+      ? (await releaseInFlight(server, clients.sqs, intakeQueue)) +
+        (await releaseInFlight(server, clients.sqs, syncQueue))
+      : 0;
     let closed = false;
     return {
       endpoint,
@@ -94,6 +111,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         syncDlqUrl: syncDlq.queueUrl,
         syncDlqArn: syncDlq.queueArn,
       },
+      restoredInFlight,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -105,6 +123,55 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await server.stop();
     throw error;
   }
+}
+
+interface QueueRef {
+  queueUrl: string;
+  queueArn: string;
+  queueName: string;
+}
+
+/**
+ * Creates the queue, or keeps the one restored from the data directory with its messages
+ * (fauxqs' createQueue would replace it, messages and all) and brings its settings up to date.
+ */
+async function ensureQueue(
+  server: FauxqsServer,
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<QueueRef> {
+  const existing = server.inspectQueue(name);
+  if (!existing) return server.createQueue(name, { attributes });
+  // The stored URL names the port of the run that created the queue; say this run's port.
+  const url = new URL(existing.url);
+  url.port = String(server.port);
+  const queueUrl = url.toString();
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
+  return { queueUrl, queueArn: existing.arn, queueName: name };
+}
+
+/**
+ * Messages a crashed run had received are still in flight until their visibility timeout
+ * (3 to 5 minutes). Nobody can be working on them any more, since this process is the only
+ * consumer and has not started polling yet, so they come back after a second: the same
+ * redelivery SQS would make, without the wait. (Not 0 s: fauxqs 2.4.1 cannot store a
+ * visibility of 0 with a data directory; it writes NULL into a NOT NULL column.) Returns how
+ * many there were.
+ */
+async function releaseInFlight(server: FauxqsServer, sqs: SQSClient, queue: QueueRef): Promise<number> {
+  const handles = (server.inspectQueue(queue.queueName)?.messages.inflight ?? []).map((m) => m.receiptHandle);
+  for (let i = 0; i < handles.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queue.queueUrl,
+        Entries: handles
+          .slice(i, i + 10)
+          .map((h, j) => ({ Id: String(j), ReceiptHandle: h, VisibilityTimeout: 1 })),
+      }),
+    );
+  }
+  return handles.length;
 }
 
 /**

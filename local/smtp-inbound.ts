@@ -34,6 +34,16 @@ export interface SmtpInboundOptions {
   allowTestVerdicts?: boolean;
   /** Called with every message stored and announced (tests, status output). */
   onReceived?: (received: { sesMessageId: string; objectKey: string; recipients: string[] }) => void;
+  /**
+   * Runs after the raw message is in S3 and before the notification is published; a throw
+   * there fails like a failed publish (451). The soak injects crashes at this point.
+   */
+  beforePublish?: (stored: {
+    sesMessageId: string;
+    objectKey: string;
+    /** The message's own Message-ID header, if it has one. */
+    messageId: string | null;
+  }) => Promise<void> | void;
   /** Called when a message was refused with 451 because S3 or SNS failed. */
   onError?: (error: unknown) => void;
 }
@@ -200,6 +210,11 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
       subject: await subjectOf(headerLines),
     });
     try {
+      await options.beforePublish?.({
+        sesMessageId,
+        objectKey,
+        messageId: headerValue(headerLines, 'message-id') ?? null,
+      });
       await options.sns.send(
         new PublishCommand({
           TopicArn: options.topicArn,

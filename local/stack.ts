@@ -4,8 +4,9 @@
  * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
  * end-to-end tests.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParseHandler } from '#functions/parse/handler.ts';
 import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
@@ -17,11 +18,12 @@ import { pipeline } from '#shared/config/pipeline.ts';
 import { captureAddressOf, isRetired, type Registry } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
-import { startLocalAws } from './aws.ts';
+import { type LocalAws, startLocalAws } from './aws.ts';
 import { renderPage } from './page.ts';
-import { type SqsHandler, startQueueRunner } from './runner.ts';
+import { type QueueRunner, type SqsHandler, startQueueRunner } from './runner.ts';
+import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
-import { startSmtpInbound } from './smtp-inbound.ts';
+import { type SmtpInboundOptions, startSmtpInbound } from './smtp-inbound.ts';
 
 export const defaultConfigPath = fileURLToPath(new URL('./demo/orgs.json', import.meta.url));
 export const defaultSeedPath = fileURLToPath(new URL('./demo/seed.json', import.meta.url));
@@ -39,9 +41,62 @@ export interface LocalStackOptions {
   allowTestVerdicts?: boolean;
   /** Shorter visibility timeouts so retries happen quickly (tests, soak). */
   visibilityTimeoutSeconds?: { intake?: number; sync?: number };
+  /** Failed records and batches come back after this many seconds instead (soak). */
+  failureBackoffSeconds?: number;
   host?: string;
   /** Wraps a handler (tests inject crashes with it). */
   wrapHandler?: (name: 'parse' | 'sync', handler: SqsHandler) => SqsHandler;
+  /**
+   * Keeps queues, objects and emulator records in this directory across restarts (see
+   * dataPaths); everything lives in memory when omitted.
+   */
+  dataDir?: string;
+  /** With dataDir: forget what an earlier run kept and start empty. */
+  fresh?: boolean;
+  /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
+  beforePublish?: SmtpInboundOptions['beforePublish'];
+  /** Handler failures the runners report (default: one line on stderr each). */
+  onHandlerError?: (name: 'parse' | 'sync', error: unknown) => void;
+}
+
+/** What the stack keeps inside a data directory; nothing else there is touched. */
+export function dataPaths(dataDir: string): { aws: string; salesforce: string; lock: string } {
+  return {
+    aws: join(dataDir, 'aws'),
+    salesforce: join(dataDir, 'salesforce.json'),
+    lock: join(dataDir, 'lock'),
+  };
+}
+
+/**
+ * One stack per data directory: a second one would hand back messages the first is working on
+ * and overwrite its records. The lock names the owning process; a lock left by a process that
+ * no longer exists (killed) is taken over. Returns the release.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const { lock } = dataPaths(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner))
+      throw new ConfigError('DATA_DIR_IN_USE', `data directory ${dataDir} is in use by process ${owner}`);
+    rmSync(lock, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface LocalStack {
@@ -50,7 +105,7 @@ export interface LocalStack {
   smtpPort: number;
   salesforceUrl: string;
   emulator: SalesforceEmulator | null;
-  aws: Awaited<ReturnType<typeof startLocalAws>>;
+  aws: LocalAws;
   outcomes: S3MailStore;
   /** Resolves when every queue is empty and nothing is in flight. */
   idle(): Promise<void>;
@@ -63,7 +118,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sfEnv = options.salesforceEnv ?? {};
   const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
 
-  const aws = await startLocalAws({ port: options.awsPort ?? 0 });
+  const data = options.dataDir ? dataPaths(options.dataDir) : null;
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  if (data && options.fresh) {
+    rmSync(data.aws, { recursive: true, force: true });
+    rmSync(data.salesforce, { force: true });
+  }
+  const aws = await startLocalAws({ port: options.awsPort ?? 0, ...(data ? { dataDir: data.aws } : {}) });
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
   // Retired addresses refuse mail: not worth printing as ones to send to.
   const captureAddresses = registry.orgs.flatMap((org) =>
@@ -73,95 +134,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
 
   let emulator: SalesforceEmulator | null = null;
-  if (!realSalesforce) {
-    const seed = readSeed(options.seedPath ?? defaultSeedPath);
-    emulator = await startSalesforceEmulator({
-      port: options.sfPort ?? 8484,
-      ...(options.host ? { host: options.host } : {}),
-      seed,
-      extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
-        if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
-        void servePage(res);
-        return true;
-      },
-    });
-  }
-  const current = emulator;
   const servePage = async (res: ServerResponse) => {
     const outcomes = await store.list().catch(() => []);
-    const names = nameIndex(current);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
       renderPage({
         captureAddresses: captureAddresses.map((a) => a.address),
-        tasks: current?.records('Task') ?? [],
+        tasks: emulator?.records('Task') ?? [],
         outcomes,
-        names,
+        names: nameIndex(emulator),
       }),
     );
   };
-
+  if (!realSalesforce) emulator = await startEmulator(options, data?.salesforce ?? null, servePage);
   const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
-  if (emulator) {
-    // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
-    await new SalesforceCrm({
-      credentials: {
-        authFlow: 'client-credentials',
-        loginUrl: emulator.url,
-        clientId: 'local',
-        clientSecret: 'local',
-      },
-    }).setupFields();
-  }
-  const functionEnv = {
-    MAIL_BUCKET: aws.resources.bucket,
-    CAPTURE_CONFIG: configPath,
-    AWS_REGION: aws.region,
-    SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
-    INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
-    SYNC_DLQ_URL: aws.resources.syncDlqUrl,
-    SALESFORCE_CREDENTIALS: 'env',
-    ...(realSalesforce
-      ? sfEnv
-      : { SF_LOGIN_URL: emulator!.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }),
-  };
+  const functionEnv = functionEnvFor(aws, configPath, realSalesforce ? sfEnv : emulator!.url);
   const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
   const wrap = options.wrapHandler ?? ((_name, handler) => handler);
   const parseHandler = wrap(
     'parse',
     createParseHandler(() => parseDepsFromEnv(functionEnv, clients)),
   );
-  const syncHandler = wrap(
+  const wrappedSync = wrap(
     'sync',
     createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
   );
+  const syncHandler = data && emulator ? savingFirst(wrappedSync, data.salesforce, emulator) : wrappedSync;
 
-  const intake = pipeline.queues.intake;
-  const sync = pipeline.queues.sync;
-  const runners = [
-    startQueueRunner({
-      name: 'parse',
-      sqs: aws.clients.sqs,
-      queueUrl: aws.resources.intakeQueueUrl,
-      handler: parseHandler,
-      batchSize: intake.batchSize,
-      maxBatchingWindowSeconds: intake.maxBatchingWindowSeconds,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.intake ?? intake.visibilityTimeoutSeconds,
-      timeoutSeconds: pipeline.functions.parse.timeoutSeconds,
-      concurrency: 2,
-    }),
-    startQueueRunner({
-      name: 'sync',
-      sqs: aws.clients.sqs,
-      queueUrl: aws.resources.syncQueueUrl,
-      handler: syncHandler,
-      batchSize: sync.batchSize,
-      maxBatchingWindowSeconds: sync.maxBatchingWindowSeconds,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds?.sync ?? sync.visibilityTimeoutSeconds,
-      timeoutSeconds: pipeline.functions.sync.timeoutSeconds,
-      concurrency: 1,
-    }),
-  ];
+  const runners = startRunners(aws, { parse: parseHandler, sync: syncHandler }, options);
 
   const smtp = await startSmtpInbound({
     port: options.smtpPort ?? 2525,
@@ -172,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sns: aws.clients.sns,
     topicArn: aws.resources.topicArn,
     allowTestVerdicts: options.allowTestVerdicts ?? false,
+    ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
   });
 
   let stopped = false;
@@ -199,8 +200,103 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all(runners.map((r) => r.stop()));
       await aws.close();
       await emulator?.close();
+      unlock();
     },
   };
+}
+
+/** The environment the Lambda functions get from the CDK stack, pointed at the local services. */
+function functionEnvFor(
+  aws: LocalAws,
+  configPath: string,
+  salesforce: Record<string, string | undefined> | string,
+): Record<string, string | undefined> {
+  return {
+    MAIL_BUCKET: aws.resources.bucket,
+    CAPTURE_CONFIG: configPath,
+    AWS_REGION: aws.region,
+    SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+    INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
+    SYNC_DLQ_URL: aws.resources.syncDlqUrl,
+    SALESFORCE_CREDENTIALS: 'env',
+    ...(typeof salesforce === 'string'
+      ? { SF_LOGIN_URL: salesforce, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }
+      : salesforce),
+  };
+}
+
+/** The emulator with the status page at its root and Capture's custom fields in place. */
+async function startEmulator(
+  options: LocalStackOptions,
+  dataFile: string | null,
+  servePage: (res: ServerResponse) => Promise<void>,
+): Promise<SalesforceEmulator> {
+  const emulator = await startSalesforceEmulator({
+    port: options.sfPort ?? 8484,
+    ...(options.host ? { host: options.host } : {}),
+    seed: readSeed(options.seedPath ?? defaultSeedPath),
+    // An existing data file wins over the seed.
+    ...(dataFile ? { dataFile } : {}),
+    extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
+      void servePage(res);
+      return true;
+    },
+  });
+  // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
+  await new SalesforceCrm({
+    credentials: {
+      authFlow: 'client-credentials',
+      loginUrl: emulator.url,
+      clientId: 'local',
+      clientSecret: 'local',
+    },
+  }).setupFields();
+  return emulator;
+}
+
+/**
+ * Salesforce has committed a Task once it answers; the emulator saves its file a moment later.
+ * Saving before the runner deletes the batch keeps a crash in between from losing a Task whose
+ * message is already gone.
+ */
+function savingFirst(handler: SqsHandler, file: string, emulator: SalesforceEmulator): SqsHandler {
+  return async (event, context) => {
+    const response = await handler(event, context);
+    saveStateFile(file, emulator.exportState());
+    return response;
+  };
+}
+
+/** One runner per queue, with the batch settings and timeouts the Lambda event sources get. */
+function startRunners(
+  aws: LocalAws,
+  handlers: { parse: SqsHandler; sync: SqsHandler },
+  options: LocalStackOptions,
+): QueueRunner[] {
+  const stages = [
+    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: pipeline.queues.intake, concurrency: 2 },
+    { name: 'sync', queueUrl: aws.resources.syncQueueUrl, queue: pipeline.queues.sync, concurrency: 1 },
+  ] as const;
+  return stages.map(({ name, queueUrl, queue, concurrency }) =>
+    startQueueRunner({
+      name,
+      sqs: aws.clients.sqs,
+      queueUrl,
+      handler: handlers[name],
+      batchSize: queue.batchSize,
+      maxBatchingWindowSeconds: queue.maxBatchingWindowSeconds,
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
+        queue.visibilityTimeoutSeconds,
+      timeoutSeconds: pipeline.functions[name].timeoutSeconds,
+      concurrency,
+      ...(options.failureBackoffSeconds !== undefined
+        ? { failureBackoffSeconds: options.failureBackoffSeconds }
+        : {}),
+      ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.(name, e) } : {}),
+    }),
+  );
 }
 
 function readSeed(path: string): SeedData {

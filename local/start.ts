@@ -1,9 +1,13 @@
 /**
- * `npm start`: the whole pipeline on this machine. Env (docs/local-stack.md): CAPTURE_SMTP_PORT (2525),
+ * `npm start [-- --fresh]`: the whole pipeline on this machine (docs/local-stack.md). Env: CAPTURE_SMTP_PORT (2525),
  * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
- * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME + SF_PRIVATE_KEY_FILE) to write
- * to a real Salesforce org instead of the emulator.
+ * CAPTURE_TEST_VERDICTS=1 to honour X-Capture-Test-Verdicts headers (off by default);
+ * CAPTURE_DATA_DIR (.capture/) keeps queues, objects and emulator records across restarts, and
+ * --fresh empties it first; SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME +
+ * SF_PRIVATE_KEY_FILE) to write to a real Salesforce org instead of the emulator.
  */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { describeError } from '#shared/errors.ts';
 import { startLocalStack } from './stack.ts';
 
@@ -17,12 +21,18 @@ function port(name: string, fallback: number): number {
 }
 
 try {
+  const { values: flags } = parseArgs({ options: { fresh: { type: 'boolean', default: false } } });
+  const dataDir = resolve(process.env.CAPTURE_DATA_DIR || '.capture');
   const stack = await startLocalStack({
+    dataDir,
+    fresh: flags.fresh,
     smtpPort: port('CAPTURE_SMTP_PORT', 2525),
     awsPort: port('CAPTURE_AWS_PORT', 4566),
     sfPort: port('CAPTURE_SF_PORT', 8484),
     ...(process.env.CAPTURE_CONFIG ? { configPath: process.env.CAPTURE_CONFIG } : {}),
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
+    // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
+    allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
     salesforceEnv: {
       SF_LOGIN_URL: process.env.SF_LOGIN_URL,
       SF_CLIENT_ID: process.env.SF_CLIENT_ID,
@@ -40,6 +50,9 @@ try {
     stack.emulator
       ? `salesforce emulator: ${stack.salesforceUrl}  (open it in a browser: Tasks and outcomes)`
       : `salesforce: ${stack.salesforceUrl}`,
+  );
+  console.log(
+    `data: ${dataDir}  (kept across restarts${stack.aws.restoredInFlight ? `; ${stack.aws.restoredInFlight} unfinished messages handed back` : ''}; npm start -- --fresh starts empty)`,
   );
   console.log('ready');
 

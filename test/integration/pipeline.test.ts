@@ -14,6 +14,7 @@ let stack: LocalStack;
 let sf: Connection;
 let transport: Transporter;
 let crashes = 0;
+let publishCrashes = 0;
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
@@ -31,6 +32,11 @@ beforeAll(async () => {
         throw new Error('simulated crash mid-batch');
       }
       return handler(event, context);
+    },
+    // The SES stand-in fails once between its S3 write and its SNS publish for a marked mail.
+    beforePublish: ({ messageId }) => {
+      if (messageId?.includes('e2e-publish-crash') && publishCrashes++ === 0)
+        throw new Error('simulated crash before the SNS publish');
     },
   });
   sf = await jsforceFor(stack.salesforceUrl);
@@ -231,6 +237,25 @@ describe('the local pipeline', () => {
       ]);
       expect(await tasksFor(subject)).toHaveLength(1);
     }
+  });
+
+  it('answers 451 when the notification cannot be published, and the retried mail is one Task', async () => {
+    const mail = {
+      from: 'bob@acme.example',
+      to: 'carl@globex.example',
+      bcc: BCC,
+      subject: 'publish-crash test',
+      messageId: '<e2e-publish-crash@acme.example>',
+    };
+    await expect(send(mail)).rejects.toMatchObject({ responseCode: 451 });
+    await stack.idle();
+    expect(await tasksFor('publish-crash test')).toHaveLength(0);
+    await send(mail); // the sender retries, as MTAs do after a 4xx
+    expect(await outcomeFor('<e2e-publish-crash@acme.example>')).toEqual([
+      expect.objectContaining({ outcome: 'created' }),
+    ]);
+    expect(await tasksFor('publish-crash test')).toHaveLength(1);
+    expect(publishCrashes).toBe(2);
   });
 
   it('dead-letters a message no retry can fix, with its reason', async () => {
