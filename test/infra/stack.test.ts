@@ -55,17 +55,17 @@ function bucketScopes(statements: Statement[], action: string): string[] {
     .sort();
 }
 
-/** A Fn::Join of strings and Refs as one string: `arn:${AWS::Partition}:ses:…`. */
+/** A Fn::Join of strings and Refs as one string: `arn:[AWS::Partition]:ses:…`. */
 function joined(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
-  if (v.Ref) return `\${${v.Ref}}`;
+  if (v.Ref) return `[${v.Ref}]`;
   if (v['Fn::Join']) return v['Fn::Join'][1].map(joined).join(v['Fn::Join'][0]);
   return JSON.stringify(value);
 }
 
 const ruleArn =
-  '${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:receipt-rule-set/capture-capture-localhost:receipt-rule/capture';
+  '[AWS::Partition]:ses:[AWS::Region]:[AWS::AccountId]:receipt-rule-set/capture-capture-localhost:receipt-rule/capture';
 
 const allStatements = () =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
@@ -140,12 +140,12 @@ describe('CaptureStack', () => {
     const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy')).find((p) =>
       JSON.stringify(p).includes('ses.amazonaws.com'),
     );
-    const sesPublish = (topicPolicy?.Properties.PolicyDocument.Statement as Statement[]).find((s) =>
+    const sesPublish = (topicPolicy!.Properties.PolicyDocument.Statement as Statement[]).find((s) =>
       JSON.stringify(s).includes('ses.amazonaws.com'),
     );
     expect(
       joined(
-        (sesPublish?.Condition as { StringEquals: Record<string, unknown> }).StringEquals['aws:SourceArn'],
+        (sesPublish!.Condition as { StringEquals: Record<string, unknown> }).StringEquals['aws:SourceArn'],
       ),
     ).toBe(`arn:${ruleArn}`);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
@@ -440,7 +440,11 @@ describe('CaptureStack', () => {
   });
 
   it('gives each queue a visibility timeout of at least 6 × its function timeout + batching window', () => {
-    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const resources = template.toJSON().Resources as Record<
+      string,
+      // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+      { Type: string; Properties: any }
+    >;
     const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
