@@ -3,7 +3,7 @@ import { Aws, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IHostedZone, MxRecord } from 'aws-cdk-lib/aws-route53';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -114,10 +114,9 @@ export class InboundMail extends Construct {
       tlsPolicy: TlsPolicy.REQUIRE,
       actions: [new StoreInBucket(props.bucket, pipeline.keys.raw, this.topic)],
     });
-    // SES checks its permissions when the rule is created: the policies must exist first.
+    // SES checks its permissions when the rule is created: the bucket policy must exist first.
     const bucketPolicy = props.bucket.policy;
     if (bucketPolicy) rule.node.addDependency(bucketPolicy);
-    rule.node.addDependency(this.topic);
 
     if (props.activateRuleSet === false) {
       this.activation = undefined;
@@ -151,7 +150,8 @@ export class InboundMail extends Construct {
       architecture: Architecture.ARM_64,
       timeout: Duration.minutes(1),
       logGroup,
-      bundling: { format: OutputFormat.ESM, target: 'node22', minify: true, forceDockerBundling: false },
+      // CommonJS, with the AWS SDK left out: the runtime's own SDK v3 (it has SES) is found by require().
+      bundling: { target: 'node22', minify: true, forceDockerBundling: false, externalModules: ['@aws-sdk/*'] },
     });
     onEvent.addToRolePolicy(
       new PolicyStatement({

@@ -33,11 +33,13 @@ export class MailBucket extends Construct {
       .filter(([, value]) => !(Number.isInteger(value) && value > 0))
       .map(([key, value]) => `${key} ${value} must be a whole number of days above 0`);
     if (bad.length > 0) throw new ConfigError('INVALID_PROPS', `MailBucket: ${bad.join('; ')}`);
+    // S3 log delivery is granted by the log bucket's policy, not by the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
