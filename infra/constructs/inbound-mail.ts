@@ -151,7 +151,12 @@ export class InboundMail extends Construct {
       timeout: Duration.minutes(1),
       logGroup,
       // CommonJS, with the AWS SDK left out: the runtime's own SDK v3 (it has SES) is found by require().
-      bundling: { target: 'node22', minify: true, forceDockerBundling: false, externalModules: ['@aws-sdk/*'] },
+      bundling: {
+        target: 'node22',
+        minify: true,
+        forceDockerBundling: false,
+        externalModules: ['@aws-sdk/*'],
+      },
     });
     onEvent.addToRolePolicy(
       new PolicyStatement({
