@@ -26,6 +26,8 @@ export function minimumVisibilityTimeoutSeconds(timeoutSeconds: number, batching
  * JSON), and a message is at most `maxMessageBytes`. So at most
  *   floor((memoryMB − baseline) / (factor × maxMessageMB))
  * messages fit in the function's memory at once, whatever the batch holds: 1024 MB → 4.
+ * Measured on Node 22: a 38 MB text/plain message parsed from a stream raised peak RSS by about
+ * 162 MB (4.3×) over a 136 MB baseline; attachments stream to S3 and are not held.
  */
 export const parseMemoryModel = { baselineMB: 160, costPerMessageByte: 5 } as const;
 export function parseConcurrency(memoryMB: number = functions.parse.memoryMB): number {
