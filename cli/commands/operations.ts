@@ -219,9 +219,12 @@ async function replayDlq(where: Deployment, stage: Stage): Promise<number> {
     process.stderr.write(`${stage}: ${moved} moved\r`);
   }
   for (const handle of held) {
-    await where.sqs.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: from, ReceiptHandle: handle, VisibilityTimeout: 0 }),
-    );
+    // A handle may have gone stale on a long replay; the message then reappears on its own.
+    await where.sqs
+      .send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: from, ReceiptHandle: handle, VisibilityTimeout: 0 }),
+      )
+      .catch(() => undefined);
   }
   return moved;
 }
