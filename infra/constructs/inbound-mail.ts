@@ -51,7 +51,7 @@ export class InboundMail extends Construct {
   public readonly activation: CustomResource | undefined;
   /** The activation's handler and the Provider framework around it (for cdk-nag suppressions). */
   public readonly activationParts: IConstruct[] = [];
-  /** arn:…:receipt-rule-set/<set>:receipt-rule/capture, the SourceArn SES writes and publishes with. */
+  /** arn:…:receipt-rule-set/<set>:receipt-rule/capture, the SourceArn SES writes raw mail with. */
   public readonly ruleArn: string;
 
   constructor(scope: Construct, id: string, props: InboundMailProps) {
@@ -59,7 +59,8 @@ export class InboundMail extends Construct {
     const stack = Stack.of(this);
     const ruleSetName = `capture-${props.captureDomain.replace(/\./g, '-')}`;
     this.ruleArn = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:receipt-rule-set/${ruleSetName}:receipt-rule/${RECEIPT_RULE_NAME}`;
-    // SES acts for this account's Capture rule only (the confused-deputy guard AWS documents).
+    // SES writes raw mail for this account's Capture rule only (the confused-deputy guard AWS
+    // documents for the S3 action's bucket).
     const fromThisRule = {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.ruleArn },
     };
@@ -87,7 +88,8 @@ export class InboundMail extends Construct {
         principals: [new ServicePrincipal('ses.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: fromThisRule,
+        // Account only: SES documents the receipt rule's SourceArn for the bucket, not for the topic.
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
 
