@@ -46,19 +46,20 @@ export function syncDepsFromEnv(
         );
   // createSalesforceCrm keeps one connection per org AND set of credentials: rotated credentials
   // (a re-read secret) get a new connection, unchanged ones reuse the warm one.
-  const crmFor = async (org: Org, log: LogSink): Promise<CrmPort> =>
+  // The connection outlives the invocation: its log lines (re-authorising) name the org only.
+  const crmFor = async (org: Org): Promise<CrmPort> =>
     createSalesforceCrm({
       orgId: org.id,
       credentials: await credentials.forOrg(org),
       apiVersion: config.SALESFORCE_API_VERSION,
-      logger: withKeys(log, { orgId: org.id }),
+      logger: withKeys(logger, { orgId: org.id }),
     });
 
   const syncOrgWith =
     (log: LogSink): SyncOrg =>
     async (org, emails) => {
       const run = async () =>
-        syncBatch({ org, emails, crm: await crmFor(org, log), attachments, ledger, logger: log });
+        syncBatch({ org, emails, crm: await crmFor(org), attachments, ledger, logger: log });
       const results = await run();
       if (!results.some((r) => r.outcome === 'failed' && r.reason?.startsWith(AUTH_FAILED))) return results;
       // Salesforce refused the login: the secret may have been rotated since it was read.
