@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Registry } from '#shared/config/registry.ts';
@@ -153,6 +154,41 @@ export class CaptureStack extends Stack {
           {
             id: 'AwsSolutions-L1',
             reason: 'The functions pin nodejs22.x, the runtime the project is built and tested on.',
+          },
+        ],
+        true,
+      );
+    }
+    NagSuppressions.addResourceSuppressions(
+      inbound.legacyActivation,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'SES DescribeActiveReceiptRuleSet has no resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+    // The AwsCustomResource provider is a singleton Lambda at stack level, made by aws-cdk-lib.
+    const provider = this.node.tryFindChild(
+      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+    );
+    if (provider) {
+      NagSuppressions.addResourceSuppressions(
+        provider,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason:
+              'The custom resource provider of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
+            appliesTo: [
+              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            ],
+          },
+          {
+            id: 'AwsSolutions-L1',
+            reason: 'The custom resource provider runtime is chosen by aws-cdk-lib, not by this project.',
           },
         ],
         true,

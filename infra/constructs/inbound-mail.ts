@@ -16,7 +16,12 @@ import {
   TlsPolicy,
 } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { Provider } from 'aws-cdk-lib/custom-resources';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  PhysicalResourceId,
+  Provider,
+} from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 
@@ -49,6 +54,13 @@ export class InboundMail extends Construct {
   public readonly identity: EmailIdentity;
   /** Makes the rule set the account's active one (one active rule set per account and region). */
   public readonly activation: CustomResource | undefined;
+  /**
+   * Earlier versions activated the set with an AwsCustomResource (logical id ActivateRuleSet)
+   * whose Delete deactivated WHATEVER set was active. Removing it from a deployed stack would
+   * run that Delete after the upgrade and stop all receiving, so it stays with the same id and
+   * physical id, defused: its update replaces the stored Delete with nothing, and it only reads.
+   */
+  public readonly legacyActivation: AwsCustomResource;
   /** The activation's handler and the Provider framework around it (for cdk-nag suppressions). */
   public readonly activationParts: IConstruct[] = [];
   /** arn:…:receipt-rule-set/<set>:receipt-rule/capture, the SourceArn SES writes raw mail with. */
@@ -120,6 +132,7 @@ export class InboundMail extends Construct {
     const bucketPolicy = props.bucket.policy;
     if (bucketPolicy) rule.node.addDependency(bucketPolicy);
 
+    this.legacyActivation = this.#defusedLegacyActivation(ruleSetName);
     if (props.activateRuleSet === false) {
       this.activation = undefined;
     } else {
@@ -134,6 +147,26 @@ export class InboundMail extends Construct {
         values: [{ priority: 10, hostName: `inbound-smtp.${stack.region}.amazonaws.com` }],
       });
     }
+  }
+
+  #defusedLegacyActivation(ruleSetName: string): AwsCustomResource {
+    const read = {
+      service: 'SES',
+      action: 'describeActiveReceiptRuleSet',
+      parameters: {},
+      // The physical id the earlier resource had: a new one would make CloudFormation delete the
+      // old one with its old (deactivating) Delete.
+      physicalResourceId: PhysicalResourceId.of(`active-${ruleSetName}`),
+    };
+    return new AwsCustomResource(this, 'ActivateRuleSet', {
+      onCreate: read,
+      onUpdate: read,
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({ actions: ['ses:DescribeActiveReceiptRuleSet'], resources: ['*'] }),
+      ]),
+      installLatestAwsSdk: false,
+      timeout: Duration.minutes(2),
+    });
   }
 
   /**
@@ -175,7 +208,7 @@ export class InboundMail extends Construct {
       }),
     });
     this.activationParts.push(onEvent, provider);
-    return new CustomResource(this, 'ActivateRuleSet', {
+    return new CustomResource(this, 'ActiveRuleSet', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::CaptureActiveRuleSet',
       properties: { RuleSetName: ruleSetName },
