@@ -1,44 +1,55 @@
 /**
- * Shared by both handlers: a record whose failure no retry can fix goes straight to the stage's
- * DLQ with its reason (replayable with `capture replay --dlq`) and is recorded as `failed`;
- * anything else is rethrown so SQS redelivers it (and redrives it to the DLQ after maxReceiveCount).
+ * Shared by both handlers. A record whose failure no retry can fix, or that fails on its last
+ * receive (ApproximateReceiveCount = the queue's maxReceiveCount), goes to the stage's DLQ with
+ * its ORIGINAL body and attributes, the stage, reason and time added as message attributes, and
+ * is recorded as `failed` with that reason. The body is unchanged so AWS's own DLQ redrive and
+ * `capture replay --dlq` both hand the stage exactly what it failed on. Anything else is
+ * rethrown so SQS redelivers it.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { ZodError } from 'zod';
+import { pipeline } from '#shared/config/pipeline.ts';
 import { describeError, isRetryable, PermanentError } from '#shared/errors.ts';
-import { logger } from '#shared/observability.ts';
-import type { MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
+import type { LogSink } from '#shared/observability.ts';
+import type { DeadLetterQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
 
 export interface DeadLetterDeps {
-  deadLetterQueue: MessageQueue;
+  deadLetterQueue: DeadLetterQueue;
   outcomes: OutcomeStore;
 }
+
+export interface DeadLetterContext {
+  stage: 'parse' | 'sync';
+  /** The stage queue's maxReceiveCount: the receive after which SQS would redrive the message. */
+  maxReceiveCount: number;
+  /** The record's logger (carries sesMessageId / orgId once known). */
+  logger: LogSink;
+}
+
+type Ids = { sesMessageId: string; orgId: string | null; messageId: string | null };
 
 export async function deadLetter(
   record: SQSRecord,
   deps: DeadLetterDeps,
-  stage: 'parse' | 'sync',
+  context: DeadLetterContext,
   work: () => Promise<void>,
-  ids?: () => { sesMessageId: string; orgId: string | null; messageId: string | null } | null,
+  ids?: () => Ids | null,
 ): Promise<void> {
+  const { stage, logger } = context;
   try {
     await work();
   } catch (error) {
-    const permanent = error instanceof ZodError || error instanceof SyntaxError || !isRetryable(error);
-    const reason =
-      error instanceof ZodError || error instanceof SyntaxError
-        ? 'invalid queue message'
-        : describeError(error);
-    if (!permanent) {
-      logger.warn('will retry', { stage, reason, receiveCount: record.attributes.ApproximateReceiveCount });
+    const invalid = error instanceof ZodError || error instanceof SyntaxError;
+    const reason = invalid ? 'invalid queue message' : describeError(error);
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const lastTry = receiveCount >= context.maxReceiveCount;
+    if (!invalid && isRetryable(error) && !lastTry) {
+      logger.warn('will retry', { stage, reason, receiveCount });
       throw error;
     }
-    logger.error('sent to DLQ', { stage, reason });
-    await deps.deadLetterQueue.send(
-      { stage, reason, body: record.body, failedAt: new Date().toISOString() },
-      { stage, reason: reason.slice(0, 250) },
-    );
-    const known = ids?.();
+    const known = ids?.() ?? null;
+    // The outcome first: if the DLQ send then fails, SQS's redrive still moves the message and
+    // `capture status` already says why.
     if (known) {
       await deps.outcomes.record({
         outcome: 'failed',
@@ -46,12 +57,28 @@ export async function deadLetter(
         ...known,
         subject: null,
         taskId: null,
-        retryable: false,
+        retryable: lastTry && isRetryable(error) && !invalid,
         stage,
         at: new Date().toISOString(),
       });
     }
-    if (!(error instanceof PermanentError))
-      logger.debug('permanent failure detail', { error: String(error) });
+    await deps.deadLetterQueue.sendOriginal(record.body, {
+      ...stringAttributes(record),
+      [pipeline.deadLetterAttributes.stage]: stage,
+      [pipeline.deadLetterAttributes.reason]: reason,
+      [pipeline.deadLetterAttributes.failedAt]: new Date().toISOString(),
+    });
+    logger.error('sent to DLQ', { stage, reason, receiveCount, lastTry });
+    if (!(error instanceof PermanentError)) logger.debug('failure detail', { error: String(error) });
   }
+}
+
+/** The record's own string attributes (the sync queue's orgId), minus earlier capture.* ones. */
+function stringAttributes(record: SQSRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (name.startsWith('capture.')) continue;
+    if (value.stringValue !== undefined && value.dataType.startsWith('String')) out[name] = value.stringValue;
+  }
+  return out;
 }

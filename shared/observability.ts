@@ -49,3 +49,17 @@ export function withOutcomeMetrics(store: OutcomeStore): OutcomeStore {
     },
   };
 }
+
+/**
+ * A LogSink that adds `keys` to every line (keys the line sets itself win), so a use case that
+ * logs only `orgId` still says which messages it was working on.
+ */
+export function withKeys(sink: LogSink, keys: Record<string, unknown>): LogSink {
+  const merge = (extra: Record<string, unknown>[]) => [Object.assign({}, keys, ...extra)];
+  return {
+    debug: (message, ...extra) => sink.debug(message, ...merge(extra)),
+    info: (message, ...extra) => sink.info(message, ...merge(extra)),
+    warn: (message, ...extra) => sink.warn(message, ...merge(extra)),
+    error: (message, ...extra) => sink.error(message, ...merge(extra)),
+  };
+}

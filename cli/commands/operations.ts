@@ -3,60 +3,117 @@
  *   capture status <message-id>          outcome(s) of a message, by Message-ID or SES message id
  *   capture replay --dlq [--stage …]     move dead-lettered messages back to their queue
  *   capture replay --unresolved [--org]  send unmatched mail through the sync stage again
- * AWS access comes from the usual SDK settings (profile, AWS_REGION); AWS_ENDPOINT_URL points
- * them at the local stack. The bucket and queues are found by their names (shared/config/pipeline.ts).
+ * Where: `--stack NAME` reads the bucket and queue URLs from the deployed stack's outputs
+ * (CloudFormation), `--bucket NAME` names the bucket (queues then by their fixed names), else
+ * MAIL_BUCKET or the local stack's bucket. AWS access comes from the usual SDK settings
+ * (profile, AWS_REGION); AWS_ENDPOINT_URL points them at the local stack.
  */
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
+import { stackOutputs } from '#infra/outputs.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { normaliseMessageId } from '#shared/domain/sync/capture-id.ts';
+import { describeError, PermanentError } from '#shared/errors.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
 
 interface AwsOptions {
+  stack?: string;
   bucket?: string;
   region?: string;
 }
 
-function clients(options: AwsOptions) {
+type Stage = 'intake' | 'sync';
+
+interface Deployment {
+  s3: S3Client;
+  sqs: SQSClient;
+  bucket: string;
+  queueUrl(stage: Stage, which: 'queue' | 'dlq'): Promise<string>;
+}
+
+async function deployment(options: AwsOptions): Promise<Deployment> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const local = Boolean(process.env.AWS_ENDPOINT_URL);
+  const s3 = new S3Client({ region, forcePathStyle: local });
+  // Local stand-ins answer with queue URLs on hosts that do not resolve; keep using the endpoint.
+  const sqs = new SQSClient({ region, ...(local ? { useQueueUrlAsEndpoint: false } : {}) });
+  if (options.stack) {
+    if (options.bucket) throw new Error('give --stack or --bucket, not both');
+    const outputs = await stackOutputsOf(new CloudFormationClient({ region }), options.stack);
+    const output = (name: string) => {
+      const value = outputs.get(name);
+      if (!value)
+        throw new Error(`stack ${options.stack} has no output ${name} (deployed before it existed?)`);
+      return value;
+    };
+    const names = {
+      intake: { queue: stackOutputs.intakeQueueUrl, dlq: stackOutputs.intakeDlqUrl },
+      sync: { queue: stackOutputs.syncQueueUrl, dlq: stackOutputs.syncDlqUrl },
+    } as const;
+    return {
+      s3,
+      sqs,
+      bucket: output(stackOutputs.bucket),
+      queueUrl: async (stage, which) => output(names[stage][which]),
+    };
+  }
   return {
-    s3: new S3Client({ region, forcePathStyle: local }),
-    // Local stand-ins answer with queue URLs on hosts that do not resolve; keep using the endpoint.
-    sqs: new SQSClient({ region, ...(local ? { useQueueUrlAsEndpoint: false } : {}) }),
+    s3,
+    sqs,
     bucket: options.bucket ?? process.env.MAIL_BUCKET ?? pipeline.bucket.name,
+    queueUrl: async (stage, which) => {
+      const name = which === 'dlq' ? pipeline.queues[stage].dlqName : pipeline.queues[stage].name;
+      const r = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+      if (!r.QueueUrl) throw new Error(`queue ${name} not found`);
+      return r.QueueUrl;
+    },
   };
 }
 
-async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
-  const r = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  if (!r.QueueUrl) throw new Error(`queue ${name} not found`);
-  return r.QueueUrl;
+async function stackOutputsOf(cfn: CloudFormationClient, stackName: string): Promise<Map<string, string>> {
+  let stacks: DescribeStacksCommandOutput;
+  try {
+    stacks = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+  } catch (error) {
+    throw new Error(`stack ${stackName}: ${describeError(error)}`);
+  }
+  const outputs = stacks.Stacks?.[0]?.Outputs ?? [];
+  return new Map(
+    outputs.flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [])),
+  );
 }
 
+const whereOptions = (command: Command) =>
+  command
+    .option('--stack <name>', 'the deployed CloudFormation stack: bucket and queues from its outputs')
+    .option('--bucket <name>', 'mail bucket (default: MAIL_BUCKET or the local stack’s)')
+    .option('--region <region>', 'AWS region');
+
 export function registerOperations(program: Command): void {
-  program
-    .command('status')
-    .description('show the recorded outcome of a message (by Message-ID or SES message id)')
-    .argument('<message-id>', 'Message-ID header (with or without <>) or SES message id')
-    .option('--bucket <name>', 'mail bucket (default: MAIL_BUCKET or the pipeline default)')
-    .option('--region <region>', 'AWS region')
+  whereOptions(
+    program
+      .command('status')
+      .description('show the recorded outcome of a message (by Message-ID or SES message id)')
+      .argument('<message-id>', 'Message-ID header (with or without <>) or SES message id'),
+  )
     .option('--json', 'print JSON Lines')
     .action(async (id: string, options: AwsOptions & { json?: boolean }) => {
-      const { s3, bucket } = clients(options);
-      const store = new S3MailStore(s3, bucket);
-      const wanted = normaliseMessageId(id);
-      const found = (await store.list()).filter(
-        (o) => o.sesMessageId === id || (o.messageId !== null && normaliseMessageId(o.messageId) === wanted),
-      );
+      const { s3, bucket } = await deployment(options);
+      const found = await new S3MailStore(s3, bucket).findOutcomes(id);
       if (found.length === 0) {
         process.stderr.write(`error: no outcome recorded for ${id} (still in flight, or never received)\n`);
         process.exitCode = 1;
@@ -71,15 +128,15 @@ export function registerOperations(program: Command): void {
       }
     });
 
-  program
-    .command('replay')
-    .description('send dead-lettered or unresolved messages through the pipeline again')
+  whereOptions(
+    program
+      .command('replay')
+      .description('send dead-lettered or unresolved messages through the pipeline again'),
+  )
     .option('--dlq', 'move messages from the DLQs back to their queues')
     .option('--stage <stage>', 'with --dlq: intake, sync or both', 'both')
     .option('--unresolved', 'send unmatched mail (policy "unresolved") to the sync stage again')
     .option('--org <id>', 'with --unresolved: only this org')
-    .option('--bucket <name>', 'mail bucket (default: MAIL_BUCKET or the pipeline default)')
-    .option('--region <region>', 'AWS region')
     .option('--json', 'print a JSON summary')
     .action(
       async (
@@ -92,84 +149,124 @@ export function registerOperations(program: Command): void {
         },
       ) => {
         if (!options.dlq && !options.unresolved) throw new Error('say what to replay: --dlq or --unresolved');
-        const { s3, sqs, bucket } = clients(options);
+        const stages = options.stage === 'both' ? (['intake', 'sync'] as const) : [options.stage];
+        for (const stage of stages) {
+          if (stage !== 'intake' && stage !== 'sync')
+            throw new Error(`--stage must be intake, sync or both, not ${stage}`);
+        }
+        const where = await deployment(options);
         const summary: Record<string, number> = {};
         if (options.dlq) {
-          const stages = options.stage === 'both' ? ['intake', 'sync'] : [options.stage];
-          for (const stage of stages) {
-            if (stage !== 'intake' && stage !== 'sync')
-              throw new Error(`--stage must be intake, sync or both, not ${stage}`);
-            const q = pipeline.queues[stage];
-            const [from, to] = await Promise.all([queueUrl(sqs, q.dlqName), queueUrl(sqs, q.name)]);
-            let moved = 0;
-            for (;;) {
-              const batch =
-                (
-                  await sqs.send(
-                    new ReceiveMessageCommand({
-                      QueueUrl: from,
-                      MaxNumberOfMessages: 10,
-                      WaitTimeSeconds: 1,
-                      VisibilityTimeout: 60,
-                    }),
-                  )
-                ).Messages ?? [];
-              if (batch.length === 0) break;
-              for (const m of batch) {
-                await sqs.send(
-                  new SendMessageCommand({ QueueUrl: to, MessageBody: originalBody(m.Body ?? '') }),
-                );
-                await sqs.send(new DeleteMessageCommand({ QueueUrl: from, ReceiptHandle: m.ReceiptHandle }));
-                moved++;
-              }
-              process.stderr.write(`${stage}: ${moved} moved\r`);
-            }
-            summary[`${stage}Dlq`] = moved;
-          }
+          for (const stage of stages as Stage[]) summary[`${stage}Dlq`] = await replayDlq(where, stage);
         }
         if (options.unresolved) {
-          const store = new S3MailStore(s3, bucket);
-          const syncUrl = await queueUrl(sqs, pipeline.queues.sync.name);
-          const items = await store.listUnresolved(options.org);
-          for (const item of items) {
-            const email = await store.getParsed(item.parsedKey);
-            const message: SyncMessage = {
-              version: 1,
-              orgId: item.orgId,
-              sesMessageId: item.sesMessageId,
-              parsedKey: item.parsedKey,
-              messageId: email.messageId,
-            };
-            await sqs.send(
-              new SendMessageCommand({ QueueUrl: syncUrl, MessageBody: JSON.stringify(message) }),
-            );
-            await store.deleteUnresolved(item.orgId, item.sesMessageId);
-          }
-          summary.unresolved = items.length;
+          const { replayed, missing } = await replayUnresolved(where, options.org);
+          summary.unresolved = replayed;
+          if (missing > 0) summary.missing = missing;
         }
         process.stdout.write(
           options.json
             ? `${JSON.stringify(summary)}\n`
             : `${Object.entries(summary)
-                .map(([k, v]) => `${k}: ${v} replayed`)
+                .map(([k, v]) => `${k}: ${v} ${k === 'missing' ? 'not replayable' : 'replayed'}`)
                 .join('\n')}\n`,
         );
       },
     );
 }
 
-/** Messages the handlers dead-lettered carry their original body and reason; SQS-redriven ones are the original. */
-function originalBody(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { stage?: unknown; reason?: unknown; body?: unknown };
-    if (
-      typeof parsed.body === 'string' &&
-      typeof parsed.reason === 'string' &&
-      typeof parsed.stage === 'string'
-    )
-      return parsed.body;
-  } catch {
-    // not JSON: the original message itself
+/**
+ * Moves the messages a stage's DLQ held when the replay started back to its queue, as AWS's
+ * redrive does: body and attributes unchanged, except the capture.* attributes the handler added
+ * when it gave up. A message that fails again while the replay runs lands in the DLQ anew; it
+ * is left there (released at the end), so a replay never loops.
+ */
+async function replayDlq(where: Deployment, stage: Stage): Promise<number> {
+  const [from, to] = await Promise.all([where.queueUrl(stage, 'dlq'), where.queueUrl(stage, 'queue')]);
+  const started = Date.now();
+  const held: string[] = [];
+  let moved = 0;
+  for (;;) {
+    const batch =
+      (
+        await where.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: from,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 120,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['SentTimestamp'],
+          }),
+        )
+      ).Messages ?? [];
+    if (batch.length === 0) break;
+    for (const m of batch) {
+      if (Number(m.Attributes?.SentTimestamp ?? 0) >= started) {
+        if (m.ReceiptHandle) held.push(m.ReceiptHandle);
+        continue;
+      }
+      await where.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: to,
+          MessageBody: m.Body ?? '',
+          MessageAttributes: keptAttributes(m),
+        }),
+      );
+      await where.sqs.send(new DeleteMessageCommand({ QueueUrl: from, ReceiptHandle: m.ReceiptHandle }));
+      moved++;
+    }
+    process.stderr.write(`${stage}: ${moved} moved\r`);
   }
-  return body;
+  for (const handle of held) {
+    // A handle may have gone stale on a long replay; the message then reappears on its own.
+    await where.sqs
+      .send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: from, ReceiptHandle: handle, VisibilityTimeout: 0 }),
+      )
+      .catch(() => undefined);
+  }
+  return moved;
+}
+
+function keptAttributes(m: Message): Message['MessageAttributes'] {
+  return Object.fromEntries(
+    Object.entries(m.MessageAttributes ?? {}).filter(([name]) => !name.startsWith('capture.')),
+  );
+}
+
+/** Sends each unresolved message to the sync stage; one whose parsed copy is gone is reported, not fatal. */
+async function replayUnresolved(where: Deployment, org: string | undefined) {
+  const store = new S3MailStore(where.s3, where.bucket);
+  const syncUrl = await where.queueUrl('sync', 'queue');
+  let replayed = 0;
+  let missing = 0;
+  for (const item of await store.listUnresolved(org)) {
+    let messageId: string | null;
+    try {
+      messageId = (await store.getParsed(item.parsedKey)).messageId;
+    } catch (error) {
+      if (!(error instanceof PermanentError)) throw error;
+      process.stderr.write(`missing: ${item.orgId}/${item.sesMessageId}: ${describeError(error)}\n`);
+      missing++;
+      continue;
+    }
+    const message: SyncMessage = {
+      version: 1,
+      orgId: item.orgId,
+      sesMessageId: item.sesMessageId,
+      parsedKey: item.parsedKey,
+      messageId,
+    };
+    await where.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: syncUrl,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: { orgId: { DataType: 'String', StringValue: item.orgId } },
+      }),
+    );
+    await store.deleteUnresolved(item.orgId, item.sesMessageId);
+    replayed++;
+  }
+  return { replayed, missing };
 }

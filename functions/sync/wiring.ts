@@ -15,12 +15,16 @@ import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
 import { ConfigError } from '#shared/errors.ts';
-import { logger, withOutcomeMetrics } from '#shared/observability.ts';
+import { type LogSink, logger, withKeys, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { syncBatch } from '#shared/usecases/sync-batch.ts';
-import type { SyncMessagesDeps } from '#shared/usecases/sync-messages.ts';
+import type { SyncMessagesDeps, SyncOrg } from '#shared/usecases/sync-messages.ts';
 
-export type SyncDeps = SyncMessagesDeps & DeadLetterDeps;
+export type SyncDeps = SyncMessagesDeps &
+  DeadLetterDeps & {
+    /** syncOrg logging through `log` (the handler passes one that names the invocation's messages). */
+    syncOrgWith(log: LogSink): SyncOrg;
+  };
 
 export function syncDepsFromEnv(
   env: NodeJS.ProcessEnv,
@@ -33,31 +37,39 @@ export function syncDepsFromEnv(
   const attachments = new S3AttachmentStore(s3, config.MAIL_BUCKET);
   const ledger = new S3DedupeLedger(s3, config.MAIL_BUCKET);
 
-  const credentialsFor: (org: Org) => Promise<SalesforceCredentials> =
+  const credentials: CredentialSource =
     config.SALESFORCE_CREDENTIALS === 'env'
       ? envCredentials(env)
-      : (() => {
-          const secrets = new SecretsManagerCredentials(
-            clients.secrets ?? new SecretsManagerClient({ region: config.AWS_REGION }),
-            config.SALESFORCE_SECRET_PREFIX,
-          );
-          return (org: Org) => secrets.forOrg(org);
-        })();
+      : new SecretsManagerCredentials(
+          clients.secrets ?? new SecretsManagerClient({ region: config.AWS_REGION }),
+          config.SALESFORCE_SECRET_PREFIX,
+        );
+  // createSalesforceCrm keeps one connection per org AND set of credentials: rotated credentials
+  // (a re-read secret) get a new connection, unchanged ones reuse the warm one.
+  // The connection outlives the invocation: its log lines (re-authorising) name the org only.
+  const crmFor = async (org: Org): Promise<CrmPort> =>
+    createSalesforceCrm({
+      orgId: org.id,
+      credentials: await credentials.forOrg(org),
+      apiVersion: config.SALESFORCE_API_VERSION,
+      logger: withKeys(logger, { orgId: org.id }),
+    });
 
-  const crms = new Map<string, CrmPort>();
-  const crmFor = async (org: Org): Promise<CrmPort> => {
-    let crm = crms.get(org.id);
-    if (!crm) {
-      crm = createSalesforceCrm({
-        orgId: org.id,
-        credentials: await credentialsFor(org),
-        apiVersion: config.SALESFORCE_API_VERSION,
-        logger,
-      });
-      crms.set(org.id, crm);
-    }
-    return crm;
-  };
+  const syncOrgWith =
+    (log: LogSink): SyncOrg =>
+    async (org, emails) => {
+      const run = async () =>
+        syncBatch({ org, emails, crm: await crmFor(org), attachments, ledger, logger: log });
+      const results = await run();
+      if (!results.some((r) => r.outcome === 'failed' && r.reason?.startsWith(AUTH_FAILED))) return results;
+      // Salesforce refused the login: the secret may have been rotated since it was read.
+      const before = await credentials.forOrg(org);
+      credentials.invalidate(org);
+      const after = await credentials.forOrg(org);
+      if (JSON.stringify(after) === JSON.stringify(before)) return results;
+      log.info('Salesforce credentials changed; trying the batch again', { orgId: org.id });
+      return run();
+    };
 
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
@@ -65,13 +77,20 @@ export function syncDepsFromEnv(
     outcomes: withOutcomeMetrics(store),
     deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
     logger,
-    syncOrg: async (org, emails) =>
-      syncBatch({ org, emails, crm: await crmFor(org), attachments, ledger, logger }),
+    syncOrg: syncOrgWith(logger),
+    syncOrgWith,
   };
 }
 
+const AUTH_FAILED = 'SALESFORCE_AUTH_FAILED';
+
+interface CredentialSource {
+  forOrg(org: Org): Promise<SalesforceCredentials>;
+  invalidate(org: Org): void;
+}
+
 /** Local stack and development only: one set of credentials from SF_* variables for every org. */
-function envCredentials(env: NodeJS.ProcessEnv): () => Promise<SalesforceCredentials> {
+function envCredentials(env: NodeJS.ProcessEnv): CredentialSource {
   const credentials = env.SF_PRIVATE_KEY_FILE
     ? {
         authFlow: 'jwt-bearer',
@@ -87,7 +106,7 @@ function envCredentials(env: NodeJS.ProcessEnv): () => Promise<SalesforceCredent
         clientSecret: env.SF_CLIENT_SECRET,
       };
   const parsed = parseSalesforceSecret(credentials, 'SF_* environment');
-  return async () => parsed;
+  return { forOrg: async () => parsed, invalidate: () => {} };
 }
 
 function readKey(path: string): string {

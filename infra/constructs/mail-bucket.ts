@@ -1,12 +1,14 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 export interface MailBucketProps {
-  /** Days raw, parsed mail and attachments are kept (unresolved/ at least 90, for replay). @default 30 */
+  /**
+   * Days raw mail, parsed mail, attachments and unresolved markers are kept. One period for all
+   * of them, so unresolved mail stays replayable for as long as it is listed. @default 30
+   */
   readonly retentionDays?: number;
   /** Days outcomes (the audit trail) are kept. @default 400 */
   readonly outcomeRetentionDays?: number;
@@ -17,6 +19,7 @@ export interface MailBucketProps {
  * Objects expire rather than move to IA/Glacier: at the default 30 days IA's 30-day minimum
  * and per-object charges (most objects are small JSON) would cost more than they save.
  * The bucket is retained when the stack is deleted: it holds the only copy of received mail.
+ * SES's permission to write raw/ is added by InboundMail, which knows the receipt rule's ARN.
  */
 export class MailBucket extends Construct {
   public readonly bucket: Bucket;
@@ -30,6 +33,8 @@ export class MailBucket extends Construct {
       .filter(([, value]) => !(Number.isInteger(value) && value > 0))
       .map(([key, value]) => `${key} ${value} must be a whole number of days above 0`);
     if (bad.length > 0) throw new ConfigError('INVALID_PROPS', `MailBucket: ${bad.join('; ')}`);
+    // S3 log delivery is granted by the log bucket's policy, not by the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -48,32 +53,16 @@ export class MailBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         ...[pipeline.keys.raw, pipeline.keys.parsed, pipeline.keys.attachments, pipeline.keys.unresolved].map(
-          (prefix) => ({
-            id: `expire-${prefix.replace('/', '')}`,
-            prefix,
-            expiration: Duration.days(prefix === pipeline.keys.unresolved ? Math.max(days, 90) : days),
-          }),
+          (prefix) => ({ id: `expire-${prefix.replace('/', '')}`, prefix, expiration: Duration.days(days) }),
         ),
-        {
-          id: 'expire-outcomes',
-          prefix: pipeline.keys.outcomes,
+        // The Message-ID index lives as long as the outcomes it points at.
+        ...[pipeline.keys.outcomes, pipeline.keys.index].map((prefix) => ({
+          id: `expire-${prefix.replace('/', '')}`,
+          prefix,
           expiration: Duration.days(outcomeDays),
-        },
+        })),
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    // SES writes raw mail, only on behalf of this account. Same statement as the receipt rule's S3
-    // action adds (AWS::AccountId, not the synth-time account), so the policy holds it once.
-    this.bucket.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${pipeline.keys.raw}*`)],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        },
-      }),
-    );
   }
 }

@@ -44,7 +44,7 @@ export class Monitoring extends Construct {
     const maxAge = props.maxMessageAge ?? Duration.minutes(15);
     for (const q of props.queues) {
       const dlqAlarm = new Alarm(this, `${q.name}DlqNotEmpty`, {
-        alarmDescription: `Messages in the ${q.name} DLQ: read their reasons, fix, then \`capture replay --dlq\``,
+        alarmDescription: `Messages in the ${q.name} DLQ: read their capture.reason attributes (or \`capture status\`), fix, then redrive (\`capture replay --dlq\` or the console's DLQ redrive)`,
         metric: q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

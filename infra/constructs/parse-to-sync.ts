@@ -13,7 +13,7 @@ import { stageQueues } from './stage-queues.ts';
 export interface ParseToSyncProps {
   /** The parse function; gets SYNC_QUEUE_URL and send access to the sync queue. */
   readonly parseFunction: PipelineFunction;
-  /** The mail bucket: sync reads parsed/ and attachments/, writes outcomes/ and unresolved/, owns ledger/. */
+  /** The mail bucket: sync reads parsed/ and attachments/, writes outcomes/ (read first), index/ and unresolved/, owns ledger/. */
   readonly bucket: IBucket;
   readonly registry: Registry;
   /** Validated org registry file, bundled with the function. */
@@ -118,8 +118,8 @@ export class ParseToSync extends Construct {
       timeout: Duration.seconds(pipeline.functions.sync.timeoutSeconds),
     })
       .bindMailBucket(props.bucket, {
-        read: [keys.parsed, keys.attachments, keys.ledger],
-        write: [keys.outcomes, keys.unresolved, keys.ledger],
+        read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes],
+        write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger],
         delete: [keys.ledger],
       })
       .bindDeadLetterQueue('SYNC_DLQ_URL', this.deadLetterQueue)

@@ -12,7 +12,7 @@ import { stageQueues } from './stage-queues.ts';
 export interface SnsToParseProps {
   /** The topic SES notifies for every stored message. */
   readonly topic: ITopic;
-  /** The mail bucket: parse reads raw/, writes parsed/, attachments/ and outcomes/. */
+  /** The mail bucket: parse reads raw/, writes parsed/, attachments/, outcomes/ and index/. */
   readonly bucket: IBucket;
   /** Validated org registry file, bundled with the function. */
   readonly orgsFile: string;
@@ -45,8 +45,9 @@ export class SnsToParse extends Construct {
       timeout: Duration.seconds(pipeline.functions.parse.timeoutSeconds),
     })
       .bindMailBucket(props.bucket, {
-        read: [keys.raw],
-        write: [keys.parsed, keys.attachments, keys.outcomes],
+        // outcomes/ is read before it is written: a redelivery never replaces a first decision.
+        read: [keys.raw, keys.outcomes],
+        write: [keys.parsed, keys.attachments, keys.outcomes, keys.index],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue);
     this.function.addEventSource(

@@ -1,4 +1,5 @@
 /** MailStore and OutcomeStore on one S3 bucket, laid out as shared/config/pipeline.ts says. */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -9,7 +10,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { type CapturedEmail, CapturedEmailSchema } from '../domain/captured-email.ts';
-import { type OutcomeRecord, OutcomeRecordSchema } from '../domain/outcome.ts';
+import { type OutcomeRecord, OutcomeRecordSchema, replacesRecorded } from '../domain/outcome.ts';
+import { normaliseMessageId } from '../domain/sync/capture-id.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { type MailStore, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
 
@@ -47,8 +49,9 @@ export class S3MailStore implements MailStore, OutcomeStore {
 
   async listUnresolved(orgId?: string) {
     const keys = await this.#list(orgId ? `unresolved/${orgId}/` : 'unresolved/');
-    const items = await Promise.all(keys.map((key) => this.#getJson(key)));
-    return items as { orgId: string; sesMessageId: string; parsedKey: string }[];
+    // One that expired between the listing and the read is no longer unresolved mail.
+    const items = await Promise.all(keys.map((key) => this.#getJsonOrNull(key)));
+    return items.filter((i) => i !== null) as { orgId: string; sesMessageId: string; parsedKey: string }[];
   }
 
   async deleteUnresolved(orgId: string, sesMessageId: string): Promise<void> {
@@ -59,8 +62,38 @@ export class S3MailStore implements MailStore, OutcomeStore {
     );
   }
 
+  /**
+   * Read before write: a recorded `created` is kept (replacesRecorded). The first time a message
+   * gets an outcome it is also indexed by SES message id and Message-ID, so `capture status`
+   * reads a few objects by key instead of listing every outcome.
+   */
   async record(outcome: OutcomeRecord): Promise<void> {
-    await this.#putJson(mailKeys.outcome(outcome.orgId, outcome.sesMessageId), outcome);
+    const key = mailKeys.outcome(outcome.orgId, outcome.sesMessageId);
+    const recorded = await this.get(outcome.orgId, outcome.sesMessageId);
+    if (!replacesRecorded(recorded)) return;
+    await this.#putJson(key, outcome);
+    if (recorded && recorded.messageId === outcome.messageId) return;
+    const entry = `${outcome.orgId ?? '_none'}~${outcome.sesMessageId}.json`;
+    await this.#putJson(`${mailKeys.indexBySesId(outcome.sesMessageId)}${entry}`, { key });
+    if (outcome.messageId) {
+      await this.#putJson(`${mailKeys.indexByMessageId(messageIdHash(outcome.messageId))}${entry}`, { key });
+    }
+  }
+
+  /**
+   * The outcomes of one message, by SES message id or Message-ID (with or without <>): lists
+   * only that message's index folders (one entry per org), then reads each outcome by key.
+   */
+  async findOutcomes(id: string): Promise<OutcomeRecord[]> {
+    const prefixes = [mailKeys.indexByMessageId(messageIdHash(id))];
+    if (/^[A-Za-z0-9._-]+$/.test(id)) prefixes.push(mailKeys.indexBySesId(id));
+    const entries = (await Promise.all(prefixes.map((p) => this.#list(p)))).flat();
+    const pointers = await Promise.all(entries.map((k) => this.#getJsonOrNull(k)));
+    const keys = [...new Set(pointers.map((p) => (p as { key?: unknown } | null)?.key))].filter(
+      (k): k is string => typeof k === 'string' && k.startsWith('outcomes/'),
+    );
+    const found = await Promise.all(keys.map((k) => this.#getJsonOrNull(k)));
+    return found.filter((f) => f !== null).map((f) => OutcomeRecordSchema.parse(f));
   }
 
   async get(orgId: string | null, sesMessageId: string): Promise<OutcomeRecord | null> {
@@ -114,6 +147,15 @@ export class S3MailStore implements MailStore, OutcomeStore {
     }
   }
 
+  async #getJsonOrNull(key: string): Promise<unknown> {
+    try {
+      return await this.#getJson(key);
+    } catch (error) {
+      if (error instanceof PermanentError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
   async #putJson(key: string, value: unknown): Promise<void> {
     await this.#call(() =>
       this.#s3.send(
@@ -134,6 +176,11 @@ export class S3MailStore implements MailStore, OutcomeStore {
       throw transient(error, 'S3 request');
     }
   }
+}
+
+/** Message-IDs hold characters that do not belong in keys; the index is keyed by their hash. */
+function messageIdHash(messageId: string): string {
+  return createHash('sha256').update(normaliseMessageId(messageId)).digest('hex');
 }
 
 function transient(error: unknown, what: string): TransientError {

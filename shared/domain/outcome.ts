@@ -30,3 +30,13 @@ export const OutcomeRecordSchema = z.object({
   at: z.string(),
 });
 export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
+
+/**
+ * Whether a newly decided outcome may replace the recorded one. The first `created` stays:
+ * a redelivery or replay that finds the Task it made says `duplicate`, which would hide that
+ * this message is the one that created it. Anything else may be replaced (a `failed` that
+ * later succeeds, an `unmatched` replayed once the contact exists).
+ */
+export function replacesRecorded(recorded: OutcomeRecord | null): boolean {
+  return recorded?.outcome !== 'created';
+}

@@ -15,7 +15,11 @@ export interface MailStore {
   deleteUnresolved(orgId: string, sesMessageId: string): Promise<void>;
 }
 
-/** One recorded outcome per (org, received message); a later outcome replaces an earlier one. */
+/**
+ * One recorded outcome per (org, received message). A later outcome replaces an earlier one,
+ * except that a `created` outcome is kept (see `replacesRecorded`): a redelivered message that
+ * finds its own Task never turns `created` into `duplicate`.
+ */
 export interface OutcomeStore {
   record(outcome: OutcomeRecord): Promise<void>;
   get(orgId: string | null, sesMessageId: string): Promise<OutcomeRecord | null>;
@@ -27,10 +31,21 @@ export interface MessageQueue {
   send(body: unknown, attributes?: Record<string, string>): Promise<void>;
 }
 
+/**
+ * A stage's DLQ: takes a message's original body unchanged (so AWS's own redrive and
+ * `capture replay --dlq` both hand the stage exactly what it failed on) and string attributes.
+ */
+export interface DeadLetterQueue {
+  sendOriginal(body: string, attributes: Record<string, string>): Promise<void>;
+}
+
 export const mailKeys = {
   parsed: (orgId: string, sesMessageId: string) => `parsed/${orgId}/${sesMessageId}.json`,
   outcome: (orgId: string | null, sesMessageId: string) =>
     `outcomes/${orgId ?? '_none'}/${sesMessageId}.json`,
+  /** Per-message folders of the outcome index: one entry per org under each. */
+  indexBySesId: (sesMessageId: string) => `index/ses/${sesMessageId}/`,
+  indexByMessageId: (messageIdHash: string) => `index/message-id/${messageIdHash}/`,
   unresolved: (orgId: string, sesMessageId: string) => `unresolved/${orgId}/${sesMessageId}.json`,
   attachment: (orgId: string, sesMessageId: string, index: number) =>
     `attachments/${orgId}/${sesMessageId}/${index}`,

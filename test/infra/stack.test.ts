@@ -5,6 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stackOutputs } from '#infra/outputs.ts';
 import { CaptureStack } from '#infra/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
@@ -54,6 +55,18 @@ function bucketScopes(statements: Statement[], action: string): string[] {
     .sort();
 }
 
+/** A Fn::Join of strings and Refs as one string: `arn:[AWS::Partition]:ses:…`. */
+function joined(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (v.Ref) return `[${v.Ref}]`;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(joined).join(v['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
+const ruleArn =
+  '[AWS::Partition]:ses:[AWS::Region]:[AWS::AccountId]:receipt-rule-set/capture-capture-localhost:receipt-rule/capture';
+
 const allStatements = () =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (p) => p.Properties.PolicyDocument.Statement as Statement[],
@@ -94,12 +107,27 @@ describe('CaptureStack', () => {
       }),
     });
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'capture.localhost' });
-    const activation = Object.values(template.findResources('Custom::AWS'));
-    expect(activation).toHaveLength(1);
-    const create = JSON.stringify(activation[0]?.Properties.Create);
-    expect(create).toContain('setActiveReceiptRuleSet');
-    expect(create).toContain('RuleSetName');
-    expect(JSON.stringify(activation[0]?.Properties.Delete)).toContain('setActiveReceiptRuleSet');
+    // The earlier AwsCustomResource stays, defused: same id and physical id, reads only, no Delete.
+    const legacy =
+      template.toJSON().Resources[
+        stack.getLogicalId(
+          stack.inbound.legacyActivation.node.findChild('Resource').node.defaultChild as CfnElement,
+        )
+      ];
+    expect(legacy.Type).toBe('Custom::AWS');
+    expect(Object.keys(template.findResources('Custom::AWS'))).toHaveLength(1);
+    expect(legacy.Properties.Delete).toBeUndefined();
+    for (const call of [legacy.Properties.Create, legacy.Properties.Update]) {
+      const text = JSON.stringify(call);
+      expect(text).toContain('describeActiveReceiptRuleSet');
+      expect(text).toContain('active-capture-capture-localhost');
+      expect(text).not.toContain('setActiveReceiptRuleSet');
+    }
+    expect(
+      stack.getLogicalId(
+        stack.inbound.legacyActivation.node.findChild('Resource').node.defaultChild as CfnElement,
+      ),
+    ).toMatch(/^InboundMailActivateRuleSet/);
     template.hasResourceProperties('AWS::Route53::RecordSet', {
       Type: 'MX',
       Name: 'capture.localhost.',
@@ -119,7 +147,7 @@ describe('CaptureStack', () => {
             Effect: 'Allow',
             Principal: { Service: 'ses.amazonaws.com' },
             Action: 'sns:Publish',
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
@@ -154,10 +182,19 @@ describe('CaptureStack', () => {
         Effect: 'Allow',
         Principal: { Service: 'ses.amazonaws.com' },
         Action: 's3:PutObject',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': expect.anything(),
+          },
+        },
       }),
     ]);
+    // Only SES acting for Capture's own receipt rule, not any rule of the account.
+    const condition = sesStatements[0]?.Condition as { StringEquals: Record<string, unknown> };
+    expect(joined(condition.StringEquals['aws:SourceArn'])).toBe(`arn:${ruleArn}`);
     expect(JSON.stringify(sesStatements[0]?.Resource)).toContain('/raw/*');
+    template.hasResourceProperties('AWS::SES::ReceiptRule', { Rule: Match.objectLike({ Name: 'capture' }) });
   });
 
   it('expires mail per prefix after the retention period and keeps outcomes longer', () => {
@@ -173,8 +210,10 @@ describe('CaptureStack', () => {
       'raw/': 30,
       'parsed/': 30,
       'attachments/': 30,
-      'unresolved/': 90,
+      // As long as what it points at: unresolved mail stays replayable while it is listed.
+      'unresolved/': 30,
       'outcomes/': 400,
+      'index/': 400,
     });
     expect(rules.every((r) => r.Status === 'Enabled')).toBe(true);
     expect(rules).toContainEqual(
@@ -291,12 +330,12 @@ describe('CaptureStack', () => {
   it('grants each function only the bucket prefixes, queues and secrets it uses', () => {
     const parse = statementsOf(stack.parse.function);
     const sync = statementsOf(stack.sync.function);
-    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['raw/']);
-    expect(bucketScopes(parse, 's3:PutObject')).toEqual(['attachments/', 'outcomes/', 'parsed/']);
+    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['outcomes/', 'raw/']);
+    expect(bucketScopes(parse, 's3:PutObject')).toEqual(['attachments/', 'index/', 'outcomes/', 'parsed/']);
     expect(bucketScopes(parse, 's3:DeleteObject')).toEqual([]);
     expect(bucketScopes(parse, 's3:ListBucket')).toEqual(['(bucket)']);
-    expect(bucketScopes(sync, 's3:GetObject')).toEqual(['attachments/', 'ledger/', 'parsed/']);
-    expect(bucketScopes(sync, 's3:PutObject')).toEqual(['ledger/', 'outcomes/', 'unresolved/']);
+    expect(bucketScopes(sync, 's3:GetObject')).toEqual(['attachments/', 'ledger/', 'outcomes/', 'parsed/']);
+    expect(bucketScopes(sync, 's3:PutObject')).toEqual(['index/', 'ledger/', 'outcomes/', 'unresolved/']);
     expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['ledger/']);
     expect(parse.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
     const syncQueueArn = stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement);
@@ -366,5 +405,82 @@ describe('CaptureStack', () => {
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
     expect(body).toContain('Outcome_created');
     expect(body).toContain('service');
+  });
+
+  it('activates the rule set through its own handler, which deactivates only its own set', () => {
+    const activation = Object.values(template.findResources('Custom::CaptureActiveRuleSet'));
+    expect(activation).toHaveLength(1);
+    expect(activation[0]?.Properties.RuleSetName).toBe('capture-capture-localhost');
+    // Created after the rule set, so it is deleted before it (SES refuses to delete an active set).
+    const ruleSetId = stack.getLogicalId(stack.inbound.ruleSet.node.defaultChild as CfnElement);
+    expect(activation[0]?.DependsOn).toContain(ruleSetId);
+    const handlerRole = allStatements().filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+    expect([...new Set(handlerRole.flatMap((s) => [s.Action].flat()))].sort()).toEqual([
+      'ses:DescribeActiveReceiptRuleSet',
+      'ses:SetActiveReceiptRuleSet',
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Timeout: 60,
+    });
+    // The receipt rule waits for the bucket policy that lets SES write (SES checks on creation).
+    const rule = Object.values(template.findResources('AWS::SES::ReceiptRule'))[0];
+    const policyId = stack.getLogicalId(stack.mail.bucket.policy?.node.defaultChild as CfnElement);
+    expect(rule?.DependsOn).toContain(policyId);
+  });
+
+  it('leaves the active rule set alone when activateRuleSet is false', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const other = new CaptureStack(app, 'NoActivation', {
+      registry: loadRegistryFile(orgsFile),
+      orgsFile,
+      activateRuleSet: false,
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const t = Template.fromStack(other);
+    expect(t.findResources('Custom::CaptureActiveRuleSet')).toEqual({});
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/setActiveReceiptRuleSet/i);
+  });
+
+  it('gives each queue a visibility timeout of at least 6 × its function timeout + batching window', () => {
+    const resources = template.toJSON().Resources as Record<
+      string,
+      // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+      { Type: string; Properties: any }
+    >;
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(2);
+    for (const m of mappings) {
+      const queueId = m.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
+      const fnId = m.Properties.FunctionName.Ref as string;
+      const visibility = resources[queueId]?.Properties.VisibilityTimeout as number;
+      const timeout = resources[fnId]?.Properties.Timeout as number;
+      const window = m.Properties.MaximumBatchingWindowInSeconds as number;
+      expect(visibility, queueId).toBeGreaterThanOrEqual(6 * timeout + window);
+    }
+  });
+
+  it('outputs the bucket name and every queue URL and ARN under the names the CLI reads', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const ref = (c: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(c.node.defaultChild as CfnElement);
+    expect(outputs[stackOutputs.bucket]?.Value).toEqual({ Ref: ref(stack.mail.bucket) });
+    expect(outputs[stackOutputs.intakeQueueUrl]?.Value).toEqual({ Ref: ref(stack.parse.queue) });
+    expect(outputs[stackOutputs.intakeDlqUrl]?.Value).toEqual({ Ref: ref(stack.parse.deadLetterQueue) });
+    expect(outputs[stackOutputs.syncQueueUrl]?.Value).toEqual({ Ref: ref(stack.sync.queue) });
+    expect(outputs[stackOutputs.syncDlqUrl]?.Value).toEqual({ Ref: ref(stack.sync.deadLetterQueue) });
+    expect(outputs[stackOutputs.intakeQueueArn]?.Value).toEqual({
+      'Fn::GetAtt': [ref(stack.parse.queue), 'Arn'],
+    });
+    expect(outputs[stackOutputs.intakeDlqArn]?.Value).toEqual({
+      'Fn::GetAtt': [ref(stack.parse.deadLetterQueue), 'Arn'],
+    });
+    expect(outputs[stackOutputs.syncQueueArn]?.Value).toEqual({
+      'Fn::GetAtt': [ref(stack.sync.queue), 'Arn'],
+    });
+    expect(outputs[stackOutputs.syncDlqArn]?.Value).toEqual({
+      'Fn::GetAtt': [ref(stack.sync.deadLetterQueue), 'Arn'],
+    });
   });
 });

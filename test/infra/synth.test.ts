@@ -39,7 +39,8 @@ describe('cdk synth', () => {
     const functions = resources.filter(
       (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x',
     );
-    expect(functions).toHaveLength(2);
+    // parse, sync and the rule-set activation handler (the Provider framework's runtime is aws-cdk-lib's).
+    expect(functions).toHaveLength(3);
     const registry = readFileSync(join(repo, 'local/demo/orgs.json'), 'utf8');
     const assets = readdirSync(result.out).filter((d) => existsSync(join(result.out, d, 'index.mjs')));
     expect(assets).toHaveLength(2);

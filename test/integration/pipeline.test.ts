@@ -275,11 +275,12 @@ describe('the local pipeline', () => {
       }),
     );
     expect(dead.Messages).toHaveLength(1);
-    expect(dead.Messages?.[0]?.MessageAttributes?.reason?.StringValue).toBe('invalid queue message');
-    expect(JSON.parse(dead.Messages![0]!.Body!)).toMatchObject({
-      stage: 'parse',
-      body: '{"not":"an SNS envelope"}',
-    });
+    // The body as it was; stage and reason are message attributes.
+    expect(dead.Messages?.[0]?.MessageAttributes?.['capture.reason']?.StringValue).toBe(
+      'invalid queue message',
+    );
+    expect(dead.Messages?.[0]?.MessageAttributes?.['capture.stage']?.StringValue).toBe('parse');
+    expect(dead.Messages![0]!.Body).toBe('{"not":"an SNS envelope"}');
   });
 
   it('shows Tasks and outcomes on the status page at the emulator root', async () => {

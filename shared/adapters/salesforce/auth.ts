@@ -26,7 +26,7 @@ export async function requestAccessToken(credentials: SalesforceCredentials): Pr
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer(credentials.clientId)
       .setSubject(credentials.username)
-      .setAudience(credentials.loginUrl)
+      .setAudience(jwtAudience(credentials.loginUrl))
       .setExpirationTime('3m')
       .sign(key);
     const oauth2 = new OAuth2({ loginUrl: credentials.loginUrl });
@@ -48,4 +48,20 @@ export async function requestAccessToken(credentials: SalesforceCredentials): Pr
     }
     throw classifySalesforceError(error, 'Salesforce login');
   }
+}
+
+/**
+ * The `aud` of a JWT bearer assertion. Salesforce wants its login host, not the URL the token
+ * is requested from: https://login.salesforce.com for production, https://test.salesforce.com
+ * for sandboxes, even when the secret gives a My Domain login URL. Other hosts keep the URL
+ * given: an Experience Cloud site's audience is its own URL, and so is the local emulator's.
+ */
+export function jwtAudience(loginUrl: string): string {
+  const host = new URL(loginUrl).hostname.toLowerCase();
+  if (!/(^|\.)salesforce\.com$/.test(host)) return loginUrl.replace(/\/+$/, '');
+  const sandbox =
+    host === 'test.salesforce.com' ||
+    /\.sandbox\.my\.salesforce\.com$/.test(host) ||
+    /--[a-z0-9]+\.(cs\d+\.)?my\.salesforce\.com$/.test(host);
+  return sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com';
 }

@@ -1,0 +1,339 @@
+/**
+ * Both Lambda handlers on fauxqs (S3, SQS) and the Salesforce emulator, driven with SQS events
+ * as Lambda builds them: log keys on every line, non-Received notifications acknowledged, the
+ * last receive dead-lettered with a `failed` outcome, parse concurrency bounded for a batch of
+ * large messages, and Salesforce credentials re-read when the login is refused.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createParseHandler } from '#functions/parse/handler.ts';
+import { type ParseDeps, parseDepsFromEnv } from '#functions/parse/wiring.ts';
+import { createSyncHandler } from '#functions/sync/handler.ts';
+import { syncDepsFromEnv } from '#functions/sync/wiring.ts';
+import { type LocalAws, startLocalAws } from '#local/aws.ts';
+import { type SalesforceEmulator, startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
+import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { parseConcurrency } from '#shared/config/pipeline.ts';
+import { TransientError } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
+
+const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
+const seedFile = fileURLToPath(new URL('../../local/demo/seed.json', import.meta.url));
+const bcc = 'acme-k7q2m9x4p8w3@capture.localhost';
+let aws: LocalAws;
+let emulator: SalesforceEmulator;
+let store: S3MailStore;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  emulator = await startSalesforceEmulator({ port: 0, seed: JSON.parse(readFileSync(seedFile, 'utf8')) });
+  await new SalesforceCrm({
+    credentials: {
+      authFlow: 'client-credentials',
+      loginUrl: emulator.url,
+      clientId: 'local',
+      clientSecret: 'local',
+    },
+  }).setupFields();
+  store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
+});
+afterAll(async () => {
+  await emulator?.close();
+  await aws?.close();
+});
+beforeEach(async () => {
+  for (const url of [aws.resources.syncQueueUrl, aws.resources.intakeDlqUrl, aws.resources.syncDlqUrl]) {
+    await aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+  }
+});
+
+const env = () => ({
+  MAIL_BUCKET: aws.resources.bucket,
+  CAPTURE_CONFIG: orgsFile,
+  AWS_REGION: aws.region,
+  SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+  INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
+  SYNC_DLQ_URL: aws.resources.syncDlqUrl,
+});
+const clients = () => ({ s3: aws.clients.s3, sqs: aws.clients.sqs });
+const context = { functionName: 'test', awsRequestId: 'r' } as Context;
+
+function record(body: string, receiveCount = 1, attributes: SQSRecord['messageAttributes'] = {}): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: 'h',
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: '0',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: attributes,
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: aws.resources.intakeQueueArn,
+    awsRegion: aws.region,
+  };
+}
+
+const snsEnvelope = (message: unknown) =>
+  JSON.stringify({ Type: 'Notification', MessageId: randomUUID(), Message: JSON.stringify(message) });
+
+/** Puts a raw message in raw/ and returns the intake body SES + SNS would deliver for it. */
+async function received(options: { from?: string; to?: string; subject: string; text?: string }) {
+  const sesMessageId = randomUUID().replace(/-/g, '');
+  const messageId = `<${sesMessageId}@acme.example>`;
+  const from = options.from ?? 'alice@acme.example';
+  const raw = [
+    `From: ${from}`,
+    `To: ${options.to ?? 'jane.doe@globex.example'}`,
+    `Bcc: ${bcc}`,
+    `Subject: ${options.subject}`,
+    `Message-ID: ${messageId}`,
+    'Date: Mon, 23 Nov 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    options.text ?? 'Hello',
+  ].join('\r\n');
+  const objectKey = `raw/${sesMessageId}`;
+  await aws.clients.s3.send(
+    new PutObjectCommand({ Bucket: aws.resources.bucket, Key: objectKey, Body: raw }),
+  );
+  const now = new Date().toISOString();
+  const body = snsEnvelope({
+    notificationType: 'Received',
+    mail: {
+      timestamp: now,
+      source: from,
+      messageId: sesMessageId,
+      destination: [bcc],
+      commonHeaders: { messageId, subject: options.subject },
+    },
+    receipt: {
+      timestamp: now,
+      recipients: [bcc],
+      spamVerdict: { status: 'PASS' },
+      virusVerdict: { status: 'PASS' },
+      spfVerdict: { status: 'PASS' },
+      dkimVerdict: { status: 'PASS' },
+      dmarcVerdict: { status: 'PASS' },
+      action: { type: 'S3', bucketName: aws.resources.bucket, objectKey },
+    },
+  });
+  return { sesMessageId, messageId, body };
+}
+
+async function receiveAll(url: string) {
+  const r = await aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return r.Messages ?? [];
+}
+
+/** Every JSON log line the handlers print while `run` runs. */
+async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.startsWith('{"level"')) {
+      lines.push(text);
+      return true;
+    }
+    return write(chunk as string, ...(rest as []));
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines.flatMap((l) => l.trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('parse and sync handlers', () => {
+  it('put sesMessageId and orgId on every log line of both handlers', async () => {
+    logger.setLogLevel('DEBUG');
+    try {
+      const mails = await Promise.all([1, 2].map((n) => received({ subject: `Logged ${n}` })));
+      const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+      const parseLines = await logLines(() => parse({ Records: mails.map((m) => record(m.body)) }, context));
+      expect(parseLines.length).toBeGreaterThanOrEqual(2);
+      for (const line of parseLines) {
+        expect(
+          mails.map((m) => m.sesMessageId),
+          JSON.stringify(line),
+        ).toContain(line.sesMessageId);
+      }
+      expect(parseLines.filter((l) => l.message === 'captured').map((l) => l.orgId)).toEqual([
+        'acme',
+        'acme',
+      ]);
+
+      const pointers = await receiveAll(aws.resources.syncQueueUrl);
+      expect(pointers).toHaveLength(2);
+      const sync = createSyncHandler(() =>
+        syncDepsFromEnv(
+          {
+            ...env(),
+            SALESFORCE_CREDENTIALS: 'env',
+            SF_LOGIN_URL: emulator.url,
+            SF_CLIENT_ID: 'local',
+            SF_CLIENT_SECRET: 'local',
+          },
+          clients(),
+        ),
+      );
+      const syncLines = await logLines(() =>
+        sync({ Records: pointers.map((p) => record(p.Body!)) }, context),
+      );
+      expect(syncLines.length).toBeGreaterThanOrEqual(2);
+      for (const line of syncLines) {
+        expect(line.orgId, JSON.stringify(line)).toBe('acme');
+        // A line about one message names it; a line about the org's batch names all of them.
+        const named = line.sesMessageId ? [line.sesMessageId] : (line.sesMessageIds as string[]);
+        expect(named.length, JSON.stringify(line)).toBeGreaterThan(0);
+        for (const id of named) expect(mails.map((m) => m.sesMessageId)).toContain(id);
+      }
+      expect(syncLines.filter((l) => l.message === 'synced').map((l) => l.outcome)).toEqual([
+        'created',
+        'created',
+      ]);
+    } finally {
+      logger.setLogLevel('ERROR');
+    }
+  });
+
+  it('acknowledges an SNS message that is not a Received notification, without DLQ or outcome', async () => {
+    const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+    const setup = record(snsEnvelope({ notificationType: 'AMAZON_SES_SETUP_NOTIFICATION', receipt: {} }));
+    logger.setLogLevel('INFO');
+    const lines = await logLines(async () =>
+      expect(await parse({ Records: [setup] }, context)).toEqual({ batchItemFailures: [] }),
+    );
+    logger.setLogLevel('ERROR');
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'not a received-mail notification; acknowledged',
+        notificationType: 'AMAZON_SES_SETUP_NOTIFICATION',
+      }),
+    );
+    expect(await receiveAll(aws.resources.intakeDlqUrl)).toEqual([]);
+  });
+
+  it('on the last receive dead-letters a retryable failure with its body, reason and a failed outcome', async () => {
+    const failing = (): ParseDeps => ({
+      ...parseDepsFromEnv(env(), clients()),
+      parse: async () => {
+        throw new TransientError('S3_ERROR', 'reading raw mail failed (SlowDown)');
+      },
+    });
+    const parse = createParseHandler(failing);
+    const early = await received({ subject: 'Not yet' });
+    const earlyRecord = record(early.body, 4);
+    // (With a record that succeeds beside it: a batch whose every record fails is retried whole.)
+    const setup = record(snsEnvelope({ notificationType: 'AMAZON_SES_SETUP_NOTIFICATION' }));
+    expect(await parse({ Records: [earlyRecord, setup] }, context)).toEqual({
+      batchItemFailures: [{ itemIdentifier: earlyRecord.messageId }],
+    });
+    expect(await receiveAll(aws.resources.intakeDlqUrl)).toEqual([]);
+    expect(await store.get(null, early.sesMessageId)).toBeNull();
+
+    const last = await received({ subject: 'Last try' });
+    expect(await parse({ Records: [record(last.body, 5)] }, context)).toEqual({ batchItemFailures: [] });
+    const dead = await receiveAll(aws.resources.intakeDlqUrl);
+    expect(dead.map((m) => m.Body)).toEqual([last.body]);
+    expect(dead[0]?.MessageAttributes?.['capture.stage']?.StringValue).toBe('parse');
+    expect(dead[0]?.MessageAttributes?.['capture.reason']?.StringValue).toBe(
+      'S3_ERROR: reading raw mail failed (SlowDown)',
+    );
+    expect(await store.get(null, last.sesMessageId)).toMatchObject({
+      outcome: 'failed',
+      reason: 'S3_ERROR: reading raw mail failed (SlowDown)',
+      retryable: true,
+      stage: 'parse',
+    });
+  });
+
+  it('parses a batch of large messages at most parseConcurrency() at a time', async () => {
+    const big = 'x'.repeat(76).concat('\r\n').repeat(26_000); // ≈ 2 MB of text each
+    const mails = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => received({ subject: `Big ${n}`, text: big })),
+    );
+    let active = 0;
+    let most = 0;
+    const counting = (): ParseDeps => {
+      const deps = parseDepsFromEnv(env(), clients());
+      return {
+        ...deps,
+        parse: async (raw, request) => {
+          most = Math.max(most, ++active);
+          try {
+            return await deps.parse(raw, request);
+          } finally {
+            active--;
+          }
+        },
+      };
+    };
+    const parse = createParseHandler(counting);
+    expect(await parse({ Records: mails.map((m) => record(m.body)) }, context)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(parseConcurrency()).toBe(4);
+    expect(most).toBeLessThanOrEqual(parseConcurrency());
+    expect(most).toBeGreaterThan(0);
+    const pointers: unknown[] = [];
+    for (let i = 0; i < 3 && pointers.length < 10; i++)
+      pointers.push(...(await receiveAll(aws.resources.syncQueueUrl)));
+    expect(pointers).toHaveLength(10);
+  });
+
+  it('reads the Salesforce secret again when the login is refused, and syncs with the rotated one', async () => {
+    const mail = await received({ subject: 'After rotation' });
+    await createParseHandler(() => parseDepsFromEnv(env(), clients()))(
+      { Records: [record(mail.body)] },
+      context,
+    );
+    const [pointer] = await receiveAll(aws.resources.syncQueueUrl);
+    // The cached secret still holds the old client secret; the rotated one is in Secrets Manager.
+    const reads: string[] = [];
+    const secrets = {
+      send: async (command: unknown) => {
+        if (!(command instanceof GetSecretValueCommand)) throw new Error('unexpected command');
+        reads.push(String(command.input.SecretId));
+        const clientSecret = reads.length === 1 ? 'before-rotation' : 'local';
+        return {
+          SecretString: JSON.stringify({
+            authFlow: 'client-credentials',
+            loginUrl: emulator.url,
+            clientId: 'local',
+            clientSecret,
+          }),
+        };
+      },
+    } as unknown as SecretsManagerClient;
+    const sync = createSyncHandler(() =>
+      syncDepsFromEnv({ ...env(), SALESFORCE_CREDENTIALS: 'secrets-manager' }, { ...clients(), secrets }),
+    );
+    expect(await sync({ Records: [record(pointer!.Body!)] }, context)).toEqual({ batchItemFailures: [] });
+    expect(reads).toEqual(['capture/salesforce/acme', 'capture/salesforce/acme']);
+    expect(await store.get('acme', mail.sesMessageId)).toMatchObject({
+      outcome: 'created',
+      taskId: expect.stringMatching(/^00T/),
+    });
+  });
+});
