@@ -208,7 +208,7 @@ describe('syncBatch', () => {
 describe('syncBatch without Capture_Id__c (ledger)', () => {
   const noField = () => {
     const crm = seeded();
-    crm.caps = { captureIdField: false, orderNumbersField: false };
+    crm.caps = { captureIdField: false, orderNumbersField: false, sharedActivities: true };
     return crm;
   };
 

@@ -1,0 +1,93 @@
+/** The SOQL of a batch's lookups, packed into as few queries as the URL budget allows, and their reading. */
+import type { LookupPlan, LookupResult } from '../../ports/crm.ts';
+import { packedQueries, soqlName } from './soql.ts';
+
+export const WHAT_TYPES: Record<string, string> = {
+  '001': 'Account',
+  '006': 'Opportunity',
+  '801': 'Order',
+  '500': 'Case',
+  '800': 'Contract',
+};
+
+export interface LookupQuery {
+  kind: keyof LookupResult;
+  soql: string;
+}
+
+/** One query per kind in the common case; long lists are split by their encoded length only. */
+export function lookupQueries(plan: LookupPlan): LookupQuery[] {
+  const queries: LookupQuery[] = [];
+  const add = (kind: keyof LookupResult, soqls: string[]) => {
+    for (const soql of soqls) queries.push({ kind, soql });
+  };
+  add('users', packedQueries('SELECT Id, Email, IsActive FROM User', 'Email', plan.userEmails));
+  add(
+    'contacts',
+    packedQueries(
+      'SELECT Id, Email, AccountId, LastModifiedDate FROM Contact',
+      'Email',
+      plan.personEmails,
+      ' ORDER BY LastModifiedDate DESC LIMIT 2000',
+    ),
+  );
+  if (plan.personEmails.length > 0) {
+    add(
+      'leads',
+      packedQueries(
+        'SELECT Id, Email FROM Lead',
+        'Email',
+        plan.personEmails,
+        ' AND IsConverted = false LIMIT 2000',
+      ),
+    );
+  }
+  const { object, field } = plan.orderLookup;
+  add(
+    'orders',
+    packedQueries(
+      `SELECT Id, ${soqlName(field)}, AccountId FROM ${soqlName(object)}`,
+      field,
+      plan.orderNumbers,
+    ),
+  );
+  const byType = new Map<string, string[]>();
+  for (const id of plan.recordIds) {
+    const type = WHAT_TYPES[id.slice(0, 3)];
+    if (type) byType.set(type, [...(byType.get(type) ?? []), id]);
+  }
+  for (const [type, ids] of byType) add('records', packedQueries(`SELECT Id FROM ${type}`, 'Id', ids));
+  add('tasks', packedQueries('SELECT Id, Capture_Id__c, WhatId FROM Task', 'Capture_Id__c', plan.captureIds));
+  return queries;
+}
+
+export function emptyLookup(): LookupResult {
+  return { users: [], contacts: [], leads: [], orders: [], records: [], tasks: [] };
+}
+
+/** Adds one query's records to the result. */
+export function collect(
+  result: LookupResult,
+  kind: keyof LookupResult,
+  records: Record<string, unknown>[],
+  orderField: string,
+): void {
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  for (const r of records) {
+    const id = String(r.Id);
+    if (kind === 'users')
+      result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
+    else if (kind === 'contacts')
+      result.contacts.push({
+        id,
+        email: String(r.Email ?? ''),
+        accountId: str(r.AccountId),
+        lastModified: str(r.LastModifiedDate),
+      });
+    else if (kind === 'leads') result.leads.push({ id, email: String(r.Email ?? '') });
+    else if (kind === 'orders')
+      result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
+    else if (kind === 'records') result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
+    else result.tasks.push({ id, captureId: String(r.Capture_Id__c ?? ''), whatId: str(r.WhatId) });
+  }
+}
