@@ -4,8 +4,9 @@
  * backoff a few times; what still fails is reported per email as retryable or not.
  */
 import type { Org } from '../config/registry.ts';
-import type { CapturedEmail } from '../domain/captured-email.ts';
+import type { Attachment, CapturedEmail } from '../domain/captured-email.ts';
 import { captureIdOf } from '../domain/sync/capture-id.ts';
+import { fileNames } from '../domain/sync/sanitize.ts';
 import { decide, planLookups, type SyncDecision } from '../domain/sync/task-mapping.ts';
 import { describeError, isRetryable, TransientError } from '../errors.ts';
 import type { LogSink } from '../observability.ts';
@@ -33,6 +34,8 @@ export interface SyncBatchInput {
   retries?: number;
   backoffMs?: number;
   today?: () => string;
+  /** Raw file bytes read and sent at a time (default FILE_BYTES_IN_FLIGHT). */
+  fileBytesInFlight?: number;
 }
 
 export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
@@ -60,11 +63,15 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
     const capabilities = await retry('capabilities', () => crm.capabilities());
     const decisions = decide(org, emails, found, {
       orderNumbersField: capabilities.orderNumbersField,
+      sharedActivities: capabilities.sharedActivities,
       today: input.today ?? (() => new Date().toISOString()),
     });
     const useLedger = !capabilities.captureIdField && input.ledger !== undefined;
 
     const toWrite: { index: number; decision: Extract<SyncDecision, { kind: 'create' }> }[] = [];
+    // Tasks that get relations and files: new ones, and existing ones that may lack some (an
+    // earlier try failed after writing the Task).
+    const followUps: FollowUp[] = [];
     for (const [index, decision] of decisions.entries()) {
       switch (decision.kind) {
         case 'excluded':
@@ -77,6 +84,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
             taskId: decision.taskId,
             reason: decision.reason,
           };
+          if (decision.taskId) followUps.push({ index, ...decision, existing: true });
           break;
         case 'unmatched':
           results[index] = { captureId: decision.captureId, outcome: 'unmatched', reason: decision.reason };
@@ -103,6 +111,8 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
                   : await input.ledger!.get(org.id, decision.captureId);
               // Claimed but not completed: another delivery is writing it right now. Calling it a
               // duplicate could lose the message; a redelivery finds the Task id or the claim gone.
+              if (taskId && taskId !== 'pending')
+                followUps.push({ index, taskId, ...decision, existing: true });
               results[index] =
                 taskId && taskId !== 'pending'
                   ? {
@@ -156,8 +166,6 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
             input.backoffMs ?? 250,
           )
         : [];
-    const created: { index: number; taskId: string; decision: Extract<SyncDecision, { kind: 'create' }> }[] =
-      [];
     for (const [i, w] of writable.entries()) {
       const r = taskResults[i]!;
       if (r.ok) {
@@ -171,7 +179,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
           await input.ledger!.complete(org.id, w.decision.captureId, r.id);
           claims.delete(w.decision.captureId);
         }
-        if (r.created) created.push({ index: w.index, taskId: r.id, decision: w.decision });
+        followUps.push({ index: w.index, taskId: r.id, ...w.decision, existing: !r.created });
       } else {
         results[w.index] = {
           captureId: w.decision.captureId,
@@ -190,7 +198,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
       else if (first?.outcome === 'failed') results[index] = { ...first };
     }
 
-    await addRelationsAndFiles(input, created, retry);
+    await addRelationsAndFiles(input, followUps, results, retry);
   } catch (error) {
     // A whole call failed after retries (lookup, leads, Task write): every email not yet decided gets this.
     const retryable = isRetryable(error);
@@ -269,26 +277,60 @@ async function writeTasks(
   return results;
 }
 
+interface FollowUp {
+  index: number;
+  taskId: string;
+  relations: string[];
+  files: Attachment[];
+  /** The Task was there before this try: add only what it lacks. */
+  existing: boolean;
+}
+
+/** Raw file bytes read and encoded at a time (held twice: raw and base64). */
+export const FILE_BYTES_IN_FLIGHT = 15 * 1024 * 1024;
+
+/**
+ * Relations and Files for Tasks that exist now, files read in groups of at most
+ * FILE_BYTES_IN_FLIGHT so a batch of large attachments never sits in memory at once. A failure
+ * a retry can fix fails the message as retryable: its redelivery finds the Task and adds what
+ * is missing.
+ */
 async function addRelationsAndFiles(
   input: SyncBatchInput,
-  created: { index: number; taskId: string; decision: Extract<SyncDecision, { kind: 'create' }> }[],
+  followUps: FollowUp[],
+  results: SyncResult[],
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
-  const relations = created.flatMap((c) =>
-    c.decision.relations.map((relationId) => ({ taskId: c.taskId, relationId })),
-  );
-  const files: FileDraft[] = [];
-  for (const c of created) {
-    for (const a of input.attachments ? c.decision.files : []) {
+  const work = followUps.filter((f) => f.relations.length > 0 || (input.attachments && f.files.length > 0));
+  if (work.length === 0) return;
+  const fail = (index: number, reason: string) => {
+    const r = results[index]!;
+    results[index] = { ...r, outcome: 'failed', reason, retryable: true };
+  };
+  let pending: Pending;
+  try {
+    pending = await missingPieces(input, work, retry);
+  } catch (error) {
+    for (const f of work.filter((w) => w.existing))
+      fail(f.index, `checking relations and files: ${describeError(error)}`);
+    pending = allPieces(
+      work.filter((w) => !w.existing),
+      input,
+    );
+  }
+  const added = new Set<number>();
+  for (const [g, group] of fileGroups(
+    pending.files,
+    input.fileBytesInFlight ?? FILE_BYTES_IN_FLIGHT,
+  ).entries()) {
+    const relations = g === 0 ? pending.relations : [];
+    const drafts: FileDraft[] = [];
+    const owners: number[] = [];
+    for (const f of group) {
       try {
-        const content = await input.attachments!.read(a.storageKey!);
-        const filename = a.filename ?? 'attachment';
-        files.push({
-          taskId: c.taskId,
-          title: filename.replace(/\.[^.]+$/, '') || filename,
-          pathOnClient: filename,
-          content,
-        });
+        const content = await input.attachments!.read(f.attachment.storageKey!);
+        drafts.push({ taskId: f.taskId, ...fileNames(f.attachment.filename), content });
+        owners.push(f.index);
       } catch (error) {
         input.logger?.warn('attachment could not be read', {
           orgId: input.org.id,
@@ -296,24 +338,117 @@ async function addRelationsAndFiles(
         });
       }
     }
-  }
-  if (relations.length === 0 && files.length === 0) return;
-  // The Task exists now: a failure here is logged, not a reason to retry the message (it would be a duplicate).
-  try {
-    const results = await retry('relations and files', () => input.crm.attach(relations, files));
-    const failed = [...results.relations, ...results.files].filter(
-      (r): r is Extract<WriteResult, { ok: false }> => !r.ok,
-    );
-    if (failed.length > 0) {
-      input.logger?.warn('some relations or files were not created', {
-        orgId: input.org.id,
-        failed: failed.length,
-        reason: failed[0]?.code,
-      });
+    if (relations.length === 0 && drafts.length === 0) continue;
+    try {
+      const out = await retry('relations and files', () =>
+        input.crm.attach(
+          relations.map((r) => ({ taskId: r.taskId, relationId: r.relationId })),
+          drafts,
+        ),
+      );
+      const outcomes = [
+        ...out.relations.map((r, i) => ({ r, index: relations[i]!.index })),
+        ...out.files.map((r, i) => ({ r, index: owners[i]! })),
+      ];
+      for (const { r, index } of outcomes) {
+        if (r.ok) added.add(index);
+        else if (r.retryable) fail(index, `relations or files not added: ${r.code}: ${r.message}`);
+        else if (r.code !== 'DUPLICATE_VALUE')
+          input.logger?.warn('a relation or file was refused', { orgId: input.org.id, reason: r.code });
+      }
+    } catch (error) {
+      if (!isRetryable(error)) {
+        input.logger?.warn('relations and files refused', {
+          orgId: input.org.id,
+          reason: describeError(error),
+        });
+        continue;
+      }
+      for (const index of new Set([...relations.map((r) => r.index), ...owners]))
+        fail(index, `relations or files not added: ${describeError(error)}`);
     }
-  } catch (error) {
-    input.logger?.warn('relations and files failed', { orgId: input.org.id, reason: describeError(error) });
   }
+  // An existing Task that needed pieces and got them was left unfinished by an earlier try of this message.
+  for (const f of work) {
+    const r = results[f.index]!;
+    if (f.existing && added.has(f.index) && r.outcome === 'duplicate')
+      results[f.index] = {
+        captureId: r.captureId,
+        outcome: 'created',
+        taskId: f.taskId,
+        reason: 'completed-on-retry',
+      };
+  }
+}
+
+interface Pending {
+  relations: { index: number; taskId: string; relationId: string }[];
+  files: { index: number; taskId: string; attachment: Attachment }[];
+}
+
+/** What the Tasks still lack: everything for new Tasks; for existing ones, what Salesforce does not have yet. */
+async function missingPieces(
+  input: SyncBatchInput,
+  work: FollowUp[],
+  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<Pending> {
+  const existingIds = [...new Set(work.filter((w) => w.existing).map((w) => w.taskId))];
+  const have =
+    existingIds.length > 0
+      ? await retry('existing relations and files', () => input.crm.existingAttachments(existingIds))
+      : { relations: [], files: [] };
+  const relationKeys = new Set(have.relations.map((r) => `${r.taskId}/${r.relationId.slice(0, 15)}`));
+  const fileCounts = new Map<string, number>();
+  for (const f of have.files)
+    fileCounts.set(
+      `${f.taskId}/${f.pathOnClient}`,
+      (fileCounts.get(`${f.taskId}/${f.pathOnClient}`) ?? 0) + 1,
+    );
+  const pending: Pending = { relations: [], files: [] };
+  const seen = new Set<string>();
+  for (const w of work) {
+    // Two deliveries of one message in a batch point at one Task: its pieces once.
+    if (seen.has(w.taskId)) continue;
+    seen.add(w.taskId);
+    for (const relationId of w.relations) {
+      if (!relationKeys.has(`${w.taskId}/${relationId.slice(0, 15)}`))
+        pending.relations.push({ index: w.index, taskId: w.taskId, relationId });
+    }
+    for (const attachment of input.attachments ? w.files : []) {
+      const key = `${w.taskId}/${fileNames(attachment.filename).pathOnClient}`;
+      const count = fileCounts.get(key) ?? 0;
+      if (count > 0) fileCounts.set(key, count - 1);
+      else pending.files.push({ index: w.index, taskId: w.taskId, attachment });
+    }
+  }
+  return pending;
+}
+function allPieces(work: FollowUp[], input: SyncBatchInput): Pending {
+  return {
+    relations: work.flatMap((w) =>
+      w.relations.map((relationId) => ({ index: w.index, taskId: w.taskId, relationId })),
+    ),
+    files: input.attachments
+      ? work.flatMap((w) => w.files.map((attachment) => ({ index: w.index, taskId: w.taskId, attachment })))
+      : [],
+  };
+}
+
+/** Files in groups of at most `budget` bytes (by the size the parse stage recorded); at least one group. */
+function fileGroups<T extends { attachment: Attachment }>(files: T[], budget: number): T[][] {
+  const groups: T[][] = [[]];
+  let bytes = 0;
+  for (const f of files) {
+    const current = groups.at(-1)!;
+    if (current.length > 0 && bytes + f.attachment.size > budget) {
+      groups.push([f]);
+      bytes = f.attachment.size;
+    } else {
+      current.push(f);
+      bytes += f.attachment.size;
+    }
+  }
+  return groups;
 }
 
 async function withRetry<T>(

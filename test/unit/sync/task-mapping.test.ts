@@ -207,6 +207,8 @@ describe('Task drafts for a mixed batch', () => {
       captureId: first.captureId,
       taskId: '',
       reason: 'same-message-in-batch',
+      relations: [],
+      files: [],
     });
   });
 
@@ -271,7 +273,7 @@ describe('who', () => {
     expect(d.relations).toEqual([CARL]);
   });
 
-  it('relates at most 50 more contacts', () => {
+  it('relates at most 50 contacts, the WhoId among them, and names the rest in the Description', () => {
     const found = world();
     const cc = Array.from({ length: 60 }, (_, i) => `c${i}@globex.example`);
     found.contacts.push(
@@ -284,8 +286,25 @@ describe('who', () => {
     );
     const d = create(decide(org, [email({ cc })], found, options)[0]);
     expect(d.task.WhoId).toBe(JANE);
-    expect(d.relations).toHaveLength(50);
+    expect(d.relations).toHaveLength(49);
     expect(d.relations).not.toContain(JANE);
+    // c0…c48 are related; c49…c59 are named.
+    expect(d.task.Description).toContain(
+      `Also with (Salesforce relates at most 50 contacts): ${cc.slice(49).join(', ')}\n`,
+    );
+    expect(d.task.Description).not.toMatch(/Also with[^\n]*c48@/);
+  });
+
+  it('relates no other contact without Shared Activities and names them in the Description', () => {
+    const d = create(
+      decide(org, [email({ cc: ['carl@globex.example'] })], world(), {
+        ...options,
+        sharedActivities: false,
+      })[0],
+    );
+    expect(d.task.WhoId).toBe(JANE);
+    expect(d.relations).toEqual([]);
+    expect(d.task.Description).toContain('Also with (Shared Activities is off): carl@globex.example\n');
   });
 
   it('follows the unmatched policy', () => {
