@@ -39,6 +39,10 @@ export interface ObjectDef {
   /** Computed on read (Name from FirstName + LastName). */
   computeName?: boolean;
   tooling?: boolean;
+  /** Setup data (TaskStatus): loaded by seeds, not created through the API. */
+  readOnly?: boolean;
+  /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
+  requires?: 'sharedActivities';
 }
 
 const system: FieldDef[] = [
@@ -83,6 +87,38 @@ export function object(
   return { name, keyPrefix, label: name, fields: map, ...extra };
 }
 
+/** Seeds load parents first so "@Type:Key" references resolve; other types follow in seed order. */
+export const SEED_ORDER = [
+  'User',
+  'TaskStatus',
+  'Account',
+  'Contact',
+  'Lead',
+  'Opportunity',
+  'Order',
+  'Task',
+];
+
+/** An org's task statuses when its seed names none: Salesforce's out-of-the-box values. */
+export const DEFAULT_TASK_STATUSES = [
+  { MasterLabel: 'Not Started', ApiName: 'Not Started', IsClosed: false, IsDefault: true, SortOrder: 1 },
+  { MasterLabel: 'In Progress', ApiName: 'In Progress', IsClosed: false, IsDefault: false, SortOrder: 2 },
+  { MasterLabel: 'Completed', ApiName: 'Completed', IsClosed: true, IsDefault: false, SortOrder: 3 },
+  {
+    MasterLabel: 'Waiting on someone else',
+    ApiName: 'Waiting on someone else',
+    IsClosed: false,
+    IsDefault: false,
+    SortOrder: 4,
+  },
+  { MasterLabel: 'Deferred', ApiName: 'Deferred', IsClosed: false, IsDefault: false, SortOrder: 5 },
+];
+
+/**
+ * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry here with
+ * its key prefix and fields, add it to SEED_ORDER if seeds reference it, and put rules beyond
+ * field types (lengths, picklists, references are generic) in rules.ts.
+ */
 export function standardObjects(): Map<string, ObjectDef> {
   const defs = [
     object(
@@ -171,25 +207,42 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
       { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
     ]),
-    object('TaskRelation', '0RT', [
-      {
-        name: 'TaskId',
-        type: 'reference',
-        referenceTo: ['Task'],
-        relationshipName: 'Task',
-        required: true,
-        updateable: false,
-      },
-      {
-        name: 'RelationId',
-        type: 'reference',
-        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
-        relationshipName: 'Relation',
-        required: true,
-        updateable: false,
-      },
-      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
-    ]),
+    object(
+      'TaskStatus',
+      '01J',
+      [
+        { name: 'MasterLabel', type: 'string', length: 255, required: true },
+        { name: 'ApiName', type: 'string', length: 255 },
+        { name: 'IsClosed', type: 'boolean', defaultValue: false },
+        { name: 'IsDefault', type: 'boolean', defaultValue: false },
+        { name: 'SortOrder', type: 'int' },
+      ],
+      { readOnly: true },
+    ),
+    object(
+      'TaskRelation',
+      '0RT',
+      [
+        {
+          name: 'TaskId',
+          type: 'reference',
+          referenceTo: ['Task'],
+          relationshipName: 'Task',
+          required: true,
+          updateable: false,
+        },
+        {
+          name: 'RelationId',
+          type: 'reference',
+          referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
+          relationshipName: 'Relation',
+          required: true,
+          updateable: false,
+        },
+        { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
+      ],
+      { requires: 'sharedActivities' },
+    ),
     object('ContentVersion', '068', [
       { name: 'Title', type: 'string', length: 255, required: true },
       { name: 'PathOnClient', type: 'string', length: 500, required: true },

@@ -346,8 +346,15 @@ describe('composite, collections and tooling', () => {
         url: '/services/data/v62.0/limits',
         referenceId: `r${i}`,
       })),
-    }).catch((e: unknown) => e);
-    expect(tooMany).toMatchObject({ errorCode: 'INVALID_INPUT' });
+    });
+    expect(tooMany.compositeResponse).toEqual([
+      {
+        body: [{ errorCode: 'LIMIT_EXCEEDED', message: expect.stringContaining('25') }],
+        httpHeaders: {},
+        httpStatusCode: 400,
+        referenceId: null,
+      },
+    ]);
   });
 
   it('publishes ContentVersions to the record they name', async () => {

@@ -1,0 +1,90 @@
+/**
+ * Request-level conditions that end a call before it reaches a resource: fault injection for
+ * tests (5xx, REQUEST_LIMIT_EXCEEDED, INVALID_SESSION_ID, UNABLE_TO_LOCK_ROW, dropped
+ * connections, latency) and the org's daily API request limit, reported in every response's
+ * Sforce-Limit-Info header and refused with 403 REQUEST_LIMIT_EXCEEDED once used up.
+ */
+import { HttpError } from './errors.ts';
+
+export type FaultCode =
+  | 'SERVER_ERROR'
+  | 'REQUEST_LIMIT_EXCEEDED'
+  | 'INVALID_SESSION_ID'
+  | 'UNABLE_TO_LOCK_ROW'
+  | 'DROP_CONNECTION';
+
+export interface FaultConfig {
+  rates?: Partial<Record<FaultCode, number>>;
+  latencyMs?: number;
+  /** Seed of the deterministic random generator deciding which requests fail. */
+  seed?: number;
+}
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Faults {
+  config: FaultConfig = {};
+  injected = 0;
+  #random = mulberry32(1);
+
+  set(config: FaultConfig): void {
+    this.config = config;
+    this.#random = mulberry32(config.seed ?? 1);
+  }
+
+  /** Decides this request's fault (counted), or null. */
+  pick(): FaultCode | null {
+    for (const [code, rate] of Object.entries(this.config.rates ?? {}) as [FaultCode, number][]) {
+      if (rate > 0 && this.#random() < rate) {
+        this.injected++;
+        return code;
+      }
+    }
+    return null;
+  }
+
+  async delay(): Promise<void> {
+    if (this.config.latencyMs) await new Promise((r) => setTimeout(r, this.config.latencyMs));
+  }
+}
+
+export const sessionInvalid = (headers: Record<string, string>) =>
+  new HttpError(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], headers);
+
+export const requestLimit = (headers: Record<string, string>) =>
+  new HttpError(
+    403,
+    [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+    headers,
+  );
+
+export const serverUnavailable = (headers: Record<string, string>) =>
+  new HttpError(
+    503,
+    [{ message: 'Server is temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }],
+    headers,
+  );
+
+/** Daily API requests: every call to /services/data/vXX.X counts, as on Salesforce. */
+export class ApiUsage {
+  count = 0;
+  readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  header(): Record<string, string> {
+    return { 'sforce-limit-info': `api-usage=${this.count}/${this.limit}` };
+  }
+  get exceeded(): boolean {
+    return this.count > this.limit;
+  }
+}

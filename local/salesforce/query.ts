@@ -1,0 +1,202 @@
+/**
+ * SOQL evaluation over the store: field checks against the describe, WHERE, ORDER BY, LIMIT,
+ * OFFSET, COUNT() and parent fields nested like Salesforce's JSON. Parsing is in soql.ts.
+ * Salesforce refuses statements over 100,000 characters ("SOQL and SOSL Limits").
+ */
+import { SalesforceError } from './errors.ts';
+import { ID_PATTERN, to18 } from './ids.ts';
+import type { FieldDef, ObjectDef } from './schema.ts';
+import { type Condition, likeToRegExp, parseSoql, SoqlError, type Value } from './soql.ts';
+import type { SfRecord, Store } from './store.ts';
+
+export const MAX_SOQL_LENGTH = 100_000;
+
+export function runQuery(
+  store: Store,
+  soql: string,
+  options: { tooling?: boolean; all?: boolean } = {},
+): { totalSize: number; records: Record<string, unknown>[] } {
+  if (soql.length > MAX_SOQL_LENGTH) {
+    throw new SalesforceError(
+      'MALFORMED_QUERY',
+      `SOQL statements cannot be longer than ${MAX_SOQL_LENGTH} characters (this one has ${soql.length})`,
+    );
+  }
+  let q: ReturnType<typeof parseSoql>;
+  try {
+    q = parseSoql(soql);
+  } catch (error) {
+    if (error instanceof SoqlError) throw new SalesforceError(error.errorCode, error.message);
+    throw error;
+  }
+  const def = store.objectForQuery(q.object, options.tooling ?? false);
+  for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
+    checkPath(store, def, f, soql);
+  let rows = store.all(def.name);
+  if (options.all) rows = [...rows, ...store.deletedOf(def.name)];
+  if (q.where) {
+    const where = q.where;
+    rows = rows.filter((r) => matches(store, def, r, where));
+  }
+  sortRows(store, def, rows, q.orderBy);
+  const total = rows.length;
+  rows = rows.slice(q.offset, q.limit === null ? undefined : q.offset + q.limit);
+  if (q.count) return { totalSize: q.limit === null ? total - q.offset : rows.length, records: [] };
+  return { totalSize: rows.length, records: rows.map((r) => project(store, def, r, q.fields)) };
+}
+
+function sortRows(
+  store: Store,
+  def: ObjectDef,
+  rows: SfRecord[],
+  orderBy: { field: string; desc: boolean; nullsLast: boolean }[],
+): void {
+  for (const order of [...orderBy].reverse()) {
+    rows.sort((a, b) => {
+      const va = value(store, def, a, order.field);
+      const vb = value(store, def, b, order.field);
+      if (va === null || va === undefined)
+        return vb === null || vb === undefined ? 0 : order.nullsLast ? 1 : -1;
+      if (vb === null || vb === undefined) return order.nullsLast ? -1 : 1;
+      const cmp =
+        typeof va === 'number' && typeof vb === 'number'
+          ? va - vb
+          : String(va).localeCompare(String(vb), 'en', { sensitivity: 'base' });
+      return order.desc ? -cmp : cmp;
+    });
+  }
+}
+function project(store: Store, def: ObjectDef, record: SfRecord, fields: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { attributes: store.attributes(def, record.Id, store.apiVersion) };
+  for (const path of fields) {
+    const parts = path.split('.');
+    if (parts.length === 1) {
+      out[def.fields.get(path.toLowerCase())!.name] =
+        record[def.fields.get(path.toLowerCase())!.name] ?? null;
+      continue;
+    }
+    // Parent field: nest like Salesforce ({ Account: { attributes, Name } }, null when unset).
+    let target = out;
+    let current: SfRecord | null = record;
+    let currentDef = def;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const rel = relationshipField(currentDef, parts[i]!)!;
+      const parent: SfRecord | null = current ? store.findById(String(current[rel.name] ?? '')) : null;
+      const parentDef = parent ? store.typeOfId(parent.Id)! : null;
+      const key = rel.relationshipName!;
+      if (!parent || !parentDef) {
+        if (!(key in target)) target[key] = null;
+        current = null;
+        break;
+      }
+      if (!target[key])
+        target[key] = { attributes: store.attributes(parentDef, parent.Id, store.apiVersion) };
+      target = target[key] as Record<string, unknown>;
+      current = parent;
+      currentDef = parentDef;
+    }
+    if (current) {
+      const last = parts.at(-1)!;
+      const f = currentDef.fields.get(last.toLowerCase());
+      target[f?.name ?? last] = f ? (current[f.name] ?? null) : null;
+    }
+  }
+  return out;
+}
+
+function checkPath(store: Store, def: ObjectDef, path: string, soql: string): void {
+  const parts = path.split('.');
+  let current = def;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (i === parts.length - 1) {
+      if (current.fields.has(part.toLowerCase())) return;
+      if (parts.length > 1 && ['name', 'email', 'id', 'type'].includes(part.toLowerCase())) return; // polymorphic Name
+      break;
+    }
+    const rel = relationshipField(current, part);
+    if (!rel) break;
+    const target = rel.referenceTo?.[0];
+    const next = target ? store.objects.get(target.toLowerCase()) : undefined;
+    if (!next) break;
+    current = next;
+  }
+  const pos = soql.indexOf(path);
+  throw new SalesforceError(
+    'INVALID_FIELD',
+    `\n${soql}\n${' '.repeat(Math.max(0, pos))}^\nERROR at Row:1:Column:${pos + 1}\nNo such column '${parts.at(-1)}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+  );
+}
+
+function value(store: Store, def: ObjectDef, record: SfRecord, path: string): unknown {
+  const parts = path.split('.');
+  let current: SfRecord | null = record;
+  let currentDef = def;
+  for (let i = 0; i < parts.length - 1 && current; i++) {
+    const rel = relationshipField(currentDef, parts[i]!);
+    current = rel ? store.findById(String(current[rel.name] ?? '')) : null;
+    if (current) currentDef = store.typeOfId(current.Id)!;
+  }
+  if (!current) return null;
+  const f = currentDef.fields.get(parts.at(-1)!.toLowerCase());
+  return f ? current[f.name] : null;
+}
+
+function matches(store: Store, def: ObjectDef, record: SfRecord, c: Condition): boolean {
+  switch (c.type) {
+    case 'and':
+      return matches(store, def, record, c.left) && matches(store, def, record, c.right);
+    case 'or':
+      return matches(store, def, record, c.left) || matches(store, def, record, c.right);
+    case 'not':
+      return !matches(store, def, record, c.operand);
+    case 'in': {
+      const v = value(store, def, record, c.field);
+      const hit = c.values.some((x) => equal(v, x));
+      return c.negate ? !hit : hit;
+    }
+    case 'like': {
+      const v = value(store, def, record, c.field);
+      const hit = typeof v === 'string' && likeToRegExp(c.pattern).test(v);
+      return c.negate ? !hit : hit;
+    }
+    case 'compare': {
+      const v = value(store, def, record, c.field);
+      if (c.op === '=') return equal(v, c.value);
+      if (c.op === '!=') return !equal(v, c.value);
+      if (v === null || v === undefined || c.value === null) return false;
+      const a = typeof v === 'number' ? v : String(v).toLowerCase();
+      const b = typeof c.value === 'number' ? c.value : String(c.value).toLowerCase();
+      if (c.op === '<') return a < b;
+      if (c.op === '>') return a > b;
+      if (c.op === '<=') return a <= b;
+      return a >= b;
+    }
+  }
+}
+
+function relationshipField(def: ObjectDef, name: string): FieldDef | undefined {
+  const lower = name.toLowerCase();
+  for (const f of def.fields.values()) if (f.relationshipName?.toLowerCase() === lower) return f;
+  return undefined;
+}
+
+function conditionFields(c: Condition | null): string[] {
+  if (!c) return [];
+  if (c.type === 'and' || c.type === 'or') return [...conditionFields(c.left), ...conditionFields(c.right)];
+  if (c.type === 'not') return conditionFields(c.operand);
+  if (c.type === 'compare' || c.type === 'in' || c.type === 'like') return [c.field];
+  return [];
+}
+
+function equal(v: unknown, x: Value): boolean {
+  if (x === null) return v === null || v === undefined;
+  if (v === null || v === undefined) return false;
+  if (typeof x === 'string' && typeof v === 'string') {
+    const a = to18(v);
+    const b = to18(x);
+    if (a && b && ID_PATTERN.test(v) && /^[a-zA-Z0-9]{3}/.test(v) && a === b) return true;
+    return v.toLowerCase() === x.toLowerCase();
+  }
+  return v === x || String(v).toLowerCase() === String(x).toLowerCase();
+}

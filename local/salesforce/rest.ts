@@ -1,0 +1,236 @@
+/**
+ * REST resources below /services/data/vXX.X: the version's resource list, limits, query and
+ * queryAll (with query locators), sObject describe and rows, rows by external id, Tooling
+ * CustomField, and hand-off to composite and sObject Collections. Used for top-level calls and
+ * for composite subrequests alike.
+ */
+import { runCollections } from './collections.ts';
+import { type CompositeShape, runComposite } from './composite.ts';
+import { notFound, SalesforceError } from './errors.ts';
+import type { ApiUsage, FaultCode } from './faults.ts';
+import { runQuery } from './query.ts';
+import { taskStatuses } from './rules.ts';
+import { describeField, type ObjectDef } from './schema.ts';
+import type { Store, WriteContext } from './store.ts';
+import { createCustomField } from './tooling.ts';
+
+export interface RestContext {
+  store: Store;
+  usage: ApiUsage;
+  cursors: Map<string, { records: Record<string, unknown>[]; totalSize: number }>;
+  compositeShape: CompositeShape;
+  /** The session's user: writes default OwnerId to it. */
+  write: WriteContext;
+  fault: FaultCode | null;
+  version: string;
+}
+
+export interface RestResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const PAGE_SIZE = 2000;
+
+export function rest(
+  ctx: RestContext,
+  method: string,
+  path: string,
+  search: URLSearchParams,
+  body: unknown,
+): RestResult {
+  const parts = path.split('/').filter(Boolean);
+  const tooling = parts[0] === 'tooling';
+  const p = tooling ? parts.slice(1) : parts;
+  if (ctx.fault === 'UNABLE_TO_LOCK_ROW' && method !== 'GET' && p[0] !== 'composite') {
+    throw new SalesforceError(
+      'UNABLE_TO_LOCK_ROW',
+      'unable to obtain exclusive access to this record or 1 records',
+    );
+  }
+  if (p.length === 0) return resourceList(ctx.version);
+  if (p[0] === 'limits' && !tooling) return limits(ctx.usage);
+  if (p[0] === 'query' || p[0] === 'queryAll') return query(ctx, p, search, tooling);
+  if (p[0] === 'composite' && !tooling) {
+    if (p[1] === 'sobjects') return runCollections(ctx, method, p, search, body);
+    if (p.length === 1 && method === 'POST')
+      return runComposite(ctx, body, (sub, m, subPath, s, b) => rest(sub, m, subPath, s, b));
+  }
+  if (p[0] === 'sobjects') {
+    if (p.length === 1) return sobjectList(ctx, tooling);
+    const def = ctx.store.object(p[1]!);
+    if ((def.tooling ?? false) !== tooling) throw notFound();
+    return sobject(ctx, def, method, p, search, body, tooling);
+  }
+  throw notFound();
+}
+
+function resourceList(version: string): RestResult {
+  const base = `/services/data/v${version}`;
+  const names = ['sobjects', 'query', 'queryAll', 'composite', 'limits', 'tooling'];
+  return { status: 200, body: Object.fromEntries(names.map((r) => [r, `${base}/${r}`])) };
+}
+
+function limits(usage: ApiUsage): RestResult {
+  return {
+    status: 200,
+    body: {
+      DailyApiRequests: { Max: usage.limit, Remaining: Math.max(0, usage.limit - usage.count) },
+      DataStorageMB: { Max: 5, Remaining: 5 },
+    },
+  };
+}
+
+function query(ctx: RestContext, p: string[], search: URLSearchParams, tooling: boolean): RestResult {
+  if (p[1]) {
+    // Locators read "<cursor>-<offset>", as Salesforce's do.
+    const cursor = ctx.cursors.get(p[1].split('-')[0]!);
+    if (!cursor) throw new SalesforceError('INVALID_QUERY_LOCATOR', 'invalid query locator', [], 400);
+    return { status: 200, body: page(ctx.version, p[1], cursor) };
+  }
+  const q = search.get('q');
+  if (!q) throw new SalesforceError('MALFORMED_QUERY', 'A query string has to be specified');
+  const result = runQuery(ctx.store, q, { tooling, all: p[0] === 'queryAll' });
+  const locator = `01g5g00000Emul${ctx.cursors.size}`;
+  ctx.cursors.set(locator, result);
+  return { status: 200, body: page(ctx.version, `${locator}-0`, result) };
+}
+
+function page(
+  version: string,
+  locator: string,
+  result: { records: Record<string, unknown>[]; totalSize: number },
+) {
+  const [base, from] = locator.split('-') as [string, string | undefined];
+  const start = Number(from ?? 0);
+  const records = result.records.slice(start, start + PAGE_SIZE);
+  const done = start + PAGE_SIZE >= result.records.length;
+  return {
+    totalSize: result.totalSize,
+    done,
+    ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${base}-${start + PAGE_SIZE}` }),
+    records,
+  };
+}
+
+function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
+  const defs = [...ctx.store.objects.values()].filter(
+    (d) => (d.tooling ?? false) === tooling && ctx.store.available(d),
+  );
+  return {
+    status: 200,
+    body: {
+      encoding: 'UTF-8',
+      maxBatchSize: 200,
+      sobjects: defs.map((d) => ({
+        name: d.name,
+        label: d.label,
+        keyPrefix: d.keyPrefix,
+        queryable: true,
+        createable: !d.readOnly,
+        updateable: !d.readOnly,
+        deletable: !d.readOnly,
+        custom: false,
+        urls: { sobject: `/services/data/v${ctx.version}/sobjects/${d.name}` },
+      })),
+    },
+  };
+}
+
+function describe(ctx: RestContext, def: ObjectDef): RestResult {
+  const fields = [...def.fields.values()].map(describeField);
+  if (def.name === 'Task') {
+    // Task Status lists the org's TaskStatus values, as Salesforce's describe does.
+    const status = fields.find((f) => f.name === 'Status');
+    if (status) {
+      status.restrictedPicklist = true;
+      status.picklistValues = taskStatuses(ctx.store).map((s) => ({
+        active: true,
+        defaultValue: s.IsDefault === true,
+        label: s.MasterLabel,
+        value: s.ApiName ?? s.MasterLabel,
+      }));
+    }
+  }
+  return {
+    status: 200,
+    body: {
+      name: def.name,
+      label: def.label,
+      keyPrefix: def.keyPrefix,
+      createable: !def.readOnly,
+      updateable: !def.readOnly,
+      deletable: !def.readOnly,
+      queryable: true,
+      custom: false,
+      fields,
+      urls: { sobject: `/services/data/v${ctx.version}/sobjects/${def.name}` },
+    },
+  };
+}
+
+function sobject(
+  ctx: RestContext,
+  def: ObjectDef,
+  method: string,
+  p: string[],
+  search: URLSearchParams,
+  body: unknown,
+  tooling: boolean,
+): RestResult {
+  const input = (body ?? {}) as Record<string, unknown>;
+  if (p.length === 2) {
+    if (method === 'POST') {
+      if (tooling && def.name === 'CustomField')
+        return { status: 201, body: createCustomField(ctx.store, body) };
+      const record = ctx.store.create(def.name, input, ctx.write);
+      return { status: 201, body: { id: record.Id, success: true, errors: [] } };
+    }
+    return {
+      status: 200,
+      body: {
+        objectDescribe: { name: def.name, keyPrefix: def.keyPrefix, label: def.label },
+        recentItems: [],
+      },
+    };
+  }
+  if (p[2] === 'describe') return describe(ctx, def);
+  if (p.length === 4 && method === 'PATCH') {
+    // sobjects/Type/ExtField/value: upsert by external id
+    const { record, created } = ctx.store.upsert(
+      def.name,
+      p[2]!,
+      decodeURIComponent(p[3]!),
+      input,
+      ctx.write,
+    );
+    return { status: created ? 201 : 200, body: { id: record.Id, success: true, errors: [], created } };
+  }
+  const id = decodeURIComponent(p[2]!);
+  if (method === 'GET') return { status: 200, body: readRow(ctx, def, id, search) };
+  if (method === 'PATCH') {
+    ctx.store.update(def.name, id, input, ctx.write);
+    return { status: 204 };
+  }
+  if (method === 'DELETE') {
+    ctx.store.delete(def.name, id);
+    return { status: 204 };
+  }
+  throw notFound();
+}
+
+function readRow(ctx: RestContext, def: ObjectDef, id: string, search: URLSearchParams) {
+  const record = ctx.store.get(def.name, id);
+  const fields = search
+    .get('fields')
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const out: Record<string, unknown> = { attributes: ctx.store.attributes(def, record.Id, ctx.version) };
+  for (const [k, v] of Object.entries(record)) {
+    if (k === 'VersionData') continue;
+    if (!fields || fields.some((f) => f.toLowerCase() === k.toLowerCase())) out[k] = v;
+  }
+  return out;
+}

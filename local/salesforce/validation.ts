@@ -1,0 +1,159 @@
+/**
+ * Field-level validation on write, as Salesforce does it: unknown fields, create/update
+ * permission, types, lengths, restricted picklists, e-mail syntax, reference types and targets,
+ * required fields. Errors carry Salesforce's error codes and messages.
+ */
+import { SalesforceError } from './errors.ts';
+import { ID_PATTERN, to18 } from './ids.ts';
+import type { FieldDef, ObjectDef } from './schema.ts';
+import type { Store } from './store.ts';
+
+/**
+ * Returns the values to store. `rules` runs after each field is coerced and before required
+ * fields are checked, so it may default fields (OwnerId) or refuse combinations.
+ */
+export function validateInput(
+  store: Store,
+  def: ObjectDef,
+  input: Record<string, unknown>,
+  mode: 'create' | 'update',
+  seeding: boolean,
+  rules: (values: Record<string, unknown>) => void,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key === 'attributes') continue;
+    const f = def.fields.get(key.toLowerCase());
+    if (!f)
+      throw new SalesforceError('INVALID_FIELD', `No such column '${key}' on sobject of type ${def.name}`, [
+        key,
+      ]);
+    if (f.name === 'Id' && (mode === 'update' || seeding)) continue;
+    const allowed = mode === 'create' ? f.createable !== false : f.updateable !== false;
+    if (!allowed && !seeding) {
+      throw new SalesforceError(
+        'INVALID_FIELD_FOR_INSERT_UPDATE',
+        `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        [f.name],
+      );
+    }
+    values[f.name] = seeding && f.type === 'reference' ? seedReference(value) : coerce(store, f, value);
+  }
+  if (seeding) return values;
+  rules(values);
+  checkRequired(def, values, mode);
+  return values;
+}
+
+function checkRequired(def: ObjectDef, values: Record<string, unknown>, mode: 'create' | 'update'): void {
+  const blank = (v: unknown) => v === undefined || v === null || v === '';
+  const missing =
+    mode === 'create'
+      ? [...def.fields.values()].filter(
+          (f) => f.required && f.defaultValue === undefined && blank(values[f.name]),
+        )
+      : Object.keys(values)
+          .map((k) => def.fields.get(k.toLowerCase())!)
+          .filter((f) => f.required && values[f.name] !== undefined && blank(values[f.name]));
+  if (missing.length > 0) {
+    const names = missing.map((f) => f.name);
+    throw new SalesforceError(
+      'REQUIRED_FIELD_MISSING',
+      `Required fields are missing: [${names.join(', ')}]`,
+      names,
+    );
+  }
+}
+
+/** Seeds may reference records by 15- or 18-character id, loaded later or not at all. */
+function seedReference(value: unknown): unknown {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) return value ?? null;
+  return to18(value) ?? to18(value.slice(0, 15));
+}
+
+const jsonError = (f: FieldDef, message: string) =>
+  new SalesforceError('JSON_PARSER_ERROR', message, [f.name]);
+
+export function coerce(store: Store, f: FieldDef, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (f.type) {
+    case 'string':
+    case 'email':
+    case 'textarea':
+    case 'picklist':
+      return coerceText(f, value);
+    case 'boolean':
+      if (typeof value !== 'boolean')
+        throw jsonError(f, `Cannot deserialize instance of boolean from ${typeof value} value`);
+      return value;
+    case 'int':
+    case 'double':
+      return Number(value);
+    case 'date':
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value))
+        throw jsonError(
+          f,
+          `Cannot deserialize value of type date from String "${String(value)}": expected format "yyyy-MM-dd"`,
+        );
+      return value;
+    case 'datetime':
+      return String(value);
+    case 'base64':
+      if (typeof value !== 'string') throw jsonError(f, 'base64 field expects a string');
+      return value;
+    case 'reference':
+      return coerceReference(store, f, value);
+    default:
+      return value;
+  }
+}
+
+function coerceText(f: FieldDef, value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw jsonError(f, `Cannot deserialize instance of string from ${typeof value} value`);
+  const s = String(value);
+  if (f.length && s.length > f.length) {
+    throw new SalesforceError(
+      'STRING_TOO_LONG',
+      `${f.label ?? f.name}: data value too large: ${s.slice(0, 40)}... (max length=${f.length})`,
+      [f.name],
+    );
+  }
+  if (f.type === 'picklist' && f.restrictedPicklist && f.picklist && !f.picklist.includes(s)) {
+    throw restrictedPicklist(f, s);
+  }
+  if (f.type === 'email' && s !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)) {
+    throw new SalesforceError('INVALID_EMAIL_ADDRESS', `${f.name}: invalid email address: ${s}`, [f.name]);
+  }
+  return s;
+}
+
+export function restrictedPicklist(f: FieldDef, value: string): SalesforceError {
+  return new SalesforceError(
+    'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    `${f.label ?? f.name}: bad value for restricted picklist field: ${value}`,
+    [f.name],
+  );
+}
+
+function coerceReference(store: Store, f: FieldDef, value: unknown): string {
+  const id = typeof value === 'string' ? to18(value) : null;
+  if (!id || !ID_PATTERN.test(String(value)))
+    throw new SalesforceError(
+      'MALFORMED_ID',
+      `${f.label ?? f.name}: id value of incorrect type: ${String(value)}`,
+      [f.name],
+    );
+  const target = store.typeOfId(id);
+  if (!target || !(f.referenceTo ?? []).includes(target.name)) {
+    throw new SalesforceError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      `${f.label ?? f.name}: id value of incorrect type: ${String(value)}`,
+      [f.name],
+    );
+  }
+  if (!store.exists(target.name, id)) {
+    throw new SalesforceError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [f.name]);
+  }
+  return id;
+}
