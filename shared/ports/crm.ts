@@ -64,6 +64,8 @@ export interface CrmCapabilities {
    * one WhoId only, the other participants are named in the Description.
    */
   sharedActivities: boolean;
+  /** The closed Task Status the org has ("Completed" unless the org renamed its statuses). */
+  taskStatus: string;
 }
 
 /** What an existing Task already has, so a retry adds only what is missing. */

@@ -64,6 +64,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
     const decisions = decide(org, emails, found, {
       orderNumbersField: capabilities.orderNumbersField,
       sharedActivities: capabilities.sharedActivities,
+      taskStatus: capabilities.taskStatus,
       today: input.today ?? (() => new Date().toISOString()),
     });
     const useLedger = !capabilities.captureIdField && input.ledger !== undefined;

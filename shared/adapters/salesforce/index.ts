@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Connection } from '@jsforce/jsforce-node';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
-import { TransientError } from '../../errors.ts';
+import { PermanentError, TransientError } from '../../errors.ts';
 import type { LogSink } from '../../observability.ts';
 import type {
   CrmCapabilities,
@@ -51,8 +51,19 @@ export const FILE_REQUEST_BYTES = 20 * 1024 * 1024;
 const REFRESH_GAP_MS = 1_000;
 
 interface TaskDescribe {
-  fields: { name: string; externalId?: boolean }[];
-  childRelationships?: { childSObject?: string; relationshipName?: string | null }[];
+  fields: {
+    name: string;
+    externalId?: boolean;
+    picklistValues?: { value: string; active?: boolean }[];
+  }[];
+}
+
+/** The describes that tell what the org has; neither counts against the 5 queries of a composite. */
+function describes(base: string): Subrequest[] {
+  return [
+    { method: 'GET', url: `${base}/sobjects/Task/describe`, referenceId: 'describe' },
+    { method: 'GET', url: `${base}/sobjects/TaskRelation/describe`, referenceId: 'describe-relation' },
+  ];
 }
 
 interface SfWriteResult {
@@ -186,19 +197,51 @@ export class SalesforceCrm implements CrmPort {
 
   async capabilities(): Promise<CrmCapabilities> {
     if (this.#capabilities) return this.#capabilities;
-    return this.#learn(await this.request<TaskDescribe>('GET', '/sobjects/Task/describe'));
+    this.#learn(await this.#composite(describes(this.#base), () => false, 'describe'));
+    return this.#closedStatus();
   }
 
-  #learn(describe: TaskDescribe): CrmCapabilities {
+  /**
+   * Task Status is a restricted picklist of the org's task statuses. "Completed" when the org
+   * has it; otherwise the org's first closed status, asked once (TaskStatus.IsClosed).
+   */
+  async #closedStatus(): Promise<CrmCapabilities> {
+    const caps = this.#capabilities!;
+    if (caps.taskStatus) return caps;
+    const closed = await this.query<{ ApiName?: string; MasterLabel?: string }>(
+      'SELECT ApiName, MasterLabel FROM TaskStatus WHERE IsClosed = true ORDER BY SortOrder',
+    );
+    const status = closed[0]?.ApiName ?? closed[0]?.MasterLabel;
+    if (!status) throw new PermanentError('NO_CLOSED_TASK_STATUS', 'the org has no closed Task Status');
+    this.#capabilities = { ...caps, taskStatus: status };
+    return this.#capabilities;
+  }
+
+  /**
+   * Learns the org from the describes: Task's custom fields and statuses, and whether TaskRelation
+   * exists (Salesforce offers it only with Shared Activities; without, its describe is NOT_FOUND).
+   */
+  #learn(answers: Map<string, Subresponse>): CrmCapabilities {
+    const task = answers.get('describe')!;
+    if (task.httpStatusCode >= 400) {
+      const { code, message } = firstError(task);
+      throw errorFor(code, `describe Task: ${message}`);
+    }
+    const describe = task.body as TaskDescribe;
+    const relation = answers.get('describe-relation')!;
+    if (relation.httpStatusCode >= 400 && relation.httpStatusCode !== 404) {
+      const { code, message } = firstError(relation);
+      throw errorFor(code, `describe TaskRelation: ${message}`);
+    }
     const field = (name: string) => describe.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-    // Real orgs always list child relationships; TaskRelation is among them only with Shared Activities.
-    const children = describe.childRelationships;
+    const statuses = field('Status')
+      ?.picklistValues?.filter((v) => v.active !== false)
+      .map((v) => v.value);
     this.#capabilities = {
       captureIdField: field('Capture_Id__c')?.externalId === true,
       orderNumbersField: field('Order_Numbers__c') !== undefined,
-      sharedActivities:
-        children === undefined ||
-        children.some((c) => c.childSObject === 'TaskRelation' || c.childSObject === 'TaskWhoRelation'),
+      sharedActivities: relation.httpStatusCode < 400,
+      taskStatus: !statuses || statuses.length === 0 || statuses.includes('Completed') ? 'Completed' : '',
     };
     if (!this.#capabilities.captureIdField) {
       this.#logger?.warn(
@@ -220,20 +263,11 @@ export class SalesforceCrm implements CrmPort {
       referenceId: `q${i}`,
     }));
     const describe = this.#capabilities === null;
-    if (describe)
-      subrequests.unshift({
-        method: 'GET',
-        url: `${this.#base}/sobjects/Task/describe`,
-        referenceId: 'describe',
-      });
-    const answers = await this.#composite(subrequests, (s) => s.referenceId !== 'describe', 'lookup');
+    if (describe) subrequests.unshift(...describes(this.#base));
+    const answers = await this.#composite(subrequests, (s) => s.referenceId.startsWith('q'), 'lookup');
     if (describe) {
-      const sub = answers.get('describe')!;
-      if (sub.httpStatusCode >= 400) {
-        const { code, message } = firstError(sub);
-        throw errorFor(code, `describe Task: ${message}`);
-      }
-      this.#learn(sub.body as TaskDescribe);
+      this.#learn(answers);
+      await this.#closedStatus();
     }
     const result = emptyLookup();
     for (const [i, query] of queries.entries()) {

@@ -116,6 +116,8 @@ export interface MappingOptions {
   orderNumbersField: boolean;
   /** Off: no TaskRelations; the contacts beside the WhoId are named in the Description. */
   sharedActivities?: boolean;
+  /** A closed Task Status of the org (default "Completed"). */
+  taskStatus?: string;
   today: () => string;
 }
 
@@ -254,7 +256,7 @@ function decideOne(
       addresses: unique(unrelated),
       reason: unrelatedReason,
     }),
-    Status: 'Completed',
+    Status: options.taskStatus ?? 'Completed',
     TaskSubtype: 'Email',
     ActivityDate: activityDate(email.date, options.today),
     OwnerId: ownerId,

@@ -162,7 +162,12 @@ type Method = 'lookup' | 'upsertTasks' | 'createLeads' | 'attach' | 'capabilitie
  */
 export class FakeCrm implements CrmPort {
   data: LookupResult = emptyResult();
-  caps: CrmCapabilities = { captureIdField: true, orderNumbersField: true, sharedActivities: true };
+  caps: CrmCapabilities = {
+    captureIdField: true,
+    orderNumbersField: true,
+    sharedActivities: true,
+    taskStatus: 'Completed',
+  };
   /** Bytes of file content per attach call, in call order. */
   attachBytes: number[] = [];
   tasks: (TaskDraft & { Id: string })[] = [];

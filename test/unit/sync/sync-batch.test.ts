@@ -245,7 +245,12 @@ describe('syncBatch', () => {
 describe('syncBatch without Capture_Id__c (ledger)', () => {
   const noField = () => {
     const crm = seeded();
-    crm.caps = { captureIdField: false, orderNumbersField: false, sharedActivities: true };
+    crm.caps = {
+      captureIdField: false,
+      orderNumbersField: false,
+      sharedActivities: true,
+      taskStatus: 'Completed',
+    };
     return crm;
   };
 
