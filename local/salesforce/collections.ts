@@ -2,7 +2,8 @@
  * sObject Collections (/composite/sobjects[/<Type>/<extIdField>]): create, update, upsert and
  * delete up to 200 records in one call ("sObject Collections" in the REST API Developer Guide).
  * Per-record results; with allOrNone every record is rolled back once one fails. Upserts that
- * name the same external id twice in one request fail for those records (DUPLICATE_EXTERNAL_ID).
+ * name the same external id twice in one request fail for those records (DUPLICATE_VALUE,
+ * "Duplicate external id specified"); one matching several rows fails with DUPLICATE_EXTERNAL_ID.
  */
 import { HttpError, recordError, SalesforceError } from './errors.ts';
 import type { RestContext, RestResult } from './rest.ts';
@@ -144,11 +145,16 @@ function upsertAll(
           extField,
         ]);
       if ((seen.get(value.toLowerCase()) ?? 0) > 1)
-        throw new SalesforceError('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${value}`, [
-          extField,
-        ]);
-      const { record, created } = ctx.store.upsert(type, extField, value, r, ctx.write);
-      return { id: record.Id, created };
+        throw new SalesforceError('DUPLICATE_VALUE', `Duplicate external id specified: ${value}`, [extField]);
+      try {
+        const { record, created } = ctx.store.upsert(type, extField, value, r, ctx.write);
+        return { id: record.Id, created };
+      } catch (error) {
+        // Several existing rows with this value: Collections report it per record.
+        if (error instanceof SalesforceError && error.errorCode === 'MULTIPLE_CHOICES')
+          throw new SalesforceError('DUPLICATE_EXTERNAL_ID', error.message, [extField]);
+        throw error;
+      }
     }),
   );
 }

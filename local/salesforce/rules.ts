@@ -3,10 +3,11 @@
  * docs/salesforce-emulator.md): OwnerId defaults to the running user and must be active; Task
  * Status is one of the org's TaskStatus values; a Lead as WhoId excludes a WhatId; with Shared
  * Activities an activity relates one lead or up to 50 contacts, the WhoId among them, each once;
- * a ContentVersion with FirstPublishLocationId is shared to that record.
+ * a ContentVersion with FirstPublishLocationId is shared to that record. Activity rules follow
+ * the schema's `activity`/`relationOf` links, so an Event with EventRelation gets them too.
  */
 import { SalesforceError } from './errors.ts';
-import { DEFAULT_TASK_STATUSES, type ObjectDef } from './schema.ts';
+import { type ActivityLink, DEFAULT_TASK_STATUSES, type ObjectDef } from './schema.ts';
 import type { SfRecord, Store, WriteContext } from './store.ts';
 import { restrictedPicklist } from './validation.ts';
 
@@ -21,8 +22,9 @@ export function beforeWrite(
   ctx: WriteContext,
 ): void {
   if (def.fields.has('ownerid')) ownerRules(store, def, values, existing, ctx);
-  if (def.name === 'Task') taskRules(store, def, values, existing);
-  if (def.name === 'TaskRelation' && !existing) relationRules(store, values);
+  if (def.name === 'Task') statusRules(store, def, values, existing);
+  if (def.activity) leadWithWhat(store, values, existing);
+  if (def.relationOf && !existing) relationRules(store, def.relationOf, values);
 }
 
 function ownerRules(
@@ -56,7 +58,12 @@ export function taskStatuses(store: Store): { MasterLabel: string; ApiName: stri
   return rows.length > 0 ? rows : DEFAULT_TASK_STATUSES;
 }
 
-function taskRules(store: Store, def: ObjectDef, values: Record<string, unknown>, existing: SfRecord | null) {
+function statusRules(
+  store: Store,
+  def: ObjectDef,
+  values: Record<string, unknown>,
+  existing: SfRecord | null,
+) {
   const statuses = taskStatuses(store);
   if (!existing && (values.Status === undefined || values.Status === null)) {
     const fallback = statuses.find((s) => s.IsDefault) ?? statuses[0];
@@ -66,28 +73,32 @@ function taskRules(store: Store, def: ObjectDef, values: Record<string, unknown>
     if (!statuses.some((s) => s.MasterLabel === status || s.ApiName === status))
       throw restrictedPicklist(def.fields.get('status')!, status);
   }
+}
+
+/** An activity whose WhoId is a lead cannot also have a WhatId. */
+function leadWithWhat(store: Store, values: Record<string, unknown>, existing: SfRecord | null) {
   const merged = { ...existing, ...values };
   const who = typeof merged.WhoId === 'string' ? store.typeOfId(merged.WhoId) : null;
   if (who?.name === 'Lead' && typeof merged.WhatId === 'string' && merged.WhatId !== '') {
     throw new SalesforceError(
       'FIELD_INTEGRITY_EXCEPTION',
-      'Related To ID: a task whose Name ID is a lead cannot be related to another record. Remove the Related To ID or choose a contact.',
+      'Related To ID: an activity whose Name ID is a lead cannot be related to another record. Remove the Related To ID or choose a contact.',
       ['WhatId'],
     );
   }
 }
 
-/** Who relations (contacts, leads) of one task, live ones only. */
-function whoRelations(store: Store, taskId: string): SfRecord[] {
-  return store.all('TaskRelation').filter((r) => r.TaskId === taskId && r.IsWhat !== true);
+/** Relations of one activity, live ones only. */
+function relationsOf(store: Store, link: ActivityLink, activityId: string): SfRecord[] {
+  return store.all(link.relation).filter((r) => r[link.parentField] === activityId);
 }
 
-function relationRules(store: Store, values: Record<string, unknown>): void {
-  const taskId = String(values.TaskId ?? '');
+function relationRules(store: Store, link: ActivityLink, values: Record<string, unknown>): void {
+  const activityId = String(values[link.parentField] ?? '');
   const relationId = String(values.RelationId ?? '');
   const type = store.typeOfId(relationId)?.name;
   values.IsWhat = type !== 'Contact' && type !== 'Lead' && type !== 'User';
-  const all = store.all('TaskRelation').filter((r) => r.TaskId === taskId);
+  const all = relationsOf(store, link, activityId);
   const duplicate = all.find((r) => r.RelationId === relationId);
   if (duplicate) {
     throw new SalesforceError(
@@ -97,7 +108,7 @@ function relationRules(store: Store, values: Record<string, unknown>): void {
     );
   }
   if (type !== 'Contact' && type !== 'Lead') return;
-  const whos = whoRelations(store, taskId).map((r) => store.typeOfId(String(r.RelationId))?.name);
+  const whos = all.filter((r) => r.IsWhat !== true).map((r) => store.typeOfId(String(r.RelationId))?.name);
   if (whos.includes('Lead') || (type === 'Lead' && whos.length > 0)) {
     throw new SalesforceError(
       'FIELD_INTEGRITY_EXCEPTION',
@@ -114,23 +125,31 @@ function relationRules(store: Store, values: Record<string, unknown>): void {
   }
 }
 
+/** The relation objects exist only with Shared Activities; without it an activity has its one WhoId. */
+function sharedLink(store: Store, def: ObjectDef): ActivityLink | null {
+  return def.activity && store.settings.sharedActivities ? def.activity : null;
+}
+
 export function afterCreate(store: Store, def: ObjectDef, record: SfRecord, ctx: WriteContext): void {
-  if (def.name === 'Task' && store.settings.sharedActivities) {
-    for (const field of ['WhoId', 'WhatId'] as const) {
-      const id = record[field];
-      if (typeof id !== 'string') continue;
-      try {
-        store.create('TaskRelation', { TaskId: record.Id, RelationId: id }, { userId: ctx.userId ?? null });
-      } catch (error) {
-        // A seed may name people it does not load; a data load would skip those relations too.
-        if (!ctx.seeding) throw error;
-      }
+  const link = sharedLink(store, def);
+  for (const field of link ? (['WhoId', 'WhatId'] as const) : []) {
+    const id = record[field];
+    if (typeof id !== 'string') continue;
+    try {
+      store.create(
+        link!.relation,
+        { [link!.parentField]: record.Id, RelationId: id },
+        { userId: ctx.userId ?? null },
+      );
+    } catch (error) {
+      // A seed may name people it does not load; a data load would skip those relations too.
+      if (!ctx.seeding) throw error;
     }
   }
   if (def.name === 'ContentVersion') publishContent(store, record, ctx);
 }
 
-/** A changed WhoId or WhatId replaces the task's relation for the old one. */
+/** A changed WhoId or WhatId replaces the activity's relation for the old one. */
 export function afterUpdate(
   store: Store,
   def: ObjectDef,
@@ -138,25 +157,24 @@ export function afterUpdate(
   after: SfRecord,
   ctx: WriteContext,
 ) {
-  if (def.name !== 'Task' || !store.settings.sharedActivities) return;
+  const link = sharedLink(store, def);
+  if (!link) return;
   for (const field of ['WhoId', 'WhatId'] as const) {
     if (before[field] === after[field]) continue;
-    const old = store
-      .all('TaskRelation')
-      .find((r) => r.TaskId === after.Id && r.RelationId === before[field]);
-    if (old) store.delete('TaskRelation', old.Id);
+    const old = relationsOf(store, link, after.Id).find((r) => r.RelationId === before[field]);
+    if (old) store.delete(link.relation, old.Id);
     const id = after[field];
-    const present = store.all('TaskRelation').some((r) => r.TaskId === after.Id && r.RelationId === id);
+    const present = relationsOf(store, link, after.Id).some((r) => r.RelationId === id);
     if (typeof id === 'string' && !present)
-      store.create('TaskRelation', { TaskId: after.Id, RelationId: id }, ctx);
+      store.create(link.relation, { [link.parentField]: after.Id, RelationId: id }, ctx);
   }
 }
 
-/** Deleting a task deletes its relations with it. */
+/** Deleting an activity deletes its relations with it. */
 export function afterDelete(store: Store, def: ObjectDef, record: SfRecord): void {
-  if (def.name !== 'Task' || !store.settings.sharedActivities) return;
-  for (const r of store.all('TaskRelation').filter((x) => x.TaskId === record.Id))
-    store.delete('TaskRelation', r.Id);
+  const link = sharedLink(store, def);
+  if (!link) return;
+  for (const r of relationsOf(store, link, record.Id)) store.delete(link.relation, r.Id);
 }
 
 function publishContent(store: Store, version: SfRecord, ctx: WriteContext): void {

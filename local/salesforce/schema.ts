@@ -43,7 +43,21 @@ export interface ObjectDef {
   readOnly?: boolean;
   /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
   requires?: 'sharedActivities';
+  /** An activity (Task, Event): its people and records are related through this object. */
+  activity?: ActivityLink;
+  /** A relation object (TaskRelation, EventRelation) of this activity. */
+  relationOf?: ActivityLink;
 }
+
+/** Ties an activity to its relation object: TaskRelation.TaskId points at a Task. */
+export interface ActivityLink {
+  activity: string;
+  relation: string;
+  /** The relation's field naming the activity (TaskId, EventId). */
+  parentField: string;
+}
+
+const TASK_LINK: ActivityLink = { activity: 'Task', relation: 'TaskRelation', parentField: 'TaskId' };
 
 const system: FieldDef[] = [
   { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
@@ -115,12 +129,18 @@ export const DEFAULT_TASK_STATUSES = [
 ];
 
 /**
- * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry here with
+ * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry to a group below with
  * its key prefix and fields, add it to SEED_ORDER if seeds reference it, and put rules beyond
  * field types (lengths, picklists, references are generic) in rules.ts.
  */
 export function standardObjects(): Map<string, ObjectDef> {
-  const defs = [
+  const defs = [...people(), ...sales(), ...activities(), ...content(), ...tooling()];
+  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
+}
+
+/** Users and the people and companies mail is about. */
+function people(): ObjectDef[] {
+  return [
     object(
       'User',
       '005',
@@ -166,6 +186,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       ],
       { computeName: true },
     ),
+  ];
+}
+
+/** Records a mail can be about (WhatId). */
+function sales(): ObjectDef[] {
+  return [
     object('Order', '801', [
       { name: 'OrderNumber', type: 'string', length: 30, createable: false, updateable: false },
       { name: 'Name', type: 'string', length: 80 },
@@ -188,25 +214,36 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
       owner,
     ]),
-    object('Task', '00T', [
-      { name: 'Subject', type: 'string', length: 255 },
-      { name: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
-      { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
-      {
-        name: 'TaskSubtype',
-        type: 'picklist',
-        length: 40,
-        picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
-        restrictedPicklist: true,
-        updateable: false,
-      },
-      { name: 'Type', type: 'picklist', length: 40 },
-      { name: 'ActivityDate', type: 'date' },
-      { ...owner, required: true },
-      { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-      { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
-    ]),
+  ];
+}
+
+/** Tasks, the org's task statuses and, with Shared Activities, task relations. */
+function activities(): ObjectDef[] {
+  return [
+    object(
+      'Task',
+      '00T',
+      [
+        { name: 'Subject', type: 'string', length: 255 },
+        { name: 'Description', type: 'textarea', length: 32000 },
+        { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
+        { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
+        {
+          name: 'TaskSubtype',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+          restrictedPicklist: true,
+          updateable: false,
+        },
+        { name: 'Type', type: 'picklist', length: 40 },
+        { name: 'ActivityDate', type: 'date' },
+        { ...owner, required: true },
+        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
+        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+      ],
+      { activity: TASK_LINK },
+    ),
     object(
       'TaskStatus',
       '01J',
@@ -241,8 +278,14 @@ export function standardObjects(): Map<string, ObjectDef> {
         },
         { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
       ],
-      { requires: 'sharedActivities' },
+      { requires: 'sharedActivities', relationOf: TASK_LINK },
     ),
+  ];
+}
+
+/** Files: a version, its document and the links that share it. */
+function content(): ObjectDef[] {
+  return [
     object('ContentVersion', '068', [
       { name: 'Title', type: 'string', length: 255, required: true },
       { name: 'PathOnClient', type: 'string', length: 500, required: true },
@@ -283,6 +326,12 @@ export function standardObjects(): Map<string, ObjectDef> {
       { name: 'ShareType', type: 'picklist', length: 40, defaultValue: 'V' },
       { name: 'Visibility', type: 'picklist', length: 40, defaultValue: 'AllUsers' },
     ]),
+  ];
+}
+
+/** Tooling API objects. */
+function tooling(): ObjectDef[] {
+  return [
     object(
       'CustomField',
       '00N',
@@ -294,7 +343,6 @@ export function standardObjects(): Map<string, ObjectDef> {
       { tooling: true },
     ),
   ];
-  return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
 }
 
 export function describeField(f: FieldDef) {

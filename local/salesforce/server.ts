@@ -118,7 +118,8 @@ export async function startSalesforceEmulator(
     url: '',
   };
   if (em.saver && !saved) em.saver.flush();
-  const server = createServer((req, res) => void handle(em, req, res));
+  // Node refuses headers over 16 KB with its own 431; allow more so the URI limit answers as Salesforce's.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => void handle(em, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

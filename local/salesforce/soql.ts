@@ -154,184 +154,202 @@ const KEYWORDS = new Set([
 ]);
 
 export function parseSoql(query: string): SoqlQuery {
-  const tokens = tokenize(query);
-  let i = 0;
-  const peek = () => tokens[i];
-  const isWord = (word: string, t = peek()) => t?.kind === 'word' && t.value.toLowerCase() === word;
-  const fail = (message?: string): never => {
-    const t = peek();
-    const pos = t?.pos ?? query.length;
-    throw malformed(query, pos, message ?? `unexpected token: '${t ? String(t.value) : '<EOF>'}'`);
-  };
-  const expectWord = (word: string) => {
-    if (!isWord(word)) fail();
-    i++;
-  };
-  const fieldName = (): string => {
-    const t = peek();
-    if (t?.kind !== 'word' || KEYWORDS.has(t.value.toLowerCase())) return fail();
-    i++;
-    return t.value;
-  };
+  return new Parser(query).query();
+}
 
-  expectWord('select');
-  const fields: string[] = [];
-  let count = false;
-  if (isWord('count') && tokens[i + 1]?.value === '(') {
-    i += 2;
-    if (peek()?.value !== ')') fail();
-    i++;
-    count = true;
-  } else {
-    for (;;) {
-      fields.push(fieldName());
-      if (peek()?.value === ',') {
-        i++;
-        continue;
-      }
-      break;
-    }
+/** Recursive descent over the tokens; each clause has its own method. */
+class Parser {
+  readonly #query: string;
+  readonly #tokens: Token[];
+  #i = 0;
+
+  constructor(query: string) {
+    this.#query = query;
+    this.#tokens = tokenize(query);
   }
-  expectWord('from');
-  const objectToken = peek();
-  if (objectToken?.kind !== 'word' || objectToken.value.includes('.')) fail();
-  i++;
-  const object = String(objectToken!.value);
 
-  const literal = (): { value: Value; isDate: boolean } => {
-    const t = peek();
-    if (!t) return fail();
-    i++;
-    if (t.kind === 'string') return { value: t.value, isDate: false };
-    if (t.kind === 'number') return { value: t.value, isDate: false };
-    if (t.kind === 'date') return { value: t.value, isDate: true };
-    if (t.kind === 'word') {
-      const w = t.value.toLowerCase();
-      if (w === 'null') return { value: null, isDate: false };
-      if (w === 'true') return { value: true, isDate: false };
-      if (w === 'false') return { value: false, isDate: false };
+  query(): SoqlQuery {
+    this.#expectWord('select');
+    const { fields, count } = this.#selectList();
+    this.#expectWord('from');
+    const objectToken = this.#peek();
+    if (objectToken?.kind !== 'word' || objectToken.value.includes('.')) this.#fail();
+    this.#i++;
+    const object = String(objectToken!.value);
+    let where: Condition | null = null;
+    if (this.#isWord('where')) {
+      this.#i++;
+      where = this.#orExpr();
     }
-    i--;
-    return fail();
-  };
+    const orderBy = this.#orderBy();
+    const limit = this.#keywordNumber('limit');
+    const offset = this.#keywordNumber('offset') ?? 0;
+    if (this.#i < this.#tokens.length) this.#fail();
+    return { fields, count, object, where, orderBy, limit, offset };
+  }
 
-  const primary = (): Condition => {
-    if (peek()?.value === '(') {
-      i++;
-      const inner = orExpr();
-      if (peek()?.value !== ')') fail("expecting ')'");
-      i++;
+  #peek(): Token | undefined {
+    return this.#tokens[this.#i];
+  }
+
+  #isWord(word: string, t = this.#peek()): boolean {
+    return t?.kind === 'word' && t.value.toLowerCase() === word;
+  }
+
+  #isPunct(value: string): boolean {
+    return this.#peek()?.value === value;
+  }
+
+  #fail(message?: string): never {
+    const t = this.#peek();
+    const pos = t?.pos ?? this.#query.length;
+    throw malformed(this.#query, pos, message ?? `unexpected token: '${t ? String(t.value) : '<EOF>'}'`);
+  }
+
+  #expectWord(word: string): void {
+    if (!this.#isWord(word)) this.#fail();
+    this.#i++;
+  }
+
+  #expectPunct(value: string): void {
+    if (!this.#isPunct(value)) this.#fail(`expecting '${value}'`);
+    this.#i++;
+  }
+
+  #fieldName(): string {
+    const t = this.#peek();
+    if (t?.kind !== 'word' || KEYWORDS.has(t.value.toLowerCase())) return this.#fail();
+    this.#i++;
+    return t.value;
+  }
+
+  #selectList(): { fields: string[]; count: boolean } {
+    if (this.#isWord('count') && this.#tokens[this.#i + 1]?.value === '(') {
+      this.#i += 2;
+      this.#expectPunct(')');
+      return { fields: [], count: true };
+    }
+    const fields = [this.#fieldName()];
+    while (this.#isPunct(',')) {
+      this.#i++;
+      fields.push(this.#fieldName());
+    }
+    return { fields, count: false };
+  }
+
+  #literal(): { value: Value; isDate: boolean } {
+    const t = this.#peek();
+    if (!t) return this.#fail();
+    if (t.kind === 'string' || t.kind === 'number' || t.kind === 'date') {
+      this.#i++;
+      return { value: t.value, isDate: t.kind === 'date' };
+    }
+    const words: Record<string, Value> = { null: null, true: true, false: false };
+    const w = t.kind === 'word' ? t.value.toLowerCase() : '';
+    if (!(w in words)) return this.#fail();
+    this.#i++;
+    return { value: words[w]!, isDate: false };
+  }
+
+  #orExpr(): Condition {
+    let left = this.#andExpr();
+    while (this.#isWord('or')) {
+      this.#i++;
+      left = { type: 'or', left, right: this.#andExpr() };
+    }
+    return left;
+  }
+
+  #andExpr(): Condition {
+    let left = this.#primary();
+    while (this.#isWord('and')) {
+      this.#i++;
+      left = { type: 'and', left, right: this.#primary() };
+    }
+    return left;
+  }
+
+  #primary(): Condition {
+    if (this.#isPunct('(')) {
+      this.#i++;
+      const inner = this.#orExpr();
+      this.#expectPunct(')');
       return inner;
     }
-    if (isWord('not')) {
-      i++;
-      return { type: 'not', operand: primary() };
+    if (this.#isWord('not')) {
+      this.#i++;
+      return { type: 'not', operand: this.#primary() };
     }
-    const field = fieldName();
+    const field = this.#fieldName();
     let negate = false;
-    if (isWord('not')) {
+    if (this.#isWord('not')) {
       negate = true;
-      i++;
-      if (!isWord('in') && !isWord('like')) fail();
+      this.#i++;
+      if (!this.#isWord('in') && !this.#isWord('like')) this.#fail();
     }
-    if (isWord('in')) {
-      i++;
-      if (peek()?.value !== '(') fail("expecting '('");
-      i++;
-      const values: Value[] = [];
-      for (;;) {
-        values.push(literal().value);
-        if (peek()?.value === ',') {
-          i++;
-          continue;
-        }
-        break;
-      }
-      if (peek()?.value !== ')') fail("expecting ')'");
-      i++;
-      return { type: 'in', field, negate, values };
-    }
-    if (isWord('like')) {
-      i++;
-      const t = peek();
-      if (t?.kind !== 'string') return fail();
-      i++;
+    if (this.#isWord('in')) return this.#inList(field, negate);
+    if (this.#isWord('like')) {
+      this.#i++;
+      const t = this.#peek();
+      if (t?.kind !== 'string') return this.#fail();
+      this.#i++;
       return { type: 'like', field, negate, pattern: t.value };
     }
-    const op = peek();
-    if (op?.kind !== 'op') return fail();
-    i++;
-    const { value, isDate } = literal();
+    const op = this.#peek();
+    if (op?.kind !== 'op') return this.#fail();
+    this.#i++;
+    const { value, isDate } = this.#literal();
     return { type: 'compare', field, op: op.value === '<>' ? '!=' : op.value, value, isDate };
-  };
-  const andExpr = (): Condition => {
-    let left = primary();
-    while (isWord('and')) {
-      i++;
-      left = { type: 'and', left, right: primary() };
-    }
-    return left;
-  };
-  const orExpr = (): Condition => {
-    let left = andExpr();
-    while (isWord('or')) {
-      i++;
-      left = { type: 'or', left, right: andExpr() };
-    }
-    return left;
-  };
-
-  let where: Condition | null = null;
-  if (isWord('where')) {
-    i++;
-    where = orExpr();
   }
-  const orderBy: SoqlQuery['orderBy'] = [];
-  if (isWord('order')) {
-    i++;
-    expectWord('by');
+
+  #inList(field: string, negate: boolean): Condition {
+    this.#i++;
+    this.#expectPunct('(');
+    const values: Value[] = [this.#literal().value];
+    while (this.#isPunct(',')) {
+      this.#i++;
+      values.push(this.#literal().value);
+    }
+    this.#expectPunct(')');
+    return { type: 'in', field, negate, values };
+  }
+
+  #orderBy(): SoqlQuery['orderBy'] {
+    const orderBy: SoqlQuery['orderBy'] = [];
+    if (!this.#isWord('order')) return orderBy;
+    this.#i++;
+    this.#expectWord('by');
     for (;;) {
-      const field = fieldName();
+      const field = this.#fieldName();
       let desc = false;
-      if (isWord('asc')) i++;
-      else if (isWord('desc')) {
+      if (this.#isWord('asc')) this.#i++;
+      else if (this.#isWord('desc')) {
         desc = true;
-        i++;
+        this.#i++;
       }
       let nullsLast = desc;
-      if (isWord('nulls')) {
-        i++;
-        if (isWord('first')) nullsLast = false;
-        else if (isWord('last')) nullsLast = true;
-        else fail();
-        i++;
+      if (this.#isWord('nulls')) {
+        this.#i++;
+        if (this.#isWord('first')) nullsLast = false;
+        else if (this.#isWord('last')) nullsLast = true;
+        else this.#fail();
+        this.#i++;
       }
       orderBy.push({ field, desc, nullsLast });
-      if (peek()?.value === ',') {
-        i++;
-        continue;
-      }
-      break;
+      if (!this.#isPunct(',')) return orderBy;
+      this.#i++;
     }
   }
-  let limit: number | null = null;
-  let offset = 0;
-  if (isWord('limit')) {
-    i++;
-    const t = peek();
-    if (t?.kind !== 'number' || !Number.isInteger(t.value) || t.value < 0) return fail();
-    limit = t.value;
-    i++;
+
+  /** LIMIT n / OFFSET n: a non-negative integer after the keyword, or null without it. */
+  #keywordNumber(keyword: string): number | null {
+    if (!this.#isWord(keyword)) return null;
+    this.#i++;
+    const t = this.#peek();
+    if (t?.kind !== 'number' || !Number.isInteger(t.value) || t.value < 0) return this.#fail();
+    this.#i++;
+    return t.value;
   }
-  if (isWord('offset')) {
-    i++;
-    const t = peek();
-    if (t?.kind !== 'number' || !Number.isInteger(t.value) || t.value < 0) return fail();
-    offset = t.value;
-    i++;
-  }
-  if (i < tokens.length) fail();
-  return { fields, count, object, where, orderBy, limit, offset };
 }
 
 /** LIKE: % any run, _ one character, case-insensitive; \% and \_ are literal. */

@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { demoSeed, jsforceFor } from '../../support/salesforce.ts';
 
@@ -65,5 +65,21 @@ describe('state', () => {
     expect(names).not.toContain('Other');
     expect((await conn2.sobject('Account').retrieve(created.id!)).Name).toBe('Persisted Co');
     await b.close();
+  });
+
+  it('saves a committed write without waiting for close, and not a refused one', async () => {
+    const file = join(tempDir(), 'salesforce.json');
+    const a = await startSalesforceEmulator({ seed: structuredClone(demoSeed), dataFile: file });
+    const conn = await jsforceFor(a.url);
+    await conn.sobject('Account').create({ Name: 'Saved Early' });
+    const names = () =>
+      JSON.parse(readFileSync(file, 'utf8')).records.Account.map((r: { Name: string }) => r.Name) as string[];
+    await vi.waitFor(() => expect(names()).toContain('Saved Early'));
+    await conn
+      .sobject('Account')
+      .create({ Name: 'x'.repeat(256) })
+      .catch(() => null);
+    await a.close();
+    expect(names().some((n) => n.startsWith('xxx'))).toBe(false);
   });
 });

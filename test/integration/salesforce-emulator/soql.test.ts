@@ -1,0 +1,54 @@
+/** SOQL statement length (100,000 characters) and request URI length (16,384) limits. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CompositeResponse, emulatorWith, expectError, post, V } from './harness.ts';
+
+let close: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await close?.();
+  close = null;
+});
+
+/** A valid statement of exactly `length` characters: an IN list of e-mail literals. */
+function soqlOfLength(length: number): string {
+  const head = "SELECT Id FROM Contact WHERE Email IN ('a@b.example'";
+  let soql = head;
+  let i = 0;
+  while (soql.length + 20 < length) soql += `,'x${String(i++).padStart(8, '0')}@b.ex'`;
+  soql += ')';
+  return soql.replace(/\)$/, `${' '.repeat(length - soql.length)})`);
+}
+
+describe('SOQL limits', () => {
+  it('answers 414 for a GET whose URI is longer than 16,384 characters', async () => {
+    const { emulator, conn } = await emulatorWith();
+    close = () => emulator.close();
+    const base = `${V}/query?q=`.length;
+    const fits = soqlOfLength(5000);
+    expect((await conn.query(fits)).totalSize).toBe(0);
+    const get = (uriLength: number) =>
+      fetch(`${emulator.url}${V}/query?q=${'x'.repeat(uriLength - base)}`, {
+        headers: { authorization: `Bearer ${conn.accessToken}` },
+      });
+    expect((await get(16_384)).status).toBe(400); // reaches the parser: MALFORMED_QUERY
+    expect((await get(16_385)).status).toBe(414);
+    await expectError(conn.query(soqlOfLength(17_000)), 'URI_TOO_LONG');
+  });
+
+  it('refuses statements over 100,000 characters with MALFORMED_QUERY, accepts 100,000', async () => {
+    const { emulator, conn } = await emulatorWith();
+    close = () => emulator.close();
+    // Only a composite body can carry a statement this long; a GET URI cannot.
+    const run = (soql: string) =>
+      post<CompositeResponse>(conn, `${V}/composite`, {
+        compositeRequest: [
+          { method: 'GET', url: `${V}/query?q=${encodeURIComponent(soql)}`, referenceId: 'q' },
+        ],
+      });
+    const longest = soqlOfLength(100_000);
+    expect(longest).toHaveLength(100_000);
+    expect((await run(longest)).compositeResponse[0]?.httpStatusCode).toBe(200);
+    const over = (await run(soqlOfLength(100_001))).compositeResponse[0]!;
+    expect(over.httpStatusCode).toBe(400);
+    expect(over.body).toMatchObject([{ errorCode: 'MALFORMED_QUERY' }]);
+  });
+});
