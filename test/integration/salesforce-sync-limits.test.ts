@@ -12,6 +12,7 @@ import {
   crmFor,
   jsforceFor,
   MemoryAttachments,
+  MIXED_BATCH,
   org,
   rewritingProxy,
   startEmulator,
@@ -92,6 +93,27 @@ describe('wide mail within the limits', () => {
     expect(again.map((r) => r.outcome)).toEqual(Array(25).fill('duplicate'));
     expect(sf.records('Task')).toHaveLength(25);
     expect(sf.records('TaskRelation')).toHaveLength(relations.length);
+  });
+
+  it('keeps an ordinary batch of 25 mixed mails to 3 API calls', async () => {
+    const sf = await start();
+    const crm = await readyCrm(sf.url);
+    const files = new MemoryAttachments();
+    const emails = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        captured(
+          { ...MIXED_BATCH[i % MIXED_BATCH.length]!, messageId: `<ordinary-${i}@acme.example>` },
+          files,
+        ),
+      ),
+    );
+    const before = sf.apiRequestCount();
+    const results = await syncBatch({ org, emails, crm, attachments: files });
+    const calls = sf.apiRequestCount() - before;
+    console.info(`Salesforce API calls for an ordinary batch of 25: ${calls} (${calls / 25}/email)`);
+    expect(results.filter((r) => r.outcome === 'created').length).toBeGreaterThanOrEqual(20);
+    // One composite of lookups (with the describes), one Collections upsert, one composite of relations and files.
+    expect(calls).toBe(3);
   });
 
   it('finds every record of a lookup too long for one query, in composites Salesforce accepts', async () => {
