@@ -165,6 +165,7 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
             writable.map((w) => w.decision.task),
             retry,
             input.backoffMs ?? 250,
+            writable.map((w) => w.decision.fallbackOwnerId),
           )
         : [];
     for (const [i, w] of writable.entries()) {
@@ -235,12 +236,21 @@ async function writeTasks(
   tasks: TaskDraft[],
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
   backoffMs: number,
+  fallbackOwners: (string | null)[] = [],
 ): Promise<WriteResult[]> {
   let attempts = 0;
   let results = await retry('write tasks', () => {
     attempts++;
     return crm.upsertTasks(tasks);
   });
+  // A rep deactivated since the lookup: the default owner takes the Task.
+  for (const [i, r] of results.entries()) {
+    const fallback = fallbackOwners[i];
+    if (!r.ok && r.code === 'INACTIVE_OWNER_OR_USER' && fallback) {
+      tasks[i]!.OwnerId = fallback;
+      results[i] = { ...r, retryable: true };
+    }
+  }
   // Record-level transient errors (UNABLE_TO_LOCK_ROW) are retried once more for those records only.
   const again = results.map((r, i) => (!r.ok && r.retryable ? i : -1)).filter((i) => i >= 0);
   if (again.length > 0) {
@@ -333,6 +343,9 @@ async function addRelationsAndFiles(
         drafts.push({ taskId: f.taskId, ...fileNames(f.attachment.filename), content });
         owners.push(f.index);
       } catch (error) {
+        // A store outage is worth a retry of the message; a file that is gone is listed in the Description only.
+        if (error instanceof TransientError)
+          fail(f.index, `attachment could not be read: ${describeError(error)}`);
         input.logger?.warn('attachment could not be read', {
           orgId: input.org.id,
           reason: describeError(error),

@@ -239,6 +239,35 @@ describe('org rules', () => {
     expect(task?.OwnerId).toBe(ops);
   });
 
+  it('gives the Task to the default owner when the rep is deactivated between lookup and write', async () => {
+    const sf = await start();
+    await readyCrm(sf.url);
+    const conn = await jsforceFor(sf.url);
+    const alice = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Email = 'alice@acme.example'"))
+      .records[0]!.Id;
+    let deactivated = false;
+    const proxy = await rewritingProxy(sf.url, async (method, path, body) => {
+      if (!deactivated && method === 'PATCH' && path.includes('/composite/sobjects/Task/')) {
+        deactivated = true;
+        await conn.sobject('User').update({ Id: alice, IsActive: false });
+      }
+      return body;
+    });
+    closers.push(proxy.close);
+    const mail = await captured({
+      from: 'alice@acme.example',
+      to: 'jane.doe@globex.example',
+      subject: 'deactivated meanwhile',
+      messageId: '<meanwhile@acme.example>',
+    });
+    const [result] = await syncBatch({ org, emails: [mail], crm: crmFor(proxy.url), ...fast });
+    expect(deactivated).toBe(true);
+    expect(result?.outcome).toBe('created');
+    const ops = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Email = 'ops@acme.example'"))
+      .records[0]?.Id;
+    expect(sf.records('Task')[0]).toMatchObject({ OwnerId: ops });
+  });
+
   it('writes no WhatId on a Task whose WhoId is a Lead, even when the mail names an order', async () => {
     const sf = await start();
     const crm = await readyCrm(sf.url);

@@ -48,7 +48,7 @@ export async function startEmulator(
  */
 export async function rewritingProxy(
   upstream: string,
-  rewrite: (method: string, path: string, body: unknown) => unknown,
+  rewrite: (method: string, path: string, body: unknown) => unknown | Promise<unknown>,
   /** An HTTP status to answer with instead of forwarding (503 → SERVER_UNAVAILABLE). */
   fail: (method: string, path: string, body: string) => number | null = () => null,
 ) {
@@ -56,7 +56,7 @@ export async function rewritingProxy(
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       let payload = Buffer.concat(chunks);
       const status = fail(req.method ?? 'GET', req.url ?? '', payload.toString());
       if (status !== null) {
@@ -65,7 +65,7 @@ export async function rewritingProxy(
         return;
       }
       if ((req.headers['content-type'] ?? '').includes('json') && payload.length > 0) {
-        const next = rewrite(req.method ?? 'GET', req.url ?? '', JSON.parse(payload.toString()));
+        const next = await rewrite(req.method ?? 'GET', req.url ?? '', JSON.parse(payload.toString()));
         payload = Buffer.from(JSON.stringify(next));
       }
       const headers = { ...req.headers, host: target.host, 'content-length': String(payload.length) };

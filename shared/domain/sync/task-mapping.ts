@@ -45,6 +45,11 @@ export type SyncDecision =
       task: TaskDraft;
       /** Set when the org's policy creates a Lead for an unknown sender first. */
       lead: LeadDraft | null;
+      /**
+       * The default owner, when the rep owns the draft: Salesforce refuses a Task for a User
+       * deactivated since the lookup (INACTIVE_OWNER_OR_USER), and the default owner takes it then.
+       */
+      fallbackOwnerId: string | null;
       relations: string[];
       files: Attachment[];
       /** Attachments not uploaded, with the reason (listed in the Description). */
@@ -198,8 +203,8 @@ function decideOne(
 ): SyncDecision {
   // Owner: the rep when an active User, else the address's default owner (inactive Users never own).
   const rep = email.capture?.mode === 'forward' ? null : repAddress(email);
-  const ownerId =
-    (rep ? index.users.get(lower(rep)) : undefined) ?? index.users.get(lower(defaultOwnerEmail(org, email)));
+  const defaultOwnerId = index.users.get(lower(defaultOwnerEmail(org, email))) ?? null;
+  const ownerId = (rep ? index.users.get(lower(rep)) : undefined) ?? defaultOwnerId;
   if (!ownerId) {
     return {
       kind: 'owner-missing',
@@ -265,7 +270,8 @@ function decideOne(
     Capture_Id__c: captureId,
     Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
   };
-  return { kind: 'create', captureId, task, lead, relations, files, skippedFiles };
+  const fallbackOwnerId = defaultOwnerId !== ownerId ? defaultOwnerId : null;
+  return { kind: 'create', captureId, task, lead, fallbackOwnerId, relations, files, skippedFiles };
 }
 
 /** What: sub-address target → order number → thread parent → the contact's account. */

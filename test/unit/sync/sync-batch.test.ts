@@ -218,6 +218,26 @@ describe('syncBatch', () => {
     expect(failing.files).toHaveLength(1);
   });
 
+  it('retries the message when the attachment store is down, and adds the file on redelivery', async () => {
+    const crm = seeded();
+    let down = true;
+    const attachments: AttachmentSource = {
+      read: async (key) => {
+        if (down) throw transient('S3_ERROR');
+        return Buffer.from(`content of ${key}`);
+      },
+    };
+    const mail = email({ attachments: [{ filename: 'quote.pdf', storageKey: 'attachments/acme/m/0' }] });
+    const [first] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    expect(first).toMatchObject({ outcome: 'failed', retryable: true });
+    expect(first?.reason).toMatch(/attachment could not be read/);
+    down = false;
+    const [second] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    expect(second).toMatchObject({ outcome: 'created', taskId: first?.taskId });
+    expect(crm.tasks).toHaveLength(1);
+    expect(crm.files.map((f) => f.pathOnClient)).toEqual(['quote.pdf']);
+  });
+
   it('reads and sends files in groups of bounded bytes, never all at once', async () => {
     const crm = seeded();
     const big = 'x'.repeat(400);
