@@ -38,10 +38,25 @@ export interface SyncBatchInput {
   fileBytesInFlight?: number;
 }
 
+type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+type Creation = { index: number; decision: Extract<SyncDecision, { kind: 'create' }> };
+
+/** What one batch's steps share. */
+interface Batch {
+  input: SyncBatchInput;
+  results: SyncResult[];
+  /** Ledger claims not yet completed or released: released if the batch fails, so a retry can claim them. */
+  claims: Set<string>;
+  /** Tasks that get relations and files: new ones, and existing ones an earlier try may have left short. */
+  followUps: FollowUp[];
+  useLedger: boolean;
+  retry: Retry;
+}
+
 export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
   const { org, emails, crm } = input;
   const callsBefore = crm.apiCalls();
-  const retry = <T>(what: string, fn: () => Promise<T>) =>
+  const retry: Retry = (what, fn) =>
     withRetry(fn, input.retries ?? 3, input.backoffMs ?? 250, (error, attempt) =>
       input.logger?.warn('Salesforce call failed; retrying', {
         orgId: org.id,
@@ -50,12 +65,13 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
         reason: describeError(error),
       }),
     );
-  const results: SyncResult[] = new Array(emails.length);
-  // Ledger claims not yet completed or released: released if the batch fails, so a retry can claim them.
-  const claims = new Set<string>();
-  const release = async (captureId: string) => {
-    claims.delete(captureId);
-    await input.ledger?.release(org.id, captureId);
+  const batch: Batch = {
+    input,
+    results: new Array(emails.length),
+    claims: new Set(),
+    followUps: [],
+    useLedger: false,
+    retry,
   };
   try {
     const plan = planLookups(org, emails);
@@ -67,98 +83,10 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
       taskStatus: capabilities.taskStatus,
       today: input.today ?? (() => new Date().toISOString()),
     });
-    const useLedger = !capabilities.captureIdField && input.ledger !== undefined;
-
-    const toWrite: { index: number; decision: Extract<SyncDecision, { kind: 'create' }> }[] = [];
-    // Tasks that get relations and files: new ones, and existing ones that may lack some (an
-    // earlier try failed after writing the Task).
-    const followUps: FollowUp[] = [];
-    for (const [index, decision] of decisions.entries()) {
-      switch (decision.kind) {
-        case 'excluded':
-          results[index] = { captureId: decision.captureId, outcome: 'excluded', reason: decision.reason };
-          break;
-        case 'duplicate':
-          results[index] = {
-            captureId: decision.captureId,
-            outcome: 'duplicate',
-            taskId: decision.taskId,
-            reason: decision.reason,
-          };
-          if (decision.taskId) followUps.push({ index, ...decision, existing: true });
-          break;
-        case 'unmatched':
-          results[index] = { captureId: decision.captureId, outcome: 'unmatched', reason: decision.reason };
-          break;
-        case 'owner-missing':
-          results[index] = {
-            captureId: decision.captureId,
-            outcome: 'failed',
-            reason: decision.reason,
-            retryable: false,
-          };
-          break;
-        case 'create':
-          if (useLedger) {
-            const known = await input.ledger!.get(org.id, decision.captureId);
-            // A pending claim is still worth a try: the ledger hands over claims left by a crash once stale.
-            const claimed =
-              (known === null || known === 'pending') &&
-              (await input.ledger!.claim(org.id, decision.captureId));
-            if (!claimed) {
-              const taskId =
-                known !== null && known !== 'pending'
-                  ? known
-                  : await input.ledger!.get(org.id, decision.captureId);
-              // Claimed but not completed: another delivery is writing it right now. Calling it a
-              // duplicate could lose the message; a redelivery finds the Task id or the claim gone.
-              if (taskId && taskId !== 'pending')
-                followUps.push({ index, taskId, ...decision, existing: true });
-              results[index] =
-                taskId && taskId !== 'pending'
-                  ? {
-                      captureId: decision.captureId,
-                      outcome: 'duplicate',
-                      taskId,
-                      reason: 'already-in-ledger',
-                    }
-                  : {
-                      captureId: decision.captureId,
-                      outcome: 'failed',
-                      reason: 'LEDGER_CLAIMED: another delivery of this message is being written',
-                      retryable: true,
-                    };
-              break;
-            }
-            claims.add(decision.captureId);
-          }
-          toWrite.push({ index, decision });
-      }
-    }
-
-    // Leads first (unmatched policy create-lead), so their Tasks can point at them.
-    const needLead = toWrite.filter((w) => w.decision.lead);
-    if (needLead.length > 0) {
-      const leads = await retry('create leads', () => crm.createLeads(needLead.map((w) => w.decision.lead!)));
-      for (const [i, w] of needLead.entries()) {
-        const r = leads[i];
-        if (r?.ok) w.decision.task.WhoId = r.id;
-        else {
-          results[w.index] = {
-            captureId: w.decision.captureId,
-            outcome: 'failed',
-            reason: `lead could not be created: ${r ? `${r.code}: ${r.message}` : 'no result'}`,
-            retryable: r?.retryable ?? true,
-          };
-        }
-      }
-    }
-    const writable = toWrite.filter((w) => w.decision.task.WhoId !== null || !w.decision.lead);
-    for (const w of toWrite) {
-      if (!writable.includes(w) && useLedger) await release(w.decision.captureId);
-    }
-
-    const taskResults: WriteResult[] =
+    batch.useLedger = !capabilities.captureIdField && input.ledger !== undefined;
+    const toWrite = await triage(batch, decisions);
+    const writable = await createLeadsFirst(batch, toWrite);
+    const taskResults =
       writable.length > 0
         ? await writeTasks(
             crm,
@@ -168,60 +96,170 @@ export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
             writable.map((w) => w.decision.fallbackOwnerId),
           )
         : [];
-    for (const [i, w] of writable.entries()) {
-      const r = taskResults[i]!;
-      if (r.ok) {
-        results[w.index] = {
-          captureId: w.decision.captureId,
-          outcome: r.created ? 'created' : 'duplicate',
-          taskId: r.id,
-          ...(r.created ? {} : { reason: 'already-in-salesforce' }),
-        };
-        if (useLedger) {
-          await input.ledger!.complete(org.id, w.decision.captureId, r.id);
-          claims.delete(w.decision.captureId);
-        }
-        followUps.push({ index: w.index, taskId: r.id, ...w.decision, existing: !r.created });
-      } else {
-        results[w.index] = {
-          captureId: w.decision.captureId,
-          outcome: 'failed',
-          reason: `${r.code}: ${r.message}`,
-          retryable: r.retryable,
-        };
-        if (useLedger) await release(w.decision.captureId);
-      }
-    }
-    // Duplicates within the batch share the fate of their first copy: its Task, or its failure.
-    for (const [index, decision] of decisions.entries()) {
-      if (decision.kind !== 'duplicate' || decision.taskId) continue;
-      const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId);
-      if (first?.taskId) results[index] = { ...results[index]!, taskId: first.taskId };
-      else if (first?.outcome === 'failed') results[index] = { ...first };
-    }
-
-    await addRelationsAndFiles(input, followUps, results, retry);
+    await recordTaskResults(batch, writable, taskResults);
+    shareFateOfFirstCopies(decisions, batch.results);
+    await addRelationsAndFiles(input, batch.followUps, batch.results, retry);
   } catch (error) {
-    // A whole call failed after retries (lookup, leads, Task write): every email not yet decided gets this.
-    const retryable = isRetryable(error);
-    input.logger?.warn('Salesforce batch failed', { orgId: org.id, reason: describeError(error), retryable });
-    for (const captureId of [...claims]) await release(captureId).catch(() => {});
-    // Decisions already made (excluded, unmatched, done, failed for their own reason) stand.
-    for (let i = 0; i < emails.length; i++) {
-      const done = results[i];
-      if (!done || (done.outcome === 'duplicate' && !done.taskId)) {
-        results[i] = {
-          captureId: done?.captureId ?? captureIdOf(org.id, emails[i]!),
+    await failUndecided(batch, error);
+  }
+  const apiCalls = crm.apiCalls() - callsBefore;
+  input.logger?.info('Salesforce batch synced', { orgId: org.id, emails: emails.length, apiCalls });
+  return batch.results.map((r) => ({ ...r, apiCalls }));
+}
+
+/** Results for the decisions that need no write; the Tasks to write. */
+async function triage(batch: Batch, decisions: SyncDecision[]): Promise<Creation[]> {
+  const { results } = batch;
+  const toWrite: Creation[] = [];
+  for (const [index, decision] of decisions.entries()) {
+    const { captureId } = decision;
+    switch (decision.kind) {
+      case 'excluded':
+      case 'unmatched':
+        results[index] = { captureId, outcome: decision.kind, reason: decision.reason };
+        break;
+      case 'duplicate':
+        results[index] = {
+          captureId,
+          outcome: 'duplicate',
+          taskId: decision.taskId,
+          reason: decision.reason,
+        };
+        if (decision.taskId) batch.followUps.push({ index, ...decision, existing: true });
+        break;
+      case 'owner-missing':
+        results[index] = { captureId, outcome: 'failed', reason: decision.reason, retryable: false };
+        break;
+      case 'create':
+        if (!batch.useLedger || (await claimInLedger(batch, index, decision)))
+          toWrite.push({ index, decision });
+    }
+  }
+  return toWrite;
+}
+
+/** Without Capture_Id__c the ledger decides who writes a message; false when this delivery must not. */
+async function claimInLedger(batch: Batch, index: number, decision: Creation['decision']): Promise<boolean> {
+  const { org, ledger } = batch.input;
+  const { captureId } = decision;
+  const known = await ledger!.get(org.id, captureId);
+  // A pending claim is still worth a try: the ledger hands over claims left by a crash once stale.
+  const claimed = (known === null || known === 'pending') && (await ledger!.claim(org.id, captureId));
+  if (claimed) {
+    batch.claims.add(captureId);
+    return true;
+  }
+  const taskId = known !== null && known !== 'pending' ? known : await ledger!.get(org.id, captureId);
+  if (taskId && taskId !== 'pending') {
+    batch.results[index] = { captureId, outcome: 'duplicate', taskId, reason: 'already-in-ledger' };
+    batch.followUps.push({ index, taskId, ...decision, existing: true });
+  } else {
+    // Claimed but not completed: another delivery is writing it right now. Calling it a
+    // duplicate could lose the message; a redelivery finds the Task id or the claim gone.
+    batch.results[index] = {
+      captureId,
+      outcome: 'failed',
+      reason: 'LEDGER_CLAIMED: another delivery of this message is being written',
+      retryable: true,
+    };
+  }
+  return false;
+}
+
+/** Leads first (unmatched policy create-lead), so their Tasks can point at them; the Tasks still writable. */
+async function createLeadsFirst(batch: Batch, toWrite: Creation[]): Promise<Creation[]> {
+  const { crm } = batch.input;
+  const needLead = toWrite.filter((w) => w.decision.lead);
+  if (needLead.length > 0) {
+    const leads = await batch.retry('create leads', () =>
+      crm.createLeads(needLead.map((w) => w.decision.lead!)),
+    );
+    for (const [i, w] of needLead.entries()) {
+      const r = leads[i];
+      if (r?.ok) w.decision.task.WhoId = r.id;
+      else {
+        batch.results[w.index] = {
+          captureId: w.decision.captureId,
           outcome: 'failed',
-          reason: describeError(error),
-          retryable,
+          reason: `lead could not be created: ${r ? `${r.code}: ${r.message}` : 'no result'}`,
+          retryable: r?.retryable ?? true,
         };
       }
     }
   }
-  const apiCalls = crm.apiCalls() - callsBefore;
-  input.logger?.info('Salesforce batch synced', { orgId: org.id, emails: emails.length, apiCalls });
-  return results.map((r) => ({ ...r, apiCalls }));
+  const writable = toWrite.filter((w) => w.decision.task.WhoId !== null || !w.decision.lead);
+  for (const w of toWrite) {
+    if (!writable.includes(w) && batch.useLedger) await release(batch, w.decision.captureId);
+  }
+  return writable;
+}
+
+async function recordTaskResults(
+  batch: Batch,
+  writable: Creation[],
+  taskResults: WriteResult[],
+): Promise<void> {
+  const { org, ledger } = batch.input;
+  for (const [i, w] of writable.entries()) {
+    const r = taskResults[i]!;
+    const { captureId } = w.decision;
+    if (r.ok) {
+      batch.results[w.index] = {
+        captureId,
+        outcome: r.created ? 'created' : 'duplicate',
+        taskId: r.id,
+        ...(r.created ? {} : { reason: 'already-in-salesforce' }),
+      };
+      if (batch.useLedger) {
+        await ledger!.complete(org.id, captureId, r.id);
+        batch.claims.delete(captureId);
+      }
+      batch.followUps.push({ index: w.index, taskId: r.id, ...w.decision, existing: !r.created });
+    } else {
+      batch.results[w.index] = {
+        captureId,
+        outcome: 'failed',
+        reason: `${r.code}: ${r.message}`,
+        retryable: r.retryable,
+      };
+      if (batch.useLedger) await release(batch, captureId);
+    }
+  }
+}
+
+/** Duplicates within the batch share the fate of their first copy: its Task, or its failure. */
+function shareFateOfFirstCopies(decisions: SyncDecision[], results: SyncResult[]): void {
+  for (const [index, decision] of decisions.entries()) {
+    if (decision.kind !== 'duplicate' || decision.taskId) continue;
+    const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId);
+    if (first?.taskId) results[index] = { ...results[index]!, taskId: first.taskId };
+    else if (first?.outcome === 'failed') results[index] = { ...first };
+  }
+}
+
+async function release(batch: Batch, captureId: string): Promise<void> {
+  batch.claims.delete(captureId);
+  await batch.input.ledger?.release(batch.input.org.id, captureId);
+}
+
+/** A whole call failed after retries (lookup, leads, Task write): every email not yet decided gets this. */
+async function failUndecided(batch: Batch, error: unknown): Promise<void> {
+  const { org, emails, logger } = batch.input;
+  const retryable = isRetryable(error);
+  logger?.warn('Salesforce batch failed', { orgId: org.id, reason: describeError(error), retryable });
+  for (const captureId of [...batch.claims]) await release(batch, captureId).catch(() => {});
+  // Decisions already made (excluded, unmatched, done, failed for their own reason) stand.
+  for (let i = 0; i < emails.length; i++) {
+    const done = batch.results[i];
+    if (!done || (done.outcome === 'duplicate' && !done.taskId)) {
+      batch.results[i] = {
+        captureId: done?.captureId ?? captureIdOf(org.id, emails[i]!),
+        outcome: 'failed',
+        reason: describeError(error),
+        retryable,
+      };
+    }
+  }
 }
 
 /**
@@ -234,7 +272,7 @@ const EXISTS_CODES = new Set(['INVALID_FIELD_FOR_INSERT_UPDATE', 'DUPLICATE_VALU
 async function writeTasks(
   crm: CrmPort,
   tasks: TaskDraft[],
-  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+  retry: Retry,
   backoffMs: number,
   fallbackOwners: (string | null)[] = [],
 ): Promise<WriteResult[]> {
@@ -310,7 +348,7 @@ async function addRelationsAndFiles(
   input: SyncBatchInput,
   followUps: FollowUp[],
   results: SyncResult[],
-  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+  retry: Retry,
 ): Promise<void> {
   const work = followUps.filter((f) => f.relations.length > 0 || (input.attachments && f.files.length > 0));
   if (work.length === 0) return;
@@ -330,57 +368,9 @@ async function addRelationsAndFiles(
     );
   }
   const added = new Set<number>();
-  for (const [g, group] of fileGroups(
-    pending.files,
-    input.fileBytesInFlight ?? FILE_BYTES_IN_FLIGHT,
-  ).entries()) {
-    const relations = g === 0 ? pending.relations : [];
-    const drafts: FileDraft[] = [];
-    const owners: number[] = [];
-    for (const f of group) {
-      try {
-        const content = await input.attachments!.read(f.attachment.storageKey!);
-        drafts.push({ taskId: f.taskId, ...fileNames(f.attachment.filename), content });
-        owners.push(f.index);
-      } catch (error) {
-        // A store outage is worth a retry of the message; a file that is gone is listed in the Description only.
-        if (error instanceof TransientError)
-          fail(f.index, `attachment could not be read: ${describeError(error)}`);
-        input.logger?.warn('attachment could not be read', {
-          orgId: input.org.id,
-          reason: describeError(error),
-        });
-      }
-    }
-    if (relations.length === 0 && drafts.length === 0) continue;
-    try {
-      const out = await retry('relations and files', () =>
-        input.crm.attach(
-          relations.map((r) => ({ taskId: r.taskId, relationId: r.relationId })),
-          drafts,
-        ),
-      );
-      const outcomes = [
-        ...out.relations.map((r, i) => ({ r, index: relations[i]!.index })),
-        ...out.files.map((r, i) => ({ r, index: owners[i]! })),
-      ];
-      for (const { r, index } of outcomes) {
-        if (r.ok) added.add(index);
-        else if (r.retryable) fail(index, `relations or files not added: ${r.code}: ${r.message}`);
-        else if (r.code !== 'DUPLICATE_VALUE')
-          input.logger?.warn('a relation or file was refused', { orgId: input.org.id, reason: r.code });
-      }
-    } catch (error) {
-      if (!isRetryable(error)) {
-        input.logger?.warn('relations and files refused', {
-          orgId: input.org.id,
-          reason: describeError(error),
-        });
-        continue;
-      }
-      for (const index of new Set([...relations.map((r) => r.index), ...owners]))
-        fail(index, `relations or files not added: ${describeError(error)}`);
-    }
+  const groups = fileGroups(pending.files, input.fileBytesInFlight ?? FILE_BYTES_IN_FLIGHT);
+  for (const [g, group] of groups.entries()) {
+    await sendGroup(input, g === 0 ? pending.relations : [], group, retry, { fail, added });
   }
   // An existing Task that needed pieces and got them was left unfinished by an earlier try of this message.
   for (const f of work) {
@@ -395,17 +385,71 @@ async function addRelationsAndFiles(
   }
 }
 
+/** One group: its files read now (and dropped after), sent with the relations in one attach call. */
+async function sendGroup(
+  input: SyncBatchInput,
+  relations: Pending['relations'],
+  group: Pending['files'],
+  retry: Retry,
+  track: { fail: (index: number, reason: string) => void; added: Set<number> },
+): Promise<void> {
+  const { fail, added } = track;
+  const drafts: FileDraft[] = [];
+  const owners: number[] = [];
+  for (const f of group) {
+    try {
+      const content = await input.attachments!.read(f.attachment.storageKey!);
+      drafts.push({ taskId: f.taskId, ...fileNames(f.attachment.filename), content });
+      owners.push(f.index);
+    } catch (error) {
+      // A store outage is worth a retry of the message; a file that is gone is listed in the Description only.
+      if (error instanceof TransientError)
+        fail(f.index, `attachment could not be read: ${describeError(error)}`);
+      input.logger?.warn('attachment could not be read', {
+        orgId: input.org.id,
+        reason: describeError(error),
+      });
+    }
+  }
+  if (relations.length === 0 && drafts.length === 0) return;
+  try {
+    const out = await retry('relations and files', () =>
+      input.crm.attach(
+        relations.map((r) => ({ taskId: r.taskId, relationId: r.relationId })),
+        drafts,
+      ),
+    );
+    const outcomes = [
+      ...out.relations.map((r, i) => ({ r, index: relations[i]!.index })),
+      ...out.files.map((r, i) => ({ r, index: owners[i]! })),
+    ];
+    for (const { r, index } of outcomes) {
+      if (r.ok) added.add(index);
+      else if (r.retryable) fail(index, `relations or files not added: ${r.code}: ${r.message}`);
+      // DUPLICATE_VALUE: the relation is there already, which is what was wanted.
+      else if (r.code !== 'DUPLICATE_VALUE')
+        input.logger?.warn('a relation or file was refused', { orgId: input.org.id, reason: r.code });
+    }
+  } catch (error) {
+    if (!isRetryable(error)) {
+      input.logger?.warn('relations and files refused', {
+        orgId: input.org.id,
+        reason: describeError(error),
+      });
+      return;
+    }
+    for (const index of new Set([...relations.map((r) => r.index), ...owners]))
+      fail(index, `relations or files not added: ${describeError(error)}`);
+  }
+}
+
 interface Pending {
   relations: { index: number; taskId: string; relationId: string }[];
   files: { index: number; taskId: string; attachment: Attachment }[];
 }
 
 /** What the Tasks still lack: everything for new Tasks; for existing ones, what Salesforce does not have yet. */
-async function missingPieces(
-  input: SyncBatchInput,
-  work: FollowUp[],
-  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
-): Promise<Pending> {
+async function missingPieces(input: SyncBatchInput, work: FollowUp[], retry: Retry): Promise<Pending> {
   const existingIds = [...new Set(work.filter((w) => w.existing).map((w) => w.taskId))];
   const have =
     existingIds.length > 0
