@@ -16,9 +16,25 @@ export function send(
   res.end(payload);
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * Salesforce takes at most 50 MB of text in a non-multipart request ("Insert or Update Blob
+ * Data"); the emulator stops reading there too, so a runaway client cannot exhaust it.
+ */
+export const MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      req.resume();
+      throw new HttpError(413, [
+        { message: `Request body larger than ${max} bytes`, errorCode: 'REQUEST_ENTITY_TOO_LARGE' },
+      ]);
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

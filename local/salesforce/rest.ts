@@ -9,7 +9,7 @@ import { type CompositeShape, runComposite } from './composite.ts';
 import { notFound, SalesforceError } from './errors.ts';
 import type { ApiUsage, FaultCode } from './faults.ts';
 import { runQuery } from './query.ts';
-import { taskStatuses } from './rules.ts';
+import { orgValues } from './rules.ts';
 import { describeField, type ObjectDef } from './schema.ts';
 import type { Store, WriteContext } from './store.ts';
 import { createCustomField } from './tooling.ts';
@@ -139,20 +139,19 @@ function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
 }
 
 function describe(ctx: RestContext, def: ObjectDef): RestResult {
-  const fields = [...def.fields.values()].map(describeField);
-  if (def.name === 'Task') {
-    // Task Status lists the org's TaskStatus values, as Salesforce's describe does.
-    const status = fields.find((f) => f.name === 'Status');
-    if (status) {
-      status.restrictedPicklist = true;
-      status.picklistValues = taskStatuses(ctx.store).map((s) => ({
-        active: true,
-        defaultValue: s.IsDefault === true,
-        label: s.MasterLabel,
-        value: s.ApiName ?? s.MasterLabel,
-      }));
-    }
-  }
+  const fields = [...def.fields.values()].map((f) => {
+    const d = describeField(f);
+    if (!f.valuesFrom) return d;
+    // Task Status and Priority list the org's own values, as Salesforce's describe does.
+    d.restrictedPicklist = true;
+    d.picklistValues = orgValues(ctx.store, f.valuesFrom).map((v) => ({
+      active: true,
+      defaultValue: v.IsDefault === true,
+      label: v.MasterLabel,
+      value: v.ApiName ?? v.MasterLabel,
+    }));
+    return d;
+  });
   return {
     status: 200,
     body: {

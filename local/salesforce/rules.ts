@@ -1,13 +1,13 @@
 /**
  * Org rules beyond field types, each one Salesforce enforces on a real org (sources in
  * docs/salesforce-emulator.md): OwnerId defaults to the running user and must be active; Task
- * Status is one of the org's TaskStatus values; a Lead as WhoId excludes a WhatId; with Shared
+ * Status and Priority are among the org's TaskStatus and TaskPriority values; a Lead as WhoId excludes a WhatId; with Shared
  * Activities an activity relates one lead or up to 50 contacts, the WhoId among them, each once;
  * a ContentVersion with FirstPublishLocationId is shared to that record. Activity rules follow
  * the schema's `activity`/`relationOf` links, so an Event with EventRelation gets them too.
  */
 import { SalesforceError } from './errors.ts';
-import { type ActivityLink, DEFAULT_TASK_STATUSES, type ObjectDef } from './schema.ts';
+import { type ActivityLink, type ObjectDef, ORG_PICKLIST_DEFAULTS } from './schema.ts';
 import type { SfRecord, Store, WriteContext } from './store.ts';
 import { restrictedPicklist } from './validation.ts';
 
@@ -22,7 +22,7 @@ export function beforeWrite(
   ctx: WriteContext,
 ): void {
   if (def.fields.has('ownerid')) ownerRules(store, def, values, existing, ctx);
-  if (def.name === 'Task') statusRules(store, def, values, existing);
+  orgPicklistRules(store, def, values, existing);
   if (def.activity) leadWithWhat(store, values, existing);
   if (def.relationOf && !existing) relationRules(store, def.relationOf, values);
 }
@@ -48,30 +48,37 @@ function ownerRules(
   }
 }
 
-/** The org's task statuses: its TaskStatus records, or Salesforce's defaults when it has none. */
-export function taskStatuses(store: Store): { MasterLabel: string; ApiName: string; IsDefault: boolean }[] {
-  const rows = store.all('TaskStatus') as unknown as {
-    MasterLabel: string;
-    ApiName: string;
-    IsDefault: boolean;
-  }[];
-  return rows.length > 0 ? rows : DEFAULT_TASK_STATUSES;
+export interface OrgValue {
+  MasterLabel: string;
+  ApiName?: string;
+  IsDefault?: boolean;
 }
 
-function statusRules(
+/** The org's values for a picklist kept in records (TaskStatus, …), or Salesforce's defaults. */
+export function orgValues(store: Store, object: string): OrgValue[] {
+  const rows = store.all(object) as unknown as OrgValue[];
+  return rows.length > 0 ? rows : ((ORG_PICKLIST_DEFAULTS[object] ?? []) as unknown as OrgValue[]);
+}
+
+/** Picklists backed by org records: the default value on create, only the org's values on write. */
+function orgPicklistRules(
   store: Store,
   def: ObjectDef,
   values: Record<string, unknown>,
   existing: SfRecord | null,
 ) {
-  const statuses = taskStatuses(store);
-  if (!existing && (values.Status === undefined || values.Status === null)) {
-    const fallback = statuses.find((s) => s.IsDefault) ?? statuses[0];
-    if (fallback) values.Status = fallback.ApiName ?? fallback.MasterLabel;
-  } else if (values.Status !== undefined) {
-    const status = String(values.Status ?? '');
-    if (!statuses.some((s) => s.MasterLabel === status || s.ApiName === status))
-      throw restrictedPicklist(def.fields.get('status')!, status);
+  for (const f of def.fields.values()) {
+    if (!f.valuesFrom) continue;
+    const allowed = orgValues(store, f.valuesFrom);
+    const given = values[f.name];
+    if (!existing && (given === undefined || given === null)) {
+      const fallback = allowed.find((v) => v.IsDefault) ?? allowed[0];
+      if (fallback) values[f.name] = fallback.ApiName ?? fallback.MasterLabel;
+    } else if (given !== undefined) {
+      const value = String(given ?? '');
+      if (!allowed.some((v) => v.MasterLabel === value || v.ApiName === value))
+        throw restrictedPicklist(f, value);
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export interface FieldDef {
   createable?: boolean;
   updateable?: boolean;
   defaultValue?: unknown;
+  /** A picklist whose values are the org's records of this object (Task Status ← TaskStatus). */
+  valuesFrom?: string;
   custom?: boolean;
   label?: string;
 }
@@ -128,6 +130,18 @@ export const DEFAULT_TASK_STATUSES = [
   { MasterLabel: 'Deferred', ApiName: 'Deferred', IsClosed: false, IsDefault: false, SortOrder: 5 },
 ];
 
+export const DEFAULT_TASK_PRIORITIES = [
+  { MasterLabel: 'High', ApiName: 'High', IsDefault: false, IsHighPriority: true, SortOrder: 1 },
+  { MasterLabel: 'Normal', ApiName: 'Normal', IsDefault: true, IsHighPriority: false, SortOrder: 2 },
+  { MasterLabel: 'Low', ApiName: 'Low', IsDefault: false, IsHighPriority: false, SortOrder: 3 },
+];
+
+/** Objects holding an org's picklist values, with Salesforce's defaults for orgs whose seed has none. */
+export const ORG_PICKLIST_DEFAULTS: Record<string, Record<string, unknown>[]> = {
+  TaskStatus: DEFAULT_TASK_STATUSES,
+  TaskPriority: DEFAULT_TASK_PRIORITIES,
+};
+
 /**
  * The standard objects. To add one (Event, EmailMessage, …): add an object(...) entry to a group below with
  * its key prefix and fields, add it to SEED_ORDER if seeds reference it, and put rules beyond
@@ -217,7 +231,7 @@ function sales(): ObjectDef[] {
   ];
 }
 
-/** Tasks, the org's task statuses and, with Shared Activities, task relations. */
+/** Tasks, the org's task statuses and priorities and, with Shared Activities, task relations. */
 function activities(): ObjectDef[] {
   return [
     object(
@@ -226,8 +240,8 @@ function activities(): ObjectDef[] {
       [
         { name: 'Subject', type: 'string', length: 255 },
         { name: 'Description', type: 'textarea', length: 32000 },
-        { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Not Started' },
-        { name: 'Priority', type: 'picklist', length: 40, required: true, defaultValue: 'Normal' },
+        { name: 'Status', type: 'picklist', length: 40, required: true, valuesFrom: 'TaskStatus' },
+        { name: 'Priority', type: 'picklist', length: 40, required: true, valuesFrom: 'TaskPriority' },
         {
           name: 'TaskSubtype',
           type: 'picklist',
@@ -252,6 +266,18 @@ function activities(): ObjectDef[] {
         { name: 'ApiName', type: 'string', length: 255 },
         { name: 'IsClosed', type: 'boolean', defaultValue: false },
         { name: 'IsDefault', type: 'boolean', defaultValue: false },
+        { name: 'SortOrder', type: 'int' },
+      ],
+      { readOnly: true },
+    ),
+    object(
+      'TaskPriority',
+      '01K',
+      [
+        { name: 'MasterLabel', type: 'string', length: 255, required: true },
+        { name: 'ApiName', type: 'string', length: 255 },
+        { name: 'IsDefault', type: 'boolean', defaultValue: false },
+        { name: 'IsHighPriority', type: 'boolean', defaultValue: false },
         { name: 'SortOrder', type: 'int' },
       ],
       { readOnly: true },

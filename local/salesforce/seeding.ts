@@ -5,12 +5,12 @@
  *
  * Org settings come from an "Organization" entry, e.g.
  *   "Organization": [{ "SharedActivitiesEnabled": false }]
- * (Shared Activities is on when not given). TaskStatus records define the task statuses; a
- * seed without them gets Salesforce's defaults.
+ * (Shared Activities is on when not given). TaskStatus and TaskPriority records define the
+ * task statuses and priorities; a seed without them gets Salesforce's defaults.
  */
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN } from './ids.ts';
-import { DEFAULT_TASK_STATUSES, type ObjectDef, SEED_ORDER } from './schema.ts';
+import { type ObjectDef, ORG_PICKLIST_DEFAULTS, SEED_ORDER } from './schema.ts';
 import type { SeedData, Store } from './store.ts';
 
 export function seedStore(store: Store, data: SeedData): Record<string, string[]> {
@@ -30,8 +30,9 @@ export function seedStore(store: Store, data: SeedData): Record<string, string[]
       ids[type] = list;
     }
   }
-  if (store.all('TaskStatus').length === 0) {
-    for (const s of DEFAULT_TASK_STATUSES) store.create('TaskStatus', { ...s }, { seeding: true });
+  for (const [object, defaults] of Object.entries(ORG_PICKLIST_DEFAULTS)) {
+    if (store.all(object).length > 0) continue;
+    for (const row of defaults) store.create(object, { ...row }, { seeding: true });
   }
   return ids;
 }

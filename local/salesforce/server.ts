@@ -31,6 +31,7 @@ import { loadStateFile, StateSaver } from './persistence.ts';
 import { type RestContext, rest } from './rest.ts';
 import { seedStore } from './seeding.ts';
 import { type SeedData, Store, type StoreState } from './store.ts';
+import { checkBase64Size } from './validation.ts';
 
 export type { FaultCode, FaultConfig } from './faults.ts';
 export type { SeedData, StoreState } from './store.ts';
@@ -242,7 +243,9 @@ async function api(
       fault,
       version,
     };
-    const result = rest(ctx, method, path, target.searchParams, parseJson(text));
+    const body = parseJson(text);
+    checkBase64Size(em.store, body);
+    const result = rest(ctx, method, path, target.searchParams, body);
     if (method !== 'GET') em.saver?.schedule();
     return send(res, result.status, result.body, { ...limitHeader, ...(result.headers ?? {}) });
   } catch (error) {

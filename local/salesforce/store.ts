@@ -276,8 +276,15 @@ export class Store {
     );
     const next = { ...existing, ...values, LastModifiedDate: timestamp() };
     this.#checkUnique(def, next, existing.Id);
+    // Follow-up writes (an activity's relations) may fail; the update then fails as a whole.
+    const before = def.activity ? this.snapshot() : null;
     this.#table(def.name).set(existing.Id, next);
-    afterUpdate(this, def, existing, next, ctx);
+    try {
+      afterUpdate(this, def, existing, next, ctx);
+    } catch (error) {
+      if (before) this.restore(before);
+      throw error;
+    }
     return withComputed(def, next);
   }
 

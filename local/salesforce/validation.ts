@@ -157,3 +157,29 @@ function coerceReference(store: Store, f: FieldDef, value: unknown): string {
   }
   return id;
 }
+
+/** Base64 in a non-multipart request: at most 37.5 MB ("Insert or Update Blob Data"). */
+export const MAX_BASE64_CHARS = 37.5 * 1024 * 1024;
+
+/** Refuses a request body whose base64 fields (VersionData, …) add up to more than Salesforce takes. */
+export function checkBase64Size(store: Store, body: unknown): void {
+  const names = new Set<string>();
+  for (const def of store.objects.values())
+    for (const f of def.fields.values()) if (f.type === 'base64') names.add(f.name.toLowerCase());
+  let total = 0;
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) walk(v);
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v === 'string' && names.has(k.toLowerCase())) total += v.length;
+        else walk(v);
+      }
+  };
+  walk(body);
+  if (total > MAX_BASE64_CHARS) {
+    throw new SalesforceError(
+      'STRING_TOO_LONG',
+      `base64 data in one request is limited to ${MAX_BASE64_CHARS} characters (got ${total}); send files in smaller requests`,
+    );
+  }
+}

@@ -72,6 +72,14 @@ describe('Shared Activities on (the default)', () => {
       conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: lead }),
       'FIELD_INTEGRITY_EXCEPTION',
     );
+    // Making the lead the WhoId of a task with contacts fails as a whole.
+    await expectError(
+      conn.sobject('Task').update({ Id: task.id!, WhoId: lead }),
+      'FIELD_INTEGRITY_EXCEPTION',
+    );
+    expect((await conn.sobject('Task').retrieve(task.id!)).WhoId).toBe(contacts[0]);
+    const kept = await conn.query(`SELECT COUNT() FROM TaskRelation WHERE TaskId = '${task.id}'`);
+    expect(kept.totalSize).toBe(50);
     const leadTask = await conn.sobject('Task').create({ Subject: 'lead', WhoId: lead });
     await expectError(
       conn.sobject('TaskRelation').create({ TaskId: leadTask.id!, RelationId: contacts[0]! }),

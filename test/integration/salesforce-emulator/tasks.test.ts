@@ -52,6 +52,39 @@ describe('Task Status', () => {
   });
 });
 
+describe('Task Priority', () => {
+  it("accepts only the org's TaskPriority values and defaults to the default one", async () => {
+    const seed = {
+      ...structuredClone(demoSeed),
+      TaskPriority: [
+        { MasterLabel: 'Urgent', ApiName: 'Urgent', IsDefault: false, IsHighPriority: true, SortOrder: 1 },
+        { MasterLabel: 'Routine', ApiName: 'Routine', IsDefault: true, IsHighPriority: false, SortOrder: 2 },
+      ],
+    };
+    const { emulator, conn } = await emulatorWith({ seed });
+    close = () => emulator.close();
+    await expectError(
+      conn.sobject('Task').create({ Subject: 's', Priority: 'Normal' }),
+      'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    );
+    const plain = await conn.sobject('Task').create({ Subject: 'plain' });
+    expect((await conn.sobject('Task').retrieve(plain.id!)).Priority).toBe('Routine');
+    const priority = (await conn.sobject('Task').describe()).fields.find((f) => f.name === 'Priority');
+    expect(priority?.picklistValues?.map((v) => v.value)).toEqual(['Urgent', 'Routine']);
+  });
+
+  it("uses Salesforce's default priorities when the seed names none", async () => {
+    const { emulator, conn } = await emulatorWith();
+    close = () => emulator.close();
+    const plain = await conn.sobject('Task').create({ Subject: 'plain' });
+    expect((await conn.sobject('Task').retrieve(plain.id!)).Priority).toBe('Normal');
+    await expectError(
+      conn.sobject('Task').create({ Subject: 's', Priority: 'Whenever' }),
+      'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    );
+  });
+});
+
 describe('Task people and owners', () => {
   it('refuses a Lead as WhoId together with a WhatId (FIELD_INTEGRITY_EXCEPTION)', async () => {
     const { emulator, conn, id } = await emulatorWith();
