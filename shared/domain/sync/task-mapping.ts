@@ -391,9 +391,9 @@ function orderNumbersValue(numbers: string[]): string | null {
 
 function leadFor(person: MailAddress): LeadDraft {
   const [local = '', domain = ''] = person.address.split('@');
-  const name = person.name.trim();
+  const name = singleLine(person.name);
   const parts = name.split(/\s+/).filter(Boolean);
-  const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || local;
+  const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || singleLine(local);
   return {
     FirstName: parts.length > 1 ? parts[0]! : null,
     LastName: lastName.slice(0, 80),
