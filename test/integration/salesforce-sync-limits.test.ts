@@ -191,6 +191,21 @@ describe('whole-request refusals', () => {
   });
 });
 
+describe('sessions', () => {
+  it('stops with a retryable failure, not a login loop, when every new session is refused', async () => {
+    const sf = await start({}, { sessionLifetimeMs: 1 });
+    const mail = await captured({
+      from: 'alice@acme.example',
+      to: 'jane.doe@globex.example',
+      subject: 'sessions',
+      messageId: '<sessions@acme.example>',
+    });
+    const [result] = await syncBatch({ org, emails: [mail], crm: crmFor(sf.url), ...fast });
+    expect(result).toMatchObject({ outcome: 'failed', retryable: true });
+    expect(result?.reason).toMatch(/INVALID_SESSION_ID/);
+  });
+});
+
 describe('org rules', () => {
   it('relates one contact without Shared Activities and names the others in the Description', async () => {
     const sf = await start({ Organization: [{ SharedActivitiesEnabled: false }] });

@@ -256,7 +256,10 @@ export class SalesforceCrm implements CrmPort {
    * also learns the org's Task fields with a describe in the same request (a describe is not a query).
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
-    const queries = lookupQueries(plan);
+    // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
+    const queries = lookupQueries(plan).filter(
+      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
+    );
     const subrequests = queries.map((q, i) => ({
       method: 'GET',
       url: `${this.#base}/query?q=${encodeURIComponent(q.soql)}`,
@@ -274,7 +277,7 @@ export class SalesforceCrm implements CrmPort {
       const sub = answers.get(`q${i}`)!;
       if (sub.httpStatusCode >= 400) {
         const { code, message } = firstError(sub);
-        // Without Capture_Id__c there are no Tasks to find by it: the ledger deduplicates instead.
+        // The first lookup learns only now that Capture_Id__c is missing: the ledger deduplicates instead.
         if (
           query.kind === 'tasks' &&
           code === 'INVALID_FIELD' &&
