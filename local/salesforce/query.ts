@@ -1,7 +1,8 @@
 /**
  * SOQL evaluation over the store: field checks against the describe, WHERE, ORDER BY, LIMIT,
  * OFFSET, COUNT() and parent fields nested like Salesforce's JSON. Parsing is in soql.ts.
- * Salesforce refuses statements over 100,000 characters ("SOQL and SOSL Limits").
+ * Salesforce refuses statements over 100,000 characters and WHERE string literals over 4,000
+ * ("SOQL and SOSL Limits for Search Queries").
  */
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN, to18 } from './ids.ts';
@@ -10,6 +11,8 @@ import { type Condition, likeToRegExp, parseSoql, SoqlError, type Value } from '
 import type { SfRecord, Store } from './store.ts';
 
 export const MAX_SOQL_LENGTH = 100_000;
+/** Each string literal in a WHERE clause: at most 4,000 characters (same source). */
+export const MAX_WHERE_STRING = 4_000;
 
 export function runQuery(
   store: Store,
@@ -28,6 +31,13 @@ export function runQuery(
   } catch (error) {
     if (error instanceof SoqlError) throw new SalesforceError(error.errorCode, error.message);
     throw error;
+  }
+  const long = conditionStrings(q.where).find((v) => v.length > MAX_WHERE_STRING);
+  if (long !== undefined) {
+    throw new SalesforceError(
+      'MALFORMED_QUERY',
+      `String literals in a WHERE clause are limited to ${MAX_WHERE_STRING} characters (one has ${long.length})`,
+    );
   }
   const def = store.objectForQuery(q.object, options.tooling ?? false);
   for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
@@ -179,6 +189,23 @@ function relationshipField(def: ObjectDef, name: string): FieldDef | undefined {
   const lower = name.toLowerCase();
   for (const f of def.fields.values()) if (f.relationshipName?.toLowerCase() === lower) return f;
   return undefined;
+}
+
+function conditionStrings(c: Condition | null): string[] {
+  if (!c) return [];
+  switch (c.type) {
+    case 'and':
+    case 'or':
+      return [...conditionStrings(c.left), ...conditionStrings(c.right)];
+    case 'not':
+      return conditionStrings(c.operand);
+    case 'like':
+      return [c.pattern];
+    case 'in':
+      return c.values.filter((v): v is string => typeof v === 'string');
+    case 'compare':
+      return typeof c.value === 'string' ? [c.value] : [];
+  }
 }
 
 function conditionFields(c: Condition | null): string[] {

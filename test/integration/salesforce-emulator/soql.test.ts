@@ -51,4 +51,17 @@ describe('SOQL limits', () => {
     expect(over.httpStatusCode).toBe(400);
     expect(over.body).toMatchObject([{ errorCode: 'MALFORMED_QUERY' }]);
   });
+
+  it('refuses a WHERE string literal over 4,000 characters with MALFORMED_QUERY, accepts 4,000', async () => {
+    const { emulator, conn } = await emulatorWith();
+    close = () => emulator.close();
+    const literal = (n: number) =>
+      `SELECT Id FROM Contact WHERE Email IN ('a@b.example', '${'x'.repeat(n)}')`;
+    expect((await conn.query(literal(4_000))).totalSize).toBe(0);
+    await expectError(conn.query(literal(4_001)), 'MALFORMED_QUERY');
+    await expectError(
+      conn.query(`SELECT Id FROM Contact WHERE Email LIKE '${'x'.repeat(4_001)}'`),
+      'MALFORMED_QUERY',
+    );
+  });
 });
