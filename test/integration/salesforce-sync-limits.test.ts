@@ -141,6 +141,25 @@ describe('wide mail within the limits', () => {
   });
 });
 
+describe('values no field can hold', () => {
+  it('leaves out addresses and order numbers too long to match, instead of failing the batch', async () => {
+    const sf = await start();
+    const crm = await readyCrm(sf.url);
+    const long = `${'x'.repeat(5_000)}@evil.example`;
+    const found = await crm.lookup({
+      userEmails: [long, 'alice@acme.example'],
+      personEmails: [long, 'jane.doe@globex.example'],
+      orderNumbers: ['9'.repeat(5_000), 'ORD-10042'],
+      orderLookup: { object: 'Order', field: 'OrderNumber' },
+      recordIds: [],
+      captureIds: ['c'.repeat(5_000)],
+    });
+    expect(found.users.map((u) => u.email)).toEqual(['alice@acme.example']);
+    expect(found.contacts.map((c) => c.email)).toEqual(['jane.doe@globex.example']);
+    expect(found.orders.map((o) => o.number)).toEqual(['ORD-10042']);
+  });
+});
+
 describe('whole-request refusals', () => {
   // Adds queries to every composite on its way, so Salesforce refuses it as a whole.
   const overfill = (_method: string, path: string, body: unknown) => {

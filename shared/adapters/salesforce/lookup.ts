@@ -15,8 +15,25 @@ export interface LookupQuery {
   soql: string;
 }
 
+/**
+ * Longest value each lookup field can hold (Contact and Lead Email: 80, User Email: 128, text and
+ * auto-number fields: 255). A longer value cannot match, and Salesforce refuses a string over
+ * 4,000 characters in a WHERE clause, which would fail the whole batch: such values are not sent.
+ */
+const MAX_LENGTH = { person: 80, user: 128, text: 255 };
+const upTo = (max: number) => (values: readonly string[]) => values.filter((v) => v.length <= max);
+
 /** One query per kind in the common case; long lists are split by their encoded length only. */
-export function lookupQueries(plan: LookupPlan): LookupQuery[] {
+export function lookupQueries(full: LookupPlan): LookupQuery[] {
+  const text = upTo(MAX_LENGTH.text);
+  const plan: LookupPlan = {
+    ...full,
+    userEmails: upTo(MAX_LENGTH.user)(full.userEmails),
+    personEmails: upTo(MAX_LENGTH.person)(full.personEmails),
+    orderNumbers: text(full.orderNumbers),
+    recordIds: text(full.recordIds),
+    captureIds: text(full.captureIds),
+  };
   const queries: LookupQuery[] = [];
   const add = (kind: keyof LookupResult, soqls: string[]) => {
     for (const soql of soqls) queries.push({ kind, soql });

@@ -395,9 +395,10 @@ function leadFor(person: MailAddress): LeadDraft {
   const parts = name.split(/\s+/).filter(Boolean);
   const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || singleLine(local);
   return {
-    FirstName: parts.length > 1 ? parts[0]! : null,
+    // Lead.FirstName holds 40 characters, LastName 80, Company 255.
+    FirstName: parts.length > 1 ? parts[0]!.slice(0, 40) : null,
     LastName: lastName.slice(0, 80),
-    Company: domain.split('.').slice(-2, -1)[0] ?? domain,
+    Company: (domain.split('.').slice(-2, -1)[0] ?? domain).slice(0, 255),
     Email: person.address,
     LeadSource: 'Email',
   };
