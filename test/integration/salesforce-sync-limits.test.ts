@@ -142,13 +142,13 @@ describe('wide mail within the limits', () => {
 });
 
 describe('values no field can hold', () => {
-  it('leaves out addresses and order numbers too long to match, instead of failing the batch', async () => {
+  it('leaves out addresses and order numbers too long to match or with control characters, instead of failing the batch', async () => {
     const sf = await start();
     const crm = await readyCrm(sf.url);
     const long = `${'x'.repeat(5_000)}@evil.example`;
     const found = await crm.lookup({
       userEmails: [long, 'alice@acme.example'],
-      personEmails: [long, 'jane.doe@globex.example'],
+      personEmails: [long, 'nul\u0000@evil.example', 'cr\r\nlf@evil.example', 'jane.doe@globex.example'],
       orderNumbers: ['9'.repeat(5_000), 'ORD-10042'],
       orderLookup: { object: 'Order', field: 'OrderNumber' },
       recordIds: [],

@@ -18,10 +18,15 @@ export interface LookupQuery {
 /**
  * Longest value each lookup field can hold (Contact and Lead Email: 80, User Email: 128, text and
  * auto-number fields: 255). A longer value cannot match, and Salesforce refuses a string over
- * 4,000 characters in a WHERE clause, which would fail the whole batch: such values are not sent.
+ * 4,000 characters in a WHERE clause, which would fail the whole batch: such values are not sent,
+ * nor values with control characters.
  */
 const MAX_LENGTH = { person: 80, user: 128, text: 255 };
-const upTo = (max: number) => (values: readonly string[]) => values.filter((v) => v.length <= max);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Values a field can hold: not too long, no control characters (no stored value has them). */
+const upTo = (max: number) => (values: readonly string[]) =>
+  values.filter((v) => v.length <= max && !CONTROL.test(v));
 
 /** One query per kind in the common case; long lists are split by their encoded length only. */
 export function lookupQueries(full: LookupPlan): LookupQuery[] {
