@@ -316,10 +316,15 @@ export function orderNumbersOf(email: CapturedEmail): string[] {
   return unique([...fromTarget, ...email.orderNumbers.filter((n) => !isRecordId(n))]);
 }
 
-/** The message date as a UTC calendar day; today (UTC) when the date is missing or unreadable. */
+/**
+ * The message date as a UTC calendar day; today (UTC) when the date is missing, unreadable or
+ * outside the years Salesforce accepts in a date field (1700–4000), so a forged Date header
+ * cannot get the Task refused.
+ */
 export function activityDate(date: string | null, today: () => string): string {
   const time = date ? Date.parse(date) : Number.NaN;
-  return (Number.isNaN(time) ? today() : new Date(time).toISOString()).slice(0, 10);
+  const year = Number.isNaN(time) ? Number.NaN : new Date(time).getUTCFullYear();
+  return (year >= 1700 && year <= 4000 ? new Date(time).toISOString() : today()).slice(0, 10);
 }
 
 /** "4711" also finds Salesforce's zero-padded auto-number "00004711". */

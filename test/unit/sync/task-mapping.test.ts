@@ -394,6 +394,14 @@ describe('limits and attachments', () => {
     expect(create(decide(org, [email({ date: 'garbage' })], world(), options)[0]).task.ActivityDate).toBe(
       '2026-11-20',
     );
+    // Salesforce refuses dates outside 1700–4000: a forged Date header falls back to today.
+    for (const date of ['0001-01-01T00:00:00Z', '1600-05-01T00:00:00Z', '+009999-01-01T00:00:00Z'])
+      expect(create(decide(org, [email({ date })], world(), options)[0]).task.ActivityDate).toBe(
+        '2026-11-20',
+      );
+    expect(
+      create(decide(org, [email({ date: '1999-12-31T23:00:00Z' })], world(), options)[0]).task.ActivityDate,
+    ).toBe('1999-12-31');
   });
 
   it('leaves Order_Numbers__c out when the org lacks the field, and joins several otherwise', () => {
