@@ -116,6 +116,40 @@ describe('wide mail within the limits', () => {
     expect(calls).toBe(3);
   });
 
+  it('looks up a sub-address Order id with the order numbers, in the same single request', async () => {
+    const sf = await start();
+    const crm = await readyCrm(sf.url);
+    await crm.capabilities();
+    const conn = await jsforceFor(sf.url);
+    const order = async (n: string) =>
+      (await conn.query<{ Id: string }>(`SELECT Id FROM Order WHERE OrderNumber = '${n}'`)).records[0]!.Id;
+    const byId = await order('SO-104233');
+    const emails = [
+      await captured({
+        from: 'alice@acme.example',
+        to: 'jane.doe@globex.example',
+        subject: 'about an order by its id',
+        messageId: '<by-id@acme.example>',
+        target: byId,
+      }),
+      await captured({
+        from: 'alice@acme.example',
+        to: 'jane.doe@globex.example',
+        subject: 'Your order ORD-10042',
+        messageId: '<by-number@acme.example>',
+      }),
+    ];
+    const before = sf.apiRequestCount();
+    const results = await syncBatch({ org, emails, crm, ...fast });
+    // One composite of lookups (users, contacts, leads, orders with the id, Tasks), one upsert.
+    expect(sf.apiRequestCount() - before).toBe(2);
+    const tasks = sf.records('Task');
+    expect(tasks.find((t) => t.Id === results[0]?.taskId)).toMatchObject({ WhatId: byId });
+    expect(tasks.find((t) => t.Id === results[1]?.taskId)).toMatchObject({
+      WhatId: await order('ORD-10042'),
+    });
+  });
+
   it('finds every record of a lookup too long for one query, in composites Salesforce accepts', async () => {
     const sf = await start(wideSeed(25));
     const crm = await readyCrm(sf.url);

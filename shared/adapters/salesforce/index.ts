@@ -288,7 +288,7 @@ export class SalesforceCrm implements CrmPort {
       }
       collect(
         result,
-        query.kind,
+        query,
         (sub.body as QueryResult<Record<string, unknown>>).records,
         plan.orderLookup.field,
       );

@@ -1,6 +1,6 @@
 /** The SOQL of a batch's lookups, packed into as few queries as the URL budget allows, and their reading. */
 import type { LookupPlan, LookupResult } from '../../ports/crm.ts';
-import { packedQueries, soqlName } from './soql.ts';
+import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export const WHAT_TYPES: Record<string, string> = {
   '001': 'Account',
@@ -13,7 +13,12 @@ export const WHAT_TYPES: Record<string, string> = {
 export interface LookupQuery {
   kind: keyof LookupResult;
   soql: string;
+  /** Record ids folded into an orders query: the rows with these ids are records too. */
+  alsoRecords?: string[];
 }
+
+/** Record ids folded into the orders query when they are of the order object's type. */
+const FOLD_LIMIT = 100;
 
 /**
  * Longest value each lookup field can hold (Contact and Lead Email: 80, User Email: 128, text and
@@ -65,19 +70,23 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     );
   }
   const { object, field } = plan.orderLookup;
-  add(
-    'orders',
-    packedQueries(
-      `SELECT Id, ${soqlName(field)}, AccountId FROM ${soqlName(object)}`,
-      field,
-      plan.orderNumbers,
-    ),
-  );
   const byType = new Map<string, string[]>();
   for (const id of plan.recordIds) {
     const type = WHAT_TYPES[id.slice(0, 3)];
     if (type) byType.set(type, [...(byType.get(type) ?? []), id]);
   }
+  // A sub-address naming a record of the order object rides along with the order numbers'
+  // query, so such a batch still needs one query less (and usually one request).
+  const folded = plan.orderNumbers.length > 0 ? (byType.get(object) ?? []) : [];
+  const fold = folded.length > 0 && folded.length <= FOLD_LIMIT;
+  if (fold) byType.delete(object);
+  for (const soql of packedQueries(
+    `SELECT Id, ${soqlName(field)}, AccountId FROM ${soqlName(object)}`,
+    field,
+    plan.orderNumbers,
+    fold ? ` OR Id IN (${folded.map(soqlString).join(',')})` : '',
+  ))
+    queries.push({ kind: 'orders', soql, ...(fold ? { alsoRecords: folded } : {}) });
   for (const [type, ids] of byType) add('records', packedQueries(`SELECT Id FROM ${type}`, 'Id', ids));
   add('tasks', packedQueries('SELECT Id, Capture_Id__c, WhatId FROM Task', 'Capture_Id__c', plan.captureIds));
   return queries;
@@ -90,13 +99,17 @@ export function emptyLookup(): LookupResult {
 /** Adds one query's records to the result. */
 export function collect(
   result: LookupResult,
-  kind: keyof LookupResult,
+  query: LookupQuery,
   records: Record<string, unknown>[],
   orderField: string,
 ): void {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const { kind } = query;
+  const alsoRecords = new Set(query.alsoRecords?.map((id) => id.slice(0, 15)));
   for (const r of records) {
     const id = String(r.Id);
+    if (alsoRecords.has(id.slice(0, 15)) && !result.records.some((x) => x.id === id))
+      result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
     if (kind === 'users')
       result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
     else if (kind === 'contacts')

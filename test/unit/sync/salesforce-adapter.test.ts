@@ -79,6 +79,24 @@ describe('composite limits', () => {
     expect(queries.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'tasks']);
   });
 
+  it('folds sub-address ids of the order object into the order numbers query; other types get their own', () => {
+    const plan = {
+      userEmails: ['alice@acme.example'],
+      personEmails: ['jane@globex.example'],
+      orderNumbers: ['ORD-10042'],
+      orderLookup: { object: 'Order' as const, field: 'OrderNumber' },
+      recordIds: ['801000000000001AAA', '006000000000001AAA'],
+      captureIds: ['a'.repeat(40)],
+    };
+    const queries = lookupQueries(plan);
+    expect(queries.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'records', 'tasks']);
+    expect(queries[3]).toMatchObject({
+      soql: "SELECT Id, OrderNumber, AccountId FROM Order WHERE OrderNumber IN ('ORD-10042') OR Id IN ('801000000000001AAA')",
+      alsoRecords: ['801000000000001AAA'],
+    });
+    expect(queries[4]?.soql).toBe("SELECT Id FROM Opportunity WHERE Id IN ('006000000000001AAA')");
+  });
+
   it('groups at most 25 subrequests and 5 queries or Collections per composite', () => {
     const items = [
       ...Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, limited: true })),
