@@ -59,6 +59,19 @@ export interface CrmCapabilities {
   /** Task.Capture_Id__c exists (External ID): dedupe and upsert in Salesforce itself. */
   captureIdField: boolean;
   orderNumbersField: boolean;
+  /**
+   * Shared Activities is on: a Task can be related to up to 50 contacts (TaskRelation). Off:
+   * one WhoId only, the other participants are named in the Description.
+   */
+  sharedActivities: boolean;
+  /** The closed Task Status the org has ("Completed" unless the org renamed its statuses). */
+  taskStatus: string;
+}
+
+/** What an existing Task already has, so a retry adds only what is missing. */
+export interface ExistingAttachments {
+  relations: { taskId: string; relationId: string }[];
+  files: { taskId: string; pathOnClient: string }[];
 }
 
 export interface CrmPort {
@@ -69,11 +82,16 @@ export interface CrmPort {
   /** Upsert on Capture_Id__c when the field exists, else create. One result per draft, same order. */
   upsertTasks(tasks: TaskDraft[]): Promise<WriteResult[]>;
   createLeads(leads: LeadDraft[]): Promise<WriteResult[]>;
-  /** TaskRelations for more contacts and Files for attachments, in as few requests as possible. */
+  /**
+   * TaskRelations for more contacts and Files for attachments, in as few requests as possible.
+   * The caller bounds the file bytes of one call (they are held in memory twice, raw and base64).
+   */
   attach(
     relations: { taskId: string; relationId: string }[],
     files: FileDraft[],
   ): Promise<{ relations: WriteResult[]; files: WriteResult[] }>;
+  /** Relations and Files the given Tasks have already (one request). */
+  existingAttachments(taskIds: string[]): Promise<ExistingAttachments>;
   /** API requests made so far (for logs, metrics and the benchmark). */
   apiCalls(): number;
 }

@@ -150,7 +150,13 @@ async function applyResult(
     const reason = result.reason ?? 'unknown Salesforce failure';
     if (result.retryable === false) return { status: 'dead', reason };
     // Recorded so `capture status` shows why the message is waiting; replaced once it succeeds.
-    await record(deps, message, 'failed', { reason, subject, retryable: true });
+    // A Task may exist already (its relations or files are what failed): the outcome names it.
+    await record(deps, message, 'failed', {
+      reason,
+      subject,
+      retryable: true,
+      taskId: result.taskId ?? null,
+    });
     return { status: 'retry', reason };
   }
   if (result.outcome === 'unmatched' && org.unmatched === 'unresolved') {

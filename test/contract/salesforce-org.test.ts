@@ -2,7 +2,7 @@
  * Contract test against a real Salesforce org: the adapter and use case the emulator tests drive,
  * on the scenarios that matter most (BCC to a contact and to a lead, duplicates across reps and
  * redeliveries, a quote in an address, hostile lookups, unmatched, an attachment, the API calls
- * of a batch). Runs only when SF_LOGIN_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (or SF_USERNAME +
+ * of a batch, a wide mail with 55 contacts, 7 orders and 30 References). Runs only when SF_LOGIN_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (or SF_USERNAME +
  * SF_PRIVATE_KEY_FILE) are set; it creates its own Contacts, Lead, Tasks and File and deletes them.
  * The org needs `capture salesforce setup` run once (Capture_Id__c) for the duplicate checks.
  */
@@ -115,7 +115,9 @@ describe.skipIf(!configured)('real Salesforce org', () => {
         await crm.request('DELETE', `/sobjects/ContentDocument/${l.ContentDocumentId}`).catch(() => {});
       await crm.request('DELETE', `/sobjects/Task/${id}`).catch(() => {});
     }
-    for (const r of created) await crm.request('DELETE', `/sobjects/${r.type}/${r.id}`).catch(() => {});
+    // Newest first: Orders before their Account.
+    for (const r of [...created].reverse())
+      await crm.request('DELETE', `/sobjects/${r.type}/${r.id}`).catch(() => {});
   });
 
   it('maps a mixed batch to Tasks: contact, lead, quote in an address, unmatched, duplicate across reps, a File', async () => {
@@ -192,5 +194,63 @@ describe.skipIf(!configured)('real Salesforce org', () => {
     expect(found.contacts.map((c) => c.email)).toEqual([quoteEmail]);
     expect(found.orders).toEqual([]);
     expect(found.tasks).toEqual([]);
+  });
+
+  it('syncs a wide mail: 55 contacts in To/Cc, 7 order numbers, 30 References', async () => {
+    const people = Array.from({ length: 55 }, (_, i) => `capture.wide${i}.${stamp}@example.com`);
+    const contacts = await crm.request<{ id: string; success: boolean }[]>('POST', '/composite/sobjects', {
+      allOrNone: true,
+      records: people.map((Email, i) => ({
+        attributes: { type: 'Contact' },
+        LastName: `Wide ${i} ${stamp}`,
+        Email,
+      })),
+    });
+    for (const c of contacts) created.push({ type: 'Contact', id: c.id });
+    // Orders need the Orders feature and an Account; without them the mail still makes its Task.
+    const orders: { Id: string; OrderNumber: string }[] = [];
+    try {
+      const account = await crm.request<{ id: string }>('POST', '/sobjects/Account', {
+        Name: `Capture wide ${stamp}`,
+      });
+      created.push({ type: 'Account', id: account.id });
+      for (let i = 0; i < 7; i++) {
+        const o = await crm.request<{ id: string }>('POST', '/sobjects/Order', {
+          AccountId: account.id,
+          EffectiveDate: '2026-11-01',
+          Status: 'Draft',
+        });
+        created.push({ type: 'Order', id: o.id });
+        const [row] = await crm.query<{ Id: string; OrderNumber: string }>(
+          `SELECT Id, OrderNumber FROM Order WHERE Id = '${o.id}'`,
+        );
+        if (row) orders.push(row);
+      }
+    } catch (error) {
+      console.info(`real org: no Orders for the wide mail (${(error as Error).message.split('\n')[0]})`);
+    }
+    const base = await mail({
+      id: 'wide',
+      to: people.slice(0, 5).join(', '),
+      cc: people.slice(5).join(', '),
+      subject: `Wide ${stamp}`,
+      headers: {
+        References: Array.from({ length: 30 }, (_, r) => `<wide-${r}-${stamp}@capture.test>`).join(' '),
+      },
+    });
+    const results = await sync([{ ...base, orderNumbers: orders.map((o) => o.OrderNumber) }]);
+    expect(results[0]?.outcome).toBe('created');
+    console.info(`real org: ${results[0]?.apiCalls} API calls for one wide mail`);
+    const t = await task(results[0]?.taskId);
+    expect(t?.WhoId).toBe(contacts[0]?.id);
+    if (orders.length > 0) expect(t?.WhatId).toBe(orders[0]?.Id);
+    if ((await crm.capabilities()).sharedActivities) {
+      const related = await crm.query<{ RelationId: string }>(
+        `SELECT RelationId FROM TaskRelation WHERE TaskId = '${results[0]?.taskId}' AND IsWhat = false`,
+      );
+      expect(related).toHaveLength(50);
+      expect(new Set(related.map((r) => r.RelationId)).size).toBe(50);
+    }
+    expect(String(t?.Description)).toContain(people[54]);
   });
 });

@@ -1,8 +1,10 @@
 /** Helpers for tests that drive the Salesforce emulator through jsforce and the adapter. */
 import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Connection, OAuth2 } from '@jsforce/jsforce-node';
-import { startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
@@ -30,8 +32,71 @@ export const registry = parseRegistry({
 });
 export const org = registry.orgs[0]!;
 
-export async function startEmulator() {
-  return startSalesforceEmulator({ seed: structuredClone(demoSeed) });
+/** The emulator with the demo org, plus `extra` records (appended per object) and emulator options. */
+export async function startEmulator(
+  extra: Record<string, Record<string, unknown>[]> = {},
+  options: Omit<SalesforceEmulatorOptions, 'seed'> = {},
+) {
+  const seed = structuredClone(demoSeed) as Record<string, Record<string, unknown>[]>;
+  for (const [type, rows] of Object.entries(extra)) seed[type] = [...(seed[type] ?? []), ...rows];
+  return startSalesforceEmulator({ ...options, seed: seed as SalesforceEmulatorOptions['seed'] });
+}
+
+/**
+ * A proxy in front of the emulator that may rewrite JSON request bodies on their way (to make
+ * Salesforce answer requests the adapter itself never sends) or fail requests outright.
+ */
+export async function rewritingProxy(
+  upstream: string,
+  rewrite: (method: string, path: string, body: unknown) => unknown | Promise<unknown>,
+  /** An HTTP status to answer with instead of forwarding (503 → SERVER_UNAVAILABLE). */
+  fail: (method: string, path: string, body: string) => number | null = () => null,
+) {
+  const target = new URL(upstream);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      let payload = Buffer.concat(chunks);
+      const status = fail(req.method ?? 'GET', req.url ?? '', payload.toString());
+      if (status !== null) {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([{ errorCode: 'SERVER_UNAVAILABLE', message: 'try again later' }]));
+        return;
+      }
+      if ((req.headers['content-type'] ?? '').includes('json') && payload.length > 0) {
+        const next = await rewrite(req.method ?? 'GET', req.url ?? '', JSON.parse(payload.toString()));
+        payload = Buffer.from(JSON.stringify(next));
+      }
+      const headers = { ...req.headers, host: target.host, 'content-length': String(payload.length) };
+      delete headers['transfer-encoding'];
+      const forward = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+        (up) => {
+          const body: Buffer[] = [];
+          up.on('data', (c: Buffer) => body.push(c));
+          up.on('end', () => {
+            let out = Buffer.concat(body);
+            // The token response names the instance: keep jsforce talking to the proxy.
+            if ((req.url ?? '').startsWith('/services/oauth2/token'))
+              out = Buffer.from(out.toString().replaceAll(upstream, url));
+            const outHeaders = { ...up.headers, 'content-length': String(out.length) };
+            delete outHeaders['transfer-encoding'];
+            res.writeHead(up.statusCode ?? 502, outHeaders);
+            res.end(out);
+          });
+        },
+      );
+      forward.on('error', () => req.socket.destroy());
+      forward.end(payload);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**
@@ -187,4 +252,55 @@ export function mixedBatch(files: MemoryAttachments, prefix = 'batch'): Promise<
   return Promise.all(
     MIXED_BATCH.map((s, i) => captured({ ...s, messageId: `<${prefix}-${i}@acme.example>` }, files)),
   );
+}
+
+/** People and orders for wide mails: mail `m` is to w{m}.c0…c54@globex.example and names ORD-3{m}01…07. */
+export function wideSeed(mails: number) {
+  const contacts: Record<string, unknown>[] = [];
+  const orders: Record<string, unknown>[] = [];
+  for (let m = 0; m < mails; m++) {
+    for (let c = 0; c < 55; c++)
+      contacts.push({
+        FirstName: `W${m}`,
+        LastName: `Contact ${c}`,
+        Email: `w${m}.c${c}@globex.example`,
+        AccountId: '@Account:Globex Corporation',
+      });
+    for (let o = 1; o <= 7; o++)
+      orders.push({
+        OrderNumber: wideOrder(m, o),
+        AccountId: '@Account:Globex Corporation',
+        Status: 'Draft',
+        EffectiveDate: '2026-11-01',
+      });
+  }
+  return { Contact: contacts, Order: orders };
+}
+
+export const wideOrder = (m: number, o: number) => `ORD-3${String(m).padStart(3, '0')}${o}`;
+
+/** A wide mail: 55 contacts in To/Cc (5 + 50), 7 order numbers in the text, 30 References. */
+export function wideMail(m: number, prefix = 'wide') {
+  const people = Array.from({ length: 55 }, (_, c) => `w${m}.c${c}@globex.example`);
+  return {
+    to: people.slice(0, 5),
+    cc: people.slice(5),
+    subject: `Orders for week ${m}`,
+    messageId: `<${prefix}-${m}@acme.example>`,
+    references: Array.from({ length: 30 }, (_, r) => `<${prefix}-thread-${m}-${r}@globex.example>`),
+    text: `Hello all,\n\nthe orders ${Array.from({ length: 7 }, (_, o) => wideOrder(m, o + 1)).join(', ')} ship on Monday.\n`,
+  };
+}
+
+export function wideSpec(m: number, prefix = 'wide'): MailSpec {
+  const w = wideMail(m, prefix);
+  return {
+    from: 'Alice Rep <alice@acme.example>',
+    to: w.to.join(', '),
+    cc: w.cc.join(', '),
+    subject: w.subject,
+    messageId: w.messageId,
+    body: w.text,
+    headers: { References: w.references.join(' ') },
+  };
 }

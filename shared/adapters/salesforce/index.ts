@@ -1,16 +1,17 @@
 /**
- * CrmPort over the Salesforce REST API with jsforce: one cached connection per org, one
- * composite request for all lookups of a batch, sObject Collections for writes, re-authorisation
- * on INVALID_SESSION_ID (these OAuth flows return no refresh token), every failure classified.
+ * CrmPort over the Salesforce REST API with jsforce: one cached connection per org, lookups in
+ * composites of at most 5 queries, sObject Collections for writes, session refresh through
+ * jsforce's refreshFn (these OAuth flows return no refresh token), every failure classified.
  */
 import { createHash } from 'node:crypto';
 import { Connection } from '@jsforce/jsforce-node';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
-import { TransientError } from '../../errors.ts';
+import { PermanentError, TransientError } from '../../errors.ts';
 import type { LogSink } from '../../observability.ts';
 import type {
   CrmCapabilities,
   CrmPort,
+  ExistingAttachments,
   FileDraft,
   LeadDraft,
   LookupPlan,
@@ -19,8 +20,18 @@ import type {
   WriteResult,
 } from '../../ports/crm.ts';
 import { requestAccessToken } from './auth.ts';
+import {
+  compositeGroups,
+  errorFor,
+  firstError,
+  QUERY_OR_COLLECTION_LIMIT,
+  readComposite,
+  type Subrequest,
+  type Subresponse,
+} from './composite.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
-import { inClauses, soqlName, soqlString } from './soql.ts';
+import { collect, emptyLookup, lookupQueries } from './lookup.ts';
+import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
   credentials: SalesforceCredentials;
@@ -30,18 +41,30 @@ export interface SalesforceCrmOptions {
   logger?: LogSink;
 }
 
-const COMPOSITE_LIMIT = 25;
 const COLLECTION_LIMIT = 200;
-/** Keeps one Collections request of Files well under Salesforce's request size limit. */
-const FILE_BATCH_BYTES = 20 * 1024 * 1024;
+/**
+ * Base64 file data per HTTP request: Salesforce takes at most 37.5 MB of base64 blob data in a
+ * JSON request; this keeps one request well under it (a single larger file goes alone).
+ */
+export const FILE_REQUEST_BYTES = 20 * 1024 * 1024;
+/** A second session refresh this soon after the first means the new session is refused too. */
+const REFRESH_GAP_MS = 1_000;
 
-const WHAT_TYPES: Record<string, string> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-  '800': 'Contract',
-};
+interface TaskDescribe {
+  fields: {
+    name: string;
+    externalId?: boolean;
+    picklistValues?: { value: string; active?: boolean }[];
+  }[];
+}
+
+/** The describes that tell what the org has; neither counts against the 5 queries of a composite. */
+function describes(base: string): Subrequest[] {
+  return [
+    { method: 'GET', url: `${base}/sobjects/Task/describe`, referenceId: 'describe' },
+    { method: 'GET', url: `${base}/sobjects/TaskRelation/describe`, referenceId: 'describe-relation' },
+  ];
+}
 
 interface SfWriteResult {
   id?: string | null;
@@ -83,6 +106,8 @@ export class SalesforceCrm implements CrmPort {
   #connecting: Promise<Connection> | null = null;
   #capabilities: CrmCapabilities | null = null;
   #calls = 0;
+  #lastRefresh = 0;
+  #refreshError: unknown;
 
   constructor(options: SalesforceCrmOptions) {
     this.#credentials = options.credentials;
@@ -98,19 +123,22 @@ export class SalesforceCrm implements CrmPort {
     return `/services/data/v${this.#version}`;
   }
 
-  async #connect(force = false): Promise<Connection> {
-    if (force) {
-      this.#connection = null;
-      this.#connecting = null;
-    }
+  async #connect(): Promise<Connection> {
     if (this.#connection) return this.#connection;
     this.#connecting ??= requestAccessToken(this.#credentials).then(
       (token) => {
-        // No oauth2 client on the connection: jsforce would try a refresh token these flows never return.
+        // These OAuth flows return no refresh token: jsforce's refreshFn logs in again instead,
+        // and jsforce repeats the request that met INVALID_SESSION_ID (or a 401).
         this.#connection = new Connection({
           instanceUrl: token.instanceUrl,
           accessToken: token.accessToken,
           version: this.#version,
+          refreshFn: (_conn, callback) => {
+            this.#refresh().then(
+              (accessToken) => callback(null, accessToken),
+              (error: unknown) => callback(error as Error),
+            );
+          },
         });
         return this.#connection;
       },
@@ -122,44 +150,98 @@ export class SalesforceCrm implements CrmPort {
     return this.#connecting;
   }
 
-  /** One REST request; re-authorises once on INVALID_SESSION_ID; throws classified errors. */
+  /**
+   * A new token for jsforce's session refresh. A session refused again right after a new login
+   * would make jsforce log in forever: the second refresh within a short time is an error.
+   */
+  async #refresh(): Promise<string> {
+    const now = Date.now();
+    if (now - this.#lastRefresh < REFRESH_GAP_MS) {
+      this.#refreshError = new TransientError(
+        'INVALID_SESSION_ID',
+        'Salesforce refused a session it had just issued',
+      );
+      throw this.#refreshError;
+    }
+    this.#lastRefresh = now;
+    this.#logger?.info('Salesforce session expired; authorising again');
+    try {
+      const token = await requestAccessToken(this.#credentials);
+      if (this.#connection) this.#connection.instanceUrl = token.instanceUrl;
+      return token.accessToken;
+    } catch (error) {
+      this.#refreshError = error;
+      throw error;
+    }
+  }
+
+  /** One REST request (jsforce refreshes an expired session and repeats it); throws classified errors. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const connection = await this.#connect(attempt > 0);
-      this.#calls++;
-      try {
-        return (await connection.request({
-          method,
-          url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
-          ...(body === undefined
-            ? {}
-            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-        } as never)) as T;
-      } catch (error) {
-        if (isExpiredSession(error) && attempt === 0) {
-          this.#logger?.info('Salesforce session expired; authorising again');
-          continue;
-        }
-        throw classifySalesforceError(error, `${method} ${path.split('?')[0]}`);
-      }
+    const connection = await this.#connect();
+    this.#calls++;
+    this.#refreshError = undefined;
+    try {
+      return (await connection.request({
+        method,
+        url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      } as never)) as T;
+    } catch (error) {
+      // jsforce wraps a failed refresh in a plain Error; the login's own error says whether a retry helps.
+      const cause = this.#refreshError ?? error;
+      throw classifySalesforceError(cause, `${method} ${path.split('?')[0]}`);
     }
   }
 
   async capabilities(): Promise<CrmCapabilities> {
     if (this.#capabilities) return this.#capabilities;
-    return this.#learn(
-      await this.request<{ fields: { name: string; externalId?: boolean }[] }>(
-        'GET',
-        '/sobjects/Task/describe',
-      ),
-    );
+    this.#learn(await this.#composite(describes(this.#base), () => false, 'describe'));
+    return this.#closedStatus();
   }
 
-  #learn(describe: { fields: { name: string; externalId?: boolean }[] }): CrmCapabilities {
+  /**
+   * Task Status is a restricted picklist of the org's task statuses. "Completed" when the org
+   * has it; otherwise the org's first closed status, asked once (TaskStatus.IsClosed).
+   */
+  async #closedStatus(): Promise<CrmCapabilities> {
+    const caps = this.#capabilities!;
+    if (caps.taskStatus) return caps;
+    const closed = await this.query<{ ApiName?: string; MasterLabel?: string }>(
+      'SELECT ApiName, MasterLabel FROM TaskStatus WHERE IsClosed = true ORDER BY SortOrder',
+    );
+    const status = closed[0]?.ApiName ?? closed[0]?.MasterLabel;
+    if (!status) throw new PermanentError('NO_CLOSED_TASK_STATUS', 'the org has no closed Task Status');
+    this.#capabilities = { ...caps, taskStatus: status };
+    return this.#capabilities;
+  }
+
+  /**
+   * Learns the org from the describes: Task's custom fields and statuses, and whether TaskRelation
+   * exists (Salesforce offers it only with Shared Activities; without, its describe is NOT_FOUND).
+   */
+  #learn(answers: Map<string, Subresponse>): CrmCapabilities {
+    const task = answers.get('describe')!;
+    if (task.httpStatusCode >= 400) {
+      const { code, message } = firstError(task);
+      throw errorFor(code, `describe Task: ${message}`);
+    }
+    const describe = task.body as TaskDescribe;
+    const relation = answers.get('describe-relation')!;
+    if (relation.httpStatusCode >= 400 && relation.httpStatusCode !== 404) {
+      const { code, message } = firstError(relation);
+      throw errorFor(code, `describe TaskRelation: ${message}`);
+    }
     const field = (name: string) => describe.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    const statuses = field('Status')
+      ?.picklistValues?.filter((v) => v.active !== false)
+      .map((v) => v.value);
     this.#capabilities = {
       captureIdField: field('Capture_Id__c')?.externalId === true,
       orderNumbersField: field('Order_Numbers__c') !== undefined,
+      sharedActivities: relation.httpStatusCode < 400,
+      taskStatus: !statuses || statuses.length === 0 || statuses.includes('Completed') ? 'Completed' : '',
     };
     if (!this.#capabilities.captureIdField) {
       this.#logger?.warn(
@@ -169,116 +251,66 @@ export class SalesforceCrm implements CrmPort {
     return this.#capabilities;
   }
 
+  /**
+   * Every lookup of a batch in composites of at most 5 queries; the first lookup of a connection
+   * also learns the org's Task fields with a describe in the same request (a describe is not a query).
+   */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
-    const queries: { kind: keyof LookupResult; soql: string }[] = [];
-    for (const c of inClauses('Email', plan.userEmails))
-      queries.push({ kind: 'users', soql: `SELECT Id, Email, IsActive FROM User WHERE ${c}` });
-    for (const c of inClauses('Email', plan.personEmails)) {
-      queries.push({
-        kind: 'contacts',
-        soql: `SELECT Id, Email, AccountId, LastModifiedDate FROM Contact WHERE ${c} ORDER BY LastModifiedDate DESC LIMIT 2000`,
-      });
-      queries.push({
-        kind: 'leads',
-        soql: `SELECT Id, Email FROM Lead WHERE ${c} AND IsConverted = false LIMIT 2000`,
-      });
+    // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
+    const queries = lookupQueries(plan).filter(
+      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
+    );
+    const subrequests = queries.map((q, i) => ({
+      method: 'GET',
+      url: `${this.#base}/query?q=${encodeURIComponent(q.soql)}`,
+      referenceId: `q${i}`,
+    }));
+    const describe = this.#capabilities === null;
+    if (describe) subrequests.unshift(...describes(this.#base));
+    const answers = await this.#composite(subrequests, (s) => s.referenceId.startsWith('q'), 'lookup');
+    if (describe) {
+      this.#learn(answers);
+      await this.#closedStatus();
     }
-    const { object, field } = plan.orderLookup;
-    for (const c of inClauses(field, plan.orderNumbers)) {
-      queries.push({
-        kind: 'orders',
-        soql: `SELECT Id, ${soqlName(field)}, AccountId FROM ${soqlName(object)} WHERE ${c}`,
-      });
-    }
-    const byType = new Map<string, string[]>();
-    for (const id of plan.recordIds) {
-      const type = WHAT_TYPES[id.slice(0, 3)];
-      if (type) byType.set(type, [...(byType.get(type) ?? []), id]);
-    }
-    for (const [type, ids] of byType)
-      for (const c of inClauses('Id', ids))
-        queries.push({ kind: 'records', soql: `SELECT Id FROM ${type} WHERE ${c}` });
-    for (const c of inClauses('Capture_Id__c', plan.captureIds))
-      queries.push({ kind: 'tasks', soql: `SELECT Id, Capture_Id__c, WhatId FROM Task WHERE ${c}` });
-
-    const result: LookupResult = { users: [], contacts: [], leads: [], orders: [], records: [], tasks: [] };
-    // The first lookup of a connection also learns the org's custom fields (describe), in the same request.
-    let describeFirst = this.#capabilities === null;
-    for (let start = 0; start < queries.length || describeFirst; ) {
-      const size = COMPOSITE_LIMIT - (describeFirst ? 1 : 0);
-      const chunk = queries.slice(start, start + size);
-      start += size;
-      const subrequests = chunk.map((q, i) => ({
-        method: 'GET',
-        url: `${this.#base}/query?q=${encodeURIComponent(q.soql)}`,
-        referenceId: `q${i}`,
-      }));
-      if (describeFirst)
-        subrequests.unshift({
-          method: 'GET',
-          url: `${this.#base}/sobjects/Task/describe`,
-          referenceId: 'describe',
-        });
-      const response = await this.request<{
-        compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
-      }>('POST', '/composite', {
-        allOrNone: false,
-        compositeRequest: subrequests,
-      });
-      if (describeFirst) {
-        const sub = response.compositeResponse.shift();
-        if (sub && sub.httpStatusCode < 400)
-          this.#learn(sub.body as { fields: { name: string; externalId?: boolean }[] });
-        describeFirst = false;
-      }
-      for (const [i, sub] of response.compositeResponse.entries()) {
-        const query = chunk[i]!;
-        const err0 = (sub.body as { errorCode?: string }[] | undefined)?.[0];
-        // Without Capture_Id__c there are no Tasks to find by it: the ledger deduplicates instead.
+    const result = emptyLookup();
+    for (const [i, query] of queries.entries()) {
+      const sub = answers.get(`q${i}`)!;
+      if (sub.httpStatusCode >= 400) {
+        const { code, message } = firstError(sub);
+        // The first lookup learns only now that Capture_Id__c is missing: the ledger deduplicates instead.
         if (
           query.kind === 'tasks' &&
-          err0?.errorCode === 'INVALID_FIELD' &&
+          code === 'INVALID_FIELD' &&
           this.#capabilities?.captureIdField === false
         )
           continue;
-        if (sub.httpStatusCode >= 400) {
-          const err = (sub.body as { errorCode?: string; message?: string }[])?.[0];
-          const code = err?.errorCode ?? `ERROR_HTTP_${sub.httpStatusCode}`;
-          if (isTransientCode(code))
-            throw new TransientError(code, `lookup ${query.kind}: ${err?.message ?? code}`);
-          throw classifySalesforceError({ errorCode: code, message: err?.message }, `lookup ${query.kind}`);
-        }
-        const records = (sub.body as QueryResult<Record<string, unknown>>).records;
-        this.#collect(result, query.kind, records, field);
+        throw errorFor(code, `lookup ${query.kind}: ${message}`);
       }
+      collect(
+        result,
+        query,
+        (sub.body as QueryResult<Record<string, unknown>>).records,
+        plan.orderLookup.field,
+      );
     }
     return result;
   }
 
-  #collect(
-    result: LookupResult,
-    kind: keyof LookupResult,
-    records: Record<string, unknown>[],
-    orderField: string,
-  ): void {
-    const str = (v: unknown) => (typeof v === 'string' ? v : null);
-    for (const r of records) {
-      const id = String(r.Id);
-      if (kind === 'users')
-        result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
-      else if (kind === 'contacts')
-        result.contacts.push({
-          id,
-          email: String(r.Email ?? ''),
-          accountId: str(r.AccountId),
-          lastModified: str(r.LastModifiedDate),
-        });
-      else if (kind === 'leads') result.leads.push({ id, email: String(r.Email ?? '') });
-      else if (kind === 'orders')
-        result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
-      else if (kind === 'records') result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
-      else result.tasks.push({ id, captureId: String(r.Capture_Id__c ?? ''), whatId: str(r.WhatId) });
+  /** Subrequests in as few composites as Salesforce accepts; the answers by referenceId. */
+  async #composite(
+    subrequests: Subrequest[],
+    limited: (s: Subrequest) => boolean,
+    what: string,
+  ): Promise<Map<string, Subresponse>> {
+    const answers = new Map<string, Subresponse>();
+    for (const group of compositeGroups(subrequests, limited)) {
+      const response = await this.request<unknown>('POST', '/composite', {
+        allOrNone: false,
+        compositeRequest: group,
+      });
+      for (const [ref, sub] of readComposite(response, group, what)) answers.set(ref, sub);
     }
+    return answers;
   }
 
   async upsertTasks(tasks: TaskDraft[]): Promise<WriteResult[]> {
@@ -308,84 +340,122 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /**
-   * TaskRelations and Files in one composite request of Collections subrequests when the files
-   * are small; large files go in Collections requests of their own.
+   * TaskRelations and Files as sObject Collections subrequests, at most 5 per composite and at
+   * most FILE_REQUEST_BYTES of base64 per request (a larger file goes alone).
    */
   async attach(
     relations: { taskId: string; relationId: string }[],
     files: FileDraft[],
   ): Promise<{ relations: WriteResult[]; files: WriteResult[] }> {
+    const out: { relations: WriteResult[]; files: WriteResult[] } = { relations: [], files: [] };
     const relationRecords = relations.map((r) => ({
       attributes: { type: 'TaskRelation' },
       TaskId: r.taskId,
       RelationId: r.relationId,
       IsWhat: false,
     }));
-    const fileRecords = files.map((file) => ({
-      attributes: { type: 'ContentVersion' },
-      Title: file.title.slice(0, 255),
-      PathOnClient: file.pathOnClient.slice(0, 500),
-      VersionData: file.content.toString('base64'),
-      FirstPublishLocationId: file.taskId,
-    }));
-    const fileBytes = fileRecords.reduce((n, r) => n + r.VersionData.length, 0);
-    const chunks = (items: Record<string, unknown>[]) => {
-      const out: Record<string, unknown>[][] = [];
-      for (let i = 0; i < items.length; i += COLLECTION_LIMIT) out.push(items.slice(i, i + COLLECTION_LIMIT));
-      return out;
-    };
-    const relationChunks = chunks(relationRecords);
-    const fileChunks = fileBytes <= FILE_BATCH_BYTES / 4 ? chunks(fileRecords) : [];
-    const subrequests = [
-      ...relationChunks.map((c) => ({ kind: 'relations' as const, c })),
-      ...fileChunks.map((c) => ({ kind: 'files' as const, c })),
-    ];
-    const out: { relations: WriteResult[]; files: WriteResult[] } = { relations: [], files: [] };
-    for (let start = 0; start < subrequests.length; start += COMPOSITE_LIMIT) {
-      const batch = subrequests.slice(start, start + COMPOSITE_LIMIT);
-      const response = await this.request<{ compositeResponse: { body: unknown; httpStatusCode: number }[] }>(
-        'POST',
-        '/composite',
-        {
-          allOrNone: false,
-          compositeRequest: batch.map((s, i) => ({
-            method: 'POST',
-            url: `${this.#base}/composite/sobjects`,
-            referenceId: `${s.kind}${i}`,
-            body: { allOrNone: false, records: s.c },
-          })),
-        },
-      );
-      for (const [i, sub] of response.compositeResponse.entries()) {
-        const kind = batch[i]!.kind;
-        if (sub.httpStatusCode >= 400) {
-          const err = (sub.body as { errorCode?: string; message?: string }[])?.[0];
-          const code = err?.errorCode ?? `ERROR_HTTP_${sub.httpStatusCode}`;
-          out[kind].push(
-            ...batch[i]!.c.map(() => ({
-              ok: false as const,
-              code,
-              message: err?.message ?? code,
-              retryable: isTransientCode(code),
-            })),
-          );
-        } else out[kind].push(...toResults(sub.body as SfWriteResult[], 'POST'));
+    const subrequests: { kind: 'relations' | 'files'; records: Record<string, unknown>[]; bytes: number }[] =
+      [];
+    for (let i = 0; i < relationRecords.length; i += COLLECTION_LIMIT)
+      subrequests.push({
+        kind: 'relations',
+        records: relationRecords.slice(i, i + COLLECTION_LIMIT),
+        bytes: 0,
+      });
+    let current: Record<string, unknown>[] = [];
+    let bytes = 0;
+    for (const file of files) {
+      const record = fileRecord(file);
+      const size = String(record.VersionData).length;
+      if (current.length > 0 && (current.length >= COLLECTION_LIMIT || bytes + size > FILE_REQUEST_BYTES)) {
+        subrequests.push({ kind: 'files', records: current, bytes });
+        current = [];
+        bytes = 0;
       }
+      current.push(record);
+      bytes += size;
     }
-    if (fileChunks.length === 0 && fileRecords.length > 0) {
-      let batch: Record<string, unknown>[] = [];
-      let bytes = 0;
-      for (const record of fileRecords) {
-        if (batch.length > 0 && bytes + record.VersionData.length > FILE_BATCH_BYTES) {
-          out.files.push(...(await this.#collections(batch, 'POST', '/composite/sobjects')));
-          batch = [];
-          bytes = 0;
-        }
-        batch.push(record);
-        bytes += record.VersionData.length;
+    if (current.length > 0) subrequests.push({ kind: 'files', records: current, bytes });
+    for (const group of byteGroups(subrequests)) await this.#attachGroup(group, out);
+    return out;
+  }
+
+  async #attachGroup(
+    group: { kind: 'relations' | 'files'; records: Record<string, unknown>[] }[],
+    out: { relations: WriteResult[]; files: WriteResult[] },
+  ): Promise<void> {
+    const sent = group.map((s, i) => ({
+      method: 'POST',
+      url: `${this.#base}/composite/sobjects`,
+      referenceId: `${s.kind}${i}`,
+      body: { allOrNone: false, records: s.records },
+    }));
+    const response = await this.request<unknown>('POST', '/composite', {
+      allOrNone: false,
+      compositeRequest: sent,
+    });
+    const answers = readComposite(response, sent, 'attach');
+    for (const [i, s] of group.entries()) {
+      const sub = answers.get(sent[i]!.referenceId)!;
+      if (sub.httpStatusCode >= 400) {
+        const { code, message } = firstError(sub);
+        if (s.kind === 'relations' && /INVALID_TYPE|NOT_FOUND/.test(code)) this.#sharedActivitiesOff();
+        out[s.kind].push(
+          ...s.records.map(() => ({ ok: false as const, code, message, retryable: isTransientCode(code) })),
+        );
+      } else out[s.kind].push(...toResults(sub.body as SfWriteResult[], 'POST'));
+    }
+  }
+
+  /** TaskRelation is not available: the org has Shared Activities off. Later Tasks name the others instead. */
+  #sharedActivitiesOff(): void {
+    if (this.#capabilities?.sharedActivities) {
+      this.#capabilities = { ...this.#capabilities, sharedActivities: false };
+      this.#logger?.warn(
+        'TaskRelation is not available (Shared Activities off): relating one contact per Task',
+      );
+    }
+  }
+
+  async existingAttachments(taskIds: string[]): Promise<ExistingAttachments> {
+    const out: ExistingAttachments = { relations: [], files: [] };
+    if (taskIds.length === 0) return out;
+    const caps = await this.capabilities();
+    const queries = [
+      ...packedQueries(
+        'SELECT FirstPublishLocationId, PathOnClient FROM ContentVersion',
+        'FirstPublishLocationId',
+        taskIds,
+      ).map((soql) => ({ kind: 'files' as const, soql })),
+      ...(caps.sharedActivities
+        ? packedQueries(
+            'SELECT TaskId, RelationId FROM TaskRelation',
+            'TaskId',
+            taskIds,
+            ' AND IsWhat = false',
+          ).map((soql) => ({ kind: 'relations' as const, soql }))
+        : []),
+    ];
+    const sent = queries.map((q, i) => ({
+      method: 'GET',
+      url: `${this.#base}/query?q=${encodeURIComponent(q.soql)}`,
+      referenceId: `q${i}`,
+    }));
+    const answers = await this.#composite(sent, () => true, 'existing attachments');
+    for (const [i, q] of queries.entries()) {
+      const sub = answers.get(`q${i}`)!;
+      if (sub.httpStatusCode >= 400) {
+        const { code, message } = firstError(sub);
+        throw errorFor(code, `existing ${q.kind}: ${message}`);
       }
-      if (batch.length > 0)
-        out.files.push(...(await this.#collections(batch, 'POST', '/composite/sobjects')));
+      for (const r of (sub.body as QueryResult<Record<string, unknown>>).records) {
+        if (q.kind === 'files')
+          out.files.push({
+            taskId: String(r.FirstPublishLocationId),
+            pathOnClient: String(r.PathOnClient ?? ''),
+          });
+        else out.relations.push({ taskId: String(r.TaskId), relationId: String(r.RelationId) });
+      }
     }
     return out;
   }
@@ -473,16 +543,35 @@ export class SalesforceCrm implements CrmPort {
   }
 }
 
-/** INVALID_SESSION_ID, or a bare 401 from a proxy or an older endpoint: a new token may help once. */
-function isExpiredSession(error: unknown): boolean {
-  const e = error as { errorCode?: string; name?: string; statusCode?: number; status?: number };
-  return (
-    e.errorCode === 'INVALID_SESSION_ID' ||
-    e.name === 'INVALID_SESSION_ID' ||
-    e.errorCode === 'ERROR_HTTP_401' ||
-    e.statusCode === 401 ||
-    e.status === 401
-  );
+function fileRecord(file: FileDraft): Record<string, unknown> {
+  return {
+    attributes: { type: 'ContentVersion' },
+    Title: file.title.slice(0, 255),
+    PathOnClient: file.pathOnClient.slice(0, 500),
+    VersionData: file.content.toString('base64'),
+    FirstPublishLocationId: file.taskId,
+  };
+}
+
+/** Collections subrequests grouped into composites: at most 5 each and FILE_REQUEST_BYTES of files. */
+function byteGroups<T extends { bytes: number }>(subrequests: T[]): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const s of subrequests) {
+    if (
+      current.length > 0 &&
+      (current.length >= QUERY_OR_COLLECTION_LIMIT || bytes + s.bytes > FILE_REQUEST_BYTES)
+    ) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(s);
+    bytes += s.bytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 function toResults(response: SfWriteResult[], method: 'POST' | 'PATCH'): WriteResult[] {

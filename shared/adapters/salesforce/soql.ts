@@ -44,3 +44,40 @@ export function inClauses(field: string, values: readonly string[], maxChars = 3
   if (current.length > 0) clauses.push(`${soqlName(field)} IN (${current.join(',')})`);
   return clauses;
 }
+
+/**
+ * Queries `${head} WHERE Field IN (…)${tail}` covering every value, packed so each query's
+ * URL-encoded form stays within `budget` characters: a query travels in a GET URL (also inside
+ * composite), and Salesforce refuses URIs much over 16,000 characters. Packing by the encoded
+ * length keeps most batches to one query per kind however the values are spelt.
+ */
+export function packedQueries(
+  head: string,
+  field: string,
+  values: readonly string[],
+  tail = '',
+  budget = URL_QUERY_BUDGET,
+): string[] {
+  const name = soqlName(field);
+  const fixed = encodeURIComponent(`${head} WHERE ${name} IN ()${tail}`).length;
+  const queries: string[] = [];
+  let current: string[] = [];
+  let length = fixed;
+  const flush = () => {
+    if (current.length > 0) queries.push(`${head} WHERE ${name} IN (${current.join(',')})${tail}`);
+    current = [];
+    length = fixed;
+  };
+  for (const value of values) {
+    const literal = soqlString(value);
+    const cost = encodeURIComponent(`${literal},`).length;
+    if (current.length > 0 && length + cost > budget) flush();
+    current.push(literal);
+    length += cost;
+  }
+  flush();
+  return queries;
+}
+
+/** Encoded characters one query may take in a URL (well under Salesforce's ~16,384-character URI limit). */
+export const URL_QUERY_BUDGET = 12_000;

@@ -6,10 +6,14 @@ import type { Org } from '../../config/registry.ts';
 import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from '../../ports/crm.ts';
 import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
 import { captureIdOf, threadCaptureIds } from './capture-id.ts';
+import { multiLine, safeFilename, singleLine } from './sanitize.ts';
 
 export const SUBJECT_MAX = 255;
 export const DESCRIPTION_MAX = 32_000;
-export const MAX_RELATIONS = 50;
+/** Contacts one Task can be related to with Shared Activities, its WhoId among them. */
+export const MAX_CONTACTS = 50;
+/** Names listed in the Description for contacts a Task could not be related to. */
+const MAX_NAMED = 100;
 export const TRUNCATION_MARKER = '\n\n[… cut by Capture: Salesforce keeps at most 32,000 characters]';
 
 const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
@@ -24,7 +28,15 @@ export const WHAT_PREFIXES: Record<string, string> = {
 
 export type SyncDecision =
   | { kind: 'excluded'; captureId: string; reason: string }
-  | { kind: 'duplicate'; captureId: string; taskId: string; reason: string }
+  | {
+      kind: 'duplicate';
+      captureId: string;
+      taskId: string;
+      reason: string;
+      /** What the Task should have, so a redelivery adds what an earlier try could not. */
+      relations: string[];
+      files: Attachment[];
+    }
   | { kind: 'unmatched'; captureId: string; reason: string }
   | { kind: 'owner-missing'; captureId: string; reason: string }
   | {
@@ -33,6 +45,11 @@ export type SyncDecision =
       task: TaskDraft;
       /** Set when the org's policy creates a Lead for an unknown sender first. */
       lead: LeadDraft | null;
+      /**
+       * The default owner, when the rep owns the draft: Salesforce refuses a Task for a User
+       * deactivated since the lookup (INACTIVE_OWNER_OR_USER), and the default owner takes it then.
+       */
+      fallbackOwnerId: string | null;
       relations: string[];
       files: Attachment[];
       /** Attachments not uploaded, with the reason (listed in the Description). */
@@ -102,15 +119,23 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
 
 export interface MappingOptions {
   orderNumbersField: boolean;
+  /** Off: no TaskRelations; the contacts beside the WhoId are named in the Description. */
+  sharedActivities?: boolean;
+  /** A closed Task Status of the org (default "Completed"). */
+  taskStatus?: string;
   today: () => string;
 }
 
-export function decide(
-  org: Org,
-  emails: CapturedEmail[],
-  found: LookupResult,
-  options: MappingOptions,
-): SyncDecision[] {
+interface Index {
+  users: Map<string, string>;
+  contacts: Map<string, LookupResult['contacts']>;
+  leads: Map<string, string>;
+  orders: Map<string, LookupResult['orders'][number]>;
+  records: Map<string, LookupResult['records'][number]>;
+  tasks: Map<string, LookupResult['tasks'][number]>;
+}
+
+function indexOf(found: LookupResult): Index {
   const users = new Map(found.users.filter((u) => u.isActive).map((u) => [lower(u.email), u.id]));
   const contacts = new Map<string, LookupResult['contacts']>();
   for (const c of found.contacts) contacts.set(lower(c.email), [...(contacts.get(lower(c.email)) ?? []), c]);
@@ -124,100 +149,161 @@ export function decide(
   for (const l of [...found.leads].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!leads.has(lower(l.email))) leads.set(lower(l.email), l.id);
   }
-  const orders = new Map(found.orders.map((o) => [orderKey(o.number), o]));
-  const records = new Map(found.records.map((r) => [r.id.slice(0, 15), r]));
-  const tasks = new Map(found.tasks.map((t) => [t.captureId, t]));
-  const firstInBatch = new Set<string>();
+  return {
+    users,
+    contacts,
+    leads,
+    orders: new Map(found.orders.map((o) => [orderKey(o.number), o])),
+    records: new Map(found.records.map((r) => [r.id.slice(0, 15), r])),
+    tasks: new Map(found.tasks.map((t) => [t.captureId, t])),
+  };
+}
 
+export function decide(
+  org: Org,
+  emails: CapturedEmail[],
+  found: LookupResult,
+  options: MappingOptions,
+): SyncDecision[] {
+  const index = indexOf(found);
+  const firstInBatch = new Set<string>();
   return emails.map((email): SyncDecision => {
     const captureId = captureIdOf(org.id, email);
     if (email.excluded) return { kind: 'excluded', captureId, reason: email.excluded.reason };
-    const existing = tasks.get(captureId);
-    if (existing)
-      return { kind: 'duplicate', captureId, taskId: existing.id, reason: 'already-in-salesforce' };
+    const existing = index.tasks.get(captureId);
     if (firstInBatch.has(captureId))
-      return { kind: 'duplicate', captureId, taskId: '', reason: 'same-message-in-batch' };
-    firstInBatch.add(captureId);
-
-    // Owner
-    const rep = email.capture?.mode === 'forward' ? null : repAddress(email);
-    const ownerId =
-      (rep ? users.get(lower(rep)) : undefined) ?? users.get(lower(defaultOwnerEmail(org, email)));
-    if (!ownerId) {
       return {
-        kind: 'owner-missing',
+        kind: 'duplicate',
         captureId,
-        reason: `no active Salesforce User for ${rep ? 'the rep or ' : ''}the default owner`,
+        taskId: '',
+        reason: 'same-message-in-batch',
+        relations: [],
+        files: [],
+      };
+    firstInBatch.add(captureId);
+    const decision = decideOne(org, email, captureId, index, options);
+    if (!existing) return decision;
+    return {
+      kind: 'duplicate',
+      captureId,
+      taskId: existing.id,
+      reason: 'already-in-salesforce',
+      relations: decision.kind === 'create' ? decision.relations : [],
+      files: decision.kind === 'create' ? decision.files : [],
+    };
+  });
+}
+
+function decideOne(
+  org: Org,
+  email: CapturedEmail,
+  captureId: string,
+  index: Index,
+  options: MappingOptions,
+): SyncDecision {
+  // Owner: the rep when an active User, else the address's default owner (inactive Users never own).
+  const rep = email.capture?.mode === 'forward' ? null : repAddress(email);
+  const defaultOwnerId = index.users.get(lower(defaultOwnerEmail(org, email))) ?? null;
+  const ownerId = (rep ? index.users.get(lower(rep)) : undefined) ?? defaultOwnerId;
+  if (!ownerId) {
+    return {
+      kind: 'owner-missing',
+      captureId,
+      reason: `no active Salesforce User for ${rep ? 'the rep or ' : ''}the default owner`,
+    };
+  }
+
+  // Who
+  const candidates = whoCandidates(email);
+  const contactOf = (p: MailAddress) => index.contacts.get(lower(p.address))?.[0];
+  const whoContact = candidates.map(contactOf).find((c) => c !== undefined);
+  const whoLead = whoContact
+    ? undefined
+    : candidates.map((p) => index.leads.get(lower(p.address))).find(Boolean);
+  let lead: LeadDraft | null = null;
+  if (!whoContact && !whoLead) {
+    const primary = candidates[0];
+    if (org.unmatched !== 'create-lead' || !primary) {
+      return {
+        kind: 'unmatched',
+        captureId,
+        reason: primary ? 'no-contact-or-lead' : 'no-external-participant',
       };
     }
+    lead = leadFor(primary);
+  }
+  const whoId = whoContact?.id ?? whoLead ?? null;
+  // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
+  const whatId = whoContact ? whatIdOf(org, email, index, whoContact.accountId) : null;
 
-    // Who
-    const candidates = whoCandidates(email);
-    const contactOf = (p: MailAddress) => contacts.get(lower(p.address))?.[0];
-    const whoContact = candidates.map(contactOf).find((c) => c !== undefined);
-    const whoLead = whoContact ? undefined : candidates.map((p) => leads.get(lower(p.address))).find(Boolean);
-    let lead: LeadDraft | null = null;
-    if (!whoContact && !whoLead) {
-      const primary = candidates[0];
-      if (org.unmatched !== 'create-lead' || !primary) {
-        return {
-          kind: 'unmatched',
-          captureId,
-          reason: primary ? 'no-contact-or-lead' : 'no-external-participant',
-        };
-      }
-      lead = leadFor(primary);
-    }
-    const whoId = whoContact?.id ?? whoLead ?? null;
+  // A Task is related to one lead or up to 50 contacts (its WhoId among them); without Shared
+  // Activities to its WhoId only. The contacts left out are named in the Description.
+  const others = whoContact
+    ? unique(
+        email.participants
+          .filter((p) => !p.internal)
+          .map((p) => contactOf(p))
+          .filter((c): c is NonNullable<typeof c> => !!c && c.id !== whoId),
+      )
+    : [];
+  const room = options.sharedActivities === false ? 0 : MAX_CONTACTS - 1;
+  const relations = unique(others.map((c) => c.id)).slice(0, room);
+  const unrelated = others.filter((c) => !relations.includes(c.id)).map((c) => c.email);
+  const unrelatedReason =
+    options.sharedActivities === false
+      ? 'Shared Activities is off'
+      : `Salesforce relates at most ${MAX_CONTACTS} contacts`;
 
-    // What: sub-address target → order number → thread parent → the contact's account.
-    let whatId: string | null = null;
-    const target = email.capture?.target ?? null;
-    if (target && isRecordId(target)) whatId = records.get(target.slice(0, 15))?.id ?? null;
-    for (const number of orderNumbersOf(email)) {
-      if (whatId) break;
-      whatId = orders.get(orderKey(number))?.id ?? null;
-    }
-    for (const parent of threadCaptureIds(org.id, email)) {
-      if (whatId) break;
-      whatId = tasks.get(parent)?.whatId ?? null;
-    }
-    if (!whatId && whoContact?.accountId) whatId = whoContact.accountId;
-    // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
-    if (!whoContact) whatId = null;
+  const { files, skippedFiles } = filesOf(org, email);
+  const task: TaskDraft = {
+    Subject: taskSubject(email.subject),
+    Description: taskDescription(email, skippedFiles, {
+      addresses: unique(unrelated),
+      reason: unrelatedReason,
+    }),
+    Status: options.taskStatus ?? 'Completed',
+    TaskSubtype: 'Email',
+    ActivityDate: activityDate(email.date, options.today),
+    OwnerId: ownerId,
+    WhoId: whoId,
+    WhatId: whatId,
+    Capture_Id__c: captureId,
+    Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
+  };
+  const fallbackOwnerId = defaultOwnerId !== ownerId ? defaultOwnerId : null;
+  return { kind: 'create', captureId, task, lead, fallbackOwnerId, relations, files, skippedFiles };
+}
 
-    const relations = unique(
-      email.participants
-        .filter((p) => !p.internal)
-        .map((p) => contactOf(p)?.id)
-        .filter((id): id is string => !!id && id !== whoId),
-    ).slice(0, MAX_RELATIONS);
+/** What: sub-address target → order number → thread parent → the contact's account. */
+function whatIdOf(org: Org, email: CapturedEmail, index: Index, accountId: string | null): string | null {
+  let whatId: string | null = null;
+  const target = email.capture?.target ?? null;
+  if (target && isRecordId(target)) whatId = index.records.get(target.slice(0, 15))?.id ?? null;
+  for (const number of orderNumbersOf(email)) {
+    if (whatId) break;
+    whatId = index.orders.get(orderKey(number))?.id ?? null;
+  }
+  for (const parent of threadCaptureIds(org.id, email)) {
+    if (whatId) break;
+    whatId = index.tasks.get(parent)?.whatId ?? null;
+  }
+  return whatId ?? accountId;
+}
 
-    const uploadable = email.attachments.filter((a) => !a.inline);
-    const files: Attachment[] = [];
-    const skippedFiles: { filename: string; reason: string }[] = [];
-    for (const a of uploadable) {
-      const filename = a.filename ?? 'attachment';
-      if (!org.attachments.upload) skippedFiles.push({ filename, reason: 'uploads are off' });
-      else if (a.size > org.attachments.maxBytes) skippedFiles.push({ filename, reason: 'too large' });
-      else if (!a.storageKey) skippedFiles.push({ filename, reason: 'not stored' });
-      else files.push(a);
-    }
-
-    const task: TaskDraft = {
-      Subject: taskSubject(email.subject),
-      Description: taskDescription(email, skippedFiles),
-      Status: 'Completed',
-      TaskSubtype: 'Email',
-      ActivityDate: activityDate(email.date, options.today),
-      OwnerId: ownerId,
-      WhoId: whoId,
-      WhatId: whatId,
-      Capture_Id__c: captureId,
-      Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
-    };
-    return { kind: 'create', captureId, task, lead, relations, files, skippedFiles };
-  });
+function filesOf(
+  org: Org,
+  email: CapturedEmail,
+): { files: Attachment[]; skippedFiles: { filename: string; reason: string }[] } {
+  const files: Attachment[] = [];
+  const skippedFiles: { filename: string; reason: string }[] = [];
+  for (const a of email.attachments.filter((x) => !x.inline)) {
+    const filename = a.filename ?? 'attachment';
+    if (!org.attachments.upload) skippedFiles.push({ filename, reason: 'uploads are off' });
+    else if (a.size > org.attachments.maxBytes) skippedFiles.push({ filename, reason: 'too large' });
+    else if (!a.storageKey) skippedFiles.push({ filename, reason: 'not stored' });
+    else files.push(a);
+  }
+  return { files, skippedFiles };
 }
 
 /**
@@ -230,10 +316,15 @@ export function orderNumbersOf(email: CapturedEmail): string[] {
   return unique([...fromTarget, ...email.orderNumbers.filter((n) => !isRecordId(n))]);
 }
 
-/** The message date as a UTC calendar day; today (UTC) when the date is missing or unreadable. */
+/**
+ * The message date as a UTC calendar day; today (UTC) when the date is missing, unreadable or
+ * outside the years Salesforce accepts in a date field (1700–4000), so a forged Date header
+ * cannot get the Task refused.
+ */
 export function activityDate(date: string | null, today: () => string): string {
   const time = date ? Date.parse(date) : Number.NaN;
-  return (Number.isNaN(time) ? today() : new Date(time).toISOString()).slice(0, 10);
+  const year = Number.isNaN(time) ? Number.NaN : new Date(time).getUTCFullYear();
+  return (year >= 1700 && year <= 4000 ? new Date(time).toISOString() : today()).slice(0, 10);
 }
 
 /** "4711" also finds Salesforce's zero-padded auto-number "00004711". */
@@ -246,27 +337,33 @@ function orderKey(number: string): string {
 }
 
 export function taskSubject(subject: string | null): string {
-  const full = `Email: ${subject?.trim() || '(no subject)'}`;
+  const full = `Email: ${singleLine(subject ?? '') || '(no subject)'}`;
   return full.length <= SUBJECT_MAX ? full : `${full.slice(0, SUBJECT_MAX - 1)}…`;
 }
 
-const formatAddress = (a: MailAddress) => (a.name ? `${a.name} <${a.address}>` : a.address);
+const formatAddress = (a: MailAddress) => singleLine(a.name ? `${a.name} <${a.address}>` : a.address);
 
 export function taskDescription(
   email: CapturedEmail,
   skippedFiles: { filename: string; reason: string }[] = [],
+  unrelated: { addresses: string[]; reason: string } = { addresses: [], reason: '' },
 ): string {
   const lines = [
     `From: ${email.from ? formatAddress(email.from) : '(unknown)'}`,
     `To: ${email.to.map(formatAddress).join(', ')}`,
   ];
   if (email.cc.length > 0) lines.push(`Cc: ${email.cc.map(formatAddress).join(', ')}`);
-  lines.push(`Date: ${email.date ?? '(unknown)'}`, `Subject: ${email.subject ?? ''}`);
+  lines.push(`Date: ${singleLine(email.date ?? '(unknown)')}`, `Subject: ${singleLine(email.subject ?? '')}`);
+  if (unrelated.addresses.length > 0) {
+    const named = unrelated.addresses.slice(0, MAX_NAMED).map(singleLine).join(', ');
+    const more = unrelated.addresses.length - MAX_NAMED;
+    lines.push(`Also with (${unrelated.reason}): ${named}${more > 0 ? ` and ${more} more` : ''}`);
+  }
   if (email.forwarded) {
     const f = email.forwarded;
     lines.push(
       '',
-      `Forwarded message from ${f.from ? formatAddress(f.from) : '(unknown)'}${f.date ? ` (${f.date})` : ''}`,
+      `Forwarded message from ${f.from ? formatAddress(f.from) : '(unknown)'}${f.date ? ` (${singleLine(f.date)})` : ''}`,
     );
   }
   const listed = email.attachments.filter((a) => !a.inline);
@@ -275,12 +372,12 @@ export function taskDescription(
       `Attachments: ${listed
         .map((a) => {
           const skipped = skippedFiles.find((s) => s.filename === (a.filename ?? 'attachment'));
-          return `${a.filename ?? 'attachment'} (${a.size} bytes${skipped ? `, not uploaded: ${skipped.reason}` : ''})`;
+          return `${safeFilename(a.filename)} (${a.size} bytes${skipped ? `, not uploaded: ${skipped.reason}` : ''})`;
         })
         .join(', ')}`,
     );
   }
-  const text = `${lines.join('\n')}\n\n${email.text}${email.textTruncated ? '\n[…]' : ''}`;
+  const text = multiLine(`${lines.join('\n')}\n\n${email.text}${email.textTruncated ? '\n[…]' : ''}`);
   return text.length <= DESCRIPTION_MAX
     ? text
     : text.slice(0, DESCRIPTION_MAX - TRUNCATION_MARKER.length) + TRUNCATION_MARKER;
@@ -299,13 +396,14 @@ function orderNumbersValue(numbers: string[]): string | null {
 
 function leadFor(person: MailAddress): LeadDraft {
   const [local = '', domain = ''] = person.address.split('@');
-  const name = person.name.trim();
+  const name = singleLine(person.name);
   const parts = name.split(/\s+/).filter(Boolean);
-  const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || local;
+  const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || singleLine(local);
   return {
-    FirstName: parts.length > 1 ? parts[0]! : null,
+    // Lead.FirstName holds 40 characters, LastName 80, Company 255.
+    FirstName: parts.length > 1 ? parts[0]!.slice(0, 40) : null,
     LastName: lastName.slice(0, 80),
-    Company: domain.split('.').slice(-2, -1)[0] ?? domain,
+    Company: (domain.split('.').slice(-2, -1)[0] ?? domain).slice(0, 255),
     Email: person.address,
     LeadSource: 'Email',
   };

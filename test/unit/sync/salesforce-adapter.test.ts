@@ -2,8 +2,10 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
+import { compositeGroups, readComposite } from '#shared/adapters/salesforce/composite.ts';
 import { classifySalesforceError } from '#shared/adapters/salesforce/errors.ts';
-import { inClauses, soqlName, soqlString } from '#shared/adapters/salesforce/soql.ts';
+import { lookupQueries } from '#shared/adapters/salesforce/lookup.ts';
+import { inClauses, packedQueries, soqlName, soqlString } from '#shared/adapters/salesforce/soql.ts';
 import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
 import { ConfigError, PermanentError, TransientError } from '#shared/errors.ts';
 
@@ -46,6 +48,81 @@ describe('SOQL literals', () => {
     const back = clauses.flatMap((c) => [...c.matchAll(/'([^']*)'/g)].map((m) => m[1]));
     expect(back).toEqual(values);
     expect(inClauses('Email', [])).toEqual([]);
+  });
+});
+
+describe('composite limits', () => {
+  it('packs IN-lists by their URL-encoded length and keeps every value', () => {
+    const values = Array.from({ length: 1_000 }, (_, i) => `o'person${i}@example.com`);
+    const queries = packedQueries('SELECT Id FROM Contact', 'Email', values, ' LIMIT 2000', 12_000);
+    expect(queries.length).toBeGreaterThan(1);
+    for (const q of queries) {
+      expect(encodeURIComponent(q).length).toBeLessThanOrEqual(12_000);
+      expect(q).toMatch(/^SELECT Id FROM Contact WHERE Email IN \(.*\) LIMIT 2000$/);
+    }
+    const back = queries.flatMap((q) =>
+      [...q.matchAll(/'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]!.replace(/\\'/g, "'")),
+    );
+    expect(back).toEqual(values);
+    expect(packedQueries('SELECT Id FROM Contact', 'Email', [])).toEqual([]);
+  });
+
+  it('asks one query per kind for an ordinary batch', () => {
+    const queries = lookupQueries({
+      userEmails: ['alice@acme.example', 'ops@acme.example'],
+      personEmails: Array.from({ length: 40 }, (_, i) => `p${i}@globex.example`),
+      orderNumbers: ['ORD-10042', '4711', '00004711'],
+      orderLookup: { object: 'Order', field: 'OrderNumber' },
+      recordIds: [],
+      captureIds: Array.from({ length: 30 }, (_, i) => `${i}`.padStart(40, 'a')),
+    });
+    expect(queries.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'tasks']);
+  });
+
+  it('folds sub-address ids of the order object into the order numbers query; other types get their own', () => {
+    const plan = {
+      userEmails: ['alice@acme.example'],
+      personEmails: ['jane@globex.example'],
+      orderNumbers: ['ORD-10042'],
+      orderLookup: { object: 'Order' as const, field: 'OrderNumber' },
+      recordIds: ['801000000000001AAA', '006000000000001AAA'],
+      captureIds: ['a'.repeat(40)],
+    };
+    const queries = lookupQueries(plan);
+    expect(queries.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'records', 'tasks']);
+    expect(queries[3]).toMatchObject({
+      soql: "SELECT Id, OrderNumber, AccountId FROM Order WHERE OrderNumber IN ('ORD-10042') OR Id IN ('801000000000001AAA')",
+      alsoRecords: ['801000000000001AAA'],
+    });
+    expect(queries[4]?.soql).toBe("SELECT Id FROM Opportunity WHERE Id IN ('006000000000001AAA')");
+  });
+
+  it('groups at most 25 subrequests and 5 queries or Collections per composite', () => {
+    const items = [
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, limited: true })),
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `d${i}`, limited: false })),
+    ];
+    const groups = compositeGroups(items, (x) => x.limited);
+    for (const g of groups) {
+      expect(g.length).toBeLessThanOrEqual(25);
+      expect(g.filter((x) => x.limited).length).toBeLessThanOrEqual(5);
+    }
+    expect(groups.flat()).toEqual(items);
+  });
+
+  it('reads a composite refused as a whole as an error with its retry class, not as empty answers', () => {
+    const sent = [{ method: 'GET', url: '/q', referenceId: 'q0' }];
+    const refused = (errorCode: string) => ({
+      compositeResponse: [{ httpStatusCode: 400, referenceId: null, body: [{ errorCode, message: 'no' }] }],
+    });
+    expect(() => readComposite(refused('LIMIT_EXCEEDED'), sent, 'lookup')).toThrow(PermanentError);
+    expect(() => readComposite(refused('REQUEST_LIMIT_EXCEEDED'), sent, 'lookup')).toThrow(TransientError);
+    expect(() => readComposite({ compositeResponse: [] }, sent, 'lookup')).toThrow(
+      /no answer for subrequest q0/,
+    );
+    expect(() => readComposite({ nope: true }, sent, 'lookup')).toThrow(TransientError);
+    const ok = { compositeResponse: [{ httpStatusCode: 200, referenceId: 'q0', body: { records: [] } }] };
+    expect(readComposite(ok, sent, 'lookup').get('q0')?.httpStatusCode).toBe(200);
   });
 });
 

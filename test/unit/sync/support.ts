@@ -154,7 +154,7 @@ export const emptyResult = (): LookupResult => ({
   tasks: [],
 });
 
-type Method = 'lookup' | 'upsertTasks' | 'createLeads' | 'attach' | 'capabilities';
+type Method = 'lookup' | 'upsertTasks' | 'createLeads' | 'attach' | 'capabilities' | 'existingAttachments';
 
 /**
  * An in-memory CRM: lookups filter the stored records the way the SOQL would (case-insensitive
@@ -162,7 +162,14 @@ type Method = 'lookup' | 'upsertTasks' | 'createLeads' | 'attach' | 'capabilitie
  */
 export class FakeCrm implements CrmPort {
   data: LookupResult = emptyResult();
-  caps: CrmCapabilities = { captureIdField: true, orderNumbersField: true };
+  caps: CrmCapabilities = {
+    captureIdField: true,
+    orderNumbersField: true,
+    sharedActivities: true,
+    taskStatus: 'Completed',
+  };
+  /** Bytes of file content per attach call, in call order. */
+  attachBytes: number[] = [];
   tasks: (TaskDraft & { Id: string })[] = [];
   leads: (LeadDraft & { Id: string })[] = [];
   relations: { taskId: string; relationId: string }[] = [];
@@ -251,10 +258,21 @@ export class FakeCrm implements CrmPort {
 
   async attach(relations: { taskId: string; relationId: string }[], files: FileDraft[]) {
     this.#call('attach');
+    this.attachBytes.push(files.reduce((n, f) => n + f.content.length, 0));
     this.relations.push(...relations);
     this.files.push(...files);
     const ok = (): WriteResult => ({ ok: true, id: this.#id('0RT'), created: true });
     return { relations: relations.map(ok), files: files.map(ok) };
+  }
+
+  async existingAttachments(taskIds: string[]) {
+    this.#call('existingAttachments');
+    return {
+      relations: this.relations.filter((r) => taskIds.includes(r.taskId)),
+      files: this.files
+        .filter((f) => taskIds.includes(f.taskId))
+        .map((f) => ({ taskId: f.taskId, pathOnClient: f.pathOnClient })),
+    };
   }
 }
 

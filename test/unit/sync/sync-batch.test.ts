@@ -169,7 +169,7 @@ describe('syncBatch', () => {
     expect(crm.tasks).toHaveLength(1);
   });
 
-  it('uploads stored attachments as Files on the new Task; a failed upload does not fail the email', async () => {
+  it('uploads stored attachments as Files on the new Task; a failed upload fails the email for a retry that adds the files', async () => {
     const crm = seeded();
     const reads: string[] = [];
     const attachments: AttachmentSource = {
@@ -200,15 +200,77 @@ describe('syncBatch', () => {
 
     const failing = seeded();
     failing.fail('attach', ...Array.from({ length: 5 }, () => transient()));
+    const first = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
+    expect(first[0]).toMatchObject({ outcome: 'failed', retryable: true });
+    expect(first[0]?.taskId).toBe(failing.tasks[0]?.Id);
+    expect(failing.files).toEqual([]);
+    // The redelivery finds the Task and adds the file it lacks; a third delivery adds nothing.
     const again = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
-    expect(again[0]?.outcome).toBe('created');
+    expect(again[0]).toMatchObject({
+      outcome: 'created',
+      taskId: first[0]?.taskId,
+      reason: 'completed-on-retry',
+    });
+    expect(failing.tasks).toHaveLength(1);
+    expect(failing.files.map((f) => f.pathOnClient)).toEqual(['quote.pdf']);
+    const third = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
+    expect(third[0]).toMatchObject({ outcome: 'duplicate', taskId: first[0]?.taskId });
+    expect(failing.files).toHaveLength(1);
+  });
+
+  it('retries the message when the attachment store is down, and adds the file on redelivery', async () => {
+    const crm = seeded();
+    let down = true;
+    const attachments: AttachmentSource = {
+      read: async (key) => {
+        if (down) throw transient('S3_ERROR');
+        return Buffer.from(`content of ${key}`);
+      },
+    };
+    const mail = email({ attachments: [{ filename: 'quote.pdf', storageKey: 'attachments/acme/m/0' }] });
+    const [first] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    expect(first).toMatchObject({ outcome: 'failed', retryable: true });
+    expect(first?.reason).toMatch(/attachment could not be read/);
+    down = false;
+    const [second] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    expect(second).toMatchObject({ outcome: 'created', taskId: first?.taskId });
+    expect(crm.tasks).toHaveLength(1);
+    expect(crm.files.map((f) => f.pathOnClient)).toEqual(['quote.pdf']);
+  });
+
+  it('reads and sends files in groups of bounded bytes, never all at once', async () => {
+    const crm = seeded();
+    const big = 'x'.repeat(400);
+    const attachments = { read: async (key: string) => Buffer.from(`${key}:${big}`) };
+    const emails = Array.from({ length: 4 }, (_, m) =>
+      email({
+        messageId: `<files-${m}@acme.example>`,
+        attachments: Array.from({ length: 3 }, (_, i) => ({
+          filename: `../../etc/f${m}-${i}.pdf`,
+          storageKey: `attachments/acme/${m}/${i}`,
+          size: 430,
+        })),
+      }),
+    );
+    const results = await syncBatch({ org, emails, crm, attachments, fileBytesInFlight: 1_000, ...fast });
+    expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'created', 'created']);
+    expect(crm.files).toHaveLength(12);
+    // 430-byte files, 1,000 bytes at a time: two per call.
+    expect(crm.attachBytes.length).toBe(6);
+    for (const bytes of crm.attachBytes) expect(bytes).toBeLessThanOrEqual(1_000);
+    expect(crm.files.map((f) => f.pathOnClient)).toContain('f0-0.pdf');
   });
 });
 
 describe('syncBatch without Capture_Id__c (ledger)', () => {
   const noField = () => {
     const crm = seeded();
-    crm.caps = { captureIdField: false, orderNumbersField: false };
+    crm.caps = {
+      captureIdField: false,
+      orderNumbersField: false,
+      sharedActivities: true,
+      taskStatus: 'Completed',
+    };
     return crm;
   };
 

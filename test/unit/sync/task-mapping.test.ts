@@ -207,6 +207,8 @@ describe('Task drafts for a mixed batch', () => {
       captureId: first.captureId,
       taskId: '',
       reason: 'same-message-in-batch',
+      relations: [],
+      files: [],
     });
   });
 
@@ -271,7 +273,7 @@ describe('who', () => {
     expect(d.relations).toEqual([CARL]);
   });
 
-  it('relates at most 50 more contacts', () => {
+  it('relates at most 50 contacts, the WhoId among them, and names the rest in the Description', () => {
     const found = world();
     const cc = Array.from({ length: 60 }, (_, i) => `c${i}@globex.example`);
     found.contacts.push(
@@ -284,8 +286,25 @@ describe('who', () => {
     );
     const d = create(decide(org, [email({ cc })], found, options)[0]);
     expect(d.task.WhoId).toBe(JANE);
-    expect(d.relations).toHaveLength(50);
+    expect(d.relations).toHaveLength(49);
     expect(d.relations).not.toContain(JANE);
+    // c0…c48 are related; c49…c59 are named.
+    expect(d.task.Description).toContain(
+      `Also with (Salesforce relates at most 50 contacts): ${cc.slice(49).join(', ')}\n`,
+    );
+    expect(d.task.Description).not.toMatch(/Also with[^\n]*c48@/);
+  });
+
+  it('relates no other contact without Shared Activities and names them in the Description', () => {
+    const d = create(
+      decide(org, [email({ cc: ['carl@globex.example'] })], world(), {
+        ...options,
+        sharedActivities: false,
+      })[0],
+    );
+    expect(d.task.WhoId).toBe(JANE);
+    expect(d.relations).toEqual([]);
+    expect(d.task.Description).toContain('Also with (Shared Activities is off): carl@globex.example\n');
   });
 
   it('follows the unmatched policy', () => {
@@ -375,6 +394,14 @@ describe('limits and attachments', () => {
     expect(create(decide(org, [email({ date: 'garbage' })], world(), options)[0]).task.ActivityDate).toBe(
       '2026-11-20',
     );
+    // Salesforce refuses dates outside 1700–4000: a forged Date header falls back to today.
+    for (const date of ['0001-01-01T00:00:00Z', '1600-05-01T00:00:00Z', '+009999-01-01T00:00:00Z'])
+      expect(create(decide(org, [email({ date })], world(), options)[0]).task.ActivityDate).toBe(
+        '2026-11-20',
+      );
+    expect(
+      create(decide(org, [email({ date: '1999-12-31T23:00:00Z' })], world(), options)[0]).task.ActivityDate,
+    ).toBe('1999-12-31');
   });
 
   it('leaves Order_Numbers__c out when the org lacks the field, and joins several otherwise', () => {

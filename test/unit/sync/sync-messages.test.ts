@@ -1,0 +1,51 @@
+/** The sync stage's outcome for a message whose Task exists but whose files or relations failed. */
+import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '#shared/config/registry.ts';
+import { syncMessages } from '#shared/usecases/sync-messages.ts';
+import { MemoryMailStore, silentLogger } from '../../support/memory-stores.ts';
+import { email, makeOrg } from './support.ts';
+
+const org = makeOrg();
+const registry = parseRegistry({ captureDomain: 'capture.example.com', orgs: [org] });
+
+describe('syncMessages after the Task exists', () => {
+  it('retries the message and names its Task in the failed outcome', async () => {
+    const mail = new MemoryMailStore();
+    await mail.putParsed('parsed/acme/s1.json', email());
+    const statuses = await syncMessages(
+      [
+        {
+          id: 'q1',
+          message: {
+            version: 1,
+            orgId: 'acme',
+            sesMessageId: 's1',
+            parsedKey: 'parsed/acme/s1.json',
+            messageId: null,
+          },
+        },
+      ],
+      {
+        registry,
+        mail,
+        outcomes: mail,
+        logger: silentLogger,
+        syncOrg: async () => [
+          {
+            captureId: 'c1',
+            outcome: 'failed',
+            taskId: '00T000000000001AAA',
+            reason: 'relations or files not added: SERVER_UNAVAILABLE',
+            retryable: true,
+          },
+        ],
+      },
+    );
+    expect(statuses.get('q1')).toMatchObject({ status: 'retry' });
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({
+      outcome: 'failed',
+      retryable: true,
+      taskId: '00T000000000001AAA',
+    });
+  });
+});
