@@ -391,7 +391,8 @@ export function describeField(f: FieldDef) {
     referenceTo: f.referenceTo ?? [],
     relationshipName: f.relationshipName ?? null,
     polymorphicForeignKey: (f.referenceTo?.length ?? 0) > 1,
-    defaultedOnCreate: f.defaultValue !== undefined || f.name === 'Id',
+    // Picklists filled from the org's own values (Task Status, Priority) default on create, as in a real org.
+    defaultedOnCreate: f.defaultValue !== undefined || f.valuesFrom !== undefined || f.name === 'Id',
     restrictedPicklist: f.restrictedPicklist === true,
     picklistValues: (f.picklist ?? []).map((value) => ({
       active: true,

@@ -161,7 +161,12 @@ describe('CaptureStack with its options', () => {
   });
 
   it('leaves the active rule set alone, keeps mail 7 days, has no MX without a zone, caps sync at 3', () => {
-    template.resourceCountIs('Custom::AWS', 0);
+    // No activation: only the earlier activation resource, defused (reads, never deactivates).
+    template.resourceCountIs('Custom::CaptureActiveRuleSet', 0);
+    const legacy = Object.values(template.findResources('Custom::AWS'));
+    expect(legacy).toHaveLength(1);
+    expect(legacy[0]?.Properties.Delete).toBeUndefined();
+    expect(JSON.stringify(legacy[0]?.Properties.Create)).not.toContain('setActiveReceiptRuleSet');
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     template.hasResourceProperties('AWS::SES::ReceiptRule', {
       Rule: Match.objectLike({ Recipients: ['capture.example.com'] }),
