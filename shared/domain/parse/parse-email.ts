@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { convert as htmlToText } from 'html-to-text';
 import {
   type AddressObject,
   type AttachmentStream,
@@ -25,30 +24,48 @@ import {
   type CaptureContext,
   type CapturedEmail,
   CapturedEmailSchema,
+  type CutShort,
+  type CutShortCode,
   type Direction,
   type ForwardedOriginal,
   type MailAddress,
   type Participant,
   type ParticipantRole,
 } from '../captured-email.ts';
+import { squeezeLongWhitespace } from './bounded-text.ts';
 import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
+import { htmlToText } from './html-text.ts';
 import { classifyKind } from './kind.ts';
+import { MimeBudgetStream } from './mime-budget.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
 
+/**
+ * Budgets that keep one message from holding up the others: every scan of untrusted input is
+ * bounded by one of these. Whatever a budget cuts is reported in `cutShort` and `warnings`.
+ */
 export interface ParseLimits {
   /** Top-level header block; beyond it the rest is read as body (warning). */
   maxHeaderBytes: number;
-  /** MIME parts (attachments and bodies); parts beyond it are skipped (warning). */
+  /**
+   * MIME parts read (bodies, attachments and multipart containers). The message is cut before
+   * the next part (`mime-parts`); attachments beyond it are skipped (`attachments-skipped`).
+   */
   maxParts: number;
-  /** Declared multipart boundaries, a bound on nesting depth; deeper structure is flagged (warning). */
+  /** Nested multipart levels; the message is cut where a deeper one starts (`mime-depth`). */
   maxMultipartDepth: number;
-  /** Plain-text body kept in the CapturedEmail (`textTruncated` when cut). */
+  /** Plain-text body kept in the CapturedEmail (`text-truncated`, `textTruncated` when cut). */
   maxTextChars: number;
-  /** HTML converted to text at most (larger HTML is converted in part). */
+  /** HTML characters converted to text; the rest is left out (`html-truncated`). */
   maxHtmlBytes: number;
-  /** An attached message/rfc822 larger than this is stored but not opened. */
+  /** HTML element nesting kept when converting; deeper tags are flattened, their text kept (`html-depth`). */
+  maxHtmlDepth: number;
+  /** HTML elements kept when converting; later tags are dropped, their text kept (`html-elements`). */
+  maxHtmlElements: number;
+  /** Body text searched for an inline forward; a forward starting later is not found (`forward-scan-truncated`). */
+  maxForwardScanChars: number;
+  /** An attached message/rfc822 larger than this is stored but not opened (`attached-message-unopened`). */
   maxAttachedMessageBytes: number;
 }
 
@@ -58,6 +75,9 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxMultipartDepth: 50,
   maxTextChars: 200_000,
   maxHtmlBytes: 5 * 1024 * 1024,
+  maxHtmlDepth: 100,
+  maxHtmlElements: 50_000,
+  maxForwardScanChars: 100_000,
   maxAttachedMessageBytes: 10 * 1024 * 1024,
 };
 
@@ -85,14 +105,27 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const org = options.org ?? null;
   const warnings: string[] = [];
+  const cutShort: CutShort[] = [];
+  const cut = (code: CutShortCode, detail: string) => {
+    if (cutShort.some((c) => c.code === code)) return;
+    cutShort.push({ code, detail });
+    warnings.push(`${code}: ${detail}`);
+  };
   const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
   const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
-  const depth = new BoundaryCounter();
+  const mime = new MimeBudgetStream({
+    maxParts: limits.maxParts,
+    maxMultipartDepth: limits.maxMultipartDepth,
+  });
   const parser = new MailParser({
     skipImageLinks: true,
     skipTextToHtml: true,
     skipTextLinks: true,
+    // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
+    skipHtmlToText: true,
     maxHtmlLengthToParse: limits.maxHtmlBytes,
+    // mailsplit drops the whole message past its node limit; MimeBudgetStream cuts well before it.
+    ...{ maxChildNodes: Math.max(1_000, limits.maxParts * 4) },
   });
 
   let headers: Headers = new Map();
@@ -116,25 +149,25 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     }
     parts++;
     if (parts > limits.maxParts) {
-      if (parts === limits.maxParts + 1)
-        warnings.push(`more than ${limits.maxParts} parts: the rest are skipped`);
+      cut('attachments-skipped', `more than ${limits.maxParts} attachments: the rest are not kept`);
       data.content.on('end', () => data.release());
       (data.content as Readable).resume();
       return;
     }
-    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, warnings));
+    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, cut));
   });
 
   try {
-    await pipeline(source, repair, depth, parser);
+    await pipeline(source, repair, mime, parser);
   } catch (error) {
     if (!repair.result || repair.result.fieldCount === 0) {
       throw new UnreadableEmailError(
         `not an email: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    warnings.push(
-      `message is malformed after the headers (${error instanceof Error ? error.message : 'parse error'})`,
+    cut(
+      'mime-unreadable',
+      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
     );
   }
   const collected = (await Promise.all(attachmentWork)).filter((a): a is CollectedAttachment => a !== null);
@@ -144,8 +177,13 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
   }
   warnings.unshift(...repaired.warnings);
-  if (depth.boundaries > limits.maxMultipartDepth) {
-    warnings.push(`more than ${limits.maxMultipartDepth} nested multipart levels`);
+  if (mime.cut === 'parts') {
+    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
+  } else if (mime.cut === 'depth') {
+    cut(
+      'mime-depth',
+      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
+    );
   }
 
   const header = (name: string): string | undefined => {
@@ -176,17 +214,11 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const body = text as MessageText | null;
   let plain = body?.text ?? '';
   if (plain.trim() === '' && typeof body?.html === 'string') {
-    // mailparser leaves `text` empty for some HTML-only structures (e.g. multipart/related).
-    plain = htmlToText(body.html.slice(0, limits.maxHtmlBytes), {
-      wordwrap: false,
-      selectors: [
-        { selector: 'img', format: 'skip' },
-        { selector: 'a', options: { ignoreHref: true } },
-      ],
-    });
+    // HTML-only mail: the text a reader sees, which is also what the order patterns scan.
+    plain = htmlBodyText(body.html, limits, cut);
   }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
-  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || depth.sawTextPlain;
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
   let forwarded: ForwardedOriginal | null = null;
   const attachedMessage = collected.find((a) => a.attachedMessage !== null);
   if (attachedMessage?.attachedMessage) {
@@ -197,8 +229,15 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     }
   }
   if (!forwarded) {
+    if (plain.length > limits.maxForwardScanChars) {
+      cut(
+        'forward-scan-truncated',
+        `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
+      );
+    }
+    // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
     forwarded = findInlineForward(
-      plain,
+      squeezeLongWhitespace(plain.slice(0, limits.maxForwardScanChars)),
       subject,
       hadTextPart ? 'inline-text' : 'inline-html',
       limits.maxTextChars,
@@ -210,6 +249,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   if (bodyText.length > limits.maxTextChars) {
     bodyText = bodyText.slice(0, limits.maxTextChars);
     textTruncated = true;
+    cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
   }
   if (org?.privacy.maskCardNumbers ?? true) {
     const masked = maskCardNumbers(bodyText);
@@ -268,8 +308,31 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     capture: options.capture ?? null,
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: repair.bytes,
+    cutShort,
   };
   return CapturedEmailSchema.parse(email);
+}
+
+function htmlBodyText(
+  html: string,
+  limits: ParseLimits,
+  cut: (code: CutShortCode, detail: string) => void,
+): string {
+  const converted = htmlToText(html, {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  });
+  if (converted.truncated) {
+    cut('html-truncated', `only the first ${limits.maxHtmlBytes} characters of the HTML body were converted`);
+  }
+  if (converted.flattenedDepth) {
+    cut('html-depth', `HTML nested deeper than ${limits.maxHtmlDepth} levels was flattened (text kept)`);
+  }
+  if (converted.droppedElements) {
+    cut('html-elements', `HTML elements after the first ${limits.maxHtmlElements} were dropped (text kept)`);
+  }
+  return converted.text;
 }
 
 /** The sub-address target counts as an order number unless it is a Salesforce record id. */
@@ -282,7 +345,7 @@ async function readAttachment(
   index: number,
   sink: AttachmentSink | undefined,
   limits: ParseLimits,
-  warnings: string[],
+  cut: (code: CutShortCode, detail: string) => void,
 ): Promise<CollectedAttachment | null> {
   const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
   const isImage = contentType.startsWith('image/');
@@ -322,10 +385,16 @@ async function readAttachment(
     data.release();
     // A failing sink (S3) must fail the whole parse so the message is retried, not stored without its files.
     if (sink && !inline) throw error;
-    warnings.push(`attachment ${index + 1} could not be read`);
+    cut('attachment-unreadable', `attachment ${index + 1} could not be read`);
     return null;
   }
   data.release();
+  if (isMessage && keptBytes > limits.maxAttachedMessageBytes) {
+    cut(
+      'attached-message-unopened',
+      `an attached message over ${limits.maxAttachedMessageBytes} bytes was kept as a file but not read`,
+    );
+  }
   return {
     meta: {
       filename,
@@ -444,20 +513,4 @@ function directionOf(participants: Participant[], org: Org | null, preferOrigina
     : null;
   if (preferOriginal && original) return original;
   return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
-}
-
-/** Counts declared multipart boundaries as the message streams past (a bound on nesting depth). */
-class BoundaryCounter extends Transform {
-  boundaries = 0;
-  /** Whether any part declares text/plain (mailparser otherwise derives text from HTML silently). */
-  sawTextPlain = false;
-  #tail = '';
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: (e?: Error | null, d?: Buffer) => void) {
-    const text = this.#tail + chunk.toString('latin1');
-    if (!this.sawTextPlain && /content-type:\s*text\/plain/i.test(text)) this.sawTextPlain = true;
-    this.boundaries +=
-      (text.match(/boundary\s*=/gi) ?? []).length - (this.#tail.match(/boundary\s*=/gi) ?? []).length;
-    this.#tail = text.slice(-16);
-    callback(null, chunk);
-  }
 }

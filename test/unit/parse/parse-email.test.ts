@@ -78,6 +78,7 @@ describe('headers as real mail has them', () => {
     expect(email.warnings[0]).toMatch(/header block larger than 512 bytes/);
     expect(email.text.length).toBe(100);
     expect(email.textTruncated).toBe(true);
+    expect(email.cutShort?.map((c) => c.code)).toEqual(['text-truncated']);
 
     const parts = Array.from(
       { length: 5 },
@@ -91,7 +92,10 @@ describe('headers as real mail has them', () => {
       { limits: { maxParts: 3 } },
     );
     expect(many.attachments).toHaveLength(3);
-    expect(many.warnings).toContain('more than 3 parts: the rest are skipped');
+    expect(many.cutShort?.map((c) => c.code)).toEqual(['mime-parts']);
+    expect(many.warnings).toContain(
+      'mime-parts: more than 3 MIME parts: the rest of the message was not read',
+    );
   });
 
   it('rejects input with no readable header with a typed error', async () => {

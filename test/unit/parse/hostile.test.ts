@@ -1,0 +1,123 @@
+/**
+ * Pathological input through the real parse core: each case used to take minutes or end in an
+ * empty capture. Assertions are on the outcome; a hang shows up as the test timeout.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { mime, org } from './helpers.ts';
+
+const headers = {
+  From: 'Bob <bob@globex.example>',
+  To: 'alice@acme.example',
+  Subject: 'hostile',
+  'MIME-Version': '1.0',
+};
+const codes = (email: { cutShort?: { code: string }[] | undefined }) => email.cutShort?.map((c) => c.code);
+
+function manyParts(n: number): Buffer {
+  const parts = ['--b\r\nContent-Type: text/plain\r\n\r\nHello, the body comes first.\r\n'];
+  for (let i = 0; i < n; i++) {
+    parts.push(
+      `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx${i}\r\n`,
+    );
+  }
+  return mime({ ...headers, 'Content-Type': 'multipart/mixed; boundary="b"' }, `${parts.join('')}--b--\r\n`);
+}
+
+function nestedMultiparts(levels: number): Buffer {
+  let body = 'Content-Type: text/plain\r\n\r\nThe outer text.\r\n';
+  body = `--b0\r\n${body}`;
+  for (let i = 0; i < levels; i++)
+    body += `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n`;
+  body += `--b${levels}\r\nContent-Type: text/plain\r\n\r\nDeep text.\r\n--b${levels}--\r\n`;
+  for (let i = levels - 1; i >= 0; i--) body += `--b${i}--\r\n`;
+  return mime({ ...headers, 'Content-Type': 'multipart/mixed; boundary="b0"' }, body);
+}
+
+function html(body: string): Buffer {
+  return mime({ ...headers, 'Content-Type': 'text/html; charset=utf-8' }, body);
+}
+
+describe('hostile mail: bounded work, honest outcomes', () => {
+  it('20,000 MIME parts: keeps the body and the first parts, says the rest was not read', async () => {
+    const email = await parseEmail(manyParts(20_000), { org });
+    expect(email.text).toContain('Hello, the body comes first.');
+    expect(email.attachments.length).toBe(499);
+    expect(codes(email)).toEqual(['mime-parts']);
+    expect(email.warnings).toContain(
+      'mime-parts: more than 500 MIME parts: the rest of the message was not read',
+    );
+  });
+
+  it('1,000 nested multipart levels: keeps what came before the cut and says so', async () => {
+    const email = await parseEmail(nestedMultiparts(1_000), { org });
+    expect(email.text).toContain('The outer text.');
+    expect(codes(email)).toEqual(['mime-depth']);
+  });
+
+  it('5 MB of <div><b> nested 262,144 deep: text kept, nesting flattened, said so', async () => {
+    const n = 262_144;
+    const email = await parseEmail(
+      html(`${'<div><b>'.repeat(n)}Order #12345 deep inside${'</b></div>'.repeat(n)}`),
+      {
+        org,
+      },
+    );
+    expect(email.text).toBe('Order #12345 deep inside');
+    expect(email.orderNumbers).toEqual(['12345']);
+    expect(codes(email)).toEqual(['html-depth']);
+  });
+
+  it('more HTML elements than the budget: later tags dropped, their text kept', async () => {
+    const email = await parseEmail(html(`${'<span>a</span>'.repeat(200)}<p>tail</p>`), {
+      org,
+      limits: { maxHtmlElements: 100 },
+    });
+    expect(email.text).toBe(`${'a'.repeat(200)}tail`);
+    expect(codes(email)).toEqual(['html-elements']);
+  });
+
+  it('HTML over its size budget is converted in part and said so', async () => {
+    const email = await parseEmail(html(`<p>${'word '.repeat(1_000)}</p><p>END</p>`), {
+      org,
+      limits: { maxHtmlBytes: 1_000 },
+    });
+    expect(email.text).not.toContain('END');
+    expect(codes(email)).toEqual(['html-truncated']);
+  });
+
+  it('a padded "Order … Total" line costs linear time', async () => {
+    const email = await parseEmail(
+      mime(headers, `Order${' '.repeat(100_000)}Total: 5 EUR\r\nOrder #4711\r\n`),
+      {
+        org,
+      },
+    );
+    expect(email.orderNumbers).toEqual(['4711']);
+  });
+
+  it('long runs of blank lines and spaces cost linear time in the forward finder', async () => {
+    const body = `Hello${'\r\n'.repeat(50_000)}${' '.repeat(50_000)}${'\u00a0'.repeat(20_000)}bye`;
+    const email = await parseEmail(mime(headers, body), { org });
+    expect(email.forwarded).toBeNull();
+    expect(email.text.startsWith('Hello')).toBe(true);
+    expect(email.text.endsWith('bye')).toBe(true);
+  });
+
+  it('the forward finder reads only a bounded prefix of the body, and says so', async () => {
+    const forward =
+      '---------- Forwarded message ---------\r\nFrom: Jane <jane@globex.example>\r\nDate: Mon, 16 Nov 2026 at 10:12\r\nSubject: hi\r\nTo: <alice@acme.example>\r\n\r\nhello';
+    const body = `${'filler line\r\n'.repeat(1_000)}${forward}`;
+    const bounded = await parseEmail(mime(headers, body), { org, limits: { maxForwardScanChars: 5_000 } });
+    expect(bounded.forwarded).toBeNull();
+    expect(codes(bounded)).toEqual(['forward-scan-truncated']);
+    const whole = await parseEmail(mime(headers, body), { org });
+    expect(whole.forwarded?.from?.address).toBe('jane@globex.example');
+    expect(codes(whole)).toEqual([]);
+  });
+
+  it('nothing cut: no cut-short entries', async () => {
+    const email = await parseEmail(mime(headers, 'plain'), { org });
+    expect(email.cutShort).toEqual([]);
+  });
+});

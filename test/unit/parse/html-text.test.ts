@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '#shared/config/registry.ts';
+import { htmlToText } from '#shared/domain/parse/html-text.ts';
+import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { fixture, org } from './helpers.ts';
+
+/** An org that relies on its own pattern only (no default labels). */
+const soOnly = parseRegistry({
+  captureDomain: 'capture.example.com',
+  orgs: [
+    {
+      id: 'so-only',
+      internalDomains: ['acme.example'],
+      defaultOwnerEmail: 'ops@acme.example',
+      addresses: [{ token: 'so-only-k7q2m9x4p8w3', mode: 'bcc' }],
+      orderNumbers: { patterns: ['\\bSO-\\d{6}\\b'], useDefaults: false },
+    },
+  ],
+}).orgs[0]!;
+
+const budget = { maxChars: 1_000_000, maxDepth: 100, maxElements: 10_000 };
+
+describe('HTML bodies keep the structure a reader sees', () => {
+  it('separates table cells and rows, so an order number in a cell is found', async () => {
+    for (const o of [org, soOnly]) {
+      const email = await parseEmail(fixture('html/order-table.eml'), { org: o });
+      expect(email.text).toBe('Status of your orders:\n\nOrder | Status\nSO-100007 | Shipped');
+      expect(email.orderNumbers).toEqual(['SO-100007']);
+      expect(email.cutShort).toEqual([]);
+    }
+  });
+
+  it('reads a shop confirmation: headings, line breaks, item table, list and link text', async () => {
+    const email = await parseEmail(fixture('html/shop-confirmation.eml'), { org });
+    expect(email.text).toBe(
+      [
+        'Thanks for your order, Alice!',
+        '',
+        'Order number: ORD-204518',
+        'Placed on 16/11/2026',
+        '',
+        'Item | Qty | Price',
+        'Widget, blue | 2 | €19.90',
+        'Gadget | 1 | €5.00',
+        'Total | €44.80',
+        '- Delivery: 2–3 working days',
+        '- Payment: card ending 4242',
+        '',
+        'Track your order',
+      ].join('\n'),
+    );
+    // The Task shows this text and the order patterns scanned the same text.
+    expect(email.orderNumbers).toEqual(['ORD-204518']);
+  });
+
+  it('reads a nested layout table row by row', async () => {
+    const email = await parseEmail(fixture('html/nested-layout.eml'), { org: soOnly });
+    expect(email.text).toContain(
+      'Your shipment has left our warehouse.\nSales order | SO-100042\nCarrier | DHL',
+    );
+    expect(email.text).toContain('Questions? Write to us.');
+    expect(email.orderNumbers).toEqual(['SO-100042']);
+  });
+
+  it('drops scripts, styles and comments and keeps a lone "<" as text', () => {
+    const out = htmlToText(
+      '<style>p{color:red}</style><script>var a = "<b>";</script><!-- hidden --><p>a < b</p><SCRIPT>x</SCRIPT>end',
+      budget,
+    );
+    expect(out.text).toBe('a < b\n\nend');
+  });
+});
