@@ -143,6 +143,10 @@ export const CapturedEmailSchema = z.object({
   excluded: z.object({ reason: z.string() }).nullable(),
   /** Size of the raw message in bytes. */
   size: z.number().int().nonnegative(),
+  /** Bulk or mailing-list mail (Precedence, List-Id, List-Unsubscribe); null for a personal message. */
+  bulk: z.enum(['bulk-mail', 'list-mail']).nullable().optional(),
+  /** What the sender check needs beyond SES's verdicts: the `d=` domains of the DKIM-Signature headers. */
+  authentication: z.object({ dkimDomains: z.array(z.string()) }).optional(),
   /** What a parse budget left out (also listed in `warnings` as `code: detail`); empty when read whole. */
   cutShort: z.array(CutShortSchema).optional(),
 });

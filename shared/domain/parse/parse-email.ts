@@ -36,7 +36,7 @@ import { squeezeLongWhitespace } from './bounded-text.ts';
 import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { htmlToText } from './html-text.ts';
-import { classifyKind } from './kind.ts';
+import { bulkKind, classifyKind } from './kind.ts';
 import { MimeBudgetStream } from './mime-budget.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
@@ -134,12 +134,18 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const attachmentWork: Promise<CollectedAttachment | null>[] = [];
 
   const rawHeaders = new Map<string, string>();
+  const dkimDomains: string[] = [];
+  let topLevel = true;
   parser.on('headers', (h: Headers) => {
     headers = h;
   });
   parser.on('headerLines', (lines: { key: string; line: string }[]) => {
+    // mailparser emits the top-level block first; attached messages do not add signatures.
+    if (!topLevel) return;
+    topLevel = false;
     for (const { key, line } of lines) {
       if (!rawHeaders.has(key)) rawHeaders.set(key, line.slice(line.indexOf(':') + 1));
+      if (key === 'dkim-signature' && dkimDomains.length < 10) dkimDomains.push(dkimDomain(line));
     }
   });
   parser.on('data', (data: AttachmentStream | MessageText) => {
@@ -263,6 +269,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     orderNumberMatchers(org?.orderNumbers),
   ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
 
+  const bulk = bulkKind((name) => rawHeaders.get(name));
   const kind = classifyKind({
     header: (name) => rawHeaders.get(name) ?? header(name),
     contentType,
@@ -308,9 +315,20 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     capture: options.capture ?? null,
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: repair.bytes,
+    bulk,
+    authentication: { dkimDomains },
     cutShort,
   };
   return CapturedEmailSchema.parse(email);
+}
+
+/** The `d=` tag of a DKIM-Signature header line, lower-cased; empty when absent. */
+function dkimDomain(line: string): string {
+  const value = line.slice(line.indexOf(':') + 1).replace(/\s+/g, '');
+  for (const tag of value.split(';')) {
+    if (tag.startsWith('d=')) return tag.slice(2).toLowerCase().replace(/\.$/, '');
+  }
+  return '';
 }
 
 function htmlBodyText(

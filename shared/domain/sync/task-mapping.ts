@@ -262,6 +262,9 @@ export function taskDescription(
   ];
   if (email.cc.length > 0) lines.push(`Cc: ${email.cc.map(formatAddress).join(', ')}`);
   lines.push(`Date: ${email.date ?? '(unknown)'}`, `Subject: ${email.subject ?? ''}`);
+  if (email.cutShort && email.cutShort.length > 0) {
+    lines.push(`Capture cut short: ${email.cutShort.map((c) => c.detail).join('; ')}`);
+  }
   if (email.forwarded) {
     const f = email.forwarded;
     lines.push(

@@ -181,6 +181,38 @@ describe('kind', () => {
     );
   });
 
+  it('marks bulk and mailing-list mail', async () => {
+    for (const [name, value, bulk] of [
+      ['Precedence', 'bulk', 'bulk-mail'],
+      ['Precedence', 'junk', 'bulk-mail'],
+      ['Precedence', 'list', 'list-mail'],
+      ['List-Id', 'Customers <customers.lists.globex.example>', 'list-mail'],
+      ['List-Unsubscribe', '<mailto:leave@globex.example>', 'list-mail'],
+    ] as const) {
+      const email = await parseEmail(mime({ From: 'a@b.example', Subject: 'x', [name]: value }, 'hi'));
+      expect(email.bulk, `${name}: ${value}`).toBe(bulk);
+      expect(email.kind).toBe('normal');
+    }
+    expect((await parseEmail(mime({ From: 'a@b.example' }, 'hi'))).bulk).toBeNull();
+  });
+
+  it('reads the d= domain of every DKIM-Signature, folded or not', async () => {
+    const email = await parseEmail(
+      Buffer.from(
+        [
+          'DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;',
+          '\td=Acme.com; s=sel1; h=from:to:subject; bh=abc=; b=def=',
+          'DKIM-Signature: v=1; a=rsa-sha256; d=esp.example; s=s2; bh=x; b=y',
+          'From: alice@acme.com',
+          'Subject: signed',
+          '',
+          'hi',
+        ].join('\r\n'),
+      ),
+    );
+    expect(email.authentication).toEqual({ dkimDomains: ['acme.com', 'esp.example'] });
+  });
+
   it('classifies bounces by report type, sender and null return path', async () => {
     expect((await parseEmail(fixture('bounce.eml'))).kind).toBe('bounce');
     expect((await parseEmail(mime({ From: 'postmaster@x.example', Subject: 'failure' }, 'x'))).kind).toBe(
