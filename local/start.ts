@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine. Env (DESIGN §5): CAPTURE_SMTP_PORT (2525),
  * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
+ * CAPTURE_TEST_VERDICTS=1 to honour X-Capture-Test-Verdicts headers (off by default);
  * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME + SF_PRIVATE_KEY_FILE) to write
  * to a real Salesforce org instead of the emulator.
  */
@@ -23,6 +24,8 @@ try {
     sfPort: port('CAPTURE_SF_PORT', 8484),
     ...(process.env.CAPTURE_CONFIG ? { configPath: process.env.CAPTURE_CONFIG } : {}),
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
+    // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
+    allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
     salesforceEnv: {
       SF_LOGIN_URL: process.env.SF_LOGIN_URL,
       SF_CLIENT_ID: process.env.SF_CLIENT_ID,
