@@ -96,6 +96,8 @@ export const CUT_SHORT_CODES = [
   'html-elements',
   'text-truncated',
   'forward-scan-truncated',
+  'subject-truncated',
+  'recipients-truncated',
 ] as const;
 export type CutShortCode = (typeof CUT_SHORT_CODES)[number];
 

@@ -46,8 +46,15 @@ import { exclusionReason, maskCardNumbers } from './privacy.ts';
  * bounded by one of these. Whatever a budget cuts is reported in `cutShort` and `warnings`.
  */
 export interface ParseLimits {
-  /** Top-level header block; beyond it the rest is read as body (warning). */
+  /**
+   * Top-level header block; beyond it the rest is read as body (warning). SES accepts headers of
+   * any size, so this is generous: a 2 MB Subject must still leave the later headers readable.
+   */
   maxHeaderBytes: number;
+  /** Subject characters kept (`subject-truncated`); the Task keeps 255 of them anyway. */
+  maxSubjectChars: number;
+  /** Addresses kept per address header (To, Cc, Bcc, Reply-To); the rest are dropped (`recipients-truncated`). */
+  maxAddressesPerHeader: number;
   /**
    * MIME parts read (bodies, attachments and multipart containers). The message is cut before
    * the next part (`mime-parts`); attachments beyond it are skipped (`attachments-skipped`).
@@ -70,7 +77,9 @@ export interface ParseLimits {
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {
-  maxHeaderBytes: 256 * 1024,
+  maxHeaderBytes: 4 * 1024 * 1024,
+  maxSubjectChars: 2_048,
+  maxAddressesPerHeader: 1_000,
   maxParts: 500,
   maxMultipartDepth: 50,
   maxTextChars: 200_000,
@@ -124,8 +133,12 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
     skipHtmlToText: true,
     maxHtmlLengthToParse: limits.maxHtmlBytes,
-    // mailsplit drops the whole message past its node limit; MimeBudgetStream cuts well before it.
-    ...{ maxChildNodes: Math.max(1_000, limits.maxParts * 4) },
+    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
+    // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
+    ...{
+      maxChildNodes: Math.max(1_000, limits.maxParts * 4),
+      maxHeadSize: limits.maxHeaderBytes + 64 * 1024,
+    },
   });
 
   let headers: Headers = new Map();
@@ -206,11 +219,24 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
 
   const from = addressHeader(headers, 'from', warnings)[0] ?? null;
   const sender = addressHeader(headers, 'sender', warnings)[0] ?? null;
-  const replyTo = addressHeader(headers, 'reply-to', warnings);
-  const to = addressHeader(headers, 'to', warnings);
-  const cc = addressHeader(headers, 'cc', warnings);
-  const bcc = addressHeader(headers, 'bcc', warnings);
-  const subject = normaliseSubject(headers.get('subject'));
+  const capped = (name: string) => {
+    const list = addressHeader(headers, name, warnings);
+    if (list.length <= limits.maxAddressesPerHeader) return list;
+    cut(
+      'recipients-truncated',
+      `only the first ${limits.maxAddressesPerHeader} addresses of a header were kept`,
+    );
+    return list.slice(0, limits.maxAddressesPerHeader);
+  };
+  const replyTo = capped('reply-to');
+  const to = capped('to');
+  const cc = capped('cc');
+  const bcc = capped('bcc');
+  let subject = normaliseSubject(headers.get('subject'));
+  if (subject && subject.length > limits.maxSubjectChars) {
+    subject = subject.slice(0, limits.maxSubjectChars);
+    cut('subject-truncated', `the Subject was cut at ${limits.maxSubjectChars} characters`);
+  }
   const messageId = normaliseId(headers.get('message-id'));
   const inReplyTo = normaliseId(headers.get('in-reply-to'));
   const references = idList(headers.get('references'));

@@ -116,6 +116,21 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(codes(whole)).toEqual([]);
   });
 
+  it('a 2 MB Subject and a 300 KB To header are read, and kept within bounds', async () => {
+    const to = Array.from({ length: 15_000 }, (_, i) => `p${i}@globex.example`).join(', ');
+    const email = await parseEmail(
+      mime(
+        { ...headers, Subject: `Huge ${'s'.repeat(2 * 1024 * 1024)}`, To: to, 'Message-ID': '<late@x>' },
+        'hi',
+      ),
+      { org },
+    );
+    expect(email.messageId).toBe('<late@x>');
+    expect(email.subject).toHaveLength(2_048);
+    expect(email.to).toHaveLength(1_000);
+    expect(codes(email)).toEqual(['recipients-truncated', 'subject-truncated']);
+  });
+
   it('nothing cut: no cut-short entries', async () => {
     const email = await parseEmail(mime(headers, 'plain'), { org });
     expect(email.cutShort).toEqual([]);
