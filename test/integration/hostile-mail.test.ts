@@ -112,6 +112,20 @@ describe('loop guards', () => {
     ]);
   });
 
+  it('keeps parse warnings on an outcome recorded by the parse stage', async () => {
+    await send({
+      from: customer,
+      to: INBOX,
+      subject: 'Long newsletter',
+      messageId: '<hostile-list-long@globex.example>',
+      text: 'news '.repeat(50_000),
+      headers: { 'List-Id': '<news.globex.example>' },
+    });
+    const [outcome] = await outcomesFor('<hostile-list-long@globex.example>');
+    expect(outcome).toMatchObject({ outcome: 'rejected', reason: 'list-mail', stage: 'parse' });
+    expect(outcome!.warnings).toContain('text-truncated: the body text was cut at 200000 characters');
+  });
+
   it('rejects Precedence: bulk mail with its reason', async () => {
     await send({
       from: customer,
