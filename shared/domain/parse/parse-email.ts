@@ -33,7 +33,7 @@ import {
   type ParticipantRole,
 } from '../captured-email.ts';
 import { squeezeLongWhitespace } from './bounded-text.ts';
-import { findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
+import { findInlineForward, flattenAddresses } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { htmlToText } from './html-text.ts';
 import { bulkKind, classifyKind } from './kind.ts';
@@ -255,7 +255,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const attachedMessage = collected.find((a) => a.attachedMessage !== null);
   if (attachedMessage?.attachedMessage) {
     try {
-      forwarded = await parseAttachedMessage(attachedMessage.attachedMessage, limits.maxTextChars);
+      forwarded = await readAttachedOriginal(attachedMessage.attachedMessage, limits, cut);
     } catch {
       warnings.push('attached message could not be read');
     }
@@ -346,6 +346,33 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     cutShort,
   };
   return CapturedEmailSchema.parse(email);
+}
+
+/**
+ * An attached message/rfc822 read by this same parse core, so it is bounded by the same budgets
+ * (a library parse of it converted HTML without limits). Messages attached inside it are not opened.
+ */
+async function readAttachedOriginal(
+  raw: Buffer,
+  limits: ParseLimits,
+  cut: (code: CutShortCode, detail: string) => void,
+): Promise<ForwardedOriginal | null> {
+  const inner = await parseEmail(raw, { limits: { ...limits, maxAttachedMessageBytes: 0 } });
+  for (const c of inner.cutShort ?? []) {
+    if (c.code !== 'attached-message-unopened')
+      cut(c.code as CutShortCode, `in the attached message: ${c.detail}`);
+  }
+  if (!inner.from && !inner.subject) return null;
+  return {
+    from: inner.from,
+    to: inner.to,
+    cc: inner.cc,
+    subject: inner.subject,
+    date: inner.date,
+    messageId: inner.messageId,
+    source: 'attachment',
+    text: inner.text,
+  };
 }
 
 /** The `d=` tag of a DKIM-Signature header line, lower-cased; empty when absent. */

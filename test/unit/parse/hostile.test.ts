@@ -68,6 +68,26 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(codes(email)).toEqual(['html-depth']);
   });
 
+  it('an attached message is read within the same budgets', async () => {
+    const n = 262_144;
+    const inner = `From: Jane <jane@globex.example>\r\nSubject: inner\r\nContent-Type: text/html\r\n\r\n${'<div><b>'.repeat(n)}deep${'</b></div>'.repeat(n)}\r\n`;
+    const body = `--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n${inner}--b--\r\n`;
+    const email = await parseEmail(
+      mime({ ...headers, 'Content-Type': 'multipart/mixed; boundary="b"' }, body),
+      {
+        org,
+      },
+    );
+    expect(email.forwarded).toMatchObject({ source: 'attachment', subject: 'inner', text: 'deep' });
+    expect(email.forwarded?.from?.address).toBe('jane@globex.example');
+    expect(email.cutShort).toEqual([
+      {
+        code: 'html-depth',
+        detail: 'in the attached message: HTML nested deeper than 100 levels was flattened (text kept)',
+      },
+    ]);
+  });
+
   it('more HTML elements than the budget: later tags dropped, their text kept', async () => {
     const email = await parseEmail(html(`${'<span>a</span>'.repeat(200)}<p>tail</p>`), {
       org,
