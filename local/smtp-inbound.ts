@@ -17,6 +17,8 @@ import { type HeaderLines, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { type Registry, resolveCaptureAddress } from '#shared/config/registry.ts';
+import { describeError } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
 
 export interface SmtpInboundOptions {
   /** 0 picks a free port. */
@@ -227,6 +229,8 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
 
   function asReply(error: unknown): SmtpReply {
     if (error instanceof SmtpReply) return error;
+    // A deferral repeats on every retry of the sender: say why, once per attempt.
+    logger.error('message refused with 451', { reason: describeError(error) });
     options.onError?.(error);
     return new SmtpReply(451, '4.3.0 temporary failure storing the message; please retry later');
   }
