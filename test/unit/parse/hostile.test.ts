@@ -55,6 +55,21 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(codes(email)).toEqual(['mime-depth']);
   });
 
+  it('counts boundaries declared in headers only, not words in a body', async () => {
+    const text = Array.from({ length: 80 }, (_, i) => `boundary="word${i}"`).join('\r\n');
+    const parts = Array.from(
+      { length: 3 },
+      (_, i) => `--b\r\nContent-Type: text/plain\r\n\r\n${i === 0 ? text : `part ${i}`}\r\n`,
+    ).join('');
+    const email = await parseEmail(
+      mime({ ...headers, 'Content-Type': 'multipart/mixed; boundary="b"' }, `${parts}--b--\r\n`),
+      { org },
+    );
+    expect(email.text).toContain('boundary="word79"');
+    expect(email.text).toContain('part 2');
+    expect(codes(email)).toEqual([]);
+  });
+
   it('5 MB of <div><b> nested 262,144 deep: text kept, nesting flattened, said so', async () => {
     const n = 262_144;
     const email = await parseEmail(
