@@ -82,11 +82,13 @@ export function findOrderNumbers(
 function matchAll(text: string, { pattern, guardTail }: OrderMatcher): { index: number; value: string }[] {
   const hits: { index: number; value: string }[] = [];
   const matcher = pattern.matcher(text);
-  const group = pattern.groupCount() > 0 ? 1 : 0;
+  const hasGroup = pattern.groupCount() > 0;
   let from = 0;
   let rejected = 0;
   while (from <= text.length && matcher.find(from)) {
     const start = matcher.start(0);
+    // The first capture group is the number; without one (or when it did not take part), the whole match.
+    const group = hasGroup && matcher.group(1) !== null ? 1 : 0;
     const end = matcher.end(group);
     const value = (matcher.group(group) ?? '').trim();
     const accepted = value !== '' && !DATE_LIKE.test(value) && !(guardTail && continuesAsNumber(text, end));

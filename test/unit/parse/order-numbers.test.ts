@@ -80,6 +80,15 @@ describe('order numbers', () => {
     expect(findOrderNumbers([`${'a'.repeat(50_000)}!`], evil)).toEqual([]);
   });
 
+  it('takes the whole match when the capture group did not take part', () => {
+    const matchers = orderNumberMatchers({
+      patterns: ['INV-\\d{4}(?:/(\\d+))?'],
+      useDefaults: false,
+      lookup: { object: 'Order', field: 'OrderNumber' },
+    });
+    expect(findOrderNumbers(['INV-2024/77 and INV-2025'], matchers)).toEqual(['77', 'INV-2025']);
+  });
+
   it('refuses org patterns RE2 cannot run when the registry loads, naming the field', () => {
     const input = structuredClone(registry) as unknown as {
       orgs: { orderNumbers: { patterns: string[] } }[];
