@@ -219,3 +219,24 @@ describe('captures cut short say so', () => {
     expect(t.Description).toContain('The body comes first.');
   }, 120_000);
 });
+
+describe('HTML tables', () => {
+  it('puts the Task on the order named in a table cell of an HTML-only mail', async () => {
+    await send({
+      from: customer,
+      to: INBOX,
+      subject: 'Order status',
+      messageId: '<hostile-html-table@globex.example>',
+      text: undefined,
+      html: '<table><tr><th>Order</th><th>Status</th></tr><tr><td>SO-104233</td><td>Shipped</td></tr></table>',
+    });
+    const [outcome] = await outcomesFor('<hostile-html-table@globex.example>');
+    expect(outcome).toMatchObject({ outcome: 'created' });
+    const order = await sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
+    const t = await sf.query<{ WhatId: string; Description: string }>(
+      `SELECT WhatId, Description FROM Task WHERE Id = '${outcome!.taskId}'`,
+    );
+    expect(t.records[0]?.WhatId).toBe(order.records[0]?.Id);
+    expect(t.records[0]?.Description).toContain('Order | Status\nSO-104233 | Shipped');
+  });
+});
