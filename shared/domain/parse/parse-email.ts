@@ -158,7 +158,10 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     topLevel = false;
     for (const { key, line } of lines) {
       if (!rawHeaders.has(key)) rawHeaders.set(key, line.slice(line.indexOf(':') + 1));
-      if (key === 'dkim-signature' && dkimDomains.length < 10) dkimDomains.push(dkimDomain(line));
+      if (key !== 'dkim-signature') continue;
+      // Beyond ten signatures, an empty entry stands for the rest: it aligns with nothing.
+      if (dkimDomains.length < 10) dkimDomains.push(dkimDomain(line));
+      else if (dkimDomains.length === 10) dkimDomains.push('');
     }
   });
   parser.on('data', (data: AttachmentStream | MessageText) => {

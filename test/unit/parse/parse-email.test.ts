@@ -211,6 +211,14 @@ describe('kind', () => {
       ),
     );
     expect(email.authentication).toEqual({ dkimDomains: ['acme.com', 'esp.example'] });
+
+    // Past ten signatures the rest is represented by an entry that aligns with nothing.
+    const many = Array.from(
+      { length: 12 },
+      (_, i) => `DKIM-Signature: v=1; d=${i < 11 ? 'acme.com' : 'evil.example'}; b=x`,
+    );
+    const signed = await parseEmail(Buffer.from([...many, 'From: alice@acme.com', '', 'hi'].join('\r\n')));
+    expect(signed.authentication?.dkimDomains).toEqual([...Array(10).fill('acme.com'), '']);
   });
 
   it('classifies bounces by report type, sender and null return path', async () => {
