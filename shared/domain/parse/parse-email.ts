@@ -116,7 +116,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const warnings: string[] = [];
   const cutShort: CutShort[] = [];
   const cut = (code: CutShortCode, detail: string) => {
-    if (cutShort.some((c) => c.code === code)) return;
+    if (cutShort.some((c) => c.code === code && c.detail === detail)) return;
     cutShort.push({ code, detail });
     warnings.push(`${code}: ${detail}`);
   };

@@ -103,6 +103,21 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     ]);
   });
 
+  it('an attached message over its budget is kept as a file, not read, and said so', async () => {
+    const inner = `From: Jane <jane@globex.example>\r\nSubject: inner\r\n\r\n${'x'.repeat(5_000)}\r\n`;
+    const body = `--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n${inner}--b--\r\n`;
+    const email = await parseEmail(
+      mime({ ...headers, 'Content-Type': 'multipart/mixed; boundary="b"' }, body),
+      {
+        org,
+        limits: { maxAttachedMessageBytes: 1_000 },
+      },
+    );
+    expect(email.forwarded).toBeNull();
+    expect(email.attachments.map((a) => a.contentType)).toEqual(['message/rfc822']);
+    expect(codes(email)).toEqual(['attached-message-unopened']);
+  });
+
   it('more HTML elements than the budget: later tags dropped, their text kept', async () => {
     const email = await parseEmail(html(`${'<span>a</span>'.repeat(200)}<p>tail</p>`), {
       org,
