@@ -45,8 +45,11 @@ const VOID = new Set([
   'track',
   'wbr',
 ]);
-/** Raw-text elements whose content is never shown. */
-const SKIPPED_CONTENT = new Set(['script', 'style', 'title', 'head', 'template']);
+/**
+ * Elements whose content is never shown, skipped up to their closing tag (an unclosed one hides
+ * the rest, as in a browser). Not `head`: mail often leaves it unclosed before the body.
+ */
+const SKIPPED_CONTENT = new Set(['script', 'style', 'title', 'template']);
 /** An opening tag of the key implicitly closes an open tag in the set (as browsers do). */
 const IMPLIED_CLOSE: Record<string, Set<string>> = {
   p: new Set(['p']),

@@ -69,4 +69,9 @@ describe('HTML bodies keep the structure a reader sees', () => {
     );
     expect(out.text).toBe('a < b\n\nend');
   });
+
+  it('reads a body after an unclosed head', () => {
+    const out = htmlToText('<html><head><meta charset="utf-8"><title>T</title><body><p>Hi there</p>', budget);
+    expect(out.text).toBe('Hi there');
+  });
 });
