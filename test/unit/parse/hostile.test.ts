@@ -2,6 +2,7 @@
  * Pathological input through the real parse core: each case used to take minutes or end in an
  * empty capture. Assertions are on the outcome; a hang shows up as the test timeout.
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { mime, org } from './helpers.ts';
@@ -47,6 +48,15 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(email.warnings).toContain(
       'mime-parts: more than 500 MIME parts: the rest of the message was not read',
     );
+  });
+
+  it('counts parts the same when the stream arrives in tiny chunks', async () => {
+    const raw = manyParts(10);
+    const bytes = Readable.from(Array.from({ length: raw.length }, (_, i) => raw.subarray(i, i + 1)));
+    const email = await parseEmail(bytes, { org, limits: { maxParts: 4 } });
+    expect(email.text).toContain('Hello, the body comes first.');
+    expect(email.attachments.map((a) => a.filename)).toEqual(['f0.bin', 'f1.bin', 'f2.bin']);
+    expect(codes(email)).toEqual(['mime-parts']);
   });
 
   it('1,000 nested multipart levels: keeps what came before the cut and says so', async () => {
