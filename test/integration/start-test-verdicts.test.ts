@@ -2,8 +2,9 @@
  * `npm start` as a process: X-Capture-Test-Verdicts is honoured only when the stack runs with
  * CAPTURE_TEST_VERDICTS=1, so the sender rules can be tried locally but never by default.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
@@ -85,5 +86,28 @@ describe('npm start and test verdicts', () => {
     const { smtpPort, pageUrl } = await start({});
     const row = await sendForged(smtpPort, pageUrl, 'Forged without verdicts');
     expect(row).toContain('<b>created</b>');
+  }, 60_000);
+});
+
+describe('npm start and org order patterns', () => {
+  it('refuses to start with a pattern that cannot run in linear time, naming the field', () => {
+    const orgs = JSON.parse(readFileSync(join(repo, 'local/demo/orgs.json'), 'utf8'));
+    orgs.orgs[0].orderNumbers.patterns = ['\\bORD-\\d{5,8}\\b', '(\\d+)\\1'];
+    const dir = mkdtempSync(join(tmpdir(), 'capture-orgs-'));
+    writeFileSync(join(dir, 'orgs.json'), JSON.stringify(orgs));
+    const result = spawnSync(node, ['--no-warnings=ExperimentalWarning', 'local/start.ts'], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        CAPTURE_SMTP_PORT: '0',
+        CAPTURE_SF_PORT: '0',
+        CAPTURE_AWS_PORT: '0',
+        CAPTURE_CONFIG: join(dir, 'orgs.json'),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('orgs.0.orderNumbers.patterns.1: cannot run in linear time');
   }, 60_000);
 });
