@@ -76,7 +76,8 @@ export type PolicyDecision =
 
 /**
  * SES verdicts: a virus or spam FAIL is quarantined, never synced. A DMARC FAIL means a forged
- * From; on a `bcc` address the From is what grants access, so it is quarantined too. On a
+ * From; on a `bcc` address the From is what grants access, so it is quarantined too (and a From
+ * that DMARC does not disprove must still be proven after parsing: see senderAuthenticated). On a
  * `forward` address mail arrives through the org's own routing rules, which often break the
  * original sender's SPF/DKIM alignment, so DMARC alone does not decide there.
  */
