@@ -126,20 +126,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     maxParts: limits.maxParts,
     maxMultipartDepth: limits.maxMultipartDepth,
   });
-  const parser = new MailParser({
-    skipImageLinks: true,
-    skipTextToHtml: true,
-    skipTextLinks: true,
-    // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
-    skipHtmlToText: true,
-    maxHtmlLengthToParse: limits.maxHtmlBytes,
-    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
-    // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
-    ...{
-      maxChildNodes: Math.max(1_000, limits.maxParts * 4),
-      maxHeadSize: limits.maxHeaderBytes + 64 * 1024,
-    },
-  });
+  const parser = newMailParser(limits);
 
   let headers: Headers = new Map();
   let text: MessageText | null = null;
@@ -220,26 +207,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     return String(value);
   };
 
-  const from = addressHeader(headers, 'from', warnings)[0] ?? null;
-  const sender = addressHeader(headers, 'sender', warnings)[0] ?? null;
-  const capped = (name: string) => {
-    const list = addressHeader(headers, name, warnings);
-    if (list.length <= limits.maxAddressesPerHeader) return list;
-    cut(
-      'recipients-truncated',
-      `only the first ${limits.maxAddressesPerHeader} addresses of a header were kept`,
-    );
-    return list.slice(0, limits.maxAddressesPerHeader);
-  };
-  const replyTo = capped('reply-to');
-  const to = capped('to');
-  const cc = capped('cc');
-  const bcc = capped('bcc');
-  let subject = normaliseSubject(headers.get('subject'));
-  if (subject && subject.length > limits.maxSubjectChars) {
-    subject = subject.slice(0, limits.maxSubjectChars);
-    cut('subject-truncated', `the Subject was cut at ${limits.maxSubjectChars} characters`);
-  }
+  const { from, sender, replyTo, to, cc, bcc, subject } = readAddressFields(headers, limits, warnings, cut);
   const messageId = normaliseId(headers.get('message-id'));
   const inReplyTo = normaliseId(headers.get('in-reply-to'));
   const references = idList(headers.get('references'));
@@ -254,30 +222,13 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
   const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
-  let forwarded: ForwardedOriginal | null = null;
-  const attachedMessage = collected.find((a) => a.attachedMessage !== null);
-  if (attachedMessage?.attachedMessage) {
-    try {
-      forwarded = await readAttachedOriginal(attachedMessage.attachedMessage, limits, cut);
-    } catch {
-      warnings.push('attached message could not be read');
-    }
-  }
-  if (!forwarded) {
-    if (plain.length > limits.maxForwardScanChars) {
-      cut(
-        'forward-scan-truncated',
-        `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
-      );
-    }
-    // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
-    forwarded = findInlineForward(
-      squeezeLongWhitespace(plain.slice(0, limits.maxForwardScanChars)),
-      subject,
-      hadTextPart ? 'inline-text' : 'inline-html',
-      limits.maxTextChars,
-    );
-  }
+  let forwarded = await findForwarded(
+    collected,
+    { plain, subject, source: hadTextPart ? 'inline-text' : 'inline-html' },
+    limits,
+    cut,
+    warnings,
+  );
 
   let bodyText = plain;
   let textTruncated = false;
@@ -351,6 +302,84 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   return CapturedEmailSchema.parse(email);
 }
 
+function newMailParser(limits: ParseLimits): MailParser {
+  return new MailParser({
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
+    skipHtmlToText: true,
+    maxHtmlLengthToParse: limits.maxHtmlBytes,
+    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
+    // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
+    ...{
+      maxChildNodes: Math.max(1_000, limits.maxParts * 4),
+      maxHeadSize: limits.maxHeaderBytes + 64 * 1024,
+    },
+  });
+}
+
+type Cut = (code: CutShortCode, detail: string) => void;
+
+/** From, Sender, the recipient lists and Subject, each within its budget. */
+function readAddressFields(headers: Headers, limits: ParseLimits, warnings: string[], cut: Cut) {
+  const capped = (name: string) => {
+    const list = addressHeader(headers, name, warnings);
+    if (list.length <= limits.maxAddressesPerHeader) return list;
+    cut(
+      'recipients-truncated',
+      `only the first ${limits.maxAddressesPerHeader} addresses of a header were kept`,
+    );
+    return list.slice(0, limits.maxAddressesPerHeader);
+  };
+  let subject = normaliseSubject(headers.get('subject'));
+  if (subject && subject.length > limits.maxSubjectChars) {
+    subject = subject.slice(0, limits.maxSubjectChars);
+    cut('subject-truncated', `the Subject was cut at ${limits.maxSubjectChars} characters`);
+  }
+  return {
+    from: addressHeader(headers, 'from', warnings)[0] ?? null,
+    sender: addressHeader(headers, 'sender', warnings)[0] ?? null,
+    replyTo: capped('reply-to'),
+    to: capped('to'),
+    cc: capped('cc'),
+    bcc: capped('bcc'),
+    subject,
+  };
+}
+
+/** The forwarded original: an attached message first, else an inline forward in bounded text. */
+async function findForwarded(
+  collected: CollectedAttachment[],
+  body: { plain: string; subject: string | null; source: 'inline-text' | 'inline-html' },
+  limits: ParseLimits,
+  cut: Cut,
+  warnings: string[],
+): Promise<ForwardedOriginal | null> {
+  const attached = collected.find((a) => a.attachedMessage !== null)?.attachedMessage;
+  if (attached) {
+    try {
+      const original = await readAttachedOriginal(attached, limits, cut);
+      if (original) return original;
+    } catch {
+      warnings.push('attached message could not be read');
+    }
+  }
+  if (body.plain.length > limits.maxForwardScanChars) {
+    cut(
+      'forward-scan-truncated',
+      `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
+    );
+  }
+  // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
+  return findInlineForward(
+    squeezeLongWhitespace(body.plain.slice(0, limits.maxForwardScanChars)),
+    body.subject,
+    body.source,
+    limits.maxTextChars,
+  );
+}
+
 /**
  * An attached message/rfc822 read by this same parse core, so it is bounded by the same budgets
  * (a library parse of it converted HTML without limits). Messages attached inside it are not opened.
@@ -358,7 +387,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
 async function readAttachedOriginal(
   raw: Buffer,
   limits: ParseLimits,
-  cut: (code: CutShortCode, detail: string) => void,
+  cut: Cut,
 ): Promise<ForwardedOriginal | null> {
   const inner = await parseEmail(raw, { limits: { ...limits, maxAttachedMessageBytes: 0 } });
   for (const c of inner.cutShort ?? []) {

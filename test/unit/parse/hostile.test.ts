@@ -188,7 +188,7 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(email.messageId).toBe('<late@x>');
     expect(email.subject).toHaveLength(2_048);
     expect(email.to).toHaveLength(1_000);
-    expect(codes(email)).toEqual(['recipients-truncated', 'subject-truncated']);
+    expect(codes(email)?.sort()).toEqual(['recipients-truncated', 'subject-truncated']);
   });
 
   it('nothing cut: no cut-short entries', async () => {
