@@ -98,6 +98,7 @@ export const CUT_SHORT_CODES = [
   'forward-scan-truncated',
   'subject-truncated',
   'recipients-truncated',
+  'references-truncated',
 ] as const;
 export type CutShortCode = (typeof CUT_SHORT_CODES)[number];
 

@@ -55,6 +55,8 @@ export interface ParseLimits {
   maxSubjectChars: number;
   /** Addresses kept per address header (To, Cc, Bcc, Reply-To); the rest are dropped (`recipients-truncated`). */
   maxAddressesPerHeader: number;
+  /** Message ids kept from References, the newest ones (`references-truncated`). */
+  maxReferences: number;
   /**
    * MIME parts read (bodies, attachments and multipart containers). The message is cut before
    * the next part (`mime-parts`); attachments beyond it are skipped (`attachments-skipped`).
@@ -80,6 +82,7 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxHeaderBytes: 4 * 1024 * 1024,
   maxSubjectChars: 2_048,
   maxAddressesPerHeader: 1_000,
+  maxReferences: 100,
   maxParts: 500,
   maxMultipartDepth: 50,
   maxTextChars: 200_000,
@@ -210,7 +213,12 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const { from, sender, replyTo, to, cc, bcc, subject } = readAddressFields(headers, limits, warnings, cut);
   const messageId = normaliseId(headers.get('message-id'));
   const inReplyTo = normaliseId(headers.get('in-reply-to'));
-  const references = idList(headers.get('references'));
+  let references = idList(headers.get('references'));
+  if (references.length > limits.maxReferences) {
+    // The newest parents come last (RFC 5322): those are the ones threading needs.
+    references = references.slice(-limits.maxReferences);
+    cut('references-truncated', `only the last ${limits.maxReferences} References were kept`);
+  }
   const date = readDate(headers, rawHeaders.get('date'), warnings);
   const contentType = contentTypeOf(headers);
 

@@ -191,6 +191,14 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(codes(email)?.sort()).toEqual(['recipients-truncated', 'subject-truncated']);
   });
 
+  it('keeps the newest References within budget', async () => {
+    const refs = Array.from({ length: 50_000 }, (_, i) => `<r${i}@x.example>`).join(' ');
+    const email = await parseEmail(mime({ ...headers, References: refs }, 'hi'), { org });
+    expect(email.references).toHaveLength(100);
+    expect(email.references.at(-1)).toBe('<r49999@x.example>');
+    expect(codes(email)).toEqual(['references-truncated']);
+  });
+
   it('nothing cut: no cut-short entries', async () => {
     const email = await parseEmail(mime(headers, 'plain'), { org });
     expect(email.cutShort).toEqual([]);
