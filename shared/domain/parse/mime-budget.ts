@@ -28,8 +28,18 @@ export class MimeBudgetStream extends Transform {
   parts = 0;
   /** Whether any part declares text/plain (mailparser otherwise derives text from HTML silently). */
   sawTextPlain = false;
+  /**
+   * An HTML body part that is not an alternative to a text part (e.g. text/plain and text/html
+   * side by side in multipart/mixed): its content is missing from mailparser's text.
+   */
+  sawLooseHtml = false;
   readonly #budget: MimeBudget;
-  readonly #boundaries = new Set<string>();
+  /** Declared boundaries, with where their multipart sits. */
+  readonly #boundaries = new Map<string, PartContext>();
+  /** The boundary of the part being read; null for the top-level message. */
+  #current: string | null = null;
+  /** The header block being read: its content type, declared boundary, disposition. */
+  #block: { type: string; boundary: string | null; attachment: boolean; attached: boolean } = newBlock(false);
   /** Start of the current line (up to LINE_PREFIX bytes), carried across chunks. */
   #line = '';
   /** In a header block (the message's, a part's, or an attached message's). */
@@ -82,6 +92,8 @@ export class MimeBudgetStream extends Transform {
         }
         this.#inHeaders = true;
         this.#nestedMessage = false;
+        this.#current = trimmed;
+        this.#block = newBlock(this.#context().attached);
         return false;
       }
       // A close delimiter ends its multipart; what follows is an epilogue, not headers.
@@ -92,13 +104,18 @@ export class MimeBudgetStream extends Transform {
 
   #headerLine(line: string): boolean {
     if (line.trim() === '') {
+      this.#endBlock();
       // An attached message's own header block follows its part headers.
       this.#inHeaders = this.#nestedMessage;
+      if (this.#nestedMessage) this.#block = newBlock(true);
       this.#nestedMessage = false;
       return false;
     }
-    if (/^content-type:\s*message\/rfc822/i.test(line)) this.#nestedMessage = true;
-    if (!this.sawTextPlain && /^content-type:\s*text\/plain/i.test(line)) this.sawTextPlain = true;
+    const type = CONTENT_TYPE.exec(line)?.[1]?.toLowerCase();
+    if (type) this.#block.type = type;
+    if (type === 'message/rfc822') this.#nestedMessage = true;
+    if (type === 'text/plain') this.sawTextPlain = true;
+    if (/^content-disposition:\s*attachment/i.test(line)) this.#block.attachment = true;
     const declared = BOUNDARY_PARAM.exec(line);
     if (declared) {
       const boundary = (declared[1] ?? declared[2] ?? '').trim();
@@ -107,9 +124,48 @@ export class MimeBudgetStream extends Transform {
           this.cut = 'depth';
           return true;
         }
-        this.#boundaries.add(boundary);
+        this.#block.boundary = boundary;
+        this.#boundaries.set(boundary, { alternative: false, attached: this.#block.attached });
       }
     }
     return false;
   }
+
+  /** Where the part being read sits: inside an alternative, inside an attached message. */
+  #context(): PartContext {
+    return (
+      (this.#current ? this.#boundaries.get(this.#current) : undefined) ?? {
+        alternative: false,
+        attached: false,
+      }
+    );
+  }
+
+  #endBlock(): void {
+    const block = this.#block;
+    const context = this.#context();
+    const alternative = !block.attached && context.alternative;
+    if (block.boundary) {
+      this.#boundaries.set(block.boundary, {
+        alternative: alternative || block.type === 'multipart/alternative',
+        attached: block.attached,
+      });
+    }
+    if (block.type === 'text/html' && !block.attachment && !block.attached && !alternative) {
+      this.sawLooseHtml = true;
+    }
+  }
+}
+
+interface PartContext {
+  /** Inside a multipart/alternative (at any depth). */
+  alternative: boolean;
+  /** Inside an attached message/rfc822, whose bodies are not the message's own. */
+  attached: boolean;
+}
+
+const CONTENT_TYPE = /^content-type:\s*([a-z0-9!#$&^_.+-]{1,100}\/[a-z0-9!#$&^_.+-]{1,100})/i;
+
+function newBlock(attached: boolean) {
+  return { type: 'text/plain', boundary: null as string | null, attachment: false, attached };
 }

@@ -224,9 +224,11 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
 
   const body = text as MessageText | null;
   let plain = body?.text ?? '';
-  if (plain.trim() === '' && typeof body?.html === 'string') {
-    // HTML-only mail: the text a reader sees, which is also what the order patterns scan.
-    plain = htmlBodyText(body.html, limits, cut);
+  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
+    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
+    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
+    const fromHtml = htmlBodyText(body.html, limits, cut);
+    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
   }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
   const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '#shared/config/registry.ts';
 import { htmlToText } from '#shared/domain/parse/html-text.ts';
 import { parseEmail } from '#shared/domain/parse/parse-email.ts';
-import { fixture, org } from './helpers.ts';
+import { fixture, mime, org } from './helpers.ts';
 
 /** An org that relies on its own pattern only (no default labels). */
 const soOnly = parseRegistry({
@@ -60,6 +60,50 @@ describe('HTML bodies keep the structure a reader sees', () => {
     );
     expect(email.text).toContain('Questions? Write to us.');
     expect(email.orderNumbers).toEqual(['SO-100042']);
+  });
+
+  it('keeps an HTML part that sits beside the text part, not as its alternative', async () => {
+    const raw = mime(
+      { From: 'erp@globex.example', Subject: 'status', 'Content-Type': 'multipart/mixed; boundary="b"' },
+      '--b\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--b\r\nContent-Type: text/html\r\n\r\n<table><tr><td>Order</td><td>SO-100007</td></tr></table>\r\n--b--\r\n',
+    );
+    const email = await parseEmail(raw, { org: soOnly });
+    expect(email.text).toBe('See below.\n\nOrder | SO-100007');
+    expect(email.orderNumbers).toEqual(['SO-100007']);
+  });
+
+  it('uses the text part when the HTML is its alternative, and never an HTML attachment', async () => {
+    const raw = mime(
+      { From: 'erp@globex.example', Subject: 'status', 'Content-Type': 'multipart/mixed; boundary="m"' },
+      [
+        '--m',
+        'Content-Type: multipart/alternative;',
+        ' boundary="a"',
+        '',
+        '--a',
+        'Content-Type: text/plain',
+        '',
+        'Plain version',
+        '--a',
+        'Content-Type: multipart/related; boundary="r"',
+        '',
+        '--r',
+        'Content-Type: text/html',
+        '',
+        '<p>HTML version</p>',
+        '--r--',
+        '--a--',
+        '--m',
+        'Content-Type: text/html',
+        'Content-Disposition: attachment; filename="page.html"',
+        '',
+        '<p>file</p>',
+        '--m--',
+        '',
+      ].join('\r\n'),
+    );
+    const email = await parseEmail(raw, { org });
+    expect(email.text).toBe('Plain version');
   });
 
   it('drops scripts, styles and comments and keeps a lone "<" as text', () => {
