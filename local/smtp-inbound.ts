@@ -17,6 +17,8 @@ import { type HeaderLines, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { type Registry, resolveCaptureAddress } from '#shared/config/registry.ts';
+import { describeError } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
 
 export interface SmtpInboundOptions {
   /** 0 picks a free port. */
@@ -67,6 +69,13 @@ export class SmtpReply extends Error {
 const HEADER_CAPTURE_BYTES = 256 * 1024;
 /** SES includes at most 10 KB of headers in a notification and then sets headersTruncated. */
 const NOTIFICATION_HEADER_BYTES = 10 * 1024;
+/**
+ * Caps on each commonHeaders value: SNS refuses messages over 256 KB, so a 2 MB Subject or a
+ * 300 KB To header must not make the notification unpublishable (that answered 451 forever).
+ * The raw message in S3 keeps every header whole; the parse stage reads it from there.
+ */
+const COMMON_HEADER_CHARS = 2 * 1024;
+const COMMON_ADDRESS_LIST_CHARS = 10 * 1024;
 const HOST = 'inbound-smtp.local';
 
 type VerdictName = 'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc';
@@ -237,6 +246,8 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
 
   function asReply(error: unknown): SmtpReply {
     if (error instanceof SmtpReply) return error;
+    // A deferral repeats on every retry of the sender: say why, once per attempt.
+    logger.error('message refused with 451', { reason: describeError(error) });
     options.onError?.(error);
     return new SmtpReply(451, '4.3.0 temporary failure storing the message; please retry later');
   }
@@ -326,13 +337,23 @@ function headerValue(lines: HeaderLines, name: string): string | undefined {
   return line ? toNameValue(line).value : undefined;
 }
 
-/** Address lists split on commas outside quotes, as SES lists them in commonHeaders. */
+/** Address lists split on commas outside quotes, as SES lists them in commonHeaders (one linear pass). */
 function addressList(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
-  const list = value
-    .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const list: string[] = [];
+  let quoted = false;
+  let start = 0;
+  // Only the start of a huge header can fit in the notification anyway.
+  const text = value.slice(0, COMMON_ADDRESS_LIST_CHARS * 4);
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    if ((c === ',' && !quoted) || i === text.length) {
+      const entry = text.slice(start, i).trim();
+      if (entry) list.push(entry);
+      start = i + 1;
+    }
+  }
   return list.length > 0 ? list : undefined;
 }
 
@@ -368,19 +389,20 @@ function buildNotification(input: {
     }
     headers.push(h);
   }
-  const value = (name: string) => headerValue(input.headerLines, name);
+  const raw = (name: string) => headerValue(input.headerLines, name);
+  const value = (name: string) => capText(raw(name));
   const commonHeaders: Record<string, string | string[]> = { returnPath: input.mailFrom };
-  const from = addressList(value('from'));
+  const from = capList(addressList(raw('from')));
   if (from) commonHeaders.from = from;
   const date = value('date');
   if (date) commonHeaders.date = date;
-  const to = addressList(value('to'));
+  const to = capList(addressList(raw('to')));
   if (to) commonHeaders.to = to;
-  const cc = addressList(value('cc'));
+  const cc = capList(addressList(raw('cc')));
   if (cc) commonHeaders.cc = cc;
   const messageId = value('message-id');
   if (messageId) commonHeaders.messageId = messageId;
-  if (input.subject !== undefined) commonHeaders.subject = input.subject;
+  if (input.subject !== undefined) commonHeaders.subject = capText(input.subject) ?? '';
   const timestamp = input.received.toISOString();
   return {
     notificationType: 'Received',
@@ -412,6 +434,26 @@ function buildNotification(input: {
       },
     },
   };
+}
+
+function capText(value: string | undefined): string | undefined {
+  return value === undefined || value.length <= COMMON_HEADER_CHARS
+    ? value
+    : value.slice(0, COMMON_HEADER_CHARS);
+}
+
+/** The first addresses of a list, up to COMMON_ADDRESS_LIST_CHARS in all (each capped too). */
+function capList(list: string[] | undefined): string[] | undefined {
+  if (!list) return undefined;
+  const out: string[] = [];
+  let size = 0;
+  for (const entry of list) {
+    const capped = capText(entry) ?? '';
+    size += capped.length + 4;
+    if (size > COMMON_ADDRESS_LIST_CHARS && out.length > 0) break;
+    out.push(capped);
+  }
+  return out;
 }
 
 const VERDICT_STATUSES = new Set(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']);

@@ -3,6 +3,7 @@
  * Admins keep it in a version-controlled JSON file; the CDK app and both functions validate it
  * with this schema. Pure: no file system access here (see registry-file.ts).
  */
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 
@@ -54,6 +55,16 @@ const regexSource = z.string().superRefine((source, ctx) => {
     ctx.addIssue({
       code: 'custom',
       message: `is not a valid regular expression (${error instanceof Error ? error.message : String(error)})`,
+    });
+    return;
+  }
+  // Order patterns run on RE2 (linear time, see order-numbers.ts): lookaround and backreferences are refused.
+  try {
+    RE2JS.compile(RE2JS.translateRegExp(source));
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `cannot run in linear time (no lookaround or backreferences): ${error instanceof Error ? error.message : String(error)}`,
     });
   }
 });

@@ -128,6 +128,36 @@ export const CaptureContextSchema = z.object({
 });
 export type CaptureContext = z.infer<typeof CaptureContextSchema>;
 
+/**
+ * Stable codes for a capture that was cut short by a parse budget (the Task says so, the outcome
+ * carries them). Readers treat unknown codes like any other: as a cut.
+ */
+export const CUT_SHORT_CODES = [
+  'mime-parts',
+  'mime-depth',
+  'mime-unreadable',
+  'attachments-skipped',
+  'attachment-unreadable',
+  'attached-message-unopened',
+  'html-truncated',
+  'html-depth',
+  'html-elements',
+  'text-truncated',
+  'forward-scan-truncated',
+  'subject-truncated',
+  'recipients-truncated',
+  'references-truncated',
+] as const;
+export type CutShortCode = (typeof CUT_SHORT_CODES)[number];
+
+export const CutShortSchema = z.object({
+  /** One of CUT_SHORT_CODES. */
+  code: z.string(),
+  /** What was left out, in plain words. */
+  detail: z.string(),
+});
+export type CutShort = z.infer<typeof CutShortSchema>;
+
 export const CapturedEmailSchema = z.object({
   schemaVersion: z.literal(CAPTURED_EMAIL_SCHEMA_VERSION),
   /** Message-ID as in the header, with angle brackets; null when missing. */
@@ -169,5 +199,11 @@ export const CapturedEmailSchema = z.object({
    * CapturedEmails written before invites were read still validate.
    */
   invite: InviteSchema.nullable().optional(),
+  /** Bulk or mailing-list mail (Precedence, List-Id, List-Unsubscribe); null for a personal message. */
+  bulk: z.enum(['bulk-mail', 'list-mail']).nullable().optional(),
+  /** What the sender check needs beyond SES's verdicts: the `d=` domains of the DKIM-Signature headers. */
+  authentication: z.object({ dkimDomains: z.array(z.string()) }).optional(),
+  /** What a parse budget left out (also listed in `warnings` as `code: detail`); empty when read whole. */
+  cutShort: z.array(CutShortSchema).optional(),
 });
 export type CapturedEmail = z.infer<typeof CapturedEmailSchema>;

@@ -78,7 +78,8 @@ export type PolicyDecision =
 
 /**
  * SES verdicts: a virus or spam FAIL is quarantined, never synced. A DMARC FAIL means a forged
- * From; on a `bcc` address the From is what grants access, so it is quarantined too. On a
+ * From; on a `bcc` address the From is what grants access, so it is quarantined too (and a From
+ * that DMARC does not disprove must still be proven after parsing: see senderAuthenticated). On a
  * `forward` address mail arrives through the org's own routing rules, which often break the
  * original sender's SPF/DKIM alignment, so DMARC alone does not decide there.
  */
@@ -91,29 +92,81 @@ export function checkVerdicts(verdicts: Verdicts, mode: 'bcc' | 'forward'): Poli
   return { allowed: true };
 }
 
+/** SES's sender authentication verdicts, as the receipt carries them. */
+export interface AuthVerdicts {
+  spf?: string | undefined;
+  dkim?: string | undefined;
+  dmarc?: string | undefined;
+}
+
 /**
- * Rules that need the parsed message: loop guards (auto-replies, bounces, our own notices) and
- * the sender rule of `bcc` addresses (only the org's own people may BCC; anyone may reach a
- * `forward` address, which routing rules feed).
+ * Rules that need the parsed message: loop guards (auto-replies, bounces, bulk and list mail,
+ * mail from the capture domain) and the sender rule of `bcc` addresses (only the org's own
+ * people may BCC; anyone may reach a `forward` address, which routing rules feed).
  */
 export function checkParsedMessage(
   email: CapturedEmail,
   capture: ResolvedCapture,
   captureDomain: string,
+  verdicts: AuthVerdicts = {},
 ): PolicyDecision {
   if (email.kind === 'bounce') return { allowed: false, outcome: 'rejected', reason: 'bounce' };
   if (email.kind === 'auto-reply') return { allowed: false, outcome: 'rejected', reason: 'auto-reply' };
   const from = email.from?.address ?? null;
-  if (from && domainOf(from) === captureDomain) {
+  if (from && isWithin(domainOf(from), captureDomain)) {
     return { allowed: false, outcome: 'rejected', reason: 'loop-own-domain' };
+  }
+  if (email.bulk === 'bulk-mail') return { allowed: false, outcome: 'rejected', reason: 'bulk-mail' };
+  if (capture.address.mode === 'forward' && email.bulk === 'list-mail') {
+    return { allowed: false, outcome: 'rejected', reason: 'list-mail' };
   }
   if (capture.address.mode === 'bcc') {
     if (!from) return { allowed: false, outcome: 'rejected', reason: 'sender-missing' };
     if (!isInternalAddress(capture.org, from)) {
       return { allowed: false, outcome: 'rejected', reason: 'sender-not-allowed' };
     }
+    if (!senderAuthenticated(email, capture.org, from, verdicts)) {
+      return { allowed: false, outcome: 'quarantined', reason: 'sender-not-authenticated' };
+    }
   }
   return { allowed: true };
+}
+
+/**
+ * On a `bcc` address the From header decides who owns the Task, so it must be proven, not just
+ * not disproven (a DMARC FAIL is already quarantined before parsing; GRAY, i.e. no enforcing
+ * DMARC record, proves nothing). The From is proven when:
+ * - SES's DMARC verdict is PASS (DMARC itself checked alignment with the From domain), or
+ * - SPF is PASS and the envelope MAIL FROM domain is aligned with the From domain, or
+ * - DKIM is PASS and every DKIM-Signature `d=` domain is aligned with the From domain.
+ * SES reports verdicts, not which domain passed: SPF is checked for the envelope sender (the
+ * notification's mail.source), and a DKIM PASS may come from any one signature, so DKIM only
+ * counts when no signature names another domain (an outsider could add a valid signature of
+ * their own next to a broken one claiming ours). Aligned means relaxed alignment inside the
+ * org: the domains are equal or one is a subdomain of the other, and both are internal.
+ */
+export function senderAuthenticated(
+  email: CapturedEmail,
+  org: ResolvedCapture['org'],
+  from: string,
+  verdicts: AuthVerdicts,
+): boolean {
+  if (verdicts.dmarc === 'PASS') return true;
+  const fromDomain = domainOf(from);
+  const aligned = (domain: string) =>
+    domain !== '' &&
+    isInternalAddress(org, `x@${domain}`) &&
+    (isWithin(domain, fromDomain) || isWithin(fromDomain, domain));
+  const mailFrom = email.envelope?.mailFrom ?? '';
+  if (verdicts.spf === 'PASS' && mailFrom.includes('@') && aligned(domainOf(mailFrom))) return true;
+  const dkimDomains = email.authentication?.dkimDomains ?? [];
+  if (verdicts.dkim === 'PASS' && dkimDomains.length > 0 && dkimDomains.every(aligned)) return true;
+  return false;
+}
+
+/** `domain` is `parent` or a subdomain of it. */
+function isWithin(domain: string, parent: string): boolean {
+  return domain === parent || domain.endsWith(`.${parent}`);
 }
 
 function domainOf(address: string): string {

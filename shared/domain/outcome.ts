@@ -28,6 +28,8 @@ export const OutcomeRecordSchema = z.object({
   retryable: z.boolean().nullable().default(null),
   stage: z.enum(['parse', 'sync']),
   at: z.string(),
+  /** Parse warnings (`code: detail`), e.g. what a parse budget cut short; absent when there were none. */
+  warnings: z.array(z.string()).optional(),
 });
 export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
 

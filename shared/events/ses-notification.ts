@@ -6,6 +6,8 @@
 import { z } from 'zod';
 
 const Verdict = z.object({ status: z.string() }).catch({ status: 'GRAY' });
+/** Header copies are informational (outcomes recorded before parsing); the raw mail is the source. */
+const HeaderCopy = z.string().transform((s) => (s.length > 2048 ? s.slice(0, 2048) : s));
 
 export const SesNotificationSchema = z.object({
   notificationType: z.literal('Received'),
@@ -18,8 +20,8 @@ export const SesNotificationSchema = z.object({
     commonHeaders: z
       .object({
         from: z.array(z.string()).optional(),
-        subject: z.string().optional(),
-        messageId: z.string().optional(),
+        subject: HeaderCopy.optional(),
+        messageId: HeaderCopy.optional(),
       })
       .passthrough()
       .optional(),

@@ -128,8 +128,18 @@ async function captureForOrg(
     throw error;
   }
 
-  const ids = { sesMessageId, orgId, messageId: email.messageId, subject: email.subject };
-  const policy = checkParsedMessage(email, capture, deps.registry.captureDomain);
+  const ids = {
+    sesMessageId,
+    orgId,
+    messageId: email.messageId,
+    subject: email.subject,
+    warnings: email.warnings,
+  };
+  const policy = checkParsedMessage(email, capture, deps.registry.captureDomain, {
+    spf: receipt.spfVerdict?.status,
+    dkim: receipt.dkimVerdict?.status,
+    dmarc: receipt.dmarcVerdict?.status,
+  });
   if (!policy.allowed) return finish(deps, policy, ids);
   if (email.excluded) {
     await record(deps, { outcome: 'excluded', reason: email.excluded.reason, ...ids });
@@ -156,7 +166,13 @@ async function captureForOrg(
 async function finish(
   deps: CaptureMessageDeps,
   decision: Exclude<PolicyDecision, { allowed: true }>,
-  ids: { sesMessageId: string; orgId: string; messageId: string | null; subject: string | null },
+  ids: {
+    sesMessageId: string;
+    orgId: string;
+    messageId: string | null;
+    subject: string | null;
+    warnings?: string[];
+  },
 ): Promise<CaptureResult> {
   await record(deps, { outcome: decision.outcome, reason: decision.reason, ...ids });
   deps.logger.info('not captured', { sesMessageId: ids.sesMessageId, orgId: ids.orgId, ...decision });
@@ -172,10 +188,13 @@ async function record(
     orgId: string | null;
     messageId: string | null;
     subject: string | null;
+    warnings?: string[];
   },
 ): Promise<void> {
+  const { warnings, ...rest } = fields;
   await deps.outcomes.record({
-    ...fields,
+    ...rest,
+    ...(warnings && warnings.length > 0 ? { warnings: warnings.slice(0, 20) } : {}),
     taskId: null,
     retryable: null,
     stage: 'parse',

@@ -166,6 +166,7 @@ async function applyResult(
     reason: result.reason ?? null,
     subject,
     taskId: result.taskId ?? null,
+    warnings: email.warnings,
   });
   deps.logger.info('synced', {
     sesMessageId: message.sesMessageId,
@@ -186,7 +187,13 @@ async function record(
   deps: SyncMessagesDeps,
   message: SyncMessage,
   outcome: OutcomeKind,
-  fields: { reason: string | null; subject: string | null; taskId?: string | null; retryable?: boolean },
+  fields: {
+    reason: string | null;
+    subject: string | null;
+    taskId?: string | null;
+    retryable?: boolean;
+    warnings?: string[];
+  },
 ): Promise<void> {
   await deps.outcomes.record({
     outcome,
@@ -199,5 +206,7 @@ async function record(
     retryable: fields.retryable ?? null,
     stage: 'sync',
     at: (deps.now?.() ?? new Date()).toISOString(),
+    // Parse warnings travel with the outcome, so a capture cut short is never reported as whole.
+    ...(fields.warnings && fields.warnings.length > 0 ? { warnings: fields.warnings.slice(0, 20) } : {}),
   });
 }

@@ -350,4 +350,29 @@ describe('SMTP inbound (SES stand-in)', () => {
     expect(JSON.stringify(mail.headers).length).toBeLessThan(12 * 1024);
     expect(mail.commonHeaders.subject).toBe('h');
   });
+
+  it('accepts headers of any size and announces capped copies of them', async () => {
+    const subject = `Big ${'s'.repeat(2 * 1024 * 1024)}`;
+    const to = [BCC, ...Array.from({ length: 15_000 }, (_, i) => `p${i}@globex.example`)].join(', ');
+    expect(to.length).toBeGreaterThan(300 * 1024);
+    for (const message of [
+      { from: 'a@acme.example', to: BCC, subject, text: 'big subject' },
+      {
+        from: 'a@acme.example',
+        to,
+        envelope: { from: 'a@acme.example', to: [BCC] },
+        subject: 'big to',
+        text: 'x',
+      },
+    ]) {
+      const info = await transport().sendMail(message);
+      expect(info.response).toMatch(/^250 /);
+      const { raw, notification } = await onlyNotification(3);
+      // SNS takes at most 256 KB per message; the notification stays well within it.
+      expect(raw.Message.length).toBeLessThan(64 * 1024);
+      expect(notification.mail.commonHeaders?.subject?.length ?? 0).toBeLessThanOrEqual(2048);
+      const stored = await readObject(notification.receipt.action.objectKey);
+      expect(stored.length).toBeGreaterThan(message.subject.length);
+    }
+  });
 });

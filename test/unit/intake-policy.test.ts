@@ -8,7 +8,7 @@ const registry = parseRegistry({
   orgs: [
     {
       id: 'acme',
-      internalDomains: ['acme.com'],
+      internalDomains: ['acme.com', 'other-internal.com'],
       defaultOwnerEmail: 'ops@acme.com',
       addresses: [
         { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
@@ -102,9 +102,18 @@ describe('checkParsedMessage', () => {
   const [fwd] = resolveRecipients(registry, ['acme-inbox-3n8v5t2r6y1z@capture.example.com']).captures;
 
   it('only lets internal senders use a bcc address', () => {
-    expect(checkParsedMessage(email({}), bcc!, 'capture.example.com')).toEqual({ allowed: true });
+    expect(checkParsedMessage(email({}), bcc!, 'capture.example.com', { dmarc: 'PASS' })).toEqual({
+      allowed: true,
+    });
     expect(
-      checkParsedMessage(email({ from: { address: 'eve@evil.com', name: '' } }), bcc!, 'capture.example.com'),
+      checkParsedMessage(
+        email({ from: { address: 'eve@evil.com', name: '' } }),
+        bcc!,
+        'capture.example.com',
+        {
+          dmarc: 'PASS',
+        },
+      ),
     ).toMatchObject({ outcome: 'rejected', reason: 'sender-not-allowed' });
     expect(
       checkParsedMessage(email({ from: { address: 'eve@evil.com', name: '' } }), fwd!, 'capture.example.com'),
@@ -125,5 +134,90 @@ describe('checkParsedMessage', () => {
         'capture.example.com',
       ),
     ).toMatchObject({ reason: 'loop-own-domain' });
+  });
+
+  it('stops mail from subdomains of the capture domain', () => {
+    for (const address of ['x@eu.capture.example.com', 'x@CAPTURE.example.com']) {
+      expect(
+        checkParsedMessage(email({ from: { address, name: '' } }), bcc!, 'capture.example.com', {
+          dmarc: 'PASS',
+        }),
+      ).toEqual({ allowed: false, outcome: 'rejected', reason: 'loop-own-domain' });
+    }
+    // A look-alike domain is not a subdomain.
+    expect(
+      checkParsedMessage(
+        email({ from: { address: 'x@notcapture.example.com', name: '' } }),
+        fwd!,
+        'capture.example.com',
+      ),
+    ).toEqual({ allowed: true });
+  });
+
+  it('rejects bulk mail everywhere and list mail on forward addresses', () => {
+    expect(checkParsedMessage(email({ bulk: 'bulk-mail' }), fwd!, 'capture.example.com')).toEqual({
+      allowed: false,
+      outcome: 'rejected',
+      reason: 'bulk-mail',
+    });
+    expect(
+      checkParsedMessage(email({ bulk: 'bulk-mail' }), bcc!, 'capture.example.com', { dmarc: 'PASS' }),
+    ).toMatchObject({ reason: 'bulk-mail' });
+    expect(checkParsedMessage(email({ bulk: 'list-mail' }), fwd!, 'capture.example.com')).toEqual({
+      allowed: false,
+      outcome: 'rejected',
+      reason: 'list-mail',
+    });
+    // A rep's own BCC through a tool that adds List-Unsubscribe is still their conversation.
+    expect(
+      checkParsedMessage(email({ bulk: 'list-mail' }), bcc!, 'capture.example.com', { dmarc: 'PASS' }),
+    ).toEqual({ allowed: true });
+  });
+});
+
+describe('bcc sender authentication', () => {
+  const [bcc] = resolveRecipients(registry, ['acme-k7q2m9x4p8w3@capture.example.com']).captures;
+  const forged = { allowed: false, outcome: 'quarantined', reason: 'sender-not-authenticated' };
+  const check = (partial: Partial<CapturedEmail>, verdicts: Parameters<typeof checkParsedMessage>[3]) =>
+    checkParsedMessage(email(partial), bcc!, 'capture.example.com', verdicts);
+
+  it('quarantines an internal From that nothing proves (SPF and DKIM FAIL, DMARC GRAY)', () => {
+    expect(
+      check(
+        { envelope: { mailFrom: 'mallory@evil.example', recipients: [] } },
+        {
+          spf: 'FAIL',
+          dkim: 'FAIL',
+          dmarc: 'GRAY',
+        },
+      ),
+    ).toEqual(forged);
+    expect(check({}, {})).toEqual(forged);
+  });
+
+  it('accepts DMARC PASS', () => {
+    expect(check({}, { spf: 'FAIL', dkim: 'FAIL', dmarc: 'PASS' })).toEqual({ allowed: true });
+  });
+
+  it('accepts SPF PASS only for an envelope sender aligned with the From domain', () => {
+    const verdicts = { spf: 'PASS', dkim: 'FAIL', dmarc: 'GRAY' };
+    const envelope = (mailFrom: string) => ({ envelope: { mailFrom, recipients: [] } });
+    expect(check(envelope('alice@acme.com'), verdicts)).toEqual({ allowed: true });
+    expect(check(envelope('bounces@mail.acme.com'), verdicts)).toEqual({ allowed: true });
+    expect(check(envelope('mallory@evil.example'), verdicts)).toEqual(forged);
+    expect(check(envelope(''), verdicts)).toEqual(forged);
+    // Another internal domain of the same org is not aligned with this From.
+    expect(check(envelope('x@other-internal.com'), verdicts)).toEqual(forged);
+  });
+
+  it('accepts DKIM PASS only when every signature is aligned with the From domain', () => {
+    const verdicts = { spf: 'FAIL', dkim: 'PASS', dmarc: 'GRAY' };
+    const signed = (...dkimDomains: string[]) => ({ authentication: { dkimDomains } });
+    expect(check(signed('acme.com'), verdicts)).toEqual({ allowed: true });
+    expect(check(signed('eu.acme.com'), verdicts)).toEqual({ allowed: true });
+    expect(check(signed('evil.example'), verdicts)).toEqual(forged);
+    expect(check(signed('acme.com', 'evil.example'), verdicts)).toEqual(forged);
+    expect(check(signed(), verdicts)).toEqual(forged);
+    expect(check(signed('com'), verdicts)).toEqual(forged);
   });
 });

@@ -5,7 +5,7 @@
  */
 import EmailForwardParser from 'email-forward-parser';
 import { convert as htmlToText } from 'html-to-text';
-import { type AddressObject, simpleParser } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
 import { parseForwardedDate } from './forwarded-date.ts';
 import { findQuoteHeader, strippedSubject, subjectIntent } from './reply-quote.ts';
@@ -153,25 +153,4 @@ export function flattenAddresses(value: AddressObject | AddressObject[] | undefi
   };
   for (const object of objects) walk(object.value);
   return out;
-}
-
-/** Reads the headers (and text) of an attached message/rfc822 part. */
-export async function parseAttachedMessage(
-  raw: Buffer,
-  maxTextChars: number,
-): Promise<ForwardedOriginal | null> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-  const from = flattenAddresses(parsed.from)[0] ?? null;
-  if (!from && !parsed.subject) return null;
-  const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null;
-  return {
-    from,
-    to: flattenAddresses(parsed.to),
-    cc: flattenAddresses(parsed.cc),
-    subject: parsed.subject ?? null,
-    date,
-    messageId: parsed.messageId ?? null,
-    source: 'attachment',
-    text: (parsed.text ?? '').slice(0, maxTextChars),
-  };
 }

@@ -2,22 +2,53 @@
  * Order numbers: the org's own patterns plus defaults for labelled numbers ("Order #12345",
  * "Order No. 12345", "PO 4711", "SO-104233"). A bare number is never taken on its own, so dates,
  * phone numbers, postcodes and prices do not match.
+ *
+ * Every pattern runs on RE2 (re2js), whose matching time is linear in the text: anyone can mail a
+ * capture address, and a backtracking engine lets one crafted (or merely padded) mail stall the
+ * parse for minutes. RE2 has no lookaround or backreferences; the defaults check what follows a
+ * number in code instead, and org patterns RE2 cannot compile are refused when the registry loads.
  */
+import { RE2JS } from 're2js';
 import type { OrderNumberConfig } from '../../config/registry.ts';
 
-const DEFAULT_PATTERNS: RegExp[] = [
+export interface OrderMatcher {
+  pattern: RE2JS;
+  /** Reject a number followed by more digits behind separators (dates, prices, phone numbers). */
+  guardTail: boolean;
+}
+
+const DEFAULT_PATTERNS: OrderMatcher[] = [
   // "Order #12345", "Order No. 12345", "order number: A-12345", "Purchase Order 4711", "Sales order ORD-1"
-  /\b(?:purchase\s+order|sales\s+order|order|bestellung|auftrag|commande|pedido|ordine)\s*(?:no\.?|nr\.?|num\.?|number|nummer|id|n[º°o]\.?|#)?\s*[:#]?\s*#?\s*([A-Z]{1,5}-?\d{3,15}|\d{3,15}(?:-\d{1,6})?)(?![\d/.,:-]*\d)/gi,
+  {
+    pattern: RE2JS.compile(
+      String.raw`\b(?:purchase\s+order|sales\s+order|order|bestellung|auftrag|commande|pedido|ordine)\s*(?:no\.?|nr\.?|num\.?|number|nummer|id|n[º°o]\.?|#)?\s*[:#]?\s*#?\s*([A-Z]{1,5}-?\d{3,15}|\d{3,15}(?:-\d{1,6})?)`,
+      RE2JS.CASE_INSENSITIVE,
+    ),
+    guardTail: true,
+  },
   // "PO 4711", "PO#4711", "P.O. 4711", "PO-4711", "PO number 4711" (upper case only: "po" is a word in some languages)
-  /\bP\.?O\.?(?:\s*(?:no\.?|number|#))?\s*[:#-]?\s*(\d{3,15})(?![\d/.,:-]*\d)/g,
+  {
+    pattern: RE2JS.compile(String.raw`\bP\.?O\.?(?:\s*(?:no\.?|number|#))?\s*[:#-]?\s*(\d{3,15})`),
+    guardTail: true,
+  },
   // "SO-104233", "SO104233"
-  /\b(SO-?\d{4,12})\b/g,
+  { pattern: RE2JS.compile(String.raw`\b(SO-?\d{4,12})\b`), guardTail: false },
 ];
 
 const DATE_LIKE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$/;
+/** Candidates rejected per pattern and text before the rest of that text is skipped for that pattern. */
+const MAX_REJECTED = 1_000;
 
-export function orderNumberMatchers(config: OrderNumberConfig | undefined): RegExp[] {
-  const own = (config?.patterns ?? []).map((p) => new RegExp(p, 'gu'));
+/**
+ * Compiles an org pattern (JavaScript syntax) for RE2. Throws when RE2 cannot run it, e.g. with
+ * lookaround or backreferences: the registry check reports that as a bad field.
+ */
+export function compileOrderPattern(source: string): RE2JS {
+  return RE2JS.compile(RE2JS.translateRegExp(source));
+}
+
+export function orderNumberMatchers(config: OrderNumberConfig | undefined): OrderMatcher[] {
+  const own = (config?.patterns ?? []).map((p) => ({ pattern: compileOrderPattern(p), guardTail: false }));
   const defaults = config?.useDefaults === false ? [] : DEFAULT_PATTERNS;
   return [...own, ...defaults];
 }
@@ -25,7 +56,7 @@ export function orderNumberMatchers(config: OrderNumberConfig | undefined): RegE
 /** Finds order numbers in the given texts, in order of appearance, without duplicates. */
 export function findOrderNumbers(
   texts: readonly (string | null | undefined)[],
-  matchers: RegExp[],
+  matchers: OrderMatcher[],
   max = 20,
 ): string[] {
   const found: string[] = [];
@@ -33,14 +64,7 @@ export function findOrderNumbers(
   for (const text of texts) {
     if (!text) continue;
     const hits: { index: number; value: string }[] = [];
-    for (const matcher of matchers) {
-      matcher.lastIndex = 0;
-      for (const match of text.matchAll(new RegExp(matcher.source, matcher.flags))) {
-        const value = (match[1] ?? match[0]).trim();
-        if (value === '' || DATE_LIKE.test(value)) continue;
-        hits.push({ index: match.index ?? 0, value });
-      }
-    }
+    for (const matcher of matchers) hits.push(...matchAll(text, matcher));
     hits.sort((a, b) => a.index - b.index);
     for (const { value } of hits) {
       const key = value.toUpperCase();
@@ -53,4 +77,35 @@ export function findOrderNumbers(
     }
   }
   return found;
+}
+
+function matchAll(text: string, { pattern, guardTail }: OrderMatcher): { index: number; value: string }[] {
+  const hits: { index: number; value: string }[] = [];
+  const matcher = pattern.matcher(text);
+  const hasGroup = pattern.groupCount() > 0;
+  let from = 0;
+  let rejected = 0;
+  while (from <= text.length && matcher.find(from)) {
+    const start = matcher.start(0);
+    // The first capture group is the number; without one (or when it did not take part), the whole match.
+    const group = hasGroup && matcher.group(1) !== null ? 1 : 0;
+    const end = matcher.end(group);
+    const value = (matcher.group(group) ?? '').trim();
+    const accepted = value !== '' && !DATE_LIKE.test(value) && !(guardTail && continuesAsNumber(text, end));
+    if (accepted) hits.push({ index: start, value });
+    else if (++rejected > MAX_REJECTED) break;
+    // After a rejected candidate a later start may still match (the next keyword); after a hit, go past it.
+    from = accepted ? Math.max(matcher.end(0), start + 1) : start + 1;
+  }
+  return hits;
+}
+
+/** True when separators (`/ . , : -`) followed by a digit come right after `end`: "12/05/2024", "1,234.00". */
+function continuesAsNumber(text: string, end: number): boolean {
+  for (let i = end; i < text.length && i < end + 64; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+    if (c !== 47 && c !== 46 && c !== 44 && c !== 58 && c !== 45) return false;
+  }
+  return false;
 }

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { convert as htmlToText } from 'html-to-text';
 import {
   type AddressObject,
   type AttachmentStream,
@@ -25,41 +24,74 @@ import {
   type CaptureContext,
   type CapturedEmail,
   CapturedEmailSchema,
+  type CutShort,
+  type CutShortCode,
   type Direction,
   type ForwardedOriginal,
   type MailAddress,
   type Participant,
   type ParticipantRole,
 } from '../captured-email.ts';
+import { squeezeLongWhitespace } from './bounded-text.ts';
 import { CalendarCapture } from './calendar/capture.ts';
 import type { CalendarLimits } from './calendar/read-invite.ts';
-import { findHtmlForward, findInlineForward, flattenAddresses, parseAttachedMessage } from './forwarded.ts';
+import { findHtmlForward, findInlineForward, flattenAddresses } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
-import { classifyKind } from './kind.ts';
+import { boundHtml, htmlToText } from './html-text.ts';
+import { bulkKind, classifyKind } from './kind.ts';
+import { MimeBudgetStream } from './mime-budget.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
 
+/**
+ * Budgets that keep one message from holding up the others: every scan of untrusted input is
+ * bounded by one of these. Whatever a budget cuts is reported in `cutShort` and `warnings`.
+ */
 export interface ParseLimits {
-  /** Top-level header block; beyond it the rest is read as body (warning). */
+  /**
+   * Top-level header block; beyond it the rest is read as body (warning). SES accepts headers of
+   * any size, so this is generous: a 2 MB Subject must still leave the later headers readable.
+   */
   maxHeaderBytes: number;
-  /** MIME parts (attachments and bodies); parts beyond it are skipped (warning). */
+  /** Subject characters kept (`subject-truncated`); the Task keeps 255 of them anyway. */
+  maxSubjectChars: number;
+  /** Addresses kept per address header (To, Cc, Bcc, Reply-To); the rest are dropped (`recipients-truncated`). */
+  maxAddressesPerHeader: number;
+  /** Message ids kept from References, the newest ones (`references-truncated`). */
+  maxReferences: number;
+  /**
+   * MIME parts read (bodies, attachments and multipart containers). The message is cut before
+   * the next part (`mime-parts`); attachments beyond it are skipped (`attachments-skipped`).
+   */
   maxParts: number;
-  /** Declared multipart boundaries, a bound on nesting depth; deeper structure is flagged (warning). */
+  /** Nested multipart levels; the message is cut where a deeper one starts (`mime-depth`). */
   maxMultipartDepth: number;
-  /** Plain-text body kept in the CapturedEmail (`textTruncated` when cut). */
+  /** Plain-text body kept in the CapturedEmail (`text-truncated`, `textTruncated` when cut). */
   maxTextChars: number;
-  /** HTML converted to text at most (larger HTML is converted in part). */
+  /** HTML characters converted to text; the rest is left out (`html-truncated`). */
   maxHtmlBytes: number;
-  /** An attached message/rfc822 larger than this is stored but not opened. */
+  /** HTML element nesting kept when converting; deeper tags are flattened, their text kept (`html-depth`). */
+  maxHtmlDepth: number;
+  /** HTML elements kept when converting; later tags are dropped, their text kept (`html-elements`). */
+  maxHtmlElements: number;
+  /** Body text searched for an inline forward; a forward starting later is not found (`forward-scan-truncated`). */
+  maxForwardScanChars: number;
+  /** An attached message/rfc822 larger than this is stored but not opened (`attached-message-unopened`). */
   maxAttachedMessageBytes: number;
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {
-  maxHeaderBytes: 256 * 1024,
+  maxHeaderBytes: 4 * 1024 * 1024,
+  maxSubjectChars: 2_048,
+  maxAddressesPerHeader: 1_000,
+  maxReferences: 100,
   maxParts: 500,
   maxMultipartDepth: 50,
   maxTextChars: 200_000,
   maxHtmlBytes: 5 * 1024 * 1024,
+  maxHtmlDepth: 100,
+  maxHtmlElements: 50_000,
+  maxForwardScanChars: 100_000,
   maxAttachedMessageBytes: 10 * 1024 * 1024,
 };
 
@@ -89,15 +121,19 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const org = options.org ?? null;
   const warnings: string[] = [];
+  const cutShort: CutShort[] = [];
+  const cut = (code: CutShortCode, detail: string) => {
+    if (cutShort.some((c) => c.code === code && c.detail === detail)) return;
+    cutShort.push({ code, detail });
+    warnings.push(`${code}: ${detail}`);
+  };
   const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
   const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
-  const depth = new BoundaryCounter();
-  const parser = new MailParser({
-    skipImageLinks: true,
-    skipTextToHtml: true,
-    skipTextLinks: true,
-    maxHtmlLengthToParse: limits.maxHtmlBytes,
+  const mime = new MimeBudgetStream({
+    maxParts: limits.maxParts,
+    maxMultipartDepth: limits.maxMultipartDepth,
   });
+  const parser = newMailParser(limits);
 
   let headers: Headers = new Map();
   let text: MessageText | null = null;
@@ -106,12 +142,21 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
   const calendar = new CalendarCapture(options.calendar);
 
   const rawHeaders = new Map<string, string>();
+  const dkimDomains: string[] = [];
+  let topLevel = true;
   parser.on('headers', (h: Headers) => {
     headers = h;
   });
   parser.on('headerLines', (lines: { key: string; line: string }[]) => {
+    // mailparser emits the top-level block first; attached messages do not add signatures.
+    if (!topLevel) return;
+    topLevel = false;
     for (const { key, line } of lines) {
       if (!rawHeaders.has(key)) rawHeaders.set(key, line.slice(line.indexOf(':') + 1));
+      if (key !== 'dkim-signature') continue;
+      // Beyond ten signatures, an empty entry stands for the rest: it aligns with nothing.
+      if (dkimDomains.length < 10) dkimDomains.push(dkimDomain(line));
+      else if (dkimDomains.length === 10) dkimDomains.push('');
     }
   });
   parser.on('data', (data: AttachmentStream | MessageText) => {
@@ -121,26 +166,26 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     }
     parts++;
     if (parts > limits.maxParts) {
-      if (parts === limits.maxParts + 1)
-        warnings.push(`more than ${limits.maxParts} parts: the rest are skipped`);
+      cut('attachments-skipped', `more than ${limits.maxParts} attachments: the rest are not kept`);
       data.content.on('end', () => data.release());
       (data.content as Readable).resume();
       return;
     }
     calendar.watch(data);
-    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, warnings));
+    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, cut));
   });
 
   try {
-    await pipeline(source, repair, depth, parser);
+    await pipeline(source, repair, mime, parser);
   } catch (error) {
     if (!repair.result || repair.result.fieldCount === 0) {
       throw new UnreadableEmailError(
         `not an email: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    warnings.push(
-      `message is malformed after the headers (${error instanceof Error ? error.message : 'parse error'})`,
+    cut(
+      'mime-unreadable',
+      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
     );
   }
   const collected = (await Promise.all(attachmentWork)).filter((a): a is CollectedAttachment => a !== null);
@@ -151,8 +196,13 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
   }
   warnings.unshift(...repaired.warnings);
-  if (depth.boundaries > limits.maxMultipartDepth) {
-    warnings.push(`more than ${limits.maxMultipartDepth} nested multipart levels`);
+  if (mime.cut === 'parts') {
+    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
+  } else if (mime.cut === 'depth') {
+    cut(
+      'mime-depth',
+      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
+    );
   }
 
   const header = (name: string): string | undefined => {
@@ -167,58 +217,42 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     return String(value);
   };
 
-  const from = addressHeader(headers, 'from', warnings)[0] ?? null;
-  const sender = addressHeader(headers, 'sender', warnings)[0] ?? null;
-  const replyTo = addressHeader(headers, 'reply-to', warnings);
-  const to = addressHeader(headers, 'to', warnings);
-  const cc = addressHeader(headers, 'cc', warnings);
-  const bcc = addressHeader(headers, 'bcc', warnings);
-  const subject = normaliseSubject(headers.get('subject'));
+  const { from, sender, replyTo, to, cc, bcc, subject } = readAddressFields(headers, limits, warnings, cut);
   const messageId = normaliseId(headers.get('message-id'));
   const inReplyTo = normaliseId(headers.get('in-reply-to'));
-  const references = idList(headers.get('references'));
+  let references = idList(headers.get('references'));
+  if (references.length > limits.maxReferences) {
+    // The newest parents come last (RFC 5322): those are the ones threading needs.
+    references = references.slice(-limits.maxReferences);
+    cut('references-truncated', `only the last ${limits.maxReferences} References were kept`);
+  }
   const date = readDate(headers, rawHeaders.get('date'), warnings);
   const contentType = contentTypeOf(headers);
 
   const body = text as MessageText | null;
   let plain = body?.text ?? '';
-  if (plain.trim() === '' && typeof body?.html === 'string') {
-    // mailparser leaves `text` empty for some HTML-only structures (e.g. multipart/related).
-    plain = htmlToText(body.html.slice(0, limits.maxHtmlBytes), {
-      wordwrap: false,
-      selectors: [
-        { selector: 'img', format: 'skip' },
-        { selector: 'a', options: { ignoreHref: true } },
-      ],
-    });
+  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
+    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
+    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
+    const fromHtml = htmlBodyText(body.html, limits, cut);
+    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
   }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
-  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || depth.sawTextPlain;
-  let forwarded: ForwardedOriginal | null = null;
-  const attachedMessage = collected.find((a) => a.attachedMessage !== null);
-  if (attachedMessage?.attachedMessage) {
-    try {
-      forwarded = await parseAttachedMessage(attachedMessage.attachedMessage, limits.maxTextChars);
-    } catch {
-      warnings.push('attached message could not be read');
-    }
-  }
-  if (!forwarded) {
-    const html = typeof body?.html === 'string' ? body.html : null;
-    forwarded =
-      hadTextPart || !html
-        ? findInlineForward(plain, subject, 'inline-text', limits.maxTextChars)
-        : findHtmlForward(plain, html, subject, {
-            maxHtmlChars: limits.maxHtmlBytes,
-            maxTextChars: limits.maxTextChars,
-          });
-  }
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
+  let forwarded = await findForwarded(
+    collected,
+    { plain, html: !hadTextPart && typeof body?.html === 'string' ? body.html : null, subject },
+    limits,
+    cut,
+    warnings,
+  );
 
   let bodyText = plain;
   let textTruncated = false;
   if (bodyText.length > limits.maxTextChars) {
     bodyText = bodyText.slice(0, limits.maxTextChars);
     textTruncated = true;
+    cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
   }
   if (org?.privacy.maskCardNumbers ?? true) {
     const masked = maskCardNumbers(bodyText);
@@ -232,6 +266,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     orderNumberMatchers(org?.orderNumbers),
   ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
 
+  const bulk = bulkKind((name) => rawHeaders.get(name));
   const kind = classifyKind({
     header: (name) => rawHeaders.get(name) ?? header(name),
     contentType,
@@ -278,8 +313,154 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: repair.bytes,
     invite,
+    bulk,
+    authentication: { dkimDomains },
+    cutShort,
   };
   return CapturedEmailSchema.parse(email);
+}
+
+function newMailParser(limits: ParseLimits): MailParser {
+  return new MailParser({
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
+    skipHtmlToText: true,
+    maxHtmlLengthToParse: limits.maxHtmlBytes,
+    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
+    // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
+    ...{
+      maxChildNodes: Math.max(1_000, limits.maxParts * 4),
+      maxHeadSize: limits.maxHeaderBytes + 64 * 1024,
+    },
+  });
+}
+
+type Cut = (code: CutShortCode, detail: string) => void;
+
+/** From, Sender, the recipient lists and Subject, each within its budget. */
+function readAddressFields(headers: Headers, limits: ParseLimits, warnings: string[], cut: Cut) {
+  const capped = (name: string) => {
+    const list = addressHeader(headers, name, warnings);
+    if (list.length <= limits.maxAddressesPerHeader) return list;
+    cut(
+      'recipients-truncated',
+      `only the first ${limits.maxAddressesPerHeader} addresses of a header were kept`,
+    );
+    return list.slice(0, limits.maxAddressesPerHeader);
+  };
+  let subject = normaliseSubject(headers.get('subject'));
+  if (subject && subject.length > limits.maxSubjectChars) {
+    subject = subject.slice(0, limits.maxSubjectChars);
+    cut('subject-truncated', `the Subject was cut at ${limits.maxSubjectChars} characters`);
+  }
+  return {
+    from: addressHeader(headers, 'from', warnings)[0] ?? null,
+    sender: addressHeader(headers, 'sender', warnings)[0] ?? null,
+    replyTo: capped('reply-to'),
+    to: capped('to'),
+    cc: capped('cc'),
+    bcc: capped('bcc'),
+    subject,
+  };
+}
+
+/** The forwarded original: an attached message first, else an inline forward in bounded text. */
+async function findForwarded(
+  collected: CollectedAttachment[],
+  body: { plain: string; html: string | null; subject: string | null },
+  limits: ParseLimits,
+  cut: Cut,
+  warnings: string[],
+): Promise<ForwardedOriginal | null> {
+  const attached = collected.find((a) => a.attachedMessage !== null)?.attachedMessage;
+  if (attached) {
+    try {
+      const original = await readAttachedOriginal(attached, limits, cut);
+      if (original) return original;
+    } catch {
+      warnings.push('attached message could not be read');
+    }
+  }
+  if (body.plain.length > limits.maxForwardScanChars) {
+    cut(
+      'forward-scan-truncated',
+      `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
+    );
+  }
+  // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
+  const text = squeezeLongWhitespace(body.plain.slice(0, limits.maxForwardScanChars));
+  if (body.html === null) return findInlineForward(text, body.subject, 'inline-text', limits.maxTextChars);
+  // HTML-only mail: the HTML is read again unwrapped, after the same linear pass that bounds its
+  // nesting and element count for the body text.
+  const bounded = boundHtml(body.html.slice(0, limits.maxHtmlBytes), {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  }).html;
+  return findHtmlForward(text, bounded, body.subject, {
+    maxHtmlChars: limits.maxHtmlBytes,
+    maxTextChars: limits.maxTextChars,
+  });
+}
+
+/**
+ * An attached message/rfc822 read by this same parse core, so it is bounded by the same budgets
+ * (a library parse of it converted HTML without limits). Messages attached inside it are not opened.
+ */
+async function readAttachedOriginal(
+  raw: Buffer,
+  limits: ParseLimits,
+  cut: Cut,
+): Promise<ForwardedOriginal | null> {
+  const inner = await parseEmail(raw, { limits: { ...limits, maxAttachedMessageBytes: 0 } });
+  for (const c of inner.cutShort ?? []) {
+    if (c.code !== 'attached-message-unopened')
+      cut(c.code as CutShortCode, `in the attached message: ${c.detail}`);
+  }
+  if (!inner.from && !inner.subject) return null;
+  return {
+    from: inner.from,
+    to: inner.to,
+    cc: inner.cc,
+    subject: inner.subject,
+    date: inner.date,
+    messageId: inner.messageId,
+    source: 'attachment',
+    text: inner.text,
+  };
+}
+
+/** The `d=` tag of a DKIM-Signature header line, lower-cased; empty when absent. */
+function dkimDomain(line: string): string {
+  const value = line.slice(line.indexOf(':') + 1).replace(/\s+/g, '');
+  for (const tag of value.split(';')) {
+    if (tag.startsWith('d=')) return tag.slice(2).toLowerCase().replace(/\.$/, '');
+  }
+  return '';
+}
+
+function htmlBodyText(
+  html: string,
+  limits: ParseLimits,
+  cut: (code: CutShortCode, detail: string) => void,
+): string {
+  const converted = htmlToText(html, {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  });
+  if (converted.truncated) {
+    cut('html-truncated', `only the first ${limits.maxHtmlBytes} characters of the HTML body were converted`);
+  }
+  if (converted.flattenedDepth) {
+    cut('html-depth', `HTML nested deeper than ${limits.maxHtmlDepth} levels was flattened (text kept)`);
+  }
+  if (converted.droppedElements) {
+    cut('html-elements', `HTML elements after the first ${limits.maxHtmlElements} were dropped (text kept)`);
+  }
+  return converted.text;
 }
 
 /** The sub-address target counts as an order number unless it is a Salesforce record id. */
@@ -292,7 +473,7 @@ async function readAttachment(
   index: number,
   sink: AttachmentSink | undefined,
   limits: ParseLimits,
-  warnings: string[],
+  cut: (code: CutShortCode, detail: string) => void,
 ): Promise<CollectedAttachment | null> {
   const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
   const isImage = contentType.startsWith('image/');
@@ -332,10 +513,16 @@ async function readAttachment(
     data.release();
     // A failing sink (S3) must fail the whole parse so the message is retried, not stored without its files.
     if (sink && !inline) throw error;
-    warnings.push(`attachment ${index + 1} could not be read`);
+    cut('attachment-unreadable', `attachment ${index + 1} could not be read`);
     return null;
   }
   data.release();
+  if (isMessage && keptBytes > limits.maxAttachedMessageBytes) {
+    cut(
+      'attached-message-unopened',
+      `an attached message over ${limits.maxAttachedMessageBytes} bytes was kept as a file but not read`,
+    );
+  }
   return {
     meta: {
       filename,
@@ -454,20 +641,4 @@ function directionOf(participants: Participant[], org: Org | null, preferOrigina
     : null;
   if (preferOriginal && original) return original;
   return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
-}
-
-/** Counts declared multipart boundaries as the message streams past (a bound on nesting depth). */
-class BoundaryCounter extends Transform {
-  boundaries = 0;
-  /** Whether any part declares text/plain (mailparser otherwise derives text from HTML silently). */
-  sawTextPlain = false;
-  #tail = '';
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: (e?: Error | null, d?: Buffer) => void) {
-    const text = this.#tail + chunk.toString('latin1');
-    if (!this.sawTextPlain && /content-type:\s*text\/plain/i.test(text)) this.sawTextPlain = true;
-    this.boundaries +=
-      (text.match(/boundary\s*=/gi) ?? []).length - (this.#tail.match(/boundary\s*=/gi) ?? []).length;
-    this.#tail = text.slice(-16);
-    callback(null, chunk);
-  }
 }

@@ -359,6 +359,9 @@ export function taskDescription(
     const more = unrelated.addresses.length - MAX_NAMED;
     lines.push(`Also with (${unrelated.reason}): ${named}${more > 0 ? ` and ${more} more` : ''}`);
   }
+  if (email.cutShort && email.cutShort.length > 0) {
+    lines.push(`Capture cut short: ${email.cutShort.map((c) => singleLine(c.detail)).join('; ')}`);
+  }
   if (email.forwarded) {
     const f = email.forwarded;
     lines.push(

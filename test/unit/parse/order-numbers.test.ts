@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseRegistry } from '#shared/config/registry.ts';
 import { findOrderNumbers, orderNumberMatchers } from '#shared/domain/parse/order-numbers.ts';
 import { parseEmail } from '#shared/domain/parse/parse-email.ts';
-import { mime, org } from './helpers.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { mime, org, registry } from './helpers.ts';
 
 const defaults = orderNumberMatchers(undefined);
 
@@ -43,5 +45,63 @@ describe('order numbers', () => {
       capture: { orgId: 'acme', address: 'x@capture.example.com', mode: 'bcc', target: 'SO-104233' },
     });
     expect(email.orderNumbers).toEqual(['SO-104233', '12345']);
+  });
+
+  it('scans a padded "Order … Total" line in linear time (it used to backtrack for minutes)', () => {
+    // 1,000 spaces took 96 s with the old backtracking pattern; 200,000 would never end.
+    for (const n of [1_000, 200_000]) {
+      const text = `Order${' '.repeat(n)}Total: 5 EUR`;
+      expect(findOrderNumbers([text], defaults)).toEqual([]);
+      expect(findOrderNumbers([`${text}\nOrder #12345`], defaults)).toEqual(['12345']);
+    }
+  });
+
+  it('scans many near-miss labels in linear time', () => {
+    const text = 'Order 12/05/2024 PO 4711.5 '.repeat(10_000);
+    expect(findOrderNumbers([text], defaults)).toEqual([]);
+  });
+
+  it('runs org patterns on RE2 (JavaScript syntax is translated)', () => {
+    const matchers = orderNumberMatchers({
+      patterns: ['\\bSO-\\d{6}\\b', '(?:INV|inv)-(\\d{4})'],
+      useDefaults: false,
+      lookup: { object: 'Order', field: 'OrderNumber' },
+    });
+    expect(findOrderNumbers(['see SO-100007 and inv-2024, not SO-1000077'], matchers)).toEqual([
+      'SO-100007',
+      '2024',
+    ]);
+    // A nested quantifier that backtracks exponentially in JavaScript runs linearly here.
+    const evil = orderNumberMatchers({
+      patterns: ['^(a+)+$'],
+      useDefaults: false,
+      lookup: { object: 'Order', field: 'OrderNumber' },
+    });
+    expect(findOrderNumbers([`${'a'.repeat(50_000)}!`], evil)).toEqual([]);
+  });
+
+  it('takes the whole match when the capture group did not take part', () => {
+    const matchers = orderNumberMatchers({
+      patterns: ['INV-\\d{4}(?:/(\\d+))?'],
+      useDefaults: false,
+      lookup: { object: 'Order', field: 'OrderNumber' },
+    });
+    expect(findOrderNumbers(['INV-2024/77 and INV-2025'], matchers)).toEqual(['77', 'INV-2025']);
+  });
+
+  it('refuses org patterns RE2 cannot run when the registry loads, naming the field', () => {
+    const input = structuredClone(registry) as unknown as {
+      orgs: { orderNumbers: { patterns: string[] } }[];
+    };
+    input.orgs[0]!.orderNumbers.patterns = ['\\bORD-\\d+', 'ORD-(?=\\d)\\d+', '(\\d)\\1'];
+    expect(() => parseRegistry(input, 'orgs.json')).toThrow(ConfigError);
+    try {
+      parseRegistry(input, 'orgs.json');
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('orgs.0.orderNumbers.patterns.1: cannot run in linear time');
+      expect(message).toContain('orgs.0.orderNumbers.patterns.2: cannot run in linear time');
+      expect(message).not.toContain('patterns.0');
+    }
   });
 });

@@ -78,6 +78,7 @@ describe('headers as real mail has them', () => {
     expect(email.warnings[0]).toMatch(/header block larger than 512 bytes/);
     expect(email.text.length).toBe(100);
     expect(email.textTruncated).toBe(true);
+    expect(email.cutShort?.map((c) => c.code)).toEqual(['text-truncated']);
 
     const parts = Array.from(
       { length: 5 },
@@ -91,7 +92,10 @@ describe('headers as real mail has them', () => {
       { limits: { maxParts: 3 } },
     );
     expect(many.attachments).toHaveLength(3);
-    expect(many.warnings).toContain('more than 3 parts: the rest are skipped');
+    expect(many.cutShort?.map((c) => c.code)).toEqual(['mime-parts']);
+    expect(many.warnings).toContain(
+      'mime-parts: more than 3 MIME parts: the rest of the message was not read',
+    );
   });
 
   it('rejects input with no readable header with a typed error', async () => {
@@ -175,6 +179,46 @@ describe('kind', () => {
     expect((await parseEmail(mime({ From: 'a@b.example', 'Auto-Submitted': 'no' }, 'hi'))).kind).toBe(
       'normal',
     );
+  });
+
+  it('marks bulk and mailing-list mail', async () => {
+    for (const [name, value, bulk] of [
+      ['Precedence', 'bulk', 'bulk-mail'],
+      ['Precedence', 'junk', 'bulk-mail'],
+      ['Precedence', 'list', 'list-mail'],
+      ['List-Id', 'Customers <customers.lists.globex.example>', 'list-mail'],
+      ['List-Unsubscribe', '<mailto:leave@globex.example>', 'list-mail'],
+    ] as const) {
+      const email = await parseEmail(mime({ From: 'a@b.example', Subject: 'x', [name]: value }, 'hi'));
+      expect(email.bulk, `${name}: ${value}`).toBe(bulk);
+      expect(email.kind).toBe('normal');
+    }
+    expect((await parseEmail(mime({ From: 'a@b.example' }, 'hi'))).bulk).toBeNull();
+  });
+
+  it('reads the d= domain of every DKIM-Signature, folded or not', async () => {
+    const email = await parseEmail(
+      Buffer.from(
+        [
+          'DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;',
+          '\td=Acme.com; s=sel1; h=from:to:subject; bh=abc=; b=def=',
+          'DKIM-Signature: v=1; a=rsa-sha256; d=esp.example; s=s2; bh=x; b=y',
+          'From: alice@acme.com',
+          'Subject: signed',
+          '',
+          'hi',
+        ].join('\r\n'),
+      ),
+    );
+    expect(email.authentication).toEqual({ dkimDomains: ['acme.com', 'esp.example'] });
+
+    // Past ten signatures the rest is represented by an entry that aligns with nothing.
+    const many = Array.from(
+      { length: 12 },
+      (_, i) => `DKIM-Signature: v=1; d=${i < 11 ? 'acme.com' : 'evil.example'}; b=x`,
+    );
+    const signed = await parseEmail(Buffer.from([...many, 'From: alice@acme.com', '', 'hi'].join('\r\n')));
+    expect(signed.authentication?.dkimDomains).toEqual([...Array(10).fill('acme.com'), '']);
   });
 
   it('classifies bounces by report type, sender and null return path', async () => {

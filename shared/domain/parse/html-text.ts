@@ -1,0 +1,264 @@
+/**
+ * HTML → text that keeps what a reader sees (rows on their own lines, cells separated, block
+ * elements on their own lines, list items marked, link text kept), with bounded work.
+ *
+ * html-to-text walks the DOM recursively and its cost grows much faster than the input on deeply
+ * nested markup, so a cheap linear pass runs first: it drops comments, scripts and styles, and
+ * keeps only the tags within the depth and element budgets (their text is kept). What it drops
+ * is reported so the capture can say it was cut short.
+ */
+import { convert, type FormatCallback, type SelectorDefinition } from 'html-to-text';
+
+export interface HtmlBudget {
+  /** HTML characters read at most; the rest is not converted. */
+  maxChars: number;
+  /** Element nesting kept; tags deeper than this are dropped, their text kept. */
+  maxDepth: number;
+  /** Elements kept; tags after this many are dropped, their text kept. */
+  maxElements: number;
+}
+
+export interface HtmlText {
+  text: string;
+  /** The HTML was longer than `maxChars`. */
+  truncated: boolean;
+  /** Nesting deeper than `maxDepth` was flattened. */
+  flattenedDepth: boolean;
+  /** More elements than `maxElements`: later tags were dropped. */
+  droppedElements: boolean;
+}
+
+/** Elements that never have content, so they never open a nesting level. */
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
+/**
+ * Elements whose content is never shown, skipped up to their closing tag (an unclosed one hides
+ * the rest, as in a browser). Not `head`: mail often leaves it unclosed before the body.
+ */
+const SKIPPED_CONTENT = new Set(['script', 'style', 'title', 'template']);
+/** An opening tag of the key implicitly closes an open tag in the set (as browsers do). */
+const IMPLIED_CLOSE: Record<string, Set<string>> = {
+  p: new Set(['p']),
+  li: new Set(['li']),
+  dt: new Set(['dt', 'dd']),
+  dd: new Set(['dt', 'dd']),
+  option: new Set(['option']),
+  td: new Set(['td', 'th']),
+  th: new Set(['td', 'th']),
+  tr: new Set(['td', 'th', 'tr']),
+};
+
+interface Open {
+  name: string;
+  kept: boolean;
+}
+
+/**
+ * One linear pass over the HTML: keeps text and the tags within budget. Returns HTML whose
+ * nesting html-to-text can walk in bounded time.
+ */
+export function boundHtml(
+  html: string,
+  budget: HtmlBudget,
+): { html: string; flattenedDepth: boolean; droppedElements: boolean } {
+  const out: string[] = [];
+  const stack: Open[] = [];
+  const openCount = new Map<string, number>();
+  let kept = 0;
+  let keptDepth = 0;
+  let flattenedDepth = false;
+  let droppedElements = false;
+  const push = (name: string, tag: string) => {
+    const keep = keptDepth < budget.maxDepth && kept < budget.maxElements;
+    if (!keep) {
+      if (keptDepth >= budget.maxDepth) flattenedDepth = true;
+      else droppedElements = true;
+    }
+    if (keep) {
+      out.push(tag);
+      kept++;
+      keptDepth++;
+    }
+    stack.push({ name, kept: keep });
+    openCount.set(name, (openCount.get(name) ?? 0) + 1);
+  };
+  const pop = () => {
+    const top = stack.pop();
+    if (!top) return;
+    openCount.set(top.name, (openCount.get(top.name) ?? 1) - 1);
+    if (top.kept) {
+      out.push(`</${top.name}>`);
+      keptDepth--;
+    }
+  };
+
+  let i = 0;
+  const n = html.length;
+  while (i < n) {
+    const lt = html.indexOf('<', i);
+    if (lt === -1) {
+      out.push(html.slice(i));
+      break;
+    }
+    if (lt > i) out.push(html.slice(i, lt));
+    if (html.startsWith('<!--', lt)) {
+      const end = html.indexOf('-->', lt + 4);
+      i = end === -1 ? n : end + 3;
+      continue;
+    }
+    const tag = readTag(html, lt);
+    if (!tag) {
+      // A lone '<' is text.
+      out.push('&lt;');
+      i = lt + 1;
+      continue;
+    }
+    i = tag.end;
+    if (tag.kind === 'unterminated') {
+      // No '>' or closing quote anywhere after it: the rest cannot hold another tag.
+      out.push(escapeText(html.slice(lt)));
+      break;
+    }
+    if (tag.kind === 'other') continue;
+    if (tag.kind === 'close') {
+      if ((openCount.get(tag.name) ?? 0) > 0) {
+        while (stack.length > 0 && stack[stack.length - 1]?.name !== tag.name) pop();
+        pop();
+      }
+      continue;
+    }
+    if (SKIPPED_CONTENT.has(tag.name)) {
+      // Raw text up to the closing tag is never shown; an unclosed one hides the rest.
+      const closer = new RegExp(`</${tag.name}`, 'gi');
+      closer.lastIndex = i;
+      const close = closer.exec(html)?.index ?? -1;
+      const end = close === -1 ? -1 : html.indexOf('>', close);
+      i = end === -1 ? n : end + 1;
+      continue;
+    }
+    const implied = IMPLIED_CLOSE[tag.name];
+    if (implied) {
+      while (stack.length > 0 && implied.has(stack[stack.length - 1]?.name ?? '')) pop();
+    }
+    if (VOID.has(tag.name) || tag.selfClosing) {
+      if (kept < budget.maxElements) {
+        out.push(tag.text);
+        kept++;
+      } else droppedElements = true;
+      continue;
+    }
+    push(tag.name, tag.text);
+  }
+  while (stack.length > 0) pop();
+  return { html: out.join(''), flattenedDepth, droppedElements };
+}
+
+type Tag =
+  | { kind: 'open'; name: string; text: string; selfClosing: boolean; end: number }
+  | { kind: 'close'; name: string; end: number }
+  | { kind: 'other'; end: number }
+  | { kind: 'unterminated'; end: number };
+
+/** Reads the tag starting at `lt` (quoted attribute values may hold '>'); null when it is not a tag. */
+function readTag(html: string, lt: number): Tag | null {
+  const next = html[lt + 1];
+  if (next === '!' || next === '?') {
+    const end = html.indexOf('>', lt);
+    return { kind: 'other', end: end === -1 ? html.length : end + 1 };
+  }
+  const closing = next === '/';
+  let j = lt + (closing ? 2 : 1);
+  const nameStart = j;
+  while (j < html.length && /[A-Za-z0-9:-]/.test(html[j] ?? '')) j++;
+  if (j === nameStart || !/[A-Za-z]/.test(html[nameStart] ?? '')) return null;
+  const name = html.slice(nameStart, j).toLowerCase();
+  let end = -1;
+  while (j < html.length) {
+    const c = html[j];
+    if (c === '>') {
+      end = j;
+      break;
+    }
+    if (c === '"' || c === "'") {
+      const close = html.indexOf(c, j + 1);
+      if (close === -1) return { kind: 'unterminated', end: html.length };
+      j = close + 1;
+      continue;
+    }
+    j++;
+  }
+  if (end === -1) return { kind: 'unterminated', end: html.length };
+  if (closing) return { kind: 'close', name, end: end + 1 };
+  return {
+    kind: 'open',
+    name,
+    text: html.slice(lt, end + 1),
+    selfClosing: html[end - 1] === '/',
+    end: end + 1,
+  };
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+interface Sibling {
+  type: string;
+  prev: Sibling | null;
+}
+
+/** A table cell: separated from the cell before it in the same row by " | ". */
+const formatCell: FormatCallback = (elem, walk, builder) => {
+  // domhandler nodes link their siblings; html-to-text's DomNode type leaves that out.
+  let previous = (elem as unknown as Sibling).prev;
+  while (previous && previous.type !== 'tag') previous = previous.prev;
+  if (previous) builder.addLiteral(' | ');
+  walk(elem.children, builder);
+};
+
+const SELECTORS: SelectorDefinition[] = [
+  { selector: 'img', format: 'skip' },
+  { selector: 'a', options: { ignoreHref: true } },
+  { selector: 'table', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+  { selector: 'tr', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+  { selector: 'td', format: 'tableCell' },
+  { selector: 'th', format: 'tableCell' },
+  { selector: 'li', format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+  { selector: 'ul', options: { itemPrefix: '- ' } },
+  // Keep headings as written: org order patterns may be case-sensitive.
+  ...(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'] as const).map((h) => ({
+    selector: h,
+    options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1 },
+  })),
+];
+
+/** Converts HTML to the text a reader sees, within the budget. */
+export function htmlToText(html: string, budget: HtmlBudget): HtmlText {
+  const truncated = html.length > budget.maxChars;
+  const bounded = boundHtml(truncated ? html.slice(0, budget.maxChars) : html, budget);
+  const text = convert(bounded.html, {
+    wordwrap: false,
+    formatters: { tableCell: formatCell },
+    selectors: SELECTORS,
+  });
+  return {
+    text,
+    truncated,
+    flattenedDepth: bounded.flattenedDepth,
+    droppedElements: bounded.droppedElements,
+  };
+}
