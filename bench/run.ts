@@ -17,7 +17,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 
 process.env.LOG_LEVEL = 'ERROR';
-const { parseEmail } = await import('#shared/domain/parse/parse-email.ts');
+const { parseEmail } = await import('#shared/adapters/mime/parse-email.ts');
 const { syncBatch } = await import('#shared/usecases/sync-batch.ts');
 const { startLocalStack } = await import('#local/stack.ts');
 const { crmFor, org, startEmulator, MemoryAttachments, mixedBatch } = await import(

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { describeError } from '#shared/errors.ts';
 
 export function registerParse(program: Command): void {

@@ -7,7 +7,7 @@ import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 

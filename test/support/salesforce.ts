@@ -8,7 +8,7 @@ import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 
 export const demoSeed = JSON.parse(
   readFileSync(new URL('../../local/demo/seed.json', import.meta.url), 'utf8'),

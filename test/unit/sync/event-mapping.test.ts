@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Org } from '#shared/config/registry.ts';
 import { type CapturedEmail, CapturedEmailSchema, type Invite } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { captureIdForMessageId, captureIdOf } from '#shared/domain/sync/capture-id.ts';
 import {
   decideEvents,

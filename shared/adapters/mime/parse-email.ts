@@ -1,8 +1,9 @@
 /**
- * The parse core: raw MIME (bytes or a stream) + org context → a validated CapturedEmail.
+ * The MIME reader: raw MIME (bytes or a stream) → a MimeReading, every scan within a budget,
+ * then the pure parse rules (buildCapturedEmail) → a validated CapturedEmail.
  * Streams: attachments go to an AttachmentSink as they are read, never held whole in memory
  * (only an attached message/rfc822 is buffered, up to a limit, to read its headers).
- * Pure of AWS: the sink is a port.
+ * mailparser, html-to-text and iconv-lite are used here and in this folder only.
  */
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
@@ -15,85 +16,28 @@ import {
   type MessageText,
 } from 'mailparser';
 import type { Org } from '../../config/registry.ts';
-import { isInternalAddress } from '../../config/registry.ts';
+import type {
+  Attachment,
+  CaptureContext,
+  CapturedEmail,
+  CutShort,
+  CutShortCode,
+  ForwardedOriginal,
+  MailAddress,
+} from '../../domain/captured-email.ts';
+import { buildCapturedEmail } from '../../domain/parse/build-captured-email.ts';
+import type { CalendarLimits } from '../../domain/parse/calendar/read-invite.ts';
+import { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
 import { PermanentError } from '../../errors.ts';
 import type { AttachmentSink } from '../../ports/attachment-sink.ts';
-import {
-  type Attachment,
-  CAPTURED_EMAIL_SCHEMA_VERSION,
-  type CaptureContext,
-  type CapturedEmail,
-  CapturedEmailSchema,
-  type CutShort,
-  type CutShortCode,
-  type Direction,
-  type ForwardedOriginal,
-  type MailAddress,
-  type Participant,
-  type ParticipantRole,
-} from '../captured-email.ts';
-import { squeezeLongWhitespace } from './bounded-text.ts';
-import { CalendarCapture } from './calendar/capture.ts';
-import type { CalendarLimits } from './calendar/read-invite.ts';
-import { findHtmlForward, findInlineForward, flattenAddresses } from './forwarded.ts';
+import type { MimeReading } from '../../ports/mime-reader.ts';
+import { CalendarCapture } from './calendar-capture.ts';
+import { flattenAddresses, forwardTextOfHtml } from './forward-html.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { boundHtml, htmlToText } from './html-text.ts';
-import { bulkKind, classifyKind } from './kind.ts';
 import { MimeBudgetStream } from './mime-budget.ts';
-import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
-import { exclusionReason, maskCardNumbers } from './privacy.ts';
 
-/**
- * Budgets that keep one message from holding up the others: every scan of untrusted input is
- * bounded by one of these. Whatever a budget cuts is reported in `cutShort` and `warnings`.
- */
-export interface ParseLimits {
-  /**
-   * Top-level header block; beyond it the rest is read as body (warning). SES accepts headers of
-   * any size, so this is generous: a 2 MB Subject must still leave the later headers readable.
-   */
-  maxHeaderBytes: number;
-  /** Subject characters kept (`subject-truncated`); the Task keeps 255 of them anyway. */
-  maxSubjectChars: number;
-  /** Addresses kept per address header (To, Cc, Bcc, Reply-To); the rest are dropped (`recipients-truncated`). */
-  maxAddressesPerHeader: number;
-  /** Message ids kept from References, the newest ones (`references-truncated`). */
-  maxReferences: number;
-  /**
-   * MIME parts read (bodies, attachments and multipart containers). The message is cut before
-   * the next part (`mime-parts`); attachments beyond it are skipped (`attachments-skipped`).
-   */
-  maxParts: number;
-  /** Nested multipart levels; the message is cut where a deeper one starts (`mime-depth`). */
-  maxMultipartDepth: number;
-  /** Plain-text body kept in the CapturedEmail (`text-truncated`, `textTruncated` when cut). */
-  maxTextChars: number;
-  /** HTML characters converted to text; the rest is left out (`html-truncated`). */
-  maxHtmlBytes: number;
-  /** HTML element nesting kept when converting; deeper tags are flattened, their text kept (`html-depth`). */
-  maxHtmlDepth: number;
-  /** HTML elements kept when converting; later tags are dropped, their text kept (`html-elements`). */
-  maxHtmlElements: number;
-  /** Body text searched for an inline forward; a forward starting later is not found (`forward-scan-truncated`). */
-  maxForwardScanChars: number;
-  /** An attached message/rfc822 larger than this is stored but not opened (`attached-message-unopened`). */
-  maxAttachedMessageBytes: number;
-}
-
-export const DEFAULT_LIMITS: ParseLimits = {
-  maxHeaderBytes: 4 * 1024 * 1024,
-  maxSubjectChars: 2_048,
-  maxAddressesPerHeader: 1_000,
-  maxReferences: 100,
-  maxParts: 500,
-  maxMultipartDepth: 50,
-  maxTextChars: 200_000,
-  maxHtmlBytes: 5 * 1024 * 1024,
-  maxHtmlDepth: 100,
-  maxHtmlElements: 50_000,
-  maxForwardScanChars: 100_000,
-  maxAttachedMessageBytes: 10 * 1024 * 1024,
-};
+export { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
 
 export interface ParseOptions {
   org?: Org | null;
@@ -117,9 +61,24 @@ interface CollectedAttachment {
   attachedMessage: Buffer | null;
 }
 
+/** Reads the message and applies the parse rules: the entry point for every caller. */
 export async function parseEmail(raw: Buffer | Readable, options: ParseOptions = {}): Promise<CapturedEmail> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const org = options.org ?? null;
+  const reading = await readMime(raw, options, limits);
+  return buildCapturedEmail(reading, {
+    org: options.org ?? null,
+    capture: options.capture ?? null,
+    envelope: options.envelope ?? null,
+    limits,
+  });
+}
+
+/** Streams the message through header repair, the MIME budget and mailparser. */
+export async function readMime(
+  raw: Buffer | Readable,
+  options: Pick<ParseOptions, 'attachmentSink' | 'calendar'>,
+  limits: ParseLimits,
+): Promise<MimeReading> {
   const warnings: string[] = [];
   const cutShort: CutShort[] = [];
   const cut = (code: CutShortCode, detail: string) => {
@@ -134,16 +93,100 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     maxMultipartDepth: limits.maxMultipartDepth,
   });
   const parser = newMailParser(limits);
+  const calendar = new CalendarCapture(options.calendar);
+  const events = listen(parser, calendar, options.attachmentSink, limits, cut);
 
+  try {
+    await pipeline(source, repair, mime, parser);
+  } catch (error) {
+    if (!repair.result || repair.result.fieldCount === 0) {
+      throw new UnreadableEmailError(
+        `not an email: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    cut(
+      'mime-unreadable',
+      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
+    );
+  }
+  const collected = (await Promise.all(events.attachmentWork)).filter(
+    (a): a is CollectedAttachment => a !== null,
+  );
+  const invite = await calendar.invite(warnings);
+
+  const repaired = repair.result;
+  if (!repaired || repaired.fieldCount === 0 || repair.bytes === 0) {
+    throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
+  }
+  warnings.unshift(...repaired.warnings);
+  if (mime.cut === 'parts') {
+    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
+  } else if (mime.cut === 'depth') {
+    cut(
+      'mime-depth',
+      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
+    );
+  }
+
+  const headers = events.headers();
+  const fields = readAddressFields(headers, limits, warnings, cut);
+  let references = idList(headers.get('references'));
+  if (references.length > limits.maxReferences) {
+    // The newest parents come last (RFC 5322): those are the ones threading needs.
+    references = references.slice(-limits.maxReferences);
+    cut('references-truncated', `only the last ${limits.maxReferences} References were kept`);
+  }
+  const date = readDate(headers, events.rawHeaders.get('date'), warnings);
+  const contentType = contentTypeOf(headers);
+
+  const body = events.text();
+  let plain = body?.text ?? '';
+  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
+    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
+    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
+    const fromHtml = htmlBodyText(body.html, limits, cut);
+    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
+  }
+  const topType = contentType?.toLowerCase() ?? 'text/plain';
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
+  const htmlOnly = !hadTextPart && typeof body?.html === 'string' ? body.html : null;
+  const attachedOriginal = await readAttachedOriginalOf(collected, limits, cut, warnings);
+
+  return {
+    ...fields,
+    messageId: normaliseId(headers.get('message-id')),
+    inReplyTo: normaliseId(headers.get('in-reply-to')),
+    references,
+    date,
+    contentType,
+    rawHeaders: events.rawHeaders,
+    text: plain,
+    unwrappedHtmlText: htmlOnly === null ? null : () => unwrapHtml(htmlOnly, limits),
+    attachedOriginal,
+    attachments: collected.map((a) => a.meta),
+    invite,
+    dkimDomains: events.dkimDomains,
+    size: repair.bytes,
+    warnings,
+    cutShort,
+  };
+}
+
+/** Collects what mailparser emits: headers, the top-level header lines, the body text and files. */
+function listen(
+  parser: MailParser,
+  calendar: CalendarCapture,
+  sink: AttachmentSink | undefined,
+  limits: ParseLimits,
+  cut: Cut,
+) {
   let headers: Headers = new Map();
   let text: MessageText | null = null;
   let parts = 0;
-  const attachmentWork: Promise<CollectedAttachment | null>[] = [];
-  const calendar = new CalendarCapture(options.calendar);
-
+  let topLevel = true;
   const rawHeaders = new Map<string, string>();
   const dkimDomains: string[] = [];
-  let topLevel = true;
+  const attachmentWork: Promise<CollectedAttachment | null>[] = [];
   parser.on('headers', (h: Headers) => {
     headers = h;
   });
@@ -172,152 +215,25 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
       return;
     }
     calendar.watch(data);
-    attachmentWork.push(readAttachment(data, parts - 1, options.attachmentSink, limits, cut));
+    attachmentWork.push(readAttachment(data, parts - 1, sink, limits, cut));
   });
-
-  try {
-    await pipeline(source, repair, mime, parser);
-  } catch (error) {
-    if (!repair.result || repair.result.fieldCount === 0) {
-      throw new UnreadableEmailError(
-        `not an email: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    cut(
-      'mime-unreadable',
-      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
-    );
-  }
-  const collected = (await Promise.all(attachmentWork)).filter((a): a is CollectedAttachment => a !== null);
-  const invite = await calendar.invite(warnings);
-
-  const repaired = repair.result;
-  if (!repaired || repaired.fieldCount === 0 || repair.bytes === 0) {
-    throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
-  }
-  warnings.unshift(...repaired.warnings);
-  if (mime.cut === 'parts') {
-    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
-  } else if (mime.cut === 'depth') {
-    cut(
-      'mime-depth',
-      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
-    );
-  }
-
-  const header = (name: string): string | undefined => {
-    const value = headers.get(name);
-    if (value === undefined) return undefined;
-    if (typeof value === 'string') return value;
-    if (value instanceof Date) return value.toISOString();
-    if (typeof value === 'object' && value !== null && 'value' in value) {
-      const v = (value as { value: unknown; text?: string }).value;
-      return typeof v === 'string' ? v : ((value as { text?: string }).text ?? String(v));
-    }
-    return String(value);
+  return {
+    headers: () => headers,
+    text: () => text as MessageText | null,
+    rawHeaders,
+    dkimDomains,
+    attachmentWork,
   };
+}
 
-  const { from, sender, replyTo, to, cc, bcc, subject } = readAddressFields(headers, limits, warnings, cut);
-  const messageId = normaliseId(headers.get('message-id'));
-  const inReplyTo = normaliseId(headers.get('in-reply-to'));
-  let references = idList(headers.get('references'));
-  if (references.length > limits.maxReferences) {
-    // The newest parents come last (RFC 5322): those are the ones threading needs.
-    references = references.slice(-limits.maxReferences);
-    cut('references-truncated', `only the last ${limits.maxReferences} References were kept`);
-  }
-  const date = readDate(headers, rawHeaders.get('date'), warnings);
-  const contentType = contentTypeOf(headers);
-
-  const body = text as MessageText | null;
-  let plain = body?.text ?? '';
-  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
-    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
-    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
-    const fromHtml = htmlBodyText(body.html, limits, cut);
-    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
-  }
-  const topType = contentType?.toLowerCase() ?? 'text/plain';
-  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
-  let forwarded = await findForwarded(
-    collected,
-    { plain, html: !hadTextPart && typeof body?.html === 'string' ? body.html : null, subject },
-    limits,
-    cut,
-    warnings,
-  );
-
-  let bodyText = plain;
-  let textTruncated = false;
-  if (bodyText.length > limits.maxTextChars) {
-    bodyText = bodyText.slice(0, limits.maxTextChars);
-    textTruncated = true;
-    cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
-  }
-  if (org?.privacy.maskCardNumbers ?? true) {
-    const masked = maskCardNumbers(bodyText);
-    bodyText = masked.text;
-    if (forwarded) forwarded = { ...forwarded, text: maskCardNumbers(forwarded.text).text };
-    if (masked.masked > 0) warnings.push(`${masked.masked} payment card number(s) masked`);
-  }
-
-  const orderNumbers = findOrderNumbers(
-    [options.capture?.target ?? null, subject, bodyText, forwarded?.subject, forwarded?.text],
-    orderNumberMatchers(org?.orderNumbers),
-  ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
-
-  const bulk = bulkKind((name) => rawHeaders.get(name));
-  const kind = classifyKind({
-    header: (name) => rawHeaders.get(name) ?? header(name),
-    contentType,
-    fromAddress: from?.address ?? null,
-    envelopeFrom: options.envelope?.mailFrom,
-  });
-
-  const captureDomain = options.capture?.address.split('@')[1] ?? null;
-  const participants = buildParticipants(
-    { from, sender, replyTo, to, cc, bcc, forwarded },
-    org,
-    captureDomain,
-  );
-  const excludedReason = exclusionReason(
-    org,
-    subject,
-    participants.map((p) => p.address),
-  );
-
-  const email: CapturedEmail = {
-    schemaVersion: CAPTURED_EMAIL_SCHEMA_VERSION,
-    messageId,
-    subject,
-    date,
-    from,
-    sender,
-    replyTo,
-    to,
-    cc,
-    bcc,
-    inReplyTo,
-    references,
-    forwarded,
-    orderNumbers,
-    kind,
-    attachments: collected.map((a) => a.meta),
-    warnings,
-    text: bodyText,
-    textTruncated,
-    participants,
-    direction: directionOf(participants, org, forwarded !== null && options.capture?.mode === 'forward'),
-    envelope: options.envelope ?? null,
-    capture: options.capture ?? null,
-    excluded: excludedReason ? { reason: excludedReason } : null,
-    size: repair.bytes,
-    invite,
-    bulk,
-    authentication: { dkimDomains },
-    cutShort,
-  };
-  return CapturedEmailSchema.parse(email);
+/** An HTML-only body converted again, unwrapped, after the same pass that bounds it for the body text. */
+function unwrapHtml(html: string, limits: ParseLimits): string {
+  const bounded = boundHtml(html.slice(0, limits.maxHtmlBytes), {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  }).html;
+  return forwardTextOfHtml(bounded, limits.maxHtmlBytes);
 }
 
 function newMailParser(limits: ParseLimits): MailParser {
@@ -366,43 +282,21 @@ function readAddressFields(headers: Headers, limits: ParseLimits, warnings: stri
   };
 }
 
-/** The forwarded original: an attached message first, else an inline forward in bounded text. */
-async function findForwarded(
+/** The first attached message/rfc822, read as the forwarded original; null when there is none. */
+async function readAttachedOriginalOf(
   collected: CollectedAttachment[],
-  body: { plain: string; html: string | null; subject: string | null },
   limits: ParseLimits,
   cut: Cut,
   warnings: string[],
 ): Promise<ForwardedOriginal | null> {
   const attached = collected.find((a) => a.attachedMessage !== null)?.attachedMessage;
-  if (attached) {
-    try {
-      const original = await readAttachedOriginal(attached, limits, cut);
-      if (original) return original;
-    } catch {
-      warnings.push('attached message could not be read');
-    }
+  if (!attached) return null;
+  try {
+    return await readAttachedOriginal(attached, limits, cut);
+  } catch {
+    warnings.push('attached message could not be read');
+    return null;
   }
-  if (body.plain.length > limits.maxForwardScanChars) {
-    cut(
-      'forward-scan-truncated',
-      `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
-    );
-  }
-  // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
-  const text = squeezeLongWhitespace(body.plain.slice(0, limits.maxForwardScanChars));
-  if (body.html === null) return findInlineForward(text, body.subject, 'inline-text', limits.maxTextChars);
-  // HTML-only mail: the HTML is read again unwrapped, after the same linear pass that bounds its
-  // nesting and element count for the body text.
-  const bounded = boundHtml(body.html.slice(0, limits.maxHtmlBytes), {
-    maxChars: limits.maxHtmlBytes,
-    maxDepth: limits.maxHtmlDepth,
-    maxElements: limits.maxHtmlElements,
-  }).html;
-  return findHtmlForward(text, bounded, body.subject, {
-    maxHtmlChars: limits.maxHtmlBytes,
-    maxTextChars: limits.maxTextChars,
-  });
 }
 
 /**
@@ -461,11 +355,6 @@ function htmlBodyText(
     cut('html-elements', `HTML elements after the first ${limits.maxHtmlElements} were dropped (text kept)`);
   }
   return converted.text;
-}
-
-/** The sub-address target counts as an order number unless it is a Salesforce record id. */
-function isOrderLike(value: string, _org: Org | null): boolean {
-  return !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value) || /^\d+$/.test(value);
 }
 
 async function readAttachment(
@@ -586,59 +475,4 @@ function readDate(headers: Headers, rawDate: string | undefined, warnings: strin
 function contentTypeOf(headers: Headers): string | undefined {
   const value = headers.get('content-type') as { value?: string } | string | undefined;
   return typeof value === 'string' ? value : value?.value;
-}
-
-function buildParticipants(
-  fields: {
-    from: MailAddress | null;
-    sender: MailAddress | null;
-    replyTo: MailAddress[];
-    to: MailAddress[];
-    cc: MailAddress[];
-    bcc: MailAddress[];
-    forwarded: ForwardedOriginal | null;
-  },
-  org: Org | null,
-  captureDomain: string | null,
-): Participant[] {
-  const out: Participant[] = [];
-  const seen = new Set<string>();
-  const add = (role: ParticipantRole, list: (MailAddress | null)[]) => {
-    for (const a of list) {
-      if (!a) continue;
-      if (captureDomain && a.address.endsWith(`@${captureDomain}`)) continue;
-      const key = `${role}:${a.address}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ ...a, role, internal: org ? isInternalAddress(org, a.address) : false });
-    }
-  };
-  add('from', [fields.from]);
-  add('sender', [fields.sender]);
-  add('reply-to', fields.replyTo);
-  add('to', fields.to);
-  add('cc', fields.cc);
-  add('bcc', fields.bcc);
-  if (fields.forwarded) {
-    add('forwarded-from', [fields.forwarded.from]);
-    add('forwarded-to', fields.forwarded.to);
-    add('forwarded-cc', fields.forwarded.cc);
-  }
-  return out;
-}
-
-function directionOf(participants: Participant[], org: Org | null, preferOriginal: boolean): Direction {
-  if (!org) return 'unknown';
-  const pick = (fromRole: ParticipantRole, recipientRoles: ParticipantRole[]) => {
-    const from = participants.find((p) => p.role === fromRole);
-    if (!from) return null;
-    const recipients = participants.filter((p) => recipientRoles.includes(p.role));
-    if (!from.internal) return 'inbound' as const;
-    return recipients.some((r) => !r.internal) ? ('outbound' as const) : ('internal' as const);
-  };
-  const original = participants.some((p) => p.role === 'forwarded-from')
-    ? pick('forwarded-from', ['forwarded-to', 'forwarded-cc'])
-    : null;
-  if (preferOriginal && original) return original;
-  return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
 }
