@@ -6,10 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { describeError } from '#shared/errors.ts';
 
 export function registerParse(program: Command): void {

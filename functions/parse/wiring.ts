@@ -2,12 +2,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetterDeps } from '#functions/dead-letter.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 

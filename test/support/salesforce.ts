@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Connection, OAuth2 } from '@jsforce/jsforce-node';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 
 export const demoSeed = JSON.parse(
   readFileSync(new URL('../../local/demo/seed.json', import.meta.url), 'utf8'),
