@@ -4,7 +4,7 @@
  * code base: an 18-character value whose suffix does not match is not an id.
  */
 const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
-const SHAPE = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+export const RECORD_ID_SHAPE = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 /** The 3-character suffix that makes a 15-character id case-insensitive. */
 export function caseSafeSuffix(id15: string): string {
@@ -22,7 +22,7 @@ export function caseSafeSuffix(id15: string): string {
 
 /** A 15- or 18-character id normalised to 18 characters; null when it is not an id. */
 export function toRecordId18(value: string): string | null {
-  if (!SHAPE.test(value)) return null;
+  if (!RECORD_ID_SHAPE.test(value)) return null;
   const id15 = value.slice(0, 15);
   const full = id15 + caseSafeSuffix(id15);
   if (value.length === 18 && value.slice(15).toUpperCase() !== full.slice(15)) return null;
@@ -31,4 +31,27 @@ export function toRecordId18(value: string): string | null {
 
 export function isRecordId(value: string): boolean {
   return toRecordId18(value) !== null;
+}
+
+/** Key prefixes (an id's first 3 characters) of the objects a message may be "about" (a Task's WhatId). */
+export const WHAT_KEY_PREFIXES: Readonly<Record<string, string>> = {
+  '001': 'Account',
+  '006': 'Opportunity',
+  '801': 'Order',
+  '500': 'Case',
+  '800': 'Contract',
+};
+
+/** The object a record id names, from its key prefix; 'unknown' for prefixes a WhatId cannot have. */
+export function whatTypeOf(id: string): string {
+  return WHAT_KEY_PREFIXES[id.slice(0, 3)] ?? 'unknown';
+}
+
+/**
+ * A record a message may be about: an id of an Account, Opportunity, Order, Case or Contract.
+ * Real ids always hold a digit (the instance and counter parts), so a word that happens to be
+ * 15 letters long is not taken for one.
+ */
+export function isWhatRecordId(value: string): boolean {
+  return isRecordId(value) && /\d/.test(value) && WHAT_KEY_PREFIXES[value.slice(0, 3)] !== undefined;
 }

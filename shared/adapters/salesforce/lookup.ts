@@ -1,14 +1,8 @@
 /** The SOQL of a batch's lookups, packed into as few queries as the URL budget allows, and their reading. */
+
+import { WHAT_KEY_PREFIXES, whatTypeOf } from '../../domain/record-id.ts';
 import type { LookupPlan, LookupResult } from '../../ports/crm.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
-
-export const WHAT_TYPES: Record<string, string> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-  '800': 'Contract',
-};
 
 export interface LookupQuery {
   kind: keyof LookupResult;
@@ -72,7 +66,7 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
   const { object, field } = plan.orderLookup;
   const byType = new Map<string, string[]>();
   for (const id of plan.recordIds) {
-    const type = WHAT_TYPES[id.slice(0, 3)];
+    const type = WHAT_KEY_PREFIXES[id.slice(0, 3)];
     if (type) byType.set(type, [...(byType.get(type) ?? []), id]);
   }
   // A sub-address naming a record of the order object rides along with the order numbers'
@@ -109,7 +103,7 @@ export function collect(
   for (const r of records) {
     const id = String(r.Id);
     if (alsoRecords.has(id.slice(0, 15)) && !result.records.some((x) => x.id === id))
-      result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
+      result.records.push({ id, type: whatTypeOf(id) });
     if (kind === 'users')
       result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
     else if (kind === 'contacts')
@@ -122,7 +116,7 @@ export function collect(
     else if (kind === 'leads') result.leads.push({ id, email: String(r.Email ?? '') });
     else if (kind === 'orders')
       result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
-    else if (kind === 'records') result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
+    else if (kind === 'records') result.records.push({ id, type: whatTypeOf(id) });
     else result.tasks.push({ id, captureId: String(r.Capture_Id__c ?? ''), whatId: str(r.WhatId) });
   }
 }

@@ -137,15 +137,9 @@ function isOrderLike(value: string): boolean {
   return !isRecordId(value) || /^\d+$/.test(value);
 }
 
-interface ParticipantFields {
-  from: MailAddress | null;
-  sender: MailAddress | null;
-  replyTo: MailAddress[];
-  to: MailAddress[];
-  cc: MailAddress[];
-  bcc: MailAddress[];
+type ParticipantFields = Pick<MimeReading, 'from' | 'sender' | 'replyTo' | 'to' | 'cc' | 'bcc'> & {
   forwarded: ForwardedOriginal | null;
-}
+};
 
 function buildParticipants(
   fields: ParticipantFields,
