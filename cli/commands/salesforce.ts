@@ -3,50 +3,10 @@
  * the custom fields Capture uses. Credentials from the environment: SF_LOGIN_URL + SF_CLIENT_ID
  * + SF_CLIENT_SECRET (client credentials) or SF_USERNAME + SF_PRIVATE_KEY_FILE (JWT bearer).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
-import { ConfigError, describeError } from '#shared/errors.ts';
-
-function credentialsFromEnv(env: NodeJS.ProcessEnv): SalesforceCredentials {
-  if (!env.SF_LOGIN_URL || !env.SF_CLIENT_ID) {
-    throw new ConfigError(
-      'NO_CREDENTIALS',
-      'set SF_LOGIN_URL and SF_CLIENT_ID, plus SF_CLIENT_SECRET or SF_USERNAME and SF_PRIVATE_KEY_FILE',
-    );
-  }
-  if (env.SF_PRIVATE_KEY_FILE) {
-    let privateKey: string;
-    try {
-      privateKey = readFileSync(env.SF_PRIVATE_KEY_FILE, 'utf8');
-    } catch {
-      throw new ConfigError(
-        'PRIVATE_KEY_UNREADABLE',
-        `SF_PRIVATE_KEY_FILE ${env.SF_PRIVATE_KEY_FILE} cannot be read`,
-      );
-    }
-    return parseSalesforceSecret(
-      {
-        authFlow: 'jwt-bearer',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        username: env.SF_USERNAME,
-        privateKey,
-      },
-      'SF_* environment',
-    );
-  }
-  return parseSalesforceSecret(
-    {
-      authFlow: 'client-credentials',
-      loginUrl: env.SF_LOGIN_URL,
-      clientId: env.SF_CLIENT_ID,
-      clientSecret: env.SF_CLIENT_SECRET,
-    },
-    'SF_* environment',
-  );
-}
+import { credentialsFromEnv } from '#shared/config/salesforce-secret.ts';
+import { describeError } from '#shared/errors.ts';
 
 interface Check {
   name: string;

@@ -1,5 +1,4 @@
 /** Builds the sync function's dependencies from its environment, once per cold start. */
-import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,8 +12,7 @@ import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { parseEnv, SyncEnvSchema } from '#shared/config/env.ts';
 import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
-import { ConfigError } from '#shared/errors.ts';
+import { credentialsFromEnv, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
 import { type LogSink, logger, withKeys, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { syncBatch } from '#shared/usecases/sync-batch.ts';
@@ -91,28 +89,6 @@ interface CredentialSource {
 
 /** Local stack and development only: one set of credentials from SF_* variables for every org. */
 function envCredentials(env: NodeJS.ProcessEnv): CredentialSource {
-  const credentials = env.SF_PRIVATE_KEY_FILE
-    ? {
-        authFlow: 'jwt-bearer',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        username: env.SF_USERNAME,
-        privateKey: readKey(env.SF_PRIVATE_KEY_FILE),
-      }
-    : {
-        authFlow: 'client-credentials',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        clientSecret: env.SF_CLIENT_SECRET,
-      };
-  const parsed = parseSalesforceSecret(credentials, 'SF_* environment');
+  const parsed = credentialsFromEnv(env);
   return { forOrg: async () => parsed, invalidate: () => {} };
-}
-
-function readKey(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError('PRIVATE_KEY_UNREADABLE', `SF_PRIVATE_KEY_FILE ${path} cannot be read`);
-  }
 }
