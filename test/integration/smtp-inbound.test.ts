@@ -12,26 +12,17 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '#local/aws.ts';
 import { type SmtpInbound, type SmtpInboundOptions, startSmtpInbound } from '#local/smtp-inbound.ts';
-import { parseRegistry } from '#shared/config/registry.ts';
 import { parseIntakeBody, type SesNotification } from '#shared/events/ses-notification.ts';
+import { testRegistry } from '../support/registry.ts';
 
 interface Received {
   raw: { Type: string; TopicArn?: string; Subject?: string; Message: string };
   notification: SesNotification;
 }
 
-const registry = parseRegistry({
+const registry = testRegistry({
   captureDomain: 'capture.localhost',
   orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.example'],
-      defaultOwnerEmail: 'ops@acme.example',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-    },
     {
       id: 'off',
       enabled: false,

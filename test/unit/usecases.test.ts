@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import { TransientError } from '#shared/errors.ts';
 import type { SesNotification } from '#shared/events/ses-notification.ts';
@@ -7,21 +6,9 @@ import type { SyncMessage } from '#shared/events/sync-message.ts';
 import { captureMessage, type ParseMessage } from '#shared/usecases/capture-message.ts';
 import { type OrgSyncResult, syncMessages } from '#shared/usecases/sync-messages.ts';
 import { MemoryMailStore, MemoryQueue, silentLogger } from '../support/memory-stores.ts';
+import { testRegistry } from '../support/registry.ts';
 
-const registry = parseRegistry({
-  captureDomain: 'capture.example.com',
-  orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.com'],
-      defaultOwnerEmail: 'ops@acme.com',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-    },
-  ],
-});
+const registry = testRegistry({ domain: 'acme.com' });
 
 function notification(
   recipients: string[],
