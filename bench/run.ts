@@ -18,7 +18,7 @@ import nodemailer from 'nodemailer';
 
 process.env.LOG_LEVEL = 'ERROR';
 const { parseEmail } = await import('#shared/adapters/mime/parse-email.ts');
-const { syncBatch } = await import('#shared/usecases/sync-batch.ts');
+const { writeToSalesforce } = await import('#shared/usecases/salesforce-writes.ts');
 const { startLocalStack } = await import('#local/stack.ts');
 const { crmFor, org, startEmulator, MemoryAttachments, mixedBatch } = await import(
   '../test/support/salesforce.ts'
@@ -113,7 +113,7 @@ async function benchSalesforce() {
     const files = new MemoryAttachments();
     const emails = await mixedBatch(files, 'bench');
     const before = emulator.apiRequestCount();
-    await syncBatch({ org, emails, crm, attachments: files });
+    await writeToSalesforce({ org, emails, crm, attachments: files });
     const apiCalls = emulator.apiRequestCount() - before;
     return { emails: emails.length, apiCalls, callsPerEmail: round(apiCalls / emails.length, 3) };
   } finally {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { PermanentError } from '#shared/errors.ts';
-import type { MailStore, MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
+import type { DeadLetterQueue, MailStore, MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
 
 export class MemoryMailStore implements MailStore, OutcomeStore {
   raw = new Map<string, Buffer>();
@@ -44,11 +44,19 @@ export class MemoryMailStore implements MailStore, OutcomeStore {
   }
 }
 
-export class MemoryQueue implements MessageQueue {
+export class MemoryQueue implements MessageQueue, DeadLetterQueue {
   messages: { body: unknown; attributes: Record<string, string> }[] = [];
   async send(body: unknown, attributes: Record<string, string> = {}) {
     this.messages.push({ body: structuredClone(body), attributes });
   }
+  async sendOriginal(body: string, attributes: Record<string, string>) {
+    this.messages.push({ body, attributes });
+  }
+}
+
+/** A queue record as the stages see it, on its `receiveCount`th delivery. */
+export function queueRecord(id: string, body: unknown, receiveCount = 1) {
+  return { id, body: typeof body === 'string' ? body : JSON.stringify(body), receiveCount, attributes: {} };
 }
 
 export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
