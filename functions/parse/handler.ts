@@ -5,7 +5,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '#functions/dead-letter.ts';
-import { concurrencyLimit } from '#functions/limit.ts';
+import { concurrencyLimit, once } from '#functions/limit.ts';
 import { parseConcurrency, pipeline } from '#shared/config/pipeline.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { captureIntakeBody } from '#shared/usecases/capture-message.ts';
@@ -14,10 +14,10 @@ import { type ParseDeps, parseDepsFromEnv } from './wiring.ts';
 export function createParseHandler(makeDeps: () => ParseDeps, options: { concurrency?: number } = {}) {
   const processor = new BatchProcessor(EventType.SQS);
   const limit = concurrencyLimit(options.concurrency ?? parseConcurrency());
-  let deps: ParseDeps | undefined;
+  const deps = once(makeDeps);
   const processRecord = (record: SQSRecord) =>
     limit(async () => {
-      const ready = (deps ??= makeDeps());
+      const ready = deps();
       const log = logger.createChild(); // one per record: keys never leak between records
       let ids: { sesMessageId: string; orgId: null; messageId: null } | null = null;
       const work = () =>
