@@ -216,13 +216,12 @@ describe('Salesforce faults', () => {
     expect(emulator.records('Task')).toHaveLength(1);
   });
 
-  it('waits out added latency', async () => {
+  it('completes a batch when every response is delayed', async () => {
     const crm = crmAt(emulator.url);
     await crm.setupFields();
     emulator.setFaults({ latencyMs: 50 });
-    const started = Date.now();
     const results = await writeToSalesforce({ org, emails: await mails(2, 'slow'), crm });
     expect(results.map((r) => r.outcome)).toEqual(['created', 'created']);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(emulator.records('Task')).toHaveLength(2);
   });
 });
