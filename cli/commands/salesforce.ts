@@ -4,7 +4,7 @@
  * + SF_CLIENT_SECRET (client credentials) or SF_USERNAME + SF_PRIVATE_KEY_FILE (JWT bearer).
  */
 import type { Command } from 'commander';
-import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { credentialsFromEnv } from '#shared/config/salesforce-secret.ts';
 import { describeError } from '#shared/errors.ts';
 
@@ -180,7 +180,7 @@ export function registerSalesforce(program: Command): void {
     .description('authenticate, describe the objects Capture uses and report what blocks syncing')
     .option('--json', 'print the checks as JSON')
     .action(async (options: { json?: boolean }) => {
-      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const crm = await connect();
       const checks = await runChecks(crm);
       const blocked = checks.some((c) => !c.ok && c.blocking);
       if (options.json) {
@@ -200,9 +200,16 @@ export function registerSalesforce(program: Command): void {
     .description('add Capture_Id__c (External ID) and Order_Numbers__c to Activity; safe to run again')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
-      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const crm = await connect();
       const fields = await crm.setupFields();
       if (options.json) process.stdout.write(`${JSON.stringify({ fields })}\n`);
       else for (const f of fields) process.stdout.write(`${f.created ? 'added  ' : 'exists '} ${f.field}\n`);
     });
+}
+
+// jsforce is loaded when a command talks to Salesforce, not by every `capture` command.
+async function connect(): Promise<SalesforceCrm> {
+  const credentials = credentialsFromEnv(process.env);
+  const { SalesforceCrm } = await import('#shared/adapters/salesforce/index.ts');
+  return new SalesforceCrm({ credentials });
 }
