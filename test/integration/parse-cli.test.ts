@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registryInput } from '../../support/registry.ts';
+import { registryInput } from '../support/registry.ts';
 
-const repo = join(import.meta.dirname, '../../..');
+const repo = join(import.meta.dirname, '../..');
 const fixtures = join(repo, 'test/fixtures/parse');
 
 function capture(...args: string[]) {
