@@ -8,6 +8,22 @@ import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { credentialsFromEnv } from '#shared/config/salesforce-secret.ts';
 import { describeError } from '#shared/errors.ts';
 
+/** Fields a record cannot be created without that `filled` does not cover. */
+function requiredBeyond<F extends FieldShape>(fields: F[], filled: string[]): F[] {
+  return fields.filter(
+    (f) =>
+      f.createable && !f.nillable && !f.defaultedOnCreate && f.type !== 'boolean' && !filled.includes(f.name),
+  );
+}
+
+interface FieldShape {
+  name: string;
+  type: string;
+  createable: boolean;
+  nillable: boolean;
+  defaultedOnCreate: boolean;
+}
+
 interface Check {
   name: string;
   ok: boolean;
@@ -116,14 +132,7 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
             : 'missing: run `capture salesforce setup` (order numbers are left out until then)',
           false,
         );
-        const required = d.fields.filter(
-          (f) =>
-            f.createable &&
-            !f.nillable &&
-            !f.defaultedOnCreate &&
-            f.type !== 'boolean' &&
-            !TASK_FIELDS.includes(f.name),
-        );
+        const required = requiredBeyond(d.fields, TASK_FIELDS);
         add(
           'no extra required Task fields',
           required.length === 0,
@@ -132,14 +141,7 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
       } else if (type === 'Lead') {
         // The create-lead policy fills these; anything else required stops Lead creation.
         const filled = ['FirstName', 'LastName', 'Company', 'Email', 'LeadSource'];
-        const required = d.fields.filter(
-          (f) =>
-            f.createable &&
-            !f.nillable &&
-            !f.defaultedOnCreate &&
-            f.type !== 'boolean' &&
-            !filled.includes(f.name),
-        );
+        const required = requiredBeyond(d.fields, filled);
         add('Lead readable', true, `${d.fields.length} fields`);
         add(
           'Lead creatable (create-lead policy)',
