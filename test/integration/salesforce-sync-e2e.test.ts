@@ -10,6 +10,7 @@ import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/stack.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor, MIXED_BATCH, wideMail, wideOrder, wideSeed } from '../support/salesforce.ts';
 import { startTestStack } from '../support/stack.ts';
@@ -35,6 +36,11 @@ beforeAll(async () => {
     allowTestVerdicts: true,
     // Long enough that a slow batch of wide mails is not handed out twice.
     visibilityTimeoutSeconds: { intake: 30, sync: 30 },
+    // These tests are about mail arriving together: the event sources' own batching windows.
+    batchingWindowSeconds: {
+      intake: pipeline.queues.intake.maxBatchingWindowSeconds,
+      sync: pipeline.queues.sync.maxBatchingWindowSeconds,
+    },
   });
   sf = await jsforceFor(stack.salesforceUrl);
   transport = nodemailer.createTransport({
