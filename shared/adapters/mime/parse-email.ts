@@ -96,19 +96,7 @@ export async function readMime(
   const calendar = new CalendarCapture(options.calendar);
   const events = listen(parser, calendar, options.attachmentSink, limits, cut);
 
-  try {
-    await pipeline(source, repair, mime, parser);
-  } catch (error) {
-    if (!repair.result || repair.result.fieldCount === 0) {
-      throw new UnreadableEmailError(
-        `not an email: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    cut(
-      'mime-unreadable',
-      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
-    );
-  }
+  await readThrough(source, repair, mime, parser, cut);
   const collected = (await Promise.all(events.attachmentWork)).filter(
     (a): a is CollectedAttachment => a !== null,
   );
@@ -119,14 +107,7 @@ export async function readMime(
     throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
   }
   warnings.unshift(...repaired.warnings);
-  if (mime.cut === 'parts') {
-    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
-  } else if (mime.cut === 'depth') {
-    cut(
-      'mime-depth',
-      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
-    );
-  }
+  reportMimeCut(mime, limits, cut);
 
   const headers = events.headers();
   const fields = readAddressFields(headers, limits, warnings, cut);
@@ -170,6 +151,38 @@ export async function readMime(
     warnings,
     cutShort,
   };
+}
+
+/** The bytes through header repair, the MIME budget and mailparser; past the headers, a failure cuts the message short. */
+async function readThrough(
+  source: Readable,
+  repair: HeaderBlockRepair,
+  mime: MimeBudgetStream,
+  parser: MailParser,
+  cut: Cut,
+): Promise<void> {
+  try {
+    await pipeline(source, repair, mime, parser);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    if (!repair.result || repair.result.fieldCount === 0)
+      throw new UnreadableEmailError(`not an email: ${detail}`);
+    cut(
+      'mime-unreadable',
+      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
+    );
+  }
+}
+
+function reportMimeCut(mime: MimeBudgetStream, limits: ParseLimits, cut: Cut): void {
+  if (mime.cut === 'parts') {
+    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
+  } else if (mime.cut === 'depth') {
+    cut(
+      'mime-depth',
+      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
+    );
+  }
 }
 
 /** Collects what mailparser emits: headers, the top-level header lines, the body text and files. */
