@@ -662,6 +662,8 @@ export function describeField(f: FieldDef) {
         ? (f.length ?? 255)
         : 0,
     byteLength: (f.length ?? 0) * 3,
+    precision: f.precision ?? 0,
+    scale: f.scale ?? 0,
     nillable: !f.required && f.type !== 'boolean' && f.name !== 'Id',
     createable: f.createable !== false,
     updateable: f.updateable !== false,
