@@ -119,7 +119,10 @@ function coerceNumber(f: FieldDef, value: unknown): number {
     throw jsonError(f, `Cannot deserialize value of type number from "${String(value)}"`);
   const scale = f.type === 'int' ? 0 : (f.scale ?? null);
   const value2 = scale === null ? n : scale === 0 ? Math.round(n) : Number(n.toFixed(scale));
-  if (f.precision !== undefined && Math.abs(Math.trunc(value2)).toString().length > f.precision - (scale ?? 0)) {
+  if (
+    f.precision !== undefined &&
+    Math.abs(Math.trunc(value2)).toString().length > f.precision - (scale ?? 0)
+  ) {
     throw new SalesforceError(
       'NUMBER_OUTSIDE_VALID_RANGE',
       `${f.label ?? f.name}: value outside of valid range on numeric field: ${String(value)}`,
