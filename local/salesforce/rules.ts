@@ -4,7 +4,9 @@
  * Status and Priority are among the org's TaskStatus and TaskPriority values; a Lead as WhoId excludes a WhatId; with Shared
  * Activities an activity relates one lead or up to 50 contacts, the WhoId among them, each once;
  * a ContentVersion with FirstPublishLocationId is shared to that record. Activity rules follow
- * the schema's `activity`/`relationOf` links, so an Event with EventRelation gets them too.
+ * the schema's `activity`/`relationOf` links, so Event and EventRelation get them too; an
+ * EventRelation is also an invitee (up to 1,000). Event times are in events.ts, Enhanced Email
+ * and opportunity rules in email-rules.ts.
  */
 import {
   createEmailTask,
