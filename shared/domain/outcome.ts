@@ -30,6 +30,11 @@ export const OutcomeRecordSchema = z.object({
   at: z.string(),
   /** Parse warnings (`code: detail`), e.g. what a parse budget cut short; absent when there were none. */
   warnings: z.array(z.string()).optional(),
+  /**
+   * For a created Task: which rule chose its Who (`single`, `context`, `policy:oldest`…) and its
+   * What (`sub-address`, `ref`, `order-number`, `thread`, `opportunity`, `account`, `none`).
+   */
+  matchedBy: z.object({ who: z.string(), what: z.string() }).optional(),
 });
 export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
 
