@@ -104,9 +104,7 @@ export const OrgSchema = z.object({
    * One address with several Contacts (or Leads): which becomes the WhoId when the mail names no
    * record of one of their Accounts. `all` makes the oldest the WhoId and relates the others.
    */
-  matching: z
-    .object({ duplicates: DuplicatePolicy.default('oldest') })
-    .default({ duplicates: 'oldest' }),
+  matching: z.object({ duplicates: DuplicatePolicy.default('oldest') }).default({ duplicates: 'oldest' }),
   orderNumbers: OrderNumberConfigSchema.default({
     patterns: [],
     useDefaults: true,

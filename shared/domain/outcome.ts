@@ -34,7 +34,9 @@ export const OutcomeRecordSchema = z.object({
    * For a created Task: which rule chose its Who (`single`, `context`, `policy:oldest`…) and its
    * What (`sub-address`, `ref`, `order-number`, `thread`, `opportunity`, `account`, `none`).
    */
-  matchedBy: z.object({ who: z.string(), what: z.string() }).optional(),
+  matchedBy: z
+    .object({ who: z.string(), what: z.string(), unchecked: z.array(z.string()).optional() })
+    .optional(),
 });
 export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
 

@@ -33,7 +33,10 @@ export interface LookupResult {
   /** Records named by id (sub-address, `ref:`); accountId for those that have one. */
   records: { id: string; type: string; accountId?: string | null }[];
   tasks: { id: string; captureId: string; whatId: string | null; whoId?: string | null }[];
-  /** Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out). */
+  /**
+   * Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out);
+   * absent when they were not asked (no mail needed them, or no room in the lookup's request).
+   */
   opportunityRoles?: { contactId: string; opportunityId: string; accountId: string | null }[];
 }
 

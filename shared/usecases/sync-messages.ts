@@ -18,7 +18,7 @@ export interface OrgSyncResult {
   taskId?: string | undefined;
   reason?: string | undefined;
   retryable?: boolean | undefined;
-  matchedBy?: { who: string; what: string } | undefined;
+  matchedBy?: { who: string; what: string; unchecked?: string[] } | undefined;
 }
 
 export type SyncOrg = (org: Org, emails: CapturedEmail[]) => Promise<OrgSyncResult[]>;
@@ -195,7 +195,7 @@ async function record(
     taskId?: string | null;
     retryable?: boolean;
     warnings?: string[];
-    matchedBy?: { who: string; what: string } | undefined;
+    matchedBy?: { who: string; what: string; unchecked?: string[] } | undefined;
   },
 ): Promise<void> {
   await deps.outcomes.record({

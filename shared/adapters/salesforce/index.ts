@@ -30,7 +30,7 @@ import {
   type Subresponse,
 } from './composite.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
-import { collect, emptyLookup, lookupQueries } from './lookup.ts';
+import { collect, emptyLookup, lookupQueries, withinBudget } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -257,8 +257,9 @@ export class SalesforceCrm implements CrmPort {
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
     // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
-    const queries = lookupQueries(plan).filter(
-      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
+    const queries = withinBudget(
+      lookupQueries(plan).filter((q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false),
+      QUERY_OR_COLLECTION_LIMIT,
     );
     const subrequests = queries.map((q, i) => ({
       method: 'GET',
@@ -273,6 +274,8 @@ export class SalesforceCrm implements CrmPort {
       await this.#closedStatus();
     }
     const result = emptyLookup();
+    // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
+    if (queries.some((q) => q.kind === 'opportunityRoles')) result.opportunityRoles = [];
     for (const [i, query] of queries.entries()) {
       const sub = answers.get(`q${i}`)!;
       if (sub.httpStatusCode >= 400) {

@@ -112,7 +112,20 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
 }
 
 export function emptyLookup(): LookupResult {
-  return { users: [], contacts: [], leads: [], orders: [], records: [], tasks: [], opportunityRoles: [] };
+  return { users: [], contacts: [], leads: [], orders: [], records: [], tasks: [] };
+}
+
+/**
+ * The contact-role queries ride only in query slots the batch's last composite leaves free: the
+ * opportunity rule never costs a request of its own. Without room they are left out (all of
+ * them, so no Contact is judged on half an answer) and the result says they were not asked.
+ */
+export function withinBudget(queries: LookupQuery[], perComposite: number): LookupQuery[] {
+  const roles = queries.filter((q) => q.kind === 'opportunityRoles');
+  const others = queries.filter((q) => q.kind !== 'opportunityRoles');
+  const free =
+    others.length === 0 ? perComposite : (perComposite - (others.length % perComposite)) % perComposite;
+  return roles.length > 0 && roles.length <= free ? queries : others;
 }
 
 /** Adds one query's records to the result. */
@@ -165,7 +178,10 @@ export function collect(
     else if (kind === 'orders')
       result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
     else if (kind === 'records')
-      result.records.push({ ...record(id), ...(id.startsWith('001') ? {} : { accountId: str(r.AccountId) }) });
+      result.records.push({
+        ...record(id),
+        ...(id.startsWith('001') ? {} : { accountId: str(r.AccountId) }),
+      });
     else
       result.tasks.push({
         id,

@@ -35,6 +35,8 @@ export type WhatRule = 'sub-address' | 'ref' | 'order-number' | 'thread' | 'oppo
 export interface MatchedBy {
   who: WhoRule | 'new-lead';
   what: WhatRule;
+  /** Rules that could not be checked: `opportunity` when contact roles were not looked up. */
+  unchecked?: string[];
 }
 
 export type SyncDecision =
@@ -157,8 +159,8 @@ interface Index {
   orders: Map<string, LookupResult['orders'][number]>;
   records: Map<string, LookupResult['records'][number]>;
   tasks: Map<string, LookupResult['tasks'][number]>;
-  /** Open Opportunities per Contact (15-character id). */
-  opportunities: Map<string, Set<string>>;
+  /** Open Opportunities per Contact (15-character id); null when not looked up. */
+  opportunities: Map<string, Set<string>> | null;
 }
 
 function byAddress<T extends { email: string }>(items: readonly T[]): Map<string, T[]> {
@@ -181,7 +183,7 @@ function indexOf(found: LookupResult): Index {
     orders: new Map(found.orders.map((o) => [orderKey(o.number), o])),
     records: new Map(found.records.map((r) => [r.id.slice(0, 15), r])),
     tasks: new Map(found.tasks.map((t) => [t.captureId, t])),
-    opportunities,
+    opportunities: found.opportunityRoles ? opportunities : null,
   };
 }
 
@@ -269,6 +271,7 @@ function decideOne(
   const matchedBy: MatchedBy = {
     who: contactChoice?.decidedBy ?? leadChoice?.decidedBy ?? 'new-lead',
     what: what.rule,
+    ...(whoContact && !anchor.whatId && index.opportunities === null ? { unchecked: ['opportunity'] } : {}),
   };
 
   // A Task is related to one lead or up to 50 contacts (its WhoId among them); without Shared
@@ -331,7 +334,11 @@ interface Anchor {
 
 /** The record the mail itself names: sub-address target → `ref:` id → order number → thread parent. */
 function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
-  const anchor: Anchor = { whatId: null, rule: 'none', context: { accountIds: new Set(), whoIds: new Set() } };
+  const anchor: Anchor = {
+    whatId: null,
+    rule: 'none',
+    context: { accountIds: new Set(), whoIds: new Set() },
+  };
   const take = (id: string, rule: WhatRule, accountId: string | null | undefined) => {
     if (accountId) anchor.context.accountIds.add(accountId);
     if (anchor.whatId) return;
@@ -365,7 +372,7 @@ function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
 /** What: the mail's own anchor → the Contact's single open Opportunity → the Contact's Account. */
 function whatOf(anchor: Anchor, index: Index, contact: Contact): { id: string | null; rule: WhatRule } {
   if (anchor.whatId) return { id: anchor.whatId, rule: anchor.rule };
-  const open = index.opportunities.get(contact.id.slice(0, 15));
+  const open = index.opportunities?.get(contact.id.slice(0, 15));
   if (open?.size === 1) return { id: [...open][0]!, rule: 'opportunity' };
   return contact.accountId ? { id: contact.accountId, rule: 'account' } : { id: null, rule: 'none' };
 }

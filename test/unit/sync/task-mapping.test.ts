@@ -251,7 +251,7 @@ describe('owner', () => {
 });
 
 describe('who', () => {
-  it('prefers a Contact over a Lead, To over Cc, and the most recently modified duplicate Contact', () => {
+  it('prefers a Contact over a Lead, To over Cc, and the oldest duplicate Contact', () => {
     const found = world();
     found.leads.push({ id: '00Q000000000002AAA', email: 'jane@globex.example' });
     found.contacts.push({
@@ -259,6 +259,7 @@ describe('who', () => {
       email: 'JANE@globex.example',
       accountId: INITECH,
       lastModified: '2026-06-01T00:00:00.000Z',
+      createdDate: '2020-01-01T00:00:00.000Z',
     });
     const d = create(
       decide(
