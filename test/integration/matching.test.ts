@@ -95,6 +95,20 @@ describe('a contact’s open opportunity', () => {
   });
 });
 
+describe('a contact’s open opportunity, when the roles are many', () => {
+  it('is not judged on roles cut off at the query limit, and the outcome says so', async () => {
+    const roles = Array.from({ length: 2_000 }, () => ({
+      OpportunityId: '@Opportunity:Initech expansion',
+      ContactId: '@Contact:peter@initech.example',
+    }));
+    const { crm, id } = await start({ OpportunityContactRole: roles });
+    const initech = await id("SELECT Id FROM Account WHERE Name = 'Initech'");
+    const [r] = await syncBatch({ org, crm, emails: [await mail({ to: 'peter@initech.example' })] });
+    expect(r?.matchedBy).toEqual({ who: 'single', what: 'account', unchecked: ['opportunity'] });
+    expect((await taskOf(r?.taskId)).WhatId).toBe(initech);
+  });
+});
+
 describe('ref: record ids', () => {
   it('name the record in the subject or body, before an order number; checksum and existence are checked', async () => {
     const { crm, id } = await start();

@@ -30,7 +30,7 @@ import {
   type Subresponse,
 } from './composite.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
-import { collect, emptyLookup, lookupQueries, withinBudget } from './lookup.ts';
+import { collect, emptyLookup, lookupQueries, ROLE_LIMIT, withinBudget } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -274,6 +274,7 @@ export class SalesforceCrm implements CrmPort {
       await this.#closedStatus();
     }
     const result = emptyLookup();
+    let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
     if (queries.some((q) => q.kind === 'opportunityRoles')) result.opportunityRoles = [];
     for (const [i, query] of queries.entries()) {
@@ -289,13 +290,13 @@ export class SalesforceCrm implements CrmPort {
           continue;
         throw errorFor(code, `lookup ${query.kind}: ${message}`);
       }
-      collect(
-        result,
-        query,
-        (sub.body as QueryResult<Record<string, unknown>>).records,
-        plan.orderLookup.field,
-      );
+      const answer = sub.body as QueryResult<Record<string, unknown>>;
+      collect(result, query, answer.records, plan.orderLookup.field);
+      // Roles cut off at the query's limit could make two open Opportunities look like one.
+      if (query.kind === 'opportunityRoles' && (!answer.done || answer.records.length >= ROLE_LIMIT))
+        rolesCut = true;
     }
+    if (rolesCut) delete result.opportunityRoles;
     return result;
   }
 

@@ -17,6 +17,9 @@ export interface LookupQuery {
   alsoRecords?: string[];
 }
 
+/** Contact roles read per query; an answer this long may be cut short and is not used. */
+export const ROLE_LIMIT = 2000;
+
 /** Record ids folded into the orders query when they are of the order object's type. */
 const FOLD_LIMIT = 100;
 
@@ -105,7 +108,7 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
       'SELECT ContactId, OpportunityId, Opportunity.AccountId FROM OpportunityContactRole',
       'Contact.Email',
       upTo(MAX_LENGTH.person)(full.opportunityEmails ?? []),
-      ' AND Opportunity.IsClosed = false LIMIT 2000',
+      ` AND Opportunity.IsClosed = false LIMIT ${ROLE_LIMIT}`,
     ),
   );
   return queries;
