@@ -362,6 +362,68 @@ describe('what', () => {
     expect(whatOf(email({ to: ["o'brien@globex.example"] }))).toBeNull();
   });
 
+  it('ranks sub-address, ref:, order number, thread, single open opportunity, account', () => {
+    const found = world();
+    const OPEN = '006000000000002AAA';
+    found.records.push({ id: ORDER_SO, type: 'Order', accountId: INITECH });
+    found.tasks = [
+      { id: '00T000000000001AAA', captureId: captureIdForMessageId('acme', '<parent@x>'), whatId: ORDER },
+    ];
+    found.opportunityRoles = [{ contactId: JANE, opportunityId: OPEN, accountId: GLOBEX }];
+    const ref = `ref: ${ORDER_SO}`;
+    const thread = { inReplyTo: '<parent@x>' };
+    const by = (mail: ReturnType<typeof email>) => {
+      const d = create(decide(org, [mail], found, options)[0]);
+      return [d.task.WhatId, d.matchedBy.what];
+    };
+    expect(by(email({ target: OPP, text: ref, orderNumbers: ['ORD-10042'] }))).toEqual([OPP, 'sub-address']);
+    expect(by(email({ text: ref, orderNumbers: ['ORD-10042'], ...thread }))).toEqual([ORDER_SO, 'ref']);
+    expect(by(email({ orderNumbers: ['SO-104233'], ...thread }))).toEqual([ORDER_SO, 'order-number']);
+    expect(by(email({ ...thread }))).toEqual([ORDER, 'thread']);
+    expect(by(email())).toEqual([OPEN, 'opportunity']);
+    // Two open opportunities: none of them.
+    found.opportunityRoles.push({ contactId: JANE, opportunityId: '006000000000003AAA', accountId: GLOBEX });
+    expect(by(email())).toEqual([GLOBEX, 'account']);
+  });
+
+  it('gives a shared address to the Who of the thread’s earlier Task', () => {
+    const found = world();
+    const OTHER_JANE = '003000000000000AAA';
+    found.contacts.push({
+      id: OTHER_JANE,
+      email: 'jane@globex.example',
+      accountId: INITECH,
+      lastModified: null,
+    });
+    found.tasks = [
+      {
+        id: '00T000000000001AAA',
+        captureId: captureIdForMessageId('acme', '<parent@x>'),
+        whatId: null,
+        whoId: JANE,
+      },
+    ];
+    const reply = create(decide(org, [email({ inReplyTo: '<parent@x>' })], found, options)[0]);
+    expect(reply.task.WhoId).toBe(JANE);
+    expect(reply.matchedBy).toEqual({ who: 'context', what: 'account', unchecked: ['opportunity'] });
+    // Without the thread the oldest (here: the lower id, no dates) takes it.
+    const fresh = create(decide(org, [email()], found, options)[0]);
+    expect(fresh.task.WhoId).toBe(OTHER_JANE);
+    expect(fresh.matchedBy.who).toBe('policy:oldest');
+  });
+
+  it('asks for contact roles of mail without a sub-address, and activity dates for that policy only', () => {
+    const plain = planLookups(org, [
+      email({ text: `ref: ${OPP}` }),
+      email({ target: ORDER, to: ['x@y.example'] }),
+    ]);
+    expect(plain.opportunityEmails).toEqual(['jane@globex.example']);
+    expect(plain.recordIds).toEqual([OPP, ORDER]);
+    expect(plain.activityDates).toBe(false);
+    const recent = makeOrg({ matching: { duplicates: 'most-recent-activity' } });
+    expect(planLookups(recent, [email()]).activityDates).toBe(true);
+  });
+
   it('ignores a sub-address that is not a known record id', () => {
     expect(isRecordId(OPP)).toBe(true);
     expect(isRecordId('003000000000001AAA')).toBe(false); // a Contact cannot be a WhatId
