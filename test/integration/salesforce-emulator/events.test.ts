@@ -260,6 +260,41 @@ describe('Event owners and people', () => {
     );
   });
 
+  it('takes up to 1,000 invitees on one event', async () => {
+    const { conn } = await start();
+    const ev = await conn
+      .sobject('Event')
+      .create({ StartDateTime: '2026-12-01T10:00:00Z', DurationInMinutes: 60 });
+    const contacts: string[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const created = await post<Results>(conn, `${V}/composite/sobjects`, {
+        records: Array.from({ length: 200 }, (_, i) => ({
+          attributes: { type: 'Contact' },
+          LastName: `Guest ${batch * 200 + i}`,
+        })),
+      });
+      contacts.push(...created.map((r) => r.id!));
+    }
+    for (let batch = 0; batch < 5; batch++) {
+      const invited = await post<Results>(conn, `${V}/composite/sobjects`, {
+        records: contacts.slice(batch * 200, batch * 200 + 200).map((c) => ({
+          attributes: { type: 'EventRelation' },
+          EventId: ev.id,
+          RelationId: c,
+        })),
+      });
+      expect(invited.every((r) => r.success)).toBe(true);
+    }
+    await expectError(
+      conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: contacts[1000] }),
+      'LIMIT_EXCEEDED',
+    );
+    const count = await conn.query(
+      `SELECT COUNT() FROM EventRelation WHERE EventId = '${ev.id}' AND IsInvitee = true`,
+    );
+    expect(count.totalSize).toBe(1000);
+  });
+
   it('without Shared Activities keeps invitees only, and deleting the event deletes them into the recycle bin', async () => {
     const seed = { ...structuredClone(demoSeed), Organization: [{ SharedActivitiesEnabled: false }] };
     const { conn, id } = await start(seed);
