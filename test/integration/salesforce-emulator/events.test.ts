@@ -20,6 +20,7 @@ type EventRow = {
   IsAllDayEvent: boolean;
   OwnerId: string;
   ShowAs: string;
+  EventSubtype: string;
 };
 type Results = { id: string | null; success: boolean; errors: { statusCode: string }[] }[];
 
@@ -49,6 +50,7 @@ describe('Event times', () => {
       DurationInMinutes: 105,
       IsAllDayEvent: false,
       ShowAs: 'Busy',
+      EventSubtype: 'Event',
     });
     // OwnerId defaults to the session's user (the first active User for client credentials).
     expect(row.OwnerId).toBe(await id("SELECT Id FROM User WHERE Username = 'ops@acme.example'"));
