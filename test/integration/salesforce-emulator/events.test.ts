@@ -223,6 +223,13 @@ describe('Event owners and people', () => {
       [carl]: [true, true, false],
     });
     expect(rows.records.every((r) => r.Status === 'New')).toBe(true);
+    // The WhoId becomes an invitee on its own row.
+    const janeRow = await conn.query<{ Id: string }>(
+      `SELECT Id FROM EventRelation WHERE EventId = '${ev.id}' AND RelationId = '${jane}'`,
+    );
+    await conn.sobject('EventRelation').update({ Id: janeRow.records[0]!.Id, IsInvitee: true });
+    const janeAfter = await conn.sobject('EventRelation').retrieve(janeRow.records[0]!.Id);
+    expect([janeAfter.IsInvitee, janeAfter.IsParent]).toEqual([true, true]);
     const invitees = await conn.query(
       `SELECT Id FROM EventRelation WHERE EventId = '${ev.id}' AND IsInvitee = true AND Relation.Name = 'Alice Rep'`,
     );
@@ -255,6 +262,10 @@ describe('Event owners and people', () => {
     );
     const invitee = await conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: contacts[51] });
     expect(invitee.success).toBe(true);
+    await expectError(
+      conn.sobject('EventRelation').update({ Id: invitee.id!, IsParent: true }),
+      'LIMIT_EXCEEDED',
+    );
     const alice = await id("SELECT Id FROM User WHERE Username = 'alice@acme.example'");
     await expectError(
       conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: alice, IsParent: true }),
