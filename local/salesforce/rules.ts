@@ -38,6 +38,7 @@ export function beforeWrite(
   if (def.activity) leadWithWhat(store, values, existing);
   if (def.name === 'Event') eventRules(values, existing);
   if (def.relationOf && !existing) relationRules(store, def.relationOf, values);
+  if (def.relationOf?.whoFlag && existing) eventRelationUpdate(store, def.relationOf, values, existing);
   if (def.name === 'EmailMessage') emailMessageRules(store, values, existing);
   if (def.name === 'EmailMessageRelation' && !existing) emailRelationRules(store, values);
 }
@@ -132,15 +133,26 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
       ['RelationId'],
     );
   }
+  relationLimits(store, link, type, values, all);
+}
+
+/** Invitees (up to 1,000) and the activity's people (one lead or up to 50 contacts) of one activity. */
+function relationLimits(
+  store: Store,
+  link: ActivityLink,
+  type: string | undefined,
+  values: Record<string, unknown>,
+  others: SfRecord[],
+): void {
   if (link.whoFlag && values.IsInvitee === true) {
-    if (all.filter((r) => r.IsInvitee === true).length >= MAX_EVENT_INVITEES)
+    if (others.filter((r) => r.IsInvitee === true).length >= MAX_EVENT_INVITEES)
       throw new SalesforceError('LIMIT_EXCEEDED', `An event can have up to ${MAX_EVENT_INVITEES} invitees.`, [
         'RelationId',
       ]);
   }
   const isWho = (r: Record<string, unknown>) => (link.whoFlag ? r[link.whoFlag] === true : r.IsWhat !== true);
   if ((type !== 'Contact' && type !== 'Lead') || !isWho(values)) return;
-  const whos = all.filter(isWho).map((r) => store.typeOfId(String(r.RelationId))?.name);
+  const whos = others.filter(isWho).map((r) => store.typeOfId(String(r.RelationId))?.name);
   if (whos.includes('Lead') || (type === 'Lead' && whos.length > 0)) {
     throw new SalesforceError(
       'FIELD_INTEGRITY_EXCEPTION',
@@ -155,6 +167,25 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
       ['RelationId'],
     );
   }
+}
+
+/** Turning an invitee into one of the event's people (or back) obeys the same roles and limits. */
+function eventRelationUpdate(
+  store: Store,
+  link: ActivityLink,
+  values: Record<string, unknown>,
+  existing: SfRecord,
+): void {
+  const flag = link.whoFlag!;
+  const becomes = (f: string) => values[f] === true && existing[f] !== true;
+  if (!becomes(flag) && !becomes('IsInvitee')) return;
+  const merged = { ...existing, ...values };
+  const type = store.typeOfId(String(existing.RelationId))?.name;
+  eventRelationRoles(store, flag, type, merged);
+  const others = relationsOf(store, link, String(existing[link.parentField])).filter(
+    (r) => r.Id !== existing.Id,
+  );
+  relationLimits(store, link, type, merged, others);
 }
 
 /**

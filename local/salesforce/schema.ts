@@ -451,51 +451,68 @@ function events(): ObjectDef[] {
           defaultValue: 'Busy',
         },
         { name: 'Type', type: 'picklist', length: 40 },
+        {
+          name: 'EventSubtype',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Event'],
+          restrictedPicklist: true,
+          defaultValue: 'Event',
+          updateable: false,
+        },
         { name: 'IsPrivate', type: 'boolean', defaultValue: false },
+        { name: 'IsReminderSet', type: 'boolean', defaultValue: false },
+        dt('ReminderDateTime'),
         { ...owner, required: true },
         { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
         { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
       ],
       { activity: EVENT_LINK },
     ),
-    object(
-      'EventRelation',
-      '0RE',
-      [
-        {
-          name: 'EventId',
-          type: 'reference',
-          referenceTo: ['Event'],
-          relationshipName: 'Event',
-          required: true,
-          updateable: false,
-        },
-        {
-          name: 'RelationId',
-          type: 'reference',
-          referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
-          relationshipName: 'Relation',
-          required: true,
-          updateable: false,
-        },
-        { name: 'IsInvitee', type: 'boolean' },
-        { name: 'IsParent', type: 'boolean', defaultValue: false },
-        { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
-        {
-          name: 'Status',
-          type: 'picklist',
-          length: 40,
-          picklist: ['New', 'Accepted', 'Declined'],
-          restrictedPicklist: true,
-          defaultValue: 'New',
-        },
-        dt('RespondedDate'),
-        { name: 'Response', type: 'string', length: 255 },
-      ],
-      // Unlike TaskRelation it exists without Shared Activities too, for invitees only.
-      { relationOf: EVENT_LINK },
-    ),
+    eventRelation(),
   ];
+}
+
+/** Invitees and, with Shared Activities, the event's people (IsParent) and record (IsWhat). */
+function eventRelation(): ObjectDef {
+  const dt = (name: string): FieldDef => ({ name, type: 'datetime' });
+  return object(
+    'EventRelation',
+    '0RE',
+    [
+      {
+        name: 'EventId',
+        type: 'reference',
+        referenceTo: ['Event'],
+        relationshipName: 'Event',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'RelationId',
+        type: 'reference',
+        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
+        relationshipName: 'Relation',
+        required: true,
+        updateable: false,
+      },
+      { name: 'IsInvitee', type: 'boolean' },
+      { name: 'IsParent', type: 'boolean', defaultValue: false },
+      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
+      {
+        name: 'Status',
+        type: 'picklist',
+        length: 40,
+        picklist: ['New', 'Accepted', 'Declined'],
+        restrictedPicklist: true,
+        defaultValue: 'New',
+      },
+      dt('RespondedDate'),
+      { name: 'Response', type: 'string', length: 255 },
+    ],
+    // Unlike TaskRelation it exists without Shared Activities too, for invitees only.
+    { relationOf: EVENT_LINK },
+  );
 }
 
 /** EmailMessage.Status: New, Read, Replied, Sent, Forwarded, Draft. */
@@ -555,39 +572,50 @@ function emails(): ObjectDef[] {
       ],
       { requires: 'enhancedEmail' },
     ),
-    object(
-      'EmailMessageRelation',
-      '0EM',
-      [
-        {
-          name: 'EmailMessageId',
-          type: 'reference',
-          referenceTo: ['EmailMessage'],
-          relationshipName: 'EmailMessage',
-          required: true,
-          updateable: false,
-        },
-        {
-          name: 'RelationId',
-          type: 'reference',
-          referenceTo: ['Contact', 'Lead', 'User'],
-          relationshipName: 'Relation',
-        },
-        text('RelationAddress', 255, { updateable: false }),
-        text('RelationObjectType', 40, { createable: false, updateable: false }),
-        {
-          name: 'RelationType',
-          type: 'picklist',
-          length: 40,
-          picklist: ['FromAddress', 'ToAddress', 'CcAddress', 'BccAddress'],
-          restrictedPicklist: true,
-          required: true,
-          updateable: false,
-        },
-      ],
-      { requires: 'enhancedEmail' },
-    ),
+    emailMessageRelation(),
   ];
+}
+
+/** The message's senders and recipients: people (RelationId) or bare addresses. */
+function emailMessageRelation(): ObjectDef {
+  const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
+    name,
+    type: 'string',
+    length,
+    ...extra,
+  });
+  return object(
+    'EmailMessageRelation',
+    '0EM',
+    [
+      {
+        name: 'EmailMessageId',
+        type: 'reference',
+        referenceTo: ['EmailMessage'],
+        relationshipName: 'EmailMessage',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'RelationId',
+        type: 'reference',
+        referenceTo: ['Contact', 'Lead', 'User'],
+        relationshipName: 'Relation',
+      },
+      text('RelationAddress', 255, { updateable: false }),
+      text('RelationObjectType', 40, { createable: false, updateable: false }),
+      {
+        name: 'RelationType',
+        type: 'picklist',
+        length: 40,
+        picklist: ['FromAddress', 'ToAddress', 'CcAddress', 'BccAddress'],
+        restrictedPicklist: true,
+        required: true,
+        updateable: false,
+      },
+    ],
+    { requires: 'enhancedEmail' },
+  );
 }
 
 /** Files: a version, its document and the links that share it. */

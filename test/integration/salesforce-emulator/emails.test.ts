@@ -1,7 +1,7 @@
 /** Enhanced Email: EmailMessage with the Task the org creates for it, EmailMessageRelation, update and delete rules. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoSeed } from '../../support/salesforce.ts';
-import { emulatorWith, expectError } from './harness.ts';
+import { emulatorWith, expectError, post, V } from './harness.ts';
 
 let close: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -123,6 +123,37 @@ describe('EmailMessage', () => {
     expect((await conn.sobject('EmailMessage').update({ Id: draft.id!, Subject: 'edited' })).success).toBe(
       true,
     );
+  });
+});
+
+describe('EmailMessage exactly once', () => {
+  it('upserts on a custom external id: one message and one Task; a retry may only touch custom fields', async () => {
+    const { conn } = await start();
+    await post(conn, `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'EmailMessage.Capture_Id__c',
+      Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+    });
+    const first = await conn
+      .sobject('EmailMessage')
+      .upsert({ ...message, Capture_Id__c: 'acme:m1' }, 'Capture_Id__c');
+    expect(first).toMatchObject({ success: true, created: true });
+    const tasks = (await conn.query('SELECT Id FROM Task')).totalSize;
+    // Incoming is create-only; the other fields of a sent message cannot change either.
+    await expectError(
+      conn.sobject('EmailMessage').upsert({ ...message, Capture_Id__c: 'acme:m1' }, 'Capture_Id__c'),
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+    );
+    const { Incoming: _incoming, ...resend } = message;
+    await expectError(
+      conn.sobject('EmailMessage').upsert({ ...resend, Capture_Id__c: 'acme:m1' }, 'Capture_Id__c'),
+      'INSUFFICIENT_ACCESS_OR_READONLY',
+    );
+    const retry = await conn.sobject('EmailMessage').upsert({ Capture_Id__c: 'acme:m1' }, 'Capture_Id__c');
+    expect(retry).toMatchObject({ success: true, created: false });
+    expect((await conn.query("SELECT Id FROM EmailMessage WHERE Capture_Id__c = 'acme:m1'")).totalSize).toBe(
+      1,
+    );
+    expect((await conn.query('SELECT Id FROM Task')).totalSize).toBe(tasks);
   });
 });
 

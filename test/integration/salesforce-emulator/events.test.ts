@@ -20,6 +20,7 @@ type EventRow = {
   IsAllDayEvent: boolean;
   OwnerId: string;
   ShowAs: string;
+  EventSubtype: string;
 };
 type Results = { id: string | null; success: boolean; errors: { statusCode: string }[] }[];
 
@@ -49,6 +50,7 @@ describe('Event times', () => {
       DurationInMinutes: 105,
       IsAllDayEvent: false,
       ShowAs: 'Busy',
+      EventSubtype: 'Event',
     });
     // OwnerId defaults to the session's user (the first active User for client credentials).
     expect(row.OwnerId).toBe(await id("SELECT Id FROM User WHERE Username = 'ops@acme.example'"));
@@ -221,6 +223,13 @@ describe('Event owners and people', () => {
       [carl]: [true, true, false],
     });
     expect(rows.records.every((r) => r.Status === 'New')).toBe(true);
+    // The WhoId becomes an invitee on its own row.
+    const janeRow = await conn.query<{ Id: string }>(
+      `SELECT Id FROM EventRelation WHERE EventId = '${ev.id}' AND RelationId = '${jane}'`,
+    );
+    await conn.sobject('EventRelation').update({ Id: janeRow.records[0]!.Id, IsInvitee: true });
+    const janeAfter = await conn.sobject('EventRelation').retrieve(janeRow.records[0]!.Id);
+    expect([janeAfter.IsInvitee, janeAfter.IsParent]).toEqual([true, true]);
     const invitees = await conn.query(
       `SELECT Id FROM EventRelation WHERE EventId = '${ev.id}' AND IsInvitee = true AND Relation.Name = 'Alice Rep'`,
     );
@@ -253,11 +262,50 @@ describe('Event owners and people', () => {
     );
     const invitee = await conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: contacts[51] });
     expect(invitee.success).toBe(true);
+    await expectError(
+      conn.sobject('EventRelation').update({ Id: invitee.id!, IsParent: true }),
+      'LIMIT_EXCEEDED',
+    );
     const alice = await id("SELECT Id FROM User WHERE Username = 'alice@acme.example'");
     await expectError(
       conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: alice, IsParent: true }),
       'FIELD_INTEGRITY_EXCEPTION',
     );
+  });
+
+  it('takes up to 1,000 invitees on one event', async () => {
+    const { conn } = await start();
+    const ev = await conn
+      .sobject('Event')
+      .create({ StartDateTime: '2026-12-01T10:00:00Z', DurationInMinutes: 60 });
+    const contacts: string[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const created = await post<Results>(conn, `${V}/composite/sobjects`, {
+        records: Array.from({ length: 200 }, (_, i) => ({
+          attributes: { type: 'Contact' },
+          LastName: `Guest ${batch * 200 + i}`,
+        })),
+      });
+      contacts.push(...created.map((r) => r.id!));
+    }
+    for (let batch = 0; batch < 5; batch++) {
+      const invited = await post<Results>(conn, `${V}/composite/sobjects`, {
+        records: contacts.slice(batch * 200, batch * 200 + 200).map((c) => ({
+          attributes: { type: 'EventRelation' },
+          EventId: ev.id,
+          RelationId: c,
+        })),
+      });
+      expect(invited.every((r) => r.success)).toBe(true);
+    }
+    await expectError(
+      conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: contacts[1000] }),
+      'LIMIT_EXCEEDED',
+    );
+    const count = await conn.query(
+      `SELECT COUNT() FROM EventRelation WHERE EventId = '${ev.id}' AND IsInvitee = true`,
+    );
+    expect(count.totalSize).toBe(1000);
   });
 
   it('without Shared Activities keeps invitees only, and deleting the event deletes them into the recycle bin', async () => {
