@@ -328,6 +328,12 @@ function decideOne(
 interface Anchor {
   whatId: string | null;
   rule: WhatRule;
+  /**
+   * Orders found only through Salesforce's zero padding ("order 250" → 00000250): short numbers
+   * collide with quantities and with other customers' own numbers, so such an order names the
+   * record only when it belongs to the Contact's own Account.
+   */
+  padded: { id: string; accountId: string | null }[];
   /** The Accounts of every record the mail names, and the Who of a thread's earlier Task. */
   context: MatchContext;
 }
@@ -337,6 +343,7 @@ function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
   const anchor: Anchor = {
     whatId: null,
     rule: 'none',
+    padded: [],
     context: { accountIds: new Set(), whoIds: new Set() },
   };
   const take = (id: string, rule: WhatRule, accountId: string | null | undefined) => {
@@ -359,7 +366,8 @@ function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
   }
   for (const number of orderNumbersOf(email)) {
     const order = index.orders.get(orderKey(number));
-    if (order) take(order.id, 'order-number', order.accountId);
+    if (order && order.number !== number && /^\d+$/.test(number)) anchor.padded.push(order);
+    else if (order) take(order.id, 'order-number', order.accountId);
   }
   for (const parent of threadCaptureIds(org.id, email)) {
     const task = index.tasks.get(parent);
@@ -369,9 +377,14 @@ function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
   return anchor;
 }
 
-/** What: the mail's own anchor → the Contact's single open Opportunity → the Contact's Account. */
+/**
+ * What: the mail's own anchor → a zero-padded order number of the Contact's own Account → the
+ * Contact's single open Opportunity → the Contact's Account.
+ */
 function whatOf(anchor: Anchor, index: Index, contact: Contact): { id: string | null; rule: WhatRule } {
   if (anchor.whatId) return { id: anchor.whatId, rule: anchor.rule };
+  const own = anchor.padded.find((o) => !o.accountId || !contact.accountId || o.accountId === contact.accountId);
+  if (own) return { id: own.id, rule: 'order-number' };
   const open = index.opportunities?.get(contact.id.slice(0, 15));
   if (open?.size === 1) return { id: [...open][0]!, rule: 'opportunity' };
   return contact.accountId ? { id: contact.accountId, rule: 'account' } : { id: null, rule: 'none' };

@@ -351,6 +351,16 @@ describe('what', () => {
     expect(whatOf(email({ orderNumbers: ['4711'] }), found)).toBe('801000000000007AAA');
   });
 
+  it('takes a zero-padded match only from the contact’s own account; an exact number from any', () => {
+    const found = world();
+    found.orders.push({ id: '801000000000008AAA', number: '00000250', accountId: INITECH });
+    // "order 250 units" to a Globex contact: Initech's auto-number 00000250 is a collision.
+    expect(whatOf(email({ orderNumbers: ['250'] }), found)).toBe(GLOBEX);
+    expect(whatOf(email({ orderNumbers: ['00000250'] }), found)).toBe('801000000000008AAA');
+    found.orders.push({ id: '801000000000009AAA', number: '00000251', accountId: GLOBEX });
+    expect(whatOf(email({ orderNumbers: ['250', '251'] }), found)).toBe('801000000000009AAA');
+  });
+
   it('inherits the thread parent’s WhatId, then falls back to the contact’s account, then none', () => {
     const found = world();
     found.tasks = [
