@@ -383,7 +383,9 @@ function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
  */
 function whatOf(anchor: Anchor, index: Index, contact: Contact): { id: string | null; rule: WhatRule } {
   if (anchor.whatId) return { id: anchor.whatId, rule: anchor.rule };
-  const own = anchor.padded.find((o) => !o.accountId || !contact.accountId || o.accountId === contact.accountId);
+  const own = anchor.padded.find(
+    (o) => !o.accountId || !contact.accountId || o.accountId === contact.accountId,
+  );
   if (own) return { id: own.id, rule: 'order-number' };
   const open = index.opportunities?.get(contact.id.slice(0, 15));
   if (open?.size === 1) return { id: [...open][0]!, rule: 'opportunity' };
