@@ -3,7 +3,7 @@
  * Admins keep it in a version-controlled JSON file; the CDK app and both functions validate it
  * with this schema. Pure: no file system access here (see registry-file.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const domainName = z
