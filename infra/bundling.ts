@@ -3,6 +3,7 @@
  * `npm run bench` (bundle size and init time) build with exactly these esbuild options.
  */
 import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 export const lambdaEsbuild = {
   platform: 'node',
@@ -35,7 +36,7 @@ export function cdkBundling(): Pick<
 }
 
 /** esbuild's JavaScript API options for one handler, as the CDK would bundle it. */
-export function esbuildOptionsFor(entry: string, outfile: string) {
+export function esbuildOptionsFor(entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entry],
     bundle: true,
@@ -48,5 +49,5 @@ export function esbuildOptionsFor(entry: string, outfile: string) {
     mainFields: [...lambdaEsbuild.mainFields],
     banner: { js: lambdaEsbuild.banner },
     external: [...lambdaEsbuild.external],
-  } as const;
+  };
 }
