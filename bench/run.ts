@@ -15,6 +15,7 @@ const { benchSyncCurve } = await import('./salesforce.ts');
 const { benchE2e } = await import('./e2e.ts');
 const { benchBundle } = await import('./bundles.ts');
 const { log } = await import('./stats.ts');
+const { pipeline } = await import('#shared/config/pipeline.ts');
 
 const { values: args } = parseArgs({
   options: { corpus: { type: 'string' }, quick: { type: 'boolean', default: false } },
@@ -24,6 +25,19 @@ const corpusDir = args.corpus ? resolve(args.corpus) : join(import.meta.dirname,
 const emails = Number(process.env.BENCH_E2E_EMAILS ?? (quick ? 120 : 600));
 const rate = Number(process.env.BENCH_E2E_RATE ?? 60);
 
+// Exploration only: other batching windows ("intake,sync" seconds) for the end-to-end run.
+if (process.env.BENCH_WINDOWS) {
+  const [intake, sync] = process.env.BENCH_WINDOWS.split(',').map(Number);
+  const set = (q: object, seconds: number | undefined) => {
+    if (seconds !== undefined && Number.isFinite(seconds))
+      (q as { maxBatchingWindowSeconds: number }).maxBatchingWindowSeconds = seconds;
+  };
+  set(pipeline.queues.intake, intake);
+  set(pipeline.queues.sync, sync);
+}
+log(
+  `batching windows: intake ${pipeline.queues.intake.maxBatchingWindowSeconds} s, sync ${pipeline.queues.sync.maxBatchingWindowSeconds} s`,
+);
 log(`bench (${quick ? 'quick' : 'full'} run; CPU times are user + system of the measuring process)`);
 const parse = await benchCorpus(corpusDir, quick ? 5 : 30);
 await benchCurves(quick);
