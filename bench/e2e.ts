@@ -62,7 +62,7 @@ function send(transport: Transport, stack: LocalStack, subject: string, messageI
 /** API requests and 250 → Task ms for one email sent alone (the stack otherwise idle). */
 async function loneEmail(stack: LocalStack, transport: Transport, label: string) {
   const before = stack.emulator!.apiRequestCount();
-  const subject = new RegExp(`^Lone ${label} `);
+  const subject = new RegExp(`Lone ${label} ORD`);
   const at = await send(
     transport,
     stack,
