@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
@@ -29,7 +30,11 @@ export const lambdaEsbuild = {
   external: [] as string[],
   // html-to-text is imported by our code (its ESM build) and required by mailparser (its CommonJS
   // build): without this, the bundle holds both and their HTML parsers twice (about 240 KB).
-  alias: { 'html-to-text': esmBuildOf('html-to-text') },
+  // jsforce's HTTP client is undici, a second copy of what Node's fetch already is (720 KB).
+  alias: {
+    'html-to-text': esmBuildOf('html-to-text'),
+    undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
+  },
 } as const;
 
 /** The same options in the form NodejsFunction takes (it runs the esbuild CLI with them). */
@@ -45,8 +50,8 @@ export function cdkBundling(): Pick<
     mainFields: [...lambdaEsbuild.mainFields],
     banner: lambdaEsbuild.banner,
     externalModules: [...lambdaEsbuild.external],
-    // The CLI form of `alias` (NodejsFunction has no prop for it); one alias per key.
-    esbuildArgs: { '--alias': `html-to-text=${lambdaEsbuild.alias['html-to-text']}` },
+    // The CLI form of `alias` (NodejsFunction has no prop for it): --alias:name=path each.
+    esbuildArgs: { '--alias': Object.entries(lambdaEsbuild.alias).map(([name, path]) => `${name}=${path}`) },
   };
 }
 
