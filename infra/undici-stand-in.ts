@@ -6,9 +6,8 @@
  * so the stand-in's Agent is inert and the option is dropped.
  */
 
-export class Agent {
-  constructor(_options?: unknown) {}
-}
+/** Inert: Node's fetch keeps its own connection pool. */
+export class Agent {}
 
 /** jsforce builds one only for its `httpProxy` option, which Capture never sets. */
 export class ProxyAgent {
