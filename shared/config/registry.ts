@@ -4,7 +4,7 @@
  * with this schema. Pure: no file system access here (see registry-file.ts).
  */
 import { RE2JS } from 're2js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const domainName = z

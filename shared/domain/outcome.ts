@@ -2,7 +2,7 @@
  * Every received message ends in exactly one recorded outcome per org it was captured for.
  * Outcomes are written to S3 under outcomes/ and read by `capture status` and the local page.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const OutcomeKind = z.enum([
   'created',

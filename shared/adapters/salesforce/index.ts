@@ -4,7 +4,7 @@
  * jsforce's refreshFn (these OAuth flows return no refresh token), every failure classified.
  */
 import { createHash } from 'node:crypto';
-import { Connection } from '@jsforce/jsforce-node';
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
 import type { LogSink } from '../../observability.ts';
