@@ -267,7 +267,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     orderNumberMatchers(org?.orderNumbers),
   ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
 
-  const bulk = bulkKind((name) => rawHeaders.get(name));
+  const bulk = bulkKind((name) => rawHeaders.get(name), options.org?.internalDomains ?? []);
   const kind = classifyKind({
     header: (name) => rawHeaders.get(name) ?? header(name),
     contentType,
