@@ -3,7 +3,7 @@
  * stack, Tasks read back over REST, compared field by field with the labels. Prints per-field
  * accuracy and every wrong mail; fails when fewer than 99% of the mails are fully right.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -85,7 +85,10 @@ function waves(all: Label[]): Label[][] {
     return d;
   };
   const result: Label[][] = [];
-  for (const l of all) (result[depthOf(l)] ??= []).push(l);
+  for (const l of all) {
+    const d = depthOf(l);
+    result[d] = [...(result[d] ?? []), l];
+  }
   return result;
 }
 
@@ -140,7 +143,9 @@ async function actuals(sent: Map<string, Awaited<ReturnType<typeof send>>>): Pro
     result.set(file, {
       outcome: o.outcome,
       reason: o.reason,
-      ...(task ? { owner: symbolic(task.OwnerId), who: symbolic(task.WhoId), what: symbolic(task.WhatId) } : {}),
+      ...(task
+        ? { owner: symbolic(task.OwnerId), who: symbolic(task.WhoId), what: symbolic(task.WhatId) }
+        : {}),
     });
   }
   return result;
@@ -165,14 +170,20 @@ function score(expected: Expected, actual: Actual): Partial<Record<Field, boolea
 }
 
 const show = (v: Expected | Actual) =>
-  v.outcome === 'created' ? `owner=${v.owner} who=${v.who} what=${v.what}` : `${v.outcome} (${v.reason ?? ''})`;
+  v.outcome === 'created'
+    ? `owner=${v.owner} who=${v.who} what=${v.what}`
+    : `${v.outcome} (${v.reason ?? ''})`;
 
-function report(results: { label: Label; actual: Actual; fields: Partial<Record<Field, boolean>> }[]): number {
+function report(
+  results: { label: Label; actual: Actual; fields: Partial<Record<Field, boolean>> }[],
+): number {
   const lines: string[] = [];
   for (const field of FIELDS) {
     const scored = results.filter((r) => r.fields[field] !== undefined);
     const right = scored.filter((r) => r.fields[field]).length;
-    lines.push(`  ${field.padEnd(8)} ${right}/${scored.length} (${((100 * right) / scored.length).toFixed(1)}%)`);
+    lines.push(
+      `  ${field.padEnd(8)} ${right}/${scored.length} (${((100 * right) / scored.length).toFixed(1)}%)`,
+    );
   }
   const wrong = results.filter((r) => Object.values(r.fields).includes(false));
   const fully = results.length - wrong.length;
@@ -198,5 +209,7 @@ it('logs at least 99% of the labelled mailbox fully right', { timeout: 240_000 }
     const actual = found.get(label.file) ?? { outcome: 'missing', reason: 'not sent' };
     return { label, actual, fields: score(label.expect, actual) };
   });
+  // MAILBOX_REPORT=<file> keeps the per-mail results for a closer look.
+  if (process.env.MAILBOX_REPORT) writeFileSync(process.env.MAILBOX_REPORT, JSON.stringify(results, null, 2));
   expect(report(results)).toBeGreaterThanOrEqual(0.99);
 });
