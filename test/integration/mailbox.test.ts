@@ -73,6 +73,20 @@ it('the committed mails, labels, registry and seed are what the generator writes
   expect(labels.length).toBeGreaterThanOrEqual(150);
 });
 
+it('loads the seed as a sandbox data load would, contact roles and closed Opportunities included', async () => {
+  const roles = await sf.query<{ OpportunityId: string; ContactId: string }>(
+    'SELECT OpportunityId, ContactId FROM OpportunityContactRole',
+  );
+  expect(roles.records.map((r) => [symbolic(r.OpportunityId), symbolic(r.ContactId)])).toContainEqual([
+    'opportunity.vandelay-latex',
+    'contact.art',
+  ]);
+  const closed = await sf.query<{ Id: string }>('SELECT Id FROM Opportunity WHERE IsClosed = true');
+  expect(closed.records.map((r) => symbolic(r.Id))).toEqual(['opportunity.vandelay-2025']);
+  const inactive = await sf.query<{ Id: string }>('SELECT Id FROM User WHERE IsActive = false');
+  expect(inactive.records.map((r) => symbolic(r.Id))).toEqual(['user.olaf']);
+});
+
 /** Sends in waves: a mail goes once every mail it waits for (thread parent, first copy) is done. */
 function waves(all: Label[]): Label[][] {
   const depth = new Map<string, number>();
@@ -198,6 +212,14 @@ function report(
       ...(r.label.why ? [`      why: ${r.label.why}`] : []),
     );
   }
+  const tags = [...new Set(results.flatMap((r) => r.label.tags))].sort();
+  const byTag = tags
+    .map((tag) => {
+      const tagged = results.filter((r) => r.label.tags.includes(tag));
+      return { tag, wrong: tagged.filter((r) => wrong.includes(r)).length, total: tagged.length };
+    })
+    .filter((t) => t.wrong > 0);
+  lines.push(`  wrong by tag: ${byTag.map((t) => `${t.tag} ${t.wrong}/${t.total}`).join(', ')}`);
   console.log(lines.join('\n'));
   return rate;
 }
