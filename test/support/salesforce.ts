@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 // them, sees a half-loaded Connection through a circular require, so tests import the same modules.
 import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
+// Registers `conn.tooling` (the package index does this for its users).
+import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
