@@ -1,7 +1,7 @@
 /** In-memory MailStore / OutcomeStore / MessageQueue for use-case unit tests. */
 import { Readable } from 'node:stream';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
+import { type OutcomeRecord, replacesRecorded } from '#shared/domain/outcome.ts';
 import { PermanentError } from '#shared/errors.ts';
 import type { MailStore, MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
 
@@ -33,8 +33,11 @@ export class MemoryMailStore implements MailStore, OutcomeStore {
   async deleteUnresolved(orgId: string, sesMessageId: string) {
     this.unresolved.delete(`${orgId}/${sesMessageId}`);
   }
+  /** Like the S3 store: a recorded `created` is kept, a redelivery never overwrites it. */
   async record(outcome: OutcomeRecord) {
-    this.outcomes.set(`${outcome.orgId}/${outcome.sesMessageId}`, outcome);
+    const key = `${outcome.orgId}/${outcome.sesMessageId}`;
+    if (!replacesRecorded(this.outcomes.get(key) ?? null)) return;
+    this.outcomes.set(key, structuredClone(outcome));
   }
   async get(orgId: string | null, sesMessageId: string) {
     return this.outcomes.get(`${orgId}/${sesMessageId}`) ?? null;
