@@ -7,8 +7,9 @@
  *   fraction R/4 of handler invocations crash, before or after the handler did its work;
  * - per email: a fraction R of the emails meets one fault of its own, once: the SMTP stand-in
  *   fails between its S3 write and its SNS publish (the sender gets 451 and retries), the parse
- *   stage loses its acknowledgement after it sent the mail on, or the sync stage loses its
- *   acknowledgement after the Task was created.
+ *   stage loses its acknowledgement after it sent the mail on, the sync stage loses its
+ *   acknowledgement after the Task was created, or the raw object is gone when the parse stage
+ *   reads it (the mail must then end as a DLQ entry with its reason).
  * Then every sent Message-ID is checked on its own: exactly one Task, or exactly one DLQ entry
  * or recorded non-Task outcome with a reason; never both, never neither.
  * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}. Exit code 1
@@ -17,7 +18,7 @@
 
 import { parseArgs } from 'node:util';
 import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SqsHandler } from '#local/runner.ts';
 import type { LocalStack } from '#local/stack.ts';
@@ -89,7 +90,7 @@ const EXPECTED = {
 type HostileKind = keyof typeof EXPECTED;
 const KINDS = Object.keys(EXPECTED) as HostileKind[];
 type Kind = 'plain' | HostileKind;
-const EMAIL_FAULTS = ['smtp-before-publish', 'parse-lost-ack', 'sync-lost-ack'] as const;
+const EMAIL_FAULTS = ['smtp-before-publish', 'parse-lost-ack', 'sync-lost-ack', 'raw-missing'] as const;
 type EmailFault = (typeof EMAIL_FAULTS)[number];
 /** Outcomes that end a mail without a Task; they must carry a reason. */
 const NON_TASK = new Set(['unmatched', 'excluded', 'quarantined', 'rejected']);
@@ -170,6 +171,7 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
       fired.requestCrashes++;
       throw new Error(`soak: ${name} crashed before its work`);
     }
+    if (name === 'parse') event = { Records: event.Records.map(loseRawObject) };
     const response = ((await sabotaged(event, context)) ?? undefined) as SQSBatchResponse | undefined;
     if (crash === 'after') {
       fired.requestCrashes++;
@@ -184,6 +186,22 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
     }
     return { batchItemFailures: failures };
   };
+}
+
+/**
+ * Per email (raw-missing): the notification points at a raw object that is not there, as if it
+ * had been deleted, on this and every later delivery. No retry can help; the parse stage itself
+ * must dead-letter the mail with its reason, which is how the soak sees DLQ entries made by the
+ * real handler.
+ */
+const rawLost = new Set<string>();
+function loseRawObject(record: SQSRecord): SQSRecord {
+  const ids = messageIdsIn(record.body);
+  for (const id of ids) if (fire(id, 'raw-missing')) rawLost.add(id);
+  if (!ids.some((id) => rawLost.has(id))) return record;
+  // The key sits in the SES notification, itself a JSON string inside the SNS envelope.
+  const body = record.body.replace(/(objectKey\\?"\s*:\s*\\?")([^"\\]+)/, '$1$2.missing');
+  return { ...record, body };
 }
 
 /**
@@ -463,6 +481,11 @@ function endingOf(e: Evidence): { ending: Ending; endings: number } {
  * try made the Task but failed before it could say so.
  */
 function unexpectedEnding(p: Planned, ending: Ending, e: Evidence): string | null {
+  if (rawLost.has(p.messageId)) {
+    // Its raw object is gone: only the parse stage's own DLQ entry, saying so, is right.
+    const said = e.dead.some((d) => d.reason?.startsWith('NOT_FOUND'));
+    return ending === 'dlq' && said ? null : `raw object gone, yet ended ${ending}`;
+  }
   if (ending === 'dlq' && rate > 0) return null;
   const expected: { ending: string; reason?: string; warning?: RegExp } =
     p.kind === 'plain' ? { ending: 'task' } : EXPECTED[p.kind];
@@ -523,9 +546,12 @@ async function account(s: LocalStack) {
   const strays = [...taskCounts.entries()].filter(([id]) => !known.has(id)).reduce((n, [, c]) => n + c, 0);
   duplicates += strays;
   const lines = [...tally.entries()].sort().map(([k, n]) => `  ${k}: ${n}`);
-  const reasons = [...new Set(dlqEntries.map((d) => d.reason ?? '(no reason)'))]
-    .slice(0, 8)
-    .map((r) => `  DLQ reason: ${r}`);
+  const reasonCounts = new Map<string, number>();
+  for (const d of dlqEntries) {
+    const reason = (d.reason ?? '(no reason)').replace(/raw\/\S+/g, 'raw/…');
+    reasonCounts.set(reason, (reasonCounts.get(reason) ?? 0) + 1);
+  }
+  const reasons = [...reasonCounts].slice(0, 8).map(([r, n]) => `  DLQ reason: ${r} (${n})`);
   const summary = [
     `${tasks} Tasks (${strays} not from a sent mail), ${dlqEntries.length} DLQ entries, ${lost} lost, ${duplicates} duplicates, ${unexpected} unexpected endings`,
     ...lines,

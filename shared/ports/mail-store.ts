@@ -39,6 +39,16 @@ export interface DeadLetterQueue {
   sendOriginal(body: string, attributes: Record<string, string>): Promise<void>;
 }
 
+/**
+ * Which queue messages a stage has already dead-lettered, by SQS message id (a redelivery keeps
+ * it; a replay gets a new one). When a handler dead-letters a record and its invocation then
+ * fails, SQS hands the record back: this keeps it from reaching the DLQ a second time.
+ */
+export interface DeadLetterMarks {
+  wasDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<boolean>;
+  markDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<void>;
+}
+
 export const mailKeys = {
   parsed: (orgId: string, sesMessageId: string) => `parsed/${orgId}/${sesMessageId}.json`,
   outcome: (orgId: string | null, sesMessageId: string) =>
@@ -46,6 +56,9 @@ export const mailKeys = {
   /** Per-message folders of the outcome index: one entry per org under each. */
   indexBySesId: (sesMessageId: string) => `index/ses/${sesMessageId}/`,
   indexByMessageId: (messageIdHash: string) => `index/message-id/${messageIdHash}/`,
+  /** Under index/ so it expires with the outcomes and both stages may already write there. */
+  deadLettered: (stage: string, queueMessageId: string) =>
+    `index/dead-lettered/${stage}/${queueMessageId}.json`,
   unresolved: (orgId: string, sesMessageId: string) => `unresolved/${orgId}/${sesMessageId}.json`,
   attachment: (orgId: string, sesMessageId: string, index: number) =>
     `attachments/${orgId}/${sesMessageId}/${index}`,

@@ -3,13 +3,20 @@ import { Readable } from 'node:stream';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import { type OutcomeRecord, replacesRecorded } from '#shared/domain/outcome.ts';
 import { PermanentError } from '#shared/errors.ts';
-import type { MailStore, MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
+import type {
+  DeadLetterMarks,
+  DeadLetterQueue,
+  MailStore,
+  MessageQueue,
+  OutcomeStore,
+} from '#shared/ports/mail-store.ts';
 
-export class MemoryMailStore implements MailStore, OutcomeStore {
+export class MemoryMailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   raw = new Map<string, Buffer>();
   parsed = new Map<string, CapturedEmail>();
   unresolved = new Map<string, { orgId: string; sesMessageId: string; parsedKey: string }>();
   outcomes = new Map<string, OutcomeRecord>();
+  deadLettered = new Set<string>();
 
   async openRaw(key: string) {
     const raw = this.raw.get(key);
@@ -45,12 +52,21 @@ export class MemoryMailStore implements MailStore, OutcomeStore {
   async list() {
     return [...this.outcomes.values()];
   }
+  async wasDeadLettered(stage: 'parse' | 'sync', queueMessageId: string) {
+    return this.deadLettered.has(`${stage}/${queueMessageId}`);
+  }
+  async markDeadLettered(stage: 'parse' | 'sync', queueMessageId: string) {
+    this.deadLettered.add(`${stage}/${queueMessageId}`);
+  }
 }
 
-export class MemoryQueue implements MessageQueue {
+export class MemoryQueue implements MessageQueue, DeadLetterQueue {
   messages: { body: unknown; attributes: Record<string, string> }[] = [];
   async send(body: unknown, attributes: Record<string, string> = {}) {
     this.messages.push({ body: structuredClone(body), attributes });
+  }
+  async sendOriginal(body: string, attributes: Record<string, string>) {
+    this.messages.push({ body, attributes: { ...attributes } });
   }
 }
 
