@@ -4,7 +4,8 @@
  * the sync stage drops one mail unworked, dead-letters a copy of another after making its Task,
  * dead-letters a third without a reason, and the stack ignores test verdicts so the forged rep
  * becomes a Task. Counting emails − Tasks − DLQ entries would call that run clean; the soak
- * counts each Message-ID on its own and must say exactly 3 lost and 1 unexpected ending, and fail.
+ * counts each Message-ID on its own and must say exactly 3 lost and 1 unexpected ending, and fail,
+ * while a mail whose raw object vanished ends as the parse stage's DLQ entry with its reason.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -62,7 +63,8 @@ describe.concurrent('npm run soak', () => {
   }, 60_000);
 
   it('counts every Message-ID on its own: no ending, two endings or a DLQ entry without a reason are lost', async () => {
-    const run = await soak(['--emails', '6', '--fault-rate', '0.5', '--seed', '7', '--sabotage']);
+    // Seed 4 plans mail 4's raw object to vanish: the parse stage's own DLQ entry must carry its reason.
+    const run = await soak(['--emails', '6', '--fault-rate', '0.5', '--seed', '4', '--sabotage']);
     const last = lastLine(run.stdout);
     expect(Object.keys(last)).toEqual(['emails', 'tasks', 'dlq', 'lost', 'duplicates', 'faultsInjected']);
     expect(last).toMatchObject({ emails: 6, lost: 3, duplicates: 0 });
@@ -75,6 +77,8 @@ describe.concurrent('npm run soak', () => {
     // The forged rep got through: one ending, the wrong one.
     expect(run.stderr).toMatch(/soak-3@\S+ \(forged-rep\): 1 Tasks, .*ended task, expected quarantined/);
     expect(run.stderr).toContain('1 unexpected endings');
+    expect(run.stderr).toContain('  plain → dlq: 1\n');
+    expect(run.stderr).toContain('DLQ reason: NOT_FOUND: s3://capture-mail/raw/… does not exist (1)');
     // Faults of single emails fired, not only faults of whole requests.
     expect(run.stderr).toMatch(/per email \{"[a-z-]+":[1-9]/);
     expect(run.code).toBe(1);
