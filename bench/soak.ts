@@ -1,7 +1,9 @@
 /**
- * `npm run soak -- --emails N --fault-rate R [--seed S]`: pushes N emails (a quarter of them
- * hostile: huge headers, deep HTML, padded order numbers, a forged rep, bulk list mail, many
- * parts, auto-replies, strangers) through the local stack while faults fire:
+ * `npm run soak -- --emails N --fault-rate R [--seed S] [--hostile-every K]`: pushes N emails
+ * (every K-th one hostile, at full size: a forged rep, padded order numbers, 5 MB of nested
+ * HTML, 20,000 MIME parts, a 2 MB Subject, a 300 KB To header, bulk and list mail on the
+ * forward address, mail from a capture subdomain, auto-replies, strangers) through the local
+ * stack while faults fire:
  * - per request: the Salesforce emulator fails a fraction R of API requests (5xx,
  *   REQUEST_LIMIT_EXCEEDED, INVALID_SESSION_ID, UNABLE_TO_LOCK_ROW, dropped connections) and a
  *   fraction R/4 of handler invocations crash, before or after the handler did its work;
@@ -11,9 +13,10 @@
  *   acknowledgement after the Task was created, or the raw object is gone when the parse stage
  *   reads it (the mail must then end as a DLQ entry with its reason).
  * Then every sent Message-ID is checked on its own: exactly one Task, or exactly one DLQ entry
- * or recorded non-Task outcome with a reason; never both, never neither.
+ * with its reason (`capture.reason`), or a recorded non-Task outcome with a reason; never both,
+ * never neither. That one ending must also be the one its kind expects (EXPECTED).
  * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}. Exit code 1
- * when anything was lost or duplicated.
+ * when anything was lost, duplicated or ended the wrong way.
  */
 
 import { parseArgs } from 'node:util';
