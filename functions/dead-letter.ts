@@ -41,7 +41,7 @@ export async function deadLetter(
   const { stage, logger } = context;
   // Only a redelivery can have been dead-lettered already (its invocation failed afterwards).
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  if (receiveCount > 1 && (await deps.deadLetterMarks?.wasDeadLettered(stage, record.messageId))) {
+  if (receiveCount > 1 && (await alreadyDeadLettered(deps, stage, record, logger))) {
     logger.info('already dead-lettered; acknowledged', { stage, receiveCount });
     return;
   }
@@ -82,6 +82,21 @@ export async function deadLetter(
       logger.warn('dead-letter mark not saved', { stage, reason: describeError(markError) });
     });
     if (!(error instanceof PermanentError)) logger.debug('failure detail', { error: String(error) });
+  }
+}
+
+/** Unreadable marks must not hold the record up: at worst it reaches the DLQ twice. */
+async function alreadyDeadLettered(
+  deps: DeadLetterDeps,
+  stage: 'parse' | 'sync',
+  record: SQSRecord,
+  logger: LogSink,
+): Promise<boolean> {
+  try {
+    return (await deps.deadLetterMarks?.wasDeadLettered(stage, record.messageId)) ?? false;
+  } catch (error) {
+    logger.warn('dead-letter mark not readable', { stage, reason: describeError(error) });
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { pipeline } from '../config/pipeline.ts';
 import type { CapturedEmail } from '../domain/captured-email.ts';
 import type { OutcomeRecord } from '../domain/outcome.ts';
 
@@ -56,9 +57,9 @@ export const mailKeys = {
   /** Per-message folders of the outcome index: one entry per org under each. */
   indexBySesId: (sesMessageId: string) => `index/ses/${sesMessageId}/`,
   indexByMessageId: (messageIdHash: string) => `index/message-id/${messageIdHash}/`,
-  /** Under index/ so it expires with the outcomes and both stages may already write there. */
+  /** Under index/, so it expires with the outcomes; both stages write index/ already. */
   deadLettered: (stage: string, queueMessageId: string) =>
-    `index/dead-lettered/${stage}/${queueMessageId}.json`,
+    `${pipeline.keys.deadLettered}${stage}/${queueMessageId}.json`,
   unresolved: (orgId: string, sesMessageId: string) => `unresolved/${orgId}/${sesMessageId}.json`,
   attachment: (orgId: string, sesMessageId: string, index: number) =>
     `attachments/${orgId}/${sesMessageId}/${index}`,

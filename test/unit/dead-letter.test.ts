@@ -51,4 +51,23 @@ describe('deadLetter', () => {
     await deadLetter(record('q-2', 2), deps, context, work, ids);
     expect(dlq.messages).toHaveLength(2);
   });
+
+  it('works a handed-back record as before when the marks cannot be read', async () => {
+    const store = new MemoryMailStore();
+    const dlq = new MemoryQueue();
+    const marks = {
+      wasDeadLettered: async () => {
+        throw new Error('AccessDenied');
+      },
+      markDeadLettered: async () => {},
+    };
+    const deps = { deadLetterQueue: dlq, outcomes: store, deadLetterMarks: marks };
+    let tries = 0;
+    const work = async () => {
+      tries++;
+    };
+    await deadLetter(record('q-1', 2), deps, context, work, ids);
+    expect(tries).toBe(1);
+    expect(dlq.messages).toHaveLength(0);
+  });
 });
