@@ -24,6 +24,7 @@ import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sd
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SqsHandler } from '#local/runner.ts';
+import { mulberry32 } from '#local/salesforce/faults.ts';
 import type { LocalStack } from '#local/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
@@ -106,17 +107,7 @@ interface Planned {
   fault: EmailFault | null;
 }
 
-/** Deterministic, so a failing run can be repeated with the same --seed. */
-function mulberry32(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic, so a failing run can be repeated with the same --seed.
 const random = mulberry32(seed);
 
 const plan: Planned[] = Array.from({ length: emails }, (_, index) => ({
