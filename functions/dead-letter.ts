@@ -7,6 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { describeError, isRetryable, PermanentError } from '#shared/errors.ts';
 import {
+  alreadyDeadLettered,
   type DeadLetterContext,
   type DeadLetterDeps,
   type Failure,
@@ -36,6 +37,8 @@ export async function deadLetter(
   work: () => Promise<void>,
   ids?: () => Failure['ids'],
 ): Promise<void> {
+  const queued = toQueueRecord(record);
+  if (await alreadyDeadLettered(queued, deps, context)) return;
   try {
     await work();
   } catch (error) {
@@ -45,7 +48,7 @@ export async function deadLetter(
       retryable: !invalid && isRetryable(error),
       ids: ids?.() ?? null,
     };
-    if ((await settleFailure(toQueueRecord(record), failure, deps, context)) === 'retry') throw error;
+    if ((await settleFailure(queued, failure, deps, context)) === 'retry') throw error;
     if (!(error instanceof PermanentError)) context.logger.debug('failure detail', { error: String(error) });
   }
 }

@@ -74,6 +74,7 @@ export function syncDepsFromEnv(
     mail: store,
     outcomes: withOutcomeMetrics(store),
     deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
+    deadLetterMarks: store,
     logger,
     maxReceiveCount: pipeline.queues.sync.maxReceiveCount,
     syncOrgBatch: syncOrgBatchWith(logger),

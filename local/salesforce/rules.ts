@@ -4,14 +4,26 @@
  * Status and Priority are among the org's TaskStatus and TaskPriority values; a Lead as WhoId excludes a WhatId; with Shared
  * Activities an activity relates one lead or up to 50 contacts, the WhoId among them, each once;
  * a ContentVersion with FirstPublishLocationId is shared to that record. Activity rules follow
- * the schema's `activity`/`relationOf` links, so an Event with EventRelation gets them too.
+ * the schema's `activity`/`relationOf` links, so Event and EventRelation get them too; an
+ * EventRelation is also an invitee (up to 1,000). Event times are in events.ts, Enhanced Email
+ * and opportunity rules in email-rules.ts.
  */
+import {
+  createEmailTask,
+  emailMessageRules,
+  emailRelationRules,
+  onePrimaryContact,
+  opportunityStage,
+} from './email-rules.ts';
 import { SalesforceError } from './errors.ts';
+import { eventRules } from './events.ts';
 import { type ActivityLink, type ObjectDef, ORG_PICKLIST_DEFAULTS } from './schema.ts';
 import type { SfRecord, Store, WriteContext } from './store.ts';
 import { restrictedPicklist } from './validation.ts';
 
 export const MAX_CONTACTS_PER_ACTIVITY = 50;
+/** Invitees of one non-recurring event (Object Reference, "EventRelation"). */
+export const MAX_EVENT_INVITEES = 1000;
 
 /** Runs before a create (existing null) or update is stored; may default values or throw. */
 export function beforeWrite(
@@ -24,7 +36,11 @@ export function beforeWrite(
   if (def.fields.has('ownerid')) ownerRules(store, def, values, existing, ctx);
   orgPicklistRules(store, def, values, existing);
   if (def.activity) leadWithWhat(store, values, existing);
+  if (def.name === 'Event') eventRules(values, existing);
   if (def.relationOf && !existing) relationRules(store, def.relationOf, values);
+  if (def.relationOf?.whoFlag && existing) eventRelationUpdate(store, def.relationOf, values, existing);
+  if (def.name === 'EmailMessage') emailMessageRules(store, values, existing);
+  if (def.name === 'EmailMessageRelation' && !existing) emailRelationRules(store, values);
 }
 
 function ownerRules(
@@ -72,7 +88,9 @@ function orgPicklistRules(
     const allowed = orgValues(store, f.valuesFrom);
     const given = values[f.name];
     if (!existing && (given === undefined || given === null)) {
-      const fallback = allowed.find((v) => v.IsDefault) ?? allowed[0];
+      // Value objects without an IsDefault flag (OpportunityStage) give no default.
+      const first = allowed[0] && 'IsDefault' in allowed[0] ? allowed[0] : undefined;
+      const fallback = allowed.find((v) => v.IsDefault) ?? first;
       if (fallback) values[f.name] = fallback.ApiName ?? fallback.MasterLabel;
     } else if (given !== undefined) {
       const value = String(given ?? '');
@@ -105,6 +123,7 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
   const relationId = String(values.RelationId ?? '');
   const type = store.typeOfId(relationId)?.name;
   values.IsWhat = type !== 'Contact' && type !== 'Lead' && type !== 'User';
+  if (link.whoFlag) eventRelationRoles(store, link.whoFlag, type, values);
   const all = relationsOf(store, link, activityId);
   const duplicate = all.find((r) => r.RelationId === relationId);
   if (duplicate) {
@@ -114,8 +133,26 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
       ['RelationId'],
     );
   }
-  if (type !== 'Contact' && type !== 'Lead') return;
-  const whos = all.filter((r) => r.IsWhat !== true).map((r) => store.typeOfId(String(r.RelationId))?.name);
+  relationLimits(store, link, type, values, all);
+}
+
+/** Invitees (up to 1,000) and the activity's people (one lead or up to 50 contacts) of one activity. */
+function relationLimits(
+  store: Store,
+  link: ActivityLink,
+  type: string | undefined,
+  values: Record<string, unknown>,
+  others: SfRecord[],
+): void {
+  if (link.whoFlag && values.IsInvitee === true) {
+    if (others.filter((r) => r.IsInvitee === true).length >= MAX_EVENT_INVITEES)
+      throw new SalesforceError('LIMIT_EXCEEDED', `An event can have up to ${MAX_EVENT_INVITEES} invitees.`, [
+        'RelationId',
+      ]);
+  }
+  const isWho = (r: Record<string, unknown>) => (link.whoFlag ? r[link.whoFlag] === true : r.IsWhat !== true);
+  if ((type !== 'Contact' && type !== 'Lead') || !isWho(values)) return;
+  const whos = others.filter(isWho).map((r) => store.typeOfId(String(r.RelationId))?.name);
   if (whos.includes('Lead') || (type === 'Lead' && whos.length > 0)) {
     throw new SalesforceError(
       'FIELD_INTEGRITY_EXCEPTION',
@@ -132,6 +169,52 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
   }
 }
 
+/** Turning an invitee into one of the event's people (or back) obeys the same roles and limits. */
+function eventRelationUpdate(
+  store: Store,
+  link: ActivityLink,
+  values: Record<string, unknown>,
+  existing: SfRecord,
+): void {
+  const flag = link.whoFlag!;
+  const becomes = (f: string) => values[f] === true && existing[f] !== true;
+  if (!becomes(flag) && !becomes('IsInvitee')) return;
+  const merged = { ...existing, ...values };
+  const type = store.typeOfId(String(existing.RelationId))?.name;
+  eventRelationRoles(store, flag, type, merged);
+  const others = relationsOf(store, link, String(existing[link.parentField])).filter(
+    (r) => r.Id !== existing.Id,
+  );
+  relationLimits(store, link, type, merged, others);
+}
+
+/**
+ * An EventRelation is an invitee (IsInvitee), one of the event's people (IsParent, contacts and
+ * leads only, with Shared Activities) or its record (IsWhat, with Shared Activities); invitee
+ * when nothing says otherwise.
+ */
+function eventRelationRoles(
+  store: Store,
+  whoFlag: string,
+  type: string | undefined,
+  values: Record<string, unknown>,
+): void {
+  if (values.IsWhat === true) {
+    values[whoFlag] = false;
+    values.IsInvitee = false;
+  } else if (values.IsInvitee === undefined || values.IsInvitee === null) {
+    values.IsInvitee = values[whoFlag] !== true;
+  }
+  const refuse = (message: string) => {
+    throw new SalesforceError('FIELD_INTEGRITY_EXCEPTION', message, ['RelationId']);
+  };
+  if (type === 'User' && values[whoFlag] === true) refuse('A user can only be an invitee of an event.');
+  if (!store.settings.sharedActivities && (values.IsWhat === true || values[whoFlag] === true))
+    refuse('Without Shared Activities an event relation can only be an invitee.');
+  if (values.IsWhat !== true && values.IsInvitee !== true && values[whoFlag] !== true)
+    refuse('An event relation must be an invitee or one of the event’s people.');
+}
+
 /** The relation objects exist only with Shared Activities; without it an activity has its one WhoId. */
 function sharedLink(store: Store, def: ObjectDef): ActivityLink | null {
   return def.activity && store.settings.sharedActivities ? def.activity : null;
@@ -145,7 +228,7 @@ export function afterCreate(store: Store, def: ObjectDef, record: SfRecord, ctx:
     try {
       store.create(
         link!.relation,
-        { [link!.parentField]: record.Id, RelationId: id },
+        { [link!.parentField]: record.Id, RelationId: id, ...whoFlags(link!, field) },
         { userId: ctx.userId ?? null },
       );
     } catch (error) {
@@ -154,6 +237,14 @@ export function afterCreate(store: Store, def: ObjectDef, record: SfRecord, ctx:
     }
   }
   if (def.name === 'ContentVersion') publishContent(store, record, ctx);
+  if (def.name === 'EmailMessage') createEmailTask(store, record, ctx);
+  if (def.name === 'Opportunity') opportunityStage(store, record);
+  if (def.name === 'OpportunityContactRole') onePrimaryContact(store, record);
+}
+
+/** The automatic relation of an event's WhoId is one of its people, not an invitee. */
+function whoFlags(link: ActivityLink, field: 'WhoId' | 'WhatId'): Record<string, unknown> {
+  return link.whoFlag && field === 'WhoId' ? { [link.whoFlag]: true, IsInvitee: false } : {};
 }
 
 /** A changed WhoId or WhatId replaces the activity's relation for the old one. */
@@ -164,23 +255,39 @@ export function afterUpdate(
   after: SfRecord,
   ctx: WriteContext,
 ) {
+  if (def.name === 'Opportunity') opportunityStage(store, after);
+  if (def.name === 'OpportunityContactRole') onePrimaryContact(store, after);
   const link = sharedLink(store, def);
   if (!link) return;
   for (const field of ['WhoId', 'WhatId'] as const) {
     if (before[field] === after[field]) continue;
     const old = relationsOf(store, link, after.Id).find((r) => r.RelationId === before[field]);
-    if (old) store.delete(link.relation, old.Id);
+    // An event's old WhoId stays as an invitee when it was one.
+    if (old && link.whoFlag && old.IsInvitee === true)
+      store.patchRaw(link.relation, old.Id, { [link.whoFlag]: false });
+    else if (old) store.delete(link.relation, old.Id);
     const id = after[field];
-    const present = relationsOf(store, link, after.Id).some((r) => r.RelationId === id);
-    if (typeof id === 'string' && !present)
-      store.create(link.relation, { [link.parentField]: after.Id, RelationId: id }, ctx);
+    const present = relationsOf(store, link, after.Id).find((r) => r.RelationId === id);
+    if (present && link.whoFlag && field === 'WhoId')
+      store.patchRaw(link.relation, present.Id, { [link.whoFlag]: true });
+    else if (typeof id === 'string' && !present)
+      store.create(
+        link.relation,
+        { [link.parentField]: after.Id, RelationId: id, ...whoFlags(link, field) },
+        ctx,
+      );
   }
 }
 
-/** Deleting an activity deletes its relations with it. */
+/** Deleting an activity deletes its relations (an event's invitees too), a message its relations. */
 export function afterDelete(store: Store, def: ObjectDef, record: SfRecord): void {
-  const link = sharedLink(store, def);
-  if (!link) return;
+  if (def.name === 'EmailMessage') {
+    for (const r of store.all('EmailMessageRelation').filter((r) => r.EmailMessageId === record.Id))
+      store.delete('EmailMessageRelation', r.Id);
+  }
+  const link = def.activity;
+  const relationDef = link ? store.objects.get(link.relation.toLowerCase()) : undefined;
+  if (!link || !relationDef || !store.available(relationDef)) return;
   for (const r of relationsOf(store, link, record.Id)) store.delete(link.relation, r.Id);
 }
 

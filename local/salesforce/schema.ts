@@ -17,6 +17,9 @@ export interface FieldDef {
   name: string;
   type: FieldType;
   length?: number;
+  /** Number fields: digits in all and after the point. */
+  precision?: number;
+  scale?: number;
   required?: boolean;
   referenceTo?: string[];
   relationshipName?: string;
@@ -44,7 +47,7 @@ export interface ObjectDef {
   /** Setup data (TaskStatus): loaded by seeds, not created through the API. */
   readOnly?: boolean;
   /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
-  requires?: 'sharedActivities';
+  requires?: 'sharedActivities' | 'enhancedEmail';
   /** An activity (Task, Event): its people and records are related through this object. */
   activity?: ActivityLink;
   /** A relation object (TaskRelation, EventRelation) of this activity. */
@@ -57,9 +60,17 @@ export interface ActivityLink {
   relation: string;
   /** The relation's field naming the activity (TaskId, EventId). */
   parentField: string;
+  /** Flag set on the relations of the activity's people (EventRelation.IsParent); invitees lack it. */
+  whoFlag?: string;
 }
 
 const TASK_LINK: ActivityLink = { activity: 'Task', relation: 'TaskRelation', parentField: 'TaskId' };
+const EVENT_LINK: ActivityLink = {
+  activity: 'Event',
+  relation: 'EventRelation',
+  parentField: 'EventId',
+  whoFlag: 'IsParent',
+};
 
 const system: FieldDef[] = [
   { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
@@ -110,9 +121,16 @@ export const SEED_ORDER = [
   'Account',
   'Contact',
   'Lead',
+  'OpportunityStage',
   'Opportunity',
+  'OpportunityContactRole',
   'Order',
+  'Case',
   'Task',
+  'Event',
+  'EventRelation',
+  'EmailMessage',
+  'EmailMessageRelation',
 ];
 
 /** An org's task statuses when its seed names none: Salesforce's out-of-the-box values. */
@@ -136,10 +154,36 @@ export const DEFAULT_TASK_PRIORITIES = [
   { MasterLabel: 'Low', ApiName: 'Low', IsDefault: false, IsHighPriority: false, SortOrder: 3 },
 ];
 
+/**
+ * Salesforce's out-of-the-box opportunity stages (Setup › Opportunity Stages). No IsDefault: an
+ * Opportunity needs its StageName given.
+ */
+const stage = (label: string, probability: number, closed = false, won = false) => ({
+  MasterLabel: label,
+  ApiName: label,
+  IsActive: true,
+  IsClosed: closed,
+  IsWon: won,
+  DefaultProbability: probability,
+});
+export const DEFAULT_OPPORTUNITY_STAGES = [
+  stage('Prospecting', 10),
+  stage('Qualification', 10),
+  stage('Needs Analysis', 20),
+  stage('Value Proposition', 50),
+  stage('Id. Decision Makers', 60),
+  stage('Perception Analysis', 70),
+  stage('Proposal/Price Quote', 75),
+  stage('Negotiation/Review', 90),
+  stage('Closed Won', 100, true, true),
+  stage('Closed Lost', 0, true, false),
+].map((s, i) => ({ ...s, SortOrder: i + 1 }));
+
 /** Objects holding an org's picklist values, with Salesforce's defaults for orgs whose seed has none. */
 export const ORG_PICKLIST_DEFAULTS: Record<string, Record<string, unknown>[]> = {
   TaskStatus: DEFAULT_TASK_STATUSES,
   TaskPriority: DEFAULT_TASK_PRIORITIES,
+  OpportunityStage: DEFAULT_OPPORTUNITY_STAGES,
 };
 
 /**
@@ -148,7 +192,15 @@ export const ORG_PICKLIST_DEFAULTS: Record<string, Record<string, unknown>[]> = 
  * field types (lengths, picklists, references are generic) in rules.ts.
  */
 export function standardObjects(): Map<string, ObjectDef> {
-  const defs = [...people(), ...sales(), ...activities(), ...content(), ...tooling()];
+  const defs = [
+    ...people(),
+    ...sales(),
+    ...activities(),
+    ...events(),
+    ...emails(),
+    ...content(),
+    ...tooling(),
+  ];
   return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
 }
 
@@ -223,13 +275,71 @@ function sales(): ObjectDef[] {
     ]),
     object('Opportunity', '006', [
       { name: 'Name', type: 'string', length: 120, required: true },
-      { name: 'StageName', type: 'picklist', length: 255, required: true },
+      { name: 'StageName', type: 'picklist', length: 255, required: true, valuesFrom: 'OpportunityStage' },
       { name: 'CloseDate', type: 'date', required: true },
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+      // Derived from the stage's OpportunityStage record (rules.ts).
+      { name: 'IsClosed', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+      { name: 'IsWon', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+      owner,
+    ]),
+    object(
+      'OpportunityStage',
+      '01Y',
+      [
+        { name: 'MasterLabel', type: 'string', length: 255, required: true },
+        { name: 'ApiName', type: 'string', length: 255 },
+        { name: 'IsActive', type: 'boolean', defaultValue: true },
+        { name: 'IsClosed', type: 'boolean', defaultValue: false },
+        { name: 'IsWon', type: 'boolean', defaultValue: false },
+        { name: 'DefaultProbability', type: 'double' },
+        { name: 'SortOrder', type: 'int' },
+      ],
+      { readOnly: true },
+    ),
+    object('OpportunityContactRole', '00K', [
+      {
+        name: 'OpportunityId',
+        type: 'reference',
+        referenceTo: ['Opportunity'],
+        relationshipName: 'Opportunity',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'ContactId',
+        type: 'reference',
+        referenceTo: ['Contact'],
+        relationshipName: 'Contact',
+        required: true,
+      },
+      { name: 'Role', type: 'picklist', length: 40, picklist: CONTACT_ROLES },
+      { name: 'IsPrimary', type: 'boolean', defaultValue: false },
+    ]),
+    object('Case', '500', [
+      { name: 'Subject', type: 'string', length: 255 },
+      { name: 'Description', type: 'textarea', length: 32000 },
+      { name: 'Status', type: 'picklist', length: 40, defaultValue: 'New' },
+      { name: 'CaseNumber', type: 'string', length: 30, createable: false, updateable: false },
+      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+      { name: 'ContactId', type: 'reference', referenceTo: ['Contact'], relationshipName: 'Contact' },
       owner,
     ]),
   ];
 }
+
+/** OpportunityContactRole.Role: Salesforce's default values (the picklist is not restricted). */
+const CONTACT_ROLES = [
+  'Business User',
+  'Decision Maker',
+  'Economic Buyer',
+  'Economic Decision Maker',
+  'Evaluator',
+  'Executive Sponsor',
+  'Influencer',
+  'Technical Buyer',
+  'Other',
+];
 
 /** Tasks, the org's task statuses and priorities and, with Shared Activities, task relations. */
 function activities(): ObjectDef[] {
@@ -309,6 +419,205 @@ function activities(): ObjectDef[] {
   ];
 }
 
+/** Calendar events and their relations (invitees; with Shared Activities also the related people and records). */
+function events(): ObjectDef[] {
+  const dt = (name: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+    name,
+    type: 'datetime',
+    ...extra,
+  });
+  return [
+    object(
+      'Event',
+      '00U',
+      [
+        { name: 'Subject', type: 'string', length: 255 },
+        { name: 'Location', type: 'string', length: 255 },
+        { name: 'Description', type: 'textarea', length: 32000 },
+        // Start, end, duration and the due date fields are kept consistent by events.ts.
+        dt('StartDateTime'),
+        dt('EndDateTime'),
+        { name: 'DurationInMinutes', type: 'int' },
+        { name: 'IsAllDayEvent', type: 'boolean', defaultValue: false },
+        { name: 'ActivityDate', type: 'date' },
+        dt('ActivityDateTime'),
+        { name: 'EndDate', type: 'date', createable: false, updateable: false },
+        {
+          name: 'ShowAs',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Busy', 'OutOfOffice', 'Free'],
+          restrictedPicklist: true,
+          defaultValue: 'Busy',
+        },
+        { name: 'Type', type: 'picklist', length: 40 },
+        {
+          name: 'EventSubtype',
+          type: 'picklist',
+          length: 40,
+          picklist: ['Event'],
+          restrictedPicklist: true,
+          defaultValue: 'Event',
+          updateable: false,
+        },
+        { name: 'IsPrivate', type: 'boolean', defaultValue: false },
+        { name: 'IsReminderSet', type: 'boolean', defaultValue: false },
+        dt('ReminderDateTime'),
+        { ...owner, required: true },
+        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
+        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+      ],
+      { activity: EVENT_LINK },
+    ),
+    eventRelation(),
+  ];
+}
+
+/** Invitees and, with Shared Activities, the event's people (IsParent) and record (IsWhat). */
+function eventRelation(): ObjectDef {
+  const dt = (name: string): FieldDef => ({ name, type: 'datetime' });
+  return object(
+    'EventRelation',
+    '0RE',
+    [
+      {
+        name: 'EventId',
+        type: 'reference',
+        referenceTo: ['Event'],
+        relationshipName: 'Event',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'RelationId',
+        type: 'reference',
+        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
+        relationshipName: 'Relation',
+        required: true,
+        updateable: false,
+      },
+      { name: 'IsInvitee', type: 'boolean' },
+      { name: 'IsParent', type: 'boolean', defaultValue: false },
+      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
+      {
+        name: 'Status',
+        type: 'picklist',
+        length: 40,
+        picklist: ['New', 'Accepted', 'Declined'],
+        restrictedPicklist: true,
+        defaultValue: 'New',
+      },
+      dt('RespondedDate'),
+      { name: 'Response', type: 'string', length: 255 },
+    ],
+    // Unlike TaskRelation it exists without Shared Activities too, for invitees only.
+    { relationOf: EVENT_LINK },
+  );
+}
+
+/** EmailMessage.Status: New, Read, Replied, Sent, Forwarded, Draft. */
+export const EMAIL_STATUSES = ['0', '1', '2', '3', '4', '5'];
+
+/** Enhanced Email: the message (tied to the Task the org creates for it) and its senders and recipients. */
+function emails(): ObjectDef[] {
+  const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
+    name,
+    type: 'string',
+    length,
+    ...extra,
+  });
+  return [
+    object(
+      'EmailMessage',
+      '02s',
+      [
+        text('Subject', 3000),
+        { name: 'TextBody', type: 'textarea', length: 32000 },
+        { name: 'HtmlBody', type: 'textarea', length: 32000 },
+        { name: 'Headers', type: 'textarea', length: 32000 },
+        { name: 'FromAddress', type: 'email', length: 1000 },
+        text('FromName', 1000),
+        text('ToAddress', 4000),
+        text('CcAddress', 4000),
+        text('BccAddress', 4000),
+        { name: 'MessageDate', type: 'datetime' },
+        text('MessageIdentifier', 255),
+        text('ThreadIdentifier', 255),
+        { name: 'Incoming', type: 'boolean', defaultValue: false, updateable: false },
+        {
+          name: 'Status',
+          type: 'picklist',
+          length: 40,
+          picklist: EMAIL_STATUSES,
+          restrictedPicklist: true,
+          required: true,
+        },
+        { name: 'HasAttachment', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+        { name: 'IsExternallyVisible', type: 'boolean', defaultValue: true },
+        {
+          name: 'ActivityId',
+          type: 'reference',
+          referenceTo: ['Task'],
+          relationshipName: 'Activity',
+          updateable: false,
+        },
+        { name: 'RelatedToId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'RelatedTo' },
+        {
+          name: 'ParentId',
+          type: 'reference',
+          referenceTo: ['Case'],
+          relationshipName: 'Parent',
+          updateable: false,
+        },
+      ],
+      { requires: 'enhancedEmail' },
+    ),
+    emailMessageRelation(),
+  ];
+}
+
+/** The message's senders and recipients: people (RelationId) or bare addresses. */
+function emailMessageRelation(): ObjectDef {
+  const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
+    name,
+    type: 'string',
+    length,
+    ...extra,
+  });
+  return object(
+    'EmailMessageRelation',
+    '0EM',
+    [
+      {
+        name: 'EmailMessageId',
+        type: 'reference',
+        referenceTo: ['EmailMessage'],
+        relationshipName: 'EmailMessage',
+        required: true,
+        updateable: false,
+      },
+      {
+        name: 'RelationId',
+        type: 'reference',
+        referenceTo: ['Contact', 'Lead', 'User'],
+        relationshipName: 'Relation',
+      },
+      text('RelationAddress', 255, { updateable: false }),
+      text('RelationObjectType', 40, { createable: false, updateable: false }),
+      {
+        name: 'RelationType',
+        type: 'picklist',
+        length: 40,
+        picklist: ['FromAddress', 'ToAddress', 'CcAddress', 'BccAddress'],
+        restrictedPicklist: true,
+        required: true,
+        updateable: false,
+      },
+    ],
+    { requires: 'enhancedEmail' },
+  );
+}
+
 /** Files: a version, its document and the links that share it. */
 function content(): ObjectDef[] {
   return [
@@ -381,6 +690,8 @@ export function describeField(f: FieldDef) {
         ? (f.length ?? 255)
         : 0,
     byteLength: (f.length ?? 0) * 3,
+    precision: f.precision ?? 0,
+    scale: f.scale ?? 0,
     nillable: !f.required && f.type !== 'boolean' && f.name !== 'Id',
     createable: f.createable !== false,
     updateable: f.updateable !== false,

@@ -4,8 +4,8 @@
  * yet, and objects or fields the emulator does not know are added to its describe.
  *
  * Org settings come from an "Organization" entry, e.g.
- *   "Organization": [{ "SharedActivitiesEnabled": false }]
- * (Shared Activities is on when not given). TaskStatus and TaskPriority records define the
+ *   "Organization": [{ "SharedActivitiesEnabled": false, "EnhancedEmailEnabled": false }]
+ * (both are on when not given, as in current orgs). OpportunityStage records define the stages. TaskStatus and TaskPriority records define the
  * task statuses and priorities; a seed without them gets Salesforce's defaults.
  */
 import { SalesforceError } from './errors.ts';
@@ -42,6 +42,7 @@ function applySettings(store: Store, rows: Record<string, unknown>[] | undefined
   if (!org) return;
   if (typeof org.SharedActivitiesEnabled === 'boolean')
     store.settings.sharedActivities = org.SharedActivitiesEnabled;
+  if (typeof org.EnhancedEmailEnabled === 'boolean') store.settings.enhancedEmail = org.EnhancedEmailEnabled;
 }
 
 function seedRecord(store: Store, def: ObjectDef, raw: Record<string, unknown>): string {

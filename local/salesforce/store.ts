@@ -19,6 +19,8 @@ export type SeedData = Record<string, Record<string, unknown>[]>;
 export interface OrgSettings {
   /** Shared Activities: TaskRelation exists, one lead or up to 50 contacts per activity. */
   sharedActivities: boolean;
+  /** Enhanced Email: EmailMessage and EmailMessageRelation exist, each message gets its own Task. */
+  enhancedEmail: boolean;
 }
 
 /** Who a write runs as (the token's user) and whether it is a data load (seed). */
@@ -39,7 +41,7 @@ export interface StoreState {
   schema: { name: string; keyPrefix: string; tooling?: boolean; fields: FieldDef[] }[];
 }
 
-const defaultSettings = (): OrgSettings => ({ sharedActivities: true });
+const defaultSettings = (): OrgSettings => ({ sharedActivities: true, enhancedEmail: true });
 const timestamp = () => new Date().toISOString().replace('Z', '+0000');
 
 export class Store {
@@ -137,9 +139,11 @@ export class Store {
     this.#orderNumber = 100;
   }
 
-  /** Whether the org has this object at all (TaskRelation only with Shared Activities). */
+  /** Whether the org has this object at all (TaskRelation only with Shared Activities, …). */
   available(def: ObjectDef): boolean {
-    return def.requires !== 'sharedActivities' || this.settings.sharedActivities;
+    if (def.requires === 'sharedActivities') return this.settings.sharedActivities;
+    if (def.requires === 'enhancedEmail') return this.settings.enhancedEmail;
+    return true;
   }
 
   object(name: string): ObjectDef {

@@ -1,11 +1,22 @@
-/** Tooling API: creating a custom field (CustomField with FullName and Metadata), once per name. */
+/**
+ * Tooling API: creating a custom field (CustomField with FullName and Metadata), once per name.
+ * Types: Text (default), LongTextArea and Number; an Activity field exists on Task and Event.
+ */
 import { SalesforceError } from './errors.ts';
 import type { Store } from './store.ts';
 
 export function createCustomField(store: Store, body: unknown) {
   const input = (body ?? {}) as {
     FullName?: string;
-    Metadata?: { label?: string; type?: string; length?: number; externalId?: boolean; unique?: boolean };
+    Metadata?: {
+      label?: string;
+      type?: string;
+      length?: number;
+      precision?: number;
+      scale?: number;
+      externalId?: boolean;
+      unique?: boolean;
+    };
   };
   const fullName = input.FullName ?? '';
   const m = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+__c)$/.exec(fullName);
@@ -27,8 +38,7 @@ export function createCustomField(store: Store, body: unknown) {
   store.addCustomField(objects, {
     name: field,
     label: meta.label ?? developerName,
-    type: meta.type === 'LongTextArea' ? 'textarea' : 'string',
-    length: meta.length ?? 255,
+    ...fieldType(meta),
     externalId: meta.externalId === true,
     unique: meta.unique === true,
   });
@@ -38,4 +48,27 @@ export function createCustomField(store: Store, body: unknown) {
     { seeding: true },
   );
   return { id: record.Id, success: true, errors: [], warnings: [], infos: [] };
+}
+
+/** Metadata API field types: Text and LongTextArea take a length, Number a precision and scale. */
+function fieldType(meta: { type?: string; length?: number; precision?: number; scale?: number }) {
+  if (meta.type === 'Number') {
+    const precision = meta.precision ?? 18;
+    const scale = meta.scale ?? 0;
+    if (precision < 1 || precision > 18 || scale < 0 || scale > precision)
+      throw new SalesforceError(
+        'FIELD_INTEGRITY_EXCEPTION',
+        'Number fields take precision 1–18 and scale 0–precision',
+        ['Metadata'],
+      );
+    return { type: 'double' as const, precision, scale };
+  }
+  if (meta.type && meta.type !== 'Text' && meta.type !== 'LongTextArea')
+    throw new SalesforceError('FIELD_INTEGRITY_EXCEPTION', `Unsupported field type: ${meta.type}`, [
+      'Metadata',
+    ]);
+  return {
+    type: meta.type === 'LongTextArea' ? ('textarea' as const) : ('string' as const),
+    length: meta.length ?? 255,
+  };
 }

@@ -88,7 +88,7 @@ export function coerce(store: Store, f: FieldDef, value: unknown): unknown {
       return value;
     case 'int':
     case 'double':
-      return Number(value);
+      return coerceNumber(f, value);
     case 'date':
       if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value))
         throw jsonError(
@@ -97,7 +97,7 @@ export function coerce(store: Store, f: FieldDef, value: unknown): unknown {
         );
       return value;
     case 'datetime':
-      return String(value);
+      return coerceDateTime(f, value);
     case 'base64':
       if (typeof value !== 'string') throw jsonError(f, 'base64 field expects a string');
       return value;
@@ -106,6 +106,45 @@ export function coerce(store: Store, f: FieldDef, value: unknown): unknown {
     default:
       return value;
   }
+}
+
+function coerceNumber(f: FieldDef, value: unknown): number {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(n))
+    throw jsonError(f, `Cannot deserialize value of type number from "${String(value)}"`);
+  const scale = f.type === 'int' ? 0 : (f.scale ?? null);
+  const value2 = scale === null ? n : scale === 0 ? Math.round(n) : Number(n.toFixed(scale));
+  if (
+    f.precision !== undefined &&
+    Math.abs(Math.trunc(value2)).toString().length > f.precision - (scale ?? 0)
+  ) {
+    throw new SalesforceError(
+      'NUMBER_OUTSIDE_VALID_RANGE',
+      `${f.label ?? f.name}: value outside of valid range on numeric field: ${String(value)}`,
+      [f.name],
+    );
+  }
+  return value2;
+}
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** ISO 8601 date-times, with or without zone (UTC then), kept in Salesforce's format. */
+function coerceDateTime(f: FieldDef, value: unknown): string {
+  const s = String(value);
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(s) ? s : `${s}Z`;
+  const ms = DATETIME.test(s) ? Date.parse(zoned.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN;
+  if (typeof value !== 'string' || Number.isNaN(ms))
+    throw jsonError(
+      f,
+      `Cannot deserialize value of type datetime from String "${s}": expected format "yyyy-MM-ddTHH:mm:ss.SSSZ"`,
+    );
+  return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
 function coerceText(f: FieldDef, value: unknown): string {

@@ -4,7 +4,7 @@
  * Client credentials: { "authFlow": "client-credentials", "loginUrl", "clientId", "clientSecret" }.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const loginUrl = z

@@ -4,11 +4,13 @@
  * with its ORIGINAL body and attributes, the stage, reason and time added as attributes, and is
  * recorded as `failed` with that reason. The body is unchanged so AWS's own DLQ redrive and
  * `capture replay --dlq` both hand the stage exactly what it failed on. Anything else is left
- * for SQS to redeliver.
+ * for SQS to redeliver. A record handed back after it was dead-lettered (its invocation failed
+ * afterwards) is acknowledged without being worked again, so it reaches the DLQ once.
  */
 import { pipeline } from '../config/pipeline.ts';
+import { describeError } from '../errors.ts';
 import type { LogSink } from '../observability.ts';
-import type { DeadLetterQueue, OutcomeStore } from '../ports/mail-store.ts';
+import type { DeadLetterMarks, DeadLetterQueue, OutcomeStore } from '../ports/mail-store.ts';
 import { recordOutcome } from './record-outcome.ts';
 
 /** A queue record as the stages see it, whatever delivered it. */
@@ -24,6 +26,8 @@ export interface QueueRecord {
 export interface DeadLetterDeps {
   deadLetterQueue: DeadLetterQueue;
   outcomes: OutcomeStore;
+  /** Without it a record handed back after being dead-lettered can reach the DLQ twice. */
+  deadLetterMarks?: DeadLetterMarks;
 }
 
 export interface Failure {
@@ -76,7 +80,33 @@ export async function settleFailure(
     [pipeline.deadLetterAttributes.failedAt]: now().toISOString(),
   });
   logger.error('sent to DLQ', { stage, reason, receiveCount, lastTry });
+  // The entry exists: failing now would only send it again on the next delivery.
+  await deps.deadLetterMarks?.markDeadLettered(stage, record.id).catch((markError: unknown) => {
+    logger.warn('dead-letter mark not saved', { stage, reason: describeError(markError) });
+  });
   return 'dead-lettered';
+}
+
+/**
+ * Whether this delivery is one a stage dead-lettered already (acknowledge it, do not work it).
+ * Only a redelivery can be; unreadable marks never hold the record up: at worst it reaches the
+ * DLQ twice.
+ */
+export async function alreadyDeadLettered(
+  record: QueueRecord,
+  deps: DeadLetterDeps,
+  context: Pick<DeadLetterContext, 'stage' | 'logger'>,
+): Promise<boolean> {
+  const { stage, logger } = context;
+  if (record.receiveCount <= 1 || !deps.deadLetterMarks) return false;
+  try {
+    if (!(await deps.deadLetterMarks.wasDeadLettered(stage, record.id))) return false;
+  } catch (error) {
+    logger.warn('dead-letter mark not readable', { stage, reason: describeError(error) });
+    return false;
+  }
+  logger.info('already dead-lettered; acknowledged', { stage, receiveCount: record.receiveCount });
+  return true;
 }
 
 /** The record's attributes (the sync queue's orgId), minus capture.* ones an earlier failure added. */

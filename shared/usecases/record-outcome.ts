@@ -2,7 +2,7 @@
  * The one place an outcome is written: every stage and every ending (captured, not captured,
  * synced, failed, dead-lettered) goes through recordOutcome, so the record always has one shape.
  */
-import type { OutcomeKind } from '../domain/outcome.ts';
+import type { OutcomeKind, OutcomeRecord } from '../domain/outcome.ts';
 import type { OutcomeStore } from '../ports/mail-store.ts';
 
 export interface OutcomeFields {
@@ -17,6 +17,8 @@ export interface OutcomeFields {
   retryable?: boolean | null;
   /** Parse warnings travel with the outcome, so a capture cut short is never reported as whole. */
   warnings?: string[];
+  /** For a created Task: which rules chose its Who and What. */
+  matchedBy?: OutcomeRecord['matchedBy'];
 }
 
 export async function recordOutcome(
@@ -25,7 +27,7 @@ export async function recordOutcome(
   fields: OutcomeFields,
   now: () => Date = () => new Date(),
 ): Promise<void> {
-  const { warnings, ...rest } = fields;
+  const { warnings, matchedBy, ...rest } = fields;
   await outcomes.record({
     ...rest,
     subject: fields.subject ?? null,
@@ -34,5 +36,6 @@ export async function recordOutcome(
     stage,
     at: now().toISOString(),
     ...(warnings && warnings.length > 0 ? { warnings: warnings.slice(0, 20) } : {}),
+    ...(matchedBy ? { matchedBy } : {}),
   });
 }

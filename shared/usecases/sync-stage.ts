@@ -10,7 +10,13 @@ import { describeError, isRetryable } from '../errors.ts';
 import { type SyncMessage, SyncMessageSchema } from '../events/sync-message.ts';
 import { type LogSink, withKeys } from '../observability.ts';
 import type { MailStore } from '../ports/mail-store.ts';
-import { type DeadLetterDeps, type Failure, type QueueRecord, settleFailure } from './dead-letter.ts';
+import {
+  alreadyDeadLettered,
+  type DeadLetterDeps,
+  type Failure,
+  type QueueRecord,
+  settleFailure,
+} from './dead-letter.ts';
 import { type OutcomeFields, recordOutcome } from './record-outcome.ts';
 import type { EmailSyncResult } from './salesforce-writes.ts';
 
@@ -61,6 +67,10 @@ export async function syncStage(
 
   const pending = new Map<string, Pending>();
   for (const record of records) {
+    if (await alreadyDeadLettered(record, deps, { stage: 'sync', logger: deps.logger })) {
+      statuses.set(record.id, 'done');
+      continue;
+    }
     const message = readPointer(record.body);
     if (!message) {
       await settle(
@@ -160,6 +170,7 @@ async function applyResult(
     subject,
     taskId: result.taskId ?? null,
     warnings: email.warnings,
+    ...(result.matchedBy ? { matchedBy: result.matchedBy } : {}),
   });
   deps.logger.info('synced', {
     sesMessageId: message.sesMessageId,

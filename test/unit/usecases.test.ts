@@ -212,6 +212,25 @@ describe('syncMessages', () => {
     expect(mail.outcomes.get('acme/s3')).toMatchObject({ outcome: 'failed', retryable: true });
   });
 
+  it('keeps the first created outcome when a redelivery finds its Task (duplicate)', async () => {
+    const mail = new MemoryMailStore();
+    await mail.putParsed('parsed/acme/s1.json', captured());
+    const run = (result: EmailSyncResult) =>
+      syncStage([queueRecord('q1', pointer('s1'))], {
+        registry,
+        mail,
+        outcomes: mail,
+        deadLetterQueue: new MemoryQueue(),
+        maxReceiveCount: 5,
+        logger: silentLogger,
+        syncOrgBatch: async () => [result],
+      });
+    await run({ captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' });
+    const again = await run({ captureId: 'c1', outcome: 'duplicate', taskId: '00T000000000001AAA' });
+    expect(again.get('q1')).toBe('done');
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
+  });
+
   it('dead-letters a pointer whose CapturedEmail is gone', async () => {
     const mail = new MemoryMailStore();
     const dlq = new MemoryQueue();

@@ -20,7 +20,7 @@ import {
 } from '../captured-email.ts';
 import { isRecordId } from '../record-id.ts';
 import { squeezeLongWhitespace } from './bounded-text.ts';
-import { findHtmlForward, findInlineForward } from './forwarded.ts';
+import { findHtmlForward, findInlineForward, followForwardChain } from './forwarded.ts';
 import { bulkKind, classifyKind } from './kind.ts';
 import type { ParseLimits } from './limits.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
@@ -42,7 +42,11 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     warnings.push(`${code}: ${detail}`);
   };
 
-  let forwarded = reading.attachedOriginal ?? findInlineOriginal(reading, limits, cut);
+  let forwarded = followForwardChain(
+    reading.attachedOriginal ?? findInlineOriginal(reading, limits, cut),
+    colleagueOf(org, reading.from),
+    limits.maxTextChars,
+  );
 
   let text = reading.text;
   let textTruncated = false;
@@ -105,7 +109,7 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: reading.size,
     invite: reading.invite,
-    bulk: bulkKind(header),
+    bulk: bulkKind(header, org?.internalDomains ?? []),
     authentication: { dkimDomains: reading.dkimDomains },
     cutShort,
   };
@@ -186,4 +190,14 @@ function directionOf(participants: Participant[], org: Org | null, preferOrigina
     : null;
   if (preferOriginal && original) return original;
   return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
+}
+
+/**
+ * Who counts as a colleague of the forwarder: the org's internal domains when the org is known,
+ * else the forwarder's own domain.
+ */
+function colleagueOf(org: Org | null, forwarder: MailAddress | null): (address: string) => boolean {
+  if (org) return (address) => isInternalAddress(org, address);
+  const domain = forwarder?.address.split('@')[1];
+  return (address) => domain !== undefined && address.split('@')[1] === domain;
 }
