@@ -4,6 +4,7 @@
  * CustomField, and hand-off to composite and sObject Collections. Used for top-level calls and
  * for composite subrequests alike.
  */
+
 import { runCollections } from './collections.ts';
 import { type CompositeShape, runComposite } from './composite.ts';
 import { notFound, SalesforceError } from './errors.ts';
@@ -12,6 +13,7 @@ import { runQuery } from './query.ts';
 import { orgValues } from './rules.ts';
 import { describeField, type ObjectDef } from './schema.ts';
 import type { Store, WriteContext } from './store.ts';
+import { childRelationshipsOf } from './subqueries.ts';
 import { createCustomField } from './tooling.ts';
 
 export interface RestContext {
@@ -164,6 +166,12 @@ function describe(ctx: RestContext, def: ObjectDef): RestResult {
       queryable: true,
       custom: false,
       fields,
+      childRelationships: childRelationshipsOf(ctx.store, def).map((r) => ({
+        ...r,
+        cascadeDelete: false,
+        deprecatedAndHidden: false,
+        restrictedDelete: false,
+      })),
       urls: { sobject: `/services/data/v${ctx.version}/sobjects/${def.name}` },
     },
   };
