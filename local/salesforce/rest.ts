@@ -106,14 +106,41 @@ function page(
 ) {
   const [base, from] = locator.split('-') as [string, string | undefined];
   const start = Number(from ?? 0);
-  const records = result.records.slice(start, start + PAGE_SIZE);
-  const done = start + PAGE_SIZE >= result.records.length;
+  const end = pageEnd(result.records, start);
+  const records = result.records.slice(start, end);
+  const done = end >= result.records.length;
   return {
     totalSize: result.totalSize,
     done,
-    ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${base}-${start + PAGE_SIZE}` }),
+    ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${base}-${end}` }),
     records,
   };
+}
+
+/**
+ * Where a page starting at `start` ends: at most 2,000 records, child rows of subqueries counted
+ * too (REST API Developer Guide, "Query Options Header": child objects count toward the batch
+ * size); always at least one parent.
+ */
+function pageEnd(records: Record<string, unknown>[], start: number): number {
+  let end = start;
+  let count = 0;
+  while (end < records.length) {
+    const weight = 1 + childCount(records[end]!);
+    if (end > start && count + weight > PAGE_SIZE) break;
+    count += weight;
+    end++;
+  }
+  return end;
+}
+
+function childCount(record: Record<string, unknown>): number {
+  let n = 0;
+  for (const value of Object.values(record)) {
+    const child = value as { records?: unknown } | null;
+    if (child && typeof child === 'object' && Array.isArray(child.records)) n += child.records.length;
+  }
+  return n;
 }
 
 function sobjectList(ctx: RestContext, tooling: boolean): RestResult {

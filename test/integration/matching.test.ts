@@ -141,6 +141,39 @@ describe('a contact’s open opportunity, when the roles are many', () => {
   });
 });
 
+describe('a contact’s open opportunity, when the roles fill more than one page', () => {
+  it('reads the rest of the contacts answer, so no contact is missed', async () => {
+    // 25 contacts with 99 roles each: 2,500 rows, more than one page of 2,000.
+    const emails = Array.from({ length: 25 }, (_, i) => `buyer${i}@globex.example`);
+    const { crm, id } = await start({
+      Contact: emails.map((Email, i) => ({
+        LastName: `Buyer ${i}`,
+        Email,
+        AccountId: '@Account:Globex Corporation',
+      })),
+      OpportunityContactRole: emails.flatMap((email) =>
+        Array.from({ length: 99 }, () => ({
+          OpportunityId: '@Opportunity:Globex renewal 2027',
+          ContactId: `@Contact:${email}`,
+        })),
+      ),
+    });
+    const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
+    const before = emulator.apiRequestCount();
+    const results = await syncBatch({
+      org,
+      crm,
+      emails: await Promise.all(emails.map((to) => mail({ to }))),
+    });
+    expect(results.map((r) => r.matchedBy)).toEqual(
+      emails.map(() => ({ who: 'single', what: 'opportunity' })),
+    );
+    for (const r of results) expect((await taskOf(r.taskId)).WhatId).toBe(renewal);
+    // The lookup composite, one more page of contacts, the upsert.
+    expect(emulator.apiRequestCount() - before).toBe(3);
+  });
+});
+
 describe('ref: record ids', () => {
   it('name the record in the subject or body, before an order number; checksum and existence are checked', async () => {
     const { crm, id } = await start();

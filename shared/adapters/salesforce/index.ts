@@ -76,6 +76,7 @@ interface SfWriteResult {
 interface QueryResult<T> {
   totalSize: number;
   done: boolean;
+  nextRecordsUrl?: string;
   records: T[];
 }
 
@@ -289,11 +290,25 @@ export class SalesforceCrm implements CrmPort {
           continue;
         throw errorFor(code, `lookup ${query.kind}: ${message}`);
       }
-      const answer = sub.body as QueryResult<Record<string, unknown>>;
-      if (!collect(result, query, answer.records, plan.orderLookup.field)) rolesCut = true;
+      const records = await this.#allPages(sub.body as QueryResult<Record<string, unknown>>);
+      if (!collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
     }
     if (rolesCut) delete result.opportunityRoles;
     return result;
+  }
+
+  /**
+   * Every row of a lookup answer. Child rows count toward a query's batch of 2,000, so a contacts
+   * answer with many roles may come in pages: the rest is fetched (bounded by the queries' LIMITs).
+   */
+  async #allPages(answer: QueryResult<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
+    const records = [...answer.records];
+    let page = answer;
+    while (!page.done && page.nextRecordsUrl) {
+      page = await this.request<QueryResult<Record<string, unknown>>>('GET', page.nextRecordsUrl);
+      records.push(...page.records);
+    }
+    return records;
   }
 
   /** Subrequests in as few composites as Salesforce accepts; the answers by referenceId. */

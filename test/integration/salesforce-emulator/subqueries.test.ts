@@ -83,6 +83,31 @@ describe('parent-to-child subqueries', () => {
     await expectError(conn.query(`SELECT Id, ${subs(21)} FROM Account`), 'MALFORMED_QUERY');
   });
 
+  it('count their child rows toward the 2,000 records of a page', async () => {
+    const roles = (contact: string) =>
+      Array.from({ length: 1_500 }, () => ({
+        OpportunityId: '@Opportunity:Initech expansion',
+        ContactId: `@Contact:${contact}`,
+      }));
+    const { conn } = await start({
+      OpportunityContactRole: [...roles('carl@globex.example'), ...roles('peter@initech.example')],
+    });
+    const soql = 'SELECT Email, (SELECT Id FROM OpportunityContactRoles) FROM Contact ORDER BY Email';
+    const first = await conn.query<{ Email: string; OpportunityContactRoles: Child<unknown> | null }>(soql);
+    // Carl (1,502 roles), Jane and Sean fit; Peter's 1,500 would pass 2,000 rows.
+    expect(first.done).toBe(false);
+    expect(first.totalSize).toBe(4);
+    expect(first.records.map((r) => r.Email)).toEqual([
+      'carl@globex.example',
+      'jane.doe@globex.example',
+      "o'brien@globex.example",
+    ]);
+    expect(first.records[0]?.OpportunityContactRoles?.totalSize).toBe(1_502);
+    const rest = await conn.queryMore<{ Email: string }>(first.nextRecordsUrl!);
+    expect(rest.done).toBe(true);
+    expect(rest.records.map((r) => r.Email)).toEqual(['peter@initech.example']);
+  });
+
   it('are listed in describe as childRelationships', async () => {
     const { conn } = await start();
     const contact = await conn.sobject('Contact').describe();
