@@ -5,6 +5,7 @@
  * for composite subrequests alike.
  */
 
+import { lastActivityDates } from './activity-dates.ts';
 import { runCollections } from './collections.ts';
 import { type CompositeShape, runComposite } from './composite.ts';
 import { notFound, SalesforceError } from './errors.ts';
@@ -262,7 +263,11 @@ function readRow(ctx: RestContext, def: ObjectDef, id: string, search: URLSearch
     .map((f) => f.trim())
     .filter(Boolean);
   const out: Record<string, unknown> = { attributes: ctx.store.attributes(def, record.Id, ctx.version) };
-  for (const [k, v] of Object.entries(record)) {
+  // Derived fields (LastActivityDate) are part of the row, as in a real org.
+  const derived = [...def.fields.values()].some((f) => f.derived === 'lastActivityDate')
+    ? { LastActivityDate: lastActivityDates(ctx.store).get(record.Id) ?? null }
+    : {};
+  for (const [k, v] of Object.entries({ ...record, ...derived })) {
     if (k === 'VersionData') continue;
     if (!fields || fields.some((f) => f.toLowerCase() === k.toLowerCase())) out[k] = v;
   }

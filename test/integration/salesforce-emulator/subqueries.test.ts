@@ -171,6 +171,8 @@ describe('LastActivityDate', () => {
         'SELECT LastActivityDate FROM Contact WHERE LastActivityDate > 2026-04-01 ORDER BY LastActivityDate DESC',
       ),
     ).toBe('2026-05-04');
+    const row = (await conn.sobject('Contact').retrieve(peter)) as { LastActivityDate?: string };
+    expect(row.LastActivityDate).toBe('2026-05-04');
     await expectError(
       conn.sobject('Contact').update({ Id: peter, LastActivityDate: '2027-01-01' }),
       'INVALID_FIELD_FOR_INSERT_UPDATE',
