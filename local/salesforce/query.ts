@@ -1,14 +1,17 @@
 /**
  * SOQL evaluation over the store: field checks against the describe, WHERE, ORDER BY, LIMIT,
- * OFFSET, COUNT() and parent fields nested like Salesforce's JSON. Parsing is in soql.ts.
+ * OFFSET, COUNT(), parent fields nested like Salesforce's JSON, and parent-to-child subqueries
+ * (subqueries.ts). Parsing is in soql.ts.
  * Salesforce refuses statements over 100,000 characters and WHERE string literals over 4,000
  * ("SOQL and SOSL Limits for Search Queries").
  */
+import { lastActivityDates } from './activity-dates.ts';
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN, to18 } from './ids.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
-import { type Condition, likeToRegExp, parseSoql, SoqlError, type Value } from './soql.ts';
+import { type Condition, likeToRegExp, parseSoql, SoqlError, type SubQuery, type Value } from './soql.ts';
 import type { SfRecord, Store } from './store.ts';
+import { childRows, resolveSubqueries } from './subqueries.ts';
 
 export const MAX_SOQL_LENGTH = 100_000;
 /** Each string literal in a WHERE clause: at most 4,000 characters (same source). */
@@ -40,19 +43,73 @@ export function runQuery(
     );
   }
   const def = store.objectForQuery(q.object, options.tooling ?? false);
-  for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
-    checkPath(store, def, f, soql);
+  checkPaths(store, def, q, soql);
+  const subqueries = resolveSubqueries(store, def, q.subqueries, soql);
+  for (const sub of subqueries) checkPaths(store, sub.def, sub.query, soql);
+  // Derived fields are computed once per query, from the store as it is now.
+  derivedOf.set(store, { activityDates: null });
   let rows = store.all(def.name);
   if (options.all) rows = [...rows, ...store.deletedOf(def.name)];
-  if (q.where) {
-    const where = q.where;
-    rows = rows.filter((r) => matches(store, def, r, where));
-  }
-  sortRows(store, def, rows, q.orderBy);
+  rows = filterSortLimit(store, def, rows, q.where, q.orderBy, null);
   const total = rows.length;
   rows = rows.slice(q.offset, q.limit === null ? undefined : q.offset + q.limit);
   if (q.count) return { totalSize: q.limit === null ? total - q.offset : rows.length, records: [] };
-  return { totalSize: rows.length, records: rows.map((r) => project(store, def, r, q.fields)) };
+  const children = subqueries.map((sub) => ({
+    key: sub.relationship,
+    byParent: childRows(store, sub, rows, (def, list) =>
+      filterSortLimit(store, def, list, sub.query.where, sub.query.orderBy, sub.query.limit).map((r) =>
+        project(store, def, r, sub.query.fields),
+      ),
+    ),
+  }));
+  const records = rows.map((r) => {
+    const out = project(store, def, r, q.fields);
+    // Salesforce gives null for a relationship without rows, else a query result of its own.
+    for (const child of children) {
+      const list = child.byParent.get(r.Id) ?? [];
+      out[child.key] = list.length === 0 ? null : { totalSize: list.length, done: true, records: list };
+    }
+    return out;
+  });
+  return { totalSize: rows.length, records };
+}
+
+function checkPaths(
+  store: Store,
+  def: ObjectDef,
+  q: Pick<SubQuery, 'fields' | 'orderBy' | 'where'>,
+  soql: string,
+): void {
+  for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
+    checkPath(store, def, f, soql);
+}
+
+function filterSortLimit(
+  store: Store,
+  def: ObjectDef,
+  list: SfRecord[],
+  where: Condition | null,
+  orderBy: SubQuery['orderBy'],
+  limit: number | null,
+): SfRecord[] {
+  const rows = where ? list.filter((r) => matches(store, def, r, where)) : [...list];
+  sortRows(store, def, rows, orderBy);
+  return limit === null ? rows : rows.slice(0, limit);
+}
+
+/** Per store, the derived values of the query being run (queries run synchronously, one at a time). */
+const derivedOf = new WeakMap<Store, { activityDates: Map<string, string> | null }>();
+
+/** A field's value; derived fields (LastActivityDate) are computed from other records. */
+function read(store: Store, f: FieldDef, record: SfRecord): unknown {
+  if (f.derived !== 'lastActivityDate') return record[f.name];
+  let derived = derivedOf.get(store);
+  if (!derived) {
+    derived = { activityDates: null };
+    derivedOf.set(store, derived);
+  }
+  derived.activityDates ??= lastActivityDates(store);
+  return derived.activityDates.get(record.Id) ?? null;
 }
 
 function sortRows(
@@ -81,8 +138,8 @@ function project(store: Store, def: ObjectDef, record: SfRecord, fields: string[
   for (const path of fields) {
     const parts = path.split('.');
     if (parts.length === 1) {
-      out[def.fields.get(path.toLowerCase())!.name] =
-        record[def.fields.get(path.toLowerCase())!.name] ?? null;
+      const f = def.fields.get(path.toLowerCase())!;
+      out[f.name] = read(store, f, record) ?? null;
       continue;
     }
     // Parent field: nest like Salesforce ({ Account: { attributes, Name } }, null when unset).
@@ -108,7 +165,7 @@ function project(store: Store, def: ObjectDef, record: SfRecord, fields: string[
     if (current) {
       const last = parts.at(-1)!;
       const f = currentDef.fields.get(last.toLowerCase());
-      target[f?.name ?? last] = f ? (current[f.name] ?? null) : null;
+      target[f?.name ?? last] = f ? (read(store, f, current) ?? null) : null;
     }
   }
   return out;
@@ -149,7 +206,7 @@ function value(store: Store, def: ObjectDef, record: SfRecord, path: string): un
   }
   if (!current) return null;
   const f = currentDef.fields.get(parts.at(-1)!.toLowerCase());
-  return f ? current[f.name] : null;
+  return f ? read(store, f, current) : null;
 }
 
 function matches(store: Store, def: ObjectDef, record: SfRecord, c: Condition): boolean {
@@ -185,7 +242,7 @@ function matches(store: Store, def: ObjectDef, record: SfRecord, c: Condition): 
   }
 }
 
-function relationshipField(def: ObjectDef, name: string): FieldDef | undefined {
+export function relationshipField(def: ObjectDef, name: string): FieldDef | undefined {
   const lower = name.toLowerCase();
   for (const f of def.fields.values()) if (f.relationshipName?.toLowerCase() === lower) return f;
   return undefined;

@@ -4,6 +4,8 @@
  * CustomField, and hand-off to composite and sObject Collections. Used for top-level calls and
  * for composite subrequests alike.
  */
+
+import { lastActivityDates } from './activity-dates.ts';
 import { runCollections } from './collections.ts';
 import { type CompositeShape, runComposite } from './composite.ts';
 import { notFound, SalesforceError } from './errors.ts';
@@ -12,6 +14,7 @@ import { runQuery } from './query.ts';
 import { orgValues } from './rules.ts';
 import { describeField, type ObjectDef } from './schema.ts';
 import type { Store, WriteContext } from './store.ts';
+import { childRelationshipsOf } from './subqueries.ts';
 import { createCustomField } from './tooling.ts';
 
 export interface RestContext {
@@ -104,14 +107,41 @@ function page(
 ) {
   const [base, from] = locator.split('-') as [string, string | undefined];
   const start = Number(from ?? 0);
-  const records = result.records.slice(start, start + PAGE_SIZE);
-  const done = start + PAGE_SIZE >= result.records.length;
+  const end = pageEnd(result.records, start);
+  const records = result.records.slice(start, end);
+  const done = end >= result.records.length;
   return {
     totalSize: result.totalSize,
     done,
-    ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${base}-${start + PAGE_SIZE}` }),
+    ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${base}-${end}` }),
     records,
   };
+}
+
+/**
+ * Where a page starting at `start` ends: at most 2,000 records, child rows of subqueries counted
+ * too (REST API Developer Guide, "Query Options Header": child objects count toward the batch
+ * size); always at least one parent.
+ */
+function pageEnd(records: Record<string, unknown>[], start: number): number {
+  let end = start;
+  let count = 0;
+  while (end < records.length) {
+    const weight = 1 + childCount(records[end]!);
+    if (end > start && count + weight > PAGE_SIZE) break;
+    count += weight;
+    end++;
+  }
+  return end;
+}
+
+function childCount(record: Record<string, unknown>): number {
+  let n = 0;
+  for (const value of Object.values(record)) {
+    const child = value as { records?: unknown } | null;
+    if (child && typeof child === 'object' && Array.isArray(child.records)) n += child.records.length;
+  }
+  return n;
 }
 
 function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
@@ -164,6 +194,12 @@ function describe(ctx: RestContext, def: ObjectDef): RestResult {
       queryable: true,
       custom: false,
       fields,
+      childRelationships: childRelationshipsOf(ctx.store, def).map((r) => ({
+        ...r,
+        cascadeDelete: false,
+        deprecatedAndHidden: false,
+        restrictedDelete: false,
+      })),
       urls: { sobject: `/services/data/v${ctx.version}/sobjects/${def.name}` },
     },
   };
@@ -227,7 +263,11 @@ function readRow(ctx: RestContext, def: ObjectDef, id: string, search: URLSearch
     .map((f) => f.trim())
     .filter(Boolean);
   const out: Record<string, unknown> = { attributes: ctx.store.attributes(def, record.Id, ctx.version) };
-  for (const [k, v] of Object.entries(record)) {
+  // Derived fields (LastActivityDate) are part of the row, as in a real org.
+  const derived = [...def.fields.values()].some((f) => f.derived === 'lastActivityDate')
+    ? { LastActivityDate: lastActivityDates(ctx.store).get(record.Id) ?? null }
+    : {};
+  for (const [k, v] of Object.entries({ ...record, ...derived })) {
     if (k === 'VersionData') continue;
     if (!fields || fields.some((f) => f.toLowerCase() === k.toLowerCase())) out[k] = v;
   }

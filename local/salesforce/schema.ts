@@ -23,6 +23,10 @@ export interface FieldDef {
   required?: boolean;
   referenceTo?: string[];
   relationshipName?: string;
+  /** The parent's name for its children through this field (Account.Contacts), for subqueries and describe. */
+  childRelationshipName?: string;
+  /** Read-only, computed at query time from other records (Contact.LastActivityDate). */
+  derived?: 'lastActivityDate';
   externalId?: boolean;
   unique?: boolean;
   picklist?: string[];
@@ -205,6 +209,18 @@ export function standardObjects(): Map<string, ObjectDef> {
 }
 
 /** Users and the people and companies mail is about. */
+/**
+ * Contact and Lead LastActivityDate (Object Reference, Contact): the latest of the due dates of the
+ * person's events and closed tasks; read-only, computed by Salesforce.
+ */
+const lastActivityDate: FieldDef = {
+  name: 'LastActivityDate',
+  type: 'date',
+  createable: false,
+  updateable: false,
+  derived: 'lastActivityDate',
+};
+
 function people(): ObjectDef[] {
   return [
     object(
@@ -233,8 +249,15 @@ function people(): ObjectDef[] {
         { name: 'Email', type: 'email', length: 80 },
         { name: 'Phone', type: 'string', length: 40 },
         { name: 'Title', type: 'string', length: 128 },
-        { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+        {
+          name: 'AccountId',
+          type: 'reference',
+          referenceTo: ['Account'],
+          relationshipName: 'Account',
+          childRelationshipName: 'Contacts',
+        },
         owner,
+        lastActivityDate,
       ],
       { computeName: true },
     ),
@@ -249,6 +272,7 @@ function people(): ObjectDef[] {
         { name: 'LeadSource', type: 'picklist', length: 40 },
         { name: 'IsConverted', type: 'boolean', defaultValue: false, createable: false, updateable: false },
         owner,
+        lastActivityDate,
       ],
       { computeName: true },
     ),
@@ -266,6 +290,7 @@ function sales(): ObjectDef[] {
         type: 'reference',
         referenceTo: ['Account'],
         relationshipName: 'Account',
+        childRelationshipName: 'Orders',
         required: true,
       },
       { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Draft' },
@@ -277,7 +302,13 @@ function sales(): ObjectDef[] {
       { name: 'Name', type: 'string', length: 120, required: true },
       { name: 'StageName', type: 'picklist', length: 255, required: true, valuesFrom: 'OpportunityStage' },
       { name: 'CloseDate', type: 'date', required: true },
-      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
+      {
+        name: 'AccountId',
+        type: 'reference',
+        referenceTo: ['Account'],
+        relationshipName: 'Account',
+        childRelationshipName: 'Opportunities',
+      },
       // Derived from the stage's OpportunityStage record (rules.ts).
       { name: 'IsClosed', type: 'boolean', defaultValue: false, createable: false, updateable: false },
       { name: 'IsWon', type: 'boolean', defaultValue: false, createable: false, updateable: false },
@@ -303,6 +334,7 @@ function sales(): ObjectDef[] {
         type: 'reference',
         referenceTo: ['Opportunity'],
         relationshipName: 'Opportunity',
+        childRelationshipName: 'OpportunityContactRoles',
         required: true,
         updateable: false,
       },
@@ -311,6 +343,7 @@ function sales(): ObjectDef[] {
         type: 'reference',
         referenceTo: ['Contact'],
         relationshipName: 'Contact',
+        childRelationshipName: 'OpportunityContactRoles',
         required: true,
       },
       { name: 'Role', type: 'picklist', length: 40, picklist: CONTACT_ROLES },
@@ -321,8 +354,20 @@ function sales(): ObjectDef[] {
       { name: 'Description', type: 'textarea', length: 32000 },
       { name: 'Status', type: 'picklist', length: 40, defaultValue: 'New' },
       { name: 'CaseNumber', type: 'string', length: 30, createable: false, updateable: false },
-      { name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' },
-      { name: 'ContactId', type: 'reference', referenceTo: ['Contact'], relationshipName: 'Contact' },
+      {
+        name: 'AccountId',
+        type: 'reference',
+        referenceTo: ['Account'],
+        relationshipName: 'Account',
+        childRelationshipName: 'Cases',
+      },
+      {
+        name: 'ContactId',
+        type: 'reference',
+        referenceTo: ['Contact'],
+        relationshipName: 'Contact',
+        childRelationshipName: 'Cases',
+      },
       owner,
     ]),
   ];
@@ -363,8 +408,20 @@ function activities(): ObjectDef[] {
         { name: 'Type', type: 'picklist', length: 40 },
         { name: 'ActivityDate', type: 'date' },
         { ...owner, required: true },
-        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+        {
+          name: 'WhoId',
+          type: 'reference',
+          referenceTo: ['Contact', 'Lead'],
+          relationshipName: 'Who',
+          childRelationshipName: 'Tasks',
+        },
+        {
+          name: 'WhatId',
+          type: 'reference',
+          referenceTo: WHAT_TYPES,
+          relationshipName: 'What',
+          childRelationshipName: 'Tasks',
+        },
       ],
       { activity: TASK_LINK },
     ),
@@ -464,8 +521,20 @@ function events(): ObjectDef[] {
         { name: 'IsReminderSet', type: 'boolean', defaultValue: false },
         dt('ReminderDateTime'),
         { ...owner, required: true },
-        { name: 'WhoId', type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' },
-        { name: 'WhatId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'What' },
+        {
+          name: 'WhoId',
+          type: 'reference',
+          referenceTo: ['Contact', 'Lead'],
+          relationshipName: 'Who',
+          childRelationshipName: 'Events',
+        },
+        {
+          name: 'WhatId',
+          type: 'reference',
+          referenceTo: WHAT_TYPES,
+          relationshipName: 'What',
+          childRelationshipName: 'Events',
+        },
       ],
       { activity: EVENT_LINK },
     ),

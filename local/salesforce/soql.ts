@@ -1,5 +1,6 @@
 /**
- * A SOQL subset: SELECT fields (incl. parent fields such as Account.Name) or COUNT() FROM object
+ * A SOQL subset: SELECT fields (incl. parent fields such as Account.Name, and parent-to-child
+ * subqueries such as (SELECT Id FROM Contacts WHERE … ORDER BY … LIMIT n)) or COUNT() FROM object
  * [WHERE …] [ORDER BY …] [LIMIT n] [OFFSET n]. WHERE supports = != <> < > <= >= IN, NOT IN,
  * LIKE, AND, OR, NOT and parentheses; literals are strings (with Salesforce's backslash escapes),
  * numbers, dates, datetimes, true/false/null. Errors are thrown as SoqlError(MALFORMED_QUERY).
@@ -116,8 +117,19 @@ export type Condition =
   | { type: 'in'; field: string; negate: boolean; values: Value[] }
   | { type: 'like'; field: string; negate: boolean; pattern: string };
 
+/** A parent-to-child subquery in the SELECT list: (SELECT … FROM Relationship …). */
+export interface SubQuery {
+  relationship: string;
+  fields: string[];
+  where: Condition | null;
+  orderBy: { field: string; desc: boolean; nullsLast: boolean }[];
+  limit: number | null;
+  pos: number;
+}
+
 export interface SoqlQuery {
   fields: string[];
+  subqueries: SubQuery[];
   count: boolean;
   object: string;
   where: Condition | null;
@@ -170,7 +182,7 @@ class Parser {
 
   query(): SoqlQuery {
     this.#expectWord('select');
-    const { fields, count } = this.#selectList();
+    const { fields, subqueries, count } = this.#selectList(true);
     this.#expectWord('from');
     const objectToken = this.#peek();
     if (objectToken?.kind !== 'word' || objectToken.value.includes('.')) this.#fail();
@@ -185,7 +197,27 @@ class Parser {
     const limit = this.#keywordNumber('limit');
     const offset = this.#keywordNumber('offset') ?? 0;
     if (this.#i < this.#tokens.length) this.#fail();
-    return { fields, count, object, where, orderBy, limit, offset };
+    return { fields, subqueries, count, object, where, orderBy, limit, offset };
+  }
+
+  /** `(SELECT fields FROM Relationship [WHERE] [ORDER BY] [LIMIT])`, the opening parenthesis read. */
+  #subquery(): SubQuery {
+    const pos = this.#peek()?.pos ?? this.#query.length;
+    this.#expectWord('select');
+    const { fields } = this.#selectList(false);
+    this.#expectWord('from');
+    const relationship = this.#peek();
+    if (relationship?.kind !== 'word' || KEYWORDS.has(relationship.value.toLowerCase())) this.#fail();
+    this.#i++;
+    let where: Condition | null = null;
+    if (this.#isWord('where')) {
+      this.#i++;
+      where = this.#orExpr();
+    }
+    const orderBy = this.#orderBy();
+    const limit = this.#keywordNumber('limit');
+    this.#expectPunct(')');
+    return { relationship: String(relationship!.value), fields, where, orderBy, limit, pos };
   }
 
   #peek(): Token | undefined {
@@ -223,18 +255,23 @@ class Parser {
     return t.value;
   }
 
-  #selectList(): { fields: string[]; count: boolean } {
-    if (this.#isWord('count') && this.#tokens[this.#i + 1]?.value === '(') {
+  /** Fields, and in the outer query parent-to-child subqueries (one level: nested ones are refused). */
+  #selectList(outer: boolean): { fields: string[]; subqueries: SubQuery[]; count: boolean } {
+    if (outer && this.#isWord('count') && this.#tokens[this.#i + 1]?.value === '(') {
       this.#i += 2;
       this.#expectPunct(')');
-      return { fields: [], count: true };
+      return { fields: [], subqueries: [], count: true };
     }
-    const fields = [this.#fieldName()];
-    while (this.#isPunct(',')) {
+    const fields: string[] = [];
+    const subqueries: SubQuery[] = [];
+    for (;;) {
+      if (outer && this.#isPunct('(')) {
+        this.#i++;
+        subqueries.push(this.#subquery());
+      } else fields.push(this.#fieldName());
+      if (!this.#isPunct(',')) return { fields, subqueries, count: false };
       this.#i++;
-      fields.push(this.#fieldName());
     }
-    return { fields, count: false };
   }
 
   #literal(): { value: Value; isDate: boolean } {

@@ -35,7 +35,7 @@ export interface LookupResult {
   tasks: { id: string; captureId: string; whatId: string | null; whoId?: string | null }[];
   /**
    * Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out);
-   * absent when they were not asked (no mail needed them, or no room in the lookup's request).
+   * absent when they were not asked (no mail needed them) or a Contact's list came back cut short.
    */
   opportunityRoles?: { contactId: string; opportunityId: string; accountId: string | null }[];
 }

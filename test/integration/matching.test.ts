@@ -6,7 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import type { DuplicatePolicy } from '#shared/config/registry.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
-import { captured, crmFor, jsforceFor, type MailSpec, org, startEmulator } from '../support/salesforce.ts';
+import {
+  captured,
+  crmFor,
+  jsforceFor,
+  type MailSpec,
+  MemoryAttachments,
+  MIXED_BATCH,
+  org,
+  startEmulator,
+} from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
 afterEach(async () => {
@@ -80,9 +89,11 @@ describe('a contact’s open opportunity', () => {
     expect(emulator.apiRequestCount() - before).toBe(2);
   });
 
-  it('is not looked up when the lookup has no free query slot, and the outcome says so', async () => {
-    const { crm } = await start();
-    // Users, contacts, leads, orders and Tasks fill the five query slots of one composite.
+  it('is looked up even when the lookup already has five queries: the roles ride in the contacts query', async () => {
+    const { crm, id } = await start();
+    const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
+    const before = emulator.apiRequestCount();
+    // Users, contacts, leads, orders and Tasks: five queries, one composite.
     const results = await writeToSalesforce({
       org,
       crm,
@@ -91,13 +102,34 @@ describe('a contact’s open opportunity', () => {
         await mail({ to: 'carl@globex.example' }),
       ],
     });
-    expect(results[1]?.matchedBy).toEqual({ who: 'single', what: 'account', unchecked: ['opportunity'] });
+    expect(results[1]?.matchedBy).toEqual({ who: 'single', what: 'opportunity' });
+    expect((await taskOf(results[1]?.taskId)).WhatId).toBe(renewal);
+    expect(emulator.apiRequestCount() - before).toBe(2);
+  });
+
+  it('runs for an ordinary mixed batch of 10 mails, which still costs 3 calls', async () => {
+    const { crm, id } = await start();
+    const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
+    const files = new MemoryAttachments();
+    // The mixed batch, its last mail going to Carl without an order number.
+    const specs = [...MIXED_BATCH.slice(0, -1), { ...MIXED_BATCH.at(-1)!, to: 'carl@globex.example' }];
+    const emails = await Promise.all(
+      specs.map((spec, i) => captured({ ...spec, messageId: `<mixed-${i}@acme.example>` }, files)),
+    );
+    expect(emails).toHaveLength(10);
+    const before = emulator.apiRequestCount();
+    const results = await writeToSalesforce({ org, crm, emails, attachments: files });
+    // One lookup composite, one Collections upsert, one composite of relations and files.
+    expect(emulator.apiRequestCount() - before).toBe(3);
+    expect(results.filter((r) => r.matchedBy?.unchecked)).toEqual([]);
+    expect(results[9]?.matchedBy).toEqual({ who: 'single', what: 'opportunity' });
+    expect((await taskOf(results[9]?.taskId)).WhatId).toBe(renewal);
   });
 });
 
 describe('a contact’s open opportunity, when the roles are many', () => {
-  it('is not judged on roles cut off at the query limit, and the outcome says so', async () => {
-    const roles = Array.from({ length: 2_000 }, () => ({
+  it('is not judged on a contact’s roles cut off at the subquery’s limit, and the outcome says so', async () => {
+    const roles = Array.from({ length: 100 }, () => ({
       OpportunityId: '@Opportunity:Initech expansion',
       ContactId: '@Contact:peter@initech.example',
     }));
@@ -106,6 +138,39 @@ describe('a contact’s open opportunity, when the roles are many', () => {
     const [r] = await writeToSalesforce({ org, crm, emails: [await mail({ to: 'peter@initech.example' })] });
     expect(r?.matchedBy).toEqual({ who: 'single', what: 'account', unchecked: ['opportunity'] });
     expect((await taskOf(r?.taskId)).WhatId).toBe(initech);
+  });
+});
+
+describe('a contact’s open opportunity, when the roles fill more than one page', () => {
+  it('reads the rest of the contacts answer, so no contact is missed', async () => {
+    // 25 contacts with 99 roles each: 2,500 rows, more than one page of 2,000.
+    const emails = Array.from({ length: 25 }, (_, i) => `buyer${i}@globex.example`);
+    const { crm, id } = await start({
+      Contact: emails.map((Email, i) => ({
+        LastName: `Buyer ${i}`,
+        Email,
+        AccountId: '@Account:Globex Corporation',
+      })),
+      OpportunityContactRole: emails.flatMap((email) =>
+        Array.from({ length: 99 }, () => ({
+          OpportunityId: '@Opportunity:Globex renewal 2027',
+          ContactId: `@Contact:${email}`,
+        })),
+      ),
+    });
+    const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
+    const before = emulator.apiRequestCount();
+    const results = await writeToSalesforce({
+      org,
+      crm,
+      emails: await Promise.all(emails.map((to) => mail({ to }))),
+    });
+    expect(results.map((r) => r.matchedBy)).toEqual(
+      emails.map(() => ({ who: 'single', what: 'opportunity' })),
+    );
+    for (const r of results) expect((await taskOf(r.taskId)).WhatId).toBe(renewal);
+    // The lookup composite, one more page of contacts, the upsert.
+    expect(emulator.apiRequestCount() - before).toBe(3);
   });
 });
 
@@ -197,41 +262,39 @@ describe('one address, several contacts', () => {
   });
 
   it('takes the one with the most recent activity under most-recent-activity', async () => {
-    // Salesforce derives LastActivityDate (Contact and Lead) from activities; the emulator does not
-    // model it yet, so the seed sets it as the org's history would (and declares it on Lead).
+    // LastActivityDate is derived from the contacts' closed tasks and events, as Salesforce does.
     const { crm, id } = await start({
-      Lead: [
-        {
-          LastName: 'Earlier',
-          Company: 'Else',
-          Email: 'earlier@else.example',
-          LastActivityDate: '2026-01-01',
-        },
-      ],
-      Contact: [
-        {
-          LastName: 'Orders Globex',
-          Email: shared,
-          AccountId: '@Account:Globex Corporation',
-          LastActivityDate: '2026-01-10',
-        },
-        {
-          LastName: 'Orders Initech',
-          Email: shared,
-          AccountId: '@Account:Initech',
-          LastActivityDate: '2026-11-02',
-        },
+      ...seed(),
+      Task: [
+        { Subject: 'Old call', Status: 'Completed', ActivityDate: '2026-01-10', WhoId: `@Contact:${shared}` },
+        // Open: does not count towards LastActivityDate.
+        { Subject: 'To do', Status: 'Not Started', ActivityDate: '2026-12-01', WhoId: `@Contact:${shared}` },
       ],
     });
+    const globexContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Globex'");
     const initechContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Initech'");
-    const [r] = await writeToSalesforce({
-      org: orgWith('most-recent-activity'),
-      crm,
-      emails: [await mail({ to: shared })],
+    const conn = await jsforceFor(emulator.url);
+    // The seed's tasks went to one of the two (the first with the address); move the older one to Globex's.
+    const tasks = (await conn.query<{ Id: string; Subject: string }>('SELECT Id, Subject FROM Task')).records;
+    await conn
+      .sobject('Task')
+      .update(
+        tasks.map((t) => ({ Id: t.Id, WhoId: t.Subject === 'Old call' ? globexContact : initechContact })),
+      );
+    await conn.sobject('Event').create({
+      Subject: 'Visit',
+      StartDateTime: '2026-11-02T09:00:00.000Z',
+      EndDateTime: '2026-11-02T10:00:00.000Z',
+      WhoId: initechContact,
     });
+    const policy = orgWith('most-recent-activity');
+    const [r] = await writeToSalesforce({ org: policy, crm, emails: [await mail({ to: shared })] });
     expect(r, JSON.stringify(r)).toMatchObject({ outcome: 'created' });
     expect(r?.matchedBy?.who).toBe('policy:most-recent-activity');
     expect((await taskOf(r?.taskId)).WhoId).toBe(initechContact);
+    // Under the default policy the oldest contact would have been chosen.
+    const [oldest] = await writeToSalesforce({ org, crm, emails: [await mail({ to: shared })] });
+    expect((await taskOf(oldest?.taskId)).WhoId).toBe(globexContact);
   });
 
   it('relates every contact with the address under all, the oldest as WhoId', async () => {

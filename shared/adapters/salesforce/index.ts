@@ -30,7 +30,7 @@ import {
   type Subresponse,
 } from './composite.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
-import { collect, emptyLookup, lookupQueries, ROLE_LIMIT, withinBudget } from './lookup.ts';
+import { collect, emptyLookup, lookupQueries } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -76,6 +76,7 @@ interface SfWriteResult {
 interface QueryResult<T> {
   totalSize: number;
   done: boolean;
+  nextRecordsUrl?: string;
   records: T[];
 }
 
@@ -257,9 +258,8 @@ export class SalesforceCrm implements CrmPort {
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
     // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
-    const queries = withinBudget(
-      lookupQueries(plan).filter((q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false),
-      QUERY_OR_COLLECTION_LIMIT,
+    const queries = lookupQueries(plan).filter(
+      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
     );
     const subrequests = queries.map((q, i) => ({
       method: 'GET',
@@ -276,7 +276,7 @@ export class SalesforceCrm implements CrmPort {
     const result = emptyLookup();
     let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
-    if (queries.some((q) => q.kind === 'opportunityRoles')) result.opportunityRoles = [];
+    if (queries.some((q) => q.roles)) result.opportunityRoles = [];
     for (const [i, query] of queries.entries()) {
       const sub = answers.get(`q${i}`)!;
       if (sub.httpStatusCode >= 400) {
@@ -290,14 +290,25 @@ export class SalesforceCrm implements CrmPort {
           continue;
         throw errorFor(code, `lookup ${query.kind}: ${message}`);
       }
-      const answer = sub.body as QueryResult<Record<string, unknown>>;
-      collect(result, query, answer.records, plan.orderLookup.field);
-      // Roles cut off at the query's limit could make two open Opportunities look like one.
-      if (query.kind === 'opportunityRoles' && (!answer.done || answer.records.length >= ROLE_LIMIT))
-        rolesCut = true;
+      const records = await this.#allPages(sub.body as QueryResult<Record<string, unknown>>);
+      if (!collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
     }
     if (rolesCut) delete result.opportunityRoles;
     return result;
+  }
+
+  /**
+   * Every row of a lookup answer. Child rows count toward a query's batch of 2,000, so a contacts
+   * answer with many roles may come in pages: the rest is fetched (bounded by the queries' LIMITs).
+   */
+  async #allPages(answer: QueryResult<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
+    const records = [...answer.records];
+    let page = answer;
+    while (!page.done && page.nextRecordsUrl) {
+      page = await this.request<QueryResult<Record<string, unknown>>>('GET', page.nextRecordsUrl);
+      records.push(...page.records);
+    }
+    return records;
   }
 
   /** Subrequests in as few composites as Salesforce accepts; the answers by referenceId. */

@@ -9,10 +9,20 @@ export interface LookupQuery {
   soql: string;
   /** Record ids folded into an orders query: the rows with these ids are records too. */
   alsoRecords?: string[];
+  /** A contacts query carrying each Contact's open-opportunity roles in a subquery. */
+  roles?: boolean;
 }
 
-/** Contact roles read per query; an answer this long may be cut short and is not used. */
-export const ROLE_LIMIT = 2000;
+/** Contact roles read per Contact; a list this long may be cut short and is not used. */
+export const ROLES_PER_CONTACT = 100;
+
+/**
+ * Each Contact's roles on open Opportunities, as a parent-to-child subquery of the contacts
+ * query: the opportunity rule costs no query of its own, so it always fits the lookup's request.
+ */
+const ROLES_SUBQUERY =
+  ', (SELECT OpportunityId, Opportunity.AccountId FROM OpportunityContactRoles' +
+  ` WHERE Opportunity.IsClosed = false LIMIT ${ROLES_PER_CONTACT})`;
 
 /** Record ids folded into the orders query when they are of the order object's type. */
 const FOLD_LIMIT = 100;
@@ -48,15 +58,15 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
   add('users', packedQueries('SELECT Id, Email, IsActive FROM User', 'Email', plan.userEmails));
   // LastActivityDate only for the policy that needs it (Salesforce derives it from activities).
   const activity = plan.activityDates ? ', LastActivityDate' : '';
-  add(
-    'contacts',
-    packedQueries(
-      `SELECT Id, Email, AccountId, LastModifiedDate, CreatedDate${activity} FROM Contact`,
-      'Email',
-      plan.personEmails,
-      ' ORDER BY LastModifiedDate DESC LIMIT 2000',
-    ),
-  );
+  // Only the open Opportunities, and only when some mail may use them: a Contact with exactly one gets it as the WhatId.
+  const roles = upTo(MAX_LENGTH.person)(full.opportunityEmails ?? []).length > 0;
+  for (const soql of packedQueries(
+    `SELECT Id, Email, AccountId, LastModifiedDate, CreatedDate${activity}${roles ? ROLES_SUBQUERY : ''} FROM Contact`,
+    'Email',
+    plan.personEmails,
+    ' ORDER BY LastModifiedDate DESC LIMIT 2000',
+  ))
+    queries.push({ kind: 'contacts', soql, ...(roles ? { roles } : {}) });
   if (plan.personEmails.length > 0) {
     add(
       'leads',
@@ -95,16 +105,6 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     'tasks',
     packedQueries('SELECT Id, Capture_Id__c, WhatId, WhoId FROM Task', 'Capture_Id__c', plan.captureIds),
   );
-  // Only the open Opportunities: a Contact with exactly one gets it as the WhatId.
-  add(
-    'opportunityRoles',
-    packedQueries(
-      'SELECT ContactId, OpportunityId, Opportunity.AccountId FROM OpportunityContactRole',
-      'Contact.Email',
-      upTo(MAX_LENGTH.person)(full.opportunityEmails ?? []),
-      ` AND Opportunity.IsClosed = false LIMIT ${ROLE_LIMIT}`,
-    ),
-  );
   return queries;
 }
 
@@ -113,25 +113,16 @@ export function emptyLookup(): LookupResult {
 }
 
 /**
- * The contact-role queries ride only in query slots the batch's last composite leaves free: the
- * opportunity rule never costs a request of its own. Without room they are left out (all of
- * them, so no Contact is judged on half an answer) and the result says they were not asked.
+ * Adds one query's records to the result. False when a Contact's roles came back cut short
+ * (at the subquery's limit, or not done): two open Opportunities could then look like one.
  */
-export function withinBudget(queries: LookupQuery[], perComposite: number): LookupQuery[] {
-  const roles = queries.filter((q) => q.kind === 'opportunityRoles');
-  const others = queries.filter((q) => q.kind !== 'opportunityRoles');
-  const free =
-    others.length === 0 ? perComposite : (perComposite - (others.length % perComposite)) % perComposite;
-  return roles.length > 0 && roles.length <= free ? queries : others;
-}
-
-/** Adds one query's records to the result. */
 export function collect(
   result: LookupResult,
   query: LookupQuery,
   records: Record<string, unknown>[],
   orderField: string,
-): void {
+): boolean {
+  let complete = true;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const { kind } = query;
   const alsoRecords = new Set(query.alsoRecords?.map((id) => id.slice(0, 15)));
@@ -141,17 +132,8 @@ export function collect(
     accountId: id.startsWith('001') ? id : null,
   });
   for (const r of records) {
-    if (kind === 'opportunityRoles') {
-      const opportunity = r.Opportunity as Record<string, unknown> | null | undefined;
-      result.opportunityRoles ??= [];
-      result.opportunityRoles.push({
-        contactId: String(r.ContactId),
-        opportunityId: String(r.OpportunityId),
-        accountId: str(opportunity?.AccountId),
-      });
-      continue;
-    }
     const id = String(r.Id);
+    if (query.roles && !collectRoles(result, id, r.OpportunityContactRoles)) complete = false;
     if (alsoRecords.has(id.slice(0, 15)) && !result.records.some((x) => x.id === id))
       result.records.push({ ...record(id), accountId: str(r.AccountId) });
     if (kind === 'users')
@@ -187,4 +169,21 @@ export function collect(
         whoId: str(r.WhoId),
       });
   }
+  return complete;
+}
+
+/** One Contact's roles from its subquery (null when it has none); false when the list may be cut. */
+function collectRoles(result: LookupResult, contactId: string, child: unknown): boolean {
+  result.opportunityRoles ??= [];
+  if (child === null || child === undefined) return true;
+  const { done, records } = child as { done?: boolean; records?: Record<string, unknown>[] };
+  for (const role of records ?? []) {
+    const opportunity = role.Opportunity as Record<string, unknown> | null | undefined;
+    result.opportunityRoles.push({
+      contactId,
+      opportunityId: String(role.OpportunityId),
+      accountId: typeof opportunity?.AccountId === 'string' ? opportunity.AccountId : null,
+    });
+  }
+  return done !== false && (records?.length ?? 0) < ROLES_PER_CONTACT;
 }

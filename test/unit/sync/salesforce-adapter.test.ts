@@ -79,6 +79,29 @@ describe('composite limits', () => {
     expect(queries.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'tasks']);
   });
 
+  it('asks the open-opportunity roles inside the contacts query, only when some mail may use them', () => {
+    const plan = {
+      userEmails: ['alice@acme.example'],
+      personEmails: ['jane@globex.example'],
+      orderNumbers: ['ORD-10042'],
+      orderLookup: { object: 'Order' as const, field: 'OrderNumber' },
+      recordIds: [],
+      captureIds: ['a'.repeat(40)],
+    };
+    const withRoles = lookupQueries({ ...plan, opportunityEmails: ['jane@globex.example'] });
+    expect(withRoles.map((q) => q.kind)).toEqual(['users', 'contacts', 'leads', 'orders', 'tasks']);
+    expect(withRoles[1]).toMatchObject({
+      roles: true,
+      soql:
+        'SELECT Id, Email, AccountId, LastModifiedDate, CreatedDate, (SELECT OpportunityId, Opportunity.AccountId' +
+        ' FROM OpportunityContactRoles WHERE Opportunity.IsClosed = false LIMIT 100) FROM Contact' +
+        " WHERE Email IN ('jane@globex.example') ORDER BY LastModifiedDate DESC LIMIT 2000",
+    });
+    const without = lookupQueries(plan)[1];
+    expect(without?.roles).toBeUndefined();
+    expect(without?.soql).not.toContain('OpportunityContactRoles');
+  });
+
   it('folds sub-address ids of the order object into the order numbers query; other types get their own', () => {
     const plan = {
       userEmails: ['alice@acme.example'],
