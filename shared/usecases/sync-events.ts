@@ -1,0 +1,236 @@
+/**
+ * Meeting invites in the sync stage: a message whose calendar part is a REQUEST or a CANCEL is
+ * logged as the meeting's Event, not as a Task (as calendar-aware CRMs log invites: the meeting is
+ * the activity; a Task for the invitation mail would log the same meeting twice, and a Task could
+ * not follow a reschedule or a cancellation). Its .ics part is never uploaded as a File. Other
+ * calendar messages (REPLY, PUBLISH…) are mail like any other and keep their Task.
+ *
+ * The outcome of an invite names the Event in `taskId` (the activity) and says what happened in
+ * `reason`: event-created, event-updated, event-deleted, event-marked-cancelled.
+ */
+import type { Org } from '../config/registry.ts';
+import type { Attachment, CapturedEmail } from '../domain/captured-email.ts';
+import { decideEvents, type EventDecision, planEventLookups } from '../domain/sync/event-mapping.ts';
+import type { SyncDecision } from '../domain/sync/task-mapping.ts';
+import { describeError, isRetryable } from '../errors.ts';
+import type { LogSink } from '../observability.ts';
+import type { CrmPort, EventCancel, EventWrite, LookupPlan, LookupResult } from '../ports/crm.ts';
+import type { SyncResult } from './sync-batch.ts';
+
+type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+const CALENDAR_TYPES = /^(text\/calendar|application\/ics|text\/x-vcalendar|application\/x-ics)\b/i;
+
+/** A calendar part: never uploaded as a File (the Event carries what it says). */
+export function isCalendarFile(a: Attachment): boolean {
+  return CALENDAR_TYPES.test(a.contentType) || /\.(ics|vcs)$/i.test(a.filename ?? '');
+}
+
+/** Calendar parts left out of the Files of every Task decision. */
+export function withoutCalendarFiles(decisions: SyncDecision[]): void {
+  for (const d of decisions)
+    if (d.kind === 'create' || d.kind === 'duplicate') d.files = d.files.filter((f) => !isCalendarFile(f));
+}
+
+/** The messages logged as Events: a REQUEST or CANCEL, in a CRM that can write Events. */
+export async function inviteIndexes(emails: CapturedEmail[], crm: CrmPort, retry: Retry): Promise<number[]> {
+  const indexes = emails.flatMap((e, i) =>
+    e.invite && e.invite.action !== 'ignore' && !e.excluded ? [i] : [],
+  );
+  if (indexes.length === 0 || !crm.writeEvents) return [];
+  const caps = await retry('capabilities', () => crm.capabilities());
+  return caps.eventFields ? indexes : [];
+}
+
+/** The Task plan with the invites' people and Events added: one lookup for both. */
+export function withEventLookups(
+  org: Org,
+  emails: CapturedEmail[],
+  indexes: number[],
+  plan: LookupPlan,
+): LookupPlan {
+  if (indexes.length === 0) return plan;
+  const events = planEventLookups(
+    org,
+    indexes.map((i) => emails[i]!),
+  );
+  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+  return {
+    ...plan,
+    userEmails: union(plan.userEmails, events.userEmails),
+    personEmails: union(plan.personEmails, events.personEmails),
+    orderNumbers: union(plan.orderNumbers, events.orderNumbers),
+    recordIds: union(plan.recordIds, events.recordIds),
+    captureIds: union(plan.captureIds, events.captureIds),
+    eventCaptureIds: events.eventCaptureIds,
+  };
+}
+
+/** Task decisions for invites stand aside: syncEvents gives those messages their results. */
+export function setInvitesAside(decisions: SyncDecision[], indexes: number[]): void {
+  for (const i of indexes)
+    decisions[i] = { kind: 'excluded', captureId: decisions[i]!.captureId, reason: 'meeting-invite' };
+}
+
+export interface EventSyncInput {
+  org: Org;
+  emails: CapturedEmail[];
+  crm: CrmPort;
+  found: LookupResult;
+  indexes: number[];
+  results: SyncResult[];
+  retry: Retry;
+  today: () => string;
+  logger?: LogSink | undefined;
+}
+
+export async function syncEvents(input: EventSyncInput): Promise<void> {
+  const { org, emails, indexes, results } = input;
+  if (indexes.length === 0) return;
+  const batch = indexes.map((i) => emails[i]!);
+  const options = { onCancel: org.calendar.onCancel, today: input.today };
+  const found = { ...input.found, events: input.found.events ?? [] };
+  const decisions = decideEvents(org, batch, found, options);
+  // A second copy of an invite already written: written again (same fields), so relations an
+  // earlier try could not add are added now.
+  const redo = new Set<string>();
+  for (const [k, d] of decisions.entries()) {
+    if (d.kind !== 'duplicate' || !d.eventId || d.reason !== 'same-sequence' || redo.has(d.eventCaptureId))
+      continue;
+    redo.add(d.eventCaptureId);
+    const others = found.events.filter((e) => e.captureId !== d.eventCaptureId);
+    const [again] = decideEvents(org, [batch[k]!], { ...found, events: others }, options);
+    if (again?.kind === 'upsert') decisions[k] = { ...again, eventId: d.eventId, adjustments: ['redo'] };
+  }
+  try {
+    await createLeads(input, decisions);
+    await writeAll(input, decisions);
+  } catch (error) {
+    input.logger?.warn('meeting invites not written', { orgId: org.id, reason: describeError(error) });
+    for (const i of indexes)
+      if (results[i]?.reason === 'meeting-invite')
+        results[i] = {
+          captureId: results[i]!.captureId,
+          outcome: 'failed',
+          reason: describeError(error),
+          retryable: isRetryable(error),
+        };
+  }
+}
+
+/** The org's policy may create a Lead for an unknown organizer first; the Event points at it. */
+async function createLeads(input: EventSyncInput, decisions: EventDecision[]): Promise<void> {
+  const need = decisions.flatMap((d) => (d.kind === 'upsert' && d.lead ? [d] : []));
+  if (need.length === 0) return;
+  const leads = await input.retry('create leads', () => input.crm.createLeads(need.map((d) => d.lead!)));
+  for (const [k, d] of need.entries()) {
+    const r = leads[k];
+    if (r?.ok) d.event.WhoId = r.id;
+    else throw new Error(`lead could not be created: ${r ? r.code : 'no result'}`);
+  }
+}
+
+async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Promise<void> {
+  const { indexes, results, org } = input;
+  const upserts: { k: number; write: EventWrite; update: boolean; redo: boolean }[] = [];
+  const cancels: { k: number; cancel: EventCancel }[] = [];
+  for (const [k, d] of decisions.entries()) {
+    const i = indexes[k]!;
+    const captureId = results[i]!.captureId;
+    const set = (outcome: SyncResult['outcome'], reason: string, eventId?: string | null) => {
+      results[i] = { captureId, outcome, reason, ...(eventId ? { taskId: eventId } : {}) };
+    };
+    switch (d.kind) {
+      case 'no-invite':
+        break;
+      case 'ignored':
+      case 'excluded':
+        set('excluded', d.reason);
+        break;
+      case 'unmatched':
+        set('unmatched', d.reason);
+        break;
+      case 'owner-missing':
+        results[i] = { captureId, outcome: 'failed', reason: d.reason, retryable: false };
+        break;
+      case 'stale':
+      case 'duplicate':
+        set('duplicate', d.kind === 'stale' ? `stale-invite: ${d.reason}` : d.reason, d.eventId);
+        break;
+      case 'upsert':
+        upserts.push({
+          k,
+          write: { captureId: d.eventCaptureId, fields: { ...d.event }, relations: d.relations },
+          update: d.eventId !== null,
+          redo: d.adjustments.includes('redo'),
+        });
+        break;
+      case 'cancel':
+        cancels.push({
+          k,
+          cancel: {
+            captureId: d.eventCaptureId,
+            eventId: d.eventId,
+            action: d.action,
+            sequence: emailsSequence(input.emails[i]!),
+            update: d.update ? { Subject: d.update.Subject, ShowAs: d.update.ShowAs } : null,
+          },
+        });
+    }
+  }
+  if (upserts.length === 0 && cancels.length === 0) return;
+  const out = await input.retry('write events', () =>
+    input.crm.writeEvents!(
+      upserts.map((u) => u.write),
+      cancels.map((c) => c.cancel),
+    ),
+  );
+  for (const [n, u] of upserts.entries()) {
+    const i = indexes[u.k]!;
+    const r = out.upserts[n]!;
+    const captureId = results[i]!.captureId;
+    const failure = out.relationFailures[n];
+    if (!r.ok)
+      results[i] = {
+        captureId,
+        outcome: 'failed',
+        reason: `${r.code}: ${r.message}`,
+        retryable: r.retryable,
+      };
+    else if (failure?.retryable)
+      results[i] = {
+        captureId,
+        outcome: 'failed',
+        reason: `event relations: ${failure.code}`,
+        retryable: true,
+        taskId: r.id,
+      };
+    else {
+      if (failure)
+        input.logger?.warn('an event relation was refused', { orgId: org.id, reason: failure.code });
+      results[i] = u.redo
+        ? { captureId, outcome: 'duplicate', reason: 'same-sequence', taskId: r.id }
+        : {
+            captureId,
+            outcome: 'created',
+            reason: u.update || !r.created ? 'event-updated' : 'event-created',
+            taskId: r.id,
+          };
+    }
+  }
+  for (const [n, c] of cancels.entries()) {
+    const i = indexes[c.k]!;
+    const r = out.cancels[n]!;
+    const captureId = results[i]!.captureId;
+    results[i] = r.ok
+      ? {
+          captureId,
+          outcome: 'created',
+          reason: c.cancel.action === 'delete' ? 'event-deleted' : 'event-marked-cancelled',
+          taskId: r.id,
+        }
+      : { captureId, outcome: 'failed', reason: `${r.code}: ${r.message}`, retryable: r.retryable };
+  }
+}
+
+const emailsSequence = (email: CapturedEmail) => email.invite?.sequence ?? 0;
