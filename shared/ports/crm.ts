@@ -119,6 +119,8 @@ export interface CrmPort {
 /** One Event to create or update (upsert on Capture_Id__c), with its EventRelations besides the WhoId's. */
 export interface EventWrite {
   captureId: string;
+  /** The Event when it exists (its relations are read back and completed). */
+  eventId: string | null;
   fields: Record<string, string | number | boolean | null>;
   relations: { RelationId: string; IsParent: boolean; IsInvitee: boolean; Status: string | null }[];
 }

@@ -160,7 +160,12 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
       case 'upsert':
         upserts.push({
           k,
-          write: { captureId: d.eventCaptureId, fields: { ...d.event }, relations: d.relations },
+          write: {
+            captureId: d.eventCaptureId,
+            eventId: d.eventId,
+            fields: { ...d.event },
+            relations: d.relations,
+          },
           update: d.eventId !== null,
           redo: d.adjustments.includes('redo'),
         });

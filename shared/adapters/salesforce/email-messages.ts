@@ -5,8 +5,8 @@
  * So Capture never creates that Task: it upserts the message on its own Capture_Id__c, reads the
  * ActivityId back, and updates that Task with Capture's fields.
  *
- * Two composites: (1) the messages upserted, then read back with their existing
- * EmailMessageRelations; (2) the Tasks updated and the missing relations inserted. A message
+ * Two composites: (1) the messages upserted, then read back (ActivityId); (2) the Tasks updated and
+ * the relations inserted. Messages that existed already have their relations read first. A message
  * that exists already (a redelivery, a second rep's copy) refuses a second body; the read-back
  * finds it, and the update of its Task is the same as the first.
  */
@@ -96,15 +96,8 @@ async function upsertAndRead(
       },
     },
     ...packedQueries('SELECT Id, ActivityId, Capture_Id__c FROM EmailMessage', 'Capture_Id__c', ids)
-      .slice(0, 2)
+      .slice(0, 4)
       .map((soql, i) => query(soql, `m${i}`)),
-    ...packedQueries(
-      'SELECT EmailMessageId, RelationAddress, RelationType FROM EmailMessageRelation',
-      'EmailMessage.Capture_Id__c',
-      ids,
-    )
-      .slice(0, 2)
-      .map((soql, i) => query(soql, `r${i}`)),
   ];
   const answers = readComposite(
     await sf.request<unknown>('POST', '/composite', { allOrNone: false, compositeRequest: sent }),
@@ -132,11 +125,26 @@ async function upsertAndRead(
       found.set(String(r.Capture_Id__c), f);
       byMessage.set(f.id.slice(0, 15), f);
     }
-  for (const s of sent.filter((x) => x.referenceId.startsWith('r')))
-    for (const r of records(body(s.referenceId)))
+  // Messages that were there already (a redelivery, a second rep's copy) may have their relations.
+  const existing = messages.flatMap((m, i) => {
+    const f = found.get(m.captureId);
+    const u = upserts[i];
+    return f && !(u?.ok && u.created) ? [f.id] : [];
+  });
+  for (const soql of packedQueries(
+    'SELECT EmailMessageId, RelationAddress, RelationType FROM EmailMessageRelation',
+    'EmailMessageId',
+    [...new Set(existing)],
+  )) {
+    const rows = await sf.request<{ records: Record<string, unknown>[] }>(
+      'GET',
+      `/query?q=${encodeURIComponent(soql)}`,
+    );
+    for (const r of rows.records)
       byMessage
         .get(String(r.EmailMessageId).slice(0, 15))
         ?.relations.add(`${r.RelationType}/${String(r.RelationAddress ?? '').toLowerCase()}`);
+  }
   return { upserts, found };
 }
 

@@ -151,8 +151,8 @@ async function upsertAndReadRelations(
     },
     ...packedQueries(
       'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
-      'Event.Capture_Id__c',
-      upserts.map((u) => u.captureId),
+      'EventId',
+      [...new Set(upserts.flatMap((u) => (u.eventId ? [u.eventId] : [])))],
     ).map((soql, i) => ({
       method: 'GET',
       url: `${base}/query?q=${encodeURIComponent(soql)}`,
