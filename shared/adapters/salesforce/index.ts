@@ -506,7 +506,7 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /** Adds Capture's custom fields to Activity through the Tooling API (harmless when they exist). */
-  async setupFields(): Promise<{ field: string; created: boolean }[]> {
+  async setupFields(): Promise<{ field: string; created: boolean; skipped?: string }[]> {
     const fields = [
       {
         FullName: 'Activity.Capture_Id__c',
@@ -530,7 +530,7 @@ export class SalesforceCrm implements CrmPort {
       },
       ...ACTIVITY_SETUP_FIELDS,
     ];
-    const out: { field: string; created: boolean }[] = [];
+    const out: { field: string; created: boolean; skipped?: string }[] = [];
     for (const field of fields) {
       try {
         await this.request('POST', '/tooling/sobjects/CustomField', field);
