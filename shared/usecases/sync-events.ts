@@ -190,8 +190,12 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
       cancels.map((c) => c.cancel),
     ),
   );
+  const written = new Set<string>();
   for (const [n, u] of upserts.entries()) {
     const i = indexes[u.k]!;
+    // A later SEQUENCE of a meeting created earlier in the same batch updated it.
+    const earlier = written.has(u.write.captureId);
+    written.add(u.write.captureId);
     const r = out.upserts[n]!;
     const captureId = results[i]!.captureId;
     const failure = out.relationFailures[n];
@@ -218,7 +222,7 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
         : {
             captureId,
             outcome: 'created',
-            reason: u.update || !r.created ? 'event-updated' : 'event-created',
+            reason: u.update || earlier || !r.created ? 'event-updated' : 'event-created',
             taskId: r.id,
           };
     }
