@@ -74,6 +74,7 @@ interface InviteSpec {
   messageId: string;
   to?: string;
   bcc?: string;
+  attendees?: string[];
 }
 
 function ics(spec: InviteSpec): string {
@@ -98,10 +99,12 @@ function ics(spec: InviteSpec): string {
     'LOCATION:Globex HQ\\, Room 4',
     'DESCRIPTION:Agenda: volumes for 2027',
     'ORGANIZER;CN=Alice Rep:mailto:alice@acme.example',
-    'ATTENDEE;CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@globex.example',
-    "ATTENDEE;CN=Sean O'Brien;PARTSTAT=NEEDS-ACTION:mailto:o'brien@globex.example",
-    'ATTENDEE;CN=Bob Rep;PARTSTAT=DECLINED:mailto:bob@acme.example',
-    'ATTENDEE;CUTYPE=ROOM;CN=Room 4:mailto:room4@acme.example',
+    ...(spec.attendees ?? [
+      'ATTENDEE;CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@globex.example',
+      "ATTENDEE;CN=Sean O'Brien;PARTSTAT=NEEDS-ACTION:mailto:o'brien@globex.example",
+      'ATTENDEE;CN=Bob Rep;PARTSTAT=DECLINED:mailto:bob@acme.example',
+      'ATTENDEE;CUTYPE=ROOM;CN=Room 4:mailto:room4@acme.example',
+    ]),
     ...(method === 'CANCEL' ? ['STATUS:CANCELLED'] : []),
     'END:VEVENT',
     'END:VCALENDAR',
@@ -221,6 +224,49 @@ describe('meeting invites through the local pipeline', () => {
       Capture_Sequence__c: 2,
     });
     expect(after[0]!.StartDateTime).toMatch(/^2026-12-02T13:00:00/);
+  });
+
+  it('follows a reschedule that changes who comes: answers updated, people no longer invited removed', async () => {
+    const jane = 'ATTENDEE;CN=Jane Doe;PARTSTAT=ACCEPTED:mailto:jane.doe@globex.example';
+    await sendInvite({
+      uid: 'plan-3@acme.example',
+      sequence: 0,
+      summary: 'Planning call',
+      messageId: '<inv-3a@acme.example>',
+      attendees: [
+        jane,
+        'ATTENDEE;CN=Bob Rep;PARTSTAT=NEEDS-ACTION:mailto:bob@acme.example',
+        'ATTENDEE;CN=Ops;PARTSTAT=NEEDS-ACTION:mailto:ops@acme.example',
+      ],
+    });
+    expect(await outcomeOf('<inv-3a@acme.example>')).toMatchObject({ outcome: 'created' });
+    const invited = async () => {
+      const [event] = await eventsTitled('Planning call');
+      return (
+        await sf.query<{ RelationId: string; Status: string }>(
+          `SELECT RelationId, Status FROM EventRelation WHERE EventId = '${event?.Id}' AND IsInvitee = true`,
+        )
+      ).records;
+    };
+    const bob = await idOf("SELECT Id FROM User WHERE Email = 'bob@acme.example'");
+    const ops = await idOf("SELECT Id FROM User WHERE Email = 'ops@acme.example'");
+    const first = await invited();
+    expect(first.find((r) => r.RelationId === bob)).toMatchObject({ Status: 'New' });
+    expect(first.some((r) => r.RelationId === ops)).toBe(true);
+    await sendInvite({
+      uid: 'plan-3@acme.example',
+      sequence: 1,
+      summary: 'Planning call',
+      messageId: '<inv-3b@acme.example>',
+      attendees: [jane, 'ATTENDEE;CN=Bob Rep;PARTSTAT=ACCEPTED:mailto:bob@acme.example'],
+    });
+    expect(await outcomeOf('<inv-3b@acme.example>')).toMatchObject({
+      outcome: 'created',
+      reason: 'event-updated',
+    });
+    const rows = await invited();
+    expect(rows.find((r) => r.RelationId === bob)).toMatchObject({ Status: 'Accepted' });
+    expect(rows.some((r) => r.RelationId === ops)).toBe(false);
   });
 
   it('deletes the Event on CANCEL, and a late REQUEST of the same SEQUENCE does not bring it back', async () => {
