@@ -10,11 +10,24 @@
  */
 import type { Org } from '../config/registry.ts';
 import type { Attachment, CapturedEmail } from '../domain/captured-email.ts';
-import { decideEvents, type EventDecision, planEventLookups } from '../domain/sync/event-mapping.ts';
+import {
+  decideEvents,
+  type EventDecision,
+  type EventMappingOptions,
+  planEventLookups,
+} from '../domain/sync/event-mapping.ts';
 import type { SyncDecision } from '../domain/sync/task-mapping.ts';
 import { describeError, isRetryable } from '../errors.ts';
 import type { LogSink } from '../observability.ts';
-import type { CrmPort, EventCancel, EventWrite, LookupPlan, LookupResult } from '../ports/crm.ts';
+import type {
+  CrmPort,
+  EventCancel,
+  EventWrite,
+  EventWriteResults,
+  FoundEvent,
+  LookupPlan,
+  LookupResult,
+} from '../ports/crm.ts';
 import type { SyncResult } from './sync-batch.ts';
 
 type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
@@ -91,20 +104,10 @@ export async function syncEvents(input: EventSyncInput): Promise<void> {
   const options = { onCancel: org.calendar.onCancel, today: input.today };
   const found = { ...input.found, events: input.found.events ?? [] };
   const decisions = decideEvents(org, batch, found, options);
-  // A second copy of an invite already written: written again (same fields), so relations an
-  // earlier try could not add are added now.
-  const redo = new Set<string>();
-  for (const [k, d] of decisions.entries()) {
-    if (d.kind !== 'duplicate' || !d.eventId || d.reason !== 'same-sequence' || redo.has(d.eventCaptureId))
-      continue;
-    redo.add(d.eventCaptureId);
-    const others = found.events.filter((e) => e.captureId !== d.eventCaptureId);
-    const [again] = decideEvents(org, [batch[k]!], { ...found, events: others }, options);
-    if (again?.kind === 'upsert') decisions[k] = { ...again, eventId: d.eventId, adjustments: ['redo'] };
-  }
+  const redo = redoDuplicates(org, batch, found, decisions, options);
   try {
-    await createLeads(input, decisions);
-    await writeAll(input, decisions);
+    const failed = await createLeads(input, decisions);
+    await writeAll(input, decisions, { redo, failed });
   } catch (error) {
     input.logger?.warn('meeting invites not written', { orgId: org.id, reason: describeError(error) });
     for (const i of indexes)
@@ -118,23 +121,93 @@ export async function syncEvents(input: EventSyncInput): Promise<void> {
   }
 }
 
-/** The org's policy may create a Lead for an unknown organizer first; the Event points at it. */
-async function createLeads(input: EventSyncInput, decisions: EventDecision[]): Promise<void> {
-  const need = decisions.flatMap((d) => (d.kind === 'upsert' && d.lead ? [d] : []));
-  if (need.length === 0) return;
-  const leads = await input.retry('create leads', () => input.crm.createLeads(need.map((d) => d.lead!)));
-  for (const [k, d] of need.entries()) {
-    const r = leads[k];
-    if (r?.ok) d.event.WhoId = r.id;
-    else throw new Error(`lead could not be created: ${r ? r.code : 'no result'}`);
+/**
+ * A second copy of an invite already written (a redelivery, another rep's copy) is written again
+ * with the same values, so relations an earlier try could not add are added now. The decisions
+ * so turned into upserts, by position.
+ */
+function redoDuplicates(
+  org: Org,
+  batch: CapturedEmail[],
+  found: LookupResult & { events: FoundEvent[] },
+  decisions: EventDecision[],
+  options: EventMappingOptions,
+): Set<number> {
+  const redo = new Set<number>();
+  const seen = new Set<string>();
+  for (const [k, d] of decisions.entries()) {
+    if (d.kind !== 'duplicate' || !d.eventId || d.reason !== 'same-sequence' || seen.has(d.eventCaptureId))
+      continue;
+    seen.add(d.eventCaptureId);
+    const others = found.events.filter((e) => e.captureId !== d.eventCaptureId);
+    const [again] = decideEvents(org, [batch[k]!], { ...found, events: others }, options);
+    if (again?.kind === 'upsert') {
+      decisions[k] = { ...again, eventId: d.eventId };
+      redo.add(k);
+    }
   }
+  return redo;
 }
 
-async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Promise<void> {
-  const { indexes, results, org } = input;
-  const upserts: { k: number; write: EventWrite; update: boolean; redo: boolean }[] = [];
-  const cancels: { k: number; cancel: EventCancel }[] = [];
+/**
+ * The org's policy may create a Lead for an unknown organizer first; the Event points at it. An
+ * invite whose Lead could not be created fails alone (its position is returned).
+ */
+async function createLeads(input: EventSyncInput, decisions: EventDecision[]): Promise<Set<number>> {
+  const failed = new Set<number>();
+  const need = decisions.flatMap((d, k) => (d.kind === 'upsert' && d.lead ? [{ d, k }] : []));
+  if (need.length === 0) return failed;
+  const leads = await input.retry('create leads', () => input.crm.createLeads(need.map((n) => n.d.lead!)));
+  for (const [n, { d, k }] of need.entries()) {
+    const r = leads[n];
+    if (r?.ok && d.kind === 'upsert') {
+      d.event.WhoId = r.id;
+      continue;
+    }
+    failed.add(k);
+    const i = input.indexes[k]!;
+    input.results[i] = {
+      captureId: input.results[i]!.captureId,
+      outcome: 'failed',
+      reason: `lead could not be created: ${r?.ok === false ? `${r.code}: ${r.message}` : 'no result'}`,
+      retryable: r?.ok === false ? r.retryable : true,
+    };
+  }
+  return failed;
+}
+
+interface Planned {
+  upserts: { k: number; write: EventWrite; update: boolean; redo: boolean }[];
+  cancels: { k: number; cancel: EventCancel }[];
+}
+
+async function writeAll(
+  input: EventSyncInput,
+  decisions: EventDecision[],
+  marks: { redo: Set<number>; failed: Set<number> },
+): Promise<void> {
+  const planned = planWrites(input, decisions, marks);
+  if (planned.upserts.length === 0 && planned.cancels.length === 0) return;
+  const out = await input.retry('write events', () =>
+    input.crm.writeEvents!(
+      planned.upserts.map((u) => u.write),
+      planned.cancels.map((c) => c.cancel),
+    ),
+  );
+  applyUpserts(input, planned.upserts, out);
+  applyCancels(input, planned.cancels, out);
+}
+
+/** Results for the decisions that write nothing; the Event writes for the others. */
+function planWrites(
+  input: EventSyncInput,
+  decisions: EventDecision[],
+  marks: { redo: Set<number>; failed: Set<number> },
+): Planned {
+  const { indexes, results } = input;
+  const planned: Planned = { upserts: [], cancels: [] };
   for (const [k, d] of decisions.entries()) {
+    if (marks.failed.has(k)) continue;
     const i = indexes[k]!;
     const captureId = results[i]!.captureId;
     const set = (outcome: SyncResult['outcome'], reason: string, eventId?: string | null) => {
@@ -158,7 +231,7 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
         set('duplicate', d.kind === 'stale' ? `stale-invite: ${d.reason}` : d.reason, d.eventId);
         break;
       case 'upsert':
-        upserts.push({
+        planned.upserts.push({
           k,
           write: {
             captureId: d.eventCaptureId,
@@ -167,29 +240,27 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
             relations: d.relations,
           },
           update: d.eventId !== null,
-          redo: d.adjustments.includes('redo'),
+          redo: marks.redo.has(k),
         });
         break;
       case 'cancel':
-        cancels.push({
+        planned.cancels.push({
           k,
           cancel: {
             captureId: d.eventCaptureId,
             eventId: d.eventId,
             action: d.action,
-            sequence: emailsSequence(input.emails[i]!),
+            sequence: input.emails[i]!.invite?.sequence ?? 0,
             update: d.update ? { Subject: d.update.Subject, ShowAs: d.update.ShowAs } : null,
           },
         });
     }
   }
-  if (upserts.length === 0 && cancels.length === 0) return;
-  const out = await input.retry('write events', () =>
-    input.crm.writeEvents!(
-      upserts.map((u) => u.write),
-      cancels.map((c) => c.cancel),
-    ),
-  );
+  return planned;
+}
+
+function applyUpserts(input: EventSyncInput, upserts: Planned['upserts'], out: EventWriteResults): void {
+  const { indexes, results } = input;
   const written = new Set<string>();
   for (const [n, u] of upserts.entries()) {
     const i = indexes[u.k]!;
@@ -199,14 +270,16 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
     const r = out.upserts[n]!;
     const captureId = results[i]!.captureId;
     const failure = out.relationFailures[n];
-    if (!r.ok)
+    if (!r.ok) {
       results[i] = {
         captureId,
         outcome: 'failed',
         reason: `${r.code}: ${r.message}`,
         retryable: r.retryable,
       };
-    else if (failure?.retryable)
+      continue;
+    }
+    if (failure?.retryable) {
       results[i] = {
         captureId,
         outcome: 'failed',
@@ -214,24 +287,27 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
         retryable: true,
         taskId: r.id,
       };
-    else {
-      if (failure)
-        input.logger?.warn('an event relation was refused', { orgId: org.id, reason: failure.code });
-      results[i] = u.redo
-        ? { captureId, outcome: 'duplicate', reason: 'same-sequence', taskId: r.id }
-        : {
-            captureId,
-            outcome: 'created',
-            reason: u.update || earlier || !r.created ? 'event-updated' : 'event-created',
-            taskId: r.id,
-          };
+      continue;
     }
+    if (failure)
+      input.logger?.warn('an event relation was refused', { orgId: input.org.id, reason: failure.code });
+    results[i] = u.redo
+      ? { captureId, outcome: 'duplicate', reason: 'same-sequence', taskId: r.id }
+      : {
+          captureId,
+          outcome: 'created',
+          reason: u.update || earlier || !r.created ? 'event-updated' : 'event-created',
+          taskId: r.id,
+        };
   }
+}
+
+function applyCancels(input: EventSyncInput, cancels: Planned['cancels'], out: EventWriteResults): void {
   for (const [n, c] of cancels.entries()) {
-    const i = indexes[c.k]!;
+    const i = input.indexes[c.k]!;
     const r = out.cancels[n]!;
-    const captureId = results[i]!.captureId;
-    results[i] = r.ok
+    const captureId = input.results[i]!.captureId;
+    input.results[i] = r.ok
       ? {
           captureId,
           outcome: 'created',
@@ -241,5 +317,3 @@ async function writeAll(input: EventSyncInput, decisions: EventDecision[]): Prom
       : { captureId, outcome: 'failed', reason: `${r.code}: ${r.message}`, retryable: r.retryable };
   }
 }
-
-const emailsSequence = (email: CapturedEmail) => email.invite?.sequence ?? 0;
