@@ -334,6 +334,32 @@ describe('meeting invites through the local pipeline', () => {
     expect(marked[0]).toMatchObject({ Id: event?.Id, Subject: 'Cancelled: Offsite', ShowAs: 'Free' });
   });
 
+  it('logs a calendar REPLY as a Task like any mail, without uploading its .ics part', async () => {
+    const reply = ics({ uid: 'review-1@acme.example', sequence: 2, messageId: '' }).replace(
+      'METHOD:REQUEST',
+      'METHOD:REPLY',
+    );
+    await transport.sendMail({
+      envelope: { from: 'alice@acme.example', to: [BCC] },
+      from: 'Alice Rep <alice@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      subject: 'Accepted: Quarterly review',
+      messageId: '<inv-reply-1@acme.example>',
+      text: 'Alice accepted.',
+      icalEvent: { method: 'reply', content: reply },
+      attachments: [{ filename: 'notes.txt', content: 'agenda notes' }],
+    });
+    const outcome = await outcomeOf('<inv-reply-1@acme.example>');
+    expect(outcome).toMatchObject({ outcome: 'created' });
+    expect(outcome?.taskId).toMatch(/^00T/);
+    const files = (
+      await sf.query<{ PathOnClient: string }>(
+        `SELECT PathOnClient FROM ContentVersion WHERE FirstPublishLocationId = '${outcome?.taskId}'`,
+      )
+    ).records.map((f) => f.PathOnClient);
+    expect(files).toEqual(['notes.txt']);
+  });
+
   it('measures Salesforce calls for a batch of ten invites arriving together', async () => {
     await stack.idle();
     const before = stack.emulator!.apiRequestCount();
