@@ -27,7 +27,7 @@ export function usesEnhancedEmail(org: Org, crm: CrmPort, caps: CrmCapabilities,
 }
 
 /** The Tasks of the mails, through their EmailMessages; one result per Task draft, same order. */
-export function writeEmailTasks(
+export async function writeEmailTasks(
   crm: CrmPort,
   drafts: { task: TaskDraft; email: CapturedEmail }[],
   found: LookupResult,
@@ -35,5 +35,12 @@ export function writeEmailTasks(
   retry: Retry,
 ): Promise<WriteResult[]> {
   const writes = drafts.map((d) => emailMessageWrite(d.email, d.task, found, caps.orderNumbersField));
-  return retry('write email messages', () => crm.logEmails!(writes));
+  let attempts = 0;
+  const results = await retry('write email messages', () => {
+    attempts++;
+    return crm.logEmails!(writes);
+  });
+  // The lookup found none of these Tasks complete: a message that exists after a failed attempt
+  // of this batch was written by that attempt, so it is this delivery's, not a duplicate.
+  return attempts > 1 ? results.map((r) => (r.ok && !r.created ? { ...r, created: true } : r)) : results;
 }

@@ -215,8 +215,9 @@ function applyAnswers(
       ? { ok: false, ...whole, retryable: isTransientCode(whole.code) }
       : (answers[k] ?? { ok: false, code: 'NO_RESULT', message: 'no result', retryable: true });
     if (r.ok || !results[index]!.ok) continue;
-    // A relation that is there already is what was wanted; any other failure fails the message.
-    if (!part.tasks && r.code === 'DUPLICATE_VALUE') continue;
+    // A relation refused for good (or there already) leaves the message logged, as a refused
+    // TaskRelation does; one a retry may add fails the message as retryable.
+    if (!part.tasks && !r.retryable) continue;
     results[index] = r;
   }
 }
