@@ -1,26 +1,32 @@
 /**
- * `npm run soak -- --emails N --fault-rate R [--seed S]`: pushes N emails (a quarter of them
- * hostile: huge headers, deep HTML, padded order numbers, a forged rep, bulk list mail, many
- * parts, auto-replies, strangers) through the local stack while faults fire:
+ * `npm run soak -- --emails N --fault-rate R [--seed S] [--hostile-every K]`: pushes N emails
+ * (every K-th one hostile, at full size: a forged rep, padded order numbers, 5 MB of nested
+ * HTML, 20,000 MIME parts, a 2 MB Subject, a 300 KB To header, bulk and list mail on the
+ * forward address, mail from a capture subdomain, auto-replies, strangers) through the local
+ * stack while faults fire:
  * - per request: the Salesforce emulator fails a fraction R of API requests (5xx,
  *   REQUEST_LIMIT_EXCEEDED, INVALID_SESSION_ID, UNABLE_TO_LOCK_ROW, dropped connections) and a
  *   fraction R/4 of handler invocations crash, before or after the handler did its work;
  * - per email: a fraction R of the emails meets one fault of its own, once: the SMTP stand-in
  *   fails between its S3 write and its SNS publish (the sender gets 451 and retries), the parse
- *   stage loses its acknowledgement after it sent the mail on, or the sync stage loses its
- *   acknowledgement after the Task was created.
+ *   stage loses its acknowledgement after it sent the mail on, the sync stage loses its
+ *   acknowledgement after the Task was created, or the raw object is gone when the parse stage
+ *   reads it (the mail must then end as a DLQ entry with its reason).
  * Then every sent Message-ID is checked on its own: exactly one Task, or exactly one DLQ entry
- * or recorded non-Task outcome with a reason; never both, never neither.
+ * with its reason (`capture.reason`), or a recorded non-Task outcome with a reason; never both,
+ * never neither. That one ending must also be the one its kind expects (EXPECTED).
  * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}. Exit code 1
- * when anything was lost or duplicated.
+ * when anything was lost, duplicated or ended the wrong way.
  */
 
 import { parseArgs } from 'node:util';
 import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SqsHandler } from '#local/runner.ts';
+import { mulberry32 } from '#local/salesforce/faults.ts';
 import type { LocalStack } from '#local/stack.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { captureIdForMessageId, normaliseMessageId } from '#shared/domain/sync/capture-id.ts';
 
@@ -32,40 +38,63 @@ const { values } = parseArgs({
     emails: { type: 'string', default: '200' },
     'fault-rate': { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '42' },
-    // The soak's own test: the sync stage drops the first mail unworked and dead-letters a
-    // copy of the second after making its Task; the accounting must report both.
+    // Every Nth mail is hostile (1: all of them, cycling through the kinds).
+    'hostile-every': { type: 'string', default: '4' },
+    // The soak's own test: the sync stage drops the first mail unworked, dead-letters a copy of
+    // the second after making its Task and dead-letters the third without a reason, and the stack
+    // ignores test verdicts so a forged rep passes; the accounting must report all four.
     sabotage: { type: 'boolean', default: false },
     help: { type: 'boolean' },
   },
 });
 if (values.help) {
-  console.log('usage: npm run soak -- [--emails N] [--fault-rate R] [--seed S]   (R between 0 and 0.5)');
+  console.log(
+    'usage: npm run soak -- [--emails N] [--fault-rate R] [--seed S] [--hostile-every N]   (R between 0 and 0.5)',
+  );
   process.exit(0);
 }
 const emails = Number(values.emails);
 const rate = Number(values['fault-rate']);
 const seed = Number(values.seed);
-if (!Number.isInteger(emails) || emails < 1 || !(rate >= 0 && rate <= 0.5) || !Number.isInteger(seed)) {
+const hostileEvery = Number(values['hostile-every']);
+if (
+  !Number.isInteger(emails) ||
+  emails < 1 ||
+  !(rate >= 0 && rate <= 0.5) ||
+  !Number.isInteger(seed) ||
+  !Number.isInteger(hostileEvery) ||
+  hostileEvery < 1
+) {
   console.error(
-    'error: --emails must be a positive integer, --fault-rate between 0 and 0.5, --seed an integer',
+    'error: --emails and --hostile-every must be positive integers, --fault-rate between 0 and 0.5, --seed an integer',
   );
   process.exit(2);
 }
 
 const ORG = 'acme';
 const MAIL_DOMAIN = 'soak.acme.example';
-const KINDS = [
-  'huge-headers',
-  'deep-html',
-  'order-padding',
-  'forged-rep',
-  'bulk-list',
-  'many-parts',
-  'auto-reply',
-  'stranger',
-] as const;
-type Kind = 'plain' | (typeof KINDS)[number];
-const EMAIL_FAULTS = ['smtp-before-publish', 'parse-lost-ack', 'sync-lost-ack'] as const;
+/** How each hostile kind must end when no fault got in its way; the issue's own cases, full size. */
+const EXPECTED = {
+  // From an internal domain, SPF FAIL + DKIM FAIL + DMARC GRAY, on the bcc address.
+  'forged-rep': { ending: 'quarantined', reason: 'sender-not-authenticated' },
+  // Backtracked for 96 s before the order-number patterns were bounded.
+  'order-padding': { ending: 'task' },
+  // 5 MB: 262,144 nested <div><b>, HTML only, so the HTML is what becomes the text.
+  'deep-html': { ending: 'task', warning: /^html-depth:/ },
+  // 20,000 inline text parts (~0.9 MB): read up to the parts budget, the rest said to be cut.
+  'many-parts': { ending: 'task', warning: /^mime-parts:/ },
+  'huge-subject': { ending: 'task', warning: /^subject-truncated:/ },
+  'huge-to': { ending: 'task', warning: /^recipients-truncated:/ },
+  'bulk-forward': { ending: 'rejected', reason: 'bulk-mail' },
+  'list-forward': { ending: 'rejected', reason: 'list-mail' },
+  'capture-subdomain': { ending: 'rejected', reason: 'loop-own-domain' },
+  'auto-reply': { ending: 'rejected', reason: 'auto-reply' },
+  stranger: { ending: 'unmatched' },
+} as const satisfies Record<string, { ending: string; reason?: string; warning?: RegExp }>;
+type HostileKind = keyof typeof EXPECTED;
+const KINDS = Object.keys(EXPECTED) as HostileKind[];
+type Kind = 'plain' | HostileKind;
+const EMAIL_FAULTS = ['smtp-before-publish', 'parse-lost-ack', 'sync-lost-ack', 'raw-missing'] as const;
 type EmailFault = (typeof EMAIL_FAULTS)[number];
 /** Outcomes that end a mail without a Task; they must carry a reason. */
 const NON_TASK = new Set(['unmatched', 'excluded', 'quarantined', 'rejected']);
@@ -78,24 +107,17 @@ interface Planned {
   fault: EmailFault | null;
 }
 
-/** Deterministic, so a failing run can be repeated with the same --seed. */
-function mulberry32(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic, so a failing run can be repeated with the same --seed.
 const random = mulberry32(seed);
 
 const plan: Planned[] = Array.from({ length: emails }, (_, index) => ({
   index,
   messageId: `soak-${index}@${MAIL_DOMAIN}`,
-  // Every fourth mail is hostile, cycling through the kinds.
-  kind: index % 4 === 3 ? KINDS[Math.floor(index / 4) % KINDS.length]! : 'plain',
+  // Every Nth mail is hostile, cycling through the kinds.
+  kind:
+    index % hostileEvery === hostileEvery - 1
+      ? KINDS[Math.floor(index / hostileEvery) % KINDS.length]!
+      : 'plain',
   fault: random() < rate ? EMAIL_FAULTS[Math.floor(random() * EMAIL_FAULTS.length)]! : null,
 }));
 
@@ -119,7 +141,7 @@ const stack = await startLocalStack({
   smtpPort: 0,
   sfPort: 0,
   awsPort: 0,
-  allowTestVerdicts: true,
+  allowTestVerdicts: !values.sabotage,
   visibilityTimeoutSeconds: { intake: 3, sync: 3 },
   failureBackoffSeconds: 1,
   wrapHandler: injectFaults,
@@ -143,6 +165,7 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
       fired.requestCrashes++;
       throw new Error(`soak: ${name} crashed before its work`);
     }
+    if (name === 'parse') event = { Records: event.Records.map(loseRawObject) };
     const response = ((await sabotaged(event, context)) ?? undefined) as SQSBatchResponse | undefined;
     if (crash === 'after') {
       fired.requestCrashes++;
@@ -159,21 +182,50 @@ function injectFaults(name: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
   };
 }
 
-/** Breaks the promise on purpose (--sabotage): one mail ends as nothing, one as Task and DLQ entry. */
+/**
+ * Per email (raw-missing): the notification points at a raw object that is not there, as if it
+ * had been deleted, on this and every later delivery. No retry can help; the parse stage itself
+ * must dead-letter the mail with its reason, which is how the soak sees DLQ entries made by the
+ * real handler.
+ */
+const rawLost = new Set<string>();
+function loseRawObject(record: SQSRecord): SQSRecord {
+  const ids = messageIdsIn(record.body);
+  for (const id of ids) if (fire(id, 'raw-missing')) rawLost.add(id);
+  if (!ids.some((id) => rawLost.has(id))) return record;
+  // The key sits in the SES notification, itself a JSON string inside the SNS envelope.
+  const body = record.body.replace(/(objectKey\\?"\s*:\s*\\?")([^"\\]+)/, '$1$2.missing');
+  return { ...record, body };
+}
+
+/**
+ * Breaks the promise on purpose (--sabotage): the first mail ends as nothing, the second as a
+ * Task and a DLQ entry, the third as a DLQ entry without a reason (as a queue's own redrive
+ * leaves it).
+ */
 function sabotage(handler: SqsHandler): SqsHandler {
-  const [dropped, doubled] = [plan[0]?.messageId, plan[1]?.messageId];
+  const [dropped, doubled, reasonless] = [plan[0]?.messageId, plan[1]?.messageId, plan[2]?.messageId];
+  const mentions = (body: string, id: string | undefined) =>
+    id !== undefined && messageIdsIn(body).includes(id);
+  const toDlq = (body: string, attributes: Record<string, string>) =>
+    stack.aws.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.aws.resources.syncDlqUrl,
+        MessageBody: body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
+      }),
+    );
   return async (event, context) => {
-    const mentions = (body: string, id: string | undefined) =>
-      id !== undefined && messageIdsIn(body).includes(id);
-    const kept = event.Records.filter((r) => !mentions(r.body, dropped));
+    const kept = event.Records.filter((r) => !mentions(r.body, dropped) && !mentions(r.body, reasonless));
     const response = await handler({ Records: kept }, context);
+    for (const r of event.Records.filter((k) => mentions(k.body, reasonless))) await toDlq(r.body, {});
     for (const r of kept.filter((k) => mentions(k.body, doubled)))
-      await stack.aws.clients.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: stack.aws.resources.syncDlqUrl,
-          MessageBody: JSON.stringify({ stage: 'sync', reason: 'soak sabotage', body: r.body }),
-        }),
-      );
+      await toDlq(r.body, {
+        [pipeline.deadLetterAttributes.stage]: 'sync',
+        [pipeline.deadLetterAttributes.reason]: 'soak sabotage',
+      });
     return response;
   };
 }
@@ -190,8 +242,16 @@ stack.emulator!.setFaults({
 });
 
 const [bccAddress, inboxAddress] = [stack.captureAddresses[0]!.address, stack.captureAddresses[1]!.address];
-const nest = (open: string, close: string, depth: number, inner: string) =>
-  open.repeat(depth) + inner + close.repeat(depth);
+const captureDomain = bccAddress.slice(bccAddress.indexOf('@') + 1);
+// The big hostile payloads, built once: 5 MB of nesting, a 2 MB Subject, a 313 KB To header.
+const DEEP_HTML_LEVELS = 262_144;
+const deepHtml = `${'<div><b>'.repeat(DEEP_HTML_LEVELS)}Deep${'</b></div>'.repeat(DEEP_HTML_LEVELS)}`;
+const hugeSubject = 'padding '.repeat(256 * 1024);
+const hugeTo = [
+  'Jane Doe <jane.doe@globex.example>',
+  ...Array.from({ length: 12_000 }, (_, k) => `guest${k}@globex.example`),
+].join(', ');
+const MIME_PARTS = 20_000;
 
 /** The mail for one planned email; every kind is something the pipeline must survive. */
 function mailFor(p: Planned): SendMailOptions {
@@ -203,50 +263,69 @@ function mailFor(p: Planned): SendMailOptions {
     messageId: `<${p.messageId}>`,
     text: `Soak test message ${p.index}.`,
   };
+  const toInbox = { to: inboxAddress, bcc: undefined };
   switch (p.kind) {
     case 'plain':
       return base;
-    case 'huge-headers':
-      return {
-        ...base,
-        subject: `Soak ${p.index} ${'padding '.repeat(8_000)}`,
-        headers: { 'X-Filler': 'filler '.repeat(6_000) },
-      };
-    case 'deep-html':
-      return { ...base, html: nest('<div><b>', '</b></div>', 2_000, `Deep ${p.index}`) };
     case 'order-padding':
-      return { ...base, text: `Order${' '.repeat(150)}Total: 5 EUR` };
+      return { ...base, text: `Order${' '.repeat(1_000)}Total: 5 EUR` };
+    case 'deep-html':
+      return { ...base, text: undefined, html: deepHtml };
+    case 'many-parts':
+      return { envelope: { from: 'alice@acme.example', to: [bccAddress] }, raw: manyParts(p) };
+    case 'huge-subject':
+      return { ...base, subject: `Soak ${p.index} ${hugeSubject}` };
+    case 'huge-to':
+      return { ...base, to: hugeTo, envelope: { from: 'alice@acme.example', to: [bccAddress] } };
     case 'forged-rep':
       return {
         ...base,
         envelope: { from: 'mallory@evil.example', to: [bccAddress] },
         headers: { 'X-Capture-Test-Verdicts': 'spf=FAIL,dkim=FAIL,dmarc=GRAY' },
       };
-    case 'bulk-list':
+    case 'bulk-forward':
       return {
         ...base,
+        ...toInbox,
+        from: 'Globex News <news@globex.example>',
+        headers: { Precedence: 'bulk' },
+      };
+    case 'list-forward':
+      return {
+        ...base,
+        ...toInbox,
         from: 'Globex News <news@lists.globex.example>',
-        to: inboxAddress,
-        bcc: undefined,
         headers: {
-          Precedence: 'bulk',
           'List-Id': 'Globex news <news.lists.globex.example>',
           'List-Unsubscribe': '<mailto:leave@lists.globex.example>',
         },
       };
-    case 'many-parts':
-      return {
-        ...base,
-        attachments: Array.from({ length: 40 }, (_, k) => ({
-          filename: `part-${k}.txt`,
-          content: `part ${k}`,
-        })),
-      };
+    case 'capture-subdomain':
+      return { ...base, ...toInbox, from: `Capture Robot <robot@notify.${captureDomain}>` };
     case 'auto-reply':
       return { ...base, headers: { 'Auto-Submitted': 'auto-replied' } };
     case 'stranger':
       return { ...base, to: 'Nobody <nobody@unknown-company.example>' };
   }
+}
+
+/** 20,000 inline text parts in one multipart/mixed: far past the parts budget. */
+function manyParts(p: Planned): string {
+  const head = [
+    'From: Alice Rep <alice@acme.example>',
+    'To: Jane Doe <jane.doe@globex.example>',
+    `Subject: Soak ${p.index} (many-parts)`,
+    `Message-ID: <${p.messageId}>`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="soak-part"',
+    '',
+    '',
+  ].join('\r\n');
+  const parts = Array.from(
+    { length: MIME_PARTS },
+    (_, k) => `--soak-part\r\nContent-Type: text/plain\r\n\r\npart ${k}\r\n`,
+  );
+  return `${head}${parts.join('')}--soak-part--\r\n`;
 }
 
 /** An SMTP sender: 4xx and dropped connections are retried, as an MTA would; 5xx is final. */
@@ -308,11 +387,12 @@ const result = {
   faultsInjected,
 };
 console.log(JSON.stringify(result));
-process.exit(result.lost > 0 || result.duplicates > 0 ? 1 : 0);
+process.exit(result.lost > 0 || result.duplicates > 0 || report.unexpected > 0 ? 1 : 0);
 
 interface DeadLetter {
   messageIds: string[];
-  reason: string;
+  /** From the `capture.reason` message attribute; null for an entry that came without one. */
+  reason: string | null;
 }
 
 /** Reads both DLQs without deleting anything: every entry once, with its reason. */
@@ -326,7 +406,7 @@ async function deadLetters(s: LocalStack): Promise<DeadLetter[]> {
           QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
           VisibilityTimeout: 600,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          MessageAttributeNames: ['All'],
         }),
       );
       const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
@@ -340,18 +420,84 @@ async function deadLetters(s: LocalStack): Promise<DeadLetter[]> {
   return entries;
 }
 
-/** A handler's DLQ entry carries its reason; a redriven one failed maxReceiveCount times. */
-function deadLetterReason(m: Message): string {
-  try {
-    const body = JSON.parse(m.Body ?? '') as { reason?: unknown; stage?: unknown };
-    if (typeof body.reason === 'string' && typeof body.stage === 'string') return body.reason;
-  } catch {
-    // not a wrapper: a redriven original
-  }
-  return 'failed on every delivery (redriven by the queue after maxReceiveCount)';
+/**
+ * The handlers keep the original body and add the reason as a message attribute. An entry
+ * without one (redriven by the queue after maxReceiveCount, or put there by anything else)
+ * says nothing about why the mail was given up: it counts as lost.
+ */
+function deadLetterReason(m: Message): string | null {
+  const value = m.MessageAttributes?.[pipeline.deadLetterAttributes.reason]?.StringValue;
+  return value ? value : null;
 }
 
-/** Per Message-ID: one Task, or one DLQ entry or non-Task outcome with a reason; never both. */
+type Ending = 'task' | 'dlq' | 'refused' | 'nothing' | OutcomeRecord['outcome'];
+
+/** What the pipeline left behind for one sent mail. */
+interface Evidence {
+  tasks: number;
+  dead: DeadLetter[];
+  /** Recorded outcomes of this Message-ID (one per org it was captured for). */
+  outcomes: OutcomeRecord[];
+  refusal: string | undefined;
+}
+
+/**
+ * Exactly one ending or the mail is lost: one Task, or one DLQ entry with its reason, or a
+ * recorded non-Task outcome with its reason (or a final SMTP refusal); none, or more than one.
+ */
+function endingOf(e: Evidence): { ending: Ending; endings: number } {
+  const withReason = e.dead.filter((d) => d.reason);
+  const recorded = e.outcomes.filter((o) => NON_TASK.has(o.outcome) && o.reason);
+  // A DLQ entry without a reason says nothing about why the mail was given up: lost, whatever else.
+  const reasonless = e.dead.length - withReason.length;
+  const endings =
+    reasonless > 0
+      ? 0
+      : (e.tasks > 0 ? 1 : 0) + withReason.length + (recorded.length > 0 || e.refusal ? 1 : 0);
+  const ending: Ending =
+    e.tasks > 0
+      ? 'task'
+      : withReason.length > 0
+        ? 'dlq'
+        : e.refusal
+          ? 'refused'
+          : recorded.length > 0
+            ? recorded[0]!.outcome
+            : 'nothing';
+  return { ending, endings };
+}
+
+/**
+ * Whether a mail that ended once ended the way its kind must. A DLQ entry with its reason is an
+ * honest ending for any kind while faults fire (five bad deliveries in a row); anything else has
+ * to be the kind's own outcome, with its reason, and a Task's outcome must carry the warning of
+ * what was cut short. A Task's recorded outcome is `created`, or `duplicate` when an earlier
+ * try made the Task but failed before it could say so.
+ */
+function unexpectedEnding(p: Planned, ending: Ending, e: Evidence): string | null {
+  if (rawLost.has(p.messageId)) {
+    // Its raw object is gone: only the parse stage's own DLQ entry, saying so, is right.
+    const said = e.dead.some((d) => d.reason?.startsWith('NOT_FOUND'));
+    return ending === 'dlq' && said ? null : `raw object gone, yet ended ${ending}`;
+  }
+  if (ending === 'dlq' && rate > 0) return null;
+  const expected: { ending: string; reason?: string; warning?: RegExp } =
+    p.kind === 'plain' ? { ending: 'task' } : EXPECTED[p.kind];
+  if (ending !== expected.ending) return `ended ${ending}, expected ${expected.ending}`;
+  if (ending === 'task') {
+    const outcome = e.outcomes.find((o) => o.outcome === 'created' || o.outcome === 'duplicate');
+    if (!outcome) return `Task without a created outcome (${e.outcomes.map((o) => o.outcome).join(', ')})`;
+    if (expected.warning && !outcome.warnings?.some((w) => expected.warning!.test(w)))
+      return `outcome lacks the warning ${expected.warning} (${(outcome.warnings ?? []).join('; ')})`;
+    return null;
+  }
+  const recorded = e.outcomes.find((o) => o.outcome === ending);
+  if (expected.reason && recorded?.reason !== expected.reason)
+    return `${ending} for ${recorded?.reason}, expected ${expected.reason}`;
+  return null;
+}
+
+/** Per Message-ID: one ending, the one its kind expects; never both, never neither. */
 async function account(s: LocalStack) {
   const taskCounts = new Map<string, number>();
   let tasks = 0;
@@ -360,58 +506,58 @@ async function account(s: LocalStack) {
     taskCounts.set(id, (taskCounts.get(id) ?? 0) + 1);
     tasks++;
   }
-  const outcomes = new Map<string, OutcomeRecord[]>();
-  for (const o of await s.outcomes.list()) {
-    if (!o.messageId) continue;
-    const id = normaliseMessageId(o.messageId);
-    outcomes.set(id, [...(outcomes.get(id) ?? []), o]);
-  }
+  const outcomes = groupBy(await s.outcomes.list(), (o) =>
+    o.messageId ? [normaliseMessageId(o.messageId)] : [],
+  );
   const dlqEntries = await deadLetters(s);
-  const dlqFor = new Map<string, DeadLetter[]>();
-  for (const d of dlqEntries) for (const id of d.messageIds) dlqFor.set(id, [...(dlqFor.get(id) ?? []), d]);
+  const dlqFor = groupBy(dlqEntries, (d) => d.messageIds);
 
-  let lost = 0;
-  let duplicates = 0;
+  let [lost, duplicates, unexpected] = [0, 0, 0];
   const tally = new Map<string, number>();
   const problems: string[] = [];
   for (const p of plan) {
-    const taskCount = taskCounts.get(captureIdForMessageId(ORG, p.messageId)) ?? 0;
-    const dead = dlqFor.get(p.messageId) ?? [];
-    const recorded = (outcomes.get(p.messageId) ?? []).filter((o) => NON_TASK.has(o.outcome) && o.reason);
-    const refusal = refused.get(p.messageId);
-    const endings = (taskCount > 0 ? 1 : 0) + dead.length + (recorded.length > 0 || refusal ? 1 : 0);
-    duplicates += Math.max(0, taskCount - 1);
-    const ending =
-      taskCount > 0
-        ? 'task'
-        : dead.length > 0
-          ? 'dlq'
-          : refusal
-            ? 'refused'
-            : recorded.length > 0
-              ? recorded[0]!.outcome
-              : 'nothing';
-    if (endings !== 1) {
-      lost++;
-      if (problems.length < 10)
-        problems.push(
-          `${p.messageId} (${p.kind}): ${taskCount} Tasks, ${dead.length} DLQ entries, ${recorded.length} outcomes`,
-        );
+    const evidence: Evidence = {
+      tasks: taskCounts.get(captureIdForMessageId(ORG, p.messageId)) ?? 0,
+      dead: dlqFor.get(p.messageId) ?? [],
+      outcomes: outcomes.get(p.messageId) ?? [],
+      refusal: refused.get(p.messageId),
+    };
+    duplicates += Math.max(0, evidence.tasks - 1);
+    const { ending, endings } = endingOf(evidence);
+    const wrong = endings === 1 ? unexpectedEnding(p, ending, evidence) : null;
+    if (endings !== 1) lost++;
+    if (wrong) unexpected++;
+    if ((endings !== 1 || wrong) && problems.length < 10) {
+      const reasonless = evidence.dead.filter((d) => !d.reason).length;
+      problems.push(
+        `${p.messageId} (${p.kind}): ${evidence.tasks} Tasks, ${evidence.dead.length} DLQ entries (${reasonless} without a reason), ${evidence.outcomes.length} outcomes${wrong ? `; ${wrong}` : ''}`,
+      );
     }
-    const key = `${p.kind} → ${endings === 1 ? ending : 'LOST'}`;
+    const key = `${p.kind} → ${endings === 1 ? ending : 'LOST'}${wrong ? ' (UNEXPECTED)' : ''}`;
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   const known = new Set(plan.map((p) => captureIdForMessageId(ORG, p.messageId)));
   const strays = [...taskCounts.entries()].filter(([id]) => !known.has(id)).reduce((n, [, c]) => n + c, 0);
   duplicates += strays;
   const lines = [...tally.entries()].sort().map(([k, n]) => `  ${k}: ${n}`);
-  const reasons = [...new Set(dlqEntries.map((d) => d.reason))].slice(0, 5).map((r) => `  DLQ reason: ${r}`);
+  const reasonCounts = new Map<string, number>();
+  for (const d of dlqEntries) {
+    const reason = (d.reason ?? '(no reason)').replace(/raw\/\S+/g, 'raw/…');
+    reasonCounts.set(reason, (reasonCounts.get(reason) ?? 0) + 1);
+  }
+  const reasons = [...reasonCounts].slice(0, 8).map(([r, n]) => `  DLQ reason: ${r} (${n})`);
   const summary = [
-    `${tasks} Tasks (${strays} not from a sent mail), ${dlqEntries.length} DLQ entries, ${lost} lost, ${duplicates} duplicates`,
+    `${tasks} Tasks (${strays} not from a sent mail), ${dlqEntries.length} DLQ entries, ${lost} lost, ${duplicates} duplicates, ${unexpected} unexpected endings`,
     ...lines,
     ...reasons,
     ...problems.map((p) => `  problem: ${p}`),
     '',
   ].join('\n');
-  return { tasks, dlq: dlqEntries.length, lost, duplicates, summary };
+  return { tasks, dlq: dlqEntries.length, lost, duplicates, unexpected, summary };
+}
+
+function groupBy<T>(items: T[], keys: (item: T) => string[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) for (const key of keys(item)) out.set(key, [...(out.get(key) ?? []), item]);
+  return out;
 }

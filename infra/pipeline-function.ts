@@ -8,12 +8,13 @@ import { createRequire } from 'node:module';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ConfigError } from '#shared/errors.ts';
+import { cdkBundling } from './bundling.ts';
 
 export interface PipelineFunctionProps {
   /** Handler file (exports `handler`). */
@@ -85,16 +86,8 @@ export class PipelineFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
+        ...cdkBundling(),
         forceDockerBundling: false,
-        mainFields: ['module', 'main'],
-        // ESM bundles need a require() for the CommonJS dependencies esbuild inlines.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        // Bundle the AWS SDK too: the runtime's copy lacks @aws-sdk/lib-storage and may lag the pinned version.
-        externalModules: [],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -135,8 +135,8 @@ export class CaptureStack extends Stack {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              'Object grants are per key prefix of the mail bucket (raw/*, parsed/*, …): object keys are per message.',
-            appliesTo: [{ regex: '/^Resource::<MailBucket[A-Za-z0-9]+\\.Arn>\\/[a-z]+\\/\\*$/g' }],
+              'Object grants are per key prefix of the mail bucket (raw/*, parsed/*, index/dead-lettered/*, …): object keys are per message.',
+            appliesTo: [{ regex: '/^Resource::<MailBucket[A-Za-z0-9]+\\.Arn>\\/([a-z-]+\\/)+\\*$/g' }],
           },
           {
             id: 'AwsSolutions-IAM5',

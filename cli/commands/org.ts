@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   type AddressMode,
   type CaptureAddress,

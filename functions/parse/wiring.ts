@@ -35,6 +35,7 @@ export function parseDepsFromEnv(
     outcomes: withOutcomeMetrics(store),
     syncQueue: new SqsQueue(sqs, config.SYNC_QUEUE_URL),
     deadLetterQueue: new SqsQueue(sqs, config.INTAKE_DLQ_URL),
+    deadLetterMarks: store,
     parse,
     logger,
   };

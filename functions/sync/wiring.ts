@@ -76,6 +76,7 @@ export function syncDepsFromEnv(
     mail: store,
     outcomes: withOutcomeMetrics(store),
     deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
+    deadLetterMarks: store,
     logger,
     syncOrg: syncOrgWith(logger),
     syncOrgWith,

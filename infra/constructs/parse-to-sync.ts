@@ -118,7 +118,7 @@ export class ParseToSync extends Construct {
       timeout: Duration.seconds(pipeline.functions.sync.timeoutSeconds),
     })
       .bindMailBucket(props.bucket, {
-        read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes],
+        read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes, keys.deadLettered],
         write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger],
         delete: [keys.ledger],
       })

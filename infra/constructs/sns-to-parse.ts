@@ -46,7 +46,7 @@ export class SnsToParse extends Construct {
     })
       .bindMailBucket(props.bucket, {
         // outcomes/ is read before it is written: a redelivery never replaces a first decision.
-        read: [keys.raw, keys.outcomes],
+        read: [keys.raw, keys.outcomes, keys.deadLettered],
         write: [keys.parsed, keys.attachments, keys.outcomes, keys.index],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue);

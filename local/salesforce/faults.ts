@@ -20,7 +20,8 @@ export interface FaultConfig {
   seed?: number;
 }
 
-function mulberry32(seed: number) {
+/** A small seeded PRNG, so a failing run can be repeated with the same seed. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

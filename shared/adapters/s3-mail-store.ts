@@ -13,9 +13,9 @@ import { type CapturedEmail, CapturedEmailSchema } from '../domain/captured-emai
 import { type OutcomeRecord, OutcomeRecordSchema, replacesRecorded } from '../domain/outcome.ts';
 import { normaliseMessageId } from '../domain/sync/capture-id.ts';
 import { PermanentError, TransientError } from '../errors.ts';
-import { type MailStore, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+import { type DeadLetterMarks, type MailStore, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
 
-export class S3MailStore implements MailStore, OutcomeStore {
+export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   readonly #s3: S3Client;
   readonly #bucket: string;
 
@@ -103,6 +103,14 @@ export class S3MailStore implements MailStore, OutcomeStore {
       if (error instanceof PermanentError && error.code === 'NOT_FOUND') return null;
       throw error;
     }
+  }
+
+  async wasDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<boolean> {
+    return (await this.#getJsonOrNull(mailKeys.deadLettered(stage, queueMessageId))) !== null;
+  }
+
+  async markDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<void> {
+    await this.#putJson(mailKeys.deadLettered(stage, queueMessageId), { at: new Date().toISOString() });
   }
 
   async list(): Promise<OutcomeRecord[]> {

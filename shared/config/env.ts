@@ -2,7 +2,7 @@
  * Each function's environment, validated once at cold start. An error lists every missing or bad
  * key at once. No secrets here: Salesforce credentials come from Secrets Manager.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const common = {

@@ -67,6 +67,8 @@ export const pipeline = {
     outcomes: 'outcomes/',
     /** Message-ID / SES message id → outcome keys, so `capture status` reads by key, never lists outcomes. */
     index: 'index/',
+    /** Queue messages a stage dead-lettered (inside index/, so it expires with it). */
+    deadLettered: 'index/dead-lettered/',
     unresolved: 'unresolved/',
     ledger: 'ledger/',
   },

@@ -4,7 +4,7 @@
  * with this schema. Pure: no file system access here (see registry-file.ts).
  */
 import { RE2JS } from 're2js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const domainName = z
@@ -89,6 +89,9 @@ export type OrderNumberConfig = z.infer<typeof OrderNumberConfigSchema>;
 export const UnmatchedPolicy = z.enum(['unresolved', 'create-lead', 'skip']);
 export type UnmatchedPolicy = z.infer<typeof UnmatchedPolicy>;
 
+export const DuplicatePolicy = z.enum(['oldest', 'most-recent-activity', 'all']);
+export type DuplicatePolicy = z.infer<typeof DuplicatePolicy>;
+
 export const OrgSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and hyphens'),
   name: z.string().optional(),
@@ -97,6 +100,11 @@ export const OrgSchema = z.object({
   addresses: z.array(CaptureAddressSchema).min(1, 'needs at least one capture address'),
   defaultOwnerEmail: emailAddress,
   unmatched: UnmatchedPolicy.default('unresolved'),
+  /**
+   * One address with several Contacts (or Leads): which becomes the WhoId when the mail names no
+   * record of one of their Accounts. `all` makes the oldest the WhoId and relates the others.
+   */
+  matching: z.object({ duplicates: DuplicatePolicy.default('oldest') }).default({ duplicates: 'oldest' }),
   orderNumbers: OrderNumberConfigSchema.default({
     patterns: [],
     useDefaults: true,

@@ -3,7 +3,7 @@
  * JWT bearer: { "authFlow": "jwt-bearer", "loginUrl", "clientId", "username", "privateKey" }.
  * Client credentials: { "authFlow": "client-credentials", "loginUrl", "clientId", "clientSecret" }.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 const loginUrl = z

@@ -3,7 +3,7 @@
  * it to S3 (parsed/), the sync stage reads it. `capture parse` prints it. Versioned: readers
  * reject versions they do not know instead of guessing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CAPTURED_EMAIL_SCHEMA_VERSION = 1;
 

@@ -2,7 +2,7 @@
  * Every received message ends in exactly one recorded outcome per org it was captured for.
  * Outcomes are written to S3 under outcomes/ and read by `capture status` and the local page.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const OutcomeKind = z.enum([
   'created',
@@ -30,6 +30,13 @@ export const OutcomeRecordSchema = z.object({
   at: z.string(),
   /** Parse warnings (`code: detail`), e.g. what a parse budget cut short; absent when there were none. */
   warnings: z.array(z.string()).optional(),
+  /**
+   * For a created Task: which rule chose its Who (`single`, `context`, `policy:oldest`…) and its
+   * What (`sub-address`, `ref`, `order-number`, `thread`, `opportunity`, `account`, `none`).
+   */
+  matchedBy: z
+    .object({ who: z.string(), what: z.string(), unchecked: z.array(z.string()).optional() })
+    .optional(),
 });
 export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
 

@@ -3,7 +3,7 @@
  * an SQS record whose body is an SNS envelope whose `Message` is the SES JSON. Powertools'
  * SesSchema only fits the Lambda action, so the S3 action's shape is described here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Verdict = z.object({ status: z.string() }).catch({ status: 'GRAY' });
 /** Header copies are informational (outcomes recorded before parsing); the raw mail is the source. */

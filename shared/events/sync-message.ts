@@ -1,5 +1,5 @@
 /** The small pointer message the parse stage sends to the sync queue; the CapturedEmail itself is in S3. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SyncMessageSchema = z.object({
   version: z.literal(1),

@@ -12,17 +12,34 @@ export interface LookupPlan {
   recordIds: string[];
   /** Capture ids of the batch (dedupe) and of thread parents (reply inherits WhatId). */
   captureIds: string[];
-  /** Capture ids of the batch's meeting invites (Event.Capture_Id__c); see EventsPort. */
+  /** Addresses whose Contacts' open Opportunities (through contact roles) may become the WhatId. */
+  opportunityEmails?: string[];
+  /** Also read LastActivityDate of Contacts and Leads (duplicate policy most-recent-activity). */
+  activityDates?: boolean;
+  /** Capture ids of the batch's meeting invites (Event.Capture_Id__c); see writeEvents. */
   eventCaptureIds?: string[];
 }
 
 export interface LookupResult {
   users: { id: string; email: string; isActive: boolean }[];
-  contacts: { id: string; email: string; accountId: string | null; lastModified: string | null }[];
-  leads: { id: string; email: string }[];
+  contacts: {
+    id: string;
+    email: string;
+    accountId: string | null;
+    lastModified: string | null;
+    createdDate?: string | null;
+    lastActivityDate?: string | null;
+  }[];
+  leads: { id: string; email: string; createdDate?: string | null; lastActivityDate?: string | null }[];
   orders: { id: string; number: string; accountId: string | null }[];
-  records: { id: string; type: string }[];
-  tasks: { id: string; captureId: string; whatId: string | null }[];
+  /** Records named by id (sub-address, `ref:`); accountId for those that have one. */
+  records: { id: string; type: string; accountId?: string | null }[];
+  tasks: { id: string; captureId: string; whatId: string | null; whoId?: string | null }[];
+  /**
+   * Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out);
+   * absent when they were not asked (no mail needed them, or no room in the lookup's request).
+   */
+  opportunityRoles?: { contactId: string; opportunityId: string; accountId: string | null }[];
   /** Events Capture wrote, deleted ones (recycle bin) included as tombstones. */
   events?: FoundEvent[];
 }

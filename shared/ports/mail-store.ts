@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { pipeline } from '../config/pipeline.ts';
 import type { CapturedEmail } from '../domain/captured-email.ts';
 import type { OutcomeRecord } from '../domain/outcome.ts';
 
@@ -39,6 +40,16 @@ export interface DeadLetterQueue {
   sendOriginal(body: string, attributes: Record<string, string>): Promise<void>;
 }
 
+/**
+ * Which queue messages a stage has already dead-lettered, by SQS message id (a redelivery keeps
+ * it; a replay gets a new one). When a handler dead-letters a record and its invocation then
+ * fails, SQS hands the record back: this keeps it from reaching the DLQ a second time.
+ */
+export interface DeadLetterMarks {
+  wasDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<boolean>;
+  markDeadLettered(stage: 'parse' | 'sync', queueMessageId: string): Promise<void>;
+}
+
 export const mailKeys = {
   parsed: (orgId: string, sesMessageId: string) => `parsed/${orgId}/${sesMessageId}.json`,
   outcome: (orgId: string | null, sesMessageId: string) =>
@@ -46,6 +57,9 @@ export const mailKeys = {
   /** Per-message folders of the outcome index: one entry per org under each. */
   indexBySesId: (sesMessageId: string) => `index/ses/${sesMessageId}/`,
   indexByMessageId: (messageIdHash: string) => `index/message-id/${messageIdHash}/`,
+  /** Under index/, so it expires with the outcomes; both stages write index/ already. */
+  deadLettered: (stage: string, queueMessageId: string) =>
+    `${pipeline.keys.deadLettered}${stage}/${queueMessageId}.json`,
   unresolved: (orgId: string, sesMessageId: string) => `unresolved/${orgId}/${sesMessageId}.json`,
   attachment: (orgId: string, sesMessageId: string, index: number) =>
     `attachments/${orgId}/${sesMessageId}/${index}`,

@@ -7,7 +7,7 @@ import type { Org } from '../config/registry.ts';
 import type { Attachment, CapturedEmail } from '../domain/captured-email.ts';
 import { captureIdOf } from '../domain/sync/capture-id.ts';
 import { fileNames } from '../domain/sync/sanitize.ts';
-import { decide, planLookups, type SyncDecision } from '../domain/sync/task-mapping.ts';
+import { decide, type MatchedBy, planLookups, type SyncDecision } from '../domain/sync/task-mapping.ts';
 import { describeError, isRetryable, TransientError } from '../errors.ts';
 import type { LogSink } from '../observability.ts';
 import type { AttachmentSource } from '../ports/attachment-source.ts';
@@ -29,6 +29,8 @@ export interface SyncResult {
   reason?: string;
   retryable?: boolean;
   apiCalls?: number;
+  /** Which rules chose the Task's Who and What (new Tasks only). */
+  matchedBy?: MatchedBy;
 }
 
 export interface SyncBatchInput {
@@ -240,7 +242,7 @@ async function recordTaskResults(
         captureId,
         outcome: r.created ? 'created' : 'duplicate',
         taskId: r.id,
-        ...(r.created ? {} : { reason: 'already-in-salesforce' }),
+        ...(r.created ? { matchedBy: w.decision.matchedBy } : { reason: 'already-in-salesforce' }),
       };
       if (batch.useLedger) {
         await ledger!.complete(org.id, captureId, r.id);

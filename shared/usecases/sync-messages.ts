@@ -18,6 +18,7 @@ export interface OrgSyncResult {
   taskId?: string | undefined;
   reason?: string | undefined;
   retryable?: boolean | undefined;
+  matchedBy?: { who: string; what: string; unchecked?: string[] } | undefined;
 }
 
 export type SyncOrg = (org: Org, emails: CapturedEmail[]) => Promise<OrgSyncResult[]>;
@@ -167,6 +168,7 @@ async function applyResult(
     subject,
     taskId: result.taskId ?? null,
     warnings: email.warnings,
+    matchedBy: result.matchedBy,
   });
   deps.logger.info('synced', {
     sesMessageId: message.sesMessageId,
@@ -193,6 +195,7 @@ async function record(
     taskId?: string | null;
     retryable?: boolean;
     warnings?: string[];
+    matchedBy?: { who: string; what: string; unchecked?: string[] } | undefined;
   },
 ): Promise<void> {
   await deps.outcomes.record({
@@ -208,5 +211,6 @@ async function record(
     at: (deps.now?.() ?? new Date()).toISOString(),
     // Parse warnings travel with the outcome, so a capture cut short is never reported as whole.
     ...(fields.warnings && fields.warnings.length > 0 ? { warnings: fields.warnings.slice(0, 20) } : {}),
+    ...(fields.matchedBy ? { matchedBy: fields.matchedBy } : {}),
   });
 }

@@ -50,7 +50,7 @@ function bucketScopes(statements: Statement[], action: string): string[] {
     .map((r) => {
       const text = JSON.stringify(r);
       if (!text.includes('MailBucket')) return `other:${text}`;
-      return /"\/([a-z]+\/)\*"/.exec(text)?.[1] ?? '(bucket)';
+      return /"\/((?:[a-z-]+\/)+)\*"/.exec(text)?.[1] ?? '(bucket)';
     })
     .sort();
 }
@@ -330,11 +330,17 @@ describe('CaptureStack', () => {
   it('grants each function only the bucket prefixes, queues and secrets it uses', () => {
     const parse = statementsOf(stack.parse.function);
     const sync = statementsOf(stack.sync.function);
-    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['outcomes/', 'raw/']);
+    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['index/dead-lettered/', 'outcomes/', 'raw/']);
     expect(bucketScopes(parse, 's3:PutObject')).toEqual(['attachments/', 'index/', 'outcomes/', 'parsed/']);
     expect(bucketScopes(parse, 's3:DeleteObject')).toEqual([]);
     expect(bucketScopes(parse, 's3:ListBucket')).toEqual(['(bucket)']);
-    expect(bucketScopes(sync, 's3:GetObject')).toEqual(['attachments/', 'ledger/', 'outcomes/', 'parsed/']);
+    expect(bucketScopes(sync, 's3:GetObject')).toEqual([
+      'attachments/',
+      'index/dead-lettered/',
+      'ledger/',
+      'outcomes/',
+      'parsed/',
+    ]);
     expect(bucketScopes(sync, 's3:PutObject')).toEqual(['index/', 'ledger/', 'outcomes/', 'unresolved/']);
     expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['ledger/']);
     expect(parse.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
@@ -266,6 +266,30 @@ describe('parse and sync handlers', () => {
       retryable: true,
       stage: 'parse',
     });
+  });
+
+  it('dead-letters a record once when it comes back after its invocation failed, and works a replayed copy', async () => {
+    const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+    const gone = await received({ subject: 'Raw object deleted' });
+    await aws.clients.s3.send(
+      new DeleteObjectCommand({ Bucket: aws.resources.bucket, Key: `raw/${gone.sesMessageId}` }),
+    );
+    const first = record(gone.body, 1);
+    expect(await parse({ Records: [first] }, context)).toEqual({ batchItemFailures: [] });
+    // The invocation then failed (a crash after its work): SQS hands the same message back.
+    expect(
+      await parse(
+        { Records: [{ ...first, attributes: { ...first.attributes, ApproximateReceiveCount: '2' } }] },
+        context,
+      ),
+    ).toEqual({ batchItemFailures: [] });
+    const dead = await receiveAll(aws.resources.intakeDlqUrl);
+    expect(dead.map((m) => m.MessageAttributes?.['capture.reason']?.StringValue)).toEqual([
+      `NOT_FOUND: s3://${aws.resources.bucket}/raw/${gone.sesMessageId} does not exist`,
+    ]);
+    // A replay from the DLQ is a new queue message: worked again, dead-lettered again.
+    expect(await parse({ Records: [record(gone.body, 2)] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await receiveAll(aws.resources.intakeDlqUrl)).toHaveLength(1);
   });
 
   it('parses a batch of large messages at most parseConcurrency() at a time', async () => {

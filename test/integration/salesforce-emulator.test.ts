@@ -1,5 +1,10 @@
 /** Conformance of the Salesforce emulator, driven through jsforce (the real client) and raw REST. */
-import { Connection, OAuth2 } from '@jsforce/jsforce-node';
+// The adapter imports jsforce's modules directly (smaller bundles); the package index, loaded after
+// them, sees a half-loaded Connection through a circular require, so tests import the same modules.
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
+import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
+// Registers `conn.tooling` (the package index does this for its users).
+import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SalesforceEmulator, startSalesforceEmulator } from '#local/salesforce/server.ts';

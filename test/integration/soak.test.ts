@@ -1,8 +1,11 @@
 /**
- * `npm run soak` as a process, small: with --sabotage the sync stage drops one mail unworked
- * and dead-letters a copy of another after making its Task. Counting emails − Tasks − DLQ
- * entries would call that run clean; the soak counts each Message-ID on its own and must say
- * exactly 2 lost (and nothing else), and fail.
+ * `npm run soak` as a process, small. One run sends each hostile kind once, at full size, and
+ * every kind must end as its own outcome. The other breaks the promise on purpose (--sabotage):
+ * the sync stage drops one mail unworked, dead-letters a copy of another after making its Task,
+ * dead-letters a third without a reason, and the stack ignores test verdicts so the forged rep
+ * becomes a Task. Counting emails − Tasks − DLQ entries would call that run clean; the soak
+ * counts each Message-ID on its own and must say exactly 3 lost and 1 unexpected ending, and fail,
+ * while a mail whose raw object vanished ends as the parse stage's DLQ entry with its reason.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,15 +29,56 @@ function soak(args: string[]): Promise<{ code: number | null; stdout: string; st
   });
 }
 
-describe('npm run soak', () => {
-  it('counts every Message-ID on its own: a mail with no ending and one with two are both lost', async () => {
-    const run = await soak(['--emails', '12', '--fault-rate', '0.5', '--seed', '7', '--sabotage']);
-    const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+const lastLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+/** Each hostile kind and the one ending it must have. */
+const EXPECTED_ENDINGS = [
+  'forged-rep → quarantined',
+  'order-padding → task',
+  'deep-html → task',
+  'many-parts → task',
+  'huge-subject → task',
+  'huge-to → task',
+  'bulk-forward → rejected',
+  'list-forward → rejected',
+  'capture-subdomain → rejected',
+  'auto-reply → rejected',
+  'stranger → unmatched',
+];
+
+describe.concurrent('npm run soak', () => {
+  it('ends every hostile kind, at full size, as its own expected outcome', async () => {
+    const run = await soak(['--emails', '11', '--hostile-every', '1', '--fault-rate', '0']);
+    expect(lastLine(run.stdout)).toEqual({
+      emails: 11,
+      tasks: 5,
+      dlq: 0,
+      lost: 0,
+      duplicates: 0,
+      faultsInjected: 0,
+    });
+    for (const ending of EXPECTED_ENDINGS) expect(run.stderr).toContain(`  ${ending}: 1\n`);
+    expect(run.stderr).toContain('0 lost, 0 duplicates, 0 unexpected endings');
+    expect(run.code).toBe(0);
+  }, 60_000);
+
+  it('counts every Message-ID on its own: no ending, two endings or a DLQ entry without a reason are lost', async () => {
+    // Seed 4 plans mail 4's raw object to vanish: the parse stage's own DLQ entry must carry its reason.
+    const run = await soak(['--emails', '6', '--fault-rate', '0.5', '--seed', '4', '--sabotage']);
+    const last = lastLine(run.stdout);
     expect(Object.keys(last)).toEqual(['emails', 'tasks', 'dlq', 'lost', 'duplicates', 'faultsInjected']);
-    expect(last).toMatchObject({ emails: 12, lost: 2, duplicates: 0 });
+    expect(last).toMatchObject({ emails: 6, lost: 3, duplicates: 0 });
     expect(last.faultsInjected).toBeGreaterThan(0);
     expect(run.stderr).toMatch(/soak-0@\S+ \(plain\): 0 Tasks, 0 DLQ entries/);
-    expect(run.stderr).toMatch(/soak-1@\S+ \(plain\): 1 Tasks, [1-9]\d* DLQ entries/);
+    expect(run.stderr).toMatch(/soak-1@\S+ \(plain\): 1 Tasks, [1-9]\d* DLQ entries \(0 without a reason\)/);
+    expect(run.stderr).toMatch(
+      /soak-2@\S+ \(plain\): 0 Tasks, ([1-9]\d*) DLQ entries \(\1 without a reason\)/,
+    );
+    // The forged rep got through: one ending, the wrong one.
+    expect(run.stderr).toMatch(/soak-3@\S+ \(forged-rep\): 1 Tasks, .*ended task, expected quarantined/);
+    expect(run.stderr).toContain('1 unexpected endings');
+    expect(run.stderr).toContain('  plain → dlq: 1\n');
+    expect(run.stderr).toContain('DLQ reason: NOT_FOUND: s3://capture-mail/raw/… does not exist (1)');
     // Faults of single emails fired, not only faults of whole requests.
     expect(run.stderr).toMatch(/per email \{"[a-z-]+":[1-9]/);
     expect(run.code).toBe(1);

@@ -1,15 +1,22 @@
 /** In-memory MailStore / OutcomeStore / MessageQueue for use-case unit tests. */
 import { Readable } from 'node:stream';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
+import { type OutcomeRecord, replacesRecorded } from '#shared/domain/outcome.ts';
 import { PermanentError } from '#shared/errors.ts';
-import type { MailStore, MessageQueue, OutcomeStore } from '#shared/ports/mail-store.ts';
+import type {
+  DeadLetterMarks,
+  DeadLetterQueue,
+  MailStore,
+  MessageQueue,
+  OutcomeStore,
+} from '#shared/ports/mail-store.ts';
 
-export class MemoryMailStore implements MailStore, OutcomeStore {
+export class MemoryMailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   raw = new Map<string, Buffer>();
   parsed = new Map<string, CapturedEmail>();
   unresolved = new Map<string, { orgId: string; sesMessageId: string; parsedKey: string }>();
   outcomes = new Map<string, OutcomeRecord>();
+  deadLettered = new Set<string>();
 
   async openRaw(key: string) {
     const raw = this.raw.get(key);
@@ -33,8 +40,11 @@ export class MemoryMailStore implements MailStore, OutcomeStore {
   async deleteUnresolved(orgId: string, sesMessageId: string) {
     this.unresolved.delete(`${orgId}/${sesMessageId}`);
   }
+  /** Like the S3 store: a recorded `created` is kept, a redelivery never overwrites it. */
   async record(outcome: OutcomeRecord) {
-    this.outcomes.set(`${outcome.orgId}/${outcome.sesMessageId}`, outcome);
+    const key = `${outcome.orgId}/${outcome.sesMessageId}`;
+    if (!replacesRecorded(this.outcomes.get(key) ?? null)) return;
+    this.outcomes.set(key, structuredClone(outcome));
   }
   async get(orgId: string | null, sesMessageId: string) {
     return this.outcomes.get(`${orgId}/${sesMessageId}`) ?? null;
@@ -42,12 +52,21 @@ export class MemoryMailStore implements MailStore, OutcomeStore {
   async list() {
     return [...this.outcomes.values()];
   }
+  async wasDeadLettered(stage: 'parse' | 'sync', queueMessageId: string) {
+    return this.deadLettered.has(`${stage}/${queueMessageId}`);
+  }
+  async markDeadLettered(stage: 'parse' | 'sync', queueMessageId: string) {
+    this.deadLettered.add(`${stage}/${queueMessageId}`);
+  }
 }
 
-export class MemoryQueue implements MessageQueue {
+export class MemoryQueue implements MessageQueue, DeadLetterQueue {
   messages: { body: unknown; attributes: Record<string, string> }[] = [];
   async send(body: unknown, attributes: Record<string, string> = {}) {
     this.messages.push({ body: structuredClone(body), attributes });
+  }
+  async sendOriginal(body: string, attributes: Record<string, string>) {
+    this.messages.push({ body, attributes: { ...attributes } });
   }
 }
 

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Connection, OAuth2 } from '@jsforce/jsforce-node';
+// The adapter imports jsforce's modules directly (smaller bundles); the package index, loaded after
+// them, sees a half-loaded Connection through a circular require, so tests import the same modules.
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
+import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
+// Registers `conn.tooling` (the package index does this for its users).
+import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseRegistry } from '#shared/config/registry.ts';

@@ -211,6 +211,23 @@ describe('syncMessages', () => {
     expect(mail.outcomes.get('acme/s3')).toMatchObject({ outcome: 'failed', retryable: true });
   });
 
+  it('keeps the first created outcome when a redelivery finds its Task (duplicate)', async () => {
+    const mail = new MemoryMailStore();
+    await mail.putParsed('parsed/acme/s1.json', captured());
+    const run = (result: OrgSyncResult) =>
+      syncMessages([{ id: 'q1', message: pointer('s1') }], {
+        registry,
+        mail,
+        outcomes: mail,
+        logger: silentLogger,
+        syncOrg: async () => [result],
+      });
+    await run({ captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' });
+    const again = await run({ captureId: 'c1', outcome: 'duplicate', taskId: '00T000000000001AAA' });
+    expect(again.get('q1')).toMatchObject({ status: 'done', outcome: 'duplicate' });
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
+  });
+
   it('dead-letters a pointer whose CapturedEmail is gone', async () => {
     const mail = new MemoryMailStore();
     const statuses = await syncMessages([{ id: 'q1', message: pointer('missing') }], {

@@ -1,5 +1,5 @@
 /** OAuth for server-to-server use: JWT bearer or client credentials (no refresh token in either). */
-import { OAuth2 } from '@jsforce/jsforce-node';
+import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
 import { importPKCS8, SignJWT } from 'jose';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
 import { PermanentError } from '../../errors.ts';

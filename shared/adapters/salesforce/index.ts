@@ -4,7 +4,7 @@
  * jsforce's refreshFn (these OAuth flows return no refresh token), every failure classified.
  */
 import { createHash } from 'node:crypto';
-import { Connection } from '@jsforce/jsforce-node';
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
 import type { LogSink } from '../../observability.ts';
@@ -36,7 +36,7 @@ import {
 import { logEmails } from './email-messages.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
 import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
-import { collect, emptyLookup, lookupQueries } from './lookup.ts';
+import { collect, emptyLookup, lookupQueries, ROLE_LIMIT, withinBudget } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -267,8 +267,9 @@ export class SalesforceCrm implements CrmPort {
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
     // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
-    const queries = lookupQueries(plan).filter(
-      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
+    const queries = withinBudget(
+      lookupQueries(plan).filter((q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false),
+      QUERY_OR_COLLECTION_LIMIT,
     );
     const subrequests = queries.map((q, i) => ({
       method: 'GET',
@@ -292,6 +293,9 @@ export class SalesforceCrm implements CrmPort {
     const result = emptyLookup();
     if (events.length > 0 && this.#capabilities?.eventFields)
       result.events = readEventLookup(answers, events);
+    let rolesCut = false;
+    // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
+    if (queries.some((q) => q.kind === 'opportunityRoles')) result.opportunityRoles = [];
     for (const [i, query] of queries.entries()) {
       const sub = answers.get(`q${i}`)!;
       if (sub.httpStatusCode >= 400) {
@@ -305,13 +309,13 @@ export class SalesforceCrm implements CrmPort {
           continue;
         throw errorFor(code, `lookup ${query.kind}: ${message}`);
       }
-      collect(
-        result,
-        query,
-        (sub.body as QueryResult<Record<string, unknown>>).records,
-        plan.orderLookup.field,
-      );
+      const answer = sub.body as QueryResult<Record<string, unknown>>;
+      collect(result, query, answer.records, plan.orderLookup.field);
+      // Roles cut off at the query's limit could make two open Opportunities look like one.
+      if (query.kind === 'opportunityRoles' && (!answer.done || answer.records.length >= ROLE_LIMIT))
+        rolesCut = true;
     }
+    if (rolesCut) delete result.opportunityRoles;
     return result;
   }
 

@@ -17,6 +17,9 @@ export interface LookupQuery {
   alsoRecords?: string[];
 }
 
+/** Contact roles read per query; an answer this long may be cut short and is not used. */
+export const ROLE_LIMIT = 2000;
+
 /** Record ids folded into the orders query when they are of the order object's type. */
 const FOLD_LIMIT = 100;
 
@@ -49,10 +52,12 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     for (const soql of soqls) queries.push({ kind, soql });
   };
   add('users', packedQueries('SELECT Id, Email, IsActive FROM User', 'Email', plan.userEmails));
+  // LastActivityDate only for the policy that needs it (Salesforce derives it from activities).
+  const activity = plan.activityDates ? ', LastActivityDate' : '';
   add(
     'contacts',
     packedQueries(
-      'SELECT Id, Email, AccountId, LastModifiedDate FROM Contact',
+      `SELECT Id, Email, AccountId, LastModifiedDate, CreatedDate${activity} FROM Contact`,
       'Email',
       plan.personEmails,
       ' ORDER BY LastModifiedDate DESC LIMIT 2000',
@@ -62,7 +67,7 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     add(
       'leads',
       packedQueries(
-        'SELECT Id, Email FROM Lead',
+        `SELECT Id, Email, CreatedDate${activity} FROM Lead`,
         'Email',
         plan.personEmails,
         ' AND IsConverted = false LIMIT 2000',
@@ -87,13 +92,43 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     fold ? ` OR Id IN (${folded.map(soqlString).join(',')})` : '',
   ))
     queries.push({ kind: 'orders', soql, ...(fold ? { alsoRecords: folded } : {}) });
-  for (const [type, ids] of byType) add('records', packedQueries(`SELECT Id FROM ${type}`, 'Id', ids));
-  add('tasks', packedQueries('SELECT Id, Capture_Id__c, WhatId FROM Task', 'Capture_Id__c', plan.captureIds));
+  for (const [type, ids] of byType) {
+    // The Account a named record belongs to decides between Contacts sharing an address.
+    const fields = type === 'Account' ? 'Id' : 'Id, AccountId';
+    add('records', packedQueries(`SELECT ${fields} FROM ${type}`, 'Id', ids));
+  }
+  add(
+    'tasks',
+    packedQueries('SELECT Id, Capture_Id__c, WhatId, WhoId FROM Task', 'Capture_Id__c', plan.captureIds),
+  );
+  // Only the open Opportunities: a Contact with exactly one gets it as the WhatId.
+  add(
+    'opportunityRoles',
+    packedQueries(
+      'SELECT ContactId, OpportunityId, Opportunity.AccountId FROM OpportunityContactRole',
+      'Contact.Email',
+      upTo(MAX_LENGTH.person)(full.opportunityEmails ?? []),
+      ` AND Opportunity.IsClosed = false LIMIT ${ROLE_LIMIT}`,
+    ),
+  );
   return queries;
 }
 
 export function emptyLookup(): LookupResult {
   return { users: [], contacts: [], leads: [], orders: [], records: [], tasks: [] };
+}
+
+/**
+ * The contact-role queries ride only in query slots the batch's last composite leaves free: the
+ * opportunity rule never costs a request of its own. Without room they are left out (all of
+ * them, so no Contact is judged on half an answer) and the result says they were not asked.
+ */
+export function withinBudget(queries: LookupQuery[], perComposite: number): LookupQuery[] {
+  const roles = queries.filter((q) => q.kind === 'opportunityRoles');
+  const others = queries.filter((q) => q.kind !== 'opportunityRoles');
+  const free =
+    others.length === 0 ? perComposite : (perComposite - (others.length % perComposite)) % perComposite;
+  return roles.length > 0 && roles.length <= free ? queries : others;
 }
 
 /** Adds one query's records to the result. */
@@ -106,10 +141,25 @@ export function collect(
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const { kind } = query;
   const alsoRecords = new Set(query.alsoRecords?.map((id) => id.slice(0, 15)));
+  const record = (id: string) => ({
+    id,
+    type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown',
+    accountId: id.startsWith('001') ? id : null,
+  });
   for (const r of records) {
+    if (kind === 'opportunityRoles') {
+      const opportunity = r.Opportunity as Record<string, unknown> | null | undefined;
+      result.opportunityRoles ??= [];
+      result.opportunityRoles.push({
+        contactId: String(r.ContactId),
+        opportunityId: String(r.OpportunityId),
+        accountId: str(opportunity?.AccountId),
+      });
+      continue;
+    }
     const id = String(r.Id);
     if (alsoRecords.has(id.slice(0, 15)) && !result.records.some((x) => x.id === id))
-      result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
+      result.records.push({ ...record(id), accountId: str(r.AccountId) });
     if (kind === 'users')
       result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
     else if (kind === 'contacts')
@@ -118,11 +168,29 @@ export function collect(
         email: String(r.Email ?? ''),
         accountId: str(r.AccountId),
         lastModified: str(r.LastModifiedDate),
+        createdDate: str(r.CreatedDate),
+        lastActivityDate: str(r.LastActivityDate),
       });
-    else if (kind === 'leads') result.leads.push({ id, email: String(r.Email ?? '') });
+    else if (kind === 'leads')
+      result.leads.push({
+        id,
+        email: String(r.Email ?? ''),
+        createdDate: str(r.CreatedDate),
+        lastActivityDate: str(r.LastActivityDate),
+      });
     else if (kind === 'orders')
       result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
-    else if (kind === 'records') result.records.push({ id, type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown' });
-    else result.tasks.push({ id, captureId: String(r.Capture_Id__c ?? ''), whatId: str(r.WhatId) });
+    else if (kind === 'records')
+      result.records.push({
+        ...record(id),
+        ...(id.startsWith('001') ? {} : { accountId: str(r.AccountId) }),
+      });
+    else
+      result.tasks.push({
+        id,
+        captureId: String(r.Capture_Id__c ?? ''),
+        whatId: str(r.WhatId),
+        whoId: str(r.WhoId),
+      });
   }
 }

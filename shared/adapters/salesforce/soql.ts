@@ -58,7 +58,8 @@ export function packedQueries(
   tail = '',
   budget = URL_QUERY_BUDGET,
 ): string[] {
-  const name = soqlName(field);
+  // A relationship path (Contact.Email) is checked name by name.
+  const name = field.split('.').map(soqlName).join('.');
   const fixed = encodeURIComponent(`${head} WHERE ${name} IN ()${tail}`).length;
   const queries: string[] = [];
   let current: string[] = [];

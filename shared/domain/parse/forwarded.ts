@@ -140,6 +140,30 @@ export function findInlineForward(
   };
 }
 
+/** Forwards followed inside a forward at most (a colleague's forward of a customer's mail, …). */
+const MAX_FORWARD_CHAIN = 5;
+
+/**
+ * A forward of a forward: while the original found was written by a colleague (`isColleague`) and
+ * its own text holds a forwarded message, the innermost one is the original the mail is about.
+ * Each step reads only the previous original's bounded text.
+ */
+export function followForwardChain(
+  first: ForwardedOriginal | null,
+  isColleague: (address: string) => boolean,
+  maxTextChars: number,
+): ForwardedOriginal | null {
+  let original = first;
+  for (let step = 0; original && step < MAX_FORWARD_CHAIN; step++) {
+    if (!original.from || !isColleague(original.from.address)) break;
+    const source = original.source === 'attachment' ? 'inline-text' : original.source;
+    const inner = findInlineForward(original.text, original.subject, source, maxTextChars);
+    if (!inner) break;
+    original = inner;
+  }
+  return original;
+}
+
 export function flattenAddresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: MailAddress[] = [];

@@ -35,10 +35,23 @@ export function classifyKind(input: KindInput): EmailKind {
  * Precedence header): never a conversation with a customer, and a loop risk when a shared inbox
  * routes it to a capture address. `bulk-mail` is refused everywhere, `list-mail` on `forward` addresses.
  */
-export function bulkKind(header: (name: string) => string | undefined): 'bulk-mail' | 'list-mail' | null {
+export function bulkKind(
+  header: (name: string) => string | undefined,
+  internalDomains: readonly string[] = [],
+): 'bulk-mail' | 'list-mail' | null {
   const precedence = header('precedence')?.trim().toLowerCase();
   if (precedence === 'bulk' || precedence === 'junk') return 'bulk-mail';
+  // The org's own group (a shared inbox kept as a Google Group or a list server of its own) marks
+  // every message it relays as list mail: a List-Id under an internal domain is not a mailing list.
+  if (isOwnList(header('list-id'), internalDomains)) return null;
   if (precedence === 'list') return 'list-mail';
   if (header('list-id') !== undefined || header('list-unsubscribe') !== undefined) return 'list-mail';
   return null;
+}
+
+/** RFC 2919: `List-Id: "Sales" <sales.acme.com>`; the id is a host-like name under its owner's domain. */
+function isOwnList(listId: string | undefined, internalDomains: readonly string[]): boolean {
+  if (!listId || internalDomains.length === 0) return false;
+  const id = (/<([^<>\s]{1,255})>/.exec(listId)?.[1] ?? listId.trim()).toLowerCase();
+  return internalDomains.some((d) => id.endsWith(`.${d.toLowerCase()}`));
 }

@@ -35,7 +35,7 @@ import {
 import { squeezeLongWhitespace } from './bounded-text.ts';
 import { CalendarCapture } from './calendar/capture.ts';
 import type { CalendarLimits } from './calendar/read-invite.ts';
-import { findHtmlForward, findInlineForward, flattenAddresses } from './forwarded.ts';
+import { findHtmlForward, findInlineForward, flattenAddresses, followForwardChain } from './forwarded.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { boundHtml, htmlToText } from './html-text.ts';
 import { bulkKind, classifyKind } from './kind.ts';
@@ -246,6 +246,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     cut,
     warnings,
   );
+  forwarded = followForwardChain(forwarded, colleagueOf(options.org ?? null, from), limits.maxTextChars);
 
   let bodyText = plain;
   let textTruncated = false;
@@ -266,7 +267,7 @@ export async function parseEmail(raw: Buffer | Readable, options: ParseOptions =
     orderNumberMatchers(org?.orderNumbers),
   ).filter((n) => n !== options.capture?.target || isOrderLike(n, org));
 
-  const bulk = bulkKind((name) => rawHeaders.get(name));
+  const bulk = bulkKind((name) => rawHeaders.get(name), options.org?.internalDomains ?? []);
   const kind = classifyKind({
     header: (name) => rawHeaders.get(name) ?? header(name),
     contentType,
@@ -641,4 +642,14 @@ function directionOf(participants: Participant[], org: Org | null, preferOrigina
     : null;
   if (preferOriginal && original) return original;
   return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
+}
+
+/**
+ * Who counts as a colleague of the forwarder: the org's internal domains when the org is known,
+ * else the forwarder's own domain.
+ */
+function colleagueOf(org: Org | null, forwarder: MailAddress | null): (address: string) => boolean {
+  if (org) return (address) => isInternalAddress(org, address);
+  const domain = forwarder?.address.split('@')[1];
+  return (address) => domain !== undefined && address.split('@')[1] === domain;
 }

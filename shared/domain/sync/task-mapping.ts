@@ -6,6 +6,8 @@ import type { Org } from '../../config/registry.ts';
 import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from '../../ports/crm.ts';
 import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
 import { captureIdOf, threadCaptureIds } from './capture-id.ts';
+import { choosePerson, type MatchContext, type WhoRule } from './matching.ts';
+import { refIdsOf } from './record-ref.ts';
 import { multiLine, safeFilename, singleLine } from './sanitize.ts';
 
 export const SUBJECT_MAX = 255;
@@ -25,6 +27,17 @@ export const WHAT_PREFIXES: Record<string, string> = {
   '500': 'Case',
   '800': 'Contract',
 };
+
+/** Where the WhatId came from, first found wins (docs/task-mapping.md). */
+export type WhatRule = 'sub-address' | 'ref' | 'order-number' | 'thread' | 'opportunity' | 'account' | 'none';
+
+/** Which rules decided the Task's Who and What; recorded with the outcome. */
+export interface MatchedBy {
+  who: WhoRule | 'new-lead';
+  what: WhatRule;
+  /** Rules that could not be checked: `opportunity` when contact roles were not looked up. */
+  unchecked?: string[];
+}
 
 export type SyncDecision =
   | { kind: 'excluded'; captureId: string; reason: string }
@@ -54,6 +67,7 @@ export type SyncDecision =
       files: Attachment[];
       /** Attachments not uploaded, with the reason (listed in the Description). */
       skippedFiles: { filename: string; reason: string }[];
+      matchedBy: MatchedBy;
     };
 
 export function isRecordId(value: string): boolean {
@@ -96,14 +110,19 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
   const orderNumbers: string[] = [];
   const recordIds: string[] = [];
   const captureIds: string[] = [];
+  const opportunityEmails: string[] = [];
   for (const email of emails) {
     if (email.excluded) continue;
     const rep = repAddress(email);
     if (rep && email.capture?.mode !== 'forward') userEmails.push(rep);
     userEmails.push(defaultOwnerEmail(org, email));
-    personEmails.push(...email.participants.filter((p) => !p.internal).map((p) => p.address));
+    const external = email.participants.filter((p) => !p.internal).map((p) => p.address);
+    personEmails.push(...external);
     const target = email.capture?.target;
     if (target && isRecordId(target)) recordIds.push(target);
+    recordIds.push(...refIdsOf(email.subject, email.text));
+    // The rep's sub-address always names the record: no need to ask for opportunities then.
+    if (!target) opportunityEmails.push(...external);
     for (const n of orderNumbersOf(email)) orderNumbers.push(...orderNumberVariants(n));
     captureIds.push(captureIdOf(org.id, email), ...threadCaptureIds(org.id, email));
   }
@@ -114,8 +133,12 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
     orderLookup: org.orderNumbers.lookup,
     recordIds: unique(recordIds),
     captureIds: unique(captureIds),
+    opportunityEmails: unique(opportunityEmails.map(lower)),
+    activityDates: duplicatePolicy(org) === 'most-recent-activity',
   };
 }
+
+const duplicatePolicy = (org: Org) => org.matching?.duplicates ?? 'oldest';
 
 export interface MappingOptions {
   orderNumbersField: boolean;
@@ -126,36 +149,41 @@ export interface MappingOptions {
   today: () => string;
 }
 
+type Contact = LookupResult['contacts'][number];
+type Lead = LookupResult['leads'][number];
+
 interface Index {
   users: Map<string, string>;
-  contacts: Map<string, LookupResult['contacts']>;
-  leads: Map<string, string>;
+  contacts: Map<string, Contact[]>;
+  leads: Map<string, Lead[]>;
   orders: Map<string, LookupResult['orders'][number]>;
   records: Map<string, LookupResult['records'][number]>;
   tasks: Map<string, LookupResult['tasks'][number]>;
+  /** Open Opportunities per Contact (15-character id); null when not looked up. */
+  opportunities: Map<string, Set<string>> | null;
+}
+
+function byAddress<T extends { email: string }>(items: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(lower(item.email), [...(map.get(lower(item.email)) ?? []), item]);
+  return map;
 }
 
 function indexOf(found: LookupResult): Index {
   const users = new Map(found.users.filter((u) => u.isActive).map((u) => [lower(u.email), u.id]));
-  const contacts = new Map<string, LookupResult['contacts']>();
-  for (const c of found.contacts) contacts.set(lower(c.email), [...(contacts.get(lower(c.email)) ?? []), c]);
-  for (const list of contacts.values()) {
-    // Several Contacts with one address: the most recently modified wins, then the lowest id.
-    list.sort(
-      (a, b) => (b.lastModified ?? '').localeCompare(a.lastModified ?? '') || a.id.localeCompare(b.id),
-    );
-  }
-  const leads = new Map<string, string>();
-  for (const l of [...found.leads].sort((a, b) => a.id.localeCompare(b.id))) {
-    if (!leads.has(lower(l.email))) leads.set(lower(l.email), l.id);
+  const opportunities = new Map<string, Set<string>>();
+  for (const role of found.opportunityRoles ?? []) {
+    const key = role.contactId.slice(0, 15);
+    opportunities.set(key, (opportunities.get(key) ?? new Set()).add(role.opportunityId));
   }
   return {
     users,
-    contacts,
-    leads,
+    contacts: byAddress(found.contacts),
+    leads: byAddress(found.leads),
     orders: new Map(found.orders.map((o) => [orderKey(o.number), o])),
     records: new Map(found.records.map((r) => [r.id.slice(0, 15), r])),
     tasks: new Map(found.tasks.map((t) => [t.captureId, t])),
+    opportunities: found.opportunityRoles ? opportunities : null,
   };
 }
 
@@ -213,13 +241,17 @@ function decideOne(
     };
   }
 
-  // Who
+  // Who: among Contacts sharing an address, the mail's context first, then the org's policy.
+  const anchor = anchorOf(org, email, index);
+  const policy = duplicatePolicy(org);
   const candidates = whoCandidates(email);
-  const contactOf = (p: MailAddress) => index.contacts.get(lower(p.address))?.[0];
-  const whoContact = candidates.map(contactOf).find((c) => c !== undefined);
-  const whoLead = whoContact
-    ? undefined
-    : candidates.map((p) => index.leads.get(lower(p.address))).find(Boolean);
+  const choose = <T extends Contact | Lead>(map: Map<string, T[]>, p: MailAddress) =>
+    choosePerson(map.get(lower(p.address)) ?? [], anchor.context, policy);
+  const contactChoice = candidates.map((p) => choose(index.contacts, p)).find((c) => c !== null);
+  const whoContact = contactChoice?.chosen;
+  // A Task is related to one Lead at most: the policy picks it, `all` relates no other.
+  const leadChoice = whoContact ? undefined : candidates.map((p) => choose(index.leads, p)).find(Boolean);
+  const whoLead = leadChoice?.chosen.id;
   let lead: LeadDraft | null = null;
   if (!whoContact && !whoLead) {
     const primary = candidates[0];
@@ -234,17 +266,26 @@ function decideOne(
   }
   const whoId = whoContact?.id ?? whoLead ?? null;
   // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
-  const whatId = whoContact ? whatIdOf(org, email, index, whoContact.accountId) : null;
+  const what = whoContact ? whatOf(anchor, index, whoContact) : { id: null, rule: 'none' as const };
+  const whatId = what.id;
+  const matchedBy: MatchedBy = {
+    who: contactChoice?.decidedBy ?? leadChoice?.decidedBy ?? 'new-lead',
+    what: what.rule,
+    ...(whoContact && !anchor.whatId && index.opportunities === null ? { unchecked: ['opportunity'] } : {}),
+  };
 
   // A Task is related to one lead or up to 50 contacts (its WhoId among them); without Shared
   // Activities to its WhoId only. The contacts left out are named in the Description.
   const others = whoContact
-    ? unique(
-        email.participants
+    ? unique([
+        ...(contactChoice?.also ?? []),
+        ...email.participants
           .filter((p) => !p.internal)
-          .map((p) => contactOf(p))
-          .filter((c): c is NonNullable<typeof c> => !!c && c.id !== whoId),
-      )
+          .flatMap((p) => {
+            const c = choose(index.contacts, p);
+            return c ? [c.chosen, ...c.also] : [];
+          }),
+      ]).filter((c) => c.id !== whoId)
     : [];
   const room = options.sharedActivities === false ? 0 : MAX_CONTACTS - 1;
   const relations = unique(others.map((c) => c.id)).slice(0, room);
@@ -271,23 +312,84 @@ function decideOne(
     Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
   };
   const fallbackOwnerId = defaultOwnerId !== ownerId ? defaultOwnerId : null;
-  return { kind: 'create', captureId, task, lead, fallbackOwnerId, relations, files, skippedFiles };
+  return {
+    kind: 'create',
+    captureId,
+    task,
+    lead,
+    fallbackOwnerId,
+    relations,
+    files,
+    skippedFiles,
+    matchedBy,
+  };
 }
 
-/** What: sub-address target → order number → thread parent → the contact's account. */
-function whatIdOf(org: Org, email: CapturedEmail, index: Index, accountId: string | null): string | null {
-  let whatId: string | null = null;
+interface Anchor {
+  whatId: string | null;
+  rule: WhatRule;
+  /**
+   * Orders found only through Salesforce's zero padding ("order 250" → 00000250): short numbers
+   * collide with quantities and with other customers' own numbers, so such an order names the
+   * record only when it belongs to the Contact's own Account.
+   */
+  padded: { id: string; accountId: string | null }[];
+  /** The Accounts of every record the mail names, and the Who of a thread's earlier Task. */
+  context: MatchContext;
+}
+
+/** The record the mail itself names: sub-address target → `ref:` id → order number → thread parent. */
+function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
+  const anchor: Anchor = {
+    whatId: null,
+    rule: 'none',
+    padded: [],
+    context: { accountIds: new Set(), whoIds: new Set() },
+  };
+  const take = (id: string, rule: WhatRule, accountId: string | null | undefined) => {
+    if (accountId) anchor.context.accountIds.add(accountId);
+    if (anchor.whatId) return;
+    anchor.whatId = id;
+    anchor.rule = rule;
+  };
+  const record = (id: string) => index.records.get(id.slice(0, 15));
+  const accountOf = (id: string) =>
+    id.startsWith('001')
+      ? id
+      : (record(id)?.accountId ?? [...index.orders.values()].find((o) => o.id === id)?.accountId ?? null);
   const target = email.capture?.target ?? null;
-  if (target && isRecordId(target)) whatId = index.records.get(target.slice(0, 15))?.id ?? null;
+  const named = target && isRecordId(target) ? record(target) : undefined;
+  if (named) take(named.id, 'sub-address', named.accountId);
+  for (const ref of refIdsOf(email.subject, email.text)) {
+    const r = record(ref);
+    if (r) take(r.id, 'ref', r.accountId);
+  }
   for (const number of orderNumbersOf(email)) {
-    if (whatId) break;
-    whatId = index.orders.get(orderKey(number))?.id ?? null;
+    const order = index.orders.get(orderKey(number));
+    if (order && order.number !== number && /^\d+$/.test(number)) anchor.padded.push(order);
+    else if (order) take(order.id, 'order-number', order.accountId);
   }
   for (const parent of threadCaptureIds(org.id, email)) {
-    if (whatId) break;
-    whatId = index.tasks.get(parent)?.whatId ?? null;
+    const task = index.tasks.get(parent);
+    if (task?.whoId) anchor.context.whoIds.add(task.whoId);
+    if (task?.whatId) take(task.whatId, 'thread', accountOf(task.whatId));
   }
-  return whatId ?? accountId;
+  return anchor;
+}
+
+/**
+ * What: the mail's own anchor → a zero-padded order number of the Contact's own Account → the
+ * Contact's single open Opportunity → the Contact's Account.
+ */
+function whatOf(anchor: Anchor, index: Index, contact: Contact): { id: string | null; rule: WhatRule } {
+  if (anchor.whatId) return { id: anchor.whatId, rule: anchor.rule };
+  const own = anchor.padded.find(
+    (o) => !o.accountId || !contact.accountId || o.accountId === contact.accountId,
+  );
+  if (own) return { id: own.id, rule: 'order-number' };
+  const open = index.opportunities?.get(contact.id.slice(0, 15));
+  if (open?.size === 1) return { id: [...open][0]!, rule: 'opportunity' };
+  return contact.accountId ? { id: contact.accountId, rule: 'account' } : { id: null, rule: 'none' };
 }
 
 function filesOf(

@@ -1,5 +1,8 @@
 /** Request-level limits: the daily API request limit and session expiry. */
-import { Connection, OAuth2 } from '@jsforce/jsforce-node';
+// The adapter imports jsforce's modules directly (smaller bundles); the package index, loaded after
+// them, sees a half-loaded Connection through a circular require, so tests import the same modules.
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
+import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorWith, expectError, V } from './harness.ts';
 

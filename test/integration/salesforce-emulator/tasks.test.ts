@@ -1,6 +1,6 @@
 /** Task rules a real org enforces: statuses, owners, Lead WhoId with WhatId, TaskSubtype, lengths. */
 
-import { Connection } from '@jsforce/jsforce-node';
+import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestAccessToken } from '#shared/adapters/salesforce/auth.ts';

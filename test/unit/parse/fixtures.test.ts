@@ -153,6 +153,11 @@ const RULES: Record<string, (email: CapturedEmail) => void> = {
     ]);
     expect(e.attachments[1]?.size).toBe(81);
   },
+  'forward-chain.eml': (e) => {
+    // A colleague's forward of a customer's mail, forwarded again: the customer's is the original.
+    expect(e.forwarded).toMatchObject({ from: jane, subject: 'Order ORD-100101' });
+    expect(e.forwarded?.text).toContain('delivery date');
+  },
   'card-and-logo.eml': (e) => {
     expect(e.text).toContain('•••• •••• •••• 1111');
     expect(e.attachments[0]).toMatchObject({ inline: true });

@@ -196,6 +196,24 @@ describe('kind', () => {
     expect((await parseEmail(mime({ From: 'a@b.example' }, 'hi'))).bulk).toBeNull();
   });
 
+  it('does not take the org’s own group (a List-Id under an internal domain) for a mailing list', async () => {
+    const domain = org.internalDomains[0]!;
+    const relayed = {
+      From: "'Carl Jensen' via Sales <sales@" + domain + '>',
+      'Reply-To': 'carl.jensen@globex.example',
+      'List-Id': `Sales <sales.${domain}>`,
+      Precedence: 'list',
+      'List-Unsubscribe': `<mailto:sales+unsubscribe@${domain}>`,
+    };
+    expect((await parseEmail(mime(relayed, 'hi'), { org })).bulk).toBeNull();
+    // Without the org the same headers are list mail; a customer's own list stays list mail.
+    expect((await parseEmail(mime(relayed, 'hi'))).bulk).toBe('list-mail');
+    const customers = { ...relayed, 'List-Id': '<purchasing.globex.example>' };
+    expect((await parseEmail(mime(customers, 'hi'), { org })).bulk).toBe('list-mail');
+    const bulk = { ...relayed, Precedence: 'bulk' };
+    expect((await parseEmail(mime(bulk, 'hi'), { org })).bulk).toBe('bulk-mail');
+  });
+
   it('reads the d= domain of every DKIM-Signature, folded or not', async () => {
     const email = await parseEmail(
       Buffer.from(

@@ -94,7 +94,7 @@ describe('composite limits', () => {
       soql: "SELECT Id, OrderNumber, AccountId FROM Order WHERE OrderNumber IN ('ORD-10042') OR Id IN ('801000000000001AAA')",
       alsoRecords: ['801000000000001AAA'],
     });
-    expect(queries[4]?.soql).toBe("SELECT Id FROM Opportunity WHERE Id IN ('006000000000001AAA')");
+    expect(queries[4]?.soql).toBe("SELECT Id, AccountId FROM Opportunity WHERE Id IN ('006000000000001AAA')");
   });
 
   it('groups at most 25 subrequests and 5 queries or Collections per composite', () => {

@@ -251,7 +251,7 @@ describe('owner', () => {
 });
 
 describe('who', () => {
-  it('prefers a Contact over a Lead, To over Cc, and the most recently modified duplicate Contact', () => {
+  it('prefers a Contact over a Lead, To over Cc, and the oldest duplicate Contact', () => {
     const found = world();
     found.leads.push({ id: '00Q000000000002AAA', email: 'jane@globex.example' });
     found.contacts.push({
@@ -259,6 +259,7 @@ describe('who', () => {
       email: 'JANE@globex.example',
       accountId: INITECH,
       lastModified: '2026-06-01T00:00:00.000Z',
+      createdDate: '2020-01-01T00:00:00.000Z',
     });
     const d = create(
       decide(
@@ -350,6 +351,16 @@ describe('what', () => {
     expect(whatOf(email({ orderNumbers: ['4711'] }), found)).toBe('801000000000007AAA');
   });
 
+  it('takes a zero-padded match only from the contact’s own account; an exact number from any', () => {
+    const found = world();
+    found.orders.push({ id: '801000000000008AAA', number: '00000250', accountId: INITECH });
+    // "order 250 units" to a Globex contact: Initech's auto-number 00000250 is a collision.
+    expect(whatOf(email({ orderNumbers: ['250'] }), found)).toBe(GLOBEX);
+    expect(whatOf(email({ orderNumbers: ['00000250'] }), found)).toBe('801000000000008AAA');
+    found.orders.push({ id: '801000000000009AAA', number: '00000251', accountId: GLOBEX });
+    expect(whatOf(email({ orderNumbers: ['250', '251'] }), found)).toBe('801000000000009AAA');
+  });
+
   it('inherits the thread parent’s WhatId, then falls back to the contact’s account, then none', () => {
     const found = world();
     found.tasks = [
@@ -359,6 +370,68 @@ describe('what', () => {
     expect(whatOf(email({ references: ['<parent@x>'] }), found)).toBe(OPP);
     expect(whatOf(email())).toBe(GLOBEX);
     expect(whatOf(email({ to: ["o'brien@globex.example"] }))).toBeNull();
+  });
+
+  it('ranks sub-address, ref:, order number, thread, single open opportunity, account', () => {
+    const found = world();
+    const OPEN = '006000000000002AAA';
+    found.records.push({ id: ORDER_SO, type: 'Order', accountId: INITECH });
+    found.tasks = [
+      { id: '00T000000000001AAA', captureId: captureIdForMessageId('acme', '<parent@x>'), whatId: ORDER },
+    ];
+    found.opportunityRoles = [{ contactId: JANE, opportunityId: OPEN, accountId: GLOBEX }];
+    const ref = `ref: ${ORDER_SO}`;
+    const thread = { inReplyTo: '<parent@x>' };
+    const by = (mail: ReturnType<typeof email>) => {
+      const d = create(decide(org, [mail], found, options)[0]);
+      return [d.task.WhatId, d.matchedBy.what];
+    };
+    expect(by(email({ target: OPP, text: ref, orderNumbers: ['ORD-10042'] }))).toEqual([OPP, 'sub-address']);
+    expect(by(email({ text: ref, orderNumbers: ['ORD-10042'], ...thread }))).toEqual([ORDER_SO, 'ref']);
+    expect(by(email({ orderNumbers: ['SO-104233'], ...thread }))).toEqual([ORDER_SO, 'order-number']);
+    expect(by(email({ ...thread }))).toEqual([ORDER, 'thread']);
+    expect(by(email())).toEqual([OPEN, 'opportunity']);
+    // Two open opportunities: none of them.
+    found.opportunityRoles.push({ contactId: JANE, opportunityId: '006000000000003AAA', accountId: GLOBEX });
+    expect(by(email())).toEqual([GLOBEX, 'account']);
+  });
+
+  it('gives a shared address to the Who of the thread’s earlier Task', () => {
+    const found = world();
+    const OTHER_JANE = '003000000000000AAA';
+    found.contacts.push({
+      id: OTHER_JANE,
+      email: 'jane@globex.example',
+      accountId: INITECH,
+      lastModified: null,
+    });
+    found.tasks = [
+      {
+        id: '00T000000000001AAA',
+        captureId: captureIdForMessageId('acme', '<parent@x>'),
+        whatId: null,
+        whoId: JANE,
+      },
+    ];
+    const reply = create(decide(org, [email({ inReplyTo: '<parent@x>' })], found, options)[0]);
+    expect(reply.task.WhoId).toBe(JANE);
+    expect(reply.matchedBy).toEqual({ who: 'context', what: 'account', unchecked: ['opportunity'] });
+    // Without the thread the oldest (here: the lower id, no dates) takes it.
+    const fresh = create(decide(org, [email()], found, options)[0]);
+    expect(fresh.task.WhoId).toBe(OTHER_JANE);
+    expect(fresh.matchedBy.who).toBe('policy:oldest');
+  });
+
+  it('asks for contact roles of mail without a sub-address, and activity dates for that policy only', () => {
+    const plain = planLookups(org, [
+      email({ text: `ref: ${OPP}` }),
+      email({ target: ORDER, to: ['x@y.example'] }),
+    ]);
+    expect(plain.opportunityEmails).toEqual(['jane@globex.example']);
+    expect(plain.recordIds).toEqual([OPP, ORDER]);
+    expect(plain.activityDates).toBe(false);
+    const recent = makeOrg({ matching: { duplicates: 'most-recent-activity' } });
+    expect(planLookups(recent, [email()]).activityDates).toBe(true);
   });
 
   it('ignores a sub-address that is not a known record id', () => {

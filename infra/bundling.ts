@@ -1,0 +1,74 @@
+/**
+ * How every Lambda function is bundled, in one place: the CDK stack (pipeline-function.ts) and
+ * `npm run bench` (bundle size and init time) build with exactly these esbuild options.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** Absolute path of a package's ESM build (its `exports["."].import`). */
+function esmBuildOf(pkg: string): string {
+  const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+  const exports = JSON.parse(readFileSync(manifest, 'utf8')).exports as { '.': { import: string } };
+  return join(dirname(manifest), exports['.'].import);
+}
+
+export const lambdaEsbuild = {
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  sourcemap: true,
+  // ESM entry points first: they tree-shake, CommonJS ones are taken whole.
+  mainFields: ['module', 'main'],
+  // ESM bundles need a require() for the CommonJS dependencies esbuild inlines.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  // Bundle the AWS SDK too: the runtime's copy lacks @aws-sdk/lib-storage and may lag the pinned version.
+  external: [] as string[],
+  // html-to-text is imported by our code (its ESM build) and required by mailparser (its CommonJS
+  // build): without this, the bundle holds both and their HTML parsers twice (about 240 KB).
+  // jsforce's HTTP client is undici, a second copy of what Node's fetch already is (720 KB).
+  alias: {
+    'html-to-text': esmBuildOf('html-to-text'),
+    undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
+  },
+} as const;
+
+/** The same options in the form NodejsFunction takes (it runs the esbuild CLI with them). */
+export function cdkBundling(): Pick<
+  BundlingOptions,
+  'format' | 'target' | 'minify' | 'sourceMap' | 'mainFields' | 'banner' | 'externalModules' | 'esbuildArgs'
+> {
+  return {
+    format: lambdaEsbuild.format as OutputFormat,
+    target: lambdaEsbuild.target,
+    minify: lambdaEsbuild.minify,
+    sourceMap: lambdaEsbuild.sourcemap,
+    mainFields: [...lambdaEsbuild.mainFields],
+    banner: lambdaEsbuild.banner,
+    externalModules: [...lambdaEsbuild.external],
+    // The CLI form of `alias` (NodejsFunction has no prop for it): --alias:name=path each.
+    esbuildArgs: { '--alias': Object.entries(lambdaEsbuild.alias).map(([name, path]) => `${name}=${path}`) },
+  };
+}
+
+/** esbuild's JavaScript API options for one handler, as the CDK would bundle it. */
+export function esbuildOptionsFor(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    outfile,
+    platform: lambdaEsbuild.platform,
+    format: lambdaEsbuild.format,
+    target: lambdaEsbuild.target,
+    minify: lambdaEsbuild.minify,
+    sourcemap: lambdaEsbuild.sourcemap,
+    mainFields: [...lambdaEsbuild.mainFields],
+    banner: { js: lambdaEsbuild.banner },
+    external: [...lambdaEsbuild.external],
+    alias: { ...lambdaEsbuild.alias },
+  };
+}
