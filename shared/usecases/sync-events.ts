@@ -3,7 +3,8 @@
  * logged as the meeting's Event, not as a Task (as calendar-aware CRMs log invites: the meeting is
  * the activity; a Task for the invitation mail would log the same meeting twice, and a Task could
  * not follow a reschedule or a cancellation). Its .ics part is never uploaded as a File. Other
- * calendar messages (REPLY, PUBLISH…) are mail like any other and keep their Task.
+ * calendar messages (REPLY, PUBLISH…, a changed single occurrence of a series) are mail like any
+ * other and keep their Task.
  *
  * The outcome of an invite names the Event in `taskId` (the activity) and says what happened in
  * `reason`: event-created, event-updated, event-deleted, event-marked-cancelled.
@@ -47,8 +48,9 @@ export function withoutCalendarFiles(decisions: SyncDecision[]): void {
 
 /** The messages logged as Events: a REQUEST or CANCEL, in a CRM that can write Events. */
 export async function inviteIndexes(emails: CapturedEmail[], crm: CrmPort, retry: Retry): Promise<number[]> {
+  // A changed single occurrence of a series is not written as an Event: its mail keeps its Task.
   const indexes = emails.flatMap((e, i) =>
-    e.invite && e.invite.action !== 'ignore' && !e.excluded ? [i] : [],
+    e.invite && e.invite.action !== 'ignore' && !e.invite.recurrenceId && !e.excluded ? [i] : [],
   );
   if (indexes.length === 0 || !crm.writeEvents) return [];
   const caps = await retry('capabilities', () => crm.capabilities());

@@ -360,6 +360,28 @@ describe('meeting invites through the local pipeline', () => {
     expect(files).toEqual(['notes.txt']);
   });
 
+  it('keeps a Task for a changed single occurrence of a series, which is not written as an Event', async () => {
+    const occurrence = ics({
+      uid: 'weekly@acme.example',
+      sequence: 1,
+      messageId: '',
+      summary: 'Weekly sync',
+    }).replace('SEQUENCE:1', 'SEQUENCE:1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261201T093000');
+    await transport.sendMail({
+      envelope: { from: 'alice@acme.example', to: [BCC] },
+      from: 'Alice Rep <alice@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      subject: 'Updated: Weekly sync (one occurrence)',
+      messageId: '<inv-occ-1@acme.example>',
+      text: 'This one moves.',
+      icalEvent: { method: 'request', content: occurrence },
+    });
+    const outcome = await outcomeOf('<inv-occ-1@acme.example>');
+    expect(outcome).toMatchObject({ outcome: 'created' });
+    expect(outcome?.taskId).toMatch(/^00T/);
+    expect(await eventsTitled('Weekly sync')).toHaveLength(0);
+  });
+
   it('measures Salesforce calls for a batch of ten invites arriving together', async () => {
     await stack.idle();
     const before = stack.emulator!.apiRequestCount();
