@@ -4,7 +4,7 @@
  * {cpuMs, wallMs, peakRssMB, startRssMB}.
  */
 import { simpleParser } from 'mailparser';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { BARE_OPTIONS, discardSink } from './parse.ts';
 
 const side = process.argv[2];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { simpleParser } from 'mailparser';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import type { AttachmentSink } from '#shared/ports/attachment-sink.ts';
 import { ofSize, textOfSize, withAttachments } from './messages.ts';
 import { alternate, log, median, round, spread } from './stats.ts';

@@ -1,5 +1,5 @@
 /** Human output only: Salesforce API requests per sync batch against the emulator, by batch size. */
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import {
   captured,
   crmFor,
@@ -18,7 +18,7 @@ export async function benchSyncCurve(sizes: readonly number[]) {
     const files = new MemoryAttachments();
     // One batch first, so the token and the field check are not counted in the first size.
     const warm = await captured({ ...MIXED_BATCH[0]!, messageId: '<curve-warm@acme.example>' }, files);
-    await syncBatch({ org, emails: [warm], crm, attachments: files });
+    await writeToSalesforce({ org, emails: [warm], crm, attachments: files });
     log('salesforce API requests per sync batch (realistic mix: contacts, lead, forwards, orders, a File):');
     for (const size of sizes) {
       const emails = await Promise.all(
@@ -30,7 +30,7 @@ export async function benchSyncCurve(sizes: readonly number[]) {
         ),
       );
       const before = emulator.apiRequestCount();
-      await syncBatch({ org, emails, crm, attachments: files });
+      await writeToSalesforce({ org, emails, crm, attachments: files });
       const calls = emulator.apiRequestCount() - before;
       log(
         `  batch of ${String(size).padStart(3)}: ${String(calls).padStart(3)} requests (${round(calls / size, 2)} per email)`,

@@ -16,3 +16,12 @@ export function concurrencyLimit(concurrency: number): <T>(task: () => Promise<T
     }
   };
 }
+
+/** `make` called on first use only (dependencies built once per cold start, not at import). */
+export function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}

@@ -41,6 +41,11 @@ export interface LocalStackOptions {
   allowTestVerdicts?: boolean;
   /** Shorter visibility timeouts so retries happen quickly (tests, soak). */
   visibilityTimeoutSeconds?: { intake?: number; sync?: number };
+  /**
+   * Shorter batching windows (tests): a runner waits this long for more messages before it
+   * invokes the function, instead of the event source's window (1 s intake, 2 s sync).
+   */
+  batchingWindowSeconds?: { intake?: number; sync?: number };
   /** Failed records and batches come back after this many seconds instead (soak). */
   failureBackoffSeconds?: number;
   host?: string;
@@ -285,7 +290,9 @@ function startRunners(
       queueUrl,
       handler: handlers[name],
       batchSize: queue.batchSize,
-      maxBatchingWindowSeconds: queue.maxBatchingWindowSeconds,
+      maxBatchingWindowSeconds:
+        options.batchingWindowSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
+        queue.maxBatchingWindowSeconds,
       visibilityTimeoutSeconds:
         options.visibilityTimeoutSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
         queue.visibilityTimeoutSeconds,

@@ -2,6 +2,7 @@
  * `npm start [-- --fresh]`: the whole pipeline on this machine (docs/local-stack.md). Env: CAPTURE_SMTP_PORT (2525),
  * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
  * CAPTURE_TEST_VERDICTS=1 to honour X-Capture-Test-Verdicts headers (off by default);
+ * CAPTURE_BATCH_WINDOW_SECONDS (the event sources' 1 s / 2 s) shortens the batching windows (tests);
  * CAPTURE_DATA_DIR (.capture/) keeps queues, objects and emulator records across restarts, and
  * --fresh empties it first; SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME +
  * SF_PRIVATE_KEY_FILE) to write to a real Salesforce org instead of the emulator.
@@ -9,7 +10,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '#shared/errors.ts';
-import { startLocalStack } from './stack.ts';
+import { type LocalStackOptions, startLocalStack } from './stack.ts';
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -18,6 +19,18 @@ function port(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new Error(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+/** Both queues' batching window, when set: tests wait for the pipeline, not for windows to close. */
+function batchingWindow(): Pick<LocalStackOptions, 'batchingWindowSeconds'> {
+  const value = process.env.CAPTURE_BATCH_WINDOW_SECONDS;
+  if (value === undefined || value === '') return {};
+  const seconds = Number(value);
+  if (!(seconds > 0 && seconds <= 300))
+    throw new Error(
+      `CAPTURE_BATCH_WINDOW_SECONDS must be a number of seconds above 0 up to 300, got "${value}"`,
+    );
+  return { batchingWindowSeconds: { intake: seconds, sync: seconds } };
 }
 
 try {
@@ -33,6 +46,7 @@ try {
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
     // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
     allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
+    ...batchingWindow(),
     salesforceEnv: {
       SF_LOGIN_URL: process.env.SF_LOGIN_URL,
       SF_CLIENT_ID: process.env.SF_CLIENT_ID,

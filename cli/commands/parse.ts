@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { describeError } from '#shared/errors.ts';
 
 export function registerParse(program: Command): void {
@@ -49,7 +48,7 @@ export function registerParse(program: Command): void {
         try {
           const info = await stat(file).catch(() => null);
           if (!info?.isFile()) throw new Error(`${file}: no such file`);
-          const email = await parseEmail(createReadStream(file), {
+          const email = await (await mimeReader()).parseEmail(createReadStream(file), {
             org,
             capture,
             envelope: options.recipient ? { mailFrom: null, recipients: [options.recipient] } : null,
@@ -65,3 +64,6 @@ export function registerParse(program: Command): void {
       if (failed > 0) process.exitCode = 1;
     });
 }
+
+// Loaded when a file is parsed: the MIME libraries take longer to load than every other command needs.
+const mimeReader = () => import('#shared/adapters/mime/parse-email.ts');

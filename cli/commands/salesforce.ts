@@ -3,49 +3,25 @@
  * the custom fields Capture uses. Credentials from the environment: SF_LOGIN_URL + SF_CLIENT_ID
  * + SF_CLIENT_SECRET (client credentials) or SF_USERNAME + SF_PRIVATE_KEY_FILE (JWT bearer).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
-import { ConfigError, describeError } from '#shared/errors.ts';
+import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
+import { credentialsFromEnv } from '#shared/config/salesforce-secret.ts';
+import { describeError } from '#shared/errors.ts';
 
-function credentialsFromEnv(env: NodeJS.ProcessEnv): SalesforceCredentials {
-  if (!env.SF_LOGIN_URL || !env.SF_CLIENT_ID) {
-    throw new ConfigError(
-      'NO_CREDENTIALS',
-      'set SF_LOGIN_URL and SF_CLIENT_ID, plus SF_CLIENT_SECRET or SF_USERNAME and SF_PRIVATE_KEY_FILE',
-    );
-  }
-  if (env.SF_PRIVATE_KEY_FILE) {
-    let privateKey: string;
-    try {
-      privateKey = readFileSync(env.SF_PRIVATE_KEY_FILE, 'utf8');
-    } catch {
-      throw new ConfigError(
-        'PRIVATE_KEY_UNREADABLE',
-        `SF_PRIVATE_KEY_FILE ${env.SF_PRIVATE_KEY_FILE} cannot be read`,
-      );
-    }
-    return parseSalesforceSecret(
-      {
-        authFlow: 'jwt-bearer',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        username: env.SF_USERNAME,
-        privateKey,
-      },
-      'SF_* environment',
-    );
-  }
-  return parseSalesforceSecret(
-    {
-      authFlow: 'client-credentials',
-      loginUrl: env.SF_LOGIN_URL,
-      clientId: env.SF_CLIENT_ID,
-      clientSecret: env.SF_CLIENT_SECRET,
-    },
-    'SF_* environment',
+/** Fields a record cannot be created without that `filled` does not cover. */
+function requiredBeyond<F extends FieldShape>(fields: F[], filled: string[]): F[] {
+  return fields.filter(
+    (f) =>
+      f.createable && !f.nillable && !f.defaultedOnCreate && f.type !== 'boolean' && !filled.includes(f.name),
   );
+}
+
+interface FieldShape {
+  name: string;
+  type: string;
+  createable: boolean;
+  nillable: boolean;
+  defaultedOnCreate: boolean;
 }
 
 interface Check {
@@ -156,14 +132,7 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
             : 'missing: run `capture salesforce setup` (order numbers are left out until then)',
           false,
         );
-        const required = d.fields.filter(
-          (f) =>
-            f.createable &&
-            !f.nillable &&
-            !f.defaultedOnCreate &&
-            f.type !== 'boolean' &&
-            !TASK_FIELDS.includes(f.name),
-        );
+        const required = requiredBeyond(d.fields, TASK_FIELDS);
         add(
           'no extra required Task fields',
           required.length === 0,
@@ -172,14 +141,7 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
       } else if (type === 'Lead') {
         // The create-lead policy fills these; anything else required stops Lead creation.
         const filled = ['FirstName', 'LastName', 'Company', 'Email', 'LeadSource'];
-        const required = d.fields.filter(
-          (f) =>
-            f.createable &&
-            !f.nillable &&
-            !f.defaultedOnCreate &&
-            f.type !== 'boolean' &&
-            !filled.includes(f.name),
-        );
+        const required = requiredBeyond(d.fields, filled);
         add('Lead readable', true, `${d.fields.length} fields`);
         add(
           'Lead creatable (create-lead policy)',
@@ -262,7 +224,7 @@ export function registerSalesforce(program: Command): void {
     .description('authenticate, describe the objects Capture uses and report what blocks syncing')
     .option('--json', 'print the checks as JSON')
     .action(async (options: { json?: boolean }) => {
-      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const crm = await connect();
       const checks = await runChecks(crm);
       const blocked = checks.some((c) => !c.ok && c.blocking);
       if (options.json) {
@@ -284,7 +246,7 @@ export function registerSalesforce(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
-      const crm = new SalesforceCrm({ credentials: credentialsFromEnv(process.env) });
+      const crm = await connect();
       const fields = await crm.setupFields();
       if (options.json) process.stdout.write(`${JSON.stringify({ fields })}\n`);
       else
@@ -293,4 +255,11 @@ export function registerSalesforce(program: Command): void {
             `${f.created ? 'added  ' : f.skipped ? 'skipped' : 'exists '} ${f.field}${f.skipped ? ` (${f.skipped})` : ''}\n`,
           );
     });
+}
+
+// jsforce is loaded when a command talks to Salesforce, not by every `capture` command.
+async function connect(): Promise<SalesforceCrm> {
+  const credentials = credentialsFromEnv(process.env);
+  const { SalesforceCrm } = await import('#shared/adapters/salesforce/index.ts');
+  return new SalesforceCrm({ credentials });
 }

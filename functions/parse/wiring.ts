@@ -1,15 +1,15 @@
 /** Builds the parse function's dependencies from its environment, once per cold start. */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterDeps } from '#functions/dead-letter.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
+import type { DeadLetterDeps } from '#shared/usecases/dead-letter.ts';
 
 export type ParseDeps = CaptureMessageDeps & DeadLetterDeps;
 

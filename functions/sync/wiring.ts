@@ -1,9 +1,7 @@
 /** Builds the sync function's dependencies from its environment, once per cold start. */
-import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterDeps } from '#functions/dead-letter.ts';
 import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
@@ -11,20 +9,19 @@ import { createSalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { SecretsManagerCredentials } from '#shared/adapters/secrets-manager-credentials.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { parseEnv, SyncEnvSchema } from '#shared/config/env.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
 import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { parseSalesforceSecret, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
-import { ConfigError } from '#shared/errors.ts';
+import { credentialsFromEnv, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
 import { type LogSink, logger, withKeys, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
-import type { SyncMessagesDeps, SyncOrg } from '#shared/usecases/sync-messages.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
+import type { SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
 
-export type SyncDeps = SyncMessagesDeps &
-  DeadLetterDeps & {
-    /** syncOrg logging through `log` (the handler passes one that names the invocation's messages). */
-    syncOrgWith(log: LogSink): SyncOrg;
-  };
+export type SyncDeps = SyncStageDeps & {
+  /** The org batch logging through `log` (the handler passes one that names the invocation's messages). */
+  syncOrgBatchWith(log: LogSink): SyncOrgBatch;
+};
 
 export function syncDepsFromEnv(
   env: NodeJS.ProcessEnv,
@@ -55,11 +52,12 @@ export function syncDepsFromEnv(
       logger: withKeys(logger, { orgId: org.id }),
     });
 
-  const syncOrgWith =
-    (log: LogSink): SyncOrg =>
+  // The org batch: the Salesforce writes with the org's credentials, once more if they were rotated.
+  const syncOrgBatchWith =
+    (log: LogSink): SyncOrgBatch =>
     async (org, emails) => {
       const run = async () =>
-        syncBatch({ org, emails, crm: await crmFor(org), attachments, ledger, logger: log });
+        writeToSalesforce({ org, emails, crm: await crmFor(org), attachments, ledger, logger: log });
       const results = await run();
       if (!results.some((r) => r.outcome === 'failed' && r.reason?.startsWith(AUTH_FAILED))) return results;
       // Salesforce refused the login: the secret may have been rotated since it was read.
@@ -78,8 +76,9 @@ export function syncDepsFromEnv(
     deadLetterQueue: new SqsQueue(sqs, config.SYNC_DLQ_URL),
     deadLetterMarks: store,
     logger,
-    syncOrg: syncOrgWith(logger),
-    syncOrgWith,
+    maxReceiveCount: pipeline.queues.sync.maxReceiveCount,
+    syncOrgBatch: syncOrgBatchWith(logger),
+    syncOrgBatchWith,
   };
 }
 
@@ -92,28 +91,6 @@ interface CredentialSource {
 
 /** Local stack and development only: one set of credentials from SF_* variables for every org. */
 function envCredentials(env: NodeJS.ProcessEnv): CredentialSource {
-  const credentials = env.SF_PRIVATE_KEY_FILE
-    ? {
-        authFlow: 'jwt-bearer',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        username: env.SF_USERNAME,
-        privateKey: readKey(env.SF_PRIVATE_KEY_FILE),
-      }
-    : {
-        authFlow: 'client-credentials',
-        loginUrl: env.SF_LOGIN_URL,
-        clientId: env.SF_CLIENT_ID,
-        clientSecret: env.SF_CLIENT_SECRET,
-      };
-  const parsed = parseSalesforceSecret(credentials, 'SF_* environment');
+  const parsed = credentialsFromEnv(env);
   return { forOrg: async () => parsed, invalidate: () => {} };
-}
-
-function readKey(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError('PRIVATE_KEY_UNREADABLE', `SF_PRIVATE_KEY_FILE ${path} cannot be read`);
-  }
 }

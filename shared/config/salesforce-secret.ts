@@ -3,6 +3,7 @@
  * JWT bearer: { "authFlow": "jwt-bearer", "loginUrl", "clientId", "username", "privateKey" }.
  * Client credentials: { "authFlow": "client-credentials", "loginUrl", "clientId", "clientSecret" }.
  */
+import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
@@ -37,4 +38,36 @@ export function parseSalesforceSecret(input: unknown, source: string): Salesforc
     'INVALID_SALESFORCE_SECRET',
     `Salesforce credentials in ${source} are invalid: ${keys.join(', ')}`,
   );
+}
+
+/**
+ * Credentials from SF_* variables (the CLI, the local stack and development; never in AWS):
+ * SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (client credentials), or SF_USERNAME +
+ * SF_PRIVATE_KEY_FILE (JWT bearer).
+ */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): SalesforceCredentials {
+  if (!env.SF_LOGIN_URL || !env.SF_CLIENT_ID) {
+    throw new ConfigError(
+      'NO_CREDENTIALS',
+      'set SF_LOGIN_URL and SF_CLIENT_ID, plus SF_CLIENT_SECRET or SF_USERNAME and SF_PRIVATE_KEY_FILE',
+    );
+  }
+  const base = { loginUrl: env.SF_LOGIN_URL, clientId: env.SF_CLIENT_ID };
+  const credentials = env.SF_PRIVATE_KEY_FILE
+    ? {
+        ...base,
+        authFlow: 'jwt-bearer',
+        username: env.SF_USERNAME,
+        privateKey: readKey(env.SF_PRIVATE_KEY_FILE),
+      }
+    : { ...base, authFlow: 'client-credentials', clientSecret: env.SF_CLIENT_SECRET };
+  return parseSalesforceSecret(credentials, 'SF_* environment');
+}
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError('PRIVATE_KEY_UNREADABLE', `SF_PRIVATE_KEY_FILE ${path} cannot be read`);
+  }
 }

@@ -58,3 +58,14 @@ export function parseIntakeBody(body: string): SesNotification {
   const envelope = SnsEnvelopeSchema.parse(JSON.parse(body));
   return SesNotificationSchema.parse(JSON.parse(envelope.Message));
 }
+
+/** The notificationType of an SNS-wrapped SES notification that is not `Received`, else null. */
+export function otherNotificationType(body: string): string | null {
+  try {
+    const envelope = SnsEnvelopeSchema.parse(JSON.parse(body));
+    const type = (JSON.parse(envelope.Message) as { notificationType?: unknown }).notificationType;
+    return typeof type === 'string' && type !== 'Received' ? type : null;
+  } catch {
+    return null; // parseIntakeBody says what is wrong with it
+  }
+}

@@ -14,10 +14,11 @@ import {
 } from '../domain/intake-policy.ts';
 import type { OutcomeKind } from '../domain/outcome.ts';
 import { PermanentError } from '../errors.ts';
-import type { SesNotification } from '../events/ses-notification.ts';
+import { otherNotificationType, parseIntakeBody, type SesNotification } from '../events/ses-notification.ts';
 import type { SyncMessage } from '../events/sync-message.ts';
 import type { LogSink } from '../observability.ts';
 import { type MailStore, type MessageQueue, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+import { type OutcomeFields, recordOutcome } from './record-outcome.ts';
 
 export interface ParseRequest {
   org: ResolvedCapture['org'];
@@ -179,27 +180,8 @@ async function finish(
   return { orgId: ids.orgId, result: decision.outcome, reason: decision.reason };
 }
 
-async function record(
-  deps: CaptureMessageDeps,
-  fields: {
-    outcome: OutcomeKind;
-    reason: string | null;
-    sesMessageId: string;
-    orgId: string | null;
-    messageId: string | null;
-    subject: string | null;
-    warnings?: string[];
-  },
-): Promise<void> {
-  const { warnings, ...rest } = fields;
-  await deps.outcomes.record({
-    ...rest,
-    ...(warnings && warnings.length > 0 ? { warnings: warnings.slice(0, 20) } : {}),
-    taskId: null,
-    retryable: null,
-    stage: 'parse',
-    at: (deps.now?.() ?? new Date()).toISOString(),
-  });
+function record(deps: CaptureMessageDeps, fields: OutcomeFields): Promise<void> {
+  return recordOutcome(deps.outcomes, 'parse', fields, deps.now);
 }
 
 /** Message-ID and Subject as SES read them, for outcomes recorded before the message is parsed. */
@@ -215,4 +197,25 @@ function headerIdsOf(notification: SesNotification): { messageId: string | null;
 function receivedAt(notification: SesNotification, deps: CaptureMessageDeps): Date {
   const at = Date.parse(notification.receipt.timestamp ?? notification.mail.timestamp);
   return Number.isNaN(at) ? (deps.now?.() ?? new Date()) : new Date(at);
+}
+
+type QueueIds = { sesMessageId: string; orgId: null; messageId: null };
+
+/**
+ * One intake queue body: a Received notification is captured (`onIds` hears its id first, for
+ * the logs and a failed outcome); SES's setup notification and the like are acknowledged.
+ */
+export async function captureIntakeBody(
+  body: string,
+  deps: CaptureMessageDeps,
+  onIds: (ids: QueueIds) => void,
+): Promise<void> {
+  const other = otherNotificationType(body);
+  if (other !== null) {
+    deps.logger.info('not a received-mail notification; acknowledged', { notificationType: other });
+    return;
+  }
+  const notification = parseIntakeBody(body);
+  onIds({ sesMessageId: notification.mail.messageId, orgId: null, messageId: null });
+  await captureMessage(notification, deps);
 }

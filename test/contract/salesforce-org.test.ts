@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { captured, type MailSpec, MemoryAttachments, org } from '../support/salesforce.ts';
 
 const env = process.env;
@@ -75,7 +75,12 @@ async function mail(spec: Omit<MailSpec, 'from' | 'messageId'> & { id: string },
 }
 
 async function sync(emails: CapturedEmail[], attachments?: MemoryAttachments) {
-  const results = await syncBatch({ org: realOrg(), emails, crm, ...(attachments ? { attachments } : {}) });
+  const results = await writeToSalesforce({
+    org: realOrg(),
+    emails,
+    crm,
+    ...(attachments ? { attachments } : {}),
+  });
   for (const r of results) if (r.taskId) taskIds.add(r.taskId);
   return results;
 }

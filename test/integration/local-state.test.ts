@@ -47,6 +47,7 @@ async function start(args: string[] = []): Promise<Running> {
     CAPTURE_SMTP_PORT: '0',
     CAPTURE_SF_PORT: '0',
     CAPTURE_AWS_PORT: '0',
+    CAPTURE_BATCH_WINDOW_SECONDS: '0.1',
     CAPTURE_DATA_DIR: dataDir,
     LOG_LEVEL: 'SILENT',
   };

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor } from '../support/salesforce.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const SHARED = 'orders@customer.example';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   config.orgs[0].matching = { duplicates: 'all' };
   const configPath = join(dir, 'orgs.json');
   writeFileSync(configPath, JSON.stringify(config));
-  stack = await startLocalStack({ smtpPort: 0, sfPort: 0, seedPath, configPath, dataDir: join(dir, 'data') });
+  stack = await startTestStack({ seedPath, configPath, dataDir: join(dir, 'data') });
   sf = await jsforceFor(stack.salesforceUrl);
   transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
 }, 60_000);

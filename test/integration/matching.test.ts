@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import type { DuplicatePolicy } from '#shared/config/registry.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { captured, crmFor, jsforceFor, type MailSpec, org, startEmulator } from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
@@ -46,7 +46,7 @@ describe('a contact’s open opportunity', () => {
     const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
     const globex = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
     // Carl: renewal (open) and pilot (Closed Won). Jane: the pilot only, which is closed.
-    const [carl, jane] = await syncBatch({
+    const [carl, jane] = await writeToSalesforce({
       org,
       crm,
       emails: [await mail({ to: 'carl@globex.example' }), await mail({ to: 'jane.doe@globex.example' })],
@@ -64,7 +64,7 @@ describe('a contact’s open opportunity', () => {
       ],
     });
     const globex = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
-    const [r] = await syncBatch({ org, crm, emails: [await mail({})] });
+    const [r] = await writeToSalesforce({ org, crm, emails: [await mail({})] });
     expect(r?.matchedBy).toEqual({ who: 'single', what: 'account' });
     expect((await taskOf(r?.taskId)).WhatId).toBe(globex);
   });
@@ -73,7 +73,7 @@ describe('a contact’s open opportunity', () => {
     const { crm, id } = await start();
     const order = await id("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'");
     const before = emulator.apiRequestCount();
-    const [r] = await syncBatch({ org, crm, emails: [await mail({ subject: 'ORD-10042 shipped' })] });
+    const [r] = await writeToSalesforce({ org, crm, emails: [await mail({ subject: 'ORD-10042 shipped' })] });
     expect(r?.matchedBy).toEqual({ who: 'single', what: 'order-number' });
     expect((await taskOf(r?.taskId)).WhatId).toBe(order);
     // One lookup composite and one upsert, as before the rule existed.
@@ -83,7 +83,7 @@ describe('a contact’s open opportunity', () => {
   it('is not looked up when the lookup has no free query slot, and the outcome says so', async () => {
     const { crm } = await start();
     // Users, contacts, leads, orders and Tasks fill the five query slots of one composite.
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       crm,
       emails: [
@@ -103,7 +103,7 @@ describe('a contact’s open opportunity, when the roles are many', () => {
     }));
     const { crm, id } = await start({ OpportunityContactRole: roles });
     const initech = await id("SELECT Id FROM Account WHERE Name = 'Initech'");
-    const [r] = await syncBatch({ org, crm, emails: [await mail({ to: 'peter@initech.example' })] });
+    const [r] = await writeToSalesforce({ org, crm, emails: [await mail({ to: 'peter@initech.example' })] });
     expect(r?.matchedBy).toEqual({ who: 'single', what: 'account', unchecked: ['opportunity'] });
     expect((await taskOf(r?.taskId)).WhatId).toBe(initech);
   });
@@ -118,7 +118,7 @@ describe('ref: record ids', () => {
     const globex = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
     const badChecksum = `${expansion.slice(0, 15)}ZZZ`;
     const missing = '801000000009999AAA';
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       crm,
       emails: [
@@ -137,7 +137,7 @@ describe('ref: record ids', () => {
     const { crm, id } = await start();
     const renewal = await id("SELECT Id FROM Opportunity WHERE Name = 'Globex renewal 2027'");
     const order = await id("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
-    const [r] = await syncBatch({
+    const [r] = await writeToSalesforce({
       org,
       crm,
       emails: [await mail({ target: order, body: `ref: ${renewal}` })],
@@ -161,7 +161,11 @@ describe('one address, several contacts', () => {
     const { crm, id } = await start(seed());
     const initechContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Initech'");
     const order = await id("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
-    const [r] = await syncBatch({ org, crm, emails: [await mail({ to: shared, subject: 'SO-104233' })] });
+    const [r] = await writeToSalesforce({
+      org,
+      crm,
+      emails: [await mail({ to: shared, subject: 'SO-104233' })],
+    });
     expect(r?.matchedBy).toEqual({ who: 'context', what: 'order-number' });
     const task = await taskOf(r?.taskId);
     expect(task.WhoId).toBe(initechContact);
@@ -172,7 +176,7 @@ describe('one address, several contacts', () => {
     const { crm, id } = await start(seed());
     const initechContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Initech'");
     const expansion = await id("SELECT Id FROM Opportunity WHERE Name = 'Initech expansion'");
-    const [r] = await syncBatch({
+    const [r] = await writeToSalesforce({
       org,
       crm,
       emails: [await mail({ to: shared, body: `ref: ${expansion}` })],
@@ -184,7 +188,7 @@ describe('one address, several contacts', () => {
   it('takes the oldest without context (the default policy)', async () => {
     const { crm, id } = await start(seed());
     const globexContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Globex'");
-    const [r] = await syncBatch({ org, crm, emails: [await mail({ to: shared })] });
+    const [r] = await writeToSalesforce({ org, crm, emails: [await mail({ to: shared })] });
     expect(r?.matchedBy?.who).toBe('policy:oldest');
     expect((await taskOf(r?.taskId)).WhoId).toBe(globexContact);
     expect(emulator.records('TaskRelation').filter((x) => x.TaskId === r?.taskId && !x.IsWhat)).toHaveLength(
@@ -220,7 +224,7 @@ describe('one address, several contacts', () => {
       ],
     });
     const initechContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Initech'");
-    const [r] = await syncBatch({
+    const [r] = await writeToSalesforce({
       org: orgWith('most-recent-activity'),
       crm,
       emails: [await mail({ to: shared })],
@@ -234,7 +238,7 @@ describe('one address, several contacts', () => {
     const { crm, id } = await start(seed());
     const globexContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Globex'");
     const initechContact = await id("SELECT Id FROM Contact WHERE LastName = 'Orders Initech'");
-    const [r] = await syncBatch({ org: orgWith('all'), crm, emails: [await mail({ to: shared })] });
+    const [r] = await writeToSalesforce({ org: orgWith('all'), crm, emails: [await mail({ to: shared })] });
     expect(r?.matchedBy?.who).toBe('policy:all');
     expect((await taskOf(r?.taskId)).WhoId).toBe(globexContact);
     const related = emulator

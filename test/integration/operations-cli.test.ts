@@ -19,7 +19,8 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackOutputs } from '#infra/outputs.ts';
 import type { SeedData } from '#local/salesforce/server.ts';
-import { defaultSeedPath, type LocalStack, startLocalStack } from '#local/stack.ts';
+import { defaultSeedPath, type LocalStack } from '#local/stack.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const repo = join(import.meta.dirname, '../..');
 let stack: LocalStack;
@@ -33,9 +34,7 @@ beforeAll(async () => {
   seed.User = seed.User.filter((u) => u.Email !== 'ops@acme.example');
   const seedPath = join(mkdtempSync(join(tmpdir(), 'capture-ops-')), 'seed.json');
   writeFileSync(seedPath, JSON.stringify(seed));
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
+  stack = await startTestStack({
     seedPath,
     visibilityTimeoutSeconds: { intake: 10, sync: 10 },
   });

@@ -11,9 +11,10 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -282,7 +283,7 @@ describe('the local stack with a registry written by capture org', () => {
     const oldAddress = (JSON.parse(added.stdout) as { addresses: { address: string }[] }).addresses[0]!
       .address;
 
-    stack = await startLocalStack({ smtpPort: 0, sfPort: 0, configPath: config, seedPath: seed });
+    stack = await startTestStack({ configPath: config, seedPath: seed });
     await send(stack, oldAddress, 'Quote for Cam', '<org-cli-1@beta.example>');
     await stack.idle();
     expect(await tasks(stack)).toEqual([['Email: Quote for Cam', 'rep@beta.example', 'Cam Customer']]);
@@ -295,7 +296,7 @@ describe('the local stack with a registry written by capture org', () => {
     };
     // The stack reads the registry when it starts, as the deployed functions do on a cold start.
     await stack.stop();
-    stack = await startLocalStack({ smtpPort: 0, sfPort: 0, configPath: config, seedPath: seed });
+    stack = await startTestStack({ configPath: config, seedPath: seed });
     expect(stack.captureAddresses.map((a) => a.address)).toEqual([rotation.address.address]);
 
     await expect(send(stack, oldAddress, 'Too late', '<org-cli-2@beta.example>')).rejects.toThrow(

@@ -5,16 +5,15 @@
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/own-org/${name}`, import.meta.url));
 let stack: LocalStack;
 
 beforeAll(async () => {
   process.env.LOG_LEVEL = 'ERROR';
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
+  stack = await startTestStack({
     configPath: fixture('orgs.json'),
     seedPath: fixture('seed.json'),
   });

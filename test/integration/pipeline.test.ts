@@ -6,9 +6,10 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { jsforceFor } from '../support/salesforce.ts';
+import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let sf: Connection;
@@ -20,9 +21,7 @@ const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
 beforeAll(async () => {
   process.env.LOG_LEVEL = 'ERROR';
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
+  stack = await startTestStack({
     allowTestVerdicts: true,
     visibilityTimeoutSeconds: { intake: 2, sync: 2 },
     wrapHandler: (name, handler) => async (event, context) => {
@@ -103,16 +102,18 @@ describe('the local pipeline', () => {
   });
 
   it('makes one Task when a second rep BCCs the same message', async () => {
-    await send({
-      from: 'Bob Rep <bob@acme.example>',
+    const message = {
       to: 'Jane Doe <jane.doe@globex.example>',
       bcc: BCC,
-      subject: 'Your order ORD-10042 ships Monday',
-      messageId: '<e2e-bcc@acme.example>',
-    });
-    const outcomes = await outcomeFor('<e2e-bcc@acme.example>');
+      subject: 'Two reps, one message',
+      messageId: '<e2e-two-reps@acme.example>',
+    };
+    await send({ ...message, from: 'Alice Rep <alice@acme.example>' });
+    await stack.idle();
+    await send({ ...message, from: 'Bob Rep <bob@acme.example>' });
+    const outcomes = await outcomeFor('<e2e-two-reps@acme.example>');
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['created', 'duplicate']);
-    expect(await tasksFor('Your order ORD-10042 ships Monday')).toHaveLength(1);
+    expect(await tasksFor('Two reps, one message')).toHaveLength(1);
   });
 
   it('credits the original sender of an inline forward', async () => {
@@ -288,9 +289,23 @@ describe('the local pipeline', () => {
   });
 
   it('shows Tasks and outcomes on the status page at the emulator root', async () => {
+    await send({
+      from: 'Alice Rep <alice@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      bcc: BCC,
+      subject: 'Status page order ORD-10042',
+      messageId: '<e2e-page@acme.example>',
+    });
+    await send({
+      from: 'mallory@evil.example',
+      to: BCC,
+      subject: 'Page outsider',
+      messageId: '<e2e-page@evil.example>',
+    });
+    await stack.idle();
     const html = await (await fetch(`${stack.salesforceUrl}/`)).text();
     expect(html).toContain('<h1>Capture — local stack</h1>');
-    expect(html).toContain('Email: Your order ORD-10042 ships Monday');
+    expect(html).toContain('Email: Status page order ORD-10042');
     expect(html).toContain('alice@acme.example (User)');
     expect(html).toMatch(/<b>rejected<\/b><\/td>\s*<td>sender-not-allowed/);
     expect(html).not.toContain('<script');

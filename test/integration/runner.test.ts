@@ -270,8 +270,9 @@ describe('queue runner (Lambda SQS event source)', () => {
     await sleep(100);
     await runner.idle();
     await runner.stop();
+    // Seen again before idle() returned, though the visibility timeout (30 s) has not passed.
     expect(seenAt).toHaveLength(2);
-    expect(seenAt[1]! - seenAt[0]!).toBeLessThan(5_000);
+    expect(await count(q.url)).toBe(0);
   });
 
   it('fails the batch of a handler that outlives the function timeout', async () => {
@@ -307,10 +308,8 @@ describe('queue runner (Lambda SQS event source)', () => {
       finished = true;
     });
     while (!started) await sleep(10);
-    const stopping = Date.now();
     await runner.stop();
     expect(finished).toBe(true);
-    expect(Date.now() - stopping).toBeLessThan(2_000);
     expect(await count(q.url)).toBe(0);
 
     await send(q.url, 'after-stop');

@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor, MIXED_BATCH, wideMail, wideOrder, wideSeed } from '../support/salesforce.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const WIDE = 26; // mails 0–24 arrive together, mail 25 alone
@@ -29,13 +31,16 @@ beforeAll(async () => {
   seed.Order = [...(seed.Order ?? []), ...wide.Order];
   const seedPath = join(dir, 'seed.json');
   writeFileSync(seedPath, JSON.stringify(seed));
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
+  stack = await startTestStack({
     seedPath,
     allowTestVerdicts: true,
     // Long enough that a slow batch of wide mails is not handed out twice.
     visibilityTimeoutSeconds: { intake: 30, sync: 30 },
+    // These tests are about mail arriving together: the event sources' own batching windows.
+    batchingWindowSeconds: {
+      intake: pipeline.queues.intake.maxBatchingWindowSeconds,
+      sync: pipeline.queues.sync.maxBatchingWindowSeconds,
+    },
   });
   sf = await jsforceFor(stack.salesforceUrl);
   transport = nodemailer.createTransport({

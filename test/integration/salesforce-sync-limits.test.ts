@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import {
   captured,
   crmFor,
@@ -48,7 +48,7 @@ describe('wide mail within the limits', () => {
     const crm = await readyCrm(sf.url);
     const emails = await Promise.all(Array.from({ length: 25 }, (_, m) => captured(wideSpec(m))));
     const before = sf.apiRequestCount();
-    const results = await syncBatch({ org, emails, crm });
+    const results = await writeToSalesforce({ org, emails, crm });
     const calls = sf.apiRequestCount() - before;
     expect(results.map((r) => r.outcome)).toEqual(Array(25).fill('created'));
     console.info(`Salesforce API calls for 25 wide mails: ${calls} (${calls / 25}/email)`);
@@ -89,7 +89,7 @@ describe('wide mail within the limits', () => {
     }
 
     // The same 25 again (a redelivery): duplicates, nothing added twice.
-    const again = await syncBatch({ org, emails, crm });
+    const again = await writeToSalesforce({ org, emails, crm });
     expect(again.map((r) => r.outcome)).toEqual(Array(25).fill('duplicate'));
     expect(sf.records('Task')).toHaveLength(25);
     expect(sf.records('TaskRelation')).toHaveLength(relations.length);
@@ -108,7 +108,7 @@ describe('wide mail within the limits', () => {
       ),
     );
     const before = sf.apiRequestCount();
-    const results = await syncBatch({ org, emails, crm, attachments: files });
+    const results = await writeToSalesforce({ org, emails, crm, attachments: files });
     const calls = sf.apiRequestCount() - before;
     console.info(`Salesforce API calls for an ordinary batch of 25: ${calls} (${calls / 25}/email)`);
     expect(results.filter((r) => r.outcome === 'created').length).toBeGreaterThanOrEqual(20);
@@ -140,7 +140,7 @@ describe('wide mail within the limits', () => {
       }),
     ];
     const before = sf.apiRequestCount();
-    const results = await syncBatch({ org, emails, crm, ...fast });
+    const results = await writeToSalesforce({ org, emails, crm, ...fast });
     // One composite of lookups (users, contacts, leads, orders with the id, Tasks), one upsert.
     expect(sf.apiRequestCount() - before).toBe(2);
     const tasks = sf.records('Task');
@@ -220,7 +220,7 @@ describe('whole-request refusals', () => {
         subject: 'refused',
         messageId: '<refused@acme.example>',
       });
-      const [result] = await syncBatch({ org, emails: [mail], crm, ...fast });
+      const [result] = await writeToSalesforce({ org, emails: [mail], crm, ...fast });
       expect(result).toMatchObject({ outcome: 'failed', retryable: false });
       expect(result?.reason).toMatch(/LIMIT_EXCEEDED/);
       expect(sf.records('Task')).toHaveLength(0);
@@ -237,7 +237,8 @@ describe('whole-request refusals', () => {
       messageId: '<limit@acme.example>',
     });
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(...(await syncBatch({ org, emails: [mail], crm, ...fast })));
+    for (let i = 0; i < 3; i++)
+      results.push(...(await writeToSalesforce({ org, emails: [mail], crm, ...fast })));
     const last = results.at(-1);
     expect(last).toMatchObject({ outcome: 'failed', retryable: true });
     expect(last?.reason).toMatch(/REQUEST_LIMIT_EXCEEDED/);
@@ -253,7 +254,7 @@ describe('sessions', () => {
       subject: 'sessions',
       messageId: '<sessions@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm: crmFor(sf.url), ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm: crmFor(sf.url), ...fast });
     expect(result).toMatchObject({ outcome: 'failed', retryable: true });
     expect(result?.reason).toMatch(/INVALID_SESSION_ID/);
   });
@@ -270,7 +271,7 @@ describe('org rules', () => {
       subject: 'no shared activities',
       messageId: '<nosa@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm, ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm, ...fast });
     expect(result?.outcome).toBe('created');
     const conn = await jsforceFor(sf.url);
     const [task] = (
@@ -296,7 +297,7 @@ describe('org rules', () => {
       subject: 'from a former rep',
       messageId: '<former@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm, ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm, ...fast });
     expect(result?.outcome).toBe('created');
     const conn = await jsforceFor(sf.url);
     const ops = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Email = 'ops@acme.example'"))
@@ -328,7 +329,7 @@ describe('org rules', () => {
       subject: 'deactivated meanwhile',
       messageId: '<meanwhile@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm: crmFor(proxy.url), ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm: crmFor(proxy.url), ...fast });
     expect(deactivated).toBe(true);
     expect(result?.outcome).toBe('created');
     const ops = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Email = 'ops@acme.example'"))
@@ -345,7 +346,7 @@ describe('org rules', () => {
       subject: 'Your order ORD-10042',
       messageId: '<lead-order@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm, ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm, ...fast });
     expect(result?.outcome).toBe('created');
     const conn = await jsforceFor(sf.url);
     const [task] = (
@@ -371,7 +372,7 @@ describe('org rules', () => {
       subject: 'status',
       messageId: '<status@acme.example>',
     });
-    const [result] = await syncBatch({ org, emails: [mail], crm, ...fast });
+    const [result] = await writeToSalesforce({ org, emails: [mail], crm, ...fast });
     expect(result?.outcome).toBe('created');
     expect(sf.records('Task')[0]).toMatchObject({ Status: 'Done' });
   });
@@ -404,13 +405,13 @@ describe('files', () => {
       },
       files,
     );
-    const [first] = await syncBatch({ org, emails: [mail], crm, attachments: files, ...fast });
+    const [first] = await writeToSalesforce({ org, emails: [mail], crm, attachments: files, ...fast });
     expect(first).toMatchObject({ outcome: 'failed', retryable: true });
     expect(sf.records('Task')).toHaveLength(1);
     expect(sf.records('ContentVersion')).toHaveLength(0);
 
     failing = false;
-    const [second] = await syncBatch({ org, emails: [mail], crm, attachments: files, ...fast });
+    const [second] = await writeToSalesforce({ org, emails: [mail], crm, attachments: files, ...fast });
     expect(second).toMatchObject({ outcome: 'created', taskId: sf.records('Task')[0]?.Id });
     const versions = sf.records('ContentVersion');
     expect(versions.map((v) => [v.PathOnClient, v.Title, v.FirstPublishLocationId])).toEqual([
@@ -419,7 +420,7 @@ describe('files', () => {
     const carl = sf.records('TaskRelation').filter((r) => r.TaskId === second?.taskId && r.IsWhat === false);
     expect(carl).toHaveLength(2);
 
-    const [third] = await syncBatch({ org, emails: [mail], crm, attachments: files, ...fast });
+    const [third] = await writeToSalesforce({ org, emails: [mail], crm, attachments: files, ...fast });
     expect(third).toMatchObject({ outcome: 'duplicate', taskId: second?.taskId });
     expect(sf.records('ContentVersion')).toHaveLength(1);
   });
@@ -445,7 +446,7 @@ describe('files', () => {
     );
     await crm.capabilities();
     const before = sf.apiRequestCount();
-    const [result] = await syncBatch({
+    const [result] = await writeToSalesforce({
       org,
       emails: [mail],
       crm,

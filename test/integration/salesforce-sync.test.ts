@@ -1,7 +1,7 @@
 /** The sync use case through the real adapter (jsforce) against the Salesforce emulator. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { captured, crmFor, jsforceFor, MemoryAttachments, mixedBatch, org } from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
@@ -96,7 +96,7 @@ describe('sync to Salesforce', () => {
         files,
       ),
     ];
-    const results = await syncBatch({ org, emails: batch, crm, attachments: files });
+    const results = await writeToSalesforce({ org, emails: batch, crm, attachments: files });
     const id = await ids();
     expect(results.map((r) => r.outcome)).toEqual([
       'created',
@@ -178,7 +178,7 @@ describe('sync to Salesforce', () => {
         messageId: '<stranger@acme.example>',
       }),
     ];
-    const results = await syncBatch({ org: { ...org, unmatched: 'create-lead' }, emails, crm });
+    const results = await writeToSalesforce({ org: { ...org, unmatched: 'create-lead' }, emails, crm });
     expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
     const id = await ids();
     const task = async (taskId: string | undefined) =>
@@ -216,8 +216,8 @@ describe('sync to Salesforce', () => {
       subject: 'Once',
       messageId: '<once@acme.example>',
     });
-    const first = await syncBatch({ org, emails: [mail], crm });
-    const again = await syncBatch({ org, emails: [mail, mail], crm });
+    const first = await writeToSalesforce({ org, emails: [mail], crm });
+    const again = await writeToSalesforce({ org, emails: [mail, mail], crm });
     expect(first[0]).toMatchObject({ outcome: 'created' });
     expect(again.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate']);
     expect(again[0]?.taskId).toBe(first[0]?.taskId);
@@ -243,8 +243,8 @@ describe('sync to Salesforce', () => {
       subject: 'No field',
       messageId: '<nofield@acme.example>',
     });
-    const first = await syncBatch({ org, emails: [mail], crm, ledger });
-    const second = await syncBatch({ org, emails: [mail], crm, ledger });
+    const first = await writeToSalesforce({ org, emails: [mail], crm, ledger });
+    const second = await writeToSalesforce({ org, emails: [mail], crm, ledger });
     expect(first[0]?.outcome).toBe('created');
     expect(second[0]).toMatchObject({ outcome: 'duplicate', taskId: first[0]?.taskId });
     expect(emulator.records('Task')).toHaveLength(1);
@@ -257,7 +257,7 @@ describe('sync to Salesforce', () => {
     const emails = await mixedBatch(files);
     emails[9] = { ...emails[0]! }; // a duplicate inside the batch
     const before = emulator.apiRequestCount();
-    const results = await syncBatch({ org, emails, crm, attachments: files });
+    const results = await writeToSalesforce({ org, emails, crm, attachments: files });
     const calls = emulator.apiRequestCount() - before;
     expect(results.filter((r) => r.outcome === 'created')).toHaveLength(8);
     expect(results[0]?.apiCalls).toBe(calls);
@@ -300,7 +300,7 @@ describe('sync to Salesforce', () => {
       .records[0]!.Id;
     await conn.sobject('User').update({ Id: alice, IsActive: false });
     // No active rep User and no default owner: an operator must fix the org, retrying cannot help.
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org: { ...org, defaultOwnerEmail: 'nobody@acme.example' },
       emails: [
         await captured({
@@ -333,11 +333,11 @@ describe('faults', () => {
         }),
       ),
     );
-    let results = await syncBatch({ org, emails, crm, backoffMs: 5, retries: 5 });
+    let results = await writeToSalesforce({ org, emails, crm, backoffMs: 5, retries: 5 });
     // Whatever still failed is retryable; a redelivery finishes the job without duplicates.
     for (let round = 0; round < 5 && results.some((r) => r.outcome === 'failed'); round++) {
       expect(results.filter((r) => r.outcome === 'failed').every((r) => r.retryable)).toBe(true);
-      const again = await syncBatch({ org, emails, crm, backoffMs: 5, retries: 5 });
+      const again = await writeToSalesforce({ org, emails, crm, backoffMs: 5, retries: 5 });
       results = again;
     }
     emulator.setFaults({});
@@ -349,7 +349,7 @@ describe('faults', () => {
   it('authorises again when the session expires', async () => {
     const crm = await setup();
     emulator.expireSessions();
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       emails: [
         await captured({
@@ -367,7 +367,7 @@ describe('faults', () => {
   it('surfaces a persistent outage as a retryable failure, not a crash', async () => {
     const crm = await setup();
     emulator.setFaults({ rates: { SERVER_ERROR: 1 } });
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       emails: [
         await captured({
@@ -394,7 +394,7 @@ describe('faults', () => {
         clientSecret: 'wrong',
       },
     });
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       emails: [
         await captured({

@@ -35,6 +35,7 @@ async function start(env: Record<string, string>): Promise<{ smtpPort: number; p
       CAPTURE_SMTP_PORT: '0',
       CAPTURE_SF_PORT: '0',
       CAPTURE_AWS_PORT: '0',
+      CAPTURE_BATCH_WINDOW_SECONDS: '0.1',
       CAPTURE_DATA_DIR: mkdtempSync(join(tmpdir(), 'capture-data-')),
       LOG_LEVEL: 'ERROR',
       ...env,
@@ -103,6 +104,7 @@ describe('npm start and org order patterns', () => {
         CAPTURE_SMTP_PORT: '0',
         CAPTURE_SF_PORT: '0',
         CAPTURE_AWS_PORT: '0',
+        CAPTURE_BATCH_WINDOW_SECONDS: '0.1',
         CAPTURE_DATA_DIR: join(dir, 'data'),
         CAPTURE_CONFIG: join(dir, 'orgs.json'),
       },
@@ -111,5 +113,23 @@ describe('npm start and org order patterns', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('orgs.0.orderNumbers.patterns.1: cannot run in linear time');
+  }, 60_000);
+
+  it('refuses a batching window it cannot use, naming the variable', () => {
+    const result = spawnSync(node, ['--no-warnings=ExperimentalWarning', 'local/start.ts'], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        CAPTURE_SMTP_PORT: '0',
+        CAPTURE_SF_PORT: '0',
+        CAPTURE_AWS_PORT: '0',
+        CAPTURE_BATCH_WINDOW_SECONDS: '0',
+        CAPTURE_DATA_DIR: mkdtempSync(join(tmpdir(), 'capture-data-')),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('CAPTURE_BATCH_WINDOW_SECONDS must be a number of seconds above 0');
   }, 60_000);
 });

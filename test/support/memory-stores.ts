@@ -70,4 +70,9 @@ export class MemoryQueue implements MessageQueue, DeadLetterQueue {
   }
 }
 
+/** A queue record as the stages see it, on its `receiveCount`th delivery. */
+export function queueRecord(id: string, body: unknown, receiveCount = 1) {
+  return { id, body: typeof body === 'string' ? body : JSON.stringify(body), receiveCount, attributes: {} };
+}
+
 export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };

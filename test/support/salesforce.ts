@@ -10,30 +10,17 @@ import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
 // Registers `conn.tooling` (the package index does this for its users).
 import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { testRegistry } from './registry.ts';
 
 export const demoSeed = JSON.parse(
   readFileSync(new URL('../../local/demo/seed.json', import.meta.url), 'utf8'),
 );
 
-export const registry = parseRegistry({
-  captureDomain: 'capture.example.com',
-  orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.example'],
-      defaultOwnerEmail: 'ops@acme.example',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-      unmatched: 'unresolved',
-      orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
-    },
-  ],
+export const registry = testRegistry({
+  acme: { unmatched: 'unresolved', orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] } },
 });
 export const org = registry.orgs[0]!;
 

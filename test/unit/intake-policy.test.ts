@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import { checkParsedMessage, checkVerdicts, resolveRecipients } from '#shared/domain/intake-policy.ts';
+import { testRegistry } from '../support/registry.ts';
 
-const registry = parseRegistry({
-  captureDomain: 'capture.example.com',
+const registry = testRegistry({
+  domain: 'acme.com',
+  acme: { internalDomains: ['acme.com', 'other-internal.com'] },
   orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.com', 'other-internal.com'],
-      defaultOwnerEmail: 'ops@acme.com',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-    },
     {
       id: 'globex',
       enabled: false,

@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistry } from '#shared/config/registry.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import { TransientError } from '#shared/errors.ts';
 import type { SesNotification } from '#shared/events/ses-notification.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
 import { captureMessage, type ParseMessage } from '#shared/usecases/capture-message.ts';
-import { type OrgSyncResult, syncMessages } from '#shared/usecases/sync-messages.ts';
-import { MemoryMailStore, MemoryQueue, silentLogger } from '../support/memory-stores.ts';
+import type { EmailSyncResult } from '#shared/usecases/salesforce-writes.ts';
+import { syncStage } from '#shared/usecases/sync-stage.ts';
+import { MemoryMailStore, MemoryQueue, queueRecord, silentLogger } from '../support/memory-stores.ts';
+import { testRegistry } from '../support/registry.ts';
 
-const registry = parseRegistry({
-  captureDomain: 'capture.example.com',
-  orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.com'],
-      defaultOwnerEmail: 'ops@acme.com',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-    },
-  ],
-});
+const registry = testRegistry({ domain: 'acme.com' });
 
 function notification(
   recipients: string[],
@@ -171,40 +159,53 @@ describe('syncMessages', () => {
     const mail = new MemoryMailStore();
     for (const id of ['s1', 's2', 's3', 's4']) await mail.putParsed(`parsed/acme/${id}.json`, captured());
     const batches: number[] = [];
-    const results: OrgSyncResult[] = [
+    const results: EmailSyncResult[] = [
       { captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' },
       { captureId: 'c2', outcome: 'unmatched', reason: 'no-contact' },
       { captureId: 'c3', outcome: 'failed', reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
       { captureId: 'c4', outcome: 'failed', reason: 'STRING_TOO_LONG', retryable: false },
     ];
-    const statuses = await syncMessages(
+    const dlq = new MemoryQueue();
+    const statuses = await syncStage(
       [
-        { id: 'q1', message: pointer('s1') },
-        { id: 'q2', message: pointer('s2') },
-        { id: 'q3', message: pointer('s3') },
-        { id: 'q4', message: pointer('s4') },
-        { id: 'q5', message: pointer('s1') }, // redelivered copy of s1
+        queueRecord('q1', pointer('s1')),
+        queueRecord('q2', pointer('s2')),
+        queueRecord('q3', pointer('s3')),
+        queueRecord('q4', pointer('s4')),
+        queueRecord('q5', pointer('s1')), // redelivered copy of s1
       ],
       {
         registry,
         mail,
         outcomes: mail,
+        deadLetterQueue: dlq,
+        maxReceiveCount: 5,
         logger: silentLogger,
-        syncOrg: async (_org, emails) => {
+        syncOrgBatch: async (_org, emails) => {
           batches.push(emails.length);
           return results.slice(0, emails.length);
         },
       },
     );
     expect(batches).toEqual([4]);
-    expect(statuses.get('q1')).toMatchObject({ status: 'done', outcome: 'created' });
-    expect(statuses.get('q5')).toEqual(statuses.get('q1'));
-    expect(statuses.get('q2')).toMatchObject({ status: 'done', outcome: 'unmatched' });
-    expect(statuses.get('q3')).toMatchObject({ status: 'retry', reason: 'UNABLE_TO_LOCK_ROW' });
-    expect(statuses.get('q4')).toMatchObject({
-      status: 'dead',
-      reason: 'STRING_TOO_LONG',
-      ids: { sesMessageId: 's4', orgId: 'acme' },
+    expect(Object.fromEntries(statuses)).toEqual({
+      q1: 'done',
+      q2: 'done',
+      q3: 'retry',
+      q4: 'done',
+      q5: 'done',
+    });
+    // The failure no retry can fix is dead-lettered with its original body and recorded as failed.
+    expect(dlq.messages).toEqual([
+      {
+        body: JSON.stringify(pointer('s4')),
+        attributes: expect.objectContaining({ 'capture.stage': 'sync', 'capture.reason': 'STRING_TOO_LONG' }),
+      },
+    ]);
+    expect(mail.outcomes.get('acme/s4')).toMatchObject({
+      outcome: 'failed',
+      retryable: false,
+      stage: 'sync',
     });
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
     expect(mail.unresolved.has('acme/s2')).toBe(true);
@@ -214,29 +215,78 @@ describe('syncMessages', () => {
   it('keeps the first created outcome when a redelivery finds its Task (duplicate)', async () => {
     const mail = new MemoryMailStore();
     await mail.putParsed('parsed/acme/s1.json', captured());
-    const run = (result: OrgSyncResult) =>
-      syncMessages([{ id: 'q1', message: pointer('s1') }], {
+    const run = (result: EmailSyncResult) =>
+      syncStage([queueRecord('q1', pointer('s1'))], {
         registry,
         mail,
         outcomes: mail,
+        deadLetterQueue: new MemoryQueue(),
+        maxReceiveCount: 5,
         logger: silentLogger,
-        syncOrg: async () => [result],
+        syncOrgBatch: async () => [result],
       });
     await run({ captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' });
     const again = await run({ captureId: 'c1', outcome: 'duplicate', taskId: '00T000000000001AAA' });
-    expect(again.get('q1')).toMatchObject({ status: 'done', outcome: 'duplicate' });
+    expect(again.get('q1')).toBe('done');
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
   });
 
   it('dead-letters a pointer whose CapturedEmail is gone', async () => {
     const mail = new MemoryMailStore();
-    const statuses = await syncMessages([{ id: 'q1', message: pointer('missing') }], {
+    const dlq = new MemoryQueue();
+    const statuses = await syncStage([queueRecord('q1', pointer('missing'))], {
       registry,
       mail,
       outcomes: mail,
+      deadLetterQueue: dlq,
+      maxReceiveCount: 5,
       logger: silentLogger,
-      syncOrg: async () => [],
+      syncOrgBatch: async () => [],
     });
-    expect(statuses.get('q1')).toMatchObject({ status: 'dead' });
+    expect(statuses.get('q1')).toBe('done');
+    expect(dlq.messages).toHaveLength(1);
+    expect(mail.outcomes.get('acme/missing')).toMatchObject({ outcome: 'failed', retryable: false });
+  });
+
+  it('retries a retryable failure until the last receive, then dead-letters it as retryable', async () => {
+    const mail = new MemoryMailStore();
+    await mail.putParsed('parsed/acme/s1.json', captured());
+    const dlq = new MemoryQueue();
+    const deps = {
+      registry,
+      mail,
+      outcomes: mail,
+      deadLetterQueue: dlq,
+      maxReceiveCount: 3,
+      logger: silentLogger,
+      syncOrgBatch: async () => [
+        { captureId: 'c1', outcome: 'failed' as const, reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
+      ],
+    };
+    expect((await syncStage([queueRecord('q1', pointer('s1'), 2)], deps)).get('q1')).toBe('retry');
+    expect(dlq.messages).toEqual([]);
+    expect((await syncStage([queueRecord('q1', pointer('s1'), 3)], deps)).get('q1')).toBe('done');
+    expect(dlq.messages).toHaveLength(1);
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'failed', retryable: true });
+  });
+
+  it('dead-letters a body that is not a sync pointer, without an outcome', async () => {
+    const mail = new MemoryMailStore();
+    const dlq = new MemoryQueue();
+    const statuses = await syncStage([queueRecord('q1', 'not json')], {
+      registry,
+      mail,
+      outcomes: mail,
+      deadLetterQueue: dlq,
+      maxReceiveCount: 5,
+      logger: silentLogger,
+      syncOrgBatch: async () => [],
+    });
+    expect(statuses.get('q1')).toBe('done');
+    expect(dlq.messages[0]).toMatchObject({
+      body: 'not json',
+      attributes: { 'capture.reason': 'invalid queue message' },
+    });
+    expect(mail.outcomes.size).toBe(0);
   });
 });

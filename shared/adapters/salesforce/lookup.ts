@@ -1,14 +1,8 @@
 /** The SOQL of a batch's lookups, packed into as few queries as the URL budget allows, and their reading. */
+
+import { WHAT_KEY_PREFIXES, whatTypeOf } from '../../domain/record-id.ts';
 import type { LookupPlan, LookupResult } from '../../ports/crm.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
-
-export const WHAT_TYPES: Record<string, string> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-  '800': 'Contract',
-};
 
 export interface LookupQuery {
   kind: keyof LookupResult;
@@ -77,7 +71,7 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
   const { object, field } = plan.orderLookup;
   const byType = new Map<string, string[]>();
   for (const id of plan.recordIds) {
-    const type = WHAT_TYPES[id.slice(0, 3)];
+    const type = WHAT_KEY_PREFIXES[id.slice(0, 3)];
     if (type) byType.set(type, [...(byType.get(type) ?? []), id]);
   }
   // A sub-address naming a record of the order object rides along with the order numbers'
@@ -143,7 +137,7 @@ export function collect(
   const alsoRecords = new Set(query.alsoRecords?.map((id) => id.slice(0, 15)));
   const record = (id: string) => ({
     id,
-    type: WHAT_TYPES[id.slice(0, 3)] ?? 'unknown',
+    type: whatTypeOf(id),
     accountId: id.startsWith('001') ? id : null,
   });
   for (const r of records) {

@@ -4,8 +4,6 @@
  * attached as message/rfc822 parts.
  */
 import EmailForwardParser from 'email-forward-parser';
-import { convert as htmlToText } from 'html-to-text';
-import type { AddressObject } from 'mailparser';
 import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
 import { parseForwardedDate } from './forwarded-date.ts';
 import { findQuoteHeader, strippedSubject, subjectIntent } from './reply-quote.ts';
@@ -48,56 +46,24 @@ function languageOf(text: string): string | null {
 }
 
 /**
- * Text of an HTML-only body for finding a forward: one line per block and no word wrapping
- * (wrapping at 80 columns splits "Sent: Tuesday, November 2, 2021" over two lines and the
- * header block no longer reads), quoted blocks prefixed with ">".
- */
-export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
-  // A <br> that ends a block adds no line in a browser; Apple Mail ends every header line so.
-  const source = html
-    .slice(0, maxHtmlChars)
-    .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
-  return htmlToText(source, {
-    wordwrap: false,
-    preserveNewlines: false,
-    formatters: {
-      // Outlook's plain text draws the rule above a forwarded header block with 32 underscores.
-      ruleAsUnderscores: (_elem, _walk, builder) => {
-        builder.openBlock({ leadingLineBreaks: 1 });
-        builder.addLiteral('_'.repeat(32));
-        builder.closeBlock({ trailingLineBreaks: 1 });
-      },
-    },
-    selectors: [
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
-      { selector: 'hr', format: 'ruleAsUnderscores' },
-      // Thunderbird puts the forwarded header block in a table with the labels in <th>.
-      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
-    ],
-  });
-}
-
-/**
- * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped,
+ * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped
+ * (`unwrapped`, given by the MIME reader),
  * only when the wrapped text the MIME parser made hints at a forward (converting costs more than
  * the rest of forward finding): the subject says forwarded, the wrapped text already reads as a
  * forward, or it has a rule line with an address under it (Outlook's <hr> above a header block).
  */
 export function findHtmlForward(
   wrappedText: string,
-  html: string,
+  unwrapped: () => string,
   subject: string | null,
-  limits: { maxHtmlChars: number; maxTextChars: number },
+  maxTextChars: number,
 ): ForwardedOriginal | null {
   const hinted =
     subjectIntent(subject) === 'forward' ||
     /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
-    findInlineForward(wrappedText, subject, 'inline-html', limits.maxTextChars) !== null;
+    findInlineForward(wrappedText, subject, 'inline-html', maxTextChars) !== null;
   if (!hinted) return null;
-  const text = forwardTextOfHtml(html, limits.maxHtmlChars);
-  return findInlineForward(text, subject, 'inline-html', limits.maxTextChars);
+  return findInlineForward(unwrapped(), subject, 'inline-html', maxTextChars);
 }
 
 /**
@@ -162,19 +128,4 @@ export function followForwardChain(
     original = inner;
   }
   return original;
-}
-
-export function flattenAddresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
-  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  const out: MailAddress[] = [];
-  const walk = (entries: { address?: string; name?: string; group?: unknown[] }[]) => {
-    for (const entry of entries) {
-      if (Array.isArray(entry.group)) walk(entry.group as typeof entries);
-      else if (entry.address?.includes('@')) {
-        out.push({ address: entry.address.trim().toLowerCase(), name: (entry.name ?? '').trim() });
-      }
-    }
-  };
-  for (const object of objects) walk(object.value);
-  return out;
 }

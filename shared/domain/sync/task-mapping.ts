@@ -5,6 +5,7 @@
 import type { Org } from '../../config/registry.ts';
 import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from '../../ports/crm.ts';
 import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
+import { isWhatRecordId as isRecordId } from '../record-id.ts';
 import { captureIdOf, threadCaptureIds } from './capture-id.ts';
 import { choosePerson, type MatchContext, type WhoRule } from './matching.ts';
 import { refIdsOf } from './record-ref.ts';
@@ -17,16 +18,6 @@ export const MAX_CONTACTS = 50;
 /** Names listed in the Description for contacts a Task could not be related to. */
 const MAX_NAMED = 100;
 export const TRUNCATION_MARKER = '\n\n[… cut by Capture: Salesforce keeps at most 32,000 characters]';
-
-const ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
-/** Key prefixes of records a message may be "about" (WhatId). */
-export const WHAT_PREFIXES: Record<string, string> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-  '800': 'Contract',
-};
 
 /** Where the WhatId came from, first found wins (docs/task-mapping.md). */
 export type WhatRule = 'sub-address' | 'ref' | 'order-number' | 'thread' | 'opportunity' | 'account' | 'none';
@@ -70,9 +61,7 @@ export type SyncDecision =
       matchedBy: MatchedBy;
     };
 
-export function isRecordId(value: string): boolean {
-  return ID.test(value) && /\d/.test(value) && WHAT_PREFIXES[value.slice(0, 3)] !== undefined;
-}
+export { isRecordId };
 
 const lower = (s: string) => s.toLowerCase();
 const unique = <T>(items: T[]) => [...new Set(items)];

@@ -1,8 +1,8 @@
 /** Meeting invites: text/calendar parts read through parseEmail into CapturedEmail.invite. */
 import { describe, expect, it } from 'vitest';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { CapturedEmailSchema, type Invite } from '#shared/domain/captured-email.ts';
 import { ianaZoneOf, WINDOWS_ZONES } from '#shared/domain/parse/calendar/time-zones.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { fixture, mime, org } from './helpers.ts';
 
 const capture = {

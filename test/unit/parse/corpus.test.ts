@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseEmail, UnreadableEmailError } from '#shared/adapters/mime/parse-email.ts';
 import { CapturedEmailSchema } from '#shared/domain/captured-email.ts';
-import { parseEmail, UnreadableEmailError } from '#shared/domain/parse/parse-email.ts';
 
 const root = process.env.CAPTURE_CORPUS ? resolve(process.env.CAPTURE_CORPUS) : null;
 

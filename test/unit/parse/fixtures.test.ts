@@ -5,8 +5,8 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { type CapturedEmail, CapturedEmailSchema } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { fixture } from './helpers.ts';
 
 const jane = { address: 'jane.doe@globex.example', name: 'Jane Doe' };

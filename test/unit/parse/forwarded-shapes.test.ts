@@ -4,7 +4,7 @@
  * never give a forwarded original.
  */
 import { describe, expect, it } from 'vitest';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { asHtml, ORIGINAL, SHAPES, type Shape } from './forward-shapes.ts';
 import { mime } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 /** Header repair on the project's own fixtures: one fixture per rule. */
 import { describe, expect, it } from 'vitest';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { fixture } from './helpers.ts';
 
 describe('header repair', () => {

@@ -1,25 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseRegistry } from '#shared/config/registry.ts';
+import { testRegistry } from '../../support/registry.ts';
 
 export const fixture = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../fixtures/parse/${name}`, import.meta.url)));
 
-export const registry = parseRegistry({
-  captureDomain: 'capture.example.com',
-  orgs: [
-    {
-      id: 'acme',
-      internalDomains: ['acme.example'],
-      defaultOwnerEmail: 'ops@acme.example',
-      addresses: [
-        { token: 'acme-k7q2m9x4p8w3', mode: 'bcc' },
-        { token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' },
-      ],
-      orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
-      privacy: { excludedDomains: ['lawyers.example'], excludedAddresses: ['ceo@acme.example'] },
-    },
-  ],
+export const registry = testRegistry({
+  acme: {
+    orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
+    privacy: { excludedDomains: ['lawyers.example'], excludedAddresses: ['ceo@acme.example'] },
+  },
 });
 export const org = registry.orgs[0]!;
 

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { mime, org } from './helpers.ts';
 
 const headers = {

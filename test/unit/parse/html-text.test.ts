@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { htmlToText } from '#shared/adapters/mime/html-text.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
-import { htmlToText } from '#shared/domain/parse/html-text.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { fixture, mime, org } from './helpers.ts';
 
 /** An org that relies on its own pattern only (no default labels). */

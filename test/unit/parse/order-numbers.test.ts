@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
 import { findOrderNumbers, orderNumberMatchers } from '#shared/domain/parse/order-numbers.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { mime, org, registry } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parseEmail, UnreadableEmailError } from '#shared/adapters/mime/parse-email.ts';
 import { CapturedEmailSchema } from '#shared/domain/captured-email.ts';
-import { parseEmail, UnreadableEmailError } from '#shared/domain/parse/parse-email.ts';
 import { fixture, mime, org } from './helpers.ts';
 
 const bccCapture = {

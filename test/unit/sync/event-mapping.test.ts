@@ -1,8 +1,8 @@
 /** Event decisions from meeting invites: parsed fixtures in, EventDrafts and actions out. */
 import { describe, expect, it } from 'vitest';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import type { Org } from '#shared/config/registry.ts';
 import { type CapturedEmail, CapturedEmailSchema, type Invite } from '#shared/domain/captured-email.ts';
-import { parseEmail } from '#shared/domain/parse/parse-email.ts';
 import { captureIdForMessageId, captureIdOf } from '#shared/domain/sync/capture-id.ts';
 import {
   decideEvents,

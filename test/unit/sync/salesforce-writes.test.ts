@@ -1,9 +1,9 @@
-/** syncBatch over an in-memory CRM: outcomes per email, retries, error classes, ledger, leads, files. */
+/** writeToSalesforce over an in-memory CRM: outcomes per email, retries, error classes, ledger, leads, files. */
 import { describe, expect, it } from 'vitest';
 import { captureIdOf } from '#shared/domain/sync/capture-id.ts';
 import { PermanentError } from '#shared/errors.ts';
 import type { AttachmentSource } from '#shared/ports/attachment-source.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { email, FakeCrm, MemoryLedger, makeOrg, transient } from './support.ts';
 
 const org = makeOrg();
@@ -30,10 +30,10 @@ const batch = () => [
   email({ messageId: '<d@x>' }),
 ];
 
-describe('syncBatch', () => {
+describe('writeToSalesforce', () => {
   it('returns one result per email in order, with the API calls of the batch', async () => {
     const crm = seeded();
-    const results = await syncBatch({ org, emails: batch(), crm, ...fast });
+    const results = await writeToSalesforce({ org, emails: batch(), crm, ...fast });
     expect(results.map((r) => r.outcome)).toEqual([
       'created',
       'unmatched',
@@ -54,7 +54,7 @@ describe('syncBatch', () => {
   it('retries a transient lookup failure inside the batch', async () => {
     const crm = seeded();
     crm.fail('lookup', transient('REQUEST_LIMIT_EXCEEDED'), transient('UNABLE_TO_LOCK_ROW'));
-    const results = await syncBatch({ org, emails: [email()], crm, ...fast });
+    const results = await writeToSalesforce({ org, emails: [email()], crm, ...fast });
     expect(results[0]?.outcome).toBe('created');
     expect(crm.plans).toHaveLength(1);
   });
@@ -62,7 +62,7 @@ describe('syncBatch', () => {
   it('reports a lasting transient failure as failed and retryable for the emails it affects', async () => {
     const crm = seeded();
     crm.fail('upsertTasks', ...Array.from({ length: 5 }, () => transient('SERVER_UNAVAILABLE')));
-    const results = await syncBatch({ org, emails: batch(), crm, ...fast });
+    const results = await writeToSalesforce({ org, emails: batch(), crm, ...fast });
     // Unmatched and excluded need no write: their outcome stands. The in-batch copy fails with its original.
     expect(results.map((r) => [r.outcome, r.retryable])).toEqual([
       ['failed', true],
@@ -79,7 +79,7 @@ describe('syncBatch', () => {
   it('does not retry a permanent failure and surfaces its code', async () => {
     const crm = seeded();
     crm.fail('lookup', new PermanentError('INVALID_FIELD', "No such column 'Capture_Id__c'"));
-    const results = await syncBatch({ org, emails: [email()], crm, ...fast });
+    const results = await writeToSalesforce({ org, emails: [email()], crm, ...fast });
     expect(results[0]).toMatchObject({ outcome: 'failed', retryable: false });
     expect(results[0]?.reason).toBe("INVALID_FIELD: No such column 'Capture_Id__c'");
     expect(crm.calls).toBe(1);
@@ -104,7 +104,7 @@ describe('syncBatch', () => {
         };
       return null;
     };
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org,
       emails: [
         email({ messageId: '<ok@x>' }),
@@ -116,7 +116,7 @@ describe('syncBatch', () => {
     });
     expect(results.map((r) => r.outcome)).toEqual(['created', 'failed', 'created']);
     // A copy of the rejected message in the same batch shares its failure.
-    const withCopy = await syncBatch({
+    const withCopy = await writeToSalesforce({
       org,
       emails: [email({ messageId: '<bad@x>' }), email({ messageId: '<bad@x>', from: 'bob@acme.example' })],
       crm,
@@ -135,7 +135,7 @@ describe('syncBatch', () => {
 
   it('creates a Lead first under the create-lead policy and points the Task at it', async () => {
     const crm = seeded();
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org: makeOrg({ unmatched: 'create-lead' }),
       emails: [email({ to: ['Pat Smith <pat@unknown.example>'] })],
       crm,
@@ -154,7 +154,7 @@ describe('syncBatch', () => {
       message: 'Required fields are missing: [Company]',
       retryable: false,
     });
-    const results = await syncBatch({
+    const results = await writeToSalesforce({
       org: makeOrg({ unmatched: 'create-lead' }),
       emails: [email({ to: ['pat@unknown.example'] }), email({ messageId: '<known@x>' })],
       crm,
@@ -186,7 +186,7 @@ describe('syncBatch', () => {
         { filename: 'logo.png', inline: true, storageKey: 'attachments/acme/m/2' },
       ],
     });
-    const results = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    const results = await writeToSalesforce({ org, emails: [mail], crm, attachments, ...fast });
     expect(results[0]?.outcome).toBe('created');
     expect(reads).toEqual(['attachments/acme/m/0', 'attachments/acme/m/1']);
     expect(crm.files).toEqual([
@@ -200,12 +200,12 @@ describe('syncBatch', () => {
 
     const failing = seeded();
     failing.fail('attach', ...Array.from({ length: 5 }, () => transient()));
-    const first = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
+    const first = await writeToSalesforce({ org, emails: [mail], crm: failing, attachments, ...fast });
     expect(first[0]).toMatchObject({ outcome: 'failed', retryable: true });
     expect(first[0]?.taskId).toBe(failing.tasks[0]?.Id);
     expect(failing.files).toEqual([]);
     // The redelivery finds the Task and adds the file it lacks; a third delivery adds nothing.
-    const again = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
+    const again = await writeToSalesforce({ org, emails: [mail], crm: failing, attachments, ...fast });
     expect(again[0]).toMatchObject({
       outcome: 'created',
       taskId: first[0]?.taskId,
@@ -213,7 +213,7 @@ describe('syncBatch', () => {
     });
     expect(failing.tasks).toHaveLength(1);
     expect(failing.files.map((f) => f.pathOnClient)).toEqual(['quote.pdf']);
-    const third = await syncBatch({ org, emails: [mail], crm: failing, attachments, ...fast });
+    const third = await writeToSalesforce({ org, emails: [mail], crm: failing, attachments, ...fast });
     expect(third[0]).toMatchObject({ outcome: 'duplicate', taskId: first[0]?.taskId });
     expect(failing.files).toHaveLength(1);
   });
@@ -228,11 +228,11 @@ describe('syncBatch', () => {
       },
     };
     const mail = email({ attachments: [{ filename: 'quote.pdf', storageKey: 'attachments/acme/m/0' }] });
-    const [first] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    const [first] = await writeToSalesforce({ org, emails: [mail], crm, attachments, ...fast });
     expect(first).toMatchObject({ outcome: 'failed', retryable: true });
     expect(first?.reason).toMatch(/attachment could not be read/);
     down = false;
-    const [second] = await syncBatch({ org, emails: [mail], crm, attachments, ...fast });
+    const [second] = await writeToSalesforce({ org, emails: [mail], crm, attachments, ...fast });
     expect(second).toMatchObject({ outcome: 'created', taskId: first?.taskId });
     expect(crm.tasks).toHaveLength(1);
     expect(crm.files.map((f) => f.pathOnClient)).toEqual(['quote.pdf']);
@@ -252,7 +252,14 @@ describe('syncBatch', () => {
         })),
       }),
     );
-    const results = await syncBatch({ org, emails, crm, attachments, fileBytesInFlight: 1_000, ...fast });
+    const results = await writeToSalesforce({
+      org,
+      emails,
+      crm,
+      attachments,
+      fileBytesInFlight: 1_000,
+      ...fast,
+    });
     expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'created', 'created']);
     expect(crm.files).toHaveLength(12);
     // 430-byte files, 1,000 bytes at a time: two per call.
@@ -262,7 +269,7 @@ describe('syncBatch', () => {
   });
 });
 
-describe('syncBatch without Capture_Id__c (ledger)', () => {
+describe('writeToSalesforce without Capture_Id__c (ledger)', () => {
   const noField = () => {
     const crm = seeded();
     crm.caps = {
@@ -277,8 +284,8 @@ describe('syncBatch without Capture_Id__c (ledger)', () => {
   it('claims, creates and completes; a redelivery is a duplicate of the same Task', async () => {
     const crm = noField();
     const ledger = new MemoryLedger();
-    const first = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
-    const second = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
+    const first = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
+    const second = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
     expect(first[0]?.outcome).toBe('created');
     expect(second[0]).toMatchObject({
       outcome: 'duplicate',
@@ -293,7 +300,7 @@ describe('syncBatch without Capture_Id__c (ledger)', () => {
     const crm = noField();
     const ledger = new MemoryLedger();
     await ledger.claim('acme', captureIdOf('acme', email()));
-    const results = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
+    const results = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
     expect(results[0]).toMatchObject({ outcome: 'failed', retryable: true });
     expect(results[0]?.reason).toMatch(/^LEDGER_CLAIMED/);
     expect(crm.tasks).toHaveLength(0);
@@ -303,10 +310,10 @@ describe('syncBatch without Capture_Id__c (ledger)', () => {
     const crm = noField();
     const ledger = new MemoryLedger();
     crm.fail('upsertTasks', ...Array.from({ length: 4 }, () => transient()));
-    const failed = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
+    const failed = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
     expect(failed[0]).toMatchObject({ outcome: 'failed', retryable: true });
     expect(ledger.entries.size).toBe(0);
-    const retried = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
+    const retried = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
     expect(retried[0]?.outcome).toBe('created');
     expect(crm.tasks).toHaveLength(1);
   });
@@ -320,7 +327,7 @@ describe('syncBatch without Capture_Id__c (ledger)', () => {
       message: 'no',
       retryable: false,
     });
-    const results = await syncBatch({ org, emails: [email()], crm, ledger, ...fast });
+    const results = await writeToSalesforce({ org, emails: [email()], crm, ledger, ...fast });
     expect(results[0]).toMatchObject({ outcome: 'failed', retryable: false });
     expect(ledger.entries.size).toBe(0);
   });

@@ -5,13 +5,13 @@
  */
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { Invite } from '../../captured-email.ts';
+import type { Invite } from '../../domain/captured-email.ts';
 import {
   type CalendarLimits,
   type CalendarPart,
   DEFAULT_CALENDAR_LIMITS,
   readInvite,
-} from './read-invite.ts';
+} from '../../domain/parse/calendar/read-invite.ts';
 
 /** The fields of a mailparser attachment stream this needs. */
 export interface StreamedPart {

@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registryInput } from '../support/registry.ts';
 
-const repo = join(import.meta.dirname, '../../..');
+const repo = join(import.meta.dirname, '../..');
 const fixtures = join(repo, 'test/fixtures/parse');
 
 function capture(...args: string[]) {
@@ -61,20 +62,7 @@ describe('capture parse', () => {
   it('uses the org registry and capture address when given', () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-cli-'));
     const config = join(dir, 'orgs.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        captureDomain: 'capture.example.com',
-        orgs: [
-          {
-            id: 'acme',
-            internalDomains: ['acme.example'],
-            defaultOwnerEmail: 'ops@acme.example',
-            addresses: [{ token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' }],
-          },
-        ],
-      }),
-    );
+    writeFileSync(config, JSON.stringify(registryInput()));
     const { code, stdout } = capture(
       'parse',
       join(fixtures, 'gmail-forward.eml'),
@@ -96,18 +84,7 @@ describe('capture parse', () => {
 
     writeFileSync(
       config,
-      JSON.stringify({
-        captureDomain: 'capture.example.com',
-        orgs: [
-          {
-            id: 'acme',
-            internalDomains: ['acme.example'],
-            defaultOwnerEmail: 'ops@acme.example',
-            addresses: [{ token: 'acme-inbox-3n8v5t2r6y1z', mode: 'forward' }],
-            orderNumbers: { patterns: ['(unclosed'] },
-          },
-        ],
-      }),
+      JSON.stringify(registryInput({ acme: { orderNumbers: { patterns: ['(unclosed'] } } })),
     );
     const bad = capture('parse', join(fixtures, 'gmail-forward.eml'), '--config', config);
     expect(bad.code).toBe(1);

@@ -1,6 +1,6 @@
 /**
- * Sync one org's batch of CapturedEmails to the CRM: one lookup, one Task write, then relations
- * and files. One result per email, same order. Transient CRM failures are retried here with
+ * Salesforce writes, the last layer of the sync flow (sync stage → org batch → Salesforce
+ * writes): one org's CapturedEmails → one lookup, one Task write, then relations and files. One result per email, same order. Transient CRM failures are retried here with
  * backoff a few times; what still fails is reported per email as retryable or not.
  */
 import type { Org } from '../config/registry.ts';
@@ -22,7 +22,7 @@ import {
   withoutCalendarFiles,
 } from './sync-events.ts';
 
-export interface SyncResult {
+export interface EmailSyncResult {
   captureId: string;
   outcome: 'created' | 'duplicate' | 'unmatched' | 'excluded' | 'failed';
   taskId?: string;
@@ -33,7 +33,7 @@ export interface SyncResult {
   matchedBy?: MatchedBy;
 }
 
-export interface SyncBatchInput {
+export interface SalesforceWritesInput {
   org: Org;
   emails: CapturedEmail[];
   crm: CrmPort;
@@ -53,8 +53,8 @@ type Creation = { index: number; decision: Extract<SyncDecision, { kind: 'create
 
 /** What one batch's steps share. */
 interface Batch {
-  input: SyncBatchInput;
-  results: SyncResult[];
+  input: SalesforceWritesInput;
+  results: EmailSyncResult[];
   /** Ledger claims not yet completed or released: released if the batch fails, so a retry can claim them. */
   claims: Set<string>;
   /** Tasks that get relations and files: new ones, and existing ones an earlier try may have left short. */
@@ -63,7 +63,7 @@ interface Batch {
   retry: Retry;
 }
 
-export async function syncBatch(input: SyncBatchInput): Promise<SyncResult[]> {
+export async function writeToSalesforce(input: SalesforceWritesInput): Promise<EmailSyncResult[]> {
   const { org, emails, crm } = input;
   const callsBefore = crm.apiCalls();
   const retry: Retry = (what, fn) =>
@@ -262,7 +262,7 @@ async function recordTaskResults(
 }
 
 /** Duplicates within the batch share the fate of their first copy: its Task, or its failure. */
-function shareFateOfFirstCopies(decisions: SyncDecision[], results: SyncResult[]): void {
+function shareFateOfFirstCopies(decisions: SyncDecision[], results: EmailSyncResult[]): void {
   for (const [index, decision] of decisions.entries()) {
     if (decision.kind !== 'duplicate' || decision.taskId) continue;
     const first = results.find((r, i) => i !== index && r?.captureId === decision.captureId);
@@ -380,9 +380,9 @@ export const FILE_BYTES_IN_FLIGHT = 15 * 1024 * 1024;
  * is missing.
  */
 async function addRelationsAndFiles(
-  input: SyncBatchInput,
+  input: SalesforceWritesInput,
   followUps: FollowUp[],
-  results: SyncResult[],
+  results: EmailSyncResult[],
   retry: Retry,
 ): Promise<void> {
   const work = followUps.filter((f) => f.relations.length > 0 || (input.attachments && f.files.length > 0));
@@ -422,7 +422,7 @@ async function addRelationsAndFiles(
 
 /** One group: its files read now (and dropped after), sent with the relations in one attach call. */
 async function sendGroup(
-  input: SyncBatchInput,
+  input: SalesforceWritesInput,
   relations: Pending['relations'],
   group: Pending['files'],
   retry: Retry,
@@ -484,7 +484,7 @@ interface Pending {
 }
 
 /** What the Tasks still lack: everything for new Tasks; for existing ones, what Salesforce does not have yet. */
-async function missingPieces(input: SyncBatchInput, work: FollowUp[], retry: Retry): Promise<Pending> {
+async function missingPieces(input: SalesforceWritesInput, work: FollowUp[], retry: Retry): Promise<Pending> {
   const existingIds = [...new Set(work.filter((w) => w.existing).map((w) => w.taskId))];
   const have =
     existingIds.length > 0
@@ -516,7 +516,7 @@ async function missingPieces(input: SyncBatchInput, work: FollowUp[], retry: Ret
   }
   return pending;
 }
-function allPieces(work: FollowUp[], input: SyncBatchInput): Pending {
+function allPieces(work: FollowUp[], input: SalesforceWritesInput): Pending {
   return {
     relations: work.flatMap((w) =>
       w.relations.map((relationId) => ({ index: w.index, taskId: w.taskId, relationId })),

@@ -1,0 +1,54 @@
+/**
+ * Library-backed readings the pure parse rules need from the MIME reader: an HTML body as
+ * unwrapped text for finding a forward, and mailparser's address objects as plain addresses.
+ */
+import { convert as htmlToText } from 'html-to-text';
+import type { AddressObject } from 'mailparser';
+import type { MailAddress } from '../../domain/captured-email.ts';
+
+/**
+ * Text of an HTML-only body for finding a forward: one line per block and no word wrapping
+ * (wrapping at 80 columns splits "Sent: Tuesday, November 2, 2021" over two lines and the
+ * header block no longer reads), quoted blocks prefixed with ">".
+ */
+export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
+  // A <br> that ends a block adds no line in a browser; Apple Mail ends every header line so.
+  const source = html
+    .slice(0, maxHtmlChars)
+    .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
+  return htmlToText(source, {
+    wordwrap: false,
+    preserveNewlines: false,
+    formatters: {
+      // Outlook's plain text draws the rule above a forwarded header block with 32 underscores.
+      ruleAsUnderscores: (_elem, _walk, builder) => {
+        builder.openBlock({ leadingLineBreaks: 1 });
+        builder.addLiteral('_'.repeat(32));
+        builder.closeBlock({ trailingLineBreaks: 1 });
+      },
+    },
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+      { selector: 'hr', format: 'ruleAsUnderscores' },
+      // Thunderbird puts the forwarded header block in a table with the labels in <th>.
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  });
+}
+
+export function flattenAddresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const out: MailAddress[] = [];
+  const walk = (entries: { address?: string; name?: string; group?: unknown[] }[]) => {
+    for (const entry of entries) {
+      if (Array.isArray(entry.group)) walk(entry.group as typeof entries);
+      else if (entry.address?.includes('@')) {
+        out.push({ address: entry.address.trim().toLowerCase(), name: (entry.name ?? '').trim() });
+      }
+    }
+  };
+  for (const object of objects) walk(object.value);
+  return out;
+}

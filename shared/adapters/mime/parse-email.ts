@@ -1,0 +1,491 @@
+/**
+ * The MIME reader: raw MIME (bytes or a stream) → a MimeReading, every scan within a budget,
+ * then the pure parse rules (buildCapturedEmail) → a validated CapturedEmail.
+ * Streams: attachments go to an AttachmentSink as they are read, never held whole in memory
+ * (only an attached message/rfc822 is buffered, up to a limit, to read its headers).
+ * mailparser, html-to-text and iconv-lite are used here and in this folder only.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type AddressObject,
+  type AttachmentStream,
+  type Headers,
+  MailParser,
+  type MessageText,
+} from 'mailparser';
+import type { Org } from '../../config/registry.ts';
+import type {
+  Attachment,
+  CaptureContext,
+  CapturedEmail,
+  CutShort,
+  CutShortCode,
+  ForwardedOriginal,
+  MailAddress,
+} from '../../domain/captured-email.ts';
+import { buildCapturedEmail } from '../../domain/parse/build-captured-email.ts';
+import type { CalendarLimits } from '../../domain/parse/calendar/read-invite.ts';
+import { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
+import { PermanentError } from '../../errors.ts';
+import type { AttachmentSink } from '../../ports/attachment-sink.ts';
+import type { MimeReading } from '../../ports/mime-reader.ts';
+import { CalendarCapture } from './calendar-capture.ts';
+import { flattenAddresses, forwardTextOfHtml } from './forward-html.ts';
+import { HeaderBlockRepair } from './header-block.ts';
+import { boundHtml, htmlToText } from './html-text.ts';
+import { MimeBudgetStream } from './mime-budget.ts';
+
+export { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
+
+export interface ParseOptions {
+  org?: Org | null;
+  capture?: CaptureContext | null;
+  envelope?: { mailFrom: string | null; recipients: string[] } | null;
+  attachmentSink?: AttachmentSink;
+  limits?: Partial<ParseLimits>;
+  /** Bounds on reading meeting invites (text/calendar parts). */
+  calendar?: Partial<CalendarLimits>;
+}
+
+/** No header could be read: the input is not an email (empty, binary, truncated before any header). */
+export class UnreadableEmailError extends PermanentError {
+  constructor(message: string) {
+    super('UNREADABLE_EMAIL', message);
+  }
+}
+
+interface CollectedAttachment {
+  meta: Attachment;
+  attachedMessage: Buffer | null;
+}
+
+/** Reads the message and applies the parse rules: the entry point for every caller. */
+export async function parseEmail(raw: Buffer | Readable, options: ParseOptions = {}): Promise<CapturedEmail> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const reading = await readMime(raw, options, limits);
+  return buildCapturedEmail(reading, {
+    org: options.org ?? null,
+    capture: options.capture ?? null,
+    envelope: options.envelope ?? null,
+    limits,
+  });
+}
+
+/** Streams the message through header repair, the MIME budget and mailparser. */
+export async function readMime(
+  raw: Buffer | Readable,
+  options: Pick<ParseOptions, 'attachmentSink' | 'calendar'>,
+  limits: ParseLimits,
+): Promise<MimeReading> {
+  const warnings: string[] = [];
+  const cutShort: CutShort[] = [];
+  const cut = (code: CutShortCode, detail: string) => {
+    if (cutShort.some((c) => c.code === code && c.detail === detail)) return;
+    cutShort.push({ code, detail });
+    warnings.push(`${code}: ${detail}`);
+  };
+  const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
+  const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
+  const mime = new MimeBudgetStream({
+    maxParts: limits.maxParts,
+    maxMultipartDepth: limits.maxMultipartDepth,
+  });
+  const parser = newMailParser(limits);
+  const calendar = new CalendarCapture(options.calendar);
+  const events = listen(parser, calendar, options.attachmentSink, limits, cut);
+
+  await readThrough(source, repair, mime, parser, cut);
+  const collected = (await Promise.all(events.attachmentWork)).filter(
+    (a): a is CollectedAttachment => a !== null,
+  );
+  const invite = await calendar.invite(warnings);
+
+  const repaired = repair.result;
+  if (!repaired || repaired.fieldCount === 0 || repair.bytes === 0) {
+    throw new UnreadableEmailError(repair.bytes === 0 ? 'empty input' : 'no header could be read');
+  }
+  warnings.unshift(...repaired.warnings);
+  reportMimeCut(mime, limits, cut);
+
+  const headers = events.headers();
+  const fields = readAddressFields(headers, limits, warnings, cut);
+  let references = idList(headers.get('references'));
+  if (references.length > limits.maxReferences) {
+    // The newest parents come last (RFC 5322): those are the ones threading needs.
+    references = references.slice(-limits.maxReferences);
+    cut('references-truncated', `only the last ${limits.maxReferences} References were kept`);
+  }
+  const date = readDate(headers, events.rawHeaders.get('date'), warnings);
+  const contentType = contentTypeOf(headers);
+
+  const body = events.text();
+  let plain = body?.text ?? '';
+  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
+    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
+    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
+    const fromHtml = htmlBodyText(body.html, limits, cut);
+    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
+  }
+  const topType = contentType?.toLowerCase() ?? 'text/plain';
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
+  const htmlOnly = !hadTextPart && typeof body?.html === 'string' ? body.html : null;
+  const attachedOriginal = await readAttachedOriginalOf(collected, limits, cut, warnings);
+
+  return {
+    ...fields,
+    messageId: normaliseId(headers.get('message-id')),
+    inReplyTo: normaliseId(headers.get('in-reply-to')),
+    references,
+    date,
+    contentType,
+    rawHeaders: events.rawHeaders,
+    text: plain,
+    unwrappedHtmlText: htmlOnly === null ? null : () => unwrapHtml(htmlOnly, limits),
+    attachedOriginal,
+    attachments: collected.map((a) => a.meta),
+    invite,
+    dkimDomains: events.dkimDomains,
+    size: repair.bytes,
+    warnings,
+    cutShort,
+  };
+}
+
+/** The bytes through header repair, the MIME budget and mailparser; past the headers, a failure cuts the message short. */
+async function readThrough(
+  source: Readable,
+  repair: HeaderBlockRepair,
+  mime: MimeBudgetStream,
+  parser: MailParser,
+  cut: Cut,
+): Promise<void> {
+  try {
+    await pipeline(source, repair, mime, parser);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    if (!repair.result || repair.result.fieldCount === 0)
+      throw new UnreadableEmailError(`not an email: ${detail}`);
+    cut(
+      'mime-unreadable',
+      `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
+    );
+  }
+}
+
+function reportMimeCut(mime: MimeBudgetStream, limits: ParseLimits, cut: Cut): void {
+  if (mime.cut === 'parts') {
+    cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
+  } else if (mime.cut === 'depth') {
+    cut(
+      'mime-depth',
+      `more than ${limits.maxMultipartDepth} nested multipart levels: the rest of the message was not read`,
+    );
+  }
+}
+
+/** Collects what mailparser emits: headers, the top-level header lines, the body text and files. */
+function listen(
+  parser: MailParser,
+  calendar: CalendarCapture,
+  sink: AttachmentSink | undefined,
+  limits: ParseLimits,
+  cut: Cut,
+) {
+  let headers: Headers = new Map();
+  let text: MessageText | null = null;
+  let parts = 0;
+  let topLevel = true;
+  const rawHeaders = new Map<string, string>();
+  const dkimDomains: string[] = [];
+  const attachmentWork: Promise<CollectedAttachment | null>[] = [];
+  parser.on('headers', (h: Headers) => {
+    headers = h;
+  });
+  parser.on('headerLines', (lines: { key: string; line: string }[]) => {
+    // mailparser emits the top-level block first; attached messages do not add signatures.
+    if (!topLevel) return;
+    topLevel = false;
+    for (const { key, line } of lines) {
+      if (!rawHeaders.has(key)) rawHeaders.set(key, line.slice(line.indexOf(':') + 1));
+      if (key !== 'dkim-signature') continue;
+      // Beyond ten signatures, an empty entry stands for the rest: it aligns with nothing.
+      if (dkimDomains.length < 10) dkimDomains.push(dkimDomain(line));
+      else if (dkimDomains.length === 10) dkimDomains.push('');
+    }
+  });
+  parser.on('data', (data: AttachmentStream | MessageText) => {
+    if (data.type === 'text') {
+      text = data;
+      return;
+    }
+    parts++;
+    if (parts > limits.maxParts) {
+      cut('attachments-skipped', `more than ${limits.maxParts} attachments: the rest are not kept`);
+      data.content.on('end', () => data.release());
+      (data.content as Readable).resume();
+      return;
+    }
+    calendar.watch(data);
+    attachmentWork.push(readAttachment(data, parts - 1, sink, limits, cut));
+  });
+  return {
+    headers: () => headers,
+    text: () => text as MessageText | null,
+    rawHeaders,
+    dkimDomains,
+    attachmentWork,
+  };
+}
+
+/** An HTML-only body converted again, unwrapped, after the same pass that bounds it for the body text. */
+function unwrapHtml(html: string, limits: ParseLimits): string {
+  const bounded = boundHtml(html.slice(0, limits.maxHtmlBytes), {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  }).html;
+  return forwardTextOfHtml(bounded, limits.maxHtmlBytes);
+}
+
+function newMailParser(limits: ParseLimits): MailParser {
+  return new MailParser({
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
+    skipHtmlToText: true,
+    maxHtmlLengthToParse: limits.maxHtmlBytes,
+    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
+    // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
+    ...{
+      maxChildNodes: Math.max(1_000, limits.maxParts * 4),
+      maxHeadSize: limits.maxHeaderBytes + 64 * 1024,
+    },
+  });
+}
+
+type Cut = (code: CutShortCode, detail: string) => void;
+
+/** From, Sender, the recipient lists and Subject, each within its budget. */
+function readAddressFields(headers: Headers, limits: ParseLimits, warnings: string[], cut: Cut) {
+  const capped = (name: string) => {
+    const list = addressHeader(headers, name, warnings);
+    if (list.length <= limits.maxAddressesPerHeader) return list;
+    cut(
+      'recipients-truncated',
+      `only the first ${limits.maxAddressesPerHeader} addresses of a header were kept`,
+    );
+    return list.slice(0, limits.maxAddressesPerHeader);
+  };
+  let subject = normaliseSubject(headers.get('subject'));
+  if (subject && subject.length > limits.maxSubjectChars) {
+    subject = subject.slice(0, limits.maxSubjectChars);
+    cut('subject-truncated', `the Subject was cut at ${limits.maxSubjectChars} characters`);
+  }
+  return {
+    from: addressHeader(headers, 'from', warnings)[0] ?? null,
+    sender: addressHeader(headers, 'sender', warnings)[0] ?? null,
+    replyTo: capped('reply-to'),
+    to: capped('to'),
+    cc: capped('cc'),
+    bcc: capped('bcc'),
+    subject,
+  };
+}
+
+/** The first attached message/rfc822, read as the forwarded original; null when there is none. */
+async function readAttachedOriginalOf(
+  collected: CollectedAttachment[],
+  limits: ParseLimits,
+  cut: Cut,
+  warnings: string[],
+): Promise<ForwardedOriginal | null> {
+  const attached = collected.find((a) => a.attachedMessage !== null)?.attachedMessage;
+  if (!attached) return null;
+  try {
+    return await readAttachedOriginal(attached, limits, cut);
+  } catch {
+    warnings.push('attached message could not be read');
+    return null;
+  }
+}
+
+/**
+ * An attached message/rfc822 read by this same parse core, so it is bounded by the same budgets
+ * (a library parse of it converted HTML without limits). Messages attached inside it are not opened.
+ */
+async function readAttachedOriginal(
+  raw: Buffer,
+  limits: ParseLimits,
+  cut: Cut,
+): Promise<ForwardedOriginal | null> {
+  const inner = await parseEmail(raw, { limits: { ...limits, maxAttachedMessageBytes: 0 } });
+  for (const c of inner.cutShort ?? []) {
+    if (c.code !== 'attached-message-unopened')
+      cut(c.code as CutShortCode, `in the attached message: ${c.detail}`);
+  }
+  if (!inner.from && !inner.subject) return null;
+  return {
+    from: inner.from,
+    to: inner.to,
+    cc: inner.cc,
+    subject: inner.subject,
+    date: inner.date,
+    messageId: inner.messageId,
+    source: 'attachment',
+    text: inner.text,
+  };
+}
+
+/** The `d=` tag of a DKIM-Signature header line, lower-cased; empty when absent. */
+function dkimDomain(line: string): string {
+  const value = line.slice(line.indexOf(':') + 1).replace(/\s+/g, '');
+  for (const tag of value.split(';')) {
+    if (tag.startsWith('d=')) return tag.slice(2).toLowerCase().replace(/\.$/, '');
+  }
+  return '';
+}
+
+function htmlBodyText(
+  html: string,
+  limits: ParseLimits,
+  cut: (code: CutShortCode, detail: string) => void,
+): string {
+  const converted = htmlToText(html, {
+    maxChars: limits.maxHtmlBytes,
+    maxDepth: limits.maxHtmlDepth,
+    maxElements: limits.maxHtmlElements,
+  });
+  if (converted.truncated) {
+    cut('html-truncated', `only the first ${limits.maxHtmlBytes} characters of the HTML body were converted`);
+  }
+  if (converted.flattenedDepth) {
+    cut('html-depth', `HTML nested deeper than ${limits.maxHtmlDepth} levels was flattened (text kept)`);
+  }
+  if (converted.droppedElements) {
+    cut('html-elements', `HTML elements after the first ${limits.maxHtmlElements} were dropped (text kept)`);
+  }
+  return converted.text;
+}
+
+async function readAttachment(
+  data: AttachmentStream,
+  index: number,
+  sink: AttachmentSink | undefined,
+  limits: ParseLimits,
+  cut: (code: CutShortCode, detail: string) => void,
+): Promise<CollectedAttachment | null> {
+  const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
+  const isImage = contentType.startsWith('image/');
+  const inline =
+    data.related === true ||
+    (isImage &&
+      data.contentDisposition !== 'attachment' &&
+      (data.contentDisposition === 'inline' || !!data.cid));
+  const isMessage = contentType === 'message/rfc822';
+  const hash = createHash('sha256');
+  let size = 0;
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (isMessage && keptBytes <= limits.maxAttachedMessageBytes) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      }
+      callback(null, chunk);
+    },
+  });
+  const filename = data.filename ?? (isMessage ? 'forwarded-message.eml' : null);
+  let storageKey: string | null = null;
+  try {
+    if (sink && !inline) {
+      const out = new PassThrough();
+      const stored = sink.put({ index, filename, contentType }, out);
+      await pipeline(data.content as Readable, meter, out);
+      storageKey = (await stored).storageKey;
+    } else {
+      await pipeline(data.content as Readable, meter, new Writable({ write: (_c, _e, cb) => cb() }));
+    }
+  } catch (error) {
+    data.release();
+    // A failing sink (S3) must fail the whole parse so the message is retried, not stored without its files.
+    if (sink && !inline) throw error;
+    cut('attachment-unreadable', `attachment ${index + 1} could not be read`);
+    return null;
+  }
+  data.release();
+  if (isMessage && keptBytes > limits.maxAttachedMessageBytes) {
+    cut(
+      'attached-message-unopened',
+      `an attached message over ${limits.maxAttachedMessageBytes} bytes was kept as a file but not read`,
+    );
+  }
+  return {
+    meta: {
+      filename,
+      contentType,
+      size,
+      checksum: hash.digest('hex'),
+      inline,
+      contentId: data.contentId ?? null,
+      storageKey,
+    },
+    attachedMessage: isMessage && keptBytes <= limits.maxAttachedMessageBytes ? Buffer.concat(kept) : null,
+  };
+}
+
+function addressHeader(headers: Headers, name: string, warnings: string[]): MailAddress[] {
+  const value = headers.get(name) as AddressObject | AddressObject[] | undefined;
+  if (value === undefined) return [];
+  const addresses = flattenAddresses(value);
+  if (addresses.length === 0) warnings.push(`${name} header has no readable address`);
+  return addresses;
+}
+
+function normaliseSubject(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return value.replace(/\s+/g, ' ').trim();
+}
+
+function normaliseId(value: unknown): string | null {
+  const first = idList(value)[0];
+  return first ?? null;
+}
+
+function idList(value: unknown): string[] {
+  const raw = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '';
+  const bracketed = raw.match(/<[^<>\s]+>/g);
+  if (bracketed) return bracketed;
+  return raw
+    .split(/\s+/)
+    .filter((s) => s.length > 0)
+    .map((s) => (s.includes('@') ? `<${s}>` : s));
+}
+
+function readDate(headers: Headers, rawDate: string | undefined, warnings: string[]): string | null {
+  if (rawDate === undefined) return null;
+  const value = headers.get('date');
+  // mailparser substitutes the current time for an unreadable Date: only trust what parses.
+  const own = Date.parse(rawDate.trim());
+  const parsed = Number.isNaN(own) ? (value instanceof Date ? value.getTime() : Number.NaN) : own;
+  const readable = !Number.isNaN(parsed) && (!Number.isNaN(own) || Math.abs(parsed - Date.now()) > 60_000);
+  if (!readable || rawDate.trim() === '') {
+    warnings.push('Date header could not be read');
+    return null;
+  }
+  if (parsed > Date.now() + 2 * 86_400_000) {
+    warnings.push('Date header is in the future: ignored');
+    return null;
+  }
+  return new Date(parsed).toISOString();
+}
+
+function contentTypeOf(headers: Headers): string | undefined {
+  const value = headers.get('content-type') as { value?: string } | string | undefined;
+  return typeof value === 'string' ? value : value?.value;
+}

@@ -1,0 +1,203 @@
+/**
+ * The parse rules, pure: what the MIME reader read → a validated CapturedEmail. Forwards,
+ * privacy (card masking, exclusions), order numbers, kind, participants and direction are
+ * decided here from plain values; no bytes, streams or MIME libraries.
+ */
+import type { Org } from '../../config/registry.ts';
+import { isInternalAddress } from '../../config/registry.ts';
+import type { MimeReading } from '../../ports/mime-reader.ts';
+import {
+  CAPTURED_EMAIL_SCHEMA_VERSION,
+  type CaptureContext,
+  type CapturedEmail,
+  CapturedEmailSchema,
+  type CutShortCode,
+  type Direction,
+  type ForwardedOriginal,
+  type MailAddress,
+  type Participant,
+  type ParticipantRole,
+} from '../captured-email.ts';
+import { isRecordId } from '../record-id.ts';
+import { squeezeLongWhitespace } from './bounded-text.ts';
+import { findHtmlForward, findInlineForward, followForwardChain } from './forwarded.ts';
+import { bulkKind, classifyKind } from './kind.ts';
+import type { ParseLimits } from './limits.ts';
+import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
+import { exclusionReason, maskCardNumbers } from './privacy.ts';
+
+export interface BuildContext {
+  org: Org | null;
+  capture: CaptureContext | null;
+  envelope: { mailFrom: string | null; recipients: string[] } | null;
+  limits: Pick<ParseLimits, 'maxForwardScanChars' | 'maxTextChars'>;
+}
+
+export function buildCapturedEmail(reading: MimeReading, context: BuildContext): CapturedEmail {
+  const { org, capture, limits } = context;
+  const warnings = [...reading.warnings];
+  const cutShort = [...reading.cutShort];
+  const cut = (code: CutShortCode, detail: string) => {
+    cutShort.push({ code, detail });
+    warnings.push(`${code}: ${detail}`);
+  };
+
+  let forwarded = followForwardChain(
+    reading.attachedOriginal ?? findInlineOriginal(reading, limits, cut),
+    colleagueOf(org, reading.from),
+    limits.maxTextChars,
+  );
+
+  let text = reading.text;
+  let textTruncated = false;
+  if (text.length > limits.maxTextChars) {
+    text = text.slice(0, limits.maxTextChars);
+    textTruncated = true;
+    cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
+  }
+  if (org?.privacy.maskCardNumbers ?? true) {
+    const masked = maskCardNumbers(text);
+    text = masked.text;
+    if (forwarded) forwarded = { ...forwarded, text: maskCardNumbers(forwarded.text).text };
+    if (masked.masked > 0) warnings.push(`${masked.masked} payment card number(s) masked`);
+  }
+
+  const target = capture?.target ?? null;
+  const orderNumbers = findOrderNumbers(
+    [target, reading.subject, text, forwarded?.subject, forwarded?.text],
+    orderNumberMatchers(org?.orderNumbers),
+  ).filter((n) => n !== target || isOrderLike(n));
+
+  const header = (name: string) => reading.rawHeaders.get(name);
+  const captureDomain = capture?.address.split('@')[1] ?? null;
+  const participants = buildParticipants({ ...reading, forwarded }, org, captureDomain);
+  const excludedReason = exclusionReason(
+    org,
+    reading.subject,
+    participants.map((p) => p.address),
+  );
+
+  const email: CapturedEmail = {
+    schemaVersion: CAPTURED_EMAIL_SCHEMA_VERSION,
+    messageId: reading.messageId,
+    subject: reading.subject,
+    date: reading.date,
+    from: reading.from,
+    sender: reading.sender,
+    replyTo: reading.replyTo,
+    to: reading.to,
+    cc: reading.cc,
+    bcc: reading.bcc,
+    inReplyTo: reading.inReplyTo,
+    references: reading.references,
+    forwarded,
+    orderNumbers,
+    kind: classifyKind({
+      header,
+      contentType: reading.contentType,
+      fromAddress: reading.from?.address ?? null,
+      envelopeFrom: context.envelope?.mailFrom,
+    }),
+    attachments: reading.attachments,
+    warnings,
+    text,
+    textTruncated,
+    participants,
+    direction: directionOf(participants, org, forwarded !== null && capture?.mode === 'forward'),
+    envelope: context.envelope,
+    capture,
+    excluded: excludedReason ? { reason: excludedReason } : null,
+    size: reading.size,
+    invite: reading.invite,
+    bulk: bulkKind(header, org?.internalDomains ?? []),
+    authentication: { dkimDomains: reading.dkimDomains },
+    cutShort,
+  };
+  return CapturedEmailSchema.parse(email);
+}
+
+/** An inline forward, searched for in bounded text (the whole body is never scanned). */
+function findInlineOriginal(
+  reading: MimeReading,
+  limits: BuildContext['limits'],
+  cut: (code: CutShortCode, detail: string) => void,
+): ForwardedOriginal | null {
+  if (reading.text.length > limits.maxForwardScanChars) {
+    cut(
+      'forward-scan-truncated',
+      `only the first ${limits.maxForwardScanChars} characters were searched for a forwarded message`,
+    );
+  }
+  // The forward finder's library backtracks on long whitespace runs: hand it bounded, squeezed text.
+  const text = squeezeLongWhitespace(reading.text.slice(0, limits.maxForwardScanChars));
+  if (reading.unwrappedHtmlText === null) {
+    return findInlineForward(text, reading.subject, 'inline-text', limits.maxTextChars);
+  }
+  return findHtmlForward(text, reading.unwrappedHtmlText, reading.subject, limits.maxTextChars);
+}
+
+/** The sub-address target counts as an order number unless it is a Salesforce record id. */
+function isOrderLike(value: string): boolean {
+  return !isRecordId(value) || /^\d+$/.test(value);
+}
+
+type ParticipantFields = Pick<MimeReading, 'from' | 'sender' | 'replyTo' | 'to' | 'cc' | 'bcc'> & {
+  forwarded: ForwardedOriginal | null;
+};
+
+function buildParticipants(
+  fields: ParticipantFields,
+  org: Org | null,
+  captureDomain: string | null,
+): Participant[] {
+  const out: Participant[] = [];
+  const seen = new Set<string>();
+  const add = (role: ParticipantRole, list: (MailAddress | null)[]) => {
+    for (const a of list) {
+      if (!a) continue;
+      if (captureDomain && a.address.endsWith(`@${captureDomain}`)) continue;
+      const key = `${role}:${a.address}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...a, role, internal: org ? isInternalAddress(org, a.address) : false });
+    }
+  };
+  add('from', [fields.from]);
+  add('sender', [fields.sender]);
+  add('reply-to', fields.replyTo);
+  add('to', fields.to);
+  add('cc', fields.cc);
+  add('bcc', fields.bcc);
+  if (fields.forwarded) {
+    add('forwarded-from', [fields.forwarded.from]);
+    add('forwarded-to', fields.forwarded.to);
+    add('forwarded-cc', fields.forwarded.cc);
+  }
+  return out;
+}
+
+function directionOf(participants: Participant[], org: Org | null, preferOriginal: boolean): Direction {
+  if (!org) return 'unknown';
+  const pick = (fromRole: ParticipantRole, recipientRoles: ParticipantRole[]) => {
+    const from = participants.find((p) => p.role === fromRole);
+    if (!from) return null;
+    const recipients = participants.filter((p) => recipientRoles.includes(p.role));
+    if (!from.internal) return 'inbound' as const;
+    return recipients.some((r) => !r.internal) ? ('outbound' as const) : ('internal' as const);
+  };
+  const original = participants.some((p) => p.role === 'forwarded-from')
+    ? pick('forwarded-from', ['forwarded-to', 'forwarded-cc'])
+    : null;
+  if (preferOriginal && original) return original;
+  return pick('from', ['to', 'cc', 'bcc']) ?? original ?? 'unknown';
+}
+
+/**
+ * Who counts as a colleague of the forwarder: the org's internal domains when the org is known,
+ * else the forwarder's own domain.
+ */
+function colleagueOf(org: Org | null, forwarder: MailAddress | null): (address: string) => boolean {
+  if (org) return (address) => isInternalAddress(org, address);
+  const domain = forwarder?.address.split('@')[1];
+  return (address) => domain !== undefined && address.split('@')[1] === domain;
+}

@@ -1,0 +1,91 @@
+/**
+ * The parse rules without MIME: a MimeReading made of plain values in, a CapturedEmail out.
+ * (Every other parse test goes through parseEmail and real fixtures.)
+ */
+import { describe, expect, it } from 'vitest';
+import { buildCapturedEmail } from '#shared/domain/parse/build-captured-email.ts';
+import { DEFAULT_LIMITS } from '#shared/domain/parse/limits.ts';
+import type { MimeReading } from '#shared/ports/mime-reader.ts';
+import { org } from './helpers.ts';
+
+function reading(partial: Partial<MimeReading>): MimeReading {
+  return {
+    from: null,
+    sender: null,
+    replyTo: [],
+    to: [],
+    cc: [],
+    bcc: [],
+    subject: null,
+    messageId: '<m@acme.example>',
+    inReplyTo: null,
+    references: [],
+    date: null,
+    contentType: 'text/plain',
+    rawHeaders: new Map(),
+    text: '',
+    unwrappedHtmlText: null,
+    attachedOriginal: null,
+    attachments: [],
+    invite: null,
+    dkimDomains: [],
+    size: 100,
+    warnings: [],
+    cutShort: [],
+    ...partial,
+  };
+}
+
+const context = { org, capture: null, envelope: null, limits: DEFAULT_LIMITS };
+
+describe('buildCapturedEmail', () => {
+  it('decides participants, direction, order numbers and masking from plain values', () => {
+    const email = buildCapturedEmail(
+      reading({
+        from: { address: 'alice@acme.example', name: 'Alice' },
+        to: [{ address: 'jane@globex.example', name: 'Jane' }],
+        subject: 'Order ORD-10042',
+        text: 'Card 4111 1111 1111 1111 on file for ORD-10042.',
+      }),
+      context,
+    );
+    expect(email.direction).toBe('outbound');
+    expect(email.participants.map((p) => [p.role, p.address, p.internal])).toEqual([
+      ['from', 'alice@acme.example', true],
+      ['to', 'jane@globex.example', false],
+    ]);
+    expect(email.orderNumbers).toEqual(['ORD-10042']);
+    expect(email.text).not.toContain('4111 1111 1111 1111');
+    expect(email.kind).toBe('normal');
+  });
+
+  it('reads the kind from the raw headers and asks for the unwrapped HTML only when the text hints at a forward', () => {
+    let unwrapped = 0;
+    const email = buildCapturedEmail(
+      reading({
+        from: { address: 'jane@globex.example', name: '' },
+        subject: 'Out of office',
+        rawHeaders: new Map([['auto-submitted', ' auto-replied']]),
+        text: 'I am away until Monday.',
+        unwrappedHtmlText: () => {
+          unwrapped++;
+          return '';
+        },
+      }),
+      context,
+    );
+    expect(email.kind).toBe('auto-reply');
+    expect(email.forwarded).toBeNull();
+    expect(unwrapped).toBe(0);
+  });
+
+  it('cuts the text to its budget and says so', () => {
+    const email = buildCapturedEmail(reading({ text: 'x'.repeat(50) }), {
+      ...context,
+      limits: { maxTextChars: 10, maxForwardScanChars: 20 },
+    });
+    expect(email.text).toHaveLength(10);
+    expect(email.textTruncated).toBe(true);
+    expect(email.cutShort?.map((c) => c.code)).toEqual(['forward-scan-truncated', 'text-truncated']);
+  });
+});
