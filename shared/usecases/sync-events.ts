@@ -29,7 +29,7 @@ import type {
   LookupPlan,
   LookupResult,
 } from '../ports/crm.ts';
-import type { SyncResult } from './sync-batch.ts';
+import type { EmailSyncResult as SyncResult } from './salesforce-writes.ts';
 
 type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import { syncBatch } from '#shared/usecases/sync-batch.ts';
+import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { captured, crmFor, jsforceFor, org, rewritingProxy, startEmulator } from '../support/salesforce.ts';
 
 const enhanced = { ...org, salesforce: { ...org.salesforce, enhancedEmail: true } };
@@ -73,7 +73,7 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
           ? 503
           : null,
     );
-    const [result] = await syncBatch({
+    const [result] = await writeToSalesforce({
       org: enhanced,
       emails: [await mail()],
       crm: crmVia(proxy.url),
@@ -97,7 +97,7 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
             r.RelationType = 'NotAType';
       return method && path ? body : body;
     });
-    const [result] = await syncBatch({
+    const [result] = await writeToSalesforce({
       org: enhanced,
       emails: [await mail()],
       crm: crmVia(proxy.url),
