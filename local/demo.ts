@@ -4,6 +4,7 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describeError } from '#shared/errors.ts';
+import { printActivities, sendActivities } from './demo/activities.ts';
 
 // The pipeline's structured logs would bury the tables this script prints.
 process.env.LOG_LEVEL ??= 'WARN';
@@ -68,6 +69,8 @@ try {
     text: 'I am out of the office until Monday.',
   });
 
+  await sendActivities(send, bcc, stack.captureAddresses.find((a) => a.orgId === 'acme-mail')?.address);
+
   await stack.idle();
   const outcomes = (await stack.outcomes.list()).sort((a, b) => a.at.localeCompare(b.at));
   console.log('\nOutcomes');
@@ -92,6 +95,7 @@ try {
       Type: `${t.TaskSubtype} / ${t.Status}`,
     })),
   );
+  printActivities(stack.emulator, name);
   transport.close();
 } catch (error) {
   console.error(`error: ${describeError(error)}`);

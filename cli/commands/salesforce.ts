@@ -169,7 +169,49 @@ export async function runChecks(crm: SalesforceCrm): Promise<Check[]> {
       );
     }
   }
+  await activityChecks(crm, add);
   return checks;
+}
+
+/** Meeting invites (Event fields) and Enhanced Email (EmailMessage and its external id): advice only. */
+async function activityChecks(
+  crm: SalesforceCrm,
+  add: (name: string, ok: boolean, detail: string, blocking?: boolean) => void,
+): Promise<void> {
+  try {
+    const event = await crm.describe('Event');
+    const id = event.fields.find((f) => f.name === 'Capture_Id__c');
+    const sequence = event.fields.find((f) => f.name === 'Capture_Sequence__c');
+    add(
+      'Event.Capture_Id__c and Capture_Sequence__c',
+      id?.externalId === true && sequence !== undefined,
+      id?.externalId === true && sequence !== undefined
+        ? 'meeting invites become Events'
+        : 'missing: run `capture salesforce setup` (until then invites are logged as Tasks)',
+      false,
+    );
+  } catch (error) {
+    add('Event readable', false, `${describeError(error)} (invites are logged as Tasks)`, false);
+  }
+  try {
+    const email = await crm.describe('EmailMessage');
+    const id = email.fields.find((f) => f.name === 'Capture_Id__c');
+    add(
+      'EmailMessage.Capture_Id__c (Enhanced Email)',
+      id?.externalId === true,
+      id?.externalId === true
+        ? 'orgs with salesforce.enhancedEmail log mail as EmailMessages'
+        : 'missing: run `capture salesforce setup` (until then such orgs get plain Tasks)',
+      false,
+    );
+  } catch (error) {
+    add(
+      'EmailMessage readable (Enhanced Email)',
+      false,
+      `${describeError(error)} (turn on Enhanced Email to log mail as EmailMessages)`,
+      false,
+    );
+  }
 }
 
 export function registerSalesforce(program: Command): void {
@@ -199,13 +241,19 @@ export function registerSalesforce(program: Command): void {
 
   salesforce
     .command('setup')
-    .description('add Capture_Id__c (External ID) and Order_Numbers__c to Activity; safe to run again')
+    .description(
+      'add Capture_Id__c (External ID), Order_Numbers__c and Capture_Sequence__c to Activity, and Capture_Id__c to EmailMessage; safe to run again',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const crm = await connect();
       const fields = await crm.setupFields();
       if (options.json) process.stdout.write(`${JSON.stringify({ fields })}\n`);
-      else for (const f of fields) process.stdout.write(`${f.created ? 'added  ' : 'exists '} ${f.field}\n`);
+      else
+        for (const f of fields)
+          process.stdout.write(
+            `${f.created ? 'added  ' : f.skipped ? 'skipped' : 'exists '} ${f.field}${f.skipped ? ` (${f.skipped})` : ''}\n`,
+          );
     });
 }
 

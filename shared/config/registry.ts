@@ -137,8 +137,19 @@ export const OrgSchema = z.object({
     .object({
       /** Secrets Manager secret holding this org's Salesforce credentials (see shared/config/salesforce-secret.ts). */
       secretName: z.string().optional(),
+      /**
+       * The org has Enhanced Email: each mail is logged as an EmailMessage, whose own Task
+       * (Salesforce creates it) gets Capture's fields.
+       */
+      enhancedEmail: z.boolean().default(false),
     })
-    .default({}),
+    .default({ enhancedEmail: false }),
+  calendar: z
+    .object({
+      /** What a cancelled meeting does to its Event: delete it, or mark it "Cancelled: …" and free. */
+      onCancel: z.enum(['delete', 'mark']).default('delete'),
+    })
+    .default({ onCancel: 'delete' }),
 });
 export type Org = z.infer<typeof OrgSchema>;
 

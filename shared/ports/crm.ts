@@ -16,6 +16,8 @@ export interface LookupPlan {
   opportunityEmails?: string[];
   /** Also read LastActivityDate of Contacts and Leads (duplicate policy most-recent-activity). */
   activityDates?: boolean;
+  /** Capture ids of the batch's meeting invites (Event.Capture_Id__c); see writeEvents. */
+  eventCaptureIds?: string[];
 }
 
 export interface LookupResult {
@@ -38,6 +40,16 @@ export interface LookupResult {
    * absent when they were not asked (no mail needed them) or a Contact's list came back cut short.
    */
   opportunityRoles?: { contactId: string; opportunityId: string; accountId: string | null }[];
+  /** Events Capture wrote, deleted ones (recycle bin) included as tombstones. */
+  events?: FoundEvent[];
+}
+
+export interface FoundEvent {
+  id: string;
+  captureId: string;
+  sequence: number | null;
+  cancelled: boolean;
+  deleted?: boolean;
 }
 
 export interface TaskDraft {
@@ -83,6 +95,10 @@ export interface CrmCapabilities {
   sharedActivities: boolean;
   /** The closed Task Status the org has ("Completed" unless the org renamed its statuses). */
   taskStatus: string;
+  /** Event has Capture_Id__c (External ID) and Capture_Sequence__c: invites can become Events. */
+  eventFields?: boolean;
+  /** EmailMessage exists (Enhanced Email) and has its own Capture_Id__c (External ID). */
+  emailMessageField?: boolean;
 }
 
 /** What an existing Task already has, so a retry adds only what is missing. */
@@ -111,4 +127,47 @@ export interface CrmPort {
   existingAttachments(taskIds: string[]): Promise<ExistingAttachments>;
   /** API requests made so far (for logs, metrics and the benchmark). */
   apiCalls(): number;
+  /** Meeting invites as Events; absent where the CRM has none (invites are then logged as Tasks). */
+  writeEvents?(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults>;
+  /** Enhanced Email: each mail as an EmailMessage whose own Task gets Capture's fields. */
+  logEmails?(messages: EmailMessageWrite[]): Promise<WriteResult[]>;
+}
+
+/** One Event to create or update (upsert on Capture_Id__c), with its EventRelations besides the WhoId's. */
+export interface EventWrite {
+  captureId: string;
+  /** The Event when it exists (its relations are read back and completed). */
+  eventId: string | null;
+  fields: Record<string, string | number | boolean | null>;
+  relations: { RelationId: string; IsParent: boolean; IsInvitee: boolean; Status: string | null }[];
+}
+
+/** A cancelled meeting: delete its Event (the recycle bin keeps it as a tombstone) or mark it. */
+export interface EventCancel {
+  captureId: string;
+  /** Null when the Event is written earlier in the same batch. */
+  eventId: string | null;
+  action: 'delete' | 'mark';
+  sequence: number;
+  /** For "mark": the fields to set. */
+  update: Record<string, string | number> | null;
+}
+
+export interface EventWriteResults {
+  upserts: WriteResult[];
+  /** Per upsert: the first EventRelation failure, when one failed. */
+  relationFailures: ({ code: string; message: string; retryable: boolean } | null)[];
+  cancels: WriteResult[];
+}
+
+/** One mail for Enhanced Email: the EmailMessage, the fields its Task gets, the people it names. */
+export interface EmailMessageWrite {
+  captureId: string;
+  message: Record<string, string | boolean | null>;
+  task: Record<string, string | null>;
+  relations: {
+    RelationId: string | null;
+    RelationAddress: string;
+    RelationType: 'FromAddress' | 'ToAddress' | 'CcAddress';
+  }[];
 }

@@ -13,6 +13,14 @@ import type { LogSink } from '../observability.ts';
 import type { AttachmentSource } from '../ports/attachment-source.ts';
 import type { CrmPort, FileDraft, TaskDraft, WriteResult } from '../ports/crm.ts';
 import type { DedupeLedger } from '../ports/dedupe-ledger.ts';
+import { usesEnhancedEmail, writeEmailTasks } from './sync-email-messages.ts';
+import {
+  inviteIndexes,
+  setInvitesAside,
+  syncEvents,
+  withEventLookups,
+  withoutCalendarFiles,
+} from './sync-events.ts';
 
 export interface EmailSyncResult {
   captureId: string;
@@ -76,7 +84,9 @@ export async function writeToSalesforce(input: SalesforceWritesInput): Promise<E
     retry,
   };
   try {
-    const plan = planLookups(org, emails);
+    // Meeting invites become Events; their people and Events ride the same lookup.
+    const invites = await inviteIndexes(emails, crm, retry);
+    const plan = withEventLookups(org, emails, invites, planLookups(org, emails));
     const found = await retry('lookup', () => crm.lookup(plan));
     const capabilities = await retry('capabilities', () => crm.capabilities());
     const decisions = decide(org, emails, found, {
@@ -85,22 +95,44 @@ export async function writeToSalesforce(input: SalesforceWritesInput): Promise<E
       taskStatus: capabilities.taskStatus,
       today: input.today ?? (() => new Date().toISOString()),
     });
+    withoutCalendarFiles(decisions);
+    setInvitesAside(decisions, invites);
     batch.useLedger = !capabilities.captureIdField && input.ledger !== undefined;
     const toWrite = await triage(batch, decisions);
     const writable = await createLeadsFirst(batch, toWrite);
+    const enhanced = usesEnhancedEmail(org, crm, capabilities, input.logger);
     const taskResults =
-      writable.length > 0
-        ? await writeTasks(
+      writable.length > 0 && enhanced
+        ? await writeEmailTasks(
             crm,
-            writable.map((w) => w.decision.task),
+            writable.map((w) => ({ task: w.decision.task, email: emails[w.index]! })),
+            found,
+            capabilities,
             retry,
-            input.backoffMs ?? 250,
-            writable.map((w) => w.decision.fallbackOwnerId),
           )
-        : [];
+        : writable.length > 0
+          ? await writeTasks(
+              crm,
+              writable.map((w) => w.decision.task),
+              retry,
+              input.backoffMs ?? 250,
+              writable.map((w) => w.decision.fallbackOwnerId),
+            )
+          : [];
     await recordTaskResults(batch, writable, taskResults);
     shareFateOfFirstCopies(decisions, batch.results);
     await addRelationsAndFiles(input, batch.followUps, batch.results, retry);
+    await syncEvents({
+      org,
+      emails,
+      crm,
+      found,
+      indexes: invites,
+      results: batch.results,
+      retry,
+      today: input.today ?? (() => new Date().toISOString()),
+      logger: input.logger,
+    });
   } catch (error) {
     await failUndecided(batch, error);
   }
@@ -253,7 +285,8 @@ async function failUndecided(batch: Batch, error: unknown): Promise<void> {
   // Decisions already made (excluded, unmatched, done, failed for their own reason) stand.
   for (let i = 0; i < emails.length; i++) {
     const done = batch.results[i];
-    if (!done || (done.outcome === 'duplicate' && !done.taskId)) {
+    // An invite set aside for its Event is not decided until the Event is written.
+    if (!done || (done.outcome === 'duplicate' && !done.taskId) || done.reason === 'meeting-invite') {
       batch.results[i] = {
         captureId: done?.captureId ?? captureIdOf(org.id, emails[i]!),
         outcome: 'failed',

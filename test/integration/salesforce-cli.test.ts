@@ -47,9 +47,16 @@ describe('capture salesforce', () => {
 
     const setup = await capture(['salesforce', 'setup', '--json'], env);
     expect(setup.code).toBe(0);
-    expect(JSON.parse(setup.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([true, true]);
+    expect(JSON.parse(setup.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     const again = await capture(['salesforce', 'setup', '--json'], env);
     expect(JSON.parse(again.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([
+      false,
+      false,
       false,
       false,
     ]);

@@ -11,6 +11,10 @@ import type { LogSink } from '../../observability.ts';
 import type {
   CrmCapabilities,
   CrmPort,
+  EmailMessageWrite,
+  EventCancel,
+  EventWrite,
+  EventWriteResults,
   ExistingAttachments,
   FileDraft,
   LeadDraft,
@@ -29,7 +33,9 @@ import {
   type Subrequest,
   type Subresponse,
 } from './composite.ts';
+import { logEmails } from './email-messages.ts';
 import { classifySalesforceError, isTransientCode } from './errors.ts';
+import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
 import { collect, emptyLookup, lookupQueries } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
@@ -63,6 +69,9 @@ function describes(base: string): Subrequest[] {
   return [
     { method: 'GET', url: `${base}/sobjects/Task/describe`, referenceId: 'describe' },
     { method: 'GET', url: `${base}/sobjects/TaskRelation/describe`, referenceId: 'describe-relation' },
+    // Meeting invites and Enhanced Email: whether Event and EmailMessage carry Capture's fields.
+    { method: 'GET', url: `${base}/sobjects/Event/describe`, referenceId: 'describe-event' },
+    { method: 'GET', url: `${base}/sobjects/EmailMessage/describe`, referenceId: 'describe-email' },
   ];
 }
 
@@ -243,6 +252,7 @@ export class SalesforceCrm implements CrmPort {
       orderNumbersField: field('Order_Numbers__c') !== undefined,
       sharedActivities: relation.httpStatusCode < 400,
       taskStatus: !statuses || statuses.length === 0 || statuses.includes('Completed') ? 'Completed' : '',
+      ...activityFields(answers),
     };
     if (!this.#capabilities.captureIdField) {
       this.#logger?.warn(
@@ -268,12 +278,21 @@ export class SalesforceCrm implements CrmPort {
     }));
     const describe = this.#capabilities === null;
     if (describe) subrequests.unshift(...describes(this.#base));
-    const answers = await this.#composite(subrequests, (s) => s.referenceId.startsWith('q'), 'lookup');
+    // Events ride the same composite (queryAll: deleted Events are tombstones of cancelled meetings).
+    const events = this.#capabilities?.eventFields === false ? [] : eventLookupSubrequests(this.#base, plan);
+    subrequests.push(...events);
+    const answers = await this.#composite(
+      subrequests,
+      (s) => s.referenceId.startsWith('q') || isEventLookup(s),
+      'lookup',
+    );
     if (describe) {
       this.#learn(answers);
       await this.#closedStatus();
     }
     const result = emptyLookup();
+    if (events.length > 0 && this.#capabilities?.eventFields)
+      result.events = readEventLookup(answers, events);
     let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
     if (queries.some((q) => q.roles)) result.opportunityRoles = [];
@@ -344,6 +363,15 @@ export class SalesforceCrm implements CrmPort {
       caps.captureIdField ? 'PATCH' : 'POST',
       caps.captureIdField ? '/composite/sobjects/Task/Capture_Id__c' : '/composite/sobjects',
     );
+  }
+
+  async writeEvents(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults> {
+    const caps = await this.capabilities();
+    return writeEvents(this, this.#base, caps.sharedActivities, upserts, cancels);
+  }
+
+  logEmails(messages: EmailMessageWrite[]): Promise<WriteResult[]> {
+    return logEmails(this, this.#base, messages);
   }
 
   createLeads(leads: LeadDraft[]): Promise<WriteResult[]> {
@@ -493,7 +521,7 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /** Adds Capture's custom fields to Activity through the Tooling API (harmless when they exist). */
-  async setupFields(): Promise<{ field: string; created: boolean }[]> {
+  async setupFields(): Promise<{ field: string; created: boolean; skipped?: string }[]> {
     const fields = [
       {
         FullName: 'Activity.Capture_Id__c',
@@ -515,8 +543,9 @@ export class SalesforceCrm implements CrmPort {
           description: 'Order numbers Capture found in the email.',
         },
       },
+      ...ACTIVITY_SETUP_FIELDS,
     ];
-    const out: { field: string; created: boolean }[] = [];
+    const out: { field: string; created: boolean; skipped?: string }[] = [];
     for (const field of fields) {
       try {
         await this.request('POST', '/tooling/sobjects/CustomField', field);
@@ -524,6 +553,9 @@ export class SalesforceCrm implements CrmPort {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code === 'DUPLICATE_DEVELOPER_NAME' || code === 'DUPLICATE_VALUE')
+          out.push({ field: field.FullName, created: false });
+        // EmailMessage exists only with Enhanced Email: an org without it has nothing to add the field to.
+        else if (field.FullName.startsWith('EmailMessage.'))
           out.push({ field: field.FullName, created: false });
         else throw error;
       }
@@ -556,6 +588,51 @@ export class SalesforceCrm implements CrmPort {
   async query<T>(soql: string): Promise<T[]> {
     return (await this.request<QueryResult<T>>('GET', `/query?q=${encodeURIComponent(soql)}`)).records;
   }
+}
+
+/** Capture_Sequence__c for Events (the invite's SEQUENCE) and EmailMessage's own external id. */
+const ACTIVITY_SETUP_FIELDS = [
+  {
+    FullName: 'Activity.Capture_Sequence__c',
+    Metadata: {
+      label: 'Capture Sequence',
+      type: 'Number',
+      precision: 18,
+      scale: 0,
+      description: 'Set by Capture: the meeting invite SEQUENCE an Event was written from.',
+    },
+  },
+  {
+    FullName: 'EmailMessage.Capture_Id__c',
+    Metadata: {
+      label: 'Capture Id',
+      type: 'Text',
+      length: 255,
+      externalId: true,
+      unique: true,
+      description: 'Set by Capture: hash of org and Message-ID.',
+    },
+  },
+];
+
+/** From the Event and EmailMessage describes: whether invites and Enhanced Email can be written. */
+function activityFields(answers: Map<string, Subresponse>): {
+  eventFields: boolean;
+  emailMessageField: boolean;
+} {
+  const fields = (ref: string) => {
+    const sub = answers.get(ref);
+    if (!sub || sub.httpStatusCode >= 400) return [];
+    return (sub.body as TaskDescribe).fields;
+  };
+  const event = fields('describe-event');
+  const email = fields('describe-email');
+  return {
+    eventFields:
+      event.some((f) => f.name === 'Capture_Id__c' && f.externalId === true) &&
+      event.some((f) => f.name === 'Capture_Sequence__c'),
+    emailMessageField: email.some((f) => f.name === 'Capture_Id__c' && f.externalId === true),
+  };
 }
 
 function fileRecord(file: FileDraft): Record<string, unknown> {

@@ -1,0 +1,369 @@
+/**
+ * Meeting invites as Salesforce Events: the Event lookup that rides the batch's lookup composite,
+ * and the writes in two composites (Events upserted on Capture_Id__c with their existing
+ * relations read back; then EventRelations, marks and deletes together).
+ *
+ * Salesforce's rules kept here (Object Reference, "Event" and "EventRelation"): a deleted Event
+ * stays in the recycle bin, where queryAll sees it (IsDeleted) — Capture reads it as a tombstone
+ * so a late REQUEST does not bring the meeting back; one EventRelation per person (the WhoId's
+ * row is Salesforce's own); without Shared Activities rows are invitees only.
+ */
+import type {
+  EventCancel,
+  EventWrite,
+  EventWriteResults,
+  FoundEvent,
+  LookupPlan,
+  WriteResult,
+} from '../../ports/crm.ts';
+import { errorFor, firstError, readComposite, type Subrequest, type Subresponse } from './composite.ts';
+import { isTransientCode } from './errors.ts';
+import { packedQueries } from './soql.ts';
+
+export interface Requester {
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+interface SfWriteResult {
+  id?: string | null;
+  success: boolean;
+  created?: boolean;
+  errors?: { statusCode?: string; message?: string }[];
+}
+
+const EVENT_LOOKUP_PREFIX = 'ev';
+const CANCELLED = /^cancel+ed:/i;
+
+/** The Event queries of a lookup (queryAll: deleted Events are the tombstones of cancelled meetings). */
+export function eventLookupSubrequests(base: string, plan: LookupPlan): Subrequest[] {
+  const ids = plan.eventCaptureIds ?? [];
+  if (ids.length === 0) return [];
+  return packedQueries(
+    'SELECT Id, Capture_Id__c, Capture_Sequence__c, Subject, ShowAs, IsDeleted FROM Event',
+    'Capture_Id__c',
+    ids,
+  ).map((soql, i) => ({
+    method: 'GET',
+    url: `${base}/queryAll?q=${encodeURIComponent(soql)}`,
+    referenceId: `${EVENT_LOOKUP_PREFIX}${i}`,
+  }));
+}
+
+export const isEventLookup = (s: Subrequest) => s.referenceId.startsWith(EVENT_LOOKUP_PREFIX);
+
+/**
+ * The Events the lookup found. An Event deleted and created again has two records: the live one
+ * wins, else the newest sequence.
+ */
+export function readEventLookup(answers: Map<string, Subresponse>, sent: Subrequest[]): FoundEvent[] {
+  const byId = new Map<string, FoundEvent>();
+  for (const s of sent.filter(isEventLookup)) {
+    const sub = answers.get(s.referenceId)!;
+    if (sub.httpStatusCode >= 400) {
+      const { code, message } = firstError(sub);
+      throw errorFor(code, `lookup events: ${message}`);
+    }
+    for (const r of (sub.body as { records: Record<string, unknown>[] }).records) {
+      const found: FoundEvent = {
+        id: String(r.Id),
+        captureId: String(r.Capture_Id__c),
+        sequence: typeof r.Capture_Sequence__c === 'number' ? r.Capture_Sequence__c : null,
+        cancelled: r.ShowAs === 'Free' && CANCELLED.test(String(r.Subject ?? '')),
+        deleted: r.IsDeleted === true,
+      };
+      const known = byId.get(found.captureId);
+      if (
+        !known ||
+        (known.deleted && !found.deleted) ||
+        (known.deleted && (found.sequence ?? -1) > (known.sequence ?? -1))
+      )
+        byId.set(found.captureId, found);
+    }
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Writes a batch's Events. The last upsert of an Event in the batch is the one sent (an earlier
+ * SEQUENCE in the same batch would only be overwritten); cancels follow the upserts.
+ */
+export async function writeEvents(
+  sf: Requester,
+  base: string,
+  sharedActivities: boolean,
+  upserts: EventWrite[],
+  cancels: EventCancel[],
+): Promise<EventWriteResults> {
+  const last = new Map<string, number>();
+  for (const [i, u] of upserts.entries()) last.set(u.captureId, i);
+  const sentUpserts = [...last.values()];
+  const first = await upsertAndReadRelations(
+    sf,
+    base,
+    sentUpserts.map((i) => upserts[i]!),
+  );
+  const idOf = new Map<string, WriteResult>();
+  for (const [j, i] of sentUpserts.entries()) idOf.set(upserts[i]!.captureId, first.results[j]!);
+  const results = upserts.map((u) => idOf.get(u.captureId)!);
+
+  const relationWrites = planRelations(
+    sentUpserts.map((i) => upserts[i]!),
+    first,
+    sharedActivities,
+  );
+  const cancelIds = cancels.map((c) => {
+    const written = idOf.get(c.captureId);
+    return c.eventId ?? (written?.ok ? written.id : null);
+  });
+  const second = await relationsAndCancels(sf, base, relationWrites, cancels, cancelIds);
+  const relationFailures = upserts.map((u) => {
+    const failure = second.relationFailures.get(u.captureId);
+    return failure ?? null;
+  });
+  return { upserts: results, relationFailures, cancels: second.cancels };
+}
+
+interface FirstAnswer {
+  results: WriteResult[];
+  /** Existing EventRelations of the upserted Events (by EventId), WhoId and IsWhat rows left out. */
+  existing: Map<
+    string,
+    { id: string; relationId: string; isParent: boolean; isInvitee: boolean; status: string }[]
+  >;
+}
+
+/** Composite 1: the Events upserted on Capture_Id__c, then their relations read back. */
+async function upsertAndReadRelations(
+  sf: Requester,
+  base: string,
+  upserts: EventWrite[],
+): Promise<FirstAnswer> {
+  if (upserts.length === 0) return { results: [], existing: new Map() };
+  const sent: Subrequest[] = [
+    {
+      method: 'PATCH',
+      url: `${base}/composite/sobjects/Event/Capture_Id__c`,
+      referenceId: 'events',
+      body: {
+        allOrNone: false,
+        records: upserts.map((u) => ({ attributes: { type: 'Event' }, ...dropNullDate(u.fields) })),
+      },
+    },
+    ...packedQueries(
+      'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
+      'EventId',
+      [...new Set(upserts.flatMap((u) => (u.eventId ? [u.eventId] : [])))],
+    ).map((soql, i) => ({
+      method: 'GET',
+      url: `${base}/query?q=${encodeURIComponent(soql)}`,
+      referenceId: `r${i}`,
+    })),
+  ].slice(0, 5);
+  const response = await sf.request<unknown>('POST', '/composite', {
+    allOrNone: false,
+    compositeRequest: sent,
+  });
+  const answers = readComposite(response, sent, 'write events');
+  const events = answers.get('events')!;
+  if (events.httpStatusCode >= 400) {
+    const { code, message } = firstError(events);
+    throw errorFor(code, `write events: ${message}`);
+  }
+  const results = toResults(events.body as SfWriteResult[]);
+  const existing: FirstAnswer['existing'] = new Map();
+  for (const s of sent.slice(1)) {
+    const sub = answers.get(s.referenceId)!;
+    if (sub.httpStatusCode >= 400) {
+      const { code, message } = firstError(sub);
+      throw errorFor(code, `read event relations: ${message}`);
+    }
+    for (const r of (sub.body as { records: Record<string, unknown>[] }).records) {
+      const whoId = (r.Event as { WhoId?: string } | null)?.WhoId ?? null;
+      if (r.IsWhat === true || (whoId && r.RelationId === whoId)) continue;
+      const list = existing.get(String(r.EventId)) ?? [];
+      list.push({
+        id: String(r.Id),
+        relationId: String(r.RelationId),
+        isParent: r.IsParent === true,
+        isInvitee: r.IsInvitee === true,
+        status: String(r.Status ?? ''),
+      });
+      existing.set(String(r.EventId), list);
+    }
+  }
+  return { results, existing };
+}
+
+/** A timed Event has no ActivityDate of its own to send: Salesforce derives it from the start. */
+function dropNullDate(fields: EventWrite['fields']): EventWrite['fields'] {
+  const { ActivityDate, ...rest } = fields;
+  return ActivityDate === null || ActivityDate === undefined ? rest : { ...rest, ActivityDate };
+}
+
+interface RelationWrites {
+  inserts: { captureId: string; record: Record<string, unknown> }[];
+  updates: { captureId: string; record: Record<string, unknown> }[];
+  deletes: { captureId: string; id: string }[];
+}
+
+/** What each Event's relations lack, what changed (status, flags), and invitees no longer invited. */
+function planRelations(upserts: EventWrite[], first: FirstAnswer, sharedActivities: boolean): RelationWrites {
+  const out: RelationWrites = { inserts: [], updates: [], deletes: [] };
+  for (const [i, u] of upserts.entries()) {
+    const r = first.results[i]!;
+    if (!r.ok) continue;
+    const have = new Map((first.existing.get(r.id) ?? []).map((e) => [e.relationId.slice(0, 15), e]));
+    const wanted = new Set<string>();
+    for (const rel of u.relations) {
+      // Without Shared Activities an EventRelation is an invitee and nothing else.
+      const isParent = sharedActivities && rel.IsParent;
+      if (!isParent && !rel.IsInvitee) continue;
+      const key = rel.RelationId.slice(0, 15);
+      wanted.add(key);
+      const fields = {
+        IsParent: isParent,
+        IsInvitee: rel.IsInvitee,
+        ...(rel.Status ? { Status: rel.Status } : {}),
+      };
+      const known = have.get(key);
+      if (!known)
+        out.inserts.push({
+          captureId: u.captureId,
+          record: {
+            attributes: { type: 'EventRelation' },
+            EventId: r.id,
+            RelationId: rel.RelationId,
+            ...fields,
+          },
+        });
+      else if (
+        known.isParent !== isParent ||
+        known.isInvitee !== rel.IsInvitee ||
+        (rel.Status && known.status !== rel.Status)
+      )
+        out.updates.push({
+          captureId: u.captureId,
+          record: { attributes: { type: 'EventRelation' }, Id: known.id, ...fields },
+        });
+    }
+    for (const [key, e] of have) if (!wanted.has(key)) out.deletes.push({ captureId: u.captureId, id: e.id });
+  }
+  return out;
+}
+
+/** Composite 2: relations inserted, updated and removed; cancelled Events marked, or stamped and deleted. */
+async function relationsAndCancels(
+  sf: Requester,
+  base: string,
+  rel: RelationWrites,
+  cancels: EventCancel[],
+  cancelIds: (string | null)[],
+): Promise<{
+  relationFailures: Map<string, { code: string; message: string; retryable: boolean }>;
+  cancels: WriteResult[];
+}> {
+  const failures = new Map<string, { code: string; message: string; retryable: boolean }>();
+  const cancelResults: WriteResult[] = cancels.map((c, i) =>
+    cancelIds[i]
+      ? { ok: true, id: cancelIds[i]!, created: false }
+      : { ok: false, code: 'EVENT_NOT_WRITTEN', message: `no Event for ${c.captureId}`, retryable: true },
+  );
+  // The Event keeps the cancel's SEQUENCE before it goes to the recycle bin: the tombstone is that new.
+  const stamps = cancels.flatMap((c, i) =>
+    cancelIds[i]
+      ? [
+          {
+            index: i,
+            record: {
+              attributes: { type: 'Event' },
+              Id: cancelIds[i],
+              Capture_Sequence__c: c.sequence,
+              ...(c.action === 'mark' ? c.update : {}),
+            },
+          },
+        ]
+      : [],
+  );
+  const deletes = cancels.flatMap((c, i) =>
+    c.action === 'delete' && cancelIds[i] ? [{ index: i, id: cancelIds[i]! }] : [],
+  );
+  const parts: { ref: string; sub: Subrequest; owners: { captureId?: string; index?: number }[] }[] = [];
+  const collection = (ref: string, method: string, records: Record<string, unknown>[]) => ({
+    method,
+    url: `${base}/composite/sobjects`,
+    referenceId: ref,
+    body: { allOrNone: false, records },
+  });
+  if (rel.inserts.length > 0)
+    parts.push({
+      ref: 'ins',
+      sub: collection(
+        'ins',
+        'POST',
+        rel.inserts.map((x) => x.record),
+      ),
+      owners: rel.inserts,
+    });
+  if (rel.updates.length > 0)
+    parts.push({
+      ref: 'upd',
+      sub: collection(
+        'upd',
+        'PATCH',
+        rel.updates.map((x) => x.record),
+      ),
+      owners: rel.updates,
+    });
+  if (stamps.length > 0)
+    parts.push({
+      ref: 'stamp',
+      sub: collection(
+        'stamp',
+        'PATCH',
+        stamps.map((x) => x.record),
+      ),
+      owners: stamps,
+    });
+  const removals = [...rel.deletes.map((d) => d.id), ...deletes.map((d) => d.id)];
+  if (removals.length > 0)
+    parts.push({
+      ref: 'del',
+      sub: {
+        method: 'DELETE',
+        url: `${base}/composite/sobjects?ids=${removals.join(',')}&allOrNone=false`,
+        referenceId: 'del',
+      },
+      owners: [...rel.deletes, ...deletes],
+    });
+  if (parts.length === 0) return { relationFailures: failures, cancels: cancelResults };
+  const sent = parts.map((p) => p.sub);
+  const answers = readComposite(
+    await sf.request<unknown>('POST', '/composite', { allOrNone: false, compositeRequest: sent }),
+    sent,
+    'event relations',
+  );
+  for (const part of parts) {
+    const sub = answers.get(part.ref)!;
+    const whole = sub.httpStatusCode >= 400 ? firstError(sub) : null;
+    const results = whole ? [] : toResults(sub.body as SfWriteResult[]);
+    for (const [k, owner] of part.owners.entries()) {
+      const r: WriteResult = whole
+        ? { ok: false, ...whole, retryable: isTransientCode(whole.code) }
+        : (results[k] ?? { ok: false, code: 'NO_RESULT', message: 'no result', retryable: true });
+      if (r.ok) continue;
+      if (owner.index !== undefined) cancelResults[owner.index] = r;
+      else if (owner.captureId && r.code !== 'DUPLICATE_VALUE' && !failures.has(owner.captureId))
+        failures.set(owner.captureId, { code: r.code, message: r.message, retryable: r.retryable });
+    }
+  }
+  return { relationFailures: failures, cancels: cancelResults };
+}
+
+function toResults(response: SfWriteResult[]): WriteResult[] {
+  return response.map((r): WriteResult => {
+    if (r.success && r.id) return { ok: true, id: r.id, created: r.created ?? false };
+    const e = r.errors?.[0];
+    const code = e?.statusCode ?? 'UNKNOWN';
+    return { ok: false, code, message: e?.message ?? 'failed', retryable: isTransientCode(code) };
+  });
+}
