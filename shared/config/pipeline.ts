@@ -35,8 +35,15 @@ export function parseConcurrency(memoryMB: number = functions.parse.memoryMB): n
   return Math.max(1, Math.floor((memoryMB - parseMemoryModel.baselineMB) / perMessageMB));
 }
 
-const intakeWindow = 1;
-const syncWindow = 2;
+/**
+ * Batching, measured with `npm run bench` (docs/benchmarks.md). Parse makes no Salesforce calls,
+ * so intake does not wait: window 0 means a batch is whatever one poll returns (at most 10).
+ * Sync batches save Salesforce calls; AWS requires a window of at least 1 s for a batch size
+ * above 10. At 60 emails/s a batch of 25 fills in about 0.4 s, well before the window, so a
+ * burst costs about 0.08 calls per email while a lone email waits the 1 s window.
+ */
+const intakeWindow = 0;
+const syncWindow = 1;
 
 export const pipeline = {
   queues: {
