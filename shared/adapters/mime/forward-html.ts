@@ -2,9 +2,12 @@
  * Library-backed readings the pure parse rules need from the MIME reader: an HTML body as
  * unwrapped text for finding a forward, and mailparser's address objects as plain addresses.
  */
-import { convert as htmlToText } from 'html-to-text';
+import { compile } from 'html-to-text';
 import type { AddressObject } from 'mailparser';
 import type { MailAddress } from '../../domain/captured-email.ts';
+
+// Compiled once: html-to-text builds its selector tree on every convert() call otherwise.
+let convertForForward: ((html: string) => string) | null = null;
 
 /**
  * Text of an HTML-only body for finding a forward: one line per block and no word wrapping
@@ -16,7 +19,12 @@ export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
   const source = html
     .slice(0, maxHtmlChars)
     .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
-  return htmlToText(source, {
+  convertForForward ??= compileForwardConverter();
+  return convertForForward(source);
+}
+
+function compileForwardConverter(): (html: string) => string {
+  return compile({
     wordwrap: false,
     preserveNewlines: false,
     formatters: {

@@ -7,7 +7,7 @@
  * keeps only the tags within the depth and element budgets (their text is kept). What it drops
  * is reported so the capture can say it was cut short.
  */
-import { convert, type FormatCallback, type SelectorDefinition } from 'html-to-text';
+import { compile, type FormatCallback, type SelectorDefinition } from 'html-to-text';
 
 export interface HtmlBudget {
   /** HTML characters read at most; the rest is not converted. */
@@ -246,15 +246,15 @@ const SELECTORS: SelectorDefinition[] = [
   })),
 ];
 
+// Compiled once: html-to-text builds its selector tree on every convert() call otherwise.
+let convertBody: ((html: string) => string) | null = null;
+
 /** Converts HTML to the text a reader sees, within the budget. */
 export function htmlToText(html: string, budget: HtmlBudget): HtmlText {
   const truncated = html.length > budget.maxChars;
   const bounded = boundHtml(truncated ? html.slice(0, budget.maxChars) : html, budget);
-  const text = convert(bounded.html, {
-    wordwrap: false,
-    formatters: { tableCell: formatCell },
-    selectors: SELECTORS,
-  });
+  convertBody ??= compile({ wordwrap: false, formatters: { tableCell: formatCell }, selectors: SELECTORS });
+  const text = convertBody(bounded.html);
   return {
     text,
     truncated,

@@ -6,8 +6,8 @@
  * mailparser, html-to-text and iconv-lite are used here and in this folder only.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, type Readable, Transform } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import {
   type AddressObject,
   type AttachmentStream,
@@ -86,7 +86,6 @@ export async function readMime(
     cutShort.push({ code, detail });
     warnings.push(`${code}: ${detail}`);
   };
-  const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
   const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
   const mime = new MimeBudgetStream({
     maxParts: limits.maxParts,
@@ -96,7 +95,7 @@ export async function readMime(
   const calendar = new CalendarCapture(options.calendar);
   const events = listen(parser, calendar, options.attachmentSink, limits, cut);
 
-  await readThrough(source, repair, mime, parser, cut);
+  await readThrough(raw, repair, mime, parser, cut);
   const collected = (await Promise.all(events.attachmentWork)).filter(
     (a): a is CollectedAttachment => a !== null,
   );
@@ -155,14 +154,15 @@ export async function readMime(
 
 /** The bytes through header repair, the MIME budget and mailparser; past the headers, a failure cuts the message short. */
 async function readThrough(
-  source: Readable,
+  source: Buffer | Readable,
   repair: HeaderBlockRepair,
   mime: MimeBudgetStream,
   parser: MailParser,
   cut: Cut,
 ): Promise<void> {
   try {
-    await pipeline(source, repair, mime, parser);
+    if (Buffer.isBuffer(source)) await pushThrough(source, [repair, mime, parser]);
+    else await pipeline(source, repair, mime, parser);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (!repair.result || repair.result.fieldCount === 0)
@@ -172,6 +172,24 @@ async function readThrough(
       `the message could not be read past the headers (${error instanceof Error ? error.message : 'parse error'}): body and files may be missing`,
     );
   }
+}
+
+/**
+ * Bytes already in memory written straight into the chain: no source stream and no pipeline()
+ * (its AbortController and per-stream bookkeeping cost more than a small message's parse).
+ * Any error destroys every stream, so the chain fails as pipeline() would.
+ */
+function pushThrough(raw: Buffer, chain: [Transform, Transform, MailParser]): Promise<void> {
+  const [first, middle, last] = chain;
+  for (const stream of chain) {
+    stream.on('error', (error: Error) => {
+      for (const other of chain) if (other !== stream) other.destroy(error);
+    });
+  }
+  first.pipe(middle).pipe(last);
+  const done = finished(last);
+  first.end(raw);
+  return done;
 }
 
 function reportMimeCut(mime: MimeBudgetStream, limits: ParseLimits, cut: Cut): void {
@@ -389,27 +407,31 @@ async function readAttachment(
   let size = 0;
   const kept: Buffer[] = [];
   let keptBytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      if (isMessage && keptBytes <= limits.maxAttachedMessageBytes) {
-        kept.push(chunk);
-        keptBytes += chunk.length;
-      }
-      callback(null, chunk);
-    },
-  });
+  const measure = (chunk: Buffer) => {
+    hash.update(chunk);
+    size += chunk.length;
+    if (isMessage && keptBytes <= limits.maxAttachedMessageBytes) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+    }
+  };
   const filename = data.filename ?? (isMessage ? 'forwarded-message.eml' : null);
   let storageKey: string | null = null;
   try {
     if (sink && !inline) {
       const out = new PassThrough();
       const stored = sink.put({ index, filename, contentType }, out);
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, callback) {
+          measure(chunk);
+          callback(null, chunk);
+        },
+      });
       await pipeline(data.content as Readable, meter, out);
       storageKey = (await stored).storageKey;
     } else {
-      await pipeline(data.content as Readable, meter, new Writable({ write: (_c, _e, cb) => cb() }));
+      // Nothing to store: the chunks are only measured and hashed, with no pipeline per part.
+      await drain(data.content as Readable, measure);
     }
   } catch (error) {
     data.release();
@@ -437,6 +459,18 @@ async function readAttachment(
     },
     attachedMessage: isMessage && keptBytes <= limits.maxAttachedMessageBytes ? Buffer.concat(kept) : null,
   };
+}
+
+/** Reads a stream to its end, handing each chunk to `onChunk`. */
+function drain(stream: Readable, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.on('data', onChunk);
+    stream.once('end', resolve);
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!stream.readableEnded) reject(new Error('attachment stream closed before its end'));
+    });
+  });
 }
 
 function addressHeader(headers: Headers, name: string, warnings: string[]): MailAddress[] {

@@ -5,6 +5,8 @@
 
 /** Whitespace runs longer than this are squeezed; shorter ones are left exactly as written. */
 const LONG_RUN = 32;
+/** A run longer than LONG_RUN (`\s` is the same set as isSpace); one quantifier, so linear. */
+const HAS_LONG_RUN = new RegExp(`\\s{${LONG_RUN + 1}}`);
 
 function isNewline(c: number): boolean {
   return c === 10 || c === 0x2028 || c === 0x2029;
@@ -32,6 +34,8 @@ function isSpace(c: number): boolean {
  * two or more line breaks, one line break when it holds one, otherwise four spaces. Linear.
  */
 export function squeezeLongWhitespace(text: string): string {
+  // Most text has no long run: one native scan, then the text as it is.
+  if (!HAS_LONG_RUN.test(text)) return text;
   const parts: string[] = [];
   let from = 0;
   let i = 0;

@@ -56,6 +56,31 @@ describe('order numbers', () => {
     }
   });
 
+  it('runs each default pattern in linear time on padded near-misses (they run on V8, so must not backtrack)', () => {
+    const pad = (s: string) => s.replaceAll('_', ' '.repeat(100_000));
+    // Every optional label piece followed by a long whitespace run and no number.
+    const nearMisses = [
+      pad('Order_no._:_#_Total'),
+      pad('purchase_order_number_#_x'),
+      pad('Sales\torder_\n_nr._#x'),
+      pad('PO_no._:_x'),
+      pad('P.O._number_-_x'),
+      pad('PO#_#_x'),
+      `SO-${'1'.repeat(200_000)}`,
+      'Order # '.repeat(40_000),
+      'P.O. # '.repeat(40_000),
+      'SO-12 '.repeat(40_000),
+    ];
+    for (const text of nearMisses) {
+      expect(findOrderNumbers([text], defaults)).toEqual([]);
+      expect(findOrderNumbers([`${text}\nOrder #12345 PO 4711 SO-104233`], defaults)).toEqual([
+        '12345',
+        '4711',
+        'SO-104233',
+      ]);
+    }
+  });
+
   it('scans many near-miss labels in linear time', () => {
     const text = 'Order 12/05/2024 PO 4711.5 '.repeat(10_000);
     expect(findOrderNumbers([text], defaults)).toEqual([]);
