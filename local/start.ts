@@ -2,7 +2,8 @@
  * `npm start [-- --fresh]`: the whole pipeline on this machine (docs/local-stack.md). Env: CAPTURE_SMTP_PORT (2525),
  * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
  * CAPTURE_TEST_VERDICTS=1 to honour X-Capture-Test-Verdicts headers (off by default);
- * CAPTURE_BATCH_WINDOW_SECONDS (the event sources' 1 s / 2 s) shortens the batching windows (tests);
+ * CAPTURE_BATCH_WINDOW_SECONDS sets both queues' batching window (default: the event sources' own,
+ * none for intake and 1 s for sync; tests set a short one);
  * CAPTURE_DATA_DIR (.capture/) keeps queues, objects and emulator records across restarts, and
  * --fresh empties it first; SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME +
  * SF_PRIVATE_KEY_FILE) to write to a real Salesforce org instead of the emulator.
