@@ -25,6 +25,21 @@ export interface Subresponse {
 }
 
 /** Groups subrequests into composites; `limited` marks the queries and Collections among them. */
+/** An sObject Collections upsert on Capture_Id__c, each record failing on its own (allOrNone false). */
+export function captureIdUpsert(
+  base: string,
+  type: string,
+  referenceId: string,
+  records: readonly Record<string, unknown>[],
+): Subrequest {
+  return {
+    method: 'PATCH',
+    url: `${base}/composite/sobjects/${type}/Capture_Id__c`,
+    referenceId,
+    body: { allOrNone: false, records: records.map((r) => ({ attributes: { type }, ...r })) },
+  };
+}
+
 export function compositeGroups<T>(items: readonly T[], limited: (item: T) => boolean): T[][] {
   const groups: T[][] = [];
   let current: T[] = [];

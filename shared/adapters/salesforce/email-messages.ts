@@ -11,7 +11,14 @@
  * finds it, and the update of its Task is the same as the first.
  */
 import type { EmailMessageWrite, WriteResult } from '../../ports/crm.ts';
-import { errorFor, firstError, readComposite, type Subrequest, type Subresponse } from './composite.ts';
+import {
+  captureIdUpsert,
+  errorFor,
+  firstError,
+  readComposite,
+  type Subrequest,
+  type Subresponse,
+} from './composite.ts';
 import { isTransientCode } from './errors.ts';
 import type { Requester } from './events.ts';
 import { packedQueries } from './soql.ts';
@@ -86,15 +93,12 @@ async function upsertAndRead(
     referenceId: ref,
   });
   const sent: Subrequest[] = [
-    {
-      method: 'PATCH',
-      url: `${base}/composite/sobjects/EmailMessage/Capture_Id__c`,
-      referenceId: 'messages',
-      body: {
-        allOrNone: false,
-        records: messages.map((m) => ({ attributes: { type: 'EmailMessage' }, ...m.message })),
-      },
-    },
+    captureIdUpsert(
+      base,
+      'EmailMessage',
+      'messages',
+      messages.map((m) => m.message),
+    ),
     ...packedQueries('SELECT Id, ActivityId, Capture_Id__c FROM EmailMessage', 'Capture_Id__c', ids)
       .slice(0, 4)
       .map((soql, i) => query(soql, `m${i}`)),

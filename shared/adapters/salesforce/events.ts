@@ -16,7 +16,14 @@ import type {
   LookupPlan,
   WriteResult,
 } from '../../ports/crm.ts';
-import { errorFor, firstError, readComposite, type Subrequest, type Subresponse } from './composite.ts';
+import {
+  captureIdUpsert,
+  errorFor,
+  firstError,
+  readComposite,
+  type Subrequest,
+  type Subresponse,
+} from './composite.ts';
 import { isTransientCode } from './errors.ts';
 import { packedQueries } from './soql.ts';
 
@@ -140,15 +147,12 @@ async function upsertAndReadRelations(
 ): Promise<FirstAnswer> {
   if (upserts.length === 0) return { results: [], existing: new Map() };
   const sent: Subrequest[] = [
-    {
-      method: 'PATCH',
-      url: `${base}/composite/sobjects/Event/Capture_Id__c`,
-      referenceId: 'events',
-      body: {
-        allOrNone: false,
-        records: upserts.map((u) => ({ attributes: { type: 'Event' }, ...dropNullDate(u.fields) })),
-      },
-    },
+    captureIdUpsert(
+      base,
+      'Event',
+      'events',
+      upserts.map((u) => dropNullDate(u.fields)),
+    ),
     ...packedQueries(
       'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
       'EventId',

@@ -523,17 +523,7 @@ export class SalesforceCrm implements CrmPort {
   /** Adds Capture's custom fields to Activity through the Tooling API (harmless when they exist). */
   async setupFields(): Promise<{ field: string; created: boolean; skipped?: string }[]> {
     const fields = [
-      {
-        FullName: 'Activity.Capture_Id__c',
-        Metadata: {
-          label: 'Capture Id',
-          type: 'Text',
-          length: 255,
-          externalId: true,
-          unique: true,
-          description: 'Set by Capture: hash of org and Message-ID.',
-        },
-      },
+      captureIdField('Activity'),
       {
         FullName: 'Activity.Order_Numbers__c',
         Metadata: {
@@ -602,8 +592,13 @@ const ACTIVITY_SETUP_FIELDS = [
       description: 'Set by Capture: the meeting invite SEQUENCE an Event was written from.',
     },
   },
-  {
-    FullName: 'EmailMessage.Capture_Id__c',
+  captureIdField('EmailMessage'),
+];
+
+/** The External ID that makes every write exactly once: a hash of org and Message-ID. */
+function captureIdField(object: 'Activity' | 'EmailMessage') {
+  return {
+    FullName: `${object}.Capture_Id__c`,
     Metadata: {
       label: 'Capture Id',
       type: 'Text',
@@ -612,8 +607,8 @@ const ACTIVITY_SETUP_FIELDS = [
       unique: true,
       description: 'Set by Capture: hash of org and Message-ID.',
     },
-  },
-];
+  };
+}
 
 /** From the Event and EmailMessage describes: whether invites and Enhanced Email can be written. */
 function activityFields(answers: Map<string, Subresponse>): {
