@@ -5,15 +5,14 @@
  * of creating a second one. EmailMessageRelation rows name the matched people. Exactly once holds
  * for redelivery and for two reps BCCing the same mail. An org without the setting keeps Tasks.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor } from '../support/salesforce.ts';
+import { stackFiles } from '../support/stack.ts';
 
 const ENHANCED = 'globex-m3n7b2v9c4x8@capture.localhost';
 const PLAIN = 'acme-k7q2m9x4p8w3@capture.localhost';
@@ -25,9 +24,6 @@ let dir: string;
 
 beforeAll(async () => {
   process.env.LOG_LEVEL ??= 'ERROR';
-  dir = mkdtempSync(join(tmpdir(), 'capture-enhanced-'));
-  const seedPath = join(dir, 'seed.json');
-  writeFileSync(seedPath, JSON.stringify(demoSeed));
   const org = (id: string, token: string, extra: object) => ({
     id,
     internalDomains: ['acme.example'],
@@ -36,10 +32,9 @@ beforeAll(async () => {
     orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
     ...extra,
   });
-  const configPath = join(dir, 'orgs.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  const files = stackFiles(
+    'capture-enhanced-',
+    {
       captureDomain: 'capture.localhost',
       orgs: [
         org('acme', 'acme-k7q2m9x4p8w3', {}),
@@ -51,8 +46,11 @@ beforeAll(async () => {
           ],
         }),
       ],
-    }),
+    },
+    demoSeed,
   );
+  dir = files.dir;
+  const { configPath, seedPath } = files;
   stack = await startLocalStack({ smtpPort: 0, sfPort: 0, seedPath, configPath, allowTestVerdicts: true });
   sf = await jsforceFor(stack.salesforceUrl);
   transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });

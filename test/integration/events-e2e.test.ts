@@ -5,15 +5,14 @@
  * CANCEL deletes it (or marks it for an org with `calendar.onCancel: "mark"`), and each
  * (org, UID, SEQUENCE) is written once, redelivery included.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor } from '../support/salesforce.ts';
+import { stackFiles } from '../support/stack.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const MARK_BCC = 'marks-q4w8e2r6t9y3@capture.localhost';
@@ -24,9 +23,6 @@ let dir: string;
 
 beforeAll(async () => {
   process.env.LOG_LEVEL ??= 'ERROR';
-  dir = mkdtempSync(join(tmpdir(), 'capture-events-'));
-  const seedPath = join(dir, 'seed.json');
-  writeFileSync(seedPath, JSON.stringify(demoSeed));
   const org = (id: string, token: string, extra: object) => ({
     id,
     internalDomains: ['acme.example'],
@@ -34,17 +30,19 @@ beforeAll(async () => {
     defaultOwnerEmail: 'ops@acme.example',
     ...extra,
   });
-  const configPath = join(dir, 'orgs.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  const files = stackFiles(
+    'capture-events-',
+    {
       captureDomain: 'capture.localhost',
       orgs: [
         org('acme', 'acme-k7q2m9x4p8w3', {}),
         org('marks', 'marks-q4w8e2r6t9y3', { calendar: { onCancel: 'mark' } }),
       ],
-    }),
+    },
+    demoSeed,
   );
+  dir = files.dir;
+  const { configPath, seedPath } = files;
   stack = await startLocalStack({
     smtpPort: 0,
     sfPort: 0,

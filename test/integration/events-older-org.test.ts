@@ -3,15 +3,14 @@
  * configured for Enhanced Email still gets its mail as plain Tasks (nothing to log EmailMessages
  * in), and a meeting invite's Event has its one WhoId and invitee rows only.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor } from '../support/salesforce.ts';
+import { stackFiles } from '../support/stack.ts';
 
 const BCC = 'older-w2e4r6t8y1u3@capture.localhost';
 let stack: LocalStack;
@@ -21,19 +20,9 @@ let dir: string;
 
 beforeAll(async () => {
   process.env.LOG_LEVEL ??= 'ERROR';
-  dir = mkdtempSync(join(tmpdir(), 'capture-older-'));
-  const seedPath = join(dir, 'seed.json');
-  writeFileSync(
-    seedPath,
-    JSON.stringify({
-      ...demoSeed,
-      Organization: [{ SharedActivitiesEnabled: false, EnhancedEmailEnabled: false }],
-    }),
-  );
-  const configPath = join(dir, 'orgs.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
+  const files = stackFiles(
+    'capture-older-',
+    {
       captureDomain: 'capture.localhost',
       orgs: [
         {
@@ -44,8 +33,11 @@ beforeAll(async () => {
           salesforce: { enhancedEmail: true },
         },
       ],
-    }),
+    },
+    { ...demoSeed, Organization: [{ SharedActivitiesEnabled: false, EnhancedEmailEnabled: false }] },
   );
+  dir = files.dir;
+  const { configPath, seedPath } = files;
   stack = await startLocalStack({ smtpPort: 0, sfPort: 0, seedPath, configPath, allowTestVerdicts: true });
   sf = await jsforceFor(stack.salesforceUrl);
   transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
