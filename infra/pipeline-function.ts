@@ -8,11 +8,13 @@ import { createRequire } from 'node:module';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { pipeline } from '#shared/config/pipeline.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { cdkBundling } from './bundling.ts';
 
@@ -61,7 +63,28 @@ function requireLocalEsbuild(): void {
   }
 }
 
+/** How a stage's function takes its queue's messages. */
+export interface QueueBatching {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
 export class PipelineFunction extends NodejsFunction {
+  /** A pipeline stage's function, with its memory and timeout from shared/config/pipeline.ts. */
+  static forStage(
+    scope: Construct,
+    id: string,
+    stage: keyof typeof pipeline.functions,
+    props: Pick<PipelineFunctionProps, 'entry' | 'orgsFile'>,
+  ): PipelineFunction {
+    const sizing = pipeline.functions[stage];
+    return new PipelineFunction(scope, id, {
+      ...props,
+      memorySize: sizing.memoryMB,
+      timeout: Duration.seconds(sizing.timeoutSeconds),
+    });
+  }
+
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     requireLocalEsbuild();
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -127,6 +150,19 @@ export class PipelineFunction extends NodejsFunction {
     }
     bucket.encryptionKey?.grantEncryptDecrypt(this);
     this.addEnvironment('MAIL_BUCKET', bucket.bucketName);
+    return this;
+  }
+
+  /** Runs on the queue's messages in batches, failing records one by one (the rest are deleted). */
+  consume(queue: IQueue, batching: QueueBatching, maxConcurrency?: number): this {
+    this.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: batching.batchSize,
+        maxBatchingWindow: Duration.seconds(batching.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      }),
+    );
     return this;
   }
 

@@ -1,27 +1,18 @@
 /** Builds the parse function's dependencies from its environment, once per cold start. */
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
-import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
-import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { logger, withOutcomeMetrics } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 import type { DeadLetterDeps } from '#shared/usecases/dead-letter.ts';
+import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
 
 export type ParseDeps = CaptureMessageDeps & DeadLetterDeps;
 
-export function parseDepsFromEnv(
-  env: NodeJS.ProcessEnv,
-  clients: { s3?: S3Client; sqs?: SQSClient } = {},
-): ParseDeps {
+export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {}): ParseDeps {
   const config = parseEnv(ParseEnvSchema, env, 'parse function');
-  const s3 = clients.s3 ?? new S3Client({ region: config.AWS_REGION });
-  const sqs = clients.sqs ?? new SQSClient({ region: config.AWS_REGION });
-  const store = new S3MailStore(s3, config.MAIL_BUCKET);
-  const attachments = new S3AttachmentStore(s3, config.MAIL_BUCKET);
+  const { sqs, store, attachments } = mailBucketStores(config, clients);
   const parse: ParseMessage = (raw, request) =>
     parseEmail(raw, {
       org: request.org,

@@ -1,10 +1,6 @@
 /** Builds the sync function's dependencies from its environment, once per cold start. */
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
-import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { createSalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { SecretsManagerCredentials } from '#shared/adapters/secrets-manager-credentials.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
@@ -17,6 +13,7 @@ import { type LogSink, logger, withKeys, withOutcomeMetrics } from '#shared/obse
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import type { SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
+import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
 
 export type SyncDeps = SyncStageDeps & {
   /** The org batch logging through `log` (the handler passes one that names the invocation's messages). */
@@ -25,13 +22,10 @@ export type SyncDeps = SyncStageDeps & {
 
 export function syncDepsFromEnv(
   env: NodeJS.ProcessEnv,
-  clients: { s3?: S3Client; sqs?: SQSClient; secrets?: SecretsManagerClient } = {},
+  clients: AwsClients & { secrets?: SecretsManagerClient } = {},
 ): SyncDeps {
   const config = parseEnv(SyncEnvSchema, env, 'sync function');
-  const s3 = clients.s3 ?? new S3Client({ region: config.AWS_REGION });
-  const sqs = clients.sqs ?? new SQSClient({ region: config.AWS_REGION });
-  const store = new S3MailStore(s3, config.MAIL_BUCKET);
-  const attachments = new S3AttachmentStore(s3, config.MAIL_BUCKET);
+  const { s3, sqs, store, attachments } = mailBucketStores(config, clients);
   const ledger = new S3DedupeLedger(s3, config.MAIL_BUCKET);
 
   const credentials: CredentialSource =

@@ -1,5 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -111,26 +109,14 @@ export class ParseToSync extends Construct {
                 }),
             );
 
-    this.function = new PipelineFunction(this, 'Sync', {
-      entry: props.entry,
-      orgsFile: props.orgsFile,
-      memorySize: pipeline.functions.sync.memoryMB,
-      timeout: Duration.seconds(pipeline.functions.sync.timeoutSeconds),
-    })
+    this.function = PipelineFunction.forStage(this, 'Sync', 'sync', props)
       .bindMailBucket(props.bucket, {
         read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes, keys.deadLettered],
         write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger],
         delete: [keys.ledger],
       })
       .bindDeadLetterQueue('SYNC_DLQ_URL', this.deadLetterQueue)
-      .bindSalesforceSecrets(prefix, [...this.secretNames.values()]);
-    this.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        maxConcurrency,
-      }),
-    );
+      .bindSalesforceSecrets(prefix, [...this.secretNames.values()])
+      .consume(this.queue, settings, maxConcurrency);
   }
 }

@@ -1,5 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -38,24 +36,13 @@ export class SnsToParse extends Construct {
     // Raw delivery stays off: the parse handler validates the SNS envelope.
     props.topic.addSubscription(new SqsSubscription(this.queue, { rawMessageDelivery: false }));
 
-    this.function = new PipelineFunction(this, 'Parse', {
-      entry: props.entry,
-      orgsFile: props.orgsFile,
-      memorySize: pipeline.functions.parse.memoryMB,
-      timeout: Duration.seconds(pipeline.functions.parse.timeoutSeconds),
-    })
+    this.function = PipelineFunction.forStage(this, 'Parse', 'parse', props)
       .bindMailBucket(props.bucket, {
         // outcomes/ is read before it is written: a redelivery never replaces a first decision.
         read: [keys.raw, keys.outcomes, keys.deadLettered],
         write: [keys.parsed, keys.attachments, keys.outcomes, keys.index],
       })
-      .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue);
-    this.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-      }),
-    );
+      .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue)
+      .consume(this.queue, settings);
   }
 }

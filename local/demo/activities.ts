@@ -57,27 +57,28 @@ export async function sendActivities(send: Send, bcc: string, enhanced: string |
 
 export function printActivities(emulator: SalesforceEmulator | null, name: (id: unknown) => string): void {
   if (!emulator) return;
-  console.log('Events in Salesforce');
-  console.table(
-    emulator.records('Event').map((e) => ({
-      Id: e.Id,
-      Subject: String(e.Subject).slice(0, 40),
-      Start: e.StartDateTime,
-      Owner: name(e.OwnerId),
-      Who: name(e.WhoId),
-      What: name(e.WhatId),
-      Sequence: e.Capture_Sequence__c,
-    })),
-  );
-  console.log('EmailMessages in Salesforce (Enhanced Email)');
-  console.table(
-    emulator.records('EmailMessage').map((m) => ({
-      Id: m.Id,
-      Subject: String(m.Subject).slice(0, 40),
-      From: m.FromAddress,
-      To: m.ToAddress,
-      Task: m.ActivityId,
-      Relations: emulator.records('EmailMessageRelation').filter((r) => r.EmailMessageId === m.Id).length,
-    })),
-  );
+  const table = (
+    title: string,
+    type: string,
+    row: (r: Record<string, unknown>) => Record<string, unknown>,
+  ) => {
+    console.log(title);
+    console.table(
+      emulator.records(type).map((r) => ({ Id: r.Id, Subject: String(r.Subject).slice(0, 40), ...row(r) })),
+    );
+  };
+  table('Events in Salesforce', 'Event', (e) => ({
+    Start: e.StartDateTime,
+    Owner: name(e.OwnerId),
+    Who: name(e.WhoId),
+    What: name(e.WhatId),
+    Sequence: e.Capture_Sequence__c,
+  }));
+  const relations = emulator.records('EmailMessageRelation');
+  table('EmailMessages in Salesforce (Enhanced Email)', 'EmailMessage', (m) => ({
+    From: m.FromAddress,
+    To: m.ToAddress,
+    Task: m.ActivityId,
+    Relations: relations.filter((r) => r.EmailMessageId === m.Id).length,
+  }));
 }

@@ -33,7 +33,8 @@ export function beforeWrite(
   existing: SfRecord | null,
   ctx: WriteContext,
 ): void {
-  if (def.fields.has('ownerid')) ownerRules(store, def, values, existing, ctx);
+  if (def.fields.has('ownerid'))
+    ownerRules(store, def.name, values, !existing && ctx.userId ? ctx.userId : null);
   orgPicklistRules(store, def, values, existing);
   if (def.activity) leadWithWhat(store, values, existing);
   if (def.name === 'Event') eventRules(values, existing);
@@ -43,22 +44,21 @@ export function beforeWrite(
   if (def.name === 'EmailMessageRelation' && !existing) emailRelationRules(store, values);
 }
 
+/** OwnerId defaults (on create) to the running user, and must not be an inactive user. */
 function ownerRules(
   store: Store,
-  def: ObjectDef,
+  type: string,
   values: Record<string, unknown>,
-  existing: SfRecord | null,
-  ctx: WriteContext,
+  defaultOwner: string | null,
 ): void {
-  if (!existing && (values.OwnerId === undefined || values.OwnerId === null) && ctx.userId) {
-    values.OwnerId = ctx.userId;
-  }
+  if ((values.OwnerId === undefined || values.OwnerId === null) && defaultOwner)
+    values.OwnerId = defaultOwner;
   if (typeof values.OwnerId !== 'string') return;
   const owner = store.findById(values.OwnerId);
   if (owner && store.typeOfId(owner.Id)?.name === 'User' && owner.IsActive === false) {
     throw new SalesforceError(
       'INACTIVE_OWNER_OR_USER',
-      `operation performed with inactive user [${owner.Id}] as owner of ${def.name.toLowerCase()}`,
+      `operation performed with inactive user [${owner.Id}] as owner of ${type.toLowerCase()}`,
       [],
     );
   }
@@ -118,12 +118,21 @@ function relationsOf(store: Store, link: ActivityLink, activityId: string): SfRe
   return store.all(link.relation).filter((r) => r[link.parentField] === activityId);
 }
 
+/** A relation being written: its activity link, the related record's type and the values to store. */
+interface RelationWrite {
+  store: Store;
+  link: ActivityLink;
+  type: string | undefined;
+  values: Record<string, unknown>;
+}
+
 function relationRules(store: Store, link: ActivityLink, values: Record<string, unknown>): void {
   const activityId = String(values[link.parentField] ?? '');
   const relationId = String(values.RelationId ?? '');
   const type = store.typeOfId(relationId)?.name;
   values.IsWhat = type !== 'Contact' && type !== 'Lead' && type !== 'User';
-  if (link.whoFlag) eventRelationRoles(store, link.whoFlag, type, values);
+  const write: RelationWrite = { store, link, type, values };
+  if (link.whoFlag) eventRelationRoles(write, link.whoFlag);
   const all = relationsOf(store, link, activityId);
   const duplicate = all.find((r) => r.RelationId === relationId);
   if (duplicate) {
@@ -133,17 +142,11 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
       ['RelationId'],
     );
   }
-  relationLimits(store, link, type, values, all);
+  relationLimits(write, all);
 }
 
 /** Invitees (up to 1,000) and the activity's people (one lead or up to 50 contacts) of one activity. */
-function relationLimits(
-  store: Store,
-  link: ActivityLink,
-  type: string | undefined,
-  values: Record<string, unknown>,
-  others: SfRecord[],
-): void {
+function relationLimits({ store, link, type, values }: RelationWrite, others: SfRecord[]): void {
   if (link.whoFlag && values.IsInvitee === true) {
     if (others.filter((r) => r.IsInvitee === true).length >= MAX_EVENT_INVITEES)
       throw new SalesforceError('LIMIT_EXCEEDED', `An event can have up to ${MAX_EVENT_INVITEES} invitees.`, [
@@ -179,13 +182,17 @@ function eventRelationUpdate(
   const flag = link.whoFlag!;
   const becomes = (f: string) => values[f] === true && existing[f] !== true;
   if (!becomes(flag) && !becomes('IsInvitee')) return;
-  const merged = { ...existing, ...values };
-  const type = store.typeOfId(String(existing.RelationId))?.name;
-  eventRelationRoles(store, flag, type, merged);
+  const write: RelationWrite = {
+    store,
+    link,
+    type: store.typeOfId(String(existing.RelationId))?.name,
+    values: { ...existing, ...values },
+  };
+  eventRelationRoles(write, flag);
   const others = relationsOf(store, link, String(existing[link.parentField])).filter(
     (r) => r.Id !== existing.Id,
   );
-  relationLimits(store, link, type, merged, others);
+  relationLimits(write, others);
 }
 
 /**
@@ -193,12 +200,7 @@ function eventRelationUpdate(
  * leads only, with Shared Activities) or its record (IsWhat, with Shared Activities); invitee
  * when nothing says otherwise.
  */
-function eventRelationRoles(
-  store: Store,
-  whoFlag: string,
-  type: string | undefined,
-  values: Record<string, unknown>,
-): void {
+function eventRelationRoles({ store, type, values }: RelationWrite, whoFlag: string): void {
   if (values.IsWhat === true) {
     values[whoFlag] = false;
     values.IsInvitee = false;

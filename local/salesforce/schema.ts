@@ -76,34 +76,99 @@ const EVENT_LINK: ActivityLink = {
   whoFlag: 'IsParent',
 };
 
+/** Field builders: the describe attributes Salesforce gives each kind of field. */
+const READ_ONLY = { createable: false, updateable: false } as const;
+const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type: 'string',
+  length,
+  ...extra,
+});
+const longText = (name: string): FieldDef => ({ name, type: 'textarea', length: 32000 });
+const flag = (name: string, defaultValue = false, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type: 'boolean',
+  defaultValue,
+  ...extra,
+});
+const pick = (name: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type: 'picklist',
+  length: 40,
+  ...extra,
+});
+/** A picklist that takes only its listed values. */
+const closedPick = (name: string, values: string[], extra: Partial<FieldDef> = {}): FieldDef =>
+  pick(name, { picklist: values, restrictedPicklist: true, ...extra });
+const ref = (name: string, referenceTo: string[], extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type: 'reference',
+  referenceTo,
+  ...extra,
+});
+/** A lookup to a parent whose relationship is named after it (AccountId → Account, children "Contacts"). */
+const parentRef = (parent: string, children?: string, extra: Partial<FieldDef> = {}): FieldDef =>
+  ref(`${parent}Id`, [parent], {
+    relationshipName: parent,
+    ...(children ? { childRelationshipName: children } : {}),
+    ...extra,
+  });
+const dateTime = (name: string): FieldDef => ({ name, type: 'datetime' });
+
 const system: FieldDef[] = [
-  { name: 'Id', type: 'id', length: 18, createable: false, updateable: false },
-  { name: 'CreatedDate', type: 'datetime', createable: false, updateable: false },
-  { name: 'LastModifiedDate', type: 'datetime', createable: false, updateable: false },
-  { name: 'SystemModstamp', type: 'datetime', createable: false, updateable: false },
-  {
-    name: 'CreatedById',
-    type: 'reference',
-    referenceTo: ['User'],
-    relationshipName: 'CreatedBy',
-    createable: false,
-    updateable: false,
-  },
-  { name: 'IsDeleted', type: 'boolean', createable: false, updateable: false, defaultValue: false },
+  { name: 'Id', type: 'id', length: 18, ...READ_ONLY },
+  { name: 'CreatedDate', type: 'datetime', ...READ_ONLY },
+  { name: 'LastModifiedDate', type: 'datetime', ...READ_ONLY },
+  { name: 'SystemModstamp', type: 'datetime', ...READ_ONLY },
+  ref('CreatedById', ['User'], { relationshipName: 'CreatedBy', ...READ_ONLY }),
+  flag('IsDeleted', false, READ_ONLY),
 ];
 
-const owner: FieldDef = {
-  name: 'OwnerId',
-  type: 'reference',
-  referenceTo: ['User'],
-  relationshipName: 'Owner',
-};
+const owner: FieldDef = ref('OwnerId', ['User'], { relationshipName: 'Owner' });
 const nameFields: FieldDef[] = [
-  { name: 'FirstName', type: 'string', length: 40 },
-  { name: 'LastName', type: 'string', length: 80, required: true },
-  { name: 'Name', type: 'string', length: 121, createable: false, updateable: false },
+  text('FirstName', 40),
+  text('LastName', 80, { required: true }),
+  text('Name', 121, READ_ONLY),
 ];
 const WHAT_TYPES = ['Account', 'Opportunity', 'Order', 'Case', 'Contract', 'Campaign'];
+
+/** The fields Task and Event share: what it is, who owns it, whom and what it is about. */
+function activityFields(children: string, middle: FieldDef[]): FieldDef[] {
+  return [
+    text('Subject', 255),
+    ...middle,
+    { ...owner, required: true },
+    ref('WhoId', ['Contact', 'Lead'], { relationshipName: 'Who', childRelationshipName: children }),
+    ref('WhatId', WHAT_TYPES, { relationshipName: 'What', childRelationshipName: children }),
+  ];
+}
+
+/** TaskRelation and EventRelation: the activity and the person or record related to it. */
+function relationFields(activity: string): FieldDef[] {
+  return [
+    parentRef(activity, undefined, { required: true, updateable: false }),
+    ref('RelationId', ['Contact', 'Lead', 'User', ...WHAT_TYPES], {
+      relationshipName: 'Relation',
+      required: true,
+      updateable: false,
+    }),
+  ];
+}
+
+/** Setup values kept as records (TaskStatus, TaskPriority, OpportunityStage): label, API name, order and flags. */
+function setupValues(name: string, keyPrefix: string, flags: FieldDef[]): ObjectDef {
+  return object(
+    name,
+    keyPrefix,
+    [
+      text('MasterLabel', 255, { required: true }),
+      text('ApiName', 255),
+      ...flags,
+      { name: 'SortOrder', type: 'int' },
+    ],
+    { readOnly: true },
+  );
+}
 
 export function object(
   name: string,
@@ -208,7 +273,6 @@ export function standardObjects(): Map<string, ObjectDef> {
   return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
 }
 
-/** Users and the people and companies mail is about. */
 /**
  * Contact and Lead LastActivityDate (Object Reference, Contact): the latest of the due dates of the
  * person's events and closed tasks; read-only, computed by Salesforce.
@@ -216,30 +280,30 @@ export function standardObjects(): Map<string, ObjectDef> {
 const lastActivityDate: FieldDef = {
   name: 'LastActivityDate',
   type: 'date',
-  createable: false,
-  updateable: false,
+  ...READ_ONLY,
   derived: 'lastActivityDate',
 };
 
+/** Users and the people and companies mail is about. */
 function people(): ObjectDef[] {
   return [
     object(
       'User',
       '005',
       [
-        { name: 'Username', type: 'string', length: 80, required: true, unique: true },
+        text('Username', 80, { required: true, unique: true }),
         { name: 'Email', type: 'email', length: 128, required: true },
         ...nameFields,
-        { name: 'Alias', type: 'string', length: 8 },
-        { name: 'IsActive', type: 'boolean', defaultValue: true },
+        text('Alias', 8),
+        flag('IsActive', true),
       ],
       { computeName: true },
     ),
     object('Account', '001', [
-      { name: 'Name', type: 'string', length: 255, required: true },
+      text('Name', 255, { required: true }),
       owner,
-      { name: 'Website', type: 'string', length: 255 },
-      { name: 'Phone', type: 'string', length: 40 },
+      text('Website', 255),
+      text('Phone', 40),
     ]),
     object(
       'Contact',
@@ -247,15 +311,9 @@ function people(): ObjectDef[] {
       [
         ...nameFields,
         { name: 'Email', type: 'email', length: 80 },
-        { name: 'Phone', type: 'string', length: 40 },
-        { name: 'Title', type: 'string', length: 128 },
-        {
-          name: 'AccountId',
-          type: 'reference',
-          referenceTo: ['Account'],
-          relationshipName: 'Account',
-          childRelationshipName: 'Contacts',
-        },
+        text('Phone', 40),
+        text('Title', 128),
+        parentRef('Account', 'Contacts'),
         owner,
         lastActivityDate,
       ],
@@ -266,11 +324,11 @@ function people(): ObjectDef[] {
       '00Q',
       [
         ...nameFields,
-        { name: 'Company', type: 'string', length: 255, required: true },
+        text('Company', 255, { required: true }),
         { name: 'Email', type: 'email', length: 80 },
-        { name: 'Status', type: 'picklist', length: 40, defaultValue: 'Open - Not Contacted' },
-        { name: 'LeadSource', type: 'picklist', length: 40 },
-        { name: 'IsConverted', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+        pick('Status', { defaultValue: 'Open - Not Contacted' }),
+        pick('LeadSource'),
+        flag('IsConverted', false, READ_ONLY),
         owner,
         lastActivityDate,
       ],
@@ -283,91 +341,43 @@ function people(): ObjectDef[] {
 function sales(): ObjectDef[] {
   return [
     object('Order', '801', [
-      { name: 'OrderNumber', type: 'string', length: 30, createable: false, updateable: false },
-      { name: 'Name', type: 'string', length: 80 },
-      {
-        name: 'AccountId',
-        type: 'reference',
-        referenceTo: ['Account'],
-        relationshipName: 'Account',
-        childRelationshipName: 'Orders',
-        required: true,
-      },
-      { name: 'Status', type: 'picklist', length: 40, required: true, defaultValue: 'Draft' },
+      text('OrderNumber', 30, READ_ONLY),
+      text('Name', 80),
+      parentRef('Account', 'Orders', { required: true }),
+      pick('Status', { required: true, defaultValue: 'Draft' }),
       { name: 'EffectiveDate', type: 'date', required: true },
-      { name: 'PoNumber', type: 'string', length: 80 },
+      text('PoNumber', 80),
       owner,
     ]),
     object('Opportunity', '006', [
-      { name: 'Name', type: 'string', length: 120, required: true },
-      { name: 'StageName', type: 'picklist', length: 255, required: true, valuesFrom: 'OpportunityStage' },
+      text('Name', 120, { required: true }),
+      pick('StageName', { length: 255, required: true, valuesFrom: 'OpportunityStage' }),
       { name: 'CloseDate', type: 'date', required: true },
-      {
-        name: 'AccountId',
-        type: 'reference',
-        referenceTo: ['Account'],
-        relationshipName: 'Account',
-        childRelationshipName: 'Opportunities',
-      },
+      parentRef('Account', 'Opportunities'),
       // Derived from the stage's OpportunityStage record (rules.ts).
-      { name: 'IsClosed', type: 'boolean', defaultValue: false, createable: false, updateable: false },
-      { name: 'IsWon', type: 'boolean', defaultValue: false, createable: false, updateable: false },
+      flag('IsClosed', false, READ_ONLY),
+      flag('IsWon', false, READ_ONLY),
       owner,
     ]),
-    object(
-      'OpportunityStage',
-      '01Y',
-      [
-        { name: 'MasterLabel', type: 'string', length: 255, required: true },
-        { name: 'ApiName', type: 'string', length: 255 },
-        { name: 'IsActive', type: 'boolean', defaultValue: true },
-        { name: 'IsClosed', type: 'boolean', defaultValue: false },
-        { name: 'IsWon', type: 'boolean', defaultValue: false },
-        { name: 'DefaultProbability', type: 'double' },
-        { name: 'SortOrder', type: 'int' },
-      ],
-      { readOnly: true },
-    ),
+    setupValues('OpportunityStage', '01Y', [
+      flag('IsActive', true),
+      flag('IsClosed'),
+      flag('IsWon'),
+      { name: 'DefaultProbability', type: 'double' },
+    ]),
     object('OpportunityContactRole', '00K', [
-      {
-        name: 'OpportunityId',
-        type: 'reference',
-        referenceTo: ['Opportunity'],
-        relationshipName: 'Opportunity',
-        childRelationshipName: 'OpportunityContactRoles',
-        required: true,
-        updateable: false,
-      },
-      {
-        name: 'ContactId',
-        type: 'reference',
-        referenceTo: ['Contact'],
-        relationshipName: 'Contact',
-        childRelationshipName: 'OpportunityContactRoles',
-        required: true,
-      },
-      { name: 'Role', type: 'picklist', length: 40, picklist: CONTACT_ROLES },
-      { name: 'IsPrimary', type: 'boolean', defaultValue: false },
+      parentRef('Opportunity', 'OpportunityContactRoles', { required: true, updateable: false }),
+      parentRef('Contact', 'OpportunityContactRoles', { required: true }),
+      pick('Role', { picklist: CONTACT_ROLES }),
+      flag('IsPrimary'),
     ]),
     object('Case', '500', [
-      { name: 'Subject', type: 'string', length: 255 },
-      { name: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Status', type: 'picklist', length: 40, defaultValue: 'New' },
-      { name: 'CaseNumber', type: 'string', length: 30, createable: false, updateable: false },
-      {
-        name: 'AccountId',
-        type: 'reference',
-        referenceTo: ['Account'],
-        relationshipName: 'Account',
-        childRelationshipName: 'Cases',
-      },
-      {
-        name: 'ContactId',
-        type: 'reference',
-        referenceTo: ['Contact'],
-        relationshipName: 'Contact',
-        childRelationshipName: 'Cases',
-      },
+      text('Subject', 255),
+      longText('Description'),
+      pick('Status', { defaultValue: 'New' }),
+      text('CaseNumber', 30, READ_ONLY),
+      parentRef('Account', 'Cases'),
+      parentRef('Contact', 'Cases'),
       owner,
     ]),
   ];
@@ -392,196 +402,70 @@ function activities(): ObjectDef[] {
     object(
       'Task',
       '00T',
-      [
-        { name: 'Subject', type: 'string', length: 255 },
-        { name: 'Description', type: 'textarea', length: 32000 },
-        { name: 'Status', type: 'picklist', length: 40, required: true, valuesFrom: 'TaskStatus' },
-        { name: 'Priority', type: 'picklist', length: 40, required: true, valuesFrom: 'TaskPriority' },
-        {
-          name: 'TaskSubtype',
-          type: 'picklist',
-          length: 40,
-          picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
-          restrictedPicklist: true,
+      activityFields('Tasks', [
+        longText('Description'),
+        pick('Status', { required: true, valuesFrom: 'TaskStatus' }),
+        pick('Priority', { required: true, valuesFrom: 'TaskPriority' }),
+        closedPick('TaskSubtype', ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], {
           updateable: false,
-        },
-        { name: 'Type', type: 'picklist', length: 40 },
+        }),
+        pick('Type'),
         { name: 'ActivityDate', type: 'date' },
-        { ...owner, required: true },
-        {
-          name: 'WhoId',
-          type: 'reference',
-          referenceTo: ['Contact', 'Lead'],
-          relationshipName: 'Who',
-          childRelationshipName: 'Tasks',
-        },
-        {
-          name: 'WhatId',
-          type: 'reference',
-          referenceTo: WHAT_TYPES,
-          relationshipName: 'What',
-          childRelationshipName: 'Tasks',
-        },
-      ],
+      ]),
       { activity: TASK_LINK },
     ),
-    object(
-      'TaskStatus',
-      '01J',
-      [
-        { name: 'MasterLabel', type: 'string', length: 255, required: true },
-        { name: 'ApiName', type: 'string', length: 255 },
-        { name: 'IsClosed', type: 'boolean', defaultValue: false },
-        { name: 'IsDefault', type: 'boolean', defaultValue: false },
-        { name: 'SortOrder', type: 'int' },
-      ],
-      { readOnly: true },
-    ),
-    object(
-      'TaskPriority',
-      '01K',
-      [
-        { name: 'MasterLabel', type: 'string', length: 255, required: true },
-        { name: 'ApiName', type: 'string', length: 255 },
-        { name: 'IsDefault', type: 'boolean', defaultValue: false },
-        { name: 'IsHighPriority', type: 'boolean', defaultValue: false },
-        { name: 'SortOrder', type: 'int' },
-      ],
-      { readOnly: true },
-    ),
-    object(
-      'TaskRelation',
-      '0RT',
-      [
-        {
-          name: 'TaskId',
-          type: 'reference',
-          referenceTo: ['Task'],
-          relationshipName: 'Task',
-          required: true,
-          updateable: false,
-        },
-        {
-          name: 'RelationId',
-          type: 'reference',
-          referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
-          relationshipName: 'Relation',
-          required: true,
-          updateable: false,
-        },
-        { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
-      ],
-      { requires: 'sharedActivities', relationOf: TASK_LINK },
-    ),
+    setupValues('TaskStatus', '01J', [flag('IsClosed'), flag('IsDefault')]),
+    setupValues('TaskPriority', '01K', [flag('IsDefault'), flag('IsHighPriority')]),
+    object('TaskRelation', '0RT', [...relationFields('Task'), flag('IsWhat', false, { updateable: false })], {
+      requires: 'sharedActivities',
+      relationOf: TASK_LINK,
+    }),
   ];
 }
 
 /** Calendar events and their relations (invitees; with Shared Activities also the related people and records). */
 function events(): ObjectDef[] {
-  const dt = (name: string, extra: Partial<FieldDef> = {}): FieldDef => ({
-    name,
-    type: 'datetime',
-    ...extra,
-  });
   return [
     object(
       'Event',
       '00U',
-      [
-        { name: 'Subject', type: 'string', length: 255 },
-        { name: 'Location', type: 'string', length: 255 },
-        { name: 'Description', type: 'textarea', length: 32000 },
+      activityFields('Events', [
+        text('Location', 255),
+        longText('Description'),
         // Start, end, duration and the due date fields are kept consistent by events.ts.
-        dt('StartDateTime'),
-        dt('EndDateTime'),
+        dateTime('StartDateTime'),
+        dateTime('EndDateTime'),
         { name: 'DurationInMinutes', type: 'int' },
-        { name: 'IsAllDayEvent', type: 'boolean', defaultValue: false },
+        flag('IsAllDayEvent'),
         { name: 'ActivityDate', type: 'date' },
-        dt('ActivityDateTime'),
-        { name: 'EndDate', type: 'date', createable: false, updateable: false },
-        {
-          name: 'ShowAs',
-          type: 'picklist',
-          length: 40,
-          picklist: ['Busy', 'OutOfOffice', 'Free'],
-          restrictedPicklist: true,
-          defaultValue: 'Busy',
-        },
-        { name: 'Type', type: 'picklist', length: 40 },
-        {
-          name: 'EventSubtype',
-          type: 'picklist',
-          length: 40,
-          picklist: ['Event'],
-          restrictedPicklist: true,
-          defaultValue: 'Event',
-          updateable: false,
-        },
-        { name: 'IsPrivate', type: 'boolean', defaultValue: false },
-        { name: 'IsReminderSet', type: 'boolean', defaultValue: false },
-        dt('ReminderDateTime'),
-        { ...owner, required: true },
-        {
-          name: 'WhoId',
-          type: 'reference',
-          referenceTo: ['Contact', 'Lead'],
-          relationshipName: 'Who',
-          childRelationshipName: 'Events',
-        },
-        {
-          name: 'WhatId',
-          type: 'reference',
-          referenceTo: WHAT_TYPES,
-          relationshipName: 'What',
-          childRelationshipName: 'Events',
-        },
-      ],
+        dateTime('ActivityDateTime'),
+        { name: 'EndDate', type: 'date', ...READ_ONLY },
+        closedPick('ShowAs', ['Busy', 'OutOfOffice', 'Free'], { defaultValue: 'Busy' }),
+        pick('Type'),
+        closedPick('EventSubtype', ['Event'], { defaultValue: 'Event', updateable: false }),
+        flag('IsPrivate'),
+        flag('IsReminderSet'),
+        dateTime('ReminderDateTime'),
+      ]),
       { activity: EVENT_LINK },
     ),
-    eventRelation(),
+    // Invitees and, with Shared Activities, the event's people (IsParent) and record (IsWhat). Unlike
+    // TaskRelation it exists without Shared Activities too, for invitees only.
+    object(
+      'EventRelation',
+      '0RE',
+      [
+        ...relationFields('Event'),
+        { name: 'IsInvitee', type: 'boolean' },
+        flag('IsParent'),
+        flag('IsWhat', false, { updateable: false }),
+        closedPick('Status', ['New', 'Accepted', 'Declined'], { defaultValue: 'New' }),
+        dateTime('RespondedDate'),
+        text('Response', 255),
+      ],
+      { relationOf: EVENT_LINK },
+    ),
   ];
-}
-
-/** Invitees and, with Shared Activities, the event's people (IsParent) and record (IsWhat). */
-function eventRelation(): ObjectDef {
-  const dt = (name: string): FieldDef => ({ name, type: 'datetime' });
-  return object(
-    'EventRelation',
-    '0RE',
-    [
-      {
-        name: 'EventId',
-        type: 'reference',
-        referenceTo: ['Event'],
-        relationshipName: 'Event',
-        required: true,
-        updateable: false,
-      },
-      {
-        name: 'RelationId',
-        type: 'reference',
-        referenceTo: ['Contact', 'Lead', 'User', ...WHAT_TYPES],
-        relationshipName: 'Relation',
-        required: true,
-        updateable: false,
-      },
-      { name: 'IsInvitee', type: 'boolean' },
-      { name: 'IsParent', type: 'boolean', defaultValue: false },
-      { name: 'IsWhat', type: 'boolean', defaultValue: false, updateable: false },
-      {
-        name: 'Status',
-        type: 'picklist',
-        length: 40,
-        picklist: ['New', 'Accepted', 'Declined'],
-        restrictedPicklist: true,
-        defaultValue: 'New',
-      },
-      dt('RespondedDate'),
-      { name: 'Response', type: 'string', length: 255 },
-    ],
-    // Unlike TaskRelation it exists without Shared Activities too, for invitees only.
-    { relationOf: EVENT_LINK },
-  );
 }
 
 /** EmailMessage.Status: New, Read, Replied, Sent, Forwarded, Draft. */
@@ -589,21 +473,15 @@ export const EMAIL_STATUSES = ['0', '1', '2', '3', '4', '5'];
 
 /** Enhanced Email: the message (tied to the Task the org creates for it) and its senders and recipients. */
 function emails(): ObjectDef[] {
-  const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
-    name,
-    type: 'string',
-    length,
-    ...extra,
-  });
   return [
     object(
       'EmailMessage',
       '02s',
       [
         text('Subject', 3000),
-        { name: 'TextBody', type: 'textarea', length: 32000 },
-        { name: 'HtmlBody', type: 'textarea', length: 32000 },
-        { name: 'Headers', type: 'textarea', length: 32000 },
+        longText('TextBody'),
+        longText('HtmlBody'),
+        longText('Headers'),
         { name: 'FromAddress', type: 'email', length: 1000 },
         text('FromName', 1000),
         text('ToAddress', 4000),
@@ -612,123 +490,58 @@ function emails(): ObjectDef[] {
         { name: 'MessageDate', type: 'datetime' },
         text('MessageIdentifier', 255),
         text('ThreadIdentifier', 255),
-        { name: 'Incoming', type: 'boolean', defaultValue: false, updateable: false },
-        {
-          name: 'Status',
-          type: 'picklist',
-          length: 40,
-          picklist: EMAIL_STATUSES,
-          restrictedPicklist: true,
-          required: true,
-        },
-        { name: 'HasAttachment', type: 'boolean', defaultValue: false, createable: false, updateable: false },
-        { name: 'IsExternallyVisible', type: 'boolean', defaultValue: true },
-        {
-          name: 'ActivityId',
-          type: 'reference',
-          referenceTo: ['Task'],
-          relationshipName: 'Activity',
-          updateable: false,
-        },
-        { name: 'RelatedToId', type: 'reference', referenceTo: WHAT_TYPES, relationshipName: 'RelatedTo' },
-        {
-          name: 'ParentId',
-          type: 'reference',
-          referenceTo: ['Case'],
-          relationshipName: 'Parent',
-          updateable: false,
-        },
+        flag('Incoming', false, { updateable: false }),
+        closedPick('Status', EMAIL_STATUSES, { required: true }),
+        flag('HasAttachment', false, READ_ONLY),
+        flag('IsExternallyVisible', true),
+        ref('ActivityId', ['Task'], { relationshipName: 'Activity', updateable: false }),
+        ref('RelatedToId', WHAT_TYPES, { relationshipName: 'RelatedTo' }),
+        ref('ParentId', ['Case'], { relationshipName: 'Parent', updateable: false }),
       ],
       { requires: 'enhancedEmail' },
     ),
-    emailMessageRelation(),
+    // The message's senders and recipients: people (RelationId) or bare addresses.
+    object(
+      'EmailMessageRelation',
+      '0EM',
+      [
+        parentRef('EmailMessage', undefined, { required: true, updateable: false }),
+        ref('RelationId', ['Contact', 'Lead', 'User'], { relationshipName: 'Relation' }),
+        text('RelationAddress', 255, { updateable: false }),
+        text('RelationObjectType', 40, READ_ONLY),
+        closedPick('RelationType', ['FromAddress', 'ToAddress', 'CcAddress', 'BccAddress'], {
+          required: true,
+          updateable: false,
+        }),
+      ],
+      { requires: 'enhancedEmail' },
+    ),
   ];
 }
 
-/** The message's senders and recipients: people (RelationId) or bare addresses. */
-function emailMessageRelation(): ObjectDef {
-  const text = (name: string, length: number, extra: Partial<FieldDef> = {}): FieldDef => ({
-    name,
-    type: 'string',
-    length,
-    ...extra,
-  });
-  return object(
-    'EmailMessageRelation',
-    '0EM',
-    [
-      {
-        name: 'EmailMessageId',
-        type: 'reference',
-        referenceTo: ['EmailMessage'],
-        relationshipName: 'EmailMessage',
-        required: true,
-        updateable: false,
-      },
-      {
-        name: 'RelationId',
-        type: 'reference',
-        referenceTo: ['Contact', 'Lead', 'User'],
-        relationshipName: 'Relation',
-      },
-      text('RelationAddress', 255, { updateable: false }),
-      text('RelationObjectType', 40, { createable: false, updateable: false }),
-      {
-        name: 'RelationType',
-        type: 'picklist',
-        length: 40,
-        picklist: ['FromAddress', 'ToAddress', 'CcAddress', 'BccAddress'],
-        restrictedPicklist: true,
-        required: true,
-        updateable: false,
-      },
-    ],
-    { requires: 'enhancedEmail' },
-  );
-}
+/** Records a file can be shared with. */
+const FILE_PARENTS = ['Task', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'User'];
 
 /** Files: a version, its document and the links that share it. */
 function content(): ObjectDef[] {
   return [
     object('ContentVersion', '068', [
-      { name: 'Title', type: 'string', length: 255, required: true },
-      { name: 'PathOnClient', type: 'string', length: 500, required: true },
+      text('Title', 255, { required: true }),
+      text('PathOnClient', 500, { required: true }),
       { name: 'VersionData', type: 'base64', required: true },
-      { name: 'ContentSize', type: 'int', createable: false, updateable: false },
-      {
-        name: 'FirstPublishLocationId',
-        type: 'reference',
-        referenceTo: ['Task', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'User'],
-        updateable: false,
-      },
-      {
-        name: 'ContentDocumentId',
-        type: 'reference',
-        referenceTo: ['ContentDocument'],
-        relationshipName: 'ContentDocument',
-        createable: false,
-        updateable: false,
-      },
+      { name: 'ContentSize', type: 'int', ...READ_ONLY },
+      ref('FirstPublishLocationId', FILE_PARENTS, { updateable: false }),
+      parentRef('ContentDocument', undefined, READ_ONLY),
     ]),
     object('ContentDocument', '069', [
-      { name: 'Title', type: 'string', length: 255 },
-      {
-        name: 'LatestPublishedVersionId',
-        type: 'reference',
-        referenceTo: ['ContentVersion'],
-        createable: false,
-      },
+      text('Title', 255),
+      ref('LatestPublishedVersionId', ['ContentVersion'], { createable: false }),
     ]),
     object('ContentDocumentLink', '06A', [
-      { name: 'ContentDocumentId', type: 'reference', referenceTo: ['ContentDocument'], required: true },
-      {
-        name: 'LinkedEntityId',
-        type: 'reference',
-        referenceTo: ['Task', 'Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'User'],
-        required: true,
-      },
-      { name: 'ShareType', type: 'picklist', length: 40, defaultValue: 'V' },
-      { name: 'Visibility', type: 'picklist', length: 40, defaultValue: 'AllUsers' },
+      ref('ContentDocumentId', ['ContentDocument'], { required: true }),
+      ref('LinkedEntityId', FILE_PARENTS, { required: true }),
+      pick('ShareType', { defaultValue: 'V' }),
+      pick('Visibility', { defaultValue: 'AllUsers' }),
     ]),
   ];
 }
@@ -739,12 +552,10 @@ function tooling(): ObjectDef[] {
     object(
       'CustomField',
       '00N',
-      [
-        { name: 'DeveloperName', type: 'string', length: 40 },
-        { name: 'TableEnumOrId', type: 'string', length: 40 },
-        { name: 'FullName', type: 'string', length: 255 },
-      ],
-      { tooling: true },
+      [text('DeveloperName', 40), text('TableEnumOrId', 40), text('FullName', 255)],
+      {
+        tooling: true,
+      },
     ),
   ];
 }

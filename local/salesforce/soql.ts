@@ -188,11 +188,7 @@ class Parser {
     if (objectToken?.kind !== 'word' || objectToken.value.includes('.')) this.#fail();
     this.#i++;
     const object = String(objectToken!.value);
-    let where: Condition | null = null;
-    if (this.#isWord('where')) {
-      this.#i++;
-      where = this.#orExpr();
-    }
+    const where = this.#where();
     const orderBy = this.#orderBy();
     const limit = this.#keywordNumber('limit');
     const offset = this.#keywordNumber('offset') ?? 0;
@@ -209,11 +205,7 @@ class Parser {
     const relationship = this.#peek();
     if (relationship?.kind !== 'word' || KEYWORDS.has(relationship.value.toLowerCase())) this.#fail();
     this.#i++;
-    let where: Condition | null = null;
-    if (this.#isWord('where')) {
-      this.#i++;
-      where = this.#orExpr();
-    }
+    const where = this.#where();
     const orderBy = this.#orderBy();
     const limit = this.#keywordNumber('limit');
     this.#expectPunct(')');
@@ -288,22 +280,29 @@ class Parser {
     return { value: words[w]!, isDate: false };
   }
 
-  #orExpr(): Condition {
-    let left = this.#andExpr();
-    while (this.#isWord('or')) {
+  /** An optional WHERE clause. */
+  #where(): Condition | null {
+    if (!this.#isWord('where')) return null;
+    this.#i++;
+    return this.#orExpr();
+  }
+
+  /** Operands joined by one keyword, grouped from the left (a OR b OR c). */
+  #chain(word: 'or' | 'and', operand: () => Condition): Condition {
+    let left = operand();
+    while (this.#isWord(word)) {
       this.#i++;
-      left = { type: 'or', left, right: this.#andExpr() };
+      left = { type: word, left, right: operand() };
     }
     return left;
   }
 
+  #orExpr(): Condition {
+    return this.#chain('or', () => this.#andExpr());
+  }
+
   #andExpr(): Condition {
-    let left = this.#primary();
-    while (this.#isWord('and')) {
-      this.#i++;
-      left = { type: 'and', left, right: this.#primary() };
-    }
-    return left;
+    return this.#chain('and', () => this.#primary());
   }
 
   #primary(): Condition {

@@ -15,17 +15,10 @@ export const MailAddressSchema = z.object({
 });
 export type MailAddress = z.infer<typeof MailAddressSchema>;
 
-export const ParticipantRole = z.enum([
-  'from',
-  'sender',
-  'reply-to',
-  'to',
-  'cc',
-  'bcc',
-  'forwarded-from',
-  'forwarded-to',
-  'forwarded-cc',
-]);
+/** Where an address stood: the message's own headers, or the headers of a forwarded original. */
+const HEADER_ROLES = ['from', 'sender', 'reply-to', 'to', 'cc', 'bcc'] as const;
+const FORWARDED_ROLES = ['forwarded-from', 'forwarded-to', 'forwarded-cc'] as const;
+export const ParticipantRole = z.enum([...HEADER_ROLES, ...FORWARDED_ROLES]);
 export type ParticipantRole = z.infer<typeof ParticipantRole>;
 
 export const ParticipantSchema = MailAddressSchema.extend({

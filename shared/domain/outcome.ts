@@ -4,15 +4,10 @@
  */
 import * as z from 'zod';
 
-export const OutcomeKind = z.enum([
-  'created',
-  'duplicate',
-  'unmatched',
-  'excluded',
-  'quarantined',
-  'rejected',
-  'failed',
-]);
+/** A Task written (or already there), nothing to write it for, or the message stopped on purpose or by error. */
+const WRITTEN = ['created', 'duplicate'] as const;
+const NOT_WRITTEN = ['unmatched', 'excluded', 'quarantined', 'rejected', 'failed'] as const;
+export const OutcomeKind = z.enum([...WRITTEN, ...NOT_WRITTEN]);
 export type OutcomeKind = z.infer<typeof OutcomeKind>;
 
 export const OutcomeRecordSchema = z.object({

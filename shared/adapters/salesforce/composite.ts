@@ -5,6 +5,7 @@
  * the whole request, never "nothing found".
  */
 import { PermanentError, TransientError } from '../../errors.ts';
+import type { WriteResult } from '../../ports/crm.ts';
 import { isTransientCode } from './errors.ts';
 
 export const SUBREQUEST_LIMIT = 25;
@@ -22,6 +23,19 @@ export interface Subresponse {
   body: unknown;
   httpStatusCode: number;
   referenceId: string | null;
+}
+
+/** What the adapters need of a Salesforce connection: one REST call. */
+export interface Requester {
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/** One record's answer in an sObject Collections or single-record write. */
+export interface SfWriteResult {
+  id?: string | null;
+  success: boolean;
+  created?: boolean;
+  errors?: { statusCode?: string; message?: string }[];
 }
 
 /** Groups subrequests into composites; `limited` marks the queries and Collections among them. */
@@ -102,4 +116,39 @@ export function readComposite(
 
 export function errorFor(code: string, message: string): TransientError | PermanentError {
   return isTransientCode(code) ? new TransientError(code, message) : new PermanentError(code, message);
+}
+
+/** The body of a subresponse that succeeded; a failed one is thrown as a classified error. */
+export function okBody(sub: Subresponse, what: string): unknown {
+  if (sub.httpStatusCode >= 400) {
+    const { code, message } = firstError(sub);
+    throw errorFor(code, `${what}: ${message}`);
+  }
+  return sub.body;
+}
+
+/** Each record's result; `created` defaults to what the method implies when Salesforce leaves it out. */
+export function writeResults(response: readonly SfWriteResult[], createdByDefault = false): WriteResult[] {
+  return response.map((r): WriteResult => {
+    if (r.success && r.id) return { ok: true, id: r.id, created: r.created ?? createdByDefault };
+    const e = r.errors?.[0];
+    const code = e?.statusCode ?? 'UNKNOWN';
+    return { ok: false, code, message: e?.message ?? 'failed', retryable: isTransientCode(code) };
+  });
+}
+
+/**
+ * The results of the `count` records a Collections subrequest sent: refused as a whole, every
+ * record fails with that error; a record left unanswered fails as retryable.
+ */
+export function collectionResults(sub: Subresponse, count: number, createdByDefault = false): WriteResult[] {
+  const whole = sub.httpStatusCode >= 400 ? firstError(sub) : null;
+  const answers = whole ? [] : writeResults(sub.body as SfWriteResult[], createdByDefault);
+  return Array.from(
+    { length: count },
+    (_, k): WriteResult =>
+      whole
+        ? { ok: false, ...whole, retryable: isTransientCode(whole.code) }
+        : (answers[k] ?? { ok: false, code: 'NO_RESULT', message: 'no result', retryable: true }),
+  );
 }

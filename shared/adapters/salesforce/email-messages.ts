@@ -11,24 +11,9 @@
  * finds it, and the update of its Task is the same as the first.
  */
 import type { EmailMessageWrite, WriteResult } from '../../ports/crm.ts';
-import {
-  captureIdUpsert,
-  errorFor,
-  firstError,
-  readComposite,
-  type Subrequest,
-  type Subresponse,
-} from './composite.ts';
-import { isTransientCode } from './errors.ts';
-import type { Requester } from './events.ts';
+import type { Requester, SfWriteResult, Subrequest, Subresponse } from './composite.ts';
+import { captureIdUpsert, collectionResults, okBody, readComposite, writeResults } from './composite.ts';
 import { packedQueries } from './soql.ts';
-
-interface SfWriteResult {
-  id?: string | null;
-  success: boolean;
-  created?: boolean;
-  errors?: { statusCode?: string; message?: string }[];
-}
 
 interface Found {
   id: string;
@@ -108,15 +93,8 @@ async function upsertAndRead(
     sent,
     'write email messages',
   );
-  const body = (ref: string) => {
-    const sub = answers.get(ref)!;
-    if (sub.httpStatusCode >= 400) {
-      const { code, message } = firstError(sub);
-      throw errorFor(code, `write email messages: ${message}`);
-    }
-    return sub.body;
-  };
-  const upserts = toResults(body('messages') as SfWriteResult[]);
+  const body = (ref: string) => okBody(answers.get(ref)!, 'write email messages');
+  const upserts = writeResults(body('messages') as SfWriteResult[]);
   const found = new Map<string, Found>();
   const byMessage = new Map<string, Found>();
   for (const s of sent.filter((x) => x.referenceId.startsWith('m') && x.referenceId !== 'messages'))
@@ -212,25 +190,13 @@ function applyAnswers(
   part: { owners: number[]; tasks: boolean },
   results: WriteResult[],
 ): void {
-  const whole = sub.httpStatusCode >= 400 ? firstError(sub) : null;
-  const answers = whole ? [] : toResults(sub.body as SfWriteResult[]);
+  const answers = collectionResults(sub, part.owners.length);
   for (const [k, index] of part.owners.entries()) {
-    const r: WriteResult = whole
-      ? { ok: false, ...whole, retryable: isTransientCode(whole.code) }
-      : (answers[k] ?? { ok: false, code: 'NO_RESULT', message: 'no result', retryable: true });
+    const r = answers[k]!;
     if (r.ok || !results[index]!.ok) continue;
     // A relation refused for good (or there already) leaves the message logged, as a refused
     // TaskRelation does; one a retry may add fails the message as retryable.
     if (!part.tasks && !r.retryable) continue;
     results[index] = r;
   }
-}
-
-function toResults(response: SfWriteResult[]): WriteResult[] {
-  return response.map((r): WriteResult => {
-    if (r.success && r.id) return { ok: true, id: r.id, created: r.created ?? false };
-    const e = r.errors?.[0];
-    const code = e?.statusCode ?? 'UNKNOWN';
-    return { ok: false, code, message: e?.message ?? 'failed', retryable: isTransientCode(code) };
-  });
 }

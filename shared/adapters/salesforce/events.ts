@@ -16,27 +16,9 @@ import type {
   LookupPlan,
   WriteResult,
 } from '../../ports/crm.ts';
-import {
-  captureIdUpsert,
-  errorFor,
-  firstError,
-  readComposite,
-  type Subrequest,
-  type Subresponse,
-} from './composite.ts';
-import { isTransientCode } from './errors.ts';
+import type { Requester, SfWriteResult, Subrequest, Subresponse } from './composite.ts';
+import { captureIdUpsert, collectionResults, okBody, readComposite, writeResults } from './composite.ts';
 import { packedQueries } from './soql.ts';
-
-export interface Requester {
-  request<T>(method: string, path: string, body?: unknown): Promise<T>;
-}
-
-interface SfWriteResult {
-  id?: string | null;
-  success: boolean;
-  created?: boolean;
-  errors?: { statusCode?: string; message?: string }[];
-}
 
 const EVENT_LOOKUP_PREFIX = 'ev';
 const CANCELLED = /^cancel+ed:/i;
@@ -65,12 +47,8 @@ export const isEventLookup = (s: Subrequest) => s.referenceId.startsWith(EVENT_L
 export function readEventLookup(answers: Map<string, Subresponse>, sent: Subrequest[]): FoundEvent[] {
   const byId = new Map<string, FoundEvent>();
   for (const s of sent.filter(isEventLookup)) {
-    const sub = answers.get(s.referenceId)!;
-    if (sub.httpStatusCode >= 400) {
-      const { code, message } = firstError(sub);
-      throw errorFor(code, `lookup events: ${message}`);
-    }
-    for (const r of (sub.body as { records: Record<string, unknown>[] }).records) {
+    const body = okBody(answers.get(s.referenceId)!, 'lookup events');
+    for (const r of (body as { records: Record<string, unknown>[] }).records) {
       const found: FoundEvent = {
         id: String(r.Id),
         captureId: String(r.Capture_Id__c),
@@ -168,20 +146,11 @@ async function upsertAndReadRelations(
     compositeRequest: sent,
   });
   const answers = readComposite(response, sent, 'write events');
-  const events = answers.get('events')!;
-  if (events.httpStatusCode >= 400) {
-    const { code, message } = firstError(events);
-    throw errorFor(code, `write events: ${message}`);
-  }
-  const results = toResults(events.body as SfWriteResult[]);
+  const results = writeResults(okBody(answers.get('events')!, 'write events') as SfWriteResult[]);
   const existing: FirstAnswer['existing'] = new Map();
   for (const s of sent.slice(1)) {
-    const sub = answers.get(s.referenceId)!;
-    if (sub.httpStatusCode >= 400) {
-      const { code, message } = firstError(sub);
-      throw errorFor(code, `read event relations: ${message}`);
-    }
-    for (const r of (sub.body as { records: Record<string, unknown>[] }).records) {
+    const body = okBody(answers.get(s.referenceId)!, 'read event relations');
+    for (const r of (body as { records: Record<string, unknown>[] }).records) {
       const whoId = (r.Event as { WhoId?: string } | null)?.WhoId ?? null;
       if (r.IsWhat === true || (whoId && r.RelationId === whoId)) continue;
       const list = existing.get(String(r.EventId)) ?? [];
@@ -347,13 +316,9 @@ async function relationsAndCancels(
     'event relations',
   );
   for (const part of parts) {
-    const sub = answers.get(part.ref)!;
-    const whole = sub.httpStatusCode >= 400 ? firstError(sub) : null;
-    const results = whole ? [] : toResults(sub.body as SfWriteResult[]);
+    const results = collectionResults(answers.get(part.ref)!, part.owners.length);
     for (const [k, owner] of part.owners.entries()) {
-      const r: WriteResult = whole
-        ? { ok: false, ...whole, retryable: isTransientCode(whole.code) }
-        : (results[k] ?? { ok: false, code: 'NO_RESULT', message: 'no result', retryable: true });
+      const r = results[k]!;
       if (r.ok) continue;
       if (owner.index !== undefined) cancelResults[owner.index] = r;
       else if (owner.captureId && r.code !== 'DUPLICATE_VALUE' && !failures.has(owner.captureId))
@@ -361,13 +326,4 @@ async function relationsAndCancels(
     }
   }
   return { relationFailures: failures, cancels: cancelResults };
-}
-
-function toResults(response: SfWriteResult[]): WriteResult[] {
-  return response.map((r): WriteResult => {
-    if (r.success && r.id) return { ok: true, id: r.id, created: r.created ?? false };
-    const e = r.errors?.[0];
-    const code = e?.statusCode ?? 'UNKNOWN';
-    return { ok: false, code, message: e?.message ?? 'failed', retryable: isTransientCode(code) };
-  });
 }

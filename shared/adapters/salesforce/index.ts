@@ -24,17 +24,19 @@ import type {
   WriteResult,
 } from '../../ports/crm.ts';
 import { requestAccessToken } from './auth.ts';
+import type { SfWriteResult, Subrequest, Subresponse } from './composite.ts';
 import {
+  collectionResults,
   compositeGroups,
   errorFor,
   firstError,
+  okBody,
   QUERY_OR_COLLECTION_LIMIT,
   readComposite,
-  type Subrequest,
-  type Subresponse,
+  writeResults,
 } from './composite.ts';
 import { logEmails } from './email-messages.ts';
-import { classifySalesforceError, isTransientCode } from './errors.ts';
+import { classifySalesforceError } from './errors.ts';
 import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
 import { collect, emptyLookup, lookupQueries } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
@@ -73,13 +75,6 @@ function describes(base: string): Subrequest[] {
     { method: 'GET', url: `${base}/sobjects/Event/describe`, referenceId: 'describe-event' },
     { method: 'GET', url: `${base}/sobjects/EmailMessage/describe`, referenceId: 'describe-email' },
   ];
-}
-
-interface SfWriteResult {
-  id?: string | null;
-  success: boolean;
-  created?: boolean;
-  errors?: { statusCode?: string; message?: string }[];
 }
 
 interface QueryResult<T> {
@@ -232,12 +227,7 @@ export class SalesforceCrm implements CrmPort {
    * exists (Salesforce offers it only with Shared Activities; without, its describe is NOT_FOUND).
    */
   #learn(answers: Map<string, Subresponse>): CrmCapabilities {
-    const task = answers.get('describe')!;
-    if (task.httpStatusCode >= 400) {
-      const { code, message } = firstError(task);
-      throw errorFor(code, `describe Task: ${message}`);
-    }
-    const describe = task.body as TaskDescribe;
+    const describe = okBody(answers.get('describe')!, 'describe Task') as TaskDescribe;
     const relation = answers.get('describe-relation')!;
     if (relation.httpStatusCode >= 400 && relation.httpStatusCode !== 404) {
       const { code, message } = firstError(relation);
@@ -440,13 +430,13 @@ export class SalesforceCrm implements CrmPort {
     const answers = readComposite(response, sent, 'attach');
     for (const [i, s] of group.entries()) {
       const sub = answers.get(sent[i]!.referenceId)!;
-      if (sub.httpStatusCode >= 400) {
-        const { code, message } = firstError(sub);
-        if (s.kind === 'relations' && /INVALID_TYPE|NOT_FOUND/.test(code)) this.#sharedActivitiesOff();
-        out[s.kind].push(
-          ...s.records.map(() => ({ ok: false as const, code, message, retryable: isTransientCode(code) })),
-        );
-      } else out[s.kind].push(...toResults(sub.body as SfWriteResult[], 'POST'));
+      if (
+        s.kind === 'relations' &&
+        sub.httpStatusCode >= 400 &&
+        /INVALID_TYPE|NOT_FOUND/.test(firstError(sub).code)
+      )
+        this.#sharedActivitiesOff();
+      out[s.kind].push(...collectionResults(sub, s.records.length, true));
     }
   }
 
@@ -486,12 +476,8 @@ export class SalesforceCrm implements CrmPort {
     }));
     const answers = await this.#composite(sent, () => true, 'existing attachments');
     for (const [i, q] of queries.entries()) {
-      const sub = answers.get(`q${i}`)!;
-      if (sub.httpStatusCode >= 400) {
-        const { code, message } = firstError(sub);
-        throw errorFor(code, `existing ${q.kind}: ${message}`);
-      }
-      for (const r of (sub.body as QueryResult<Record<string, unknown>>).records) {
+      const body = okBody(answers.get(`q${i}`)!, `existing ${q.kind}`);
+      for (const r of (body as QueryResult<Record<string, unknown>>).records) {
         if (q.kind === 'files')
           out.files.push({
             taskId: String(r.FirstPublishLocationId),
@@ -515,7 +501,7 @@ export class SalesforceCrm implements CrmPort {
         allOrNone: false,
         records: chunk,
       });
-      results.push(...toResults(response, method));
+      results.push(...writeResults(response, method === 'POST'));
     }
     return results;
   }
@@ -659,15 +645,6 @@ function byteGroups<T extends { bytes: number }>(subrequests: T[]): T[][] {
   }
   if (current.length > 0) groups.push(current);
   return groups;
-}
-
-function toResults(response: SfWriteResult[], method: 'POST' | 'PATCH'): WriteResult[] {
-  return response.map((r): WriteResult => {
-    if (r.success && r.id) return { ok: true, id: r.id, created: r.created ?? method === 'POST' };
-    const e = r.errors?.[0];
-    const code = e?.statusCode ?? 'UNKNOWN';
-    return { ok: false, code, message: e?.message ?? 'failed', retryable: isTransientCode(code) };
-  });
 }
 
 export { soqlString };

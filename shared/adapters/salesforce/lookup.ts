@@ -136,24 +136,22 @@ export function collect(
     if (query.roles && !collectRoles(result, id, r.OpportunityContactRoles)) complete = false;
     if (alsoRecords.has(id.slice(0, 15)) && !result.records.some((x) => x.id === id))
       result.records.push({ ...record(id), accountId: str(r.AccountId) });
+    // What matching reads of a person (contacts add their account and last change).
+    const person = () => ({
+      id,
+      email: String(r.Email ?? ''),
+      createdDate: str(r.CreatedDate),
+      lastActivityDate: str(r.LastActivityDate),
+    });
     if (kind === 'users')
       result.users.push({ id, email: String(r.Email ?? ''), isActive: r.IsActive !== false });
     else if (kind === 'contacts')
       result.contacts.push({
-        id,
-        email: String(r.Email ?? ''),
+        ...person(),
         accountId: str(r.AccountId),
         lastModified: str(r.LastModifiedDate),
-        createdDate: str(r.CreatedDate),
-        lastActivityDate: str(r.LastActivityDate),
       });
-    else if (kind === 'leads')
-      result.leads.push({
-        id,
-        email: String(r.Email ?? ''),
-        createdDate: str(r.CreatedDate),
-        lastActivityDate: str(r.LastActivityDate),
-      });
+    else if (kind === 'leads') result.leads.push(person());
     else if (kind === 'orders')
       result.orders.push({ id, number: String(r[orderField] ?? ''), accountId: str(r.AccountId) });
     else if (kind === 'records')

@@ -1,0 +1,22 @@
+/** What both pipeline functions build at cold start: the AWS clients and the mail bucket's stores. */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
+import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
+
+/** Clients a test (or the local stack) passes in; the rest are made for the region. */
+export interface AwsClients {
+  s3?: S3Client;
+  sqs?: SQSClient;
+}
+
+export function mailBucketStores(config: { AWS_REGION: string; MAIL_BUCKET: string }, clients: AwsClients) {
+  const s3 = clients.s3 ?? new S3Client({ region: config.AWS_REGION });
+  const sqs = clients.sqs ?? new SQSClient({ region: config.AWS_REGION });
+  return {
+    s3,
+    sqs,
+    store: new S3MailStore(s3, config.MAIL_BUCKET),
+    attachments: new S3AttachmentStore(s3, config.MAIL_BUCKET),
+  };
+}
