@@ -81,6 +81,12 @@ export const pipeline = {
   },
   functions,
   maxMessageBytes,
+  /**
+   * A CapturedEmail whose JSON is at most this size rides in the sync message too, so sync does
+   * not read it back from S3 (parsed/ keeps the durable copy for re-linking and replay). 64 KB is
+   * one SQS billing unit, and a sync batch of 25 such messages stays far under Lambda's 6 MB event.
+   */
+  inlineEmailMaxBytes: 64 * 1024,
   /** Message attributes the handlers add when they dead-letter a message; the body stays as it was. */
   deadLetterAttributes: { stage: 'capture.stage', reason: 'capture.reason', failedAt: 'capture.failedAt' },
 } as const;

@@ -1,4 +1,7 @@
-/** The small pointer message the parse stage sends to the sync queue; the CapturedEmail itself is in S3. */
+/**
+ * The message the parse stage sends to the sync queue: a pointer to the CapturedEmail in S3 and,
+ * when it is small, the CapturedEmail itself.
+ */
 import * as z from 'zod';
 
 export const SyncMessageSchema = z.object({
@@ -9,5 +12,10 @@ export const SyncMessageSchema = z.object({
   parsedKey: z.string(),
   /** Message-ID header, for logs and `capture status`. */
   messageId: z.string().nullable(),
+  /**
+   * The CapturedEmail at `parsedKey`, carried along when small (pipeline.inlineEmailMaxBytes).
+   * Validated where it is used; one that does not validate is read from S3 instead.
+   */
+  email: z.unknown().optional(),
 });
 export type SyncMessage = z.infer<typeof SyncMessageSchema>;

@@ -3,6 +3,7 @@
  * CapturedEmail handed to the sync stage or a recorded outcome (rejected, quarantined, excluded).
  */
 import type { Readable } from 'node:stream';
+import { pipeline } from '../config/pipeline.ts';
 import type { Registry } from '../config/registry.ts';
 import type { CaptureContext, CapturedEmail } from '../domain/captured-email.ts';
 import {
@@ -149,7 +150,14 @@ async function captureForOrg(
 
   const parsedKey = mailKeys.parsed(orgId, sesMessageId);
   await deps.mail.putParsed(parsedKey, email);
-  const message: SyncMessage = { version: 1, orgId, sesMessageId, parsedKey, messageId: email.messageId };
+  const message: SyncMessage = {
+    version: 1,
+    orgId,
+    sesMessageId,
+    parsedKey,
+    messageId: email.messageId,
+    ...(fitsInline(email) ? { email } : {}),
+  };
   await deps.syncQueue.send(message, { orgId });
   deps.logger.info('captured', {
     sesMessageId,
@@ -162,6 +170,12 @@ async function captureForOrg(
     warnings: email.warnings.length,
   });
   return { orgId, result: 'queued', reason: null };
+}
+
+/** Whether the CapturedEmail is small enough to ride in the sync message (its text alone may say no). */
+function fitsInline(email: CapturedEmail): boolean {
+  const max = pipeline.inlineEmailMaxBytes;
+  return email.text.length <= max && Buffer.byteLength(JSON.stringify(email)) <= max;
 }
 
 async function finish(

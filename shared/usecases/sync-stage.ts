@@ -5,7 +5,7 @@
  * records that cannot succeed are dead-lettered here.
  */
 import type { Org, Registry } from '../config/registry.ts';
-import type { CapturedEmail } from '../domain/captured-email.ts';
+import { type CapturedEmail, CapturedEmailSchema } from '../domain/captured-email.ts';
 import { describeError, isRetryable } from '../errors.ts';
 import { type SyncMessage, SyncMessageSchema } from '../events/sync-message.ts';
 import { type LogSink, withKeys } from '../observability.ts';
@@ -97,7 +97,7 @@ export async function syncStage(
         return settle(item, null);
       }
       try {
-        const email = await deps.mail.getParsed(message.parsedKey);
+        const email = inlineEmail(message) ?? (await deps.mail.getParsed(message.parsedKey));
         byOrg.set(org, [...(byOrg.get(org) ?? []), { item, email }]);
       } catch (error) {
         await settle(item, failureOf(error, message));
@@ -125,6 +125,13 @@ export async function syncStage(
     );
   }
   return statuses;
+}
+
+/** The CapturedEmail the message carries, if it carries one this version can read. */
+function inlineEmail(message: SyncMessage): CapturedEmail | null {
+  if (message.email === undefined) return null;
+  const result = CapturedEmailSchema.safeParse(message.email);
+  return result.success ? result.data : null;
 }
 
 function readPointer(body: string): SyncMessage | null {

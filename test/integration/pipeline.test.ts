@@ -2,6 +2,7 @@
  * The whole pipeline through its real interfaces: mail goes in over SMTP (nodemailer) to the
  * local stack, Tasks are read back from the Salesforce emulator over REST (jsforce).
  */
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
@@ -16,6 +17,7 @@ let sf: Connection;
 let transport: Transporter;
 let crashes = 0;
 let publishCrashes = 0;
+let inlineSeen = 0;
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
@@ -29,6 +31,15 @@ beforeAll(async () => {
       if (name === 'sync' && crashes === 0 && event.Records.some((r) => r.body.includes('e2e-crash'))) {
         crashes++;
         throw new Error('simulated crash mid-batch');
+      }
+      // A small email rides in the sync message: with its S3 copy gone, sync still has it.
+      for (const r of name === 'sync' ? event.Records : []) {
+        if (!r.body.includes('e2e-inline')) continue;
+        const { parsedKey, email } = JSON.parse(r.body) as { parsedKey: string; email?: unknown };
+        inlineSeen += email === undefined ? 0 : 1;
+        await stack.aws.clients.s3.send(
+          new DeleteObjectCommand({ Bucket: stack.aws.resources.bucket, Key: parsedKey }),
+        );
       }
       return handler(event, context);
     },
@@ -99,6 +110,20 @@ describe('the local pipeline', () => {
       Status: 'Completed',
       ActivityDate: '2026-11-18',
     });
+  });
+
+  it('syncs a small email from the copy in its sync message, without its S3 object', async () => {
+    await send({
+      from: 'Alice Rep <alice@acme.example>',
+      to: 'Jane Doe <jane.doe@globex.example>',
+      bcc: BCC,
+      subject: 'Inline copy for ORD-10042',
+      messageId: '<e2e-inline@acme.example>',
+    });
+    const [outcome] = await outcomeFor('<e2e-inline@acme.example>');
+    expect(inlineSeen).toBe(1);
+    expect(outcome).toMatchObject({ outcome: 'created' });
+    expect(await tasksFor('Inline copy for ORD-10042')).toHaveLength(1);
   });
 
   it('makes one Task when a second rep BCCs the same message', async () => {

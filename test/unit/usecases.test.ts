@@ -93,15 +93,26 @@ describe('captureMessage', () => {
       mode: 'bcc',
       target: 'ORD-1',
     });
+    // A small email rides along; parsed/ keeps the durable copy.
     expect(syncQueue.messages[0]?.body).toEqual({
       version: 1,
       orgId: 'acme',
       sesMessageId: 'ses-1',
       parsedKey: 'parsed/acme/ses-1.json',
       messageId: '<m1@acme.com>',
+      email: mail.parsed.get('parsed/acme/ses-1.json'),
     });
     expect(mail.parsed.get('parsed/acme/ses-1.json')?.subject).toBe('Order ORD-12345');
     expect(mail.outcomes.size).toBe(0);
+  });
+
+  it('sends only the pointer for an email over the inline limit', async () => {
+    const { deps, syncQueue, mail } = setup(captured({ text: 'x'.repeat(70 * 1024) }));
+    await captureMessage(notification(['acme-k7q2m9x4p8w3@capture.example.com']), deps);
+    const body = syncQueue.messages[0]?.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('email');
+    expect(body.parsedKey).toBe('parsed/acme/ses-1.json');
+    expect(mail.parsed.get('parsed/acme/ses-1.json')?.text).toHaveLength(70 * 1024);
   });
 
   it('records a rejection for unknown tokens without reading the message', async () => {
@@ -229,6 +240,44 @@ describe('syncMessages', () => {
     const again = await run({ captureId: 'c1', outcome: 'duplicate', taskId: '00T000000000001AAA' });
     expect(again.get('q1')).toBe('done');
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
+  });
+
+  it('syncs the email a message carries without reading S3, and reads S3 when the copy does not validate', async () => {
+    const mail = new MemoryMailStore();
+    await mail.putParsed('parsed/acme/s2.json', captured({ subject: 'from S3' }));
+    const reads: string[] = [];
+    const getParsed = mail.getParsed.bind(mail);
+    mail.getParsed = async (key) => {
+      reads.push(key);
+      return getParsed(key);
+    };
+    const subjects: (string | null)[] = [];
+    await syncStage(
+      [
+        // s1 exists only inline: S3 has no copy, so reading it would fail the message.
+        queueRecord('q1', { ...pointer('s1'), email: captured({ subject: 'carried' }) }),
+        queueRecord('q2', { ...pointer('s2'), email: { schemaVersion: 1, subject: 42 } }),
+      ],
+      {
+        registry,
+        mail,
+        outcomes: mail,
+        deadLetterQueue: new MemoryQueue(),
+        maxReceiveCount: 5,
+        logger: silentLogger,
+        syncOrgBatch: async (_org, emails) => {
+          subjects.push(...emails.map((e) => e.subject));
+          return emails.map((_e, i) => ({
+            captureId: `c${i}`,
+            outcome: 'created' as const,
+            taskId: '00T000000000001AAA',
+          }));
+        },
+      },
+    );
+    expect(subjects.sort()).toEqual(['carried', 'from S3']);
+    expect(reads).toEqual(['parsed/acme/s2.json']);
+    expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created' });
   });
 
   it('dead-letters a pointer whose CapturedEmail is gone', async () => {
