@@ -87,6 +87,11 @@ export const pipeline = {
    * one SQS billing unit, and a sync batch of 25 such messages stays far under Lambda's 6 MB event.
    */
   inlineEmailMaxBytes: 64 * 1024,
+  /**
+   * The parse function's sends to the sync queue made within this many milliseconds of each other
+   * leave in one SendMessageBatch (up to 10): the emails of a parse batch finish close together.
+   */
+  syncSendLingerMs: 5,
   /** Message attributes the handlers add when they dead-letter a message; the body stays as it was. */
   deadLetterAttributes: { stage: 'capture.stage', reason: 'capture.reason', failedAt: 'capture.failedAt' },
 } as const;
