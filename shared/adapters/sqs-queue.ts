@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PermanentError, TransientError } from '../errors.ts';
+import { inGroups } from '../grouping.ts';
 import type { DeadLetterQueue, MessageQueue } from '../ports/mail-store.ts';
 
 /** SQS allows 10 message attributes; names and values are kept within these bounds. */
@@ -85,7 +86,12 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
     this.#timer = null;
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const group of batches(waiting)) void this.#sendBatch(group);
+    const groups = inGroups(waiting, {
+      maxItems: MAX_BATCH_ENTRIES,
+      maxWeight: MAX_BATCH_BYTES,
+      weight: (e) => e.bytes,
+    });
+    for (const group of groups) void this.#sendBatch(group);
   }
 
   /** One SendMessageBatch; each entry's promise settles with its own result. */
@@ -130,24 +136,6 @@ function entryError(queueUrl: string, f: BatchResultErrorEntry): Error {
   return f.SenderFault
     ? new PermanentError(f.Code ?? 'SQS_ENTRY_REFUSED', message)
     : new TransientError(f.Code ?? 'SQS_ERROR', message);
-}
-
-/** Entries in arrival order, in groups SQS takes in one SendMessageBatch. */
-function batches(entries: Waiting[]): Waiting[][] {
-  const groups: Waiting[][] = [];
-  let current: Waiting[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    if (current.length > 0 && (current.length >= MAX_BATCH_ENTRIES || bytes + e.bytes > MAX_BATCH_BYTES)) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += e.bytes;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
 }
 
 function toEntry(body: string, attributes: Record<string, string>): Entry {

@@ -5,6 +5,7 @@
  * the whole request, never "nothing found".
  */
 import { PermanentError, TransientError } from '../../errors.ts';
+import { inGroups } from '../../grouping.ts';
 import type { WriteResult } from '../../ports/crm.ts';
 import { isTransientCode } from './errors.ts';
 
@@ -38,7 +39,6 @@ export interface SfWriteResult {
   errors?: { statusCode?: string; message?: string }[];
 }
 
-/** Groups subrequests into composites; `limited` marks the queries and Collections among them. */
 /** An sObject Collections upsert on Capture_Id__c, each record failing on its own (allOrNone false). */
 export function captureIdUpsert(
   base: string,
@@ -54,22 +54,13 @@ export function captureIdUpsert(
   };
 }
 
+/** Groups subrequests into composites; `limited` marks the queries and Collections among them. */
 export function compositeGroups<T>(items: readonly T[], limited: (item: T) => boolean): T[][] {
-  const groups: T[][] = [];
-  let current: T[] = [];
-  let counted = 0;
-  for (const item of items) {
-    const weight = limited(item) ? 1 : 0;
-    if (current.length >= SUBREQUEST_LIMIT || counted + weight > QUERY_OR_COLLECTION_LIMIT) {
-      groups.push(current);
-      current = [];
-      counted = 0;
-    }
-    current.push(item);
-    counted += weight;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
+  return inGroups(items, {
+    maxItems: SUBREQUEST_LIMIT,
+    maxWeight: QUERY_OR_COLLECTION_LIMIT,
+    weight: (item) => (limited(item) ? 1 : 0),
+  });
 }
 
 /** The first error of a subresponse body (Salesforce sends an array of { errorCode, message }). */

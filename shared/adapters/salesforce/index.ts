@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
+import { inGroups } from '../../grouping.ts';
 import type { LogSink } from '../../observability.ts';
 import type {
   CrmCapabilities,
@@ -628,23 +629,11 @@ function fileRecord(file: FileDraft): Record<string, unknown> {
 
 /** Collections subrequests grouped into composites: at most 5 each and FILE_REQUEST_BYTES of files. */
 function byteGroups<T extends { bytes: number }>(subrequests: T[]): T[][] {
-  const groups: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const s of subrequests) {
-    if (
-      current.length > 0 &&
-      (current.length >= QUERY_OR_COLLECTION_LIMIT || bytes + s.bytes > FILE_REQUEST_BYTES)
-    ) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(s);
-    bytes += s.bytes;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
+  return inGroups(subrequests, {
+    maxItems: QUERY_OR_COLLECTION_LIMIT,
+    maxWeight: FILE_REQUEST_BYTES,
+    weight: (s) => s.bytes,
+  });
 }
 
 export { soqlString };
