@@ -5,6 +5,7 @@
  */
 import EmailForwardParser from 'email-forward-parser';
 import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
+import { separatorSearch } from './forward-separator.ts';
 import { parseForwardedDate } from './forwarded-date.ts';
 import { findQuoteHeader, strippedSubject, subjectIntent } from './reply-quote.ts';
 
@@ -31,32 +32,8 @@ const MAX_SCAN_CHARS = 100_000;
 
 type ForwardReading = ReturnType<EmailForwardParser['read']>;
 
-/**
- * The library's separator patterns joined into one, to look for a separator line in one pass: most
- * mail has none, and the library's own search splits the body once per pattern (74 of them). Built
- * from the library's instance, so it follows the library's patterns; null if those are not where
- * they are expected (then every body goes to the library).
- */
-const separatorLine = joinedSeparators(forwardParser);
-
-function joinedSeparators(parser: EmailForwardParser): RegExp | null {
-  const internals = parser as unknown as { parser?: { regexes?: { separator?: unknown } } };
-  const patterns = internals.parser?.regexes?.separator;
-  if (!Array.isArray(patterns) || patterns.length === 0) return null;
-  if (!patterns.every((p) => p instanceof RegExp && p.flags === 'm')) return null;
-  return new RegExp(patterns.map((p: RegExp) => `(?:${p.source})`).join('|'), 'm');
-}
-
-/** Whether the body has a line the library takes for a forward separator, cleaned as the library cleans it. */
-export function hasSeparatorLine(body: string): boolean {
-  if (!separatorLine) return true;
-  const cleaned = body
-    .replace(/\r\n/g, '\n')
-    .replace(/\uFEFF/g, '')
-    .replace(/\u00A0$/gm, '')
-    .replace(/\u00A0/g, ' ');
-  return separatorLine.test(cleaned);
-}
+/** Whether a body has a line the library takes for a forward separator (forward-separator.ts). */
+export const hasSeparatorLine = separatorSearch(forwardParser);
 
 /** The library's reading: first on the body alone (the block's own Subject line wins), then with the subject. */
 function readForward(body: string, subject: string | null): ForwardReading | null {

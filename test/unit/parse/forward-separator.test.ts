@@ -4,6 +4,7 @@
  */
 import EmailForwardParser from 'email-forward-parser';
 import { describe, expect, it } from 'vitest';
+import { requiredWord } from '#shared/domain/parse/forward-separator.ts';
 import { hasSeparatorLine } from '#shared/domain/parse/forwarded.ts';
 import { asHtml, SHAPES } from './forward-shapes.ts';
 
@@ -13,6 +14,17 @@ describe('separator search before the forward library', () => {
   it('says no for mail without a separator line (so the library is really skipped)', () => {
     expect(hasSeparatorLine('Hi Jane,\n\nthe order ORD-20417 ships on Thursday.\n\nAlice')).toBe(false);
     expect(hasSeparatorLine('')).toBe(false);
+  });
+
+  it('takes from each pattern only a word every match must hold', () => {
+    expect(requiredWord('^>?\\s*Begin forwarded message\\s?:')).toBe('Begin forwarded message');
+    // A letter before a quantifier may be missing; escapes and classes are not words.
+    expect(requiredWord('^\\s?Am\\s?.+\\s?schrieb\\s?\\".+\\"\\s*[\\[|<].+[\\]|>]\\s?:')).toBe('schrieb');
+    expect(requiredWord('^Forwards?:')).toBe('Forward');
+    // Inside a group or beside an alternative a word may be optional: no word, the pattern runs as it is.
+    expect(requiredWord('^(?:Fwd|Fw):')).toBeNull();
+    expect(requiredWord('^Sent( by)? Outlook')).toBeNull();
+    expect(requiredWord('^\\s*_{32}\\s*$')).toBeNull();
   });
 
   it('finds every separator the library finds, in each client shape, CRLF, BOM and NBSP included', () => {
