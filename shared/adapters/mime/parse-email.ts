@@ -6,7 +6,7 @@
  * mailparser, html-to-text and iconv-lite are used here and in this folder only.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   type AddressObject,
@@ -246,7 +246,10 @@ function listen(
       return;
     }
     calendar.watch(data);
-    attachmentWork.push(readAttachment(data, parts - 1, sink, limits, cut));
+    const work = readAttachment(data, parts - 1, sink, limits, cut);
+    // Awaited once the whole message is read; a failure before then is not an unhandled one.
+    work.catch(() => {});
+    attachmentWork.push(work);
   });
   return {
     headers: () => headers,
@@ -419,16 +422,24 @@ async function readAttachment(
   let storageKey: string | null = null;
   try {
     if (sink && !inline) {
-      const out = new PassThrough();
-      const stored = sink.put({ index, filename, contentType }, out);
       const meter = new Transform({
         transform(chunk: Buffer, _enc, callback) {
           measure(chunk);
           callback(null, chunk);
         },
       });
-      await pipeline(data.content as Readable, meter, out);
-      storageKey = (await stored).storageKey;
+      const stored = sink.put({ index, filename, contentType }, meter);
+      // The sink failing (S3) ends the wait at once, whatever the stream is doing.
+      const [, result] = await Promise.all([pumpInto(data.content as Readable, meter), stored]).catch(
+        (error: unknown) => {
+          // The rest of the part is read and dropped, so the message's other parts still flow.
+          (data.content as Readable).unpipe(meter);
+          (data.content as Readable).resume();
+          meter.destroy();
+          throw error;
+        },
+      );
+      storageKey = result.storageKey;
     } else {
       // Nothing to store: the chunks are only measured and hashed, with no pipeline per part.
       await drain(data.content as Readable, measure);
@@ -459,6 +470,28 @@ async function readAttachment(
     },
     attachedMessage: isMessage && keptBytes <= limits.maxAttachedMessageBytes ? Buffer.concat(kept) : null,
   };
+}
+
+/**
+ * Pipes a part's content into the stream a sink reads, resolving once all of it is written there;
+ * either side failing destroys both. (No pipeline(): its AbortController and per-stream
+ * bookkeeping cost more than a small attachment's copy.)
+ */
+function pumpInto(from: Readable, to: Transform): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      from.destroy(error);
+      to.destroy(error);
+      reject(error);
+    };
+    from.once('error', fail);
+    from.once('close', () => {
+      if (!from.readableEnded) fail(new Error('attachment stream closed before its end'));
+    });
+    to.once('error', fail);
+    to.once('finish', () => resolve());
+    from.pipe(to);
+  });
 }
 
 /** Reads a stream to its end, handing each chunk to `onChunk`. */

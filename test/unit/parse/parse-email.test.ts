@@ -301,6 +301,43 @@ describe('privacy and attachments', () => {
     expect(stored).toHaveLength(1); // the inline logo is not stored
     expect(logo.attachments[0]?.storageKey).toBeNull();
   });
+
+  it('fails the parse when the sink fails, whether it read part of the file or none of it', async () => {
+    // A large attachment: the sink's failure must end the wait even with the stream backed up.
+    const big = Buffer.alloc(3 * 1024 * 1024, 7)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\r\n');
+    const raw = Buffer.from(
+      [
+        'From: alice@acme.example',
+        'To: buyer@globex.example',
+        'Subject: files',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'see attached',
+        '--b',
+        'Content-Type: application/octet-stream; name="a.bin"',
+        'Content-Disposition: attachment; filename="a.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        big,
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    const afterSome = {
+      put: async (_meta: unknown, content: Readable) => {
+        for await (const _chunk of content) throw new Error('S3 upload failed');
+        return { storageKey: 'never' };
+      },
+    };
+    await expect(parseEmail(raw, { attachmentSink: afterSome })).rejects.toThrow('S3 upload failed');
+    const unread = { put: async () => Promise.reject(new Error('S3 refused the upload')) };
+    await expect(parseEmail(raw, { attachmentSink: unread })).rejects.toThrow('S3 refused the upload');
+  });
 });
 
 describe('participants and direction', () => {
