@@ -20,6 +20,8 @@ export interface HtmlBudget {
 
 export interface HtmlText {
   text: string;
+  /** The HTML as converted: cut to `maxChars` and bounded in depth and elements. */
+  boundedHtml: string;
   /** The HTML was longer than `maxChars`. */
   truncated: boolean;
   /** Nesting deeper than `maxDepth` was flattened. */
@@ -257,6 +259,7 @@ export function htmlToText(html: string, budget: HtmlBudget): HtmlText {
   const text = convertBody(bounded.html);
   return {
     text,
+    boundedHtml: bounded.html,
     truncated,
     flattenedDepth: bounded.flattenedDepth,
     droppedElements: bounded.droppedElements,

@@ -121,11 +121,13 @@ export async function readMime(
 
   const body = events.text();
   let plain = body?.text ?? '';
+  let boundedHtml: string | null = null;
   if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
     // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
     // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
     const fromHtml = htmlBodyText(body.html, limits, cut);
-    plain = plain.trim() === '' ? fromHtml : `${plain.trimEnd()}\n\n${fromHtml.trim()}`;
+    boundedHtml = fromHtml.boundedHtml;
+    plain = plain.trim() === '' ? fromHtml.text : `${plain.trimEnd()}\n\n${fromHtml.text.trim()}`;
   }
   const topType = contentType?.toLowerCase() ?? 'text/plain';
   const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
@@ -141,7 +143,10 @@ export async function readMime(
     contentType,
     rawHeaders: events.rawHeaders,
     text: plain,
-    unwrappedHtmlText: htmlOnly === null ? null : () => unwrapHtml(htmlOnly, limits),
+    unwrappedHtmlText:
+      htmlOnly === null
+        ? null
+        : () => forwardTextOfHtml(boundedHtml ?? boundedFor(htmlOnly, limits), limits.maxHtmlBytes),
     attachedOriginal,
     attachments: collected.map((a) => a.meta),
     invite,
@@ -260,14 +265,13 @@ function listen(
   };
 }
 
-/** An HTML-only body converted again, unwrapped, after the same pass that bounds it for the body text. */
-function unwrapHtml(html: string, limits: ParseLimits): string {
-  const bounded = boundHtml(html.slice(0, limits.maxHtmlBytes), {
+/** An HTML body cut and bounded as the body text conversion bounds it. */
+function boundedFor(html: string, limits: ParseLimits): string {
+  return boundHtml(html.slice(0, limits.maxHtmlBytes), {
     maxChars: limits.maxHtmlBytes,
     maxDepth: limits.maxHtmlDepth,
     maxElements: limits.maxHtmlElements,
   }).html;
-  return forwardTextOfHtml(bounded, limits.maxHtmlBytes);
 }
 
 function newMailParser(limits: ParseLimits): MailParser {
@@ -373,7 +377,7 @@ function htmlBodyText(
   html: string,
   limits: ParseLimits,
   cut: (code: CutShortCode, detail: string) => void,
-): string {
+): { text: string; boundedHtml: string } {
   const converted = htmlToText(html, {
     maxChars: limits.maxHtmlBytes,
     maxDepth: limits.maxHtmlDepth,
@@ -388,7 +392,7 @@ function htmlBodyText(
   if (converted.droppedElements) {
     cut('html-elements', `HTML elements after the first ${limits.maxHtmlElements} were dropped (text kept)`);
   }
-  return converted.text;
+  return converted;
 }
 
 async function readAttachment(
