@@ -5,13 +5,15 @@
  * adapter carries no undici and still talks to the Salesforce emulator through jsforce.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cdkBundling, esbuildOptionsFor, lambdaEsbuild } from '#infra/bundling.ts';
+import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
+import { corpusFiles } from '../../bench/parse.ts';
 import { startEmulator } from '../support/salesforce.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,6 +57,75 @@ describe('Lambda bundling options', () => {
     const parsed = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(parsed.subject).toBe('Drawings');
     expect(parsed.text).toContain('The drawings for ORD-10042 are ready.');
+  });
+
+  it('bundle the parse code without iconv-lite and encoding-japanese, reading every fixture as the libraries do', {
+    timeout: 120_000,
+  }, async () => {
+    // Each parse fixture (and the shared corpus, when CAPTURE_CORPUS names it) parsed by the bundle,
+    // whose charsets go through Capture's decoder, and here, where mailparser uses iconv-lite.
+    const dirs = [
+      join(repo, 'test/fixtures/parse'),
+      ...(process.env.CAPTURE_CORPUS ? [process.env.CAPTURE_CORPUS] : []),
+    ];
+    const files = dirs.flatMap((d) => corpusFiles(d));
+    const entry = join(dir, 'charsets-entry.ts');
+    writeFileSync(
+      entry,
+      `import { readFileSync } from 'node:fs';\n` +
+        `import { parseEmail } from ${JSON.stringify(join(repo, 'shared/adapters/mime/parse-email.ts'))};\n` +
+        `const out = [];\n` +
+        `for (const file of ${JSON.stringify(files)}) out.push(await parseEmail(readFileSync(file)).then(readable, (e) => String(e.code ?? e.message)));\n` +
+        `function readable(e) { return JSON.stringify([e.subject, e.from, e.to, e.cc, e.text, e.attachments.map((a) => [a.filename, a.size, a.checksum]), e.forwarded, e.warnings]); }\n` +
+        'console.log(JSON.stringify(out));\n',
+    );
+    const outfile = join(dir, 'charsets.mjs');
+    const result = await build({ ...esbuildOptionsFor(entry, outfile), metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile!.inputs);
+    expect(inputs.filter((p) => /node_modules\/(iconv-lite|encoding-japanese|he)\//.test(p))).toEqual([]);
+
+    const bundled = JSON.parse(
+      execFileSync(process.execPath, [outfile], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+        maxBuffer: 1 << 28,
+      })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as string[];
+    const here: string[] = [];
+    for (const file of files) {
+      here.push(
+        await parseEmail(readFileSync(file)).then(
+          (e) =>
+            JSON.stringify([
+              e.subject,
+              e.from,
+              e.to,
+              e.cc,
+              e.text,
+              e.attachments.map((a) => [a.filename, a.size, a.checksum]),
+              e.forwarded,
+              e.warnings,
+            ]),
+          (e) => String(e.code ?? e.message),
+        ),
+      );
+    }
+    expect(files.length).toBeGreaterThan(30);
+    // Shared corpus messages whose bytes are not valid in their charset, where the decoders differ:
+    // an ISO-2022-JP filename holding a raw 8-bit byte (TextDecoder: U+FFFD, encoding-japanese: "j"),
+    // and random bytes labelled Big5 (ICU's and iconv-lite's Big5 tables differ there).
+    const invalidInCharset = [
+      'attachment_emails/attachment_with_encoded_name.eml',
+      'plain_emails/raw_email8.eml',
+      'error_emails/content_transfer_encoding_empty.eml',
+    ];
+    const differing = files.filter(
+      (f, i) => bundled[i] !== here[i] && !invalidInCharset.some((x) => f.endsWith(x)),
+    );
+    expect(differing).toEqual([]);
   });
 
   it('bundle the Salesforce adapter without undici, and it still works against the emulator', {
@@ -112,6 +183,9 @@ describe('Lambda bundling options', () => {
       '--alias': [
         `html-to-text=${lambdaEsbuild.alias['html-to-text']}`,
         `undici=${lambdaEsbuild.alias.undici}`,
+        `iconv-lite=${lambdaEsbuild.alias['iconv-lite']}`,
+        `encoding-japanese=${lambdaEsbuild.alias['encoding-japanese']}`,
+        `he=${lambdaEsbuild.alias.he}`,
       ],
     });
   });
