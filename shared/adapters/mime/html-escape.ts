@@ -10,6 +10,7 @@
 const UNSAFE = /["&'<>`]/g;
 const ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 /** he's "BMP whitelist": what remains to escape after the unsafe and astral symbols. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among those he escapes.
 const OTHER = /[\x01-\t\x0B\f\x0E-\x1F\x7F\x81\x8D\x8F\x90\x9D\xA0-\uFFFF]/g;
 const NAMED: Record<string, string> = {
   '"': '&quot;',
