@@ -112,7 +112,7 @@ export class ParseToSync extends Construct {
     this.function = PipelineFunction.forStage(this, 'Sync', 'sync', props)
       .bindMailBucket(props.bucket, {
         read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes, keys.deadLettered],
-        write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger],
+        write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger, keys.parsed],
         delete: [keys.ledger],
       })
       .bindDeadLetterQueue('SYNC_DLQ_URL', this.deadLetterQueue)

@@ -1,6 +1,7 @@
 /**
- * The message the parse stage sends to the sync queue: a pointer to the CapturedEmail in S3 and,
- * when it is small, the CapturedEmail itself.
+ * The message the parse stage sends to the sync queue: the CapturedEmail itself when it is small,
+ * otherwise a pointer to it in S3 (parsedKey). parsedKey is set either way: it is where the email
+ * is kept if it ends unresolved.
  */
 import * as z from 'zod';
 
@@ -8,13 +9,13 @@ export const SyncMessageSchema = z.object({
   version: z.literal(1),
   orgId: z.string(),
   sesMessageId: z.string(),
-  /** S3 key of the CapturedEmail JSON (parsed/…). */
+  /** S3 key of the CapturedEmail JSON (parsed/…): written by parse when the email is not carried here. */
   parsedKey: z.string(),
   /** Message-ID header, for logs and `capture status`. */
   messageId: z.string().nullable(),
   /**
-   * The CapturedEmail at `parsedKey`, carried along when small (pipeline.inlineEmailMaxBytes).
-   * Validated where it is used; one that does not validate is read from S3 instead.
+   * The CapturedEmail, carried here when small (pipeline.inlineEmailMaxBytes); validated where it
+   * is used (one that does not validate is read from `parsedKey`, and fails if it is not there).
    */
   email: z.unknown().optional(),
 });

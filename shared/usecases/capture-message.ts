@@ -148,15 +148,18 @@ async function captureForOrg(
     return { orgId, result: 'excluded', reason: email.excluded.reason };
   }
 
+  // A small email rides in the sync message; a larger one goes to S3 and the message names it.
+  // (Sync writes a carried email to parsedKey too if it ends unresolved, for the later re-link.)
   const parsedKey = mailKeys.parsed(orgId, sesMessageId);
-  await deps.mail.putParsed(parsedKey, email);
+  const inline = fitsInline(email);
+  if (!inline) await deps.mail.putParsed(parsedKey, email);
   const message: SyncMessage = {
     version: 1,
     orgId,
     sesMessageId,
     parsedKey,
     messageId: email.messageId,
-    ...(fitsInline(email) ? { email } : {}),
+    ...(inline ? { email } : {}),
   };
   await deps.syncQueue.send(message, { orgId });
   deps.logger.info('captured', {

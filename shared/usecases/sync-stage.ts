@@ -169,6 +169,9 @@ async function applyResult(
     return { reason, retryable, ids: idsOf(message) };
   }
   if (result.outcome === 'unmatched' && org.unmatched === 'unresolved') {
+    // Kept for the re-link once the person exists: an email that came in its message is written
+    // where the message names it, which is where the re-link reads it.
+    if (message.email !== undefined) await deps.mail.putParsed(message.parsedKey, email);
     await deps.mail.putUnresolved(org.id, message.sesMessageId, message.parsedKey);
   }
   await record(deps, message, {

@@ -341,7 +341,14 @@ describe('CaptureStack', () => {
       'outcomes/',
       'parsed/',
     ]);
-    expect(bucketScopes(sync, 's3:PutObject')).toEqual(['index/', 'ledger/', 'outcomes/', 'unresolved/']);
+    // parsed/: an email carried in its sync message is written there only if it ends unresolved.
+    expect(bucketScopes(sync, 's3:PutObject')).toEqual([
+      'index/',
+      'ledger/',
+      'outcomes/',
+      'parsed/',
+      'unresolved/',
+    ]);
     expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['ledger/']);
     expect(parse.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
     const syncQueueArn = stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement);

@@ -93,16 +93,16 @@ describe('captureMessage', () => {
       mode: 'bcc',
       target: 'ORD-1',
     });
-    // A small email rides along; parsed/ keeps the durable copy.
+    // A small email rides in the message instead of S3; the message still names its parsed/ key.
     expect(syncQueue.messages[0]?.body).toEqual({
       version: 1,
       orgId: 'acme',
       sesMessageId: 'ses-1',
       parsedKey: 'parsed/acme/ses-1.json',
       messageId: '<m1@acme.com>',
-      email: mail.parsed.get('parsed/acme/ses-1.json'),
+      email: expect.objectContaining({ subject: 'Order ORD-12345', capture: calls[0]?.capture }),
     });
-    expect(mail.parsed.get('parsed/acme/ses-1.json')?.subject).toBe('Order ORD-12345');
+    expect(mail.parsed.size).toBe(0);
     expect(mail.outcomes.size).toBe(0);
   });
 
@@ -278,6 +278,26 @@ describe('syncMessages', () => {
     expect(subjects.sort()).toEqual(['carried', 'from S3']);
     expect(reads).toEqual(['parsed/acme/s2.json']);
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created' });
+  });
+
+  it('writes a carried email to its parsed/ key when it ends unresolved, for the re-link', async () => {
+    const mail = new MemoryMailStore();
+    const message = { ...pointer('s9'), email: captured({ subject: 'nobody known' }) };
+    await syncStage([queueRecord('q1', message)], {
+      registry,
+      mail,
+      outcomes: mail,
+      deadLetterQueue: new MemoryQueue(),
+      maxReceiveCount: 5,
+      logger: silentLogger,
+      syncOrgBatch: async () => [{ captureId: 'c9', outcome: 'unmatched', reason: 'no-contact' }],
+    });
+    expect(mail.unresolved.get('acme/s9')).toEqual({
+      orgId: 'acme',
+      sesMessageId: 's9',
+      parsedKey: 'parsed/acme/s9.json',
+    });
+    expect(mail.parsed.get('parsed/acme/s9.json')?.subject).toBe('nobody known');
   });
 
   it('dead-letters a pointer whose CapturedEmail is gone', async () => {
