@@ -5,6 +5,7 @@
 import { compile } from 'html-to-text';
 import type { AddressObject } from 'mailparser';
 import type { MailAddress } from '../../domain/captured-email.ts';
+import { toMailAddress } from '../../domain/parse/gateway-address.ts';
 
 // Compiled once: html-to-text builds its selector tree on every convert() call otherwise.
 let convertForForward: ((html: string) => string) | null = null;
@@ -46,6 +47,11 @@ function compileForwardConverter(): (html: string) => string {
   });
 }
 
+/**
+ * mailparser's address objects as plain addresses, each read back from the forms mail gateways
+ * leave (an Exchange IMCEA wrapper gives the address it wraps, a Notes name `Jane Doe/Sales/ACME@ACME`
+ * is no address, quotes and list separators around an address go).
+ */
 export function flattenAddresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: MailAddress[] = [];
@@ -53,7 +59,8 @@ export function flattenAddresses(value: AddressObject | AddressObject[] | undefi
     for (const entry of entries) {
       if (Array.isArray(entry.group)) walk(entry.group as typeof entries);
       else if (entry.address?.includes('@')) {
-        out.push({ address: entry.address.trim().toLowerCase(), name: (entry.name ?? '').trim() });
+        const address = toMailAddress(entry.address, entry.name);
+        if (address) out.push(address);
       }
     }
   };

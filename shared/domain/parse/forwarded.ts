@@ -1,12 +1,14 @@
 /**
  * Forwarded originals: inline forwards written by mail clients (Gmail, Outlook, Apple Mail,
- * Thunderbird, Yahoo, HubSpot… in many languages, via email-forward-parser) and messages
- * attached as message/rfc822 parts.
+ * Thunderbird, Yahoo, HubSpot… in many languages, via email-forward-parser; Lotus Notes / Domino
+ * in forwarded-notes.ts) and messages attached as message/rfc822 parts.
  */
 import EmailForwardParser from 'email-forward-parser';
 import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
 import { separatorSearch } from './forward-separator.ts';
 import { parseForwardedDate } from './forwarded-date.ts';
+import { findNotesForward, hasNotesSeparator } from './forwarded-notes.ts';
+import { toMailAddress } from './gateway-address.ts';
 import { findQuoteHeader, strippedSubject, subjectIntent } from './reply-quote.ts';
 
 const forwardParser = new EmailForwardParser();
@@ -16,15 +18,14 @@ interface ForwardParserAddress {
   name?: string | null;
 }
 
+/** An address the library read, back from gateway forms (IMCEA wrappers, Notes names, quoted lists). */
 function toAddress(a: ForwardParserAddress | undefined | null): MailAddress | null {
-  const address = a?.address?.trim().toLowerCase();
-  if (!address?.includes('@')) return null;
   // Gmail's plain text marks the sender's name in bold as "*Jane Doe*".
   const name = (a?.name ?? '')
     .trim()
     .replace(/^\*(.+)\*$/, '$1')
     .trim();
-  return { address, name };
+  return toMailAddress(a?.address, name);
 }
 
 /** Inline forwards are looked for in this much text at most (the header block sits near the top). */
@@ -67,6 +68,7 @@ export function findHtmlForward(
 ): ForwardedOriginal | null {
   const hinted =
     subjectIntent(subject) === 'forward' ||
+    hasNotesSeparator(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
     /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
     findInlineForward(wrappedText, subject, 'inline-html', maxTextChars) !== null;
   if (!hinted) return null;
@@ -74,9 +76,23 @@ export function findHtmlForward(
 }
 
 /**
+ * Whether text above a forward separator is history: a reply's quote header ("On … wrote:"),
+ * another client's forward separator, or a header block (a Subject line with a From or To line,
+ * or Outlook's "-----Original Message-----") of a message quoted below a reply.
+ */
+function isHistory(above: string): boolean {
+  if (!above.trim()) return false;
+  if (/^\s*-{3,}\s*Original Message\s*-{3,}/im.test(above)) return true;
+  if (/^\s*Subject\s*:/im.test(above) && /^\s*(?:From|To)\s*:/im.test(above)) return true;
+  return findQuoteHeader(above) !== -1 || hasSeparatorLine(above);
+}
+
+/**
  * The forwarded original written inline in a body, or null. A reply is never a forward: a reply
  * subject, or a reply quote header ("On … wrote:") before any forward separator, means no forward,
- * unless the subject says the message was forwarded.
+ * unless the subject says the message was forwarded. A Lotus Notes separator ("----- Forwarded by
+ * … on … -----") says it was forwarded whatever the subject (Notes keeps the original's "RE:"),
+ * unless history stands above it.
  */
 export function findInlineForward(
   body: string,
@@ -86,6 +102,8 @@ export function findInlineForward(
 ): ForwardedOriginal | null {
   const text = body.slice(0, MAX_SCAN_CHARS);
   if (!text.trim()) return null;
+  const notes = findNotesForward(text, { subject, source, maxTextChars, isHistory });
+  if (notes) return notes;
   const intent = subjectIntent(subject);
   if (intent === 'reply') return null;
   const quote = findQuoteHeader(text);
@@ -117,7 +135,8 @@ export function findInlineForward(
 const MAX_FORWARD_CHAIN = 5;
 
 /**
- * A forward of a forward: while the original found was written by a colleague (`isColleague`) and
+ * A forward of a forward: while the original found was written by a colleague (`isColleague`), or
+ * by someone named without an internet address (a Notes user, an Exchange directory name), and
  * its own text holds a forwarded message, the innermost one is the original the mail is about.
  * Each step reads only the previous original's bounded text.
  */
@@ -128,7 +147,7 @@ export function followForwardChain(
 ): ForwardedOriginal | null {
   let original = first;
   for (let step = 0; original && step < MAX_FORWARD_CHAIN; step++) {
-    if (!original.from || !isColleague(original.from.address)) break;
+    if (original.from && !isColleague(original.from.address)) break;
     const source = original.source === 'attachment' ? 'inline-text' : original.source;
     const inner = findInlineForward(original.text, original.subject, source, maxTextChars);
     if (!inner) break;

@@ -158,6 +158,96 @@ const RULES: Record<string, (email: CapturedEmail) => void> = {
     expect(e.forwarded).toMatchObject({ from: jane, subject: 'Order ORD-100101' });
     expect(e.forwarded?.text).toContain('delivery date');
   },
+  'notes-dashed-forward.eml': (e) => {
+    // A Notes forward keeps the original's "RE:": the separator, not the subject, says forwarded.
+    expect(e.forwarded).toEqual({
+      from: jane,
+      to: [{ address: 'alice@acme.example', name: '' }],
+      cc: [{ address: 'carl@globex.example', name: 'Carl Buyer' }],
+      subject: 'RE: Delivery window for ORD-20417',
+      date: '2026-10-13T16:15:22.000Z',
+      messageId: null,
+      source: 'inline-text',
+      text: expect.stringMatching(/^Alice,\n\nCould the delivery for ORD-20417 move to Thursday\?/),
+    });
+  },
+  'notes-tabbed-forward.eml': (e) => {
+    // Sender and date on their own lines, "Please respond to", the labels indented with tabs.
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'priya.natarajan@umbrella-freight.example', name: 'Priya Natarajan' },
+      to: [{ address: 'ruth.mallory@acme.example' }],
+      cc: [{ address: 'carl@globex.example' }],
+      subject: 'Customs papers for shipment 5512',
+      date: '2026-10-13T16:40:00.000Z',
+    });
+    expect(e.forwarded?.text).toMatch(/^Ruth,\n\nThe customs office/);
+  },
+  'notes-nested-forward.eml': (e) => {
+    // Alice ← Tomas (a Notes name, no address) ← Ruth (a separator with no header) ← the customer.
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'peter@initech.example', name: 'Peter Gibbons' },
+      to: [{ address: 'ruth.mallory@acme.example' }],
+      cc: [{ address: 'bill.lumbergh@initech.example', name: 'Lumbergh, Bill' }],
+      date: '2026-10-14T11:48:09.000Z',
+    });
+    expect(e.forwarded?.text).toContain('We need 14 pallets');
+    expect(e.participants.filter((p) => p.role.startsWith('forwarded')).map((p) => p.address)).toEqual([
+      'peter@initech.example',
+      'ruth.mallory@acme.example',
+      'bill.lumbergh@initech.example',
+    ]);
+  },
+  'notes-outlook-block-forward.eml': (e) => {
+    // An Outlook header block under the Notes separator; "<addr <mailto:addr>>" and a quoted,
+    // semicolon-separated Cc list read back to plain addresses.
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'chidi.okafor@vandelay.example', name: 'Okafor, Chidi' },
+      to: [{ address: 'bob@acme.example', name: 'Rep, Bob' }],
+      cc: [
+        { address: 'carl@globex.example', name: '' },
+        { address: 'peter@initech.example', name: '' },
+      ],
+      subject: 'RE: Revised quote for the Vandelay line',
+      date: '2026-10-14T09:41:00.000Z',
+    });
+  },
+  'notes-user-outlook-original.eml': (e) => {
+    // The Notes header names a colleague by Notes name only; the Outlook original inside carries
+    // the customer, whose address Exchange wrapped in an IMCEANOTES address on its own domain.
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'marta.lindqvist@hooli.example', name: 'Marta Lindqvist' },
+      subject: 'Samples for the Hooli trial',
+      date: '2026-10-15T16:02:00.000Z',
+    });
+    expect(e.forwarded?.text).toContain('two samples of the 40 mm fittings');
+  },
+  'exchange-encapsulated-forward.eml': (e) => {
+    // Encapsulated addresses never win over the address they wrap, in the headers and in the block.
+    expect(e.cc).toEqual([{ address: 'dock.office@globex.example', name: '' }]);
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'jane.doe@globex.example', name: 'Doe, Jane' },
+      to: [{ address: 'bob@acme.example' }, { address: 'carl@globex.example' }],
+      cc: [{ address: 'peter@initech.example', name: 'Peter Gibbons' }],
+      subject: 'Dock schedule for next week',
+    });
+    expect(e.participants.map((p) => p.address).filter((a) => /imcea|'|;/i.test(a))).toEqual([]);
+  },
+  'notes-html-forward.eml': (e) => {
+    // Notes' HTML: the header is a table, its labels in their own cells without colons.
+    expect(e.forwarded).toMatchObject({
+      from: { address: 'hana.kobayashi@globex.example', name: 'Hana Kobayashi' },
+      to: [{ address: 'alice@acme.example' }],
+      subject: 'RE: Sample boxes for the Globex warehouse',
+      date: '2026-10-13T16:15:00.000Z',
+      source: 'inline-html',
+    });
+    expect(e.forwarded?.text).toContain('Could the next twenty come in December?');
+  },
+  'notes-reply-history.eml': (e) => {
+    // A reply whose Notes history holds a forward separator: history above it, so no forward.
+    expect(e.forwarded).toBeNull();
+    expect(e.text).toContain('Done, Thursday is booked.');
+  },
   'card-and-logo.eml': (e) => {
     expect(e.text).toContain('•••• •••• •••• 1111');
     expect(e.attachments[0]).toMatchObject({ inline: true });

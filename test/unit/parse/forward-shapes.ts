@@ -28,7 +28,7 @@ export interface Shape {
   subject: string;
   body: string;
   /** null: a reply or a plain message, not a forward. */
-  expect: { from: string | null; subject: string; date: string; to: boolean } | null;
+  expect: { from: string | null; subject: string; date: string; to: boolean; name?: string } | null;
 }
 
 const forward = (name: string, subject: string, body: string, to = true): Shape => ({
@@ -339,6 +339,97 @@ function forwards(): Shape[] {
   return out;
 }
 
+/** Lotus Notes / Domino: the separator lines it writes above a forwarded document. */
+const NOTES_DASHED =
+  '---------------------- Forwarded by Alice Rep/Sales/ACME on 10/15/2026 08:30 AM ---------------------------';
+const NOTES_SHORT = '----- Forwarded by Alice Rep/Sales/ACME on 10/15/2026 08:30 AM -----';
+/** The original as Notes prints its date: month first, 12-hour clock. */
+const NOTES_DATE = '10/14/2026 09:41 AM';
+const NOTES_CC = 'Carl Ruiz <carl@globex.example>, Dana <dana@globex.example>';
+/** An Exchange-encapsulated copy of the original sender (IMCEANOTES wrapping "Jane Doe" <jane.doe@…>@ACME). */
+const IMCEA = 'IMCEANOTES-+22Jane+20Doe+22+20+3Cjane+2Edoe+40globex+2Eexample+3E+40ACME@acme.example';
+
+function notesForwards(): Shape[] {
+  const header = `"${F.name}" <${F.address}> on ${NOTES_DATE}\nTo: ${TO}\ncc: ${NOTES_CC}\nSubject: ${S}`;
+  const colleague = `Ruth Mallory/Sales/ACME@ACME on 10/15/2026 08:02 AM\nTo: Alice Rep/Sales/ACME@ACME\ncc: \nSubject: ${S}`;
+  return [
+    forward('notes dashed, subject kept', S, `${NOTES_DASHED}\n\n\n${header}\n\n\n${B}`),
+    forward('notes dashed, subject RE:', `RE: ${S}`, `${NOTE}\n\n${NOTES_DASHED}\n\n\n${header}\n\n${B}`),
+    forward(
+      'notes dashed, separator wrapped by the mailer',
+      `RE: ${S}`,
+      `${NOTES_DASHED.slice(0, 80)}\n${NOTES_DASHED.slice(81)}\n\n${header}\n\n${B}`,
+    ),
+    forward(
+      'notes short separator, tabbed header, date on its own line',
+      `RE: ${S}`,
+      `${NOTES_SHORT}\n\n\t"${F.name}" <${F.address}>\n\t${NOTES_DATE}\n\tPlease respond to jane.doe\n\n\t\t \n\t\t To:\t${TO}\n\t\t cc:\t${NOTES_CC}\n\t\t Subject:\t${S}\n\n${B}`,
+    ),
+    forward(
+      'notes short separator, header table flattened on one line',
+      `RE: ${S}`,
+      `${NOTES_SHORT}\n\n\t"${F.name}" <${F.address}>\t${NOTES_DATE}\t\t To: ${TO}\t\t cc: ${NOTES_CC}\t\t Subject: ${S}\n\n${B}`,
+    ),
+    forward(
+      'notes stacked separators (forwarded again without a note)',
+      S,
+      `${NOTES_DASHED}\n${NOTES_DASHED.replace('Alice Rep', 'Ruth Mallory')}\n\n\n${header}\n\n${B}`,
+    ),
+    forward(
+      'notes nested through a colleague named by Notes',
+      `Re: ${S}`,
+      `${NOTES_DASHED}\n\n\n${colleague}\n\nAlice, this one is yours.\n\n${NOTES_DASHED.replace('Alice Rep', 'Ruth Mallory')}\n\n\n${header}\n\n${B}`,
+    ),
+    {
+      // Exchange's "Last, First" display name is kept as written.
+      ...forward(
+        'notes separator over an Outlook header block, subject RE:',
+        `RE: ${S}`,
+        `${NOTES_SHORT}\n\nFrom:  "Doe, Jane" <${F.address}>\nSent:  Wednesday, October 14, 2026 9:41 AM\nTo:  "Rep, Alice" <${TO} <mailto:${TO}>>\nCc:  'carl@globex.example'; 'DANA@GLOBEX.EXAMPLE'\nSubject:  ${S}\n\n${B}`,
+      ),
+      expect: { from: F.address, subject: S, date: ORIGINAL.date, to: true, name: 'Doe, Jane' },
+    },
+    forward(
+      'notes header naming a Notes user around an Outlook original',
+      `FW: ${S}`,
+      `${NOTES_DASHED}\n\n\n${colleague.replace(`Subject: ${S}`, `Subject: FW: ${S}`)}\n\nAlice - see below.\n\n -----Original Message-----\nFrom: \t"${F.name}" <${F.address}>@ACME [mailto:${IMCEA}] \nSent:\tWednesday, October 14, 2026 9:41 AM\nTo:\t'${TO}'\nCc:\tMallory, Ruth\nSubject:\t${S}\n\n${B}`,
+    ),
+    forward(
+      'outlook-2013 en, sender encapsulated by Exchange',
+      `FW: ${S}`,
+      `From: ${F.name} [mailto:${IMCEA}]\nSent: 14 October 2026 09:41\nTo: '${TO}'; 'CARL@GLOBEX.EXAMPLE'\nSubject: ${S}\n\n\n${B}`,
+    ),
+  ];
+}
+
+function notesReplies(): Shape[] {
+  const history = `Ruth Mallory/Sales/ACME@ACME on 10/15/2026 08:02 AM\nTo: Alice Rep/Sales/ACME@ACME\ncc: \nSubject: Re: ${S}\n\nCan you handle this?`;
+  const forwarded = `${NOTES_DASHED}\n\n"${F.name}" <${F.address}> on ${NOTES_DATE}\nTo: ${TO}\nSubject: ${S}\n\n${B}`;
+  return [
+    reply(
+      'notes reply with history holding a Notes forward',
+      `Re: ${S}`,
+      `Done.\n\n\n\n${history}\n\n${forwarded}`,
+    ),
+    reply(
+      'notes reply with history, no subject prefix',
+      S,
+      `Done.\n\n\n\n${history.replace(`Subject: Re: ${S}`, `Subject: ${S}`)}\n\n${forwarded}`,
+    ),
+    reply(
+      'reply quote header above a Notes forward',
+      `Re: ${S}`,
+      `Done.\n\nOn 14/10/2026 09:41, "Ruth Mallory" <ruth.mallory@acme.example> wrote:\n\n${forwarded}`,
+    ),
+    reply(
+      'outlook reply whose quoted message holds a Notes forward',
+      S,
+      `Done.\n\n-----Original Message-----\nFrom: Ruth Mallory\nSent: Thursday, October 15, 2026 8:02 AM\nTo: Alice Rep\nSubject: ${S}\n\n${forwarded}`,
+    ),
+    reply('a Notes forward quoted with ">"', `Re: ${S}`, `Done.\n\n${quoted(forwarded)}`),
+  ];
+}
+
 function replies(): Shape[] {
   const out: Shape[] = [];
   const answer = 'That works for us.\n\nRegards,\nAlice\n\n';
@@ -416,7 +507,7 @@ function replies(): Shape[] {
   return out;
 }
 
-export const SHAPES: Shape[] = [...forwards(), ...replies()];
+export const SHAPES: Shape[] = [...forwards(), ...notesForwards(), ...replies(), ...notesReplies()];
 
 const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
