@@ -95,6 +95,16 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
     // A reverse DNS lookup per connection can stall 1.5 s on machines without DNS.
     disableReverseLookup: true,
     logger: false,
+    // SES receiving decides on the sending IP and the recipients; the envelope sender only feeds
+    // SPF and `mail.source` (docs/local-stack.md names the pages). smtp-server's strict parsing
+    // refuses local parts with dots doubled or at either end, which company directories hold
+    // (`first..last@`): addresses are parsed leniently and the sender's other checks made here.
+    lenientAddressParsing: true,
+    onMailFrom(address, _session, callback) {
+      const problem = envelopeSenderProblem(address.address);
+      if (!problem) return callback();
+      callback(new SmtpReply(501, `5.1.7 Bad sender address syntax (${problem}): <${address.address}>`));
+    },
     onRcptTo(address, _session, callback) {
       const resolved = resolveCaptureAddress(options.registry, address.address);
       if (resolved.ok) return callback();
@@ -471,7 +481,26 @@ export function verdictsFrom(header: string | undefined): Verdicts {
 }
 
 /** SES receipt message ids: lower-case letters and digits (20 here). */
-export function randomSesId(length = 20): string {
+export /** RFC 5321's path limit (4.5.3.1.3): local part, "@" and domain in 253 octets. */
+const MAX_PATH_CHARS = 253;
+
+/**
+ * Why an envelope sender cannot be one, or null. The null sender (`MAIL FROM:<>`, bounces) is
+ * taken; the local part may hold any printable characters, dots included in any place; the
+ * domain must be a host name or an address literal, and the whole within RFC 5321's length.
+ */
+export function envelopeSenderProblem(address: string): string | null {
+  if (address === '') return null;
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return 'no local part and domain';
+  if (address.length > MAX_PATH_CHARS) return `longer than ${MAX_PATH_CHARS} characters`;
+  const domain = address.slice(at + 1);
+  if (/^\[(?:IPv6:[0-9A-Fa-f:.]+|\d{1,3}(?:\.\d{1,3}){3})\]$/.test(domain)) return null;
+  const hostName = /^[a-zA-Z0-9\u0080-\uFFFF.-]+$/.test(domain) && !/^[.-]|[.-]$|\.\.|\.-|-\./.test(domain);
+  return hostName ? null : 'malformed domain';
+}
+
+function randomSesId(length = 20): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   // 252 is the largest multiple of 36 below 256: rejecting bytes above it keeps ids uniform.
   let id = '';

@@ -107,6 +107,32 @@ async function readObject(key: string): Promise<Buffer> {
   const r = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.resources.bucket, Key: key }));
   return Buffer.from(await r.Body!.transformToByteArray());
 }
+/** Sends SMTP commands one at a time on a raw connection; each command's final reply line. */
+function conversation(commands: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(smtp.port, '127.0.0.1');
+    const replies: string[] = [];
+    let buffer = '';
+    let next = 0;
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString();
+      for (let end = buffer.indexOf('\r\n'); end !== -1; end = buffer.indexOf('\r\n')) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^\d{3}-/.test(line)) continue;
+        // The greeting is not a reply to a command.
+        if (next > 0) replies.push(line);
+        if (next === commands.length) {
+          socket.end('QUIT\r\n');
+          resolve(replies);
+          return;
+        }
+        socket.write(`${commands[next++]}\r\n`);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 async function sendError(promise: Promise<unknown>) {
   return promise.then(
     () => {
@@ -230,6 +256,38 @@ describe('SMTP inbound (SES stand-in)', () => {
       expect(error.response, to).toMatch(text);
     }
     expect(await drainIntake(0)).toEqual([]);
+  });
+
+  it('takes envelope senders with dots doubled or at an end of the local part, as SES receiving does', async () => {
+    // Written as company directories send them (unquoted), each answered 250 at MAIL FROM.
+    const replies = await conversation([
+      'EHLO mail.acme.example',
+      'MAIL FROM:<ruth..mallory@acme.example>',
+      'RSET',
+      'MAIL FROM:<ruth.@acme.example>',
+      'RSET',
+      'MAIL FROM:<.ruth@acme.example>',
+    ]);
+    expect(replies.filter((r) => r.startsWith('250 Accepted'))).toHaveLength(3);
+    // nodemailer quotes such a local part (RFC 5321); the message goes through either way.
+    const from = 'ruth..mallory@acme.example';
+    const info = await transport().sendMail({ envelope: { from, to: [BCC] }, subject: 'x', text: 'x' });
+    expect(info.accepted).toEqual([BCC]);
+    const received = await drainIntake();
+    expect(received.map((r) => r.notification.mail.source)).toEqual(['"ruth..mallory"@acme.example']);
+  });
+
+  it('refuses envelope senders that are no address with 501, and still takes the null sender', async () => {
+    for (const from of ['ruth@acme..example', 'ruth@-acme.example', `${'r'.repeat(250)}@acme.example`]) {
+      const error = await sendError(
+        transport().sendMail({ envelope: { from, to: [BCC] }, subject: 'x', text: 'x' }),
+      );
+      expect(error.responseCode, from).toBe(501);
+      expect(error.response, from).toMatch(/5\.1\.7 Bad sender address syntax/);
+    }
+    const bounce = await transport().sendMail({ envelope: { from: '', to: [BCC] }, subject: 'x', text: 'x' });
+    expect(bounce.accepted).toEqual([BCC]);
+    expect((await drainIntake()).map((r) => r.notification.mail.source)).toEqual(['']);
   });
 
   it('refuses a message over the size limit with 552 and keeps nothing of it', async () => {
