@@ -9,7 +9,7 @@
  *     Subject: RE: Delivery window
  *
  * The separator comes dashed (R4), short (`----- Forwarded by … -----`, R5 and later) or wrapped
- * over two lines; the header under it names the sender with its date on the same line (`… on
+ * over two lines by a mailer; the header under it names the sender with its date on the same line (`… on
  * <date>`) or on the next one, indented with tabs, in a flattened table on one line, as HTML
  * table cells with the labels in their own cells and no colons, or as an Outlook header block
  * (`From:`, `Sent:`, `To:`, `Subject:`). Notes keeps the original's subject, so a forward often
@@ -25,12 +25,16 @@ import type { ForwardedOriginal, MailAddress } from '../captured-email.ts';
 import { parseForwardedDate } from './forwarded-date.ts';
 import { readMailboxText, toMailAddress } from './gateway-address.ts';
 
-/** The words every Notes separator holds (English and German Notes). */
-const SEPARATOR_WORDS = /forwarded by|weitergeleitet von/i;
+/** The words every Notes separator holds. */
+const SEPARATOR_WORDS = /forwarded by/i;
 
-/** `----- Forwarded by Name/OU/ORG on <date> -----`; the name and date are bounded. */
-const SEPARATOR =
-  /^\s*-{3,}\s*(?:Forwarded by|Weitergeleitet von)\s+([^\n]{1,200}?)\s+(?:on|am)\s+([^\n]{1,80}?)\s*-{3,}\s*$/i;
+/**
+ * What a separator says between its dashes: "Forwarded by <name> on <date>". Anchored, one greedy
+ * run: linear in the line.
+ */
+const SEPARATOR_TEXT = /^Forwarded by\s+\S.*\son\s+\S.*$/i;
+/** Separator lines are about a hundred characters; a longer one is not read. */
+const MAX_SEPARATOR_CHARS = 400;
 
 /** Lines longer than this are not separator or header lines. */
 const MAX_LINE_CHARS = 2_000;
@@ -75,15 +79,28 @@ function splitLines(text: string): Lines {
   return out;
 }
 
+/** The text between a line's leading and trailing runs of three or more dashes, or null. */
+function betweenDashes(line: string): string | null {
+  const text = line.trim();
+  if (text.length > MAX_SEPARATOR_CHARS) return null;
+  let start = 0;
+  while (text[start] === '-') start++;
+  let end = text.length;
+  while (end > start && text[end - 1] === '-') end--;
+  if (start < 3 || text.length - end < 3) return null;
+  return text.slice(start, end).trim();
+}
+
 /** Whether the line (joined with the next when a mailer wrapped it) is a Notes separator; how many lines it took. */
 function separatorAt(lines: string[], i: number): number {
   const line = lines[i] ?? '';
-  if (line.length > MAX_LINE_CHARS || !SEPARATOR_WORDS.test(line)) return 0;
-  if (SEPARATOR.test(line)) return 1;
+  if (line.length > MAX_SEPARATOR_CHARS || !SEPARATOR_WORDS.test(line)) return 0;
+  const inner = betweenDashes(line);
+  if (inner !== null && SEPARATOR_TEXT.test(inner)) return 1;
   const next = lines[i + 1];
-  if (next !== undefined && next.length < 200 && /^\s*-{3,}/.test(line) && SEPARATOR.test(`${line} ${next}`))
-    return 2;
-  return 0;
+  if (next === undefined || !line.trimStart().startsWith('---')) return 0;
+  const joined = betweenDashes(`${line.trimEnd()} ${next.trim()}`);
+  return joined !== null && SEPARATOR_TEXT.test(joined) ? 2 : 0;
 }
 
 /** Whether the text holds a Notes separator line at all (cheap: the words first). */
@@ -177,14 +194,15 @@ function readHeader(lines: string[], start: number): NotesHeader | null {
 }
 
 /** "\"Jane Doe\" <jane@x> on 10/13/2026 04:15 PM" → the sender and the date text. */
-function senderAndDate(text: string, labelled: string | null): { sender: string; date: string | null } {
+function senderAndDate(raw: string, labelled: string | null): { sender: string; date: string | null } {
+  const text = raw.replace(/\s+/g, ' ');
   const afterAddress = Math.max(text.lastIndexOf('>'), text.lastIndexOf(']')) + 1;
   const match = NUMERIC_DATE.exec(text.slice(afterAddress));
   if (!match) return { sender: text.trim(), date: labelled };
   const at = afterAddress + match.index;
   const sender = text
     .slice(0, at)
-    .replace(/\s+(?:on|am)\s*$/i, '')
+    .replace(/ on ?$/i, '')
     .trim();
   return { sender, date: labelled ?? match[0] };
 }

@@ -82,8 +82,8 @@ export function findHtmlForward(
  */
 function isHistory(above: string): boolean {
   if (!above.trim()) return false;
-  if (/^\s*-{3,}\s*Original Message\s*-{3,}/im.test(above)) return true;
-  if (/^\s*Subject\s*:/im.test(above) && /^\s*(?:From|To)\s*:/im.test(above)) return true;
+  if (/^[ \t]*-{3,}[ \t]*Original Message[ \t]*-{3,}/im.test(above)) return true;
+  if (/^[ \t]*Subject[ \t]*:/im.test(above) && /^[ \t]*(?:From|To)[ \t]*:/im.test(above)) return true;
   return findQuoteHeader(above) !== -1 || hasSeparatorLine(above);
 }
 

@@ -37,15 +37,24 @@ export function decodeEncapsulated(encoded: string): string {
     .replace(/\+([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** The text without the given characters at either end (a loop: linear on any input). */
+function trimChars(text: string, chars: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.includes(text[start] ?? '')) start++;
+  while (end > start && chars.includes(text[end - 1] ?? '')) end--;
+  return text.slice(start, end);
+}
+
+const SPACE = ' \t\r\n\u00a0';
+
 /** Quotes, brackets, `mailto:` and list separators around an address. */
 function bare(text: string): string {
-  let out = text.trim();
+  let out = text;
   for (let i = 0; i < 4; i++) {
     const before = out;
-    out = out
-      .replace(/^[\s'"<[(,;]+|[\s'">\]),;]+$/g, '')
-      .replace(/^mailto:/i, '')
-      .trim();
+    out = trimChars(out, `${SPACE}'"<>[](),;`);
+    if (/^mailto:/i.test(out)) out = out.slice('mailto:'.length);
     if (out === before) break;
   }
   return out;
@@ -53,14 +62,12 @@ function bare(text: string): string {
 
 /** A display name without quotes, bracketed addresses, `[mailto:…]` tails or a Notes `@ORG` suffix. */
 function cleanName(name: string): string {
-  return name
-    .replace(/[[<]\s*mailto:[^\]>]*[\]>]/gi, ' ')
+  const cleaned = name
+    .replace(/[[<]\s*mailto:[^[\]<>]*[\]>]/gi, ' ')
     .replace(/<[^<>]*>/g, ' ')
     .replace(/@[A-Za-z0-9-]+(?=\s|$)/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^["'\s<>]+|["'\s<>]+$/g, '')
-    .trim();
+    .replace(/\s+/g, ' ');
+  return trimChars(cleaned, `${SPACE}"'<>`);
 }
 
 /** The person a Notes name or an Exchange directory name stands for: "Jane Doe/Sales/ACME@ACME" → "Jane Doe". */
