@@ -18,9 +18,6 @@ export interface ReadMailbox {
 /** Text this long is not one address: it is not read (a bound on every scan here). */
 const MAX_MAILBOX_CHARS = 1_000;
 
-/** An internet address: a local part without spaces or brackets, a domain with at least one dot. */
-const INTERNET_ADDRESS = /^[^\s@<>()[\]\\,;:"']+@[^\s@<>()[\]\\,;:"'.]+(?:\.[^\s@<>()[\]\\,;:"'.]+)+$/;
-
 /** `IMCEA<type>-<encoded>@<gateway domain>` (IMCEANOTES, IMCEAEX, IMCEAINVALID, IMCEASMTP, IMCEAX400…). */
 const ENCAPSULATED = /^IMCEA[A-Z0-9]{0,20}-(.+)@[^@]+$/i;
 
@@ -55,6 +52,8 @@ function bare(text: string): string {
     const before = out;
     out = trimChars(out, `${SPACE}'"<>[](),;`);
     if (/^mailto:/i.test(out)) out = out.slice('mailto:'.length);
+    // An obsolete source route before the address: "@relay.example:jane@globex.com".
+    out = out.replace(/^@[^\s@:,]{1,255}(?:,@[^\s@:,]{1,255}){0,10}:/, '');
     if (out === before) break;
   }
   return out;
@@ -62,12 +61,24 @@ function bare(text: string): string {
 
 /** A display name without quotes, bracketed addresses, `[mailto:…]` tails or a Notes `@ORG` suffix. */
 function cleanName(name: string): string {
-  const cleaned = name
-    .replace(/[[<]\s*mailto:[^[\]<>]*[\]>]/gi, ' ')
-    .replace(/<[^<>]*>/g, ' ')
-    .replace(/@[A-Za-z0-9-]+(?=\s|$)/g, ' ')
-    .replace(/\s+/g, ' ');
-  return trimChars(cleaned, `${SPACE}"'<>`);
+  const cleaned = trimChars(
+    name
+      .replace(/[[<]\s*mailto:[^[\]<>]*[\]>]/gi, ' ')
+      .replace(/\s+/g, ' ')
+      // `"Jane Doe" <jane@x.com>@ACME`: the Notes domain Exchange appended after the address…
+      .replace(/([>"]) ?@[A-Za-z0-9-]+(?= |$)/g, '$1')
+      // … or a Notes domain (upper case) right after the name: "Jane Doe@ACME".
+      .replace(/@[A-Z0-9-]{2,}(?= |$)/g, '')
+      .replace(/<[^<>]*>/g, ' ')
+      // Double quotes only ever delimit a display name; they are never part of one.
+      .replace(/"/g, '')
+      .replace(/\s+/g, ' '),
+    `${SPACE}<>`,
+  );
+  // Single quotes around the whole name go; one that only starts it ("'Carl' via Sales") stays.
+  return cleaned.length > 1 && cleaned.startsWith("'") && cleaned.endsWith("'")
+    ? cleaned.slice(1, -1).trim()
+    : cleaned;
 }
 
 /** The person a Notes name or an Exchange directory name stands for: "Jane Doe/Sales/ACME@ACME" → "Jane Doe". */
@@ -83,11 +94,14 @@ function isNotesName(local: string, domain: string): boolean {
   return !domain.includes('.') && (/[/\s]/.test(local) || /^[A-Z0-9-]+$/.test(domain));
 }
 
-/** The first internet address written in the text, and the name before it. */
+/** The first address written in brackets in the text, and the name around it. */
 function embeddedAddress(text: string): ReadMailbox | null {
   for (const match of text.matchAll(BRACKETED)) {
     const inner = readAddressText(match[1] ?? '', 1);
-    if (inner.address) return { address: inner.address, name: cleanName(text.slice(0, match.index)) };
+    if (!inner.address) continue;
+    // The name is what stands around the address: `"Jane Doe <jane@x.com>"@ACME` → "Jane Doe".
+    const around = `${text.slice(0, match.index)} ${text.slice(match.index + match[0].length)}`;
+    return { address: inner.address, name: cleanName(around) };
   }
   return null;
 }
@@ -112,12 +126,10 @@ function readAddressText(raw: string, depth: number): ReadMailbox {
   const local = text.slice(0, at);
   const domain = text.slice(at + 1);
   if (isNotesName(local, domain)) return { address: null, name: directoryName(text) };
-  const address = text.toLowerCase();
-  if (INTERNET_ADDRESS.test(address)) return { address, name: '' };
-  // A domain without a dot ("root@localhost") is kept as the sender wrote it.
-  return /^[^\s@<>"]+@[^\s@<>".]+$/.test(address)
-    ? { address, name: '' }
-    : { address: null, name: cleanName(text) };
+  // Anything else with an "@" and no space is kept as the sender wrote it, lower-cased.
+  return /\s/.test(text)
+    ? { address: null, name: cleanName(text) }
+    : { address: text.toLowerCase(), name: '' };
 }
 
 /**

@@ -30,6 +30,22 @@ describe('gateway address forms', () => {
       'jane.doe@globex.example',
       'Jane Doe',
     ],
+    // mailparser's split of `"Jane Doe" <jane.doe@globex.example>@ACME [mailto:IMCEANOTES-…]`.
+    [
+      'jane.doe@globex.example',
+      'Jane Doe@ACME [mailto:IMCEANOTES-x@acme.example]',
+      'jane.doe@globex.example',
+      'Jane Doe',
+    ],
+    ['raasdnil@gmail.com', 'Mikel@Lindsaar', 'raasdnil@gmail.com', 'Mikel@Lindsaar'],
+    ['@relay.example:mary@example.net', 'Mary Smith', 'mary@example.net', 'Mary Smith'],
+    ["o'brien@globex.example", "O'Brien, Sean", "o'brien@globex.example", "O'Brien, Sean"],
+    [
+      'purchasing@globex.example',
+      "'Carl Jensen' via Globex Purchasing",
+      'purchasing@globex.example',
+      "'Carl Jensen' via Globex Purchasing",
+    ],
     ["'jane.doe@globex.example';", '', 'jane.doe@globex.example', ''],
     ["'CARL@GLOBEX.EXAMPLE'", '', 'carl@globex.example', ''],
     ['mailto:jane.doe@globex.example', 'Jane Doe>', 'jane.doe@globex.example', 'Jane Doe'],
