@@ -70,10 +70,10 @@ function cleanName(name: string): string {
       // … or a Notes domain (upper case) right after the name: "Jane Doe@ACME".
       .replace(/@[A-Z0-9-]{2,}(?= |$)/g, '')
       .replace(/<[^<>]*>/g, ' ')
-      // Double quotes only ever delimit a display name; they are never part of one.
-      .replace(/"/g, '')
       .replace(/\s+/g, ' '),
-    `${SPACE}<>`,
+    // Double quotes at the ends delimit the name (one may be left alone once an address inside
+    // the quotes is taken out); quotes inside it, escaped in the header, are part of it.
+    `${SPACE}<>"`,
   );
   // Single quotes around the whole name go; one that only starts it ("'Carl' via Sales") stays.
   return cleaned.length > 1 && cleaned.startsWith("'") && cleaned.endsWith("'")

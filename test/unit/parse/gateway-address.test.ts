@@ -46,6 +46,7 @@ describe('gateway address forms', () => {
       'purchasing@globex.example',
       "'Carl Jensen' via Globex Purchasing",
     ],
+    ['sysservices@example.net', 'Giant; "Big" Box', 'sysservices@example.net', 'Giant; "Big" Box'],
     ["'jane.doe@globex.example';", '', 'jane.doe@globex.example', ''],
     ["'CARL@GLOBEX.EXAMPLE'", '', 'carl@globex.example', ''],
     ['mailto:jane.doe@globex.example', 'Jane Doe>', 'jane.doe@globex.example', 'Jane Doe'],
