@@ -11,7 +11,8 @@ export function createProgram(): Command {
   const program = new Command('capture')
     .description('Capture: turn email into Salesforce activity')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) });
+    // Usage errors in one line, commander's "(Did you mean --json?)" hint included.
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trim())}\n`) });
   registerCommands(program);
   return program;
 }
