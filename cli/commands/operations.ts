@@ -23,7 +23,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stackOutputs } from '#infra/outputs.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
@@ -125,6 +125,13 @@ const whereOptions = (command: Command) =>
         'AWS_ENDPOINT_URL to the address npm start prints (http://127.0.0.1:4566); it needs no credentials.',
     );
 
+function seconds(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 900))
+    throw new InvalidArgumentError(`${value} is not a number of seconds from 0 to 900`);
+  return n;
+}
+
 /** `--stack` and `--bucket` both say where the mail bucket is: one of them. */
 function checkWhere(command: Command, options: AwsOptions): void {
   if (options.stack && options.bucket) usageError(command, 'give --stack or --bucket, not both');
@@ -172,14 +179,27 @@ export function registerOperations(program: Command): void {
       .argument('<message-id>', 'Message-ID header (with or without <>) or SES message id'),
   )
     .option('--json', 'print JSON Lines')
-    .action(async function (this: Command, id: string, options: AwsOptions & { json?: boolean }) {
+    .option('--wait <seconds>', 'wait up to this long for a message still in flight', seconds, 0)
+    .action(async function (
+      this: Command,
+      id: string,
+      options: AwsOptions & { json?: boolean; wait: number },
+    ) {
       checkWhere(this, options);
       const found = await explained(async () => {
         const { s3, bucket } = await deployment(options);
-        return new S3MailStore(s3, bucket).findOutcomes(id);
+        const store = new S3MailStore(s3, bucket);
+        const until = Date.now() + options.wait * 1000;
+        for (;;) {
+          const outcomes = await store.findOutcomes(id);
+          if (outcomes.length > 0 || Date.now() >= until) return outcomes;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
       });
       if (found.length === 0) {
-        process.stderr.write(`error: no outcome recorded for ${id} (still in flight, or never received)\n`);
+        process.stderr.write(
+          `error: no outcome recorded for ${id} (still in flight, or never received; --wait <seconds> waits for it)\n`,
+        );
         process.exitCode = 1;
         return;
       }
