@@ -64,14 +64,28 @@ function bracketed(id: string): string {
   return `<${bare}>`;
 }
 
-type Message = SendMailOptions & { label: string };
+type Message = SendMailOptions & { label: string; fileMessageId?: string | null };
+
+/** The Message-ID header of a raw mail as written (nodemailer reports a new one for raw mail). */
+export function messageIdOf(raw: Buffer): string | null {
+  const head = raw.subarray(0, 256 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const block = end === -1 ? head : head.slice(0, end);
+  const match = /^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(block);
+  return match?.[1] ? match[1].replace(/\r?\n[ \t]+/g, ' ').trim() || null : null;
+}
 
 async function messages(files: string[], options: SendOptions): Promise<Message[]> {
   const recipients = [...(options.to ?? []), ...(options.cc ?? []), ...(options.bcc ?? [])];
   const envelope = { from: options.from, to: recipients };
   if (files.length > 0) {
     // As written: the file's own headers stay; only the envelope comes from the flags.
-    return Promise.all(files.map(async (file) => ({ label: file, envelope, raw: await readFile(file) })));
+    return Promise.all(
+      files.map(async (file) => {
+        const raw = await readFile(file);
+        return { label: file, envelope, raw, fileMessageId: messageIdOf(raw) };
+      }),
+    );
   }
   const headers = (options.header ?? []).map((line) => {
     const colon = line.indexOf(':');
@@ -113,24 +127,25 @@ async function send(files: string[], options: SendOptions): Promise<void> {
   const transport = nodemailer.createTransport({ ...where, secure: false, ignoreTLS: true });
   try {
     for (const message of await messages(files, options)) {
-      const { label, ...mail } = message;
+      const { label, fileMessageId, ...mail } = message;
       let info: SMTPTransport.SentMessageInfo;
       try {
         info = await transport.sendMail(mail);
       } catch (error) {
         throw sendFailure(error, where);
       }
+      const messageId = fileMessageId === undefined ? info.messageId : (fileMessageId ?? '(none)');
       const refusals = (info.rejectedErrors ?? []).map((e) => ({
         recipient: String((e as { recipient?: string }).recipient ?? ''),
         reply: String((e as { response?: string }).response ?? e.message),
       }));
       if (options.json) {
         process.stdout.write(
-          `${JSON.stringify({ messageId: info.messageId, accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response })}\n`,
+          `${JSON.stringify({ messageId, accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response })}\n`,
         );
         continue;
       }
-      const lines = [`sent ${label}`, `  Message-ID ${info.messageId}`, `  ${info.response}`];
+      const lines = [`sent ${label}`, `  Message-ID ${messageId}`, `  ${info.response}`];
       for (const r of refusals) lines.push(`  not taken by this server: ${r.recipient} (${r.reply})`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }
