@@ -54,7 +54,11 @@ export const COVERAGE: Record<string, Coverage> = {
   'npm test': { kind: 'suite', script: 'test', runs: 'vitest run' },
   'npm run test:unit': { kind: 'suite', script: 'test:unit', runs: 'vitest run test/unit' },
   "npx capture send --from alice@acme.example --to jane.doe@globex.example --bcc acme-k7q2m9x4p8w3@capture.localhost --message-id '<order-10042@acme.example>' --subject 'Your order ORD-10042 ships Monday' --body 'Hi Jane, it ships Monday.'":
-    { kind: 'first-hour', prints: /Message-ID <order-10042@acme\.example>\n {2}250 /m },
+    {
+      kind: 'first-hour',
+      prints:
+        /Message-ID <order-10042@acme\.example>\n {2}250 .*\n {2}not taken by this server: jane\.doe@globex\.example \(550 /m,
+    },
   'TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=local -d client_secret=local http://127.0.0.1:8484/services/oauth2/token | sed \'s/.*"access_token":"\\([^"]*\\)".*/\\1/\')':
     { kind: 'first-hour', prints: /^$/, afterTask: true },
   'curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8484/services/data/v62.0/query?q=SELECT+Subject,Who.Name,What.Type,What.Name,Owner.Email+FROM+Task"':
