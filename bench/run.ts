@@ -14,6 +14,7 @@ const { benchLarge } = await import('./large.ts');
 const { benchSyncCurve } = await import('./salesforce.ts');
 const { benchE2e } = await import('./e2e.ts');
 const { benchBundle } = await import('./bundles.ts');
+const { benchCost } = await import('./cost-report.ts');
 const { log } = await import('./stats.ts');
 const { pipeline } = await import('#shared/config/pipeline.ts');
 
@@ -48,5 +49,6 @@ const coldStart = {
   parse: await benchBundle('parse', quick ? 3 : 7),
   sync: await benchBundle('sync', quick ? 3 : 7),
 };
-console.log(JSON.stringify({ parse, largeMessage, salesforce, e2e, coldStart }));
+const cost = await benchCost();
+console.log(JSON.stringify({ parse, largeMessage, salesforce, e2e, coldStart, cost }));
 process.exit(0);

@@ -13,10 +13,15 @@ export type ContextReader = (key: string) => unknown;
 
 export type AppConfig = Omit<CaptureStackProps, keyof StackProps>;
 
-const DEFAULT_ORGS_FILE = 'local/demo/orgs.json';
+/**
+ * The one line `cdk synth`/`cdk deploy` stops with when no registry is named. There is no default:
+ * a forgotten flag must not deploy the demo orgs (`-c orgsFile=local/demo/orgs.json` names them).
+ */
+export const MISSING_ORGS_FILE =
+  'cdk context: orgsFile is required: pass -c orgsFile=<your org registry>, e.g. -c orgsFile=orgs.json as written by capture org add (the demo orgs only when named: -c orgsFile=local/demo/orgs.json)';
 
 /**
- * Context keys: `orgsFile` (default local/demo/orgs.json), `captureDomain` (default: the registry's;
+ * Context keys: `orgsFile` (required), `captureDomain` (default: the registry's;
  * when given it must equal it), `hostedZoneId` + `hostedZoneName` (both or neither: adds the MX
  * record), `alarmEmail`, `retentionDays` (positive whole days), `createSecrets` (default true;
  * `false` when the per-org secrets already exist), `activateRuleSet` (default true; `false` when
@@ -29,7 +34,9 @@ export function readAppConfig(context: ContextReader, cwd = process.cwd()): AppC
     if (value === undefined || value === null || value === '') return undefined;
     return String(value).trim();
   };
-  const orgsFile = resolve(cwd, text('orgsFile') ?? DEFAULT_ORGS_FILE);
+  const named = text('orgsFile');
+  if (named === undefined) throw new ConfigError('MISSING_CONTEXT', MISSING_ORGS_FILE);
+  const orgsFile = resolve(cwd, named);
   const registry: Registry = loadRegistryFile(orgsFile);
 
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 /**
- * CDK app: `cdk deploy -c captureDomain=capture.example.com -c orgsFile=orgs.json`.
- * Optional context: hostedZoneId + hostedZoneName (MX record), alarmEmail, retentionDays,
+ * CDK app: `cdk deploy -c captureDomain=capture.example.com -c orgsFile=orgs.json`. `orgsFile` is
+ * required (no default: a forgotten flag must never deploy the demo orgs). Optional context: hostedZoneId + hostedZoneName (MX record), alarmEmail, retentionDays,
  * createSecrets=false (per-org secrets already exist). See app-config.ts.
  * A bad org registry or context stops synth with one line naming the file and the field.
  */

@@ -4,9 +4,15 @@
  * scan verdicts), and publishes one SES-shaped receipt notification (S3 action) per message to
  * SNS, listing every accepted capture recipient in receipt.recipients.
  *
- * SMTP replies follow what a sender needs to know: 550 at RCPT for addresses nobody captures
- * (retrying cannot help), 552 for messages over the size limit, 451 when storing or publishing
- * failed (the sender keeps the message and retries, so nothing is lost).
+ * Like the deployed receipt rule, which lists the capture domain as its recipient, it takes mail
+ * for every address of that domain: an unknown token, a retired address or a disabled org is
+ * the parse stage's decision, recorded as a `rejected` outcome with its reason, so locally and
+ * deployed the same mail ends the same way and `capture status` finds it.
+ *
+ * SMTP replies follow what a sender needs to know: 550 at RCPT for other domains and malformed
+ * addresses (SES has no rule for them; retrying cannot help), 552 for messages over the size
+ * limit, 451 when storing or publishing failed (the sender keeps the message and retries, so
+ * nothing is lost).
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
@@ -106,17 +112,9 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
       callback(new SmtpReply(501, `5.1.7 Bad sender address syntax (${problem}): <${address.address}>`));
     },
     onRcptTo(address, _session, callback) {
-      const resolved = resolveCaptureAddress(options.registry, address.address);
-      if (resolved.ok) return callback();
-      const why = {
-        'org-disabled': '5.7.1 capture address disabled',
-        'not-capture-domain': `5.7.1 this server only receives mail for ${options.registry.captureDomain}`,
-        'unknown-token': '5.1.1 unknown capture address',
-        // RFC 3463 X.1.6: the mailbox has moved; the admin gives senders the new address.
-        'retired-address': '5.1.6 capture address retired (retired-address)',
-        'malformed-address': '5.1.3 malformed address',
-      }[resolved.reason];
-      callback(new SmtpReply(550, `${why}: <${address.address}>`));
+      const refusal = rcptRefusal(options.registry, address.address);
+      if (refusal === null) return callback();
+      callback(new SmtpReply(550, `${refusal}: <${address.address}>`));
     },
     onData(stream, session, callback) {
       receive(stream, session).then(
@@ -280,6 +278,24 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
   };
 }
 
+/**
+ * What SES's receipt rule (recipients: the capture domain) refuses at RCPT TO, or null when it
+ * takes the address. Every address of the capture domain is taken, known or not: the parse stage
+ * decides (and records) unknown, retired and disabled ones.
+ */
+export function rcptRefusal(registry: Registry, recipient: string): string | null {
+  const resolved = resolveCaptureAddress(registry, recipient);
+  if (resolved.ok) return null;
+  switch (resolved.reason) {
+    case 'not-capture-domain':
+      return `5.7.1 this server only receives mail for ${registry.captureDomain}`;
+    case 'malformed-address':
+      return '5.1.3 malformed address';
+    default:
+      return null;
+  }
+}
+
 /** S3 or SNS failed: the message was not taken, the sender should retry. */
 class StoreError extends Error {
   constructor(message: string, cause: unknown) {
@@ -428,7 +444,7 @@ function buildNotification(input: {
     receipt: {
       timestamp,
       processingTimeMillis: Date.now() - input.received.getTime(),
-      // Every recipient in the envelope passed RCPT TO, so all of them are capture addresses.
+      // Every recipient in the envelope passed RCPT TO, so all of them are at the capture domain.
       recipients: input.recipients,
       spamVerdict: { status: input.verdicts.spam },
       virusVerdict: { status: input.verdicts.virus },

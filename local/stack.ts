@@ -117,19 +117,63 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** Which of the stack's servers could not listen, and on which port (start.ts names the variable). */
+export type StackService = 'smtp' | 'aws' | 'salesforce';
+
+export class PortInUseError extends ConfigError {
+  readonly service: StackService;
+  readonly port: number;
+  constructor(service: StackService, port: number, cause: unknown) {
+    super('PORT_IN_USE', `port ${port} (${service}) is already in use`, { cause });
+    this.service = service;
+    this.port = port;
+  }
+}
+
+/** Starts one server; a port another process holds becomes a PortInUseError naming the service. */
+async function listening<T>(service: StackService, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new PortInUseError(service, port, error);
+    throw error;
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const configPath = options.configPath ?? defaultConfigPath;
   const registry = loadRegistryFile(configPath);
+  // What started so far, closed in reverse when a later step fails (a port in use, a bad seed).
+  const started: (() => Promise<void> | void)[] = [];
+  try {
+    return await startParts(options, configPath, registry, started);
+  } catch (error) {
+    for (const close of started.reverse()) await Promise.resolve(close()).catch(() => {});
+    throw error;
+  }
+}
+
+async function startParts(
+  options: LocalStackOptions,
+  configPath: string,
+  registry: Registry,
+  started: (() => Promise<void> | void)[],
+): Promise<LocalStack> {
   const sfEnv = options.salesforceEnv ?? {};
   const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
-
   const data = options.dataDir ? dataPaths(options.dataDir) : null;
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  started.push(unlock);
   if (data && options.fresh) {
     rmSync(data.aws, { recursive: true, force: true });
     rmSync(data.salesforce, { force: true });
   }
-  const aws = await startLocalAws({ port: options.awsPort ?? 0, ...(data ? { dataDir: data.aws } : {}) });
+  const awsPort = options.awsPort ?? 0;
+  const aws = await listening('aws', awsPort, () =>
+    startLocalAws({ port: awsPort, ...(data ? { dataDir: data.aws } : {}) }),
+  );
+  started.push(() => aws.close());
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
   // Retired addresses refuse mail: not worth printing as ones to send to.
   const captureAddresses = registry.orgs.flatMap((org) =>
@@ -151,34 +195,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
   };
-  if (!realSalesforce) emulator = await startEmulator(options, data?.salesforce ?? null, servePage);
+  if (!realSalesforce) {
+    const sfPort = options.sfPort ?? 8484;
+    const running = await listening('salesforce', sfPort, () =>
+      startEmulator(options, data?.salesforce ?? null, servePage),
+    );
+    emulator = running;
+    started.push(() => running.close());
+  }
   const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
-  const functionEnv = functionEnvFor(aws, configPath, realSalesforce ? sfEnv : emulator!.url);
-  const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
-  const wrap = options.wrapHandler ?? ((_name, handler) => handler);
-  const parseHandler = wrap(
-    'parse',
-    createParseHandler(() => parseDepsFromEnv(functionEnv, clients)),
-  );
-  const wrappedSync = wrap(
-    'sync',
-    createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
-  );
-  const syncHandler = data && emulator ? savingFirst(wrappedSync, data.salesforce, emulator) : wrappedSync;
+  const handlers = handlersFor(aws, configPath, realSalesforce ? sfEnv : null, emulator, data, options);
+  const runners = startRunners(aws, handlers, options);
+  started.push(() => Promise.all(runners.map((r) => r.stop())).then(() => {}));
 
-  const runners = startRunners(aws, { parse: parseHandler, sync: syncHandler }, options);
-
-  const smtp = await startSmtpInbound({
-    port: options.smtpPort ?? 2525,
-    ...(options.host ? { host: options.host } : {}),
-    registry,
-    s3: aws.clients.s3,
-    bucket: aws.resources.bucket,
-    sns: aws.clients.sns,
-    topicArn: aws.resources.topicArn,
-    allowTestVerdicts: options.allowTestVerdicts ?? false,
-    ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
-  });
+  const smtpPort = options.smtpPort ?? 2525;
+  const smtp = await listening('smtp', smtpPort, () =>
+    startSmtpInbound({
+      port: smtpPort,
+      ...(options.host ? { host: options.host } : {}),
+      registry,
+      s3: aws.clients.s3,
+      bucket: aws.resources.bucket,
+      sns: aws.clients.sns,
+      topicArn: aws.resources.topicArn,
+      allowTestVerdicts: options.allowTestVerdicts ?? false,
+      ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
+    }),
+  );
 
   let stopped = false;
   return {
@@ -208,6 +251,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       unlock();
     },
   };
+}
+
+/** The two Lambda handlers, wired as the CDK stack wires them, pointed at the local services. */
+function handlersFor(
+  aws: LocalAws,
+  configPath: string,
+  sfEnv: Record<string, string | undefined> | null,
+  emulator: SalesforceEmulator | null,
+  data: ReturnType<typeof dataPaths> | null,
+  options: LocalStackOptions,
+): { parse: SqsHandler; sync: SqsHandler } {
+  const functionEnv = functionEnvFor(aws, configPath, sfEnv ?? emulator?.url ?? '');
+  const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
+  const wrap = options.wrapHandler ?? ((_name, handler) => handler);
+  const parse = wrap(
+    'parse',
+    createParseHandler(() => parseDepsFromEnv(functionEnv, clients)),
+  );
+  const sync = wrap(
+    'sync',
+    createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
+  );
+  return { parse, sync: data && emulator ? savingFirst(sync, data.salesforce, emulator) : sync };
 }
 
 /** The environment the Lambda functions get from the CDK stack, pointed at the local services. */

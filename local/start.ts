@@ -1,17 +1,46 @@
 /**
- * `npm start [-- --fresh]`: the whole pipeline on this machine (docs/local-stack.md). Env: CAPTURE_SMTP_PORT (2525),
- * CAPTURE_SF_PORT (8484), CAPTURE_AWS_PORT (4566, fauxqs), CAPTURE_CONFIG (demo org registry), CAPTURE_SF_SEED (demo seed);
- * CAPTURE_TEST_VERDICTS=1 to honour X-Capture-Test-Verdicts headers (off by default);
- * CAPTURE_BATCH_WINDOW_SECONDS sets both queues' batching window (default: the event sources' own,
- * none for intake and 1 s for sync; tests set a short one);
- * CAPTURE_DATA_DIR (.capture/) keeps queues, objects and emulator records across restarts, and
- * --fresh empties it first; SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET (or SF_USERNAME +
- * SF_PRIVATE_KEY_FILE) to write to a real Salesforce org instead of the emulator.
+ * `npm start [-- --fresh]`: the whole pipeline on this machine (docs/local-stack.md). Options and
+ * environment variables are listed once, in USAGE below, which `npm start -- --help` prints.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeLocation, registryLocation } from '#shared/config/registry-location.ts';
 import { describeError } from '#shared/errors.ts';
-import { type LocalStackOptions, startLocalStack } from './stack.ts';
+import { type LocalStackOptions, PortInUseError, type StackService, startLocalStack } from './stack.ts';
+
+const USAGE = `usage: npm start [-- --fresh]
+
+Runs the whole pipeline on this machine: an SMTP server standing in for SES receiving, fauxqs
+for S3/SNS/SQS, the parse and sync handlers, and a Salesforce emulator with a demo org. Prints
+the capture addresses and "ready" once it takes mail; Ctrl-C (SIGINT) or SIGTERM stops it.
+
+Options:
+  --fresh     forget what an earlier run kept in the data folder and start empty
+  -h, --help  print this help
+
+Environment:
+  CAPTURE_SMTP_PORT             SMTP port of the SES stand-in (default 2525; 0 picks a free one)
+  CAPTURE_AWS_PORT              fauxqs (S3, SNS, SQS) port, for AWS_ENDPOINT_URL (default 4566)
+  CAPTURE_SF_PORT               Salesforce emulator and status page port (default 8484)
+  CAPTURE_CONFIG                org registry file (default: orgs.json in this folder, else the
+                                demo registry local/demo/orgs.json)
+  CAPTURE_SF_SEED               records to seed the emulator with (default local/demo/seed.json)
+  CAPTURE_DATA_DIR              where queues, objects and emulator records are kept across
+                                restarts (default .capture/)
+  CAPTURE_TEST_VERDICTS         1: take spam/virus/SPF/DKIM/DMARC verdicts from an
+                                X-Capture-Test-Verdicts header (off by default)
+  CAPTURE_BATCH_WINDOW_SECONDS  both queues' batching window in seconds (default: none for
+                                intake, 1 for sync)
+  SF_LOGIN_URL, SF_CLIENT_ID, SF_CLIENT_SECRET (or SF_USERNAME, SF_PRIVATE_KEY_FILE)
+                                write to that Salesforce org instead of the emulator
+`;
+
+/** The variable that sets each server's port, for the error when the port is taken. */
+const PORT_VARIABLES: Record<StackService, { variable: string; what: string }> = {
+  smtp: { variable: 'CAPTURE_SMTP_PORT', what: 'the SMTP stand-in' },
+  aws: { variable: 'CAPTURE_AWS_PORT', what: 'fauxqs (S3/SNS/SQS)' },
+  salesforce: { variable: 'CAPTURE_SF_PORT', what: 'the Salesforce emulator' },
+};
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -34,16 +63,44 @@ function batchingWindow(): Pick<LocalStackOptions, 'batchingWindowSeconds'> {
   return { batchingWindowSeconds: { intake: seconds, sync: seconds } };
 }
 
-try {
-  const { values: flags } = parseArgs({ options: { fresh: { type: 'boolean', default: false } } });
+/** The command line: `--fresh`, `--help`; anything else is a usage mistake (exit 2). */
+function flags(): { fresh: boolean } {
+  let values: { fresh?: boolean; help?: boolean };
+  try {
+    values = parseArgs({
+      options: { fresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${describeError(error)} (npm start -- --help lists the options)`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  return { fresh: values.fresh ?? false };
+}
+
+/** One line naming what went wrong and the variable that fixes it. */
+function startFailure(error: unknown): string {
+  if (error instanceof PortInUseError) {
+    const { variable, what } = PORT_VARIABLES[error.service];
+    return `port ${error.port} for ${what} is already in use (another npm start?); stop what holds it or set ${variable} to a free port (0 picks one)`;
+  }
+  return describeError(error);
+}
+
+async function main(): Promise<void> {
+  const { fresh } = flags();
   const dataDir = resolve(process.env.CAPTURE_DATA_DIR || '.capture');
+  const registry = registryLocation({ demoFallback: true });
   const stack = await startLocalStack({
     dataDir,
-    fresh: flags.fresh,
+    fresh,
     smtpPort: port('CAPTURE_SMTP_PORT', 2525),
     awsPort: port('CAPTURE_AWS_PORT', 4566),
     sfPort: port('CAPTURE_SF_PORT', 8484),
-    ...(process.env.CAPTURE_CONFIG ? { configPath: process.env.CAPTURE_CONFIG } : {}),
+    configPath: registry.path,
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
     // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
     allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
@@ -56,6 +113,7 @@ try {
       SF_PRIVATE_KEY_FILE: process.env.SF_PRIVATE_KEY_FILE,
     },
   });
+  console.log(`org registry: ${describeLocation(registry)}`);
   for (const a of stack.captureAddresses) {
     console.log(`capture address (${a.mode}, org ${a.orgId}): ${a.address}`);
   }
@@ -86,12 +144,11 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+try {
+  await main();
 } catch (error) {
-  const code = (error as NodeJS.ErrnoException).code;
-  const message =
-    code === 'EADDRINUSE'
-      ? `a port is already in use (${describeError(error)}); set CAPTURE_SMTP_PORT / CAPTURE_SF_PORT`
-      : describeError(error);
-  console.error(`error: ${message}`);
+  console.error(`error: ${startFailure(error)}`);
   process.exit(1);
 }

@@ -3,6 +3,7 @@ import { registerOperations } from './operations.ts';
 import { registerOrg } from './org.ts';
 import { registerParse } from './parse.ts';
 import { registerSalesforce } from './salesforce.ts';
+import { registerSend } from './send.ts';
 
 /** Every `capture` subcommand. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerOperations(program);
   registerSalesforce(program);
   registerOrg(program);
+  registerSend(program);
 }

@@ -23,12 +23,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stackOutputs } from '#infra/outputs.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { describeError, PermanentError } from '#shared/errors.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
+import { usageError } from '../usage.ts';
 
 interface AwsOptions {
   stack?: string;
@@ -45,14 +46,30 @@ interface Deployment {
   queueUrl(stage: Stage, which: 'queue' | 'dlq'): Promise<string>;
 }
 
+/** Credentials for an endpoint on this machine (the local stack's fauxqs takes any). */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Whether AWS_ENDPOINT_URL points at this machine: the local stack, which needs no credentials. */
+export function isLocalEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 async function deployment(options: AwsOptions): Promise<Deployment> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const local = Boolean(process.env.AWS_ENDPOINT_URL);
-  const s3 = new S3Client({ region, forcePathStyle: local });
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  const local = Boolean(endpoint);
+  // Never hand real credentials to a stand-in on this machine, and need none for it.
+  const credentials = isLocalEndpoint(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {};
+  const s3 = new S3Client({ region, forcePathStyle: local, ...credentials });
   // Local stand-ins answer with queue URLs on hosts that do not resolve; keep using the endpoint.
-  const sqs = new SQSClient({ region, ...(local ? { useQueueUrlAsEndpoint: false } : {}) });
+  const sqs = new SQSClient({ region, ...credentials, ...(local ? { useQueueUrlAsEndpoint: false } : {}) });
   if (options.stack) {
-    if (options.bucket) throw new Error('give --stack or --bucket, not both');
     const outputs = await stackOutputsOf(new CloudFormationClient({ region }), options.stack);
     const output = (name: string) => {
       const value = outputs.get(name);
@@ -101,7 +118,58 @@ const whereOptions = (command: Command) =>
   command
     .option('--stack <name>', 'the deployed CloudFormation stack: bucket and queues from its outputs')
     .option('--bucket <name>', 'mail bucket (default: MAIL_BUCKET or the local stack’s)')
-    .option('--region <region>', 'AWS region');
+    .option('--region <region>', 'AWS region')
+    .addHelpText(
+      'after',
+      '\nAWS access: the SDK settings (AWS_PROFILE, AWS_REGION, ...). Against the local stack set\n' +
+        'AWS_ENDPOINT_URL to the address npm start prints (http://127.0.0.1:4566); it needs no credentials.',
+    );
+
+function seconds(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 900))
+    throw new InvalidArgumentError(`${value} is not a number of seconds from 0 to 900`);
+  return n;
+}
+
+/** `--stack` and `--bucket` both say where the mail bucket is: one of them. */
+function checkWhere(command: Command, options: AwsOptions): void {
+  if (options.stack && options.bucket) usageError(command, 'give --stack or --bucket, not both');
+}
+
+/**
+ * The AWS SDK's own messages name no setting ("Could not load credentials from any providers",
+ * "connect ECONNREFUSED"): say which variable fixes it.
+ */
+export function explainAwsError(error: unknown): unknown {
+  // Adapters wrap SDK errors (S3_ERROR: … (CredentialsProviderError)): look along the causes.
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e !== undefined && chain.length < 5; e = (e as { cause?: unknown }).cause)
+    chain.push(e);
+  const name = chain.map((e) => (e instanceof Error ? e.name : '')).join(' ');
+  const text = chain.map((e) => describeError(e)).join(' ');
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (/CredentialsProviderError/.test(`${name} ${text}`) || /could not load credentials/i.test(text)) {
+    return new Error(
+      'no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for a deployed stack, ' +
+        'or AWS_ENDPOINT_URL=http://127.0.0.1:4566 (the address npm start prints) for the local stack',
+    );
+  }
+  if (/ECONNREFUSED/.test(text) && endpoint) {
+    return new Error(
+      `nothing answers at AWS_ENDPOINT_URL=${endpoint}: is npm start running? (CAPTURE_AWS_PORT sets its port; it prints the address)`,
+    );
+  }
+  return error;
+}
+
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw explainAwsError(error);
+  }
+}
 
 export function registerOperations(program: Command): void {
   whereOptions(
@@ -111,11 +179,27 @@ export function registerOperations(program: Command): void {
       .argument('<message-id>', 'Message-ID header (with or without <>) or SES message id'),
   )
     .option('--json', 'print JSON Lines')
-    .action(async (id: string, options: AwsOptions & { json?: boolean }) => {
-      const { s3, bucket } = await deployment(options);
-      const found = await new S3MailStore(s3, bucket).findOutcomes(id);
+    .option('--wait <seconds>', 'wait up to this long for a message still in flight', seconds, 0)
+    .action(async function (
+      this: Command,
+      id: string,
+      options: AwsOptions & { json?: boolean; wait: number },
+    ) {
+      checkWhere(this, options);
+      const found = await explained(async () => {
+        const { s3, bucket } = await deployment(options);
+        const store = new S3MailStore(s3, bucket);
+        const until = Date.now() + options.wait * 1000;
+        for (;;) {
+          const outcomes = await store.findOutcomes(id);
+          if (outcomes.length > 0 || Date.now() >= until) return outcomes;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      });
       if (found.length === 0) {
-        process.stderr.write(`error: no outcome recorded for ${id} (still in flight, or never received)\n`);
+        process.stderr.write(
+          `error: no outcome recorded for ${id} (still in flight, or never received; --wait <seconds> waits for it)\n`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -134,45 +218,48 @@ export function registerOperations(program: Command): void {
       .description('send dead-lettered or unresolved messages through the pipeline again'),
   )
     .option('--dlq', 'move messages from the DLQs back to their queues')
-    .option('--stage <stage>', 'with --dlq: intake, sync or both', 'both')
+    .addOption(
+      new Option('--stage <stage>', 'with --dlq: which DLQ')
+        .choices(['intake', 'sync', 'both'])
+        .default('both'),
+    )
     .option('--unresolved', 'send unmatched mail (policy "unresolved") to the sync stage again')
     .option('--org <id>', 'with --unresolved: only this org')
     .option('--json', 'print a JSON summary')
-    .action(
-      async (
-        options: AwsOptions & {
-          dlq?: boolean;
-          stage: string;
-          unresolved?: boolean;
-          org?: string;
-          json?: boolean;
-        },
-      ) => {
-        if (!options.dlq && !options.unresolved) throw new Error('say what to replay: --dlq or --unresolved');
-        const stages = options.stage === 'both' ? (['intake', 'sync'] as const) : [options.stage];
-        for (const stage of stages) {
-          if (stage !== 'intake' && stage !== 'sync')
-            throw new Error(`--stage must be intake, sync or both, not ${stage}`);
-        }
+    .action(async function (
+      this: Command,
+      options: AwsOptions & {
+        dlq?: boolean;
+        stage: string;
+        unresolved?: boolean;
+        org?: string;
+        json?: boolean;
+      },
+    ) {
+      if (!options.dlq && !options.unresolved) usageError(this, 'say what to replay: --dlq or --unresolved');
+      if (options.org && !options.unresolved) usageError(this, '--org goes with --unresolved');
+      checkWhere(this, options);
+      const stages: Stage[] = options.stage === 'both' ? ['intake', 'sync'] : [options.stage as Stage];
+      const summary: Record<string, number> = {};
+      await explained(async () => {
         const where = await deployment(options);
-        const summary: Record<string, number> = {};
         if (options.dlq) {
-          for (const stage of stages as Stage[]) summary[`${stage}Dlq`] = await replayDlq(where, stage);
+          for (const stage of stages) summary[`${stage}Dlq`] = await replayDlq(where, stage);
         }
         if (options.unresolved) {
           const { replayed, missing } = await replayUnresolved(where, options.org);
           summary.unresolved = replayed;
           if (missing > 0) summary.missing = missing;
         }
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify(summary)}\n`
-            : `${Object.entries(summary)
-                .map(([k, v]) => `${k}: ${v} ${k === 'missing' ? 'not replayable' : 'replayed'}`)
-                .join('\n')}\n`,
-        );
-      },
-    );
+      });
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(summary)}\n`
+          : `${Object.entries(summary)
+              .map(([k, v]) => `${k}: ${v} ${k === 'missing' ? 'not replayable' : 'replayed'}`)
+              .join('\n')}\n`,
+      );
+    });
 }
 
 /**

@@ -3,10 +3,10 @@
  * Every change is validated with the registry schema (the one `cdk synth` and both functions use)
  * before the file is replaced atomically; a refused change leaves the file untouched.
  */
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type * as z from 'zod';
+import { newToken } from '#shared/config/capture-token.ts';
 import {
   type AddressMode,
   type CaptureAddress,
@@ -18,11 +18,14 @@ import {
   RegistrySchema,
 } from '#shared/config/registry.ts';
 import { readRegistryDocument, writeRegistryFile } from '#shared/config/registry-file.ts';
+import {
+  describeLocation,
+  missingRegistryHint,
+  type RegistryLocation,
+  registryLocation,
+} from '#shared/config/registry-location.ts';
 import { ConfigError } from '#shared/errors.ts';
 
-const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-/** 16 characters of 36: about 82 bits, far past guessing (the schema asks for at least 12). */
-const TOKEN_RANDOM_LENGTH = 16;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_RETIRE_DAYS = 30;
 
@@ -33,21 +36,23 @@ function tokensOf(registry: Registry | null): Set<string> {
   return new Set(registry?.orgs.flatMap((o) => o.addresses.map((a) => a.token)) ?? []);
 }
 
-/** `<orgId>-<random>` from the crypto generator, not in `taken` (which it joins). */
-export function newToken(orgId: string, taken: Set<string>): string {
-  for (;;) {
-    let random = '';
-    for (let i = 0; i < TOKEN_RANDOM_LENGTH; i++) random += TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)];
-    const token = `${orgId}-${random}`;
-    if (!taken.has(token)) {
-      taken.add(token);
-      return token;
-    }
-  }
+/**
+ * The registry a command works on: --config, else CAPTURE_CONFIG, else orgs.json here; `list`
+ * reads the demo registry when there is none (as `npm start` does), the editing commands never.
+ */
+function locate(options: { config?: string }, reader: boolean): RegistryLocation {
+  return registryLocation({ flag: options.config, demoFallback: reader });
 }
 
-function defaultConfig(): string {
-  return process.env.CAPTURE_CONFIG || 'orgs.json';
+/** readRegistryDocument, with the way out when the file is missing. */
+function openRegistry(location: RegistryLocation) {
+  try {
+    return readRegistryDocument(location.path);
+  } catch (error) {
+    if (error instanceof ConfigError && error.code === 'REGISTRY_UNREADABLE' && !existsSync(location.path))
+      throw new ConfigError('REGISTRY_NOT_FOUND', `${error.message}; ${missingRegistryHint(location)}`);
+    throw error;
+  }
 }
 
 /** Checks a value with its piece of the registry schema; a bad value is a usage mistake (exit 2). */
@@ -86,13 +91,12 @@ interface AddOptions {
   owner?: string;
   name?: string;
   captureDomain?: string;
-  config: string;
+  config?: string;
   json?: boolean;
 }
 
 /** The registry to add to: the file as it is, or a new one when `--capture-domain` is given. */
-function openForAdd(id: string, options: AddOptions, command: Command) {
-  const path = options.config;
+function openForAdd(id: string, path: string, options: AddOptions, command: Command) {
   if (!existsSync(path)) {
     if (!options.captureDomain) {
       command.error(`error: ${path} does not exist; give --capture-domain <domain> to create it`, {
@@ -117,8 +121,8 @@ function openForAdd(id: string, options: AddOptions, command: Command) {
 }
 
 function addOrg(id: string, options: AddOptions, command: Command): void {
-  const path = options.config;
-  const { document, registry, basedOn } = openForAdd(id, options, command);
+  const { path } = locate(options, false);
+  const { document, registry, basedOn } = openForAdd(id, path, options, command);
   const domains = [...new Set(options.domain)];
   const modes: AddressMode[] = options.forward ? ['bcc', 'forward'] : ['bcc'];
   const taken = tokensOf(registry);
@@ -157,13 +161,14 @@ function addOrg(id: string, options: AddOptions, command: Command): void {
 interface RotateOptions {
   mode: AddressMode;
   retireIn: number;
-  config: string;
+  config?: string;
   json?: boolean;
 }
 
 function rotateOrg(id: string, options: RotateOptions): void {
-  const path = options.config;
-  const { document, registry, text } = readRegistryDocument(path);
+  const location = locate(options, false);
+  const path = location.path;
+  const { document, registry, text } = openRegistry(location);
   const index = findOrg(registry, id, path);
   const org = registry.orgs[index]!;
   const docOrg = document.orgs[index]!;
@@ -220,8 +225,12 @@ export function addressState(enabled: boolean, address: CaptureAddress, now: Dat
   return address.retiresAt ? 'retiring' : 'active';
 }
 
-function listOrgs(options: { config: string; json?: boolean }): void {
-  const { registry } = readRegistryDocument(options.config);
+function listOrgs(options: { config?: string; json?: boolean }): void {
+  const location = locate(options, true);
+  const { registry } = openRegistry(location);
+  // Say which file was read when it is not the one the user named or keeps here.
+  if (location.source === 'demo' || location.source === 'env')
+    process.stderr.write(`org registry: ${describeLocation(location)}\n`);
   const now = new Date();
   const orgs = registry.orgs.map((org) => ({
     id: org.id,
@@ -253,16 +262,17 @@ function listOrgs(options: { config: string; json?: boolean }): void {
       lines.push(`  ${a.mode.padEnd(8)} ${a.address}  ${state}`);
     }
   }
-  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : `no orgs in ${options.config}\n`);
+  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : `no orgs in ${location.path}\n`);
 }
 
-function setEnabled(id: string, enabled: boolean, options: { config: string; json?: boolean }): void {
-  const { document, registry, text } = readRegistryDocument(options.config);
-  const index = findOrg(registry, id, options.config);
+function setEnabled(id: string, enabled: boolean, options: { config?: string; json?: boolean }): void {
+  const location = locate(options, false);
+  const { document, registry, text } = openRegistry(location);
+  const index = findOrg(registry, id, location.path);
   const changed = registry.orgs[index]!.enabled !== enabled;
   if (changed) {
     document.orgs[index]!.enabled = enabled;
-    writeRegistryFile(options.config, document, text);
+    writeRegistryFile(location.path, document, text);
   }
   if (options.json) {
     print({ org: id, enabled, changed });
@@ -287,7 +297,7 @@ export function registerOrg(program: Command): void {
     .command('org')
     .description('add, rotate, list and disable orgs in the org registry file');
   const config = (c: Command) =>
-    c.option('--config <file>', 'org registry file (CAPTURE_CONFIG sets the default)', defaultConfig());
+    c.option('--config <file>', 'org registry file (default: CAPTURE_CONFIG, else orgs.json in this folder)');
   const json = (c: Command) => c.option('--json', 'print one JSON object');
 
   json(
@@ -326,7 +336,7 @@ export function registerOrg(program: Command): void {
 
   json(
     config(org.command('list').description('print every org and capture address with its mode and state')),
-  ).action((options: { config: string; json?: boolean }) => listOrgs(options));
+  ).action((options: { config?: string; json?: boolean }) => listOrgs(options));
 
   for (const [name, enabled] of [
     ['disable', false],
@@ -341,6 +351,6 @@ export function registerOrg(program: Command): void {
           )
           .argument('<id>', 'org id', orgIdArg),
       ),
-    ).action((id: string, options: { config: string; json?: boolean }) => setEnabled(id, enabled, options));
+    ).action((id: string, options: { config?: string; json?: boolean }) => setEnabled(id, enabled, options));
   }
 }

@@ -10,6 +10,7 @@ import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
 import { describeError } from '#shared/errors.ts';
+import { usageError } from '../usage.ts';
 
 export function registerParse(program: Command): void {
   program
@@ -22,16 +23,20 @@ export function registerParse(program: Command): void {
     )
     .option('--recipient <address>', 'capture address the message was sent to (needs --config)')
     .option('--pretty', 'indent the JSON of a single file')
-    .action(async (files: string[], options: { config?: string; recipient?: string; pretty?: boolean }) => {
+    .action(async function (
+      this: Command,
+      files: string[],
+      options: { config?: string; recipient?: string; pretty?: boolean },
+    ) {
       let org: Org | null = null;
       let capture: CaptureContext | null = null;
-      if (options.recipient && !options.config) throw new Error('--recipient needs --config <orgs.json>');
+      if (options.recipient && !options.config) usageError(this, '--recipient needs --config <orgs.json>');
       if (options.config) {
         const registry = loadRegistryFile(options.config);
         if (options.recipient) {
           const resolved = resolveCaptureAddress(registry, options.recipient);
           if (!resolved.ok)
-            throw new Error(`${options.recipient} is not a capture address (${resolved.reason})`);
+            usageError(this, `${options.recipient} is not a capture address (${resolved.reason})`);
           org = resolved.org;
           capture = {
             orgId: resolved.org.id,

@@ -146,8 +146,10 @@ function project(store: Store, def: ObjectDef, record: SfRecord, fields: string[
     let target = out;
     let current: SfRecord | null = record;
     let currentDef = def;
+    let polymorphic = false;
     for (let i = 0; i < parts.length - 1; i++) {
       const rel = relationshipField(currentDef, parts[i]!)!;
+      polymorphic = (rel.referenceTo?.length ?? 0) > 1;
       const parent: SfRecord | null = current ? store.findById(String(current[rel.name] ?? '')) : null;
       const parentDef = parent ? store.typeOfId(parent.Id)! : null;
       const key = rel.relationshipName!;
@@ -165,10 +167,34 @@ function project(store: Store, def: ObjectDef, record: SfRecord, fields: string[
     if (current) {
       const last = parts.at(-1)!;
       const f = currentDef.fields.get(last.toLowerCase());
-      target[f?.name ?? last] = f ? (read(store, f, current) ?? null) : null;
+      target[f?.name ?? last] = polymorphic
+        ? polymorphicField(store, currentDef, current, last)
+        : f
+          ? (read(store, f, current) ?? null)
+          : null;
     }
   }
   return out;
+}
+
+/** Objects whose record name is not their Name field (the describe's nameField). */
+const NAME_FIELDS = new Map([
+  ['Order', 'OrderNumber'],
+  ['Case', 'CaseNumber'],
+  ['Contract', 'ContractNumber'],
+]);
+
+/**
+ * A polymorphic relationship (Who, What, Owner) reads the parent through Salesforce's Name
+ * object: `What.Type` is the parent's object name and `What.Name` its record name, which for an
+ * Order is the OrderNumber; other fields as the parent has them.
+ */
+function polymorphicField(store: Store, def: ObjectDef, record: SfRecord, field: string): unknown {
+  const lower = field.toLowerCase();
+  if (lower === 'type') return def.name;
+  const name = lower === 'name' ? NAME_FIELDS.get(def.name) : undefined;
+  const f = def.fields.get((name ?? field).toLowerCase());
+  return f ? (read(store, f, record) ?? null) : null;
 }
 
 function checkPath(store: Store, def: ObjectDef, path: string, soql: string): void {

@@ -287,16 +287,14 @@ function faultError(
   return null;
 }
 
-// Standalone: node local/salesforce/server.ts [--port 8484] [--seed seed.json] [--data state.json]
+// Standalone: npm run emulator -- [--port 8484] [--seed seed.json] [--data state.json]
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i === -1 ? undefined : process.argv[i + 1];
   };
   if (process.argv.includes('--help')) {
-    console.log(
-      'usage: node local/salesforce/server.ts [--port 8484] [--seed seed.json] [--data state.json]',
-    );
+    console.log('usage: npm run emulator -- [--port 8484] [--seed seed.json] [--data state.json]');
     process.exit(0);
   }
   try {

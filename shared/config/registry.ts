@@ -6,6 +6,9 @@
 import { RE2JS } from 're2js';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
+import { TOKEN_PATTERN, TOKEN_RULE } from './capture-token.ts';
+
+export { TOKEN_PATTERN } from './capture-token.ts';
 
 const domainName = z
   .string()
@@ -18,9 +21,6 @@ const emailAddress = z
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address')
   .transform((a) => a.toLowerCase());
 
-/** `<prefix>-<random>`: the random part is at least 12 letters/digits so addresses are unguessable. */
-export const TOKEN_PATTERN = /^(?:[a-z0-9]+-)*[a-z0-9]{12,}$/;
-
 export const AddressMode = z.enum(['bcc', 'forward']);
 export type AddressMode = z.infer<typeof AddressMode>;
 
@@ -28,14 +28,7 @@ export const CaptureAddressSchema = z.object({
   token: z
     .string()
     .transform((t) => t.toLowerCase())
-    .pipe(
-      z
-        .string()
-        .regex(
-          TOKEN_PATTERN,
-          'must be letters, digits and hyphens, ending in a random part of at least 12 characters',
-        ),
-    ),
+    .pipe(z.string().regex(TOKEN_PATTERN, `must be ${TOKEN_RULE}`)),
   mode: AddressMode,
   /** Overrides the org's default owner for mail captured through this address. */
   ownerEmail: emailAddress.optional(),

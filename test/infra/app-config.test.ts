@@ -1,5 +1,5 @@
 /** The CDK app's context checks, and the stack built with the non-default options. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readAppConfig } from '#infra/app-config.ts';
+import { MISSING_ORGS_FILE, readAppConfig } from '#infra/app-config.ts';
 import { CaptureStack } from '#infra/stack.ts';
 import { ConfigError } from '#shared/errors.ts';
 
@@ -42,8 +42,24 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('readAppConfig', () => {
-  it('defaults to the demo registry and its capture domain', () => {
-    const config = readAppConfig(context({}), fileURLToPath(new URL('../..', import.meta.url)));
+  it('has no default registry: without orgsFile it stops with one line saying what to pass', () => {
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    for (const missing of [undefined, '', '  ']) {
+      const error = configError(() => readAppConfig(context({ orgsFile: missing }), repo));
+      expect(error.code).toBe('MISSING_CONTEXT');
+      expect(error.message).toBe(MISSING_ORGS_FILE);
+      expect(error.message).not.toContain('\n');
+    }
+    // cdk.json gives no default either: the demo is deployed only when named.
+    const cdkJson = JSON.parse(readFileSync(join(repo, 'cdk.json'), 'utf8'));
+    expect(JSON.stringify(cdkJson)).not.toContain('orgsFile');
+  });
+
+  it('reads the demo registry and its capture domain when named', () => {
+    const config = readAppConfig(
+      context({ orgsFile: 'local/demo/orgs.json' }),
+      fileURLToPath(new URL('../..', import.meta.url)),
+    );
     expect(config.orgsFile).toBe(demoOrgs);
     expect(config.registry.captureDomain).toBe('capture.localhost');
     expect(config).not.toHaveProperty('hostedZone');

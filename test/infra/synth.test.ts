@@ -1,7 +1,7 @@
 /**
  * The real `cdk synth -q`, offline, bundling both functions with the local esbuild (never Docker):
- * it must finish well under a minute, bundle the registry as orgs.json, and a bad registry must stop
- * it with one line naming the file and the field.
+ * it must finish well under a minute, bundle the registry as orgs.json, and a bad or missing
+ * registry must stop it with one line (the file and the field; what to pass).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ function cdkSynth(...args: string[]) {
 
 describe('cdk synth', () => {
   it('synthesizes and bundles both functions offline, without Docker', { timeout: 120_000 }, () => {
-    const result = cdkSynth();
+    const result = cdkSynth('-c', 'orgsFile=local/demo/orgs.json');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/docker/i);
     const template = JSON.parse(readFileSync(join(result.out, 'Capture.template.json'), 'utf8'));
@@ -50,6 +50,16 @@ describe('cdk synth', () => {
       expect(code.startsWith("import { createRequire as __cr } from 'node:module'")).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
     }
+  });
+
+  it('stops without a registry with one line saying what to pass, never using the demo', {
+    timeout: 60_000,
+  }, () => {
+    const result = cdkSynth();
+    expect(result.status).not.toBe(0);
+    const errors = result.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toEqual([expect.stringContaining('orgsFile is required: pass -c orgsFile=')]);
+    expect(existsSync(join(result.out, 'Capture.template.json'))).toBe(false);
   });
 
   it('stops on a bad registry with one line naming the file and the field', { timeout: 60_000 }, () => {

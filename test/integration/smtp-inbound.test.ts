@@ -30,6 +30,12 @@ const registry = testRegistry({
       defaultOwnerEmail: 'ops@off.example',
       addresses: [{ token: 'off-a1b2c3d4e5f6', mode: 'bcc' }],
     },
+    {
+      id: 'moved',
+      internalDomains: ['moved.example'],
+      defaultOwnerEmail: 'ops@moved.example',
+      addresses: [{ token: 'moved-a1b2c3d4e5f6', mode: 'bcc', retiresAt: '2020-01-01T00:00:00Z' }],
+    },
   ],
 });
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
@@ -232,29 +238,27 @@ describe('SMTP inbound (SES stand-in)', () => {
   it('takes the accepted recipients and refuses the others in the same transaction', async () => {
     const info = await transport().sendMail({
       from: 'alice@acme.example',
-      to: [INBOX, 'nobody-000000000000@capture.localhost'],
+      to: [INBOX, 'someone@elsewhere.example'],
       subject: 'mixed',
       text: 'x',
     });
     expect(info.accepted).toEqual([INBOX]);
-    expect(info.rejected).toEqual(['nobody-000000000000@capture.localhost']);
+    expect(info.rejected).toEqual(['someone@elsewhere.example']);
     const received = await drainIntake();
     expect(received.map((r) => r.notification.receipt.recipients)).toEqual([[INBOX]]);
   });
 
-  it('refuses unknown tokens, disabled orgs and other domains at RCPT TO with 550', async () => {
-    const cases = {
-      'acme-000000000000@capture.localhost': /unknown capture address/,
-      'off-a1b2c3d4e5f6@capture.localhost': /capture address disabled/,
-      'someone@elsewhere.example': /only receives mail for capture\.localhost/,
-    };
-    for (const [to, text] of Object.entries(cases)) {
-      const error = await sendError(
-        transport().sendMail({ from: 'a@acme.example', to, subject: 'x', text: 'x' }),
-      );
-      expect(error.responseCode, to).toBe(550);
-      expect(error.response, to).toMatch(text);
-    }
+  it('refuses other domains at RCPT TO with 550', async () => {
+    const error = await sendError(
+      transport().sendMail({
+        from: 'a@acme.example',
+        to: 'someone@elsewhere.example',
+        subject: 'x',
+        text: 'x',
+      }),
+    );
+    expect(error.responseCode).toBe(550);
+    expect(error.response).toMatch(/5\.7\.1 this server only receives mail for capture\.localhost/);
     expect(await drainIntake(0)).toEqual([]);
   });
 
@@ -288,6 +292,24 @@ describe('SMTP inbound (SES stand-in)', () => {
     const bounce = await transport().sendMail({ envelope: { from: '', to: [BCC] }, subject: 'x', text: 'x' });
     expect(bounce.accepted).toEqual([BCC]);
     expect((await drainIntake()).map((r) => r.notification.mail.source)).toEqual(['']);
+  });
+
+  it('takes unknown tokens, disabled orgs and retired addresses of the capture domain, as the domain rule does', async () => {
+    // SES receives for the whole capture domain; the parse stage records these as rejected.
+    const recipients = [
+      'acme-000000000000@capture.localhost',
+      'off-a1b2c3d4e5f6@capture.localhost',
+      'moved-a1b2c3d4e5f6@capture.localhost',
+    ];
+    const info = await transport().sendMail({
+      from: 'a@acme.example',
+      to: recipients,
+      subject: 'x',
+      text: 'x',
+    });
+    expect(info.accepted).toEqual(recipients);
+    const received = await drainIntake();
+    expect(received.map((r) => r.notification.receipt.recipients)).toEqual([recipients]);
   });
 
   it('refuses a message over the size limit with 552 and keeps nothing of it', async () => {

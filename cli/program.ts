@@ -1,0 +1,40 @@
+/**
+ * The `capture` program: every command, and how its outcome becomes an exit code (cli/usage.ts).
+ * Errors are one readable line on stderr (`error: …`); never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { describeError } from '#shared/errors.ts';
+import { registerCommands } from './commands/index.ts';
+import { EXIT } from './usage.ts';
+
+export function createProgram(): Command {
+  const program = new Command('capture')
+    .description('Capture: turn email into Salesforce activity')
+    .exitOverride()
+    // Usage errors in one line, commander's "(Did you mean --json?)" hint included.
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trim())}\n`) });
+  registerCommands(program);
+  return program;
+}
+
+/**
+ * Runs one command line (`argv` as in process.argv) and returns its exit code. Commands that
+ * finish with a partial failure (some files unreadable, a blocking check) set process.exitCode.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes exit 2 (commander already printed the message).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`error: ${oneLine(describeError(error))}\n`);
+    return EXIT.failure;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
