@@ -31,8 +31,9 @@ export const MISSING_ORGS_FILE =
 export function readAppConfig(context: ContextReader, cwd = process.cwd()): AppConfig {
   const text = (key: string): string | undefined => {
     const value = context(key);
-    if (value === undefined || value === null || value === '') return undefined;
-    return String(value).trim();
+    if (value === undefined || value === null) return undefined;
+    const trimmed = String(value).trim();
+    return trimmed === '' ? undefined : trimmed;
   };
   const named = text('orgsFile');
   if (named === undefined) throw new ConfigError('MISSING_CONTEXT', MISSING_ORGS_FILE);
