@@ -2,109 +2,42 @@
  * The CRM as the sync stage needs it: one batched lookup, batched writes. The Salesforce adapter
  * implements it over REST (composite, sObject Collections); tests use an in-memory fake.
  * Whole-call failures throw TransientError / PermanentError; per-record failures are results.
+ * The records it reads and writes are the domain's (shared/domain/sync/crm-records.ts).
  */
-export interface LookupPlan {
-  userEmails: string[];
-  personEmails: string[];
-  orderNumbers: string[];
-  orderLookup: { object: 'Order' | 'Opportunity'; field: string };
-  /** Salesforce ids named in sub-addresses. */
-  recordIds: string[];
-  /** Capture ids of the batch (dedupe) and of thread parents (reply inherits WhatId). */
-  captureIds: string[];
-  /** Addresses whose Contacts' open Opportunities (through contact roles) may become the WhatId. */
-  opportunityEmails?: string[];
-  /** Also read LastActivityDate of Contacts and Leads (duplicate policy most-recent-activity). */
-  activityDates?: boolean;
-  /** Capture ids of the batch's meeting invites (Event.Capture_Id__c); see writeEvents. */
-  eventCaptureIds?: string[];
-}
+import type {
+  CrmCapabilities,
+  EmailMessageWrite,
+  EventCancel,
+  EventWrite,
+  EventWriteResults,
+  ExistingAttachments,
+  LeadDraft,
+  LookupPlan,
+  LookupResult,
+  TaskDraft,
+  WriteResult,
+} from '../domain/sync/crm-records.ts';
 
-export interface LookupResult {
-  users: { id: string; email: string; isActive: boolean }[];
-  contacts: {
-    id: string;
-    email: string;
-    accountId: string | null;
-    lastModified: string | null;
-    createdDate?: string | null;
-    lastActivityDate?: string | null;
-  }[];
-  leads: { id: string; email: string; createdDate?: string | null; lastActivityDate?: string | null }[];
-  orders: { id: string; number: string; accountId: string | null }[];
-  /** Records named by id (sub-address, `ref:`); accountId for those that have one. */
-  records: { id: string; type: string; accountId?: string | null }[];
-  tasks: { id: string; captureId: string; whatId: string | null; whoId?: string | null }[];
-  /**
-   * Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out);
-   * absent when they were not asked (no mail needed them) or a Contact's list came back cut short.
-   */
-  opportunityRoles?: { contactId: string; opportunityId: string; accountId: string | null }[];
-  /** Events Capture wrote, deleted ones (recycle bin) included as tombstones. */
-  events?: FoundEvent[];
-}
-
-export interface FoundEvent {
-  id: string;
-  captureId: string;
-  sequence: number | null;
-  cancelled: boolean;
-  deleted?: boolean;
-}
-
-export interface TaskDraft {
-  Subject: string;
-  Description: string;
-  Status: string;
-  TaskSubtype: string;
-  ActivityDate: string;
-  OwnerId: string;
-  WhoId: string | null;
-  WhatId: string | null;
-  Capture_Id__c: string;
-  Order_Numbers__c: string | null;
-}
-
-export interface LeadDraft {
-  FirstName: string | null;
-  LastName: string;
-  Company: string;
-  Email: string;
-  LeadSource: string;
-}
+export type {
+  CrmCapabilities,
+  EmailMessageWrite,
+  EventCancel,
+  EventWrite,
+  EventWriteResults,
+  ExistingAttachments,
+  FoundEvent,
+  LeadDraft,
+  LookupPlan,
+  LookupResult,
+  TaskDraft,
+  WriteResult,
+} from '../domain/sync/crm-records.ts';
 
 export interface FileDraft {
   taskId: string;
   title: string;
   pathOnClient: string;
   content: Buffer;
-}
-
-export type WriteResult =
-  | { ok: true; id: string; created: boolean }
-  | { ok: false; code: string; message: string; retryable: boolean };
-
-export interface CrmCapabilities {
-  /** Task.Capture_Id__c exists (External ID): dedupe and upsert in Salesforce itself. */
-  captureIdField: boolean;
-  orderNumbersField: boolean;
-  /**
-   * Shared Activities is on: a Task can be related to up to 50 contacts (TaskRelation). Off:
-   * one WhoId only, the other participants are named in the Description.
-   */
-  sharedActivities: boolean;
-  /** The closed Task Status the org has ("Completed" unless the org renamed its statuses). */
-  taskStatus: string;
-  /** Event has Capture_Id__c (External ID) and Capture_Sequence__c: invites can become Events. */
-  eventFields?: boolean;
-  /** EmailMessage exists (Enhanced Email) and has its own Capture_Id__c (External ID). */
-  emailMessageField?: boolean;
-}
-
-/** What an existing Task already has, so a retry adds only what is missing. */
-export interface ExistingAttachments {
-  relations: { taskId: string; relationId: string }[];
-  files: { taskId: string; pathOnClient: string }[];
 }
 
 export interface CrmPort {
@@ -131,43 +64,4 @@ export interface CrmPort {
   writeEvents?(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults>;
   /** Enhanced Email: each mail as an EmailMessage whose own Task gets Capture's fields. */
   logEmails?(messages: EmailMessageWrite[]): Promise<WriteResult[]>;
-}
-
-/** One Event to create or update (upsert on Capture_Id__c), with its EventRelations besides the WhoId's. */
-export interface EventWrite {
-  captureId: string;
-  /** The Event when it exists (its relations are read back and completed). */
-  eventId: string | null;
-  fields: Record<string, string | number | boolean | null>;
-  relations: { RelationId: string; IsParent: boolean; IsInvitee: boolean; Status: string | null }[];
-}
-
-/** A cancelled meeting: delete its Event (the recycle bin keeps it as a tombstone) or mark it. */
-export interface EventCancel {
-  captureId: string;
-  /** Null when the Event is written earlier in the same batch. */
-  eventId: string | null;
-  action: 'delete' | 'mark';
-  sequence: number;
-  /** For "mark": the fields to set. */
-  update: Record<string, string | number> | null;
-}
-
-export interface EventWriteResults {
-  upserts: WriteResult[];
-  /** Per upsert: the first EventRelation failure, when one failed. */
-  relationFailures: ({ code: string; message: string; retryable: boolean } | null)[];
-  cancels: WriteResult[];
-}
-
-/** One mail for Enhanced Email: the EmailMessage, the fields its Task gets, the people it names. */
-export interface EmailMessageWrite {
-  captureId: string;
-  message: Record<string, string | boolean | null>;
-  task: Record<string, string | null>;
-  relations: {
-    RelationId: string | null;
-    RelationAddress: string;
-    RelationType: 'FromAddress' | 'ToAddress' | 'CcAddress';
-  }[];
 }

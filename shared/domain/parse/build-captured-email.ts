@@ -5,7 +5,6 @@
  */
 import type { Org } from '../../config/registry.ts';
 import { isInternalAddress } from '../../config/registry.ts';
-import type { MimeReading } from '../../ports/mime-reader.ts';
 import {
   CAPTURED_EMAIL_SCHEMA_VERSION,
   type CaptureContext,
@@ -22,6 +21,7 @@ import { squeezeLongWhitespace } from './bounded-text.ts';
 import { findHtmlForward, findInlineForward, followForwardChain } from './forwarded.ts';
 import { bulkKind, classifyKind } from './kind.ts';
 import type { ParseLimits } from './limits.ts';
+import type { MimeReading } from './mime-reading.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
 

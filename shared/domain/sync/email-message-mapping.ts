@@ -10,8 +10,9 @@
  * WhatId kinds. RelationType is FromAddress, ToAddress or CcAddress; RelationId a Contact, Lead or
  * User, or none with the bare address.
  */
-import type { EmailMessageWrite, LookupResult, TaskDraft } from '../../ports/crm.ts';
+
 import type { CapturedEmail, MailAddress } from '../captured-email.ts';
+import type { EmailMessageWrite, LookupResult, TaskDraft } from './crm-records.ts';
 import { TRUNCATION_MARKER } from './task-mapping.ts';
 
 export const ADDRESS_LIST_MAX = 4_000;

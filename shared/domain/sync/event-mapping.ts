@@ -14,9 +14,9 @@
 import { createHash } from 'node:crypto';
 import type { Org } from '../../config/registry.ts';
 import { isInternalAddress } from '../../config/registry.ts';
-import type { LeadDraft, LookupPlan, LookupResult } from '../../ports/crm.ts';
 import type { CapturedEmail, Invite, MailAddress, Participant } from '../captured-email.ts';
 import { captureIdOf } from './capture-id.ts';
+import type { LeadDraft, LookupPlan, LookupResult } from './crm-records.ts';
 import { DESCRIPTION_MAX, decide, planLookups, SUBJECT_MAX, TRUNCATION_MARKER } from './task-mapping.ts';
 
 export const LOCATION_MAX = 255;

@@ -3,10 +3,10 @@
  * what, relations, files, and the unmatched policy. Pure.
  */
 import type { Org } from '../../config/registry.ts';
-import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from '../../ports/crm.ts';
 import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
 import { isWhatRecordId as isRecordId } from '../record-id.ts';
 import { captureIdOf, threadCaptureIds } from './capture-id.ts';
+import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from './crm-records.ts';
 import { choosePerson, type MatchContext, type WhoRule } from './matching.ts';
 import { refIdsOf } from './record-ref.ts';
 import { multiLine, safeFilename, singleLine } from './sanitize.ts';
