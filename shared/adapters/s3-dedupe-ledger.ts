@@ -2,12 +2,13 @@
  * DedupeLedger on S3 conditional writes: used when the org has no Capture_Id__c field, so the
  * same message never becomes two Tasks. A claim is `PutObject If-None-Match: *` of "pending";
  * a claim left pending by a crashed writer is taken over after `staleAfterMs` with
- * `If-Match: <etag>`, so only one taker wins. (fauxqs ignores both headers: locally the ledger
+ * `If-Match: <etag>`, so only one taker wins. A completed entry holds `<taskId> <source digest>`
+ * (entries written before the digest was kept hold the Task id alone). (fauxqs ignores both headers: locally the ledger
  * cannot detect a race, only a claim it can read back.)
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TransientError } from '../errors.ts';
-import type { DedupeLedger } from '../ports/dedupe-ledger.ts';
+import type { DedupeLedger, LedgerEntry } from '../ports/dedupe-ledger.ts';
 
 const PENDING = 'pending';
 
@@ -47,9 +48,10 @@ export class S3DedupeLedger implements DedupeLedger {
     return stale && current.etag !== undefined && this.#put(key, PENDING, { IfMatch: current.etag });
   }
 
-  async complete(orgId: string, captureId: string, taskId: string): Promise<void> {
+  async complete(orgId: string, captureId: string, taskId: string, source: string | null): Promise<void> {
+    const Body = source ? `${taskId} ${source}` : taskId;
     await this.#s3
-      .send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#key(orgId, captureId), Body: taskId }))
+      .send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#key(orgId, captureId), Body }))
       .catch((error: unknown) => {
         throw new TransientError('S3_ERROR', 'ledger write failed', { cause: error });
       });
@@ -63,8 +65,12 @@ export class S3DedupeLedger implements DedupeLedger {
       });
   }
 
-  async get(orgId: string, captureId: string): Promise<string | 'pending' | null> {
-    return (await this.#read(this.#key(orgId, captureId)))?.body ?? null;
+  async get(orgId: string, captureId: string): Promise<LedgerEntry | null> {
+    const body = (await this.#read(this.#key(orgId, captureId)))?.body;
+    if (body === undefined) return null;
+    if (body === PENDING) return { state: 'pending' };
+    const [taskId = '', source] = body.split(' ');
+    return { state: 'done', taskId, source: source ?? null };
   }
 
   /** A conditional put: true when written, false when the condition failed. */

@@ -3,6 +3,7 @@
  * it to S3 (parsed/), the sync stage reads it. `capture parse` prints it. Versioned: readers
  * reject versions they do not know instead of guessing.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
 export const CAPTURED_EMAIL_SCHEMA_VERSION = 1;
@@ -122,6 +123,30 @@ export const CaptureContextSchema = z.object({
 export type CaptureContext = z.infer<typeof CaptureContextSchema>;
 
 /**
+ * Where the message came from, as the parse stage proved it: what the sync stage's write rights
+ * are decided on (shared/domain/sync/write-rights.ts). Optional: CapturedEmails written before it
+ * was recorded still validate, and get the rights of an unproven sender.
+ */
+export const OriginSchema = z.object({
+  /**
+   * The From address is proven: SES's DMARC verdict PASS, or SPF or DKIM passing for the From's own
+   * domain. Always true for mail that reached a `bcc` address (the intake policy requires it).
+   */
+  senderVerified: z.boolean(),
+  /**
+   * A digest naming the stored raw message (its S3 object): the same for every delivery and
+   * replay of that one message, different for any other message, whatever its Message-ID.
+   */
+  sourceDigest: z.string(),
+});
+export type Origin = z.infer<typeof OriginSchema>;
+
+/** The origin digest of a raw message stored under `objectKey`. */
+export function storedMessageDigest(objectKey: string): string {
+  return createHash('sha256').update(`stored-message\n${objectKey}`).digest('hex').slice(0, 40);
+}
+
+/**
  * Stable codes for a capture that was cut short by a parse budget (the Task says so, the outcome
  * carries them). Readers treat unknown codes like any other: as a cut.
  */
@@ -198,5 +223,7 @@ export const CapturedEmailSchema = z.object({
   authentication: z.object({ dkimDomains: z.array(z.string()) }).optional(),
   /** What a parse budget left out (also listed in `warnings` as `code: detail`); empty when read whole. */
   cutShort: z.array(CutShortSchema).optional(),
+  /** Sender proof and stored-message digest (see OriginSchema); absent in older CapturedEmails. */
+  origin: OriginSchema.optional(),
 });
 export type CapturedEmail = z.infer<typeof CapturedEmailSchema>;

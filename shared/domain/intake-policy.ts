@@ -164,6 +164,28 @@ export function senderAuthenticated(
   return false;
 }
 
+/**
+ * Whether the From of a message is proven, whoever sent it (the sync stage's write rights use it
+ * for mail through a `forward` address): SES's DMARC verdict is PASS, or SPF passes for an
+ * envelope sender of the From's own domain, or DKIM passes and every signature is the From's own
+ * domain. Strict alignment (the same domain): without the public suffix list a parent domain could
+ * be a registry's. A `bcc` address needs more (senderAuthenticated) and never calls this.
+ */
+export function fromVerified(email: CapturedEmail, verdicts: AuthVerdicts): boolean {
+  const from = email.from?.address;
+  if (!from) return false;
+  if (verdicts.dmarc === 'PASS') return true;
+  const fromDomain = domainOf(from);
+  const mailFrom = email.envelope?.mailFrom ?? '';
+  if (verdicts.spf === 'PASS' && mailFrom.includes('@') && domainOf(mailFrom) === fromDomain) return true;
+  const dkimDomains = email.authentication?.dkimDomains ?? [];
+  return (
+    verdicts.dkim === 'PASS' &&
+    dkimDomains.length > 0 &&
+    dkimDomains.every((d) => d.toLowerCase() === fromDomain)
+  );
+}
+
 /** `domain` is `parent` or a subdomain of it. */
 function isWithin(domain: string, parent: string): boolean {
   return domain === parent || domain.endsWith(`.${parent}`);

@@ -33,14 +33,20 @@ export function isRecordId(value: string): boolean {
   return toRecordId18(value) !== null;
 }
 
-/** Key prefixes (an id's first 3 characters) of the objects a message may be "about" (a Task's WhatId). */
-export const WHAT_KEY_PREFIXES: Readonly<Record<string, string>> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-  '800': 'Contract',
-};
+/**
+ * Key prefixes (an id's first 3 characters) of the objects a message may be "about" (a Task's
+ * WhatId): the ones Capture looks up, reads the Account of, and relates. Another object's id
+ * (a Contract, a Campaign) is not taken for a record: naming one must not make Salesforce refuse
+ * the batch's lookup or the mail's Task.
+ */
+export const WHAT_KEY_PREFIXES: Readonly<Record<string, string>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, string>, {
+    '001': 'Account',
+    '006': 'Opportunity',
+    '801': 'Order',
+    '500': 'Case',
+  }),
+);
 
 /** The object a record id names, from its key prefix; 'unknown' for prefixes a WhatId cannot have. */
 export function whatTypeOf(id: string): string {
@@ -48,7 +54,7 @@ export function whatTypeOf(id: string): string {
 }
 
 /**
- * A record a message may be about: an id of an Account, Opportunity, Order, Case or Contract.
+ * A record a message may be about: an id of an Account, Opportunity, Order or Case.
  * Real ids always hold a digit (the instance and counter parts), so a word that happens to be
  * 15 letters long is not taken for one.
  */

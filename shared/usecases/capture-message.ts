@@ -5,10 +5,12 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from '../config/pipeline.ts';
 import type { Registry } from '../config/registry.ts';
-import type { CaptureContext, CapturedEmail } from '../domain/captured-email.ts';
+import { type CaptureContext, type CapturedEmail, storedMessageDigest } from '../domain/captured-email.ts';
 import {
+  type AuthVerdicts,
   checkParsedMessage,
   checkVerdicts,
+  fromVerified,
   type PolicyDecision,
   type ResolvedCapture,
   resolveRecipients,
@@ -137,17 +139,32 @@ async function captureForOrg(
     subject: email.subject,
     warnings: email.warnings,
   };
-  const policy = checkParsedMessage(email, capture, deps.registry.captureDomain, {
+  const auth: AuthVerdicts = {
     spf: receipt.spfVerdict?.status,
     dkim: receipt.dkimVerdict?.status,
     dmarc: receipt.dmarcVerdict?.status,
-  });
+  };
+  const policy = checkParsedMessage(email, capture, deps.registry.captureDomain, auth);
   if (!policy.allowed) return finish(deps, policy, ids);
   if (email.excluded) {
     await record(deps, { outcome: 'excluded', reason: email.excluded.reason, ...ids });
     return { orgId, result: 'excluded', reason: email.excluded.reason };
   }
+  // What sync decides write rights on: a bcc sender passed the policy's proof above.
+  const origin = {
+    senderVerified: capture.address.mode === 'bcc' || fromVerified(email, auth),
+    sourceDigest: storedMessageDigest(receipt.action.objectKey),
+  };
+  return handToSync(deps, { ...email, origin }, orgId, sesMessageId);
+}
 
+/** The CapturedEmail on the sync queue. */
+async function handToSync(
+  deps: CaptureMessageDeps,
+  email: CapturedEmail,
+  orgId: string,
+  sesMessageId: string,
+): Promise<CaptureResult> {
   // A small email rides in the sync message; a larger one goes to S3 and the message names it.
   // (Sync writes a carried email to parsedKey too if it ends unresolved, for the later re-link.)
   const parsedKey = mailKeys.parsed(orgId, sesMessageId);

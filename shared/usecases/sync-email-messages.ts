@@ -1,15 +1,16 @@
 /**
  * Enhanced Email in the sync stage (`orgs[].salesforce.enhancedEmail`): each mail's Task is the one
  * Salesforce creates for its EmailMessage, updated with Capture's fields, never a second Task.
- * Relations to more contacts and Files then follow as for any Task.
+ * Relations to more contacts and Files then follow as for any Task. A message that exists
+ * already is completed only by a redelivery of its own stored message (its Capture_Source__c).
  */
 import type { Org } from '../config/registry.ts';
 import type { CapturedEmail } from '../domain/captured-email.ts';
+import type { CrmCapabilities, LookupResult, TaskDraft, WriteResult } from '../domain/sync/crm-records.ts';
 import { emailMessageWrite } from '../domain/sync/email-message-mapping.ts';
 import type { LogSink } from '../observability.ts';
-import type { CrmCapabilities, CrmPort, LookupResult, TaskDraft, WriteResult } from '../ports/crm.ts';
-
-type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+import type { CrmPort } from '../ports/crm.ts';
+import type { Retry } from './retry.ts';
 
 /**
  * Whether this batch logs mail as EmailMessages: the org asks for it and Salesforce has what it
@@ -26,21 +27,23 @@ export function usesEnhancedEmail(org: Org, crm: CrmPort, caps: CrmCapabilities,
   return ready;
 }
 
-/** The Tasks of the mails, through their EmailMessages; one result per Task draft, same order. */
+/**
+ * The Tasks of the mails, through their EmailMessages; one result per Task draft, same order, and
+ * how many attempts the write took (a message that exists after a failed attempt may be that
+ * attempt's).
+ */
 export async function writeEmailTasks(
   crm: CrmPort,
   drafts: { task: TaskDraft; email: CapturedEmail }[],
   found: LookupResult,
   caps: CrmCapabilities,
   retry: Retry,
-): Promise<WriteResult[]> {
+): Promise<{ results: WriteResult[]; attempts: number }> {
   const writes = drafts.map((d) => emailMessageWrite(d.email, d.task, found, caps.orderNumbersField));
   let attempts = 0;
   const results = await retry('write email messages', () => {
     attempts++;
-    return crm.logEmails!(writes);
+    return crm.logEmails ? crm.logEmails(writes) : Promise.resolve([]);
   });
-  // The lookup found none of these Tasks complete: a message that exists after a failed attempt
-  // of this batch was written by that attempt, so it is this delivery's, not a duplicate.
-  return attempts > 1 ? results.map((r) => (r.ok && !r.created ? { ...r, created: true } : r)) : results;
+  return { results, attempts };
 }

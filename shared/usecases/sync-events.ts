@@ -2,73 +2,43 @@
  * Meeting invites in the sync stage: a message whose calendar part is a REQUEST or a CANCEL is
  * logged as the meeting's Event, not as a Task (as calendar-aware CRMs log invites: the meeting is
  * the activity; a Task for the invitation mail would log the same meeting twice, and a Task could
- * not follow a reschedule or a cancellation). Its .ics part is never uploaded as a File. Other
- * calendar messages (REPLY, PUBLISH…, a changed single occurrence of a series) are mail like any
- * other and keep their Task.
+ * not follow a reschedule or a cancellation). Other calendar messages (REPLY, PUBLISH…, a changed
+ * single occurrence of a series), and invites whose sender may not change the meeting's Event
+ * (shared/domain/sync/invite-authority.ts), are mail like any other and keep their Task.
  *
  * The outcome of an invite names the Event in `taskId` (the activity) and says what happened in
  * `reason`: event-created, event-updated, event-deleted, event-marked-cancelled.
  */
 import type { Org } from '../config/registry.ts';
-import type { Attachment, CapturedEmail } from '../domain/captured-email.ts';
-import {
-  decideEvents,
-  type EventDecision,
-  type EventMappingOptions,
-  planEventLookups,
-} from '../domain/sync/event-mapping.ts';
-import type { SyncDecision } from '../domain/sync/task-mapping.ts';
-import { describeError, isRetryable } from '../errors.ts';
-import type { LogSink } from '../observability.ts';
-import type {
-  CrmPort,
-  EventCancel,
-  EventWrite,
-  EventWriteResults,
-  FoundEvent,
-  LookupPlan,
-  LookupResult,
-} from '../ports/crm.ts';
-import type { EmailSyncResult as SyncResult } from './salesforce-writes.ts';
+import type { CapturedEmail } from '../domain/captured-email.ts';
+import type { EventCancel, EventWrite, EventWriteResults, LookupPlan } from '../domain/sync/crm-records.ts';
+import { planEventLookups } from '../domain/sync/event-mapping.ts';
+import type { EventPlan, MailPlan } from '../domain/sync/mail-plan.ts';
+import { failed, failedBy, type MailResult } from '../domain/sync/mail-result.ts';
+import { describeError } from '../errors.ts';
+import type { SyncContext } from './sync-context.ts';
 
-type Retry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
-
-const CALENDAR_TYPES = /^(text\/calendar|application\/ics|text\/x-vcalendar|application\/x-ics)\b/i;
-
-/** A calendar part: never uploaded as a File (the Event carries what it says). */
-export function isCalendarFile(a: Attachment): boolean {
-  return CALENDAR_TYPES.test(a.contentType) || /\.(ics|vcs)$/i.test(a.filename ?? '');
-}
-
-/** Calendar parts left out of the Files of every Task decision. */
-export function withoutCalendarFiles(decisions: SyncDecision[]): void {
-  for (const d of decisions)
-    if (d.kind === 'create' || d.kind === 'duplicate') d.files = d.files.filter((f) => !isCalendarFile(f));
-}
-
-/** The messages logged as Events: a REQUEST or CANCEL, in a CRM that can write Events. */
-export async function inviteIndexes(emails: CapturedEmail[], crm: CrmPort, retry: Retry): Promise<number[]> {
+/** Per mail: logged as its meeting's Event (a REQUEST or CANCEL, in a CRM that can write Events). */
+export async function inviteFlags(ctx: SyncContext, emails: readonly CapturedEmail[]): Promise<boolean[]> {
   // A changed single occurrence of a series is not written as an Event: its mail keeps its Task.
-  const indexes = emails.flatMap((e, i) =>
-    e.invite && e.invite.action !== 'ignore' && !e.invite.recurrenceId && !e.excluded ? [i] : [],
+  const flags = emails.map(
+    (e) => !!e.invite && e.invite.action !== 'ignore' && !e.invite.recurrenceId && !e.excluded,
   );
-  if (indexes.length === 0 || !crm.writeEvents) return [];
-  const caps = await retry('capabilities', () => crm.capabilities());
-  return caps.eventFields ? indexes : [];
+  if (!flags.includes(true) || !ctx.crm.writeEvents) return flags.map(() => false);
+  const caps = await ctx.retry('capabilities', () => ctx.crm.capabilities());
+  return caps.eventFields ? flags : flags.map(() => false);
 }
 
 /** The Task plan with the invites' people and Events added: one lookup for both. */
 export function withEventLookups(
   org: Org,
-  emails: CapturedEmail[],
-  indexes: number[],
+  emails: readonly CapturedEmail[],
+  invites: readonly boolean[],
   plan: LookupPlan,
 ): LookupPlan {
-  if (indexes.length === 0) return plan;
-  const events = planEventLookups(
-    org,
-    indexes.map((i) => emails[i]!),
-  );
+  const inviteMails = emails.filter((_, i) => invites[i]);
+  if (inviteMails.length === 0) return plan;
+  const events = planEventLookups(org, inviteMails);
   const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
   return {
     ...plan,
@@ -81,241 +51,119 @@ export function withEventLookups(
   };
 }
 
-/** Task decisions for invites stand aside: syncEvents gives those messages their results. */
-export function setInvitesAside(decisions: SyncDecision[], indexes: number[]): void {
-  for (const i of indexes)
-    decisions[i] = { kind: 'excluded', captureId: decisions[i]!.captureId, reason: 'meeting-invite' };
-}
-
-export interface EventSyncInput {
-  org: Org;
-  emails: CapturedEmail[];
-  crm: CrmPort;
-  found: LookupResult;
-  indexes: number[];
-  results: SyncResult[];
-  retry: Retry;
-  today: () => string;
-  logger?: LogSink | undefined;
-}
-
-export async function syncEvents(input: EventSyncInput): Promise<void> {
-  const { org, emails, indexes, results } = input;
-  if (indexes.length === 0) return;
-  const batch = indexes.map((i) => emails[i]!);
-  const options = { onCancel: org.calendar.onCancel, today: input.today };
-  const found = { ...input.found, events: input.found.events ?? [] };
-  const decisions = decideEvents(org, batch, found, options);
-  const redo = redoDuplicates(org, batch, found, decisions, options);
+/** The Events of the batch in one write (two composites); each invite settled by its Event's answer. */
+export async function writeEvents(ctx: SyncContext, plans: MailPlan[]): Promise<MailPlan[]> {
+  const events = plans.flatMap((p, i) => (p.kind === 'event' ? [{ i, plan: p }] : []));
+  const write = ctx.crm.writeEvents?.bind(ctx.crm);
+  if (events.length === 0 || !write) return plans;
+  const upserts = events.filter((e) => e.plan.decision.kind === 'upsert');
+  const cancels = events.filter((e) => e.plan.decision.kind === 'cancel');
+  let out: EventWriteResults;
   try {
-    const failed = await createLeads(input, decisions);
-    await writeAll(input, decisions, { redo, failed });
+    out = await ctx.retry('write events', () =>
+      write(
+        upserts.map((u) => eventWrite(u.plan)),
+        cancels.map((c) => eventCancel(c.plan)),
+      ),
+    );
   } catch (error) {
-    input.logger?.warn('meeting invites not written', { orgId: org.id, reason: describeError(error) });
-    for (const i of indexes)
-      if (results[i]?.reason === 'meeting-invite')
-        results[i] = {
-          captureId: results[i]!.captureId,
-          outcome: 'failed',
-          reason: describeError(error),
-          retryable: isRetryable(error),
-        };
+    ctx.logger?.warn('meeting invites not written', { orgId: ctx.org.id, reason: describeError(error) });
+    const failures = new Map(events.map((e) => [e.i, failedBy(e.plan.captureId, error)]));
+    return plans.map((p, i) => {
+      const f = failures.get(i);
+      return f ? { kind: 'settled', result: f } : p;
+    });
   }
+  const results = new Map<number, MailResult>();
+  upsertResults(ctx, upserts, out, results);
+  for (const [n, { i, plan }] of cancels.entries()) results.set(i, cancelResult(plan, out.cancels[n]));
+  return plans.map((p, i) => {
+    const r = results.get(i);
+    return r ? { kind: 'settled', result: r } : p;
+  });
 }
 
-/**
- * A second copy of an invite already written (a redelivery, another rep's copy) is written again
- * with the same values, so relations an earlier try could not add are added now. The decisions
- * so turned into upserts, by position.
- */
-function redoDuplicates(
-  org: Org,
-  batch: CapturedEmail[],
-  found: LookupResult & { events: FoundEvent[] },
-  decisions: EventDecision[],
-  options: EventMappingOptions,
-): Set<number> {
-  const redo = new Set<number>();
-  const seen = new Set<string>();
-  for (const [k, d] of decisions.entries()) {
-    if (d.kind !== 'duplicate' || !d.eventId || d.reason !== 'same-sequence' || seen.has(d.eventCaptureId))
-      continue;
-    seen.add(d.eventCaptureId);
-    const others = found.events.filter((e) => e.captureId !== d.eventCaptureId);
-    const [again] = decideEvents(org, [batch[k]!], { ...found, events: others }, options);
-    if (again?.kind === 'upsert') {
-      decisions[k] = { ...again, eventId: d.eventId };
-      redo.add(k);
-    }
-  }
-  return redo;
+function eventWrite(plan: EventPlan): EventWrite {
+  const d = plan.decision;
+  if (d.kind !== 'upsert') throw new Error('not an upsert');
+  // An Event that exists keeps its owner, unless this invite is the first that may set it.
+  const { OwnerId, ...rest } = d.event;
+  return {
+    captureId: d.eventCaptureId,
+    eventId: d.eventId,
+    fields: d.setOwner ? { ...rest, OwnerId } : rest,
+    relations: d.relations,
+  };
 }
 
-/**
- * The org's policy may create a Lead for an unknown organizer first; the Event points at it. An
- * invite whose Lead could not be created fails alone (its position is returned).
- */
-async function createLeads(input: EventSyncInput, decisions: EventDecision[]): Promise<Set<number>> {
-  const failed = new Set<number>();
-  const need = decisions.flatMap((d, k) => (d.kind === 'upsert' && d.lead ? [{ d, k }] : []));
-  if (need.length === 0) return failed;
-  const leads = await input.retry('create leads', () => input.crm.createLeads(need.map((n) => n.d.lead!)));
-  for (const [n, { d, k }] of need.entries()) {
-    const r = leads[n];
-    if (r?.ok && d.kind === 'upsert') {
-      d.event.WhoId = r.id;
-      continue;
-    }
-    failed.add(k);
-    const i = input.indexes[k]!;
-    input.results[i] = {
-      captureId: input.results[i]!.captureId,
-      outcome: 'failed',
-      reason: `lead could not be created: ${r?.ok === false ? `${r.code}: ${r.message}` : 'no result'}`,
-      retryable: r?.ok === false ? r.retryable : true,
-    };
-  }
-  return failed;
+function eventCancel(plan: EventPlan): EventCancel {
+  const d = plan.decision;
+  if (d.kind !== 'cancel') throw new Error('not a cancel');
+  return {
+    captureId: d.eventCaptureId,
+    eventId: d.eventId,
+    action: d.action,
+    sequence: d.sequence,
+    update: d.update ? { Subject: d.update.Subject, ShowAs: d.update.ShowAs } : null,
+  };
 }
 
-interface Planned {
-  upserts: { k: number; write: EventWrite; update: boolean; redo: boolean }[];
-  cancels: { k: number; cancel: EventCancel }[];
-}
-
-async function writeAll(
-  input: EventSyncInput,
-  decisions: EventDecision[],
-  marks: { redo: Set<number>; failed: Set<number> },
-): Promise<void> {
-  const planned = planWrites(input, decisions, marks);
-  if (planned.upserts.length === 0 && planned.cancels.length === 0) return;
-  const out = await input.retry('write events', () =>
-    input.crm.writeEvents!(
-      planned.upserts.map((u) => u.write),
-      planned.cancels.map((c) => c.cancel),
-    ),
-  );
-  applyUpserts(input, planned.upserts, out);
-  applyCancels(input, planned.cancels, out);
-}
-
-/** Results for the decisions that write nothing; the Event writes for the others. */
-function planWrites(
-  input: EventSyncInput,
-  decisions: EventDecision[],
-  marks: { redo: Set<number>; failed: Set<number> },
-): Planned {
-  const { indexes, results } = input;
-  const planned: Planned = { upserts: [], cancels: [] };
-  for (const [k, d] of decisions.entries()) {
-    if (marks.failed.has(k)) continue;
-    const i = indexes[k]!;
-    const captureId = results[i]!.captureId;
-    const set = (outcome: SyncResult['outcome'], reason: string, eventId?: string | null) => {
-      results[i] = { captureId, outcome, reason, ...(eventId ? { taskId: eventId } : {}) };
-    };
-    switch (d.kind) {
-      case 'no-invite':
-        break;
-      case 'ignored':
-      case 'excluded':
-        set('excluded', d.reason);
-        break;
-      case 'unmatched':
-        set('unmatched', d.reason);
-        break;
-      case 'owner-missing':
-        results[i] = { captureId, outcome: 'failed', reason: d.reason, retryable: false };
-        break;
-      case 'stale':
-      case 'duplicate':
-        set('duplicate', d.kind === 'stale' ? `stale-invite: ${d.reason}` : d.reason, d.eventId);
-        break;
-      case 'upsert':
-        planned.upserts.push({
-          k,
-          write: {
-            captureId: d.eventCaptureId,
-            eventId: d.eventId,
-            fields: { ...d.event },
-            relations: d.relations,
-          },
-          update: d.eventId !== null,
-          redo: marks.redo.has(k),
-        });
-        break;
-      case 'cancel':
-        planned.cancels.push({
-          k,
-          cancel: {
-            captureId: d.eventCaptureId,
-            eventId: d.eventId,
-            action: d.action,
-            sequence: input.emails[i]!.invite?.sequence ?? 0,
-            update: d.update ? { Subject: d.update.Subject, ShowAs: d.update.ShowAs } : null,
-          },
-        });
-    }
-  }
-  return planned;
-}
-
-function applyUpserts(input: EventSyncInput, upserts: Planned['upserts'], out: EventWriteResults): void {
-  const { indexes, results } = input;
+function upsertResults(
+  ctx: SyncContext,
+  upserts: { i: number; plan: EventPlan }[],
+  out: EventWriteResults,
+  results: Map<number, MailResult>,
+): void {
   const written = new Set<string>();
-  for (const [n, u] of upserts.entries()) {
-    const i = indexes[u.k]!;
+  for (const [n, { i, plan }] of upserts.entries()) {
+    const d = plan.decision;
+    if (d.kind !== 'upsert') continue;
+    const { captureId } = plan;
     // A later SEQUENCE of a meeting created earlier in the same batch updated it.
-    const earlier = written.has(u.write.captureId);
-    written.add(u.write.captureId);
-    const r = out.upserts[n]!;
-    const captureId = results[i]!.captureId;
-    const failure = out.relationFailures[n];
-    if (!r.ok) {
-      results[i] = {
-        captureId,
-        outcome: 'failed',
-        reason: `${r.code}: ${r.message}`,
-        retryable: r.retryable,
-      };
-      continue;
-    }
-    if (failure?.retryable) {
-      results[i] = {
-        captureId,
-        outcome: 'failed',
-        reason: `event relations: ${failure.code}`,
-        retryable: true,
-        taskId: r.id,
-      };
-      continue;
-    }
-    if (failure)
-      input.logger?.warn('an event relation was refused', { orgId: input.org.id, reason: failure.code });
-    results[i] = u.redo
-      ? { captureId, outcome: 'duplicate', reason: 'same-sequence', taskId: r.id }
-      : {
-          captureId,
-          outcome: 'created',
-          reason: u.update || earlier || !r.created ? 'event-updated' : 'event-created',
-          taskId: r.id,
-        };
+    const earlier = written.has(d.eventCaptureId);
+    written.add(d.eventCaptureId);
+    const r = out.upserts[n];
+    if (!r) results.set(i, failed(captureId, 'NO_RESULT', 'no answer for this Event', true));
+    else if (!r.ok) results.set(i, failed(captureId, r.code, r.message, r.retryable));
+    else
+      results.set(
+        i,
+        relationsOutcome(ctx, plan, r.id, out.relationFailures[n] ?? null, { earlier, created: r.created }),
+      );
   }
 }
 
-function applyCancels(input: EventSyncInput, cancels: Planned['cancels'], out: EventWriteResults): void {
-  for (const [n, c] of cancels.entries()) {
-    const i = input.indexes[c.k]!;
-    const r = out.cancels[n]!;
-    const captureId = input.results[i]!.captureId;
-    input.results[i] = r.ok
-      ? {
-          captureId,
-          outcome: 'created',
-          reason: c.cancel.action === 'delete' ? 'event-deleted' : 'event-marked-cancelled',
-          taskId: r.id,
-        }
-      : { captureId, outcome: 'failed', reason: `${r.code}: ${r.message}`, retryable: r.retryable };
-  }
+/** An Event written: its relations' failures decide between retry, a note, and done. */
+function relationsOutcome(
+  ctx: SyncContext,
+  plan: EventPlan,
+  eventId: string,
+  failure: { code: string; message: string; retryable: boolean } | null,
+  how: { earlier: boolean; created: boolean },
+): MailResult {
+  const d = plan.decision;
+  const { captureId } = plan;
+  if (failure?.retryable)
+    return failed(captureId, failure.code, `event relations: ${failure.message}`, true, eventId);
+  const notes = failure ? [`event relations refused by Salesforce: ${failure.code}`] : [];
+  if (failure) ctx.logger?.warn('an event relation was refused', { orgId: ctx.org.id, reason: failure.code });
+  const withNotes = notes.length > 0 ? { notes } : {};
+  if (d.kind === 'upsert' && d.again)
+    return { captureId, outcome: 'duplicate', reason: 'same-sequence', taskId: eventId, ...withNotes };
+  const updated = (d.kind === 'upsert' && d.eventId !== null) || how.earlier || !how.created;
+  return {
+    captureId,
+    outcome: 'created',
+    reason: updated ? 'event-updated' : 'event-created',
+    taskId: eventId,
+    ...withNotes,
+  };
+}
+
+function cancelResult(plan: EventPlan, r: EventWriteResults['cancels'][number] | undefined): MailResult {
+  const d = plan.decision;
+  if (!r) return failed(plan.captureId, 'NO_RESULT', 'no answer for this cancel', true);
+  if (!r.ok) return failed(plan.captureId, r.code, r.message, r.retryable);
+  const reason = d.kind === 'cancel' && d.action === 'delete' ? 'event-deleted' : 'event-marked-cancelled';
+  return { captureId: plan.captureId, outcome: 'created', reason, taskId: r.id };
 }

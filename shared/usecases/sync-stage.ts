@@ -179,7 +179,8 @@ async function applyResult(
     reason: result.reason ?? null,
     subject,
     taskId: result.taskId ?? null,
-    warnings: email.warnings,
+    // What the mail asked for and did not get travels with the parse warnings.
+    warnings: [...email.warnings, ...(result.notes ?? [])],
     ...(result.matchedBy ? { matchedBy: result.matchedBy } : {}),
   });
   deps.logger.info('synced', {

@@ -1,6 +1,7 @@
 /** The sync use case through the real adapter (jsforce) against the Salesforce emulator. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
+import type { DedupeLedger, LedgerEntry } from '#shared/ports/dedupe-ledger.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import { captured, crmFor, jsforceFor, MemoryAttachments, mixedBatch, org } from '../support/salesforce.ts';
 
@@ -66,6 +67,8 @@ describe('sync to Salesforce', () => {
         subject: 'Fwd: delivery',
         messageId: '<m2@acme.example>',
         mode: 'forward',
+        // A rep forwarding to the shared inbox, proven by SES's verdicts: the original's sender is the Who.
+        verified: true,
         body: "FYI\n\n---------- Forwarded message ---------\nFrom: Sean O'Brien <o'brien@globex.example>\nDate: Mon, 16 Nov 2026 at 10:12\nSubject: delivery\nTo: Alice Rep <alice@acme.example>\n\nWhere is my order?",
       }),
       await captured({
@@ -226,16 +229,16 @@ describe('sync to Salesforce', () => {
 
   it('deduplicates with the ledger when Capture_Id__c does not exist', async () => {
     const crm = await setup(false);
-    const claimed = new Map<string, string>();
-    const ledger = {
-      claim: async (_o: string, c: string) => {
+    const claimed = new Map<string, LedgerEntry>();
+    const ledger: DedupeLedger = {
+      claim: async (_o, c) => {
         if (claimed.has(c)) return false;
-        claimed.set(c, 'pending');
+        claimed.set(c, { state: 'pending' });
         return true;
       },
-      complete: async (_o: string, c: string, t: string) => void claimed.set(c, t),
-      release: async (_o: string, c: string) => void claimed.delete(c),
-      get: async (_o: string, c: string) => claimed.get(c) ?? null,
+      complete: async (_o, c, taskId, source) => void claimed.set(c, { state: 'done', taskId, source }),
+      release: async (_o, c) => void claimed.delete(c),
+      get: async (_o, c) => claimed.get(c) ?? null,
     };
     const mail = await captured({
       from: 'alice@acme.example',

@@ -12,7 +12,7 @@ import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import type { CapturedEmail } from '#shared/domain/captured-email.ts';
+import { type CapturedEmail, storedMessageDigest } from '#shared/domain/captured-email.ts';
 import { testRegistry } from './registry.ts';
 
 export const demoSeed = JSON.parse(
@@ -144,6 +144,10 @@ export interface MailSpec {
   target?: string;
   headers?: Record<string, string>;
   attachments?: { filename: string; contentType: string; content: string; inline?: boolean }[];
+  /** The From is proven (default: on a bcc address, as the intake policy requires; not on a forward one). */
+  verified?: boolean;
+  /** The stored message's digest, as the parse stage records it (default: one per Message-ID and From). */
+  source?: string;
 }
 
 export async function captured(spec: MailSpec, attachments?: MemoryAttachments): Promise<CapturedEmail> {
@@ -185,7 +189,7 @@ export async function captured(spec: MailSpec, attachments?: MemoryAttachments):
   }
   const mode = spec.mode ?? 'bcc';
   const token = mode === 'bcc' ? 'acme-k7q2m9x4p8w3' : 'acme-inbox-3n8v5t2r6y1z';
-  return parseEmail(Buffer.from(raw), {
+  const email = await parseEmail(Buffer.from(raw), {
     org,
     capture: {
       orgId: 'acme',
@@ -195,6 +199,14 @@ export async function captured(spec: MailSpec, attachments?: MemoryAttachments):
     },
     ...(attachments ? { attachmentSink: attachments.sink(spec.messageId) } : {}),
   });
+  // What the parse stage adds after its policy checks (shared/usecases/capture-message.ts).
+  return {
+    ...email,
+    origin: {
+      senderVerified: spec.verified ?? mode === 'bcc',
+      sourceDigest: spec.source ?? storedMessageDigest(`${spec.messageId} ${spec.from}`),
+    },
+  };
 }
 
 /** A realistic batch of ten: contacts, a lead, forwards, an order number, a File, an unknown person. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
+import { failed } from '#shared/domain/sync/mail-result.ts';
 import { TransientError } from '#shared/errors.ts';
 import type { SesNotification } from '#shared/events/ses-notification.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
@@ -173,8 +174,8 @@ describe('syncMessages', () => {
     const results: EmailSyncResult[] = [
       { captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' },
       { captureId: 'c2', outcome: 'unmatched', reason: 'no-contact' },
-      { captureId: 'c3', outcome: 'failed', reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
-      { captureId: 'c4', outcome: 'failed', reason: 'STRING_TOO_LONG', retryable: false },
+      failed('c3', 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access', true),
+      failed('c4', 'STRING_TOO_LONG', 'Subject: data value too large', false),
     ];
     const dlq = new MemoryQueue();
     const statuses = await syncStage(
@@ -210,7 +211,10 @@ describe('syncMessages', () => {
     expect(dlq.messages).toEqual([
       {
         body: JSON.stringify(pointer('s4')),
-        attributes: expect.objectContaining({ 'capture.stage': 'sync', 'capture.reason': 'STRING_TOO_LONG' }),
+        attributes: expect.objectContaining({
+          'capture.stage': 'sync',
+          'capture.reason': 'STRING_TOO_LONG: Subject: data value too large',
+        }),
       },
     ]);
     expect(mail.outcomes.get('acme/s4')).toMatchObject({
@@ -237,7 +241,12 @@ describe('syncMessages', () => {
         syncOrgBatch: async () => [result],
       });
     await run({ captureId: 'c1', outcome: 'created', taskId: '00T000000000001AAA' });
-    const again = await run({ captureId: 'c1', outcome: 'duplicate', taskId: '00T000000000001AAA' });
+    const again = await run({
+      captureId: 'c1',
+      outcome: 'duplicate',
+      taskId: '00T000000000001AAA',
+      reason: 'already-in-salesforce',
+    });
     expect(again.get('q1')).toBe('done');
     expect(mail.outcomes.get('acme/s1')).toMatchObject({ outcome: 'created', taskId: '00T000000000001AAA' });
   });
@@ -329,7 +338,7 @@ describe('syncMessages', () => {
       maxReceiveCount: 3,
       logger: silentLogger,
       syncOrgBatch: async () => [
-        { captureId: 'c1', outcome: 'failed' as const, reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
+        failed('c1', 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access', true),
       ],
     };
     expect((await syncStage([queueRecord('q1', pointer('s1'), 2)], deps)).get('q1')).toBe('retry');

@@ -1,17 +1,16 @@
 /**
- * Composite requests the way Salesforce accepts them: at most 25 subrequests, of which at most 5
- * are queries or sObject Collections. Salesforce refuses a whole composite with one entry that
- * carries no referenceId of ours (or with an HTTP 400 that jsforce throws): that is an error for
- * the whole request, never "nothing found".
+ * Composite requests the way Salesforce accepts them (their limits and chunking: limits.ts).
+ * Salesforce refuses a whole composite with one entry that carries no referenceId of ours (or
+ * with an HTTP 400 that jsforce throws): that is an error for the whole request, never "nothing
+ * found". Every write asks for per-record results (`allOrNone: false`), so one record's refusal
+ * is that record's answer alone.
  */
 import { PermanentError, TransientError } from '../../errors.ts';
-import { inGroups } from '../../grouping.ts';
 import type { WriteResult } from '../../ports/crm.ts';
 import { isTransientCode } from './errors.ts';
+import { collectionChunks, compositeGroups } from './limits.ts';
 
-export const SUBREQUEST_LIMIT = 25;
-/** Queries and sObject Collections subrequests per composite. */
-export const QUERY_OR_COLLECTION_LIMIT = 5;
+export { compositeGroups, QUERY_OR_COLLECTION_LIMIT, SUBREQUEST_LIMIT } from './limits.ts';
 
 export interface Subrequest {
   method: string;
@@ -39,29 +38,82 @@ export interface SfWriteResult {
   errors?: { statusCode?: string; message?: string }[];
 }
 
-/** An sObject Collections upsert on Capture_Id__c, each record failing on its own (allOrNone false). */
-export function captureIdUpsert(
+/**
+ * sObject Collections upserts on Capture_Id__c, at most 200 records each, each record failing on
+ * its own (allOrNone false); referenceIds `<prefix>0`, `<prefix>1`…
+ */
+export function captureIdUpserts(
   base: string,
   type: string,
-  referenceId: string,
+  prefix: string,
   records: readonly Record<string, unknown>[],
-): Subrequest {
-  return {
+): Subrequest[] {
+  return collectionChunks(records).map((chunk, k) => ({
     method: 'PATCH',
     url: `${base}/composite/sobjects/${type}/Capture_Id__c`,
-    referenceId,
-    body: { allOrNone: false, records: records.map((r) => ({ attributes: { type }, ...r })) },
-  };
+    referenceId: `${prefix}${k}`,
+    body: { allOrNone: false, records: chunk.map((r) => ({ attributes: { type }, ...r })) },
+  }));
 }
 
-/** Groups subrequests into composites; `limited` marks the queries and Collections among them. */
-export function compositeGroups<T>(items: readonly T[], limited: (item: T) => boolean): T[][] {
-  return inGroups(items, {
-    maxItems: SUBREQUEST_LIMIT,
-    maxWeight: QUERY_OR_COLLECTION_LIMIT,
-    weight: (item) => (limited(item) ? 1 : 0),
-  });
+/**
+ * Records to create (POST) or update (PATCH by Id) as Collections subrequests of at most 200,
+ * each carrying the owners of its records; referenceIds `<prefix>0`, `<prefix>1`…
+ */
+export function collectionWrites<O>(
+  base: string,
+  method: 'POST' | 'PATCH',
+  prefix: string,
+  items: readonly { owner: O; record: Record<string, unknown> }[],
+): { sub: Subrequest; owners: O[] }[] {
+  return collectionChunks(items).map((chunk, k) => ({
+    sub: {
+      method,
+      url: `${base}/composite/sobjects`,
+      referenceId: `${prefix}${k}`,
+      body: { allOrNone: false, records: chunk.map((c) => c.record) },
+    },
+    owners: chunk.map((c) => c.owner),
+  }));
 }
+
+/** Records to delete as Collections subrequests of at most 200 ids each. */
+export function collectionDeletes<O>(
+  base: string,
+  prefix: string,
+  items: readonly { owner: O; id: string }[],
+): { sub: Subrequest; owners: O[] }[] {
+  return collectionChunks(items).map((chunk, k) => ({
+    sub: {
+      method: 'DELETE',
+      url: `${base}/composite/sobjects?ids=${chunk.map((c) => c.id).join(',')}&allOrNone=false`,
+      referenceId: `${prefix}${k}`,
+    },
+    owners: chunk.map((c) => c.owner),
+  }));
+}
+
+/** The subrequests in as few composites as Salesforce takes; every answer by referenceId. */
+export async function sendComposites(
+  sf: Requester,
+  subrequests: readonly Subrequest[],
+  limited: (s: Subrequest) => boolean,
+  what: string,
+): Promise<Map<string, Subresponse>> {
+  const answers = new Map<string, Subresponse>();
+  for (const group of compositeGroups(subrequests, limited)) {
+    const response = await sf.request<unknown>('POST', '/composite', {
+      allOrNone: false,
+      compositeRequest: group,
+    });
+    for (const [ref, sub] of readComposite(response, group, what)) answers.set(ref, sub);
+  }
+  return answers;
+}
+
+/** Queries and Collections count against a composite's 5; describes and single-record calls do not. */
+export const isQueryOrCollection = (s: Subrequest) =>
+  s.url.includes('/query?') || s.url.includes('/queryAll?') || s.url.includes('/composite/sobjects');
 
 /** The first error of a subresponse body (Salesforce sends an array of { errorCode, message }). */
 export function firstError(sub: Subresponse): { code: string; message: string } {

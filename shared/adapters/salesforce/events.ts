@@ -16,8 +16,16 @@ import type {
   LookupPlan,
   WriteResult,
 } from '../../ports/crm.ts';
-import type { Requester, SfWriteResult, Subrequest, Subresponse } from './composite.ts';
-import { captureIdUpsert, collectionResults, okBody, readComposite, writeResults } from './composite.ts';
+import type { Requester, Subrequest, Subresponse } from './composite.ts';
+import {
+  captureIdUpserts,
+  collectionDeletes,
+  collectionResults,
+  collectionWrites,
+  isQueryOrCollection,
+  okBody,
+  sendComposites,
+} from './composite.ts';
 import { packedQueries } from './soql.ts';
 
 const EVENT_LOOKUP_PREFIX = 'ev';
@@ -28,7 +36,7 @@ export function eventLookupSubrequests(base: string, plan: LookupPlan): Subreque
   const ids = plan.eventCaptureIds ?? [];
   if (ids.length === 0) return [];
   return packedQueries(
-    'SELECT Id, Capture_Id__c, Capture_Sequence__c, Subject, ShowAs, IsDeleted FROM Event',
+    'SELECT Id, Capture_Id__c, Capture_Sequence__c, Subject, ShowAs, IsDeleted, OwnerId FROM Event',
     'Capture_Id__c',
     ids,
   ).map((soql, i) => ({
@@ -55,6 +63,7 @@ export function readEventLookup(answers: Map<string, Subresponse>, sent: Subrequ
         sequence: typeof r.Capture_Sequence__c === 'number' ? r.Capture_Sequence__c : null,
         cancelled: r.ShowAs === 'Free' && CANCELLED.test(String(r.Subject ?? '')),
         deleted: r.IsDeleted === true,
+        ownerId: typeof r.OwnerId === 'string' ? r.OwnerId : null,
       };
       const known = byId.get(found.captureId);
       if (
@@ -79,34 +88,23 @@ export async function writeEvents(
   upserts: EventWrite[],
   cancels: EventCancel[],
 ): Promise<EventWriteResults> {
-  const last = new Map<string, number>();
-  for (const [i, u] of upserts.entries()) last.set(u.captureId, i);
-  const sentUpserts = [...last.values()];
-  const first = await upsertAndReadRelations(
-    sf,
-    base,
-    sentUpserts.map((i) => upserts[i]!),
-  );
-  const idOf = new Map<string, WriteResult>();
-  for (const [j, i] of sentUpserts.entries()) idOf.set(upserts[i]!.captureId, first.results[j]!);
-  const results = upserts.map((u) => idOf.get(u.captureId)!);
-
-  const relationWrites = planRelations(
-    sentUpserts.map((i) => upserts[i]!),
-    first,
-    sharedActivities,
-  );
+  const last = new Map<string, EventWrite>();
+  for (const u of upserts) last.set(u.captureId, u);
+  const sent = [...last.values()];
+  const first = await upsertAndReadRelations(sf, base, sent);
+  const byCaptureId = new Map(sent.map((u, j) => [u.captureId, first.results[j] ?? NO_RESULT]));
+  const results = upserts.map((u) => byCaptureId.get(u.captureId) ?? NO_RESULT);
+  const relationWrites = planRelations(sent, first, sharedActivities);
   const cancelIds = cancels.map((c) => {
-    const written = idOf.get(c.captureId);
+    const written = byCaptureId.get(c.captureId);
     return c.eventId ?? (written?.ok ? written.id : null);
   });
   const second = await relationsAndCancels(sf, base, relationWrites, cancels, cancelIds);
-  const relationFailures = upserts.map((u) => {
-    const failure = second.relationFailures.get(u.captureId);
-    return failure ?? null;
-  });
+  const relationFailures = upserts.map((u) => second.relationFailures.get(u.captureId) ?? null);
   return { upserts: results, relationFailures, cancels: second.cancels };
 }
+
+const NO_RESULT: WriteResult = { ok: false, code: 'NO_RESULT', message: 'no answer', retryable: true };
 
 interface FirstAnswer {
   results: WriteResult[];
@@ -117,39 +115,37 @@ interface FirstAnswer {
   >;
 }
 
-/** Composite 1: the Events upserted on Capture_Id__c, then their relations read back. */
+/** Composite 1: the Events upserted on Capture_Id__c (200 a Collection), then their relations read back. */
 async function upsertAndReadRelations(
   sf: Requester,
   base: string,
   upserts: EventWrite[],
 ): Promise<FirstAnswer> {
   if (upserts.length === 0) return { results: [], existing: new Map() };
-  const sent: Subrequest[] = [
-    captureIdUpsert(
-      base,
-      'Event',
-      'events',
-      upserts.map((u) => dropNullDate(u.fields)),
-    ),
-    ...packedQueries(
-      'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
-      'EventId',
-      [...new Set(upserts.flatMap((u) => (u.eventId ? [u.eventId] : [])))],
-    ).map((soql, i) => ({
-      method: 'GET',
-      url: `${base}/query?q=${encodeURIComponent(soql)}`,
-      referenceId: `r${i}`,
-    })),
-  ].slice(0, 5);
-  const response = await sf.request<unknown>('POST', '/composite', {
-    allOrNone: false,
-    compositeRequest: sent,
+  const writes = captureIdUpserts(
+    base,
+    'Event',
+    'events',
+    upserts.map((u) => dropNullDate(u.fields)),
+  );
+  const reads: Subrequest[] = packedQueries(
+    'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
+    'EventId',
+    [...new Set(upserts.flatMap((u) => (u.eventId ? [u.eventId] : [])))],
+  ).map((soql, i) => ({
+    method: 'GET',
+    url: `${base}/query?q=${encodeURIComponent(soql)}`,
+    referenceId: `r${i}`,
+  }));
+  const answers = await sendComposites(sf, [...writes, ...reads], isQueryOrCollection, 'write events');
+  const results = writes.flatMap((w) => {
+    const sub = answers.get(w.referenceId);
+    const count = (w.body as { records: unknown[] }).records.length;
+    return sub ? collectionResults(sub, count) : [];
   });
-  const answers = readComposite(response, sent, 'write events');
-  const results = writeResults(okBody(answers.get('events')!, 'write events') as SfWriteResult[]);
   const existing: FirstAnswer['existing'] = new Map();
-  for (const s of sent.slice(1)) {
-    const body = okBody(answers.get(s.referenceId)!, 'read event relations');
+  for (const s of reads) {
+    const body = okBody(answers.get(s.referenceId) ?? missing(s), 'read event relations');
     for (const r of (body as { records: Record<string, unknown>[] }).records) {
       const whoId = (r.Event as { WhoId?: string } | null)?.WhoId ?? null;
       if (r.IsWhat === true || (whoId && r.RelationId === whoId)) continue;
@@ -167,6 +163,12 @@ async function upsertAndReadRelations(
   return { results, existing };
 }
 
+const missing = (s: Subrequest): Subresponse => ({
+  body: [{ errorCode: 'COMPOSITE_INCOMPLETE', message: `no answer for ${s.referenceId}` }],
+  httpStatusCode: 500,
+  referenceId: s.referenceId,
+});
+
 /** A timed Event has no ActivityDate of its own to send: Salesforce derives it from the start. */
 function dropNullDate(fields: EventWrite['fields']): EventWrite['fields'] {
   const { ActivityDate, ...rest } = fields;
@@ -183,8 +185,8 @@ interface RelationWrites {
 function planRelations(upserts: EventWrite[], first: FirstAnswer, sharedActivities: boolean): RelationWrites {
   const out: RelationWrites = { inserts: [], updates: [], deletes: [] };
   for (const [i, u] of upserts.entries()) {
-    const r = first.results[i]!;
-    if (!r.ok) continue;
+    const r = first.results[i];
+    if (!r?.ok) continue;
     const have = new Map((first.existing.get(r.id) ?? []).map((e) => [e.relationId.slice(0, 15), e]));
     const wanted = new Set<string>();
     for (const rel of u.relations) {
@@ -224,102 +226,73 @@ function planRelations(upserts: EventWrite[], first: FirstAnswer, sharedActiviti
   return out;
 }
 
-/** Composite 2: relations inserted, updated and removed; cancelled Events marked, or stamped and deleted. */
+type RelationFailure = { code: string; message: string; retryable: boolean };
+type Owner = { captureId?: string; index?: number };
+
+/** The cancels' writes: a stamp of the cancel's SEQUENCE on each Event, then a delete (onCancel delete). */
+function cancelWrites(cancels: EventCancel[], cancelIds: (string | null)[]) {
+  // The Event keeps the cancel's SEQUENCE before it goes to the recycle bin: the tombstone is that new.
+  const stamps = cancels.flatMap((c, i) => {
+    const id = cancelIds[i];
+    if (!id) return [];
+    const record = {
+      attributes: { type: 'Event' },
+      Id: id,
+      Capture_Sequence__c: c.sequence,
+      ...(c.action === 'mark' ? c.update : {}),
+    };
+    return [{ owner: { index: i } as Owner, record }];
+  });
+  const deletes = cancels.flatMap((c, i) => {
+    const id = cancelIds[i];
+    return c.action === 'delete' && id ? [{ owner: { index: i } as Owner, id }] : [];
+  });
+  return { stamps, deletes };
+}
+
+/**
+ * Composite 2 (more when over the limits): relations inserted, updated and removed; cancelled
+ * Events marked, or stamped and deleted. Each record's answer goes to its own invite.
+ */
 async function relationsAndCancels(
   sf: Requester,
   base: string,
   rel: RelationWrites,
   cancels: EventCancel[],
   cancelIds: (string | null)[],
-): Promise<{
-  relationFailures: Map<string, { code: string; message: string; retryable: boolean }>;
-  cancels: WriteResult[];
-}> {
-  const failures = new Map<string, { code: string; message: string; retryable: boolean }>();
-  const cancelResults: WriteResult[] = cancels.map((c, i) =>
-    cancelIds[i]
-      ? { ok: true, id: cancelIds[i]!, created: false }
-      : { ok: false, code: 'EVENT_NOT_WRITTEN', message: `no Event for ${c.captureId}`, retryable: true },
-  );
-  // The Event keeps the cancel's SEQUENCE before it goes to the recycle bin: the tombstone is that new.
-  const stamps = cancels.flatMap((c, i) =>
-    cancelIds[i]
-      ? [
-          {
-            index: i,
-            record: {
-              attributes: { type: 'Event' },
-              Id: cancelIds[i],
-              Capture_Sequence__c: c.sequence,
-              ...(c.action === 'mark' ? c.update : {}),
-            },
-          },
-        ]
-      : [],
-  );
-  const deletes = cancels.flatMap((c, i) =>
-    c.action === 'delete' && cancelIds[i] ? [{ index: i, id: cancelIds[i]! }] : [],
-  );
-  const parts: { ref: string; sub: Subrequest; owners: { captureId?: string; index?: number }[] }[] = [];
-  const collection = (ref: string, method: string, records: Record<string, unknown>[]) => ({
-    method,
-    url: `${base}/composite/sobjects`,
-    referenceId: ref,
-    body: { allOrNone: false, records },
+): Promise<{ relationFailures: Map<string, RelationFailure>; cancels: WriteResult[] }> {
+  const failures = new Map<string, RelationFailure>();
+  const cancelResults: WriteResult[] = cancels.map((c, i) => {
+    const id = cancelIds[i];
+    return id
+      ? { ok: true, id, created: false }
+      : { ok: false, code: 'EVENT_NOT_WRITTEN', message: `no Event for ${c.captureId}`, retryable: true };
   });
-  if (rel.inserts.length > 0)
-    parts.push({
-      ref: 'ins',
-      sub: collection(
-        'ins',
-        'POST',
-        rel.inserts.map((x) => x.record),
-      ),
-      owners: rel.inserts,
-    });
-  if (rel.updates.length > 0)
-    parts.push({
-      ref: 'upd',
-      sub: collection(
-        'upd',
-        'PATCH',
-        rel.updates.map((x) => x.record),
-      ),
-      owners: rel.updates,
-    });
-  if (stamps.length > 0)
-    parts.push({
-      ref: 'stamp',
-      sub: collection(
-        'stamp',
-        'PATCH',
-        stamps.map((x) => x.record),
-      ),
-      owners: stamps,
-    });
-  const removals = [...rel.deletes.map((d) => d.id), ...deletes.map((d) => d.id)];
-  if (removals.length > 0)
-    parts.push({
-      ref: 'del',
-      sub: {
-        method: 'DELETE',
-        url: `${base}/composite/sobjects?ids=${removals.join(',')}&allOrNone=false`,
-        referenceId: 'del',
-      },
-      owners: [...rel.deletes, ...deletes],
-    });
+  const { stamps, deletes } = cancelWrites(cancels, cancelIds);
+  const owned = (list: { captureId: string; record: Record<string, unknown> }[]) =>
+    list.map((x) => ({ owner: { captureId: x.captureId } as Owner, record: x.record }));
+  const parts = [
+    ...collectionWrites(base, 'POST', 'ins', owned(rel.inserts)),
+    ...collectionWrites(base, 'PATCH', 'upd', owned(rel.updates)),
+    ...collectionWrites(base, 'PATCH', 'stamp', stamps),
+    ...collectionDeletes(base, 'del', [
+      ...rel.deletes.map((d) => ({ owner: { captureId: d.captureId } as Owner, id: d.id })),
+      ...deletes,
+    ]),
+  ];
   if (parts.length === 0) return { relationFailures: failures, cancels: cancelResults };
-  const sent = parts.map((p) => p.sub);
-  const answers = readComposite(
-    await sf.request<unknown>('POST', '/composite', { allOrNone: false, compositeRequest: sent }),
-    sent,
+  const answers = await sendComposites(
+    sf,
+    parts.map((p) => p.sub),
+    isQueryOrCollection,
     'event relations',
   );
   for (const part of parts) {
-    const results = collectionResults(answers.get(part.ref)!, part.owners.length);
+    const sub = answers.get(part.sub.referenceId) ?? missing(part.sub);
+    const results = collectionResults(sub, part.owners.length);
     for (const [k, owner] of part.owners.entries()) {
-      const r = results[k]!;
-      if (r.ok) continue;
+      const r = results[k];
+      if (!r || r.ok) continue;
       if (owner.index !== undefined) cancelResults[owner.index] = r;
       else if (owner.captureId && r.code !== 'DUPLICATE_VALUE' && !failures.has(owner.captureId))
         failures.set(owner.captureId, { code: r.code, message: r.message, retryable: r.retryable });

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
-import { inGroups } from '../../grouping.ts';
 import type { LogSink } from '../../observability.ts';
 import type {
   CrmCapabilities,
@@ -28,18 +27,18 @@ import { requestAccessToken } from './auth.ts';
 import type { SfWriteResult, Subrequest, Subresponse } from './composite.ts';
 import {
   collectionResults,
-  compositeGroups,
   errorFor,
   firstError,
+  isQueryOrCollection,
   okBody,
-  QUERY_OR_COLLECTION_LIMIT,
-  readComposite,
+  sendComposites,
   writeResults,
 } from './composite.ts';
 import { logEmails } from './email-messages.ts';
 import { classifySalesforceError } from './errors.ts';
 import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
-import { collect, emptyLookup, lookupQueries } from './lookup.ts';
+import { collectionChunks, compositeGroups } from './limits.ts';
+import { collect, emptyLookup, type LookupQuery, lookupQueries, toleratedLookupFailure } from './lookup.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -50,12 +49,8 @@ export interface SalesforceCrmOptions {
   logger?: LogSink;
 }
 
-const COLLECTION_LIMIT = 200;
-/**
- * Base64 file data per HTTP request: Salesforce takes at most 37.5 MB of base64 blob data in a
- * JSON request; this keeps one request well under it (a single larger file goes alone).
- */
-export const FILE_REQUEST_BYTES = 20 * 1024 * 1024;
+export { FILE_REQUEST_BYTES } from './limits.ts';
+
 /** A second session refresh this soon after the first means the new session is refused too. */
 const REFRESH_GAP_MS = 1_000;
 
@@ -111,6 +106,8 @@ export class SalesforceCrm implements CrmPort {
   #connection: Connection | null = null;
   #connecting: Promise<Connection> | null = null;
   #capabilities: CrmCapabilities | null = null;
+  /** EmailMessage has Capture_Source__c (learnt with the capabilities). */
+  #messageSource = false;
   #calls = 0;
   #lastRefresh = 0;
   #refreshError: unknown;
@@ -203,7 +200,7 @@ export class SalesforceCrm implements CrmPort {
 
   async capabilities(): Promise<CrmCapabilities> {
     if (this.#capabilities) return this.#capabilities;
-    this.#learn(await this.#composite(describes(this.#base), () => false, 'describe'));
+    this.#learn(await sendComposites(this, describes(this.#base), () => false, 'describe'));
     return this.#closedStatus();
   }
 
@@ -238,13 +235,21 @@ export class SalesforceCrm implements CrmPort {
     const statuses = field('Status')
       ?.picklistValues?.filter((v) => v.active !== false)
       .map((v) => v.value);
+    const activity = activityFields(answers);
+    this.#messageSource = activity.messageSource;
     this.#capabilities = {
       captureIdField: field('Capture_Id__c')?.externalId === true,
       orderNumbersField: field('Order_Numbers__c') !== undefined,
+      sourceField: field('Capture_Source__c') !== undefined,
       sharedActivities: relation.httpStatusCode < 400,
       taskStatus: !statuses || statuses.length === 0 || statuses.includes('Completed') ? 'Completed' : '',
-      ...activityFields(answers),
+      eventFields: activity.eventFields,
+      emailMessageField: activity.emailMessageField,
     };
+    if (this.#capabilities.captureIdField && !this.#capabilities.sourceField)
+      this.#logger?.warn(
+        'Task.Capture_Source__c is missing: a repeated Message-ID cannot complete an earlier write; run `capture salesforce setup`',
+      );
     if (!this.#capabilities.captureIdField) {
       this.#logger?.warn(
         'Task.Capture_Id__c (External ID) is missing: deduplicating with the ledger; run `capture salesforce setup`',
@@ -259,7 +264,8 @@ export class SalesforceCrm implements CrmPort {
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
     // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
-    const queries = lookupQueries(plan).filter(
+    const taskSource = this.#capabilities?.sourceField !== false;
+    const queries = lookupQueries(plan, { taskSource }).filter(
       (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
     );
     const subrequests = queries.map((q, i) => ({
@@ -272,7 +278,8 @@ export class SalesforceCrm implements CrmPort {
     // Events ride the same composite (queryAll: deleted Events are tombstones of cancelled meetings).
     const events = this.#capabilities?.eventFields === false ? [] : eventLookupSubrequests(this.#base, plan);
     subrequests.push(...events);
-    const answers = await this.#composite(
+    const answers = await sendComposites(
+      this,
       subrequests,
       (s) => s.referenceId.startsWith('q') || isEventLookup(s),
       'lookup',
@@ -288,23 +295,46 @@ export class SalesforceCrm implements CrmPort {
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
     if (queries.some((q) => q.roles)) result.opportunityRoles = [];
     for (const [i, query] of queries.entries()) {
-      const sub = answers.get(`q${i}`)!;
-      if (sub.httpStatusCode >= 400) {
-        const { code, message } = firstError(sub);
-        // The first lookup learns only now that Capture_Id__c is missing: the ledger deduplicates instead.
-        if (
-          query.kind === 'tasks' &&
-          code === 'INVALID_FIELD' &&
-          this.#capabilities?.captureIdField === false
-        )
-          continue;
-        throw errorFor(code, `lookup ${query.kind}: ${message}`);
-      }
-      const records = await this.#allPages(sub.body as QueryResult<Record<string, unknown>>);
-      if (!collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
+      const records = await this.#lookupRecords(plan, query, answers.get(`q${i}`));
+      if (records && !collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
     }
     if (rolesCut) delete result.opportunityRoles;
     return result;
+  }
+
+  /**
+   * One lookup query's rows; null when they are not to be had and that is not the batch's failure:
+   * Tasks without Capture_Id__c (the ledger deduplicates), and records the mail named that
+   * Capture's user cannot read (an object the org lacks or hides: those records stay unknown).
+   */
+  async #lookupRecords(
+    plan: LookupPlan,
+    query: LookupQuery,
+    sub: Subresponse | undefined,
+  ): Promise<Record<string, unknown>[] | null> {
+    if (!sub) throw errorFor('COMPOSITE_INCOMPLETE', `lookup ${query.kind}: no answer`);
+    if (sub.httpStatusCode < 400) return this.#allPages(sub.body as QueryResult<Record<string, unknown>>);
+    const { code, message } = firstError(sub);
+    const caps = this.#capabilities;
+    if (query.kind === 'tasks' && code === 'INVALID_FIELD') {
+      // The first lookup learns only now that a Capture field is missing.
+      if (caps?.captureIdField === false) return null;
+      if (caps?.sourceField === false && query.taskSource) {
+        const plain = lookupQueries(plan, { taskSource: false });
+        const rows = await Promise.all(
+          plain.filter((q) => q.kind === 'tasks').map((q) => this.query(q.soql)),
+        );
+        return rows.flat() as Record<string, unknown>[];
+      }
+    }
+    if (toleratedLookupFailure(query, code)) {
+      this.#logger?.warn('a lookup was refused; the records it names stay unknown', {
+        what: query.kind,
+        code,
+      });
+      return null;
+    }
+    throw errorFor(code, `lookup ${query.kind}: ${message}`);
   }
 
   /**
@@ -321,31 +351,15 @@ export class SalesforceCrm implements CrmPort {
     return records;
   }
 
-  /** Subrequests in as few composites as Salesforce accepts; the answers by referenceId. */
-  async #composite(
-    subrequests: Subrequest[],
-    limited: (s: Subrequest) => boolean,
-    what: string,
-  ): Promise<Map<string, Subresponse>> {
-    const answers = new Map<string, Subresponse>();
-    for (const group of compositeGroups(subrequests, limited)) {
-      const response = await this.request<unknown>('POST', '/composite', {
-        allOrNone: false,
-        compositeRequest: group,
-      });
-      for (const [ref, sub] of readComposite(response, group, what)) answers.set(ref, sub);
-    }
-    return answers;
-  }
-
   async upsertTasks(tasks: TaskDraft[]): Promise<WriteResult[]> {
     const caps = await this.capabilities();
     const records = tasks.map((t) => {
-      const { Order_Numbers__c, Capture_Id__c, ...rest } = t;
+      const { Order_Numbers__c, Capture_Id__c, Capture_Source__c, ...rest } = t;
       return {
         attributes: { type: 'Task' },
         ...rest,
         ...(caps.captureIdField ? { Capture_Id__c } : {}),
+        ...(caps.sourceField && Capture_Source__c ? { Capture_Source__c } : {}),
         ...(caps.orderNumbersField && Order_Numbers__c ? { Order_Numbers__c } : {}),
       };
     });
@@ -361,8 +375,12 @@ export class SalesforceCrm implements CrmPort {
     return writeEvents(this, this.#base, caps.sharedActivities, upserts, cancels);
   }
 
-  logEmails(messages: EmailMessageWrite[]): Promise<WriteResult[]> {
-    return logEmails(this, this.#base, messages);
+  async logEmails(messages: EmailMessageWrite[]): Promise<WriteResult[]> {
+    const caps = await this.capabilities();
+    return logEmails(this, this.#base, messages, {
+      activity: caps.sourceField === true,
+      message: this.#messageSource,
+    });
   }
 
   createLeads(leads: LeadDraft[]): Promise<WriteResult[]> {
@@ -374,8 +392,8 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /**
-   * TaskRelations and Files as sObject Collections subrequests, at most 5 per composite and at
-   * most FILE_REQUEST_BYTES of base64 per request (a larger file goes alone).
+   * TaskRelations and Files as sObject Collections subrequests of at most 200 records, at most 5
+   * per composite and at most FILE_REQUEST_BYTES of base64 per request (a larger file goes alone).
    */
   async attach(
     relations: { taskId: string; relationId: string }[],
@@ -388,34 +406,31 @@ export class SalesforceCrm implements CrmPort {
       RelationId: r.relationId,
       IsWhat: false,
     }));
-    const subrequests: { kind: 'relations' | 'files'; records: Record<string, unknown>[]; bytes: number }[] =
-      [];
-    for (let i = 0; i < relationRecords.length; i += COLLECTION_LIMIT)
-      subrequests.push({
-        kind: 'relations',
-        records: relationRecords.slice(i, i + COLLECTION_LIMIT),
+    const fileRecords = files.map((f) => fileRecord(f));
+    const size = (r: Record<string, unknown>) => String(r.VersionData ?? '').length;
+    const parts: AttachPart[] = [
+      ...collectionChunks(relationRecords).map((records) => ({
+        kind: 'relations' as const,
+        records,
         bytes: 0,
-      });
-    let current: Record<string, unknown>[] = [];
-    let bytes = 0;
-    for (const file of files) {
-      const record = fileRecord(file);
-      const size = String(record.VersionData).length;
-      if (current.length > 0 && (current.length >= COLLECTION_LIMIT || bytes + size > FILE_REQUEST_BYTES)) {
-        subrequests.push({ kind: 'files', records: current, bytes });
-        current = [];
-        bytes = 0;
-      }
-      current.push(record);
-      bytes += size;
-    }
-    if (current.length > 0) subrequests.push({ kind: 'files', records: current, bytes });
-    for (const group of byteGroups(subrequests)) await this.#attachGroup(group, out);
+      })),
+      ...collectionChunks(fileRecords, size).map((records) => ({
+        kind: 'files' as const,
+        records,
+        bytes: records.reduce((n, r) => n + size(r), 0),
+      })),
+    ];
+    for (const group of compositeGroups(
+      parts,
+      () => true,
+      (p) => p.bytes,
+    ))
+      await this.#attachGroup(group, out);
     return out;
   }
 
   async #attachGroup(
-    group: { kind: 'relations' | 'files'; records: Record<string, unknown>[] }[],
+    group: AttachPart[],
     out: { relations: WriteResult[]; files: WriteResult[] },
   ): Promise<void> {
     const sent = group.map((s, i) => ({
@@ -424,13 +439,10 @@ export class SalesforceCrm implements CrmPort {
       referenceId: `${s.kind}${i}`,
       body: { allOrNone: false, records: s.records },
     }));
-    const response = await this.request<unknown>('POST', '/composite', {
-      allOrNone: false,
-      compositeRequest: sent,
-    });
-    const answers = readComposite(response, sent, 'attach');
+    const answers = await sendComposites(this, sent, isQueryOrCollection, 'attach');
     for (const [i, s] of group.entries()) {
-      const sub = answers.get(sent[i]!.referenceId)!;
+      const sub = answers.get(`${s.kind}${i}`);
+      if (!sub) throw errorFor('COMPOSITE_INCOMPLETE', `attach: no answer for ${s.kind}${i}`);
       if (
         s.kind === 'relations' &&
         sub.httpStatusCode >= 400 &&
@@ -475,7 +487,7 @@ export class SalesforceCrm implements CrmPort {
       url: `${this.#base}/query?q=${encodeURIComponent(q.soql)}`,
       referenceId: `q${i}`,
     }));
-    const answers = await this.#composite(sent, () => true, 'existing attachments');
+    const answers = await sendComposites(this, sent, () => true, 'existing attachments');
     for (const [i, q] of queries.entries()) {
       const body = okBody(answers.get(`q${i}`)!, `existing ${q.kind}`);
       for (const r of (body as QueryResult<Record<string, unknown>>).records) {
@@ -496,8 +508,7 @@ export class SalesforceCrm implements CrmPort {
     path: string,
   ): Promise<WriteResult[]> {
     const results: WriteResult[] = [];
-    for (let start = 0; start < records.length; start += COLLECTION_LIMIT) {
-      const chunk = records.slice(start, start + COLLECTION_LIMIT);
+    for (const chunk of collectionChunks(records)) {
       const response = await this.request<SfWriteResult[]>(method, path, {
         allOrNone: false,
         records: chunk,
@@ -569,6 +580,7 @@ export class SalesforceCrm implements CrmPort {
 
 /** Capture_Sequence__c for Events (the invite's SEQUENCE) and EmailMessage's own external id. */
 const ACTIVITY_SETUP_FIELDS = [
+  sourceField('Activity'),
   {
     FullName: 'Activity.Capture_Sequence__c',
     Metadata: {
@@ -580,7 +592,21 @@ const ACTIVITY_SETUP_FIELDS = [
     },
   },
   captureIdField('EmailMessage'),
+  sourceField('EmailMessage'),
 ];
+
+/** The stored message a write came from: a repeated Message-ID completes only its own message's write. */
+function sourceField(object: 'Activity' | 'EmailMessage') {
+  return {
+    FullName: `${object}.Capture_Source__c`,
+    Metadata: {
+      label: 'Capture Source',
+      type: 'Text',
+      length: 64,
+      description: 'Set by Capture: digest of the stored message this record was written from.',
+    },
+  };
+}
 
 /** The External ID that makes every write exactly once: a hash of org and Message-ID. */
 function captureIdField(object: 'Activity' | 'EmailMessage') {
@@ -601,6 +627,7 @@ function captureIdField(object: 'Activity' | 'EmailMessage') {
 function activityFields(answers: Map<string, Subresponse>): {
   eventFields: boolean;
   emailMessageField: boolean;
+  messageSource: boolean;
 } {
   const fields = (ref: string) => {
     const sub = answers.get(ref);
@@ -614,6 +641,7 @@ function activityFields(answers: Map<string, Subresponse>): {
       event.some((f) => f.name === 'Capture_Id__c' && f.externalId === true) &&
       event.some((f) => f.name === 'Capture_Sequence__c'),
     emailMessageField: email.some((f) => f.name === 'Capture_Id__c' && f.externalId === true),
+    messageSource: email.some((f) => f.name === 'Capture_Source__c'),
   };
 }
 
@@ -627,13 +655,11 @@ function fileRecord(file: FileDraft): Record<string, unknown> {
   };
 }
 
-/** Collections subrequests grouped into composites: at most 5 each and FILE_REQUEST_BYTES of files. */
-function byteGroups<T extends { bytes: number }>(subrequests: T[]): T[][] {
-  return inGroups(subrequests, {
-    maxItems: QUERY_OR_COLLECTION_LIMIT,
-    maxWeight: FILE_REQUEST_BYTES,
-    weight: (s) => s.bytes,
-  });
+/** One Collections subrequest of attach: relations or files, with its base64 bytes. */
+interface AttachPart {
+  kind: 'relations' | 'files';
+  records: Record<string, unknown>[];
+  bytes: number;
 }
 
 export { soqlString };

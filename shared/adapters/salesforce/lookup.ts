@@ -2,6 +2,7 @@
 
 import { WHAT_KEY_PREFIXES, whatTypeOf } from '../../domain/record-id.ts';
 import type { LookupPlan, LookupResult } from '../../ports/crm.ts';
+import { isTransientCode } from './errors.ts';
 import { packedQueries, soqlName, soqlString } from './soql.ts';
 
 export interface LookupQuery {
@@ -11,6 +12,17 @@ export interface LookupQuery {
   alsoRecords?: string[];
   /** A contacts query carrying each Contact's open-opportunity roles in a subquery. */
   roles?: boolean;
+  /** A tasks query reading Capture_Source__c. */
+  taskSource?: boolean;
+}
+
+/**
+ * A lookup whose refusal is not the batch's failure: records or orders a mail named, of an object
+ * the org lacks or Capture's user cannot read (INVALID_TYPE, INVALID_FIELD…). Those records stay
+ * unknown and the mail's Task goes without them; a refusal a retry may fix is still thrown.
+ */
+export function toleratedLookupFailure(query: LookupQuery, code: string): boolean {
+  return (query.kind === 'records' || query.kind === 'orders') && !isTransientCode(code);
 }
 
 /** Contact roles read per Contact; a list this long may be cut short and is not used. */
@@ -40,8 +52,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const upTo = (max: number) => (values: readonly string[]) =>
   values.filter((v) => v.length <= max && !CONTROL.test(v));
 
-/** One query per kind in the common case; long lists are split by their encoded length only. */
-export function lookupQueries(full: LookupPlan): LookupQuery[] {
+/**
+ * One query per kind in the common case; long lists are split by their encoded length only.
+ * `taskSource`: the Tasks' Capture_Source__c is read too (the org has it, or it is not known yet).
+ */
+export function lookupQueries(full: LookupPlan, options: { taskSource?: boolean } = {}): LookupQuery[] {
   const text = upTo(MAX_LENGTH.text);
   const plan: LookupPlan = {
     ...full,
@@ -101,10 +116,13 @@ export function lookupQueries(full: LookupPlan): LookupQuery[] {
     const fields = type === 'Account' ? 'Id' : 'Id, AccountId';
     add('records', packedQueries(`SELECT ${fields} FROM ${type}`, 'Id', ids));
   }
-  add(
-    'tasks',
-    packedQueries('SELECT Id, Capture_Id__c, WhatId, WhoId FROM Task', 'Capture_Id__c', plan.captureIds),
-  );
+  const source = options.taskSource ? ', Capture_Source__c' : '';
+  for (const soql of packedQueries(
+    `SELECT Id, Capture_Id__c, WhatId, WhoId${source} FROM Task`,
+    'Capture_Id__c',
+    plan.captureIds,
+  ))
+    queries.push({ kind: 'tasks', soql, ...(options.taskSource ? { taskSource: true } : {}) });
   return queries;
 }
 
@@ -165,6 +183,7 @@ export function collect(
         captureId: String(r.Capture_Id__c ?? ''),
         whatId: str(r.WhatId),
         whoId: str(r.WhoId),
+        ...('Capture_Source__c' in r ? { source: str(r.Capture_Source__c) } : {}),
       });
   }
   return complete;

@@ -34,7 +34,14 @@ export interface LookupResult {
   orders: { id: string; number: string; accountId: string | null }[];
   /** Records named by id (sub-address, `ref:`); accountId for those that have one. */
   records: { id: string; type: string; accountId?: string | null }[];
-  tasks: { id: string; captureId: string; whatId: string | null; whoId?: string | null }[];
+  /** Tasks found by Capture_Id__c; `source` is the stored message each was written from (Capture_Source__c). */
+  tasks: {
+    id: string;
+    captureId: string;
+    whatId: string | null;
+    whoId?: string | null;
+    source?: string | null;
+  }[];
   /**
    * Open Opportunities of the looked-up Contacts (OpportunityContactRole, closed ones left out);
    * absent when they were not asked (no mail needed them) or a Contact's list came back cut short.
@@ -44,12 +51,21 @@ export interface LookupResult {
   events?: FoundEvent[];
 }
 
+/** An Event Capture wrote before, found by its external id. */
 export interface FoundEvent {
   id: string;
   captureId: string;
+  /** Capture_Sequence__c: null while no invite that may change the Event has written it. */
   sequence: number | null;
+  /** Marked cancelled (onCancel "mark"). */
   cancelled: boolean;
+  /**
+   * In the recycle bin: the tombstone of a cancelled meeting (onCancel "delete"), so a late REQUEST
+   * with an older or the same SEQUENCE does not bring it back.
+   */
   deleted?: boolean;
+  /** The Event's owner (OwnerId). */
+  ownerId?: string | null;
 }
 
 export interface TaskDraft {
@@ -62,6 +78,8 @@ export interface TaskDraft {
   WhoId: string | null;
   WhatId: string | null;
   Capture_Id__c: string;
+  /** The stored message the Task is written from (CapturedEmail origin digest); null when unknown. */
+  Capture_Source__c: string | null;
   Order_Numbers__c: string | null;
 }
 
@@ -74,7 +92,18 @@ export interface LeadDraft {
 }
 
 export type WriteResult =
-  | { ok: true; id: string; created: boolean }
+  | {
+      ok: true;
+      id: string;
+      created: boolean;
+      /**
+       * For a record that existed before this write, when the writer read it: the stored message it
+       * was written from (Capture_Source__c), null when it has none.
+       */
+      source?: string | null;
+      /** Parts of the write Salesforce refused for good (`kind: CODE`), the record itself being written. */
+      refused?: string[];
+    }
   | { ok: false; code: string; message: string; retryable: boolean };
 
 export interface CrmCapabilities {
@@ -92,6 +121,11 @@ export interface CrmCapabilities {
   eventFields?: boolean;
   /** EmailMessage exists (Enhanced Email) and has its own Capture_Id__c (External ID). */
   emailMessageField?: boolean;
+  /**
+   * Activity and EmailMessage have Capture_Source__c: each write records the stored message it came
+   * from, so a repeated Message-ID completes an earlier write only for that same message.
+   */
+  sourceField?: boolean;
 }
 
 /** What an existing Task already has, so a retry adds only what is missing. */
@@ -130,6 +164,8 @@ export interface EventWriteResults {
 /** One mail for Enhanced Email: the EmailMessage, the fields its Task gets, the people it names. */
 export interface EmailMessageWrite {
   captureId: string;
+  /** The stored message it is written from (Capture_Source__c); null when unknown. */
+  source: string | null;
   message: Record<string, string | boolean | null>;
   task: Record<string, string | null>;
   relations: {

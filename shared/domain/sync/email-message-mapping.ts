@@ -83,10 +83,12 @@ export function emailMessageWrite(
     WhoId: task.WhoId,
     WhatId: task.WhatId,
     Capture_Id__c: task.Capture_Id__c,
+    Capture_Source__c: task.Capture_Source__c,
     ...(orderNumbersField && task.Order_Numbers__c ? { Order_Numbers__c: task.Order_Numbers__c } : {}),
   };
   return {
     captureId: task.Capture_Id__c,
+    source: task.Capture_Source__c,
     message,
     task: taskFields,
     relations: messageRelations(email, found),

@@ -16,8 +16,17 @@ import type { Org } from '../../config/registry.ts';
 import { isInternalAddress } from '../../config/registry.ts';
 import type { CapturedEmail, Invite, MailAddress, Participant } from '../captured-email.ts';
 import { captureIdOf } from './capture-id.ts';
-import type { LeadDraft, LookupPlan, LookupResult } from './crm-records.ts';
-import { DESCRIPTION_MAX, decide, planLookups, SUBJECT_MAX, TRUNCATION_MARKER } from './task-mapping.ts';
+import type { FoundEvent, LeadDraft, LookupPlan, LookupResult } from './crm-records.ts';
+import { type EventState, type InviteAuthority, inviteAuthority } from './invite-authority.ts';
+import {
+  DESCRIPTION_MAX,
+  decide,
+  defaultOwnerEmail,
+  planLookups,
+  SUBJECT_MAX,
+  TRUNCATION_MARKER,
+} from './task-mapping.ts';
+import { trustOf, WRITE_RIGHTS } from './write-rights.ts';
 
 export const LOCATION_MAX = 255;
 /** A non-recurring Event lasts at most 14 days. */
@@ -49,8 +58,11 @@ export interface EventDraft {
   WhatId: string | null;
   /** External id: one Event per (org, UID). */
   Capture_Id__c: string;
-  /** The invite's SEQUENCE, so a writer can refuse to overwrite a newer one. */
-  Capture_Sequence__c: number;
+  /**
+   * The invite's SEQUENCE, so a writer can refuse to overwrite a newer one; null while no invite
+   * from someone who may change the Event has written it (invite-authority.ts).
+   */
+  Capture_Sequence__c: number | null;
 }
 
 /**
@@ -64,29 +76,6 @@ export interface EventRelationDraft {
   Status: 'New' | 'Accepted' | 'Declined' | null;
 }
 
-/** An Event Capture wrote before, found by its external id. */
-export interface ExistingEvent {
-  id: string;
-  captureId: string;
-  sequence: number | null;
-  /** Marked cancelled (onCancel "mark"). */
-  cancelled: boolean;
-  /**
-   * A tombstone the writer keeps after deleting a cancelled Event (onCancel "delete"), so that a
-   * late REQUEST with an older or the same SEQUENCE does not bring it back.
-   */
-  deleted?: boolean;
-}
-
-export interface EventLookupPlan extends LookupPlan {
-  /** External ids of the batch's invites (Capture_Id__c on Event). */
-  eventCaptureIds: string[];
-}
-
-export interface EventLookupResult extends LookupResult {
-  events: ExistingEvent[];
-}
-
 export interface EventMappingOptions {
   onCancel: CancelAction;
   today: () => string;
@@ -96,12 +85,18 @@ export type EventDecision =
   | { kind: 'no-invite'; captureId: string }
   | { kind: 'ignored' | 'excluded' | 'unmatched' | 'owner-missing'; eventCaptureId: string; reason: string }
   | { kind: 'stale' | 'duplicate'; eventCaptureId: string; eventId: string | null; reason: string }
+  /** The sender may not change the Event: the mail is logged as any other mail, with this reason. */
+  | { kind: 'refused'; eventCaptureId: string; eventId: string | null; reason: string }
   | {
       kind: 'upsert';
       eventCaptureId: string;
       /** Set when the Event exists: update it. */
       eventId: string | null;
       event: EventDraft;
+      /** Send OwnerId: a new Event, or the first proven internal organizer or attendee taking it over. */
+      setOwner: boolean;
+      /** The same SEQUENCE again from one who may write it: written again so missing relations are added. */
+      again: boolean;
       /** Set when the org's policy creates a Lead for an unknown organizer or attendee first. */
       lead: LeadDraft | null;
       relations: EventRelationDraft[];
@@ -114,13 +109,27 @@ export type EventDecision =
       /** Null when the Event is created earlier in the same batch: find it by its external id. */
       eventId: string | null;
       action: CancelAction;
+      sequence: number;
       /** For "mark": the fields to update. */
-      update: Pick<EventDraft, 'Subject' | 'ShowAs' | 'Capture_Sequence__c'> | null;
+      update: Pick<EventDraft, 'Subject' | 'ShowAs'> | null;
     };
 
-/** External id of an invite's Event: a stable hash of org + UID (not the Task id space: "invite" salt). */
-export function eventCaptureIdOf(orgId: string, uid: string): string {
-  return createHash('sha256').update(`${orgId}\ninvite\n${uid.trim()}`).digest('hex').slice(0, 40);
+/**
+ * External id of an invite's Event: a stable hash of org, organizer and UID (not the Task id
+ * space: "invite" salt). An invite without an ORGANIZER, and Events written before the organizer
+ * was part of the id, have the id of org and UID alone.
+ */
+export function eventCaptureIdOf(orgId: string, uid: string, organizer: string | null = null): string {
+  const who = organizer ? `${organizer.trim().toLowerCase()}\n` : '';
+  return createHash('sha256').update(`${orgId}\ninvite\n${who}${uid.trim()}`).digest('hex').slice(0, 40);
+}
+
+/** The ids an invite's Event may have: by organizer and UID, and the older one by UID alone. */
+function eventKeys(orgId: string, invite: Invite): { primary: string; legacy: string } {
+  return {
+    primary: eventCaptureIdOf(orgId, invite.uid, invite.organizer?.address ?? null),
+    legacy: eventCaptureIdOf(orgId, invite.uid),
+  };
 }
 
 /** Invitees that are people: rooms and equipment are not Salesforce Users, Contacts or Leads. */
@@ -156,87 +165,103 @@ export function inviteView(org: Org, email: CapturedEmail, invite: Invite): Capt
 }
 
 /** Lookups for a batch's invites: the Task plan over the invite views, the internal invitees, the Events. */
-export function planEventLookups(org: Org, emails: CapturedEmail[]): EventLookupPlan {
-  const withInvite = emails.filter((e) => e.invite && !e.excluded);
-  const views = withInvite.map((e) => inviteView(org, e, e.invite!));
+export function planEventLookups(
+  org: Org,
+  emails: CapturedEmail[],
+): LookupPlan & { eventCaptureIds: string[] } {
+  const withInvite = emails.flatMap((e) => (e.invite && !e.excluded ? [{ email: e, invite: e.invite }] : []));
+  const views = withInvite.map(({ email, invite }) => inviteView(org, email, invite));
   const plan = planLookups(org, views);
   const invitees = views.flatMap((v) =>
     v.participants.filter((p) => p.internal).map((p) => lower(p.address)),
   );
+  // A proven internal sender may own the Event or take it over: its User is looked up.
+  const senders = withInvite.flatMap(({ email }) =>
+    email.participants.filter((p) => p.role === 'from' && p.internal).map((p) => lower(p.address)),
+  );
+  const keys = withInvite.flatMap(({ invite }) => Object.values(eventKeys(org.id, invite)));
   return {
     ...plan,
-    userEmails: [...new Set([...plan.userEmails, ...invitees])],
-    eventCaptureIds: [...new Set(withInvite.map((e) => eventCaptureIdOf(org.id, e.invite!.uid)))],
+    userEmails: [...new Set([...plan.userEmails, ...invitees, ...senders])],
+    eventCaptureIds: [...new Set(keys)],
   };
 }
 
-interface EventState {
-  id: string | null;
-  sequence: number | null;
-  cancelled: boolean;
-  deleted: boolean;
-}
+type Events = Map<string, EventState>;
 
-export function decideEvents(
-  org: Org,
-  emails: CapturedEmail[],
-  found: EventLookupResult,
-  options: EventMappingOptions,
-): EventDecision[] {
-  const state = new Map<string, EventState>(
-    found.events.map((e) => [
+function stateOf(events: readonly FoundEvent[]): Events {
+  return new Map(
+    events.map((e) => [
       e.captureId,
       {
         id: e.deleted ? null : e.id,
         sequence: e.sequence,
         cancelled: e.cancelled,
         deleted: e.deleted === true,
+        ownerId: e.ownerId ?? null,
+        legacy: false,
       },
     ]),
   );
-  return emails.map((email): EventDecision => {
-    const invite = email.invite;
-    if (!invite) return { kind: 'no-invite', captureId: captureIdOf(org.id, email) };
-    const eventCaptureId = eventCaptureIdOf(org.id, invite.uid);
-    if (email.excluded) return { kind: 'excluded', eventCaptureId, reason: email.excluded.reason };
-    if (invite.action === 'ignore')
-      return { kind: 'ignored', eventCaptureId, reason: invite.ignoredReason ?? 'not-an-invitation' };
-    if (invite.recurrenceId) return { kind: 'ignored', eventCaptureId, reason: 'one-occurrence-of-a-series' };
-    const existing = state.get(eventCaptureId) ?? null;
-    const order = compareSequence(existing, invite.sequence);
-    if (order === 'older')
-      return { kind: 'stale', eventCaptureId, eventId: existing?.id ?? null, reason: 'older-sequence' };
+}
 
-    if (invite.action === 'cancel') {
-      if (!existing || existing.deleted)
-        return { kind: 'ignored', eventCaptureId, reason: 'no-event-to-cancel' };
-      if (order === 'same' && existing.cancelled)
-        return { kind: 'duplicate', eventCaptureId, eventId: existing.id, reason: 'already-cancelled' };
-      state.set(eventCaptureId, {
-        id: options.onCancel === 'mark' ? existing.id : null,
-        sequence: invite.sequence,
-        cancelled: true,
-        deleted: options.onCancel === 'delete',
-      });
-      return cancelDecision(eventCaptureId, existing.id, invite, email, options.onCancel);
-    }
+/** The Event an invite names, under whichever id it was written with. */
+function eventOf(
+  orgId: string,
+  invite: Invite,
+  events: Events,
+): { key: string; existing: EventState | null } {
+  const { primary, legacy } = eventKeys(orgId, invite);
+  const found = events.get(primary);
+  if (found) return { key: primary, existing: found };
+  const old = primary !== legacy ? events.get(legacy) : undefined;
+  return old ? { key: legacy, existing: { ...old, legacy: true } } : { key: primary, existing: null };
+}
 
-    if (order === 'same' && existing?.deleted)
-      return { kind: 'stale', eventCaptureId, eventId: null, reason: 'cancelled-at-this-sequence' };
-    if (order === 'same' && existing)
-      return { kind: 'duplicate', eventCaptureId, eventId: existing.id, reason: 'same-sequence' };
-    const decision = upsertDecision(org, email, invite, eventCaptureId, found, options);
-    if (decision.kind === 'upsert') {
-      decision.eventId = existing && !existing.deleted ? existing.id : null;
-      state.set(eventCaptureId, {
-        id: decision.eventId,
-        sequence: invite.sequence,
-        cancelled: false,
-        deleted: false,
-      });
-    }
-    return decision;
-  });
+interface Batch {
+  org: Org;
+  found: LookupResult;
+  options: EventMappingOptions;
+  events: Events;
+  users: Map<string, string>;
+  /** Events written again in this batch for a same-SEQUENCE copy (once each). */
+  again: Set<string>;
+}
+
+/** One decision per email (`no-invite` for the others), same order; the batch's order holds within it. */
+export function decideEvents(
+  org: Org,
+  emails: CapturedEmail[],
+  found: LookupResult,
+  options: EventMappingOptions,
+): EventDecision[] {
+  const batch: Batch = {
+    org,
+    found,
+    options,
+    events: stateOf(found.events ?? []),
+    users: new Map(found.users.filter((u) => u.isActive).map((u) => [lower(u.email), u.id])),
+    again: new Set(),
+  };
+  return emails.map((email) => decideEvent(batch, email));
+}
+
+function decideEvent(batch: Batch, email: CapturedEmail): EventDecision {
+  const { org } = batch;
+  const invite = email.invite;
+  if (!invite) return { kind: 'no-invite', captureId: captureIdOf(org.id, email) };
+  const { key, existing } = eventOf(org.id, invite, batch.events);
+  if (email.excluded) return { kind: 'excluded', eventCaptureId: key, reason: email.excluded.reason };
+  if (invite.action === 'ignore')
+    return { kind: 'ignored', eventCaptureId: key, reason: invite.ignoredReason ?? 'not-an-invitation' };
+  if (invite.recurrenceId)
+    return { kind: 'ignored', eventCaptureId: key, reason: 'one-occurrence-of-a-series' };
+  const sender = trustOf(email);
+  const fromUser = sender.from ? (batch.users.get(sender.from) ?? null) : null;
+  const authority = inviteAuthority(sender, WRITE_RIGHTS[sender.trust], invite, fromUser, existing);
+  return invite.action === 'cancel'
+    ? decideCancel(batch, email, invite, key, existing, authority)
+    : decideRequest(batch, email, invite, key, existing, authority);
 }
 
 /** How an invite's SEQUENCE compares with the Event's: an Event without one counts as older. */
@@ -245,45 +270,117 @@ function compareSequence(existing: EventState | null, sequence: number): 'older'
   return sequence === existing.sequence ? 'same' : 'older';
 }
 
-function cancelDecision(
-  eventCaptureId: string,
-  eventId: string | null,
-  invite: Invite,
+function decideCancel(
+  batch: Batch,
   email: CapturedEmail,
-  action: CancelAction,
+  invite: Invite,
+  key: string,
+  existing: EventState | null,
+  authority: InviteAuthority,
 ): EventDecision {
-  if (action === 'delete') return { kind: 'cancel', eventCaptureId, eventId, action, update: null };
+  if (!existing || existing.deleted)
+    return { kind: 'ignored', eventCaptureId: key, reason: 'no-event-to-cancel' };
+  if (!authority.change)
+    return { kind: 'refused', eventCaptureId: key, eventId: existing.id, reason: authority.refusal ?? '' };
+  const order = compareSequence(existing, invite.sequence);
+  if (order === 'older')
+    return { kind: 'stale', eventCaptureId: key, eventId: existing.id, reason: 'older-sequence' };
+  if (order === 'same' && existing.cancelled)
+    return { kind: 'duplicate', eventCaptureId: key, eventId: existing.id, reason: 'already-cancelled' };
+  const action = batch.options.onCancel;
+  batch.events.set(key, {
+    ...existing,
+    id: action === 'mark' ? existing.id : null,
+    sequence: invite.sequence,
+    cancelled: true,
+    deleted: action === 'delete',
+  });
+  const base = {
+    kind: 'cancel' as const,
+    eventCaptureId: key,
+    eventId: existing.id,
+    action,
+    sequence: invite.sequence,
+  };
+  if (action === 'delete') return { ...base, update: null };
   const title = eventSubject(invite.summary ?? email.subject);
   const Subject = /^cancel+ed:/i.test(title) ? title : eventSubject(`Cancelled: ${title}`);
-  return {
-    kind: 'cancel',
-    eventCaptureId,
-    eventId,
-    action,
-    update: { Subject, ShowAs: 'Free', Capture_Sequence__c: invite.sequence },
-  };
+  return { ...base, update: { Subject, ShowAs: 'Free' } };
+}
+
+function decideRequest(
+  batch: Batch,
+  email: CapturedEmail,
+  invite: Invite,
+  key: string,
+  existing: EventState | null,
+  authority: InviteAuthority,
+): EventDecision {
+  const order = compareSequence(existing, invite.sequence);
+  if (existing && !authority.change) {
+    // Nobody's SEQUENCE counted yet: this copy cannot be told from the one written; it changes nothing.
+    if (existing.sequence === null || order === 'same')
+      return { kind: 'duplicate', eventCaptureId: key, eventId: existing.id, reason: 'same-sequence' };
+    if (order === 'older')
+      return { kind: 'stale', eventCaptureId: key, eventId: existing.id, reason: 'older-sequence' };
+    return { kind: 'refused', eventCaptureId: key, eventId: existing.id, reason: authority.refusal ?? '' };
+  }
+  if (order === 'older')
+    return { kind: 'stale', eventCaptureId: key, eventId: existing?.id ?? null, reason: 'older-sequence' };
+  if (order === 'same' && existing?.deleted)
+    return { kind: 'stale', eventCaptureId: key, eventId: null, reason: 'cancelled-at-this-sequence' };
+  const again = order === 'same' && existing !== null;
+  if (again && batch.again.has(key))
+    return { kind: 'duplicate', eventCaptureId: key, eventId: existing?.id ?? null, reason: 'same-sequence' };
+  const decision = upsertDecision(batch, email, invite, key, existing, authority);
+  if (decision.kind !== 'upsert') return decision;
+  if (again) batch.again.add(key);
+  const ownerId = decision.setOwner ? decision.event.OwnerId : (existing?.ownerId ?? null);
+  batch.events.set(key, {
+    id: decision.eventId,
+    sequence: authority.sequenceCounts ? invite.sequence : (existing?.sequence ?? null),
+    cancelled: false,
+    deleted: false,
+    ownerId,
+    legacy: existing?.legacy ?? false,
+  });
+  return { ...decision, again };
 }
 
 function upsertDecision(
-  org: Org,
+  batch: Batch,
   email: CapturedEmail,
   invite: Invite,
   eventCaptureId: string,
-  found: EventLookupResult,
-  options: EventMappingOptions,
+  existing: EventState | null,
+  authority: InviteAuthority,
 ): EventDecision {
+  const { org, found, options } = batch;
   const when = fitToSalesforce(invite);
   if (!when) return { kind: 'ignored', eventCaptureId, reason: 'no-start' };
   const view = inviteView(org, email, invite);
-  // The Task rules decide owner, who and what; a Task for the same message must not read as a duplicate.
+  // The Task rules decide who and what; a Task for the same message must not read as a duplicate.
   const own = captureIdOf(org.id, email);
   const tasks = found.tasks.filter((t) => t.captureId !== own);
   const [task] = decide(org, [view], { ...found, tasks }, { orderNumbersField: false, today: options.today });
-  if (!task || task.kind === 'excluded' || task.kind === 'duplicate')
-    return { kind: 'ignored', eventCaptureId, reason: task?.reason ?? 'no-decision' };
+  if (!task || task.kind === 'excluded' || task.kind === 'copy' || task.kind === 'existing')
+    return {
+      kind: 'ignored',
+      eventCaptureId,
+      reason: task?.kind === 'excluded' ? task.reason : 'no-decision',
+    };
   if (task.kind !== 'create') return { kind: task.kind, eventCaptureId, reason: task.reason };
-
-  const { WhoId, WhatId, OwnerId } = task.task;
+  // The owner: set once, by the first proven internal organizer or attendee; else the address's default owner.
+  const defaultOwner = batch.users.get(lower(defaultOwnerEmail(org, email))) ?? null;
+  const eventId = existing && !existing.deleted ? existing.id : null;
+  const OwnerId = authority.setsOwner ?? (eventId ? (existing?.ownerId ?? null) : defaultOwner);
+  if (!OwnerId)
+    return {
+      kind: 'owner-missing',
+      eventCaptureId,
+      reason: 'no active Salesforce User for the default owner',
+    };
+  const { WhoId, WhatId } = task.task;
   const whoIsLead = task.lead !== null || (WhoId !== null && found.leads.some((l) => l.id === WhoId));
   const related = eventRelations(view, invite, found, { WhoId, OwnerId, whoIsLead });
   const adjustments = [...when.adjustments, ...related.adjustments];
@@ -300,17 +397,11 @@ function upsertDecision(
     WhoId,
     WhatId,
     Capture_Id__c: eventCaptureId,
-    Capture_Sequence__c: invite.sequence,
+    Capture_Sequence__c: authority.sequenceCounts ? invite.sequence : null,
   };
-  return {
-    kind: 'upsert',
-    eventCaptureId,
-    eventId: null,
-    event,
-    lead: task.lead,
-    relations: related.relations,
-    adjustments,
-  };
+  const setOwner = eventId === null || authority.setsOwner !== null;
+  const base = { kind: 'upsert' as const, eventCaptureId, eventId, event, setOwner, again: false };
+  return { ...base, lead: task.lead, relations: related.relations, adjustments };
 }
 
 /**

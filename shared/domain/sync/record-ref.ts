@@ -4,6 +4,7 @@
  * subject and the first REF_SCAN_CHARS of the body are scanned once with indexOf, no regex runs
  * on the untrusted text.
  */
+import { WHAT_KEY_PREFIXES } from '../record-id.ts';
 
 /** Body characters scanned for `ref:`. */
 export const REF_SCAN_CHARS = 5_000;
@@ -11,12 +12,7 @@ export const REF_SCAN_CHARS = 5_000;
 export const MAX_REFS = 5;
 
 /** Key prefixes of the records a `ref:` may name: the What objects Capture looks up. */
-export const REF_PREFIXES: Record<string, string> = {
-  '001': 'Account',
-  '006': 'Opportunity',
-  '801': 'Order',
-  '500': 'Case',
-};
+export const REF_PREFIXES = WHAT_KEY_PREFIXES;
 
 const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);

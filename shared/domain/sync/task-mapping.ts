@@ -1,15 +1,30 @@
 /**
- * From a batch of CapturedEmails and the CRM's answers to Task drafts (docs/task-mapping.md): owner, who,
- * what, relations, files, and the unmatched policy. Pure.
+ * From a batch of CapturedEmails and the CRM's answers to Task decisions (docs/task-mapping.md):
+ * owner, who, what, relations, files and the unmatched policy, within each mail's write rights
+ * (write-rights.ts). Pure.
  */
 import type { Org } from '../../config/registry.ts';
 import type { Attachment, CapturedEmail, MailAddress, Participant } from '../captured-email.ts';
-import { isWhatRecordId as isRecordId } from '../record-id.ts';
+import { isWhatRecordId } from '../record-id.ts';
 import { captureIdOf, threadCaptureIds } from './capture-id.ts';
 import type { LeadDraft, LookupPlan, LookupResult, TaskDraft } from './crm-records.ts';
 import { choosePerson, type MatchContext, type WhoRule } from './matching.ts';
 import { refIdsOf } from './record-ref.ts';
 import { multiLine, safeFilename, singleLine } from './sanitize.ts';
+import {
+  anchorOf,
+  orderKey,
+  orderNumbersOf,
+  orderNumberVariants,
+  unknownRecordNotes,
+  type WhatIndex,
+  type WhatRule,
+  whatOf,
+} from './what-rules.ts';
+import { isSameStoredMessage, rightsOf, type WriteRights } from './write-rights.ts';
+
+export { isWhatRecordId as isRecordId } from '../record-id.ts';
+export { orderNumbersOf, orderNumberVariants, type WhatRule } from './what-rules.ts';
 
 export const SUBJECT_MAX = 255;
 export const DESCRIPTION_MAX = 32_000;
@@ -19,9 +34,6 @@ export const MAX_CONTACTS = 50;
 const MAX_NAMED = 100;
 export const TRUNCATION_MARKER = '\n\n[… cut by Capture: Salesforce keeps at most 32,000 characters]';
 
-/** Where the WhatId came from, first found wins (docs/task-mapping.md). */
-export type WhatRule = 'sub-address' | 'ref' | 'order-number' | 'thread' | 'opportunity' | 'account' | 'none';
-
 /** Which rules decided the Task's Who and What; recorded with the outcome. */
 export interface MatchedBy {
   who: WhoRule | 'new-lead';
@@ -30,38 +42,47 @@ export interface MatchedBy {
   unchecked?: string[];
 }
 
-export type SyncDecision =
-  | { kind: 'excluded'; captureId: string; reason: string }
-  | {
-      kind: 'duplicate';
+/** What a Task gets besides its fields: more contacts (TaskRelation) and Files. */
+export interface TaskPieces {
+  relations: string[];
+  files: Attachment[];
+}
+
+/** A new Task to write. */
+export interface TaskCreate extends TaskPieces {
+  kind: 'create';
+  captureId: string;
+  task: TaskDraft;
+  /** Set when the org's policy creates a Lead for an unknown sender first. */
+  lead: LeadDraft | null;
+  /**
+   * The default owner, when the rep owns the draft: Salesforce refuses a Task for a User
+   * deactivated since the lookup (INACTIVE_OWNER_OR_USER), and the default owner takes it then.
+   */
+  fallbackOwnerId: string | null;
+  /** Attachments not uploaded, with the reason (listed in the Description). */
+  skippedFiles: { filename: string; reason: string }[];
+  matchedBy: MatchedBy;
+  /** What the mail asked for and did not get, and why (also in the Description). */
+  notes: string[];
+}
+
+export type TaskDecision =
+  | { kind: 'excluded' | 'unmatched' | 'owner-missing'; captureId: string; reason: string }
+  /** The same message earlier in the batch (another rep's copy, a redelivery): it shares that one's fate. */
+  | { kind: 'copy'; captureId: string; of: number }
+  | (TaskPieces & {
+      /** A Task with this capture id is in Salesforce already. */
+      kind: 'existing';
       captureId: string;
       taskId: string;
-      reason: string;
-      /** What the Task should have, so a redelivery adds what an earlier try could not. */
-      relations: string[];
-      files: Attachment[];
-    }
-  | { kind: 'unmatched'; captureId: string; reason: string }
-  | { kind: 'owner-missing'; captureId: string; reason: string }
-  | {
-      kind: 'create';
-      captureId: string;
-      task: TaskDraft;
-      /** Set when the org's policy creates a Lead for an unknown sender first. */
-      lead: LeadDraft | null;
       /**
-       * The default owner, when the rep owns the draft: Salesforce refuses a Task for a User
-       * deactivated since the lookup (INACTIVE_OWNER_OR_USER), and the default owner takes it then.
+       * It was written from this same stored message (an earlier try): the relations and files it
+       * lacks may be added. Otherwise another message wrote it, and this one touches nothing.
        */
-      fallbackOwnerId: string | null;
-      relations: string[];
-      files: Attachment[];
-      /** Attachments not uploaded, with the reason (listed in the Description). */
-      skippedFiles: { filename: string; reason: string }[];
-      matchedBy: MatchedBy;
-    };
-
-export { isRecordId };
+      sameMessage: boolean;
+    })
+  | TaskCreate;
 
 const lower = (s: string) => s.toLowerCase();
 const unique = <T>(items: T[]) => [...new Set(items)];
@@ -80,12 +101,19 @@ export function defaultOwnerEmail(org: Org, email: CapturedEmail): string {
   return address?.ownerEmail ?? org.defaultOwnerEmail;
 }
 
-/** People the Task may be "with", best first: the forwarded original's sender, else by direction. */
-export function whoCandidates(email: CapturedEmail): Participant[] {
+/**
+ * People the Task may be "with", best first: the forwarded original's sender, else by direction.
+ * An outsider's mail is about its sender alone.
+ */
+export function whoCandidates(
+  email: CapturedEmail,
+  rights: Pick<WriteRights, 'who'> = { who: 'participants' },
+): Participant[] {
   const external = (roles: Participant['role'][]) =>
     roles.flatMap((role) => email.participants.filter((p) => p.role === role && !p.internal));
   let ordered: Participant[];
-  if (email.forwarded)
+  if (rights.who === 'sender') ordered = external(['from']);
+  else if (email.forwarded)
     ordered = external(['forwarded-from', 'forwarded-to', 'forwarded-cc', 'from', 'to', 'cc']);
   else if (email.direction === 'outbound') ordered = external(['to', 'cc', 'bcc', 'from']);
   else ordered = external(['from', 'reply-to', 'to', 'cc']);
@@ -108,7 +136,7 @@ export function planLookups(org: Org, emails: CapturedEmail[]): LookupPlan {
     const external = email.participants.filter((p) => !p.internal).map((p) => p.address);
     personEmails.push(...external);
     const target = email.capture?.target;
-    if (target && isRecordId(target)) recordIds.push(target);
+    if (target && isWhatRecordId(target)) recordIds.push(target);
     recordIds.push(...refIdsOf(email.subject, email.text));
     // The rep's sub-address always names the record: no need to ask for opportunities then.
     if (!target) opportunityEmails.push(...external);
@@ -141,15 +169,10 @@ export interface MappingOptions {
 type Contact = LookupResult['contacts'][number];
 type Lead = LookupResult['leads'][number];
 
-interface Index {
+interface Index extends WhatIndex {
   users: Map<string, string>;
   contacts: Map<string, Contact[]>;
   leads: Map<string, Lead[]>;
-  orders: Map<string, LookupResult['orders'][number]>;
-  records: Map<string, LookupResult['records'][number]>;
-  tasks: Map<string, LookupResult['tasks'][number]>;
-  /** Open Opportunities per Contact (15-character id); null when not looked up. */
-  opportunities: Map<string, Set<string>> | null;
 }
 
 function byAddress<T extends { email: string }>(items: readonly T[]): Map<string, T[]> {
@@ -160,10 +183,13 @@ function byAddress<T extends { email: string }>(items: readonly T[]): Map<string
 
 function indexOf(found: LookupResult): Index {
   const users = new Map(found.users.filter((u) => u.isActive).map((u) => [lower(u.email), u.id]));
-  const opportunities = new Map<string, Set<string>>();
+  const opportunities = new Map<string, { id: string; accountId: string | null }[]>();
   for (const role of found.opportunityRoles ?? []) {
     const key = role.contactId.slice(0, 15);
-    opportunities.set(key, (opportunities.get(key) ?? new Set()).add(role.opportunityId));
+    opportunities.set(key, [
+      ...(opportunities.get(key) ?? []),
+      { id: role.opportunityId, accountId: role.accountId },
+    ]);
   }
   return {
     users,
@@ -176,52 +202,110 @@ function indexOf(found: LookupResult): Index {
   };
 }
 
+/** One decision per email, same order; `extraNotes` (by position) join a new Task's notes. */
 export function decide(
   org: Org,
   emails: CapturedEmail[],
   found: LookupResult,
   options: MappingOptions,
-): SyncDecision[] {
+  extraNotes: readonly (readonly string[])[] = [],
+): TaskDecision[] {
   const index = indexOf(found);
-  const firstInBatch = new Set<string>();
-  return emails.map((email): SyncDecision => {
+  const firstInBatch = new Map<string, number>();
+  return emails.map((email, position): TaskDecision => {
     const captureId = captureIdOf(org.id, email);
     if (email.excluded) return { kind: 'excluded', captureId, reason: email.excluded.reason };
+    const first = firstInBatch.get(captureId);
+    if (first !== undefined) return { kind: 'copy', captureId, of: first };
+    firstInBatch.set(captureId, position);
+    const decision = decideOne(org, email, { captureId, notes: extraNotes[position] ?? [] }, index, options);
     const existing = index.tasks.get(captureId);
-    if (firstInBatch.has(captureId))
-      return {
-        kind: 'duplicate',
-        captureId,
-        taskId: '',
-        reason: 'same-message-in-batch',
-        relations: [],
-        files: [],
-      };
-    firstInBatch.add(captureId);
-    const decision = decideOne(org, email, captureId, index, options);
     if (!existing) return decision;
     return {
-      kind: 'duplicate',
+      kind: 'existing',
       captureId,
       taskId: existing.id,
-      reason: 'already-in-salesforce',
+      sameMessage: isSameStoredMessage(email, existing.source),
       relations: decision.kind === 'create' ? decision.relations : [],
       files: decision.kind === 'create' ? decision.files : [],
     };
   });
 }
 
+/** The people a Task is with: its Who (a Contact, a Lead, or one to create) and the rule that chose it. */
+interface WhoChoice {
+  contact: Contact | undefined;
+  leadId: string | undefined;
+  newLead: LeadDraft | null;
+  /** Other Contacts of the mail's people (the policy `all` adds those sharing the Who's address). */
+  others: Contact[];
+  rule: WhoRule | 'new-lead';
+}
+
+function chooseWho(
+  org: Org,
+  email: CapturedEmail,
+  index: Index,
+  context: MatchContext,
+  rights: WriteRights,
+): WhoChoice | { unmatched: string } {
+  const policy = duplicatePolicy(org);
+  const candidates = whoCandidates(email, rights);
+  const choose = <T extends Contact | Lead>(map: Map<string, T[]>, p: MailAddress) =>
+    choosePerson(map.get(lower(p.address)) ?? [], context, policy);
+  const contactChoice = candidates.map((p) => choose(index.contacts, p)).find((c) => c !== null);
+  const contact = contactChoice?.chosen;
+  // A Task is related to one Lead at most: the policy picks it, `all` relates no other.
+  const leadChoice = contact ? undefined : candidates.map((p) => choose(index.leads, p)).find(Boolean);
+  let newLead: LeadDraft | null = null;
+  if (!contact && !leadChoice) {
+    const primary = candidates[0];
+    if (org.unmatched !== 'create-lead' || !primary)
+      return { unmatched: primary ? 'no-contact-or-lead' : 'no-external-participant' };
+    newLead = leadFor(primary);
+  }
+  const people = rights.who === 'sender' ? candidates : email.participants.filter((p) => !p.internal);
+  const others = contact
+    ? unique([
+        ...(contactChoice?.also ?? []),
+        ...people.flatMap((p) => {
+          const c = choose(index.contacts, p);
+          return c ? [c.chosen, ...c.also] : [];
+        }),
+      ]).filter((c) => c.id !== contact.id)
+    : [];
+  return {
+    contact,
+    leadId: leadChoice?.chosen.id,
+    newLead,
+    others,
+    rule: contactChoice?.decidedBy ?? leadChoice?.decidedBy ?? 'new-lead',
+  };
+}
+
+/** The Task's owner: the rep when an active User, else the address's default owner (inactive Users never own). */
+function ownerOf(
+  org: Org,
+  email: CapturedEmail,
+  index: Index,
+  rights: WriteRights,
+): { ownerId: string | null; defaultOwnerId: string | null; rep: string | null } {
+  const rep = rights.owner === 'rep' ? repAddress(email) : null;
+  const defaultOwnerId = index.users.get(lower(defaultOwnerEmail(org, email))) ?? null;
+  const ownerId = (rep ? index.users.get(lower(rep)) : undefined) ?? defaultOwnerId;
+  return { ownerId, defaultOwnerId, rep };
+}
+
 function decideOne(
   org: Org,
   email: CapturedEmail,
-  captureId: string,
+  mail: { captureId: string; notes: readonly string[] },
   index: Index,
   options: MappingOptions,
-): SyncDecision {
-  // Owner: the rep when an active User, else the address's default owner (inactive Users never own).
-  const rep = email.capture?.mode === 'forward' ? null : repAddress(email);
-  const defaultOwnerId = index.users.get(lower(defaultOwnerEmail(org, email))) ?? null;
-  const ownerId = (rep ? index.users.get(lower(rep)) : undefined) ?? defaultOwnerId;
+): TaskDecision {
+  const { captureId } = mail;
+  const rights = rightsOf(email);
+  const { ownerId, defaultOwnerId, rep } = ownerOf(org, email, index, rights);
   if (!ownerId) {
     return {
       kind: 'owner-missing',
@@ -229,75 +313,32 @@ function decideOne(
       reason: `no active Salesforce User for ${rep ? 'the rep or ' : ''}the default owner`,
     };
   }
-
-  // Who: among Contacts sharing an address, the mail's context first, then the org's policy.
-  const anchor = anchorOf(org, email, index);
-  const policy = duplicatePolicy(org);
-  const candidates = whoCandidates(email);
-  const choose = <T extends Contact | Lead>(map: Map<string, T[]>, p: MailAddress) =>
-    choosePerson(map.get(lower(p.address)) ?? [], anchor.context, policy);
-  const contactChoice = candidates.map((p) => choose(index.contacts, p)).find((c) => c !== null);
-  const whoContact = contactChoice?.chosen;
-  // A Task is related to one Lead at most: the policy picks it, `all` relates no other.
-  const leadChoice = whoContact ? undefined : candidates.map((p) => choose(index.leads, p)).find(Boolean);
-  const whoLead = leadChoice?.chosen.id;
-  let lead: LeadDraft | null = null;
-  if (!whoContact && !whoLead) {
-    const primary = candidates[0];
-    if (org.unmatched !== 'create-lead' || !primary) {
-      return {
-        kind: 'unmatched',
-        captureId,
-        reason: primary ? 'no-contact-or-lead' : 'no-external-participant',
-      };
-    }
-    lead = leadFor(primary);
-  }
-  const whoId = whoContact?.id ?? whoLead ?? null;
+  const anchor = anchorOf(org.id, email, index);
+  const who = chooseWho(org, email, index, anchor.context, rights);
+  if ('unmatched' in who) return { kind: 'unmatched', captureId, reason: who.unmatched };
   // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
-  const what = whoContact ? whatOf(anchor, index, whoContact) : { id: null, rule: 'none' as const };
-  const whatId = what.id;
+  const what = who.contact
+    ? whatOf(anchor, index, who.contact, rights)
+    : { id: null, rule: 'none' as const, anchored: false, notes: [] };
+  const notes = [...mail.notes, ...unknownRecordNotes(anchor), ...what.notes];
   const matchedBy: MatchedBy = {
-    who: contactChoice?.decidedBy ?? leadChoice?.decidedBy ?? 'new-lead',
+    who: who.rule,
     what: what.rule,
-    ...(whoContact && !anchor.whatId && index.opportunities === null ? { unchecked: ['opportunity'] } : {}),
+    ...(who.contact && !what.anchored && index.opportunities === null ? { unchecked: ['opportunity'] } : {}),
   };
-
-  // A Task is related to one lead or up to 50 contacts (its WhoId among them); without Shared
-  // Activities to its WhoId only. The contacts left out are named in the Description.
-  const others = whoContact
-    ? unique([
-        ...(contactChoice?.also ?? []),
-        ...email.participants
-          .filter((p) => !p.internal)
-          .flatMap((p) => {
-            const c = choose(index.contacts, p);
-            return c ? [c.chosen, ...c.also] : [];
-          }),
-      ]).filter((c) => c.id !== whoId)
-    : [];
-  const room = options.sharedActivities === false ? 0 : MAX_CONTACTS - 1;
-  const relations = unique(others.map((c) => c.id)).slice(0, room);
-  const unrelated = others.filter((c) => !relations.includes(c.id)).map((c) => c.email);
-  const unrelatedReason =
-    options.sharedActivities === false
-      ? 'Shared Activities is off'
-      : `Salesforce relates at most ${MAX_CONTACTS} contacts`;
-
+  const { relations, unrelated } = relationsOf(who, rights, options);
   const { files, skippedFiles } = filesOf(org, email);
   const task: TaskDraft = {
     Subject: taskSubject(email.subject),
-    Description: taskDescription(email, skippedFiles, {
-      addresses: unique(unrelated),
-      reason: unrelatedReason,
-    }),
+    Description: taskDescription(email, skippedFiles, unrelated, notes),
     Status: options.taskStatus ?? 'Completed',
     TaskSubtype: 'Email',
     ActivityDate: activityDate(email.date, options.today),
     OwnerId: ownerId,
-    WhoId: whoId,
-    WhatId: whatId,
+    WhoId: who.contact?.id ?? who.leadId ?? null,
+    WhatId: what.id,
     Capture_Id__c: captureId,
+    Capture_Source__c: email.origin?.sourceDigest ?? null,
     Order_Numbers__c: options.orderNumbersField ? orderNumbersValue(orderNumbersOf(email)) : null,
   };
   const fallbackOwnerId = defaultOwnerId !== ownerId ? defaultOwnerId : null;
@@ -305,80 +346,46 @@ function decideOne(
     kind: 'create',
     captureId,
     task,
-    lead,
+    lead: who.newLead,
     fallbackOwnerId,
     relations,
     files,
     skippedFiles,
     matchedBy,
+    notes,
   };
-}
-
-interface Anchor {
-  whatId: string | null;
-  rule: WhatRule;
-  /**
-   * Orders found only through Salesforce's zero padding ("order 250" → 00000250): short numbers
-   * collide with quantities and with other customers' own numbers, so such an order names the
-   * record only when it belongs to the Contact's own Account.
-   */
-  padded: { id: string; accountId: string | null }[];
-  /** The Accounts of every record the mail names, and the Who of a thread's earlier Task. */
-  context: MatchContext;
-}
-
-/** The record the mail itself names: sub-address target → `ref:` id → order number → thread parent. */
-function anchorOf(org: Org, email: CapturedEmail, index: Index): Anchor {
-  const anchor: Anchor = {
-    whatId: null,
-    rule: 'none',
-    padded: [],
-    context: { accountIds: new Set(), whoIds: new Set() },
-  };
-  const take = (id: string, rule: WhatRule, accountId: string | null | undefined) => {
-    if (accountId) anchor.context.accountIds.add(accountId);
-    if (anchor.whatId) return;
-    anchor.whatId = id;
-    anchor.rule = rule;
-  };
-  const record = (id: string) => index.records.get(id.slice(0, 15));
-  const accountOf = (id: string) =>
-    id.startsWith('001')
-      ? id
-      : (record(id)?.accountId ?? [...index.orders.values()].find((o) => o.id === id)?.accountId ?? null);
-  const target = email.capture?.target ?? null;
-  const named = target && isRecordId(target) ? record(target) : undefined;
-  if (named) take(named.id, 'sub-address', named.accountId);
-  for (const ref of refIdsOf(email.subject, email.text)) {
-    const r = record(ref);
-    if (r) take(r.id, 'ref', r.accountId);
-  }
-  for (const number of orderNumbersOf(email)) {
-    const order = index.orders.get(orderKey(number));
-    if (order && order.number !== number && /^\d+$/.test(number)) anchor.padded.push(order);
-    else if (order) take(order.id, 'order-number', order.accountId);
-  }
-  for (const parent of threadCaptureIds(org.id, email)) {
-    const task = index.tasks.get(parent);
-    if (task?.whoId) anchor.context.whoIds.add(task.whoId);
-    if (task?.whatId) take(task.whatId, 'thread', accountOf(task.whatId));
-  }
-  return anchor;
 }
 
 /**
- * What: the mail's own anchor → a zero-padded order number of the Contact's own Account → the
- * Contact's single open Opportunity → the Contact's Account.
+ * A Task is related to one lead or up to 50 contacts (its WhoId among them); without Shared
+ * Activities to its WhoId only. An outsider's Task only to Contacts of the sender's Account.
+ * The contacts left out are named in the Description.
  */
-function whatOf(anchor: Anchor, index: Index, contact: Contact): { id: string | null; rule: WhatRule } {
-  if (anchor.whatId) return { id: anchor.whatId, rule: anchor.rule };
-  const own = anchor.padded.find(
-    (o) => !o.accountId || !contact.accountId || o.accountId === contact.accountId,
-  );
-  if (own) return { id: own.id, rule: 'order-number' };
-  const open = index.opportunities?.get(contact.id.slice(0, 15));
-  if (open?.size === 1) return { id: [...open][0]!, rule: 'opportunity' };
-  return contact.accountId ? { id: contact.accountId, rule: 'account' } : { id: null, rule: 'none' };
+function relationsOf(
+  who: WhoChoice,
+  rights: WriteRights,
+  options: MappingOptions,
+): { relations: string[]; unrelated: { addresses: string[]; reason: string } } {
+  const account = who.contact?.accountId ?? null;
+  const others =
+    rights.records === 'sender-account'
+      ? who.others.filter((c) => account !== null && c.accountId === account)
+      : who.others;
+  const room = options.sharedActivities === false ? 0 : MAX_CONTACTS - 1;
+  const relations = unique(others.map((c) => c.id)).slice(0, room);
+  const unrelated = others.filter((c) => !relations.includes(c.id)).map((c) => c.email);
+  const reason =
+    options.sharedActivities === false
+      ? 'Shared Activities is off'
+      : `Salesforce relates at most ${MAX_CONTACTS} contacts`;
+  return { relations, unrelated: { addresses: unique(unrelated), reason } };
+}
+
+const CALENDAR_TYPES = /^(text\/calendar|application\/ics|text\/x-vcalendar|application\/x-ics)\b/i;
+
+/** A calendar part: never uploaded as a File (an Event carries what it says; a Task lists it). */
+export function isCalendarFile(a: Attachment): boolean {
+  return CALENDAR_TYPES.test(a.contentType) || /\.(ics|vcs)$/i.test(a.filename ?? '');
 }
 
 function filesOf(
@@ -389,22 +396,13 @@ function filesOf(
   const skippedFiles: { filename: string; reason: string }[] = [];
   for (const a of email.attachments.filter((x) => !x.inline)) {
     const filename = a.filename ?? 'attachment';
+    if (isCalendarFile(a)) continue;
     if (!org.attachments.upload) skippedFiles.push({ filename, reason: 'uploads are off' });
     else if (a.size > org.attachments.maxBytes) skippedFiles.push({ filename, reason: 'too large' });
     else if (!a.storageKey) skippedFiles.push({ filename, reason: 'not stored' });
     else files.push(a);
   }
   return { files, skippedFiles };
-}
-
-/**
- * Order numbers to look up, best first: a sub-address target that is not a record id is an order
- * number the rep chose, so it goes before the ones found in the text.
- */
-export function orderNumbersOf(email: CapturedEmail): string[] {
-  const target = email.capture?.target;
-  const fromTarget = target && !isRecordId(target) ? [target] : [];
-  return unique([...fromTarget, ...email.orderNumbers.filter((n) => !isRecordId(n))]);
 }
 
 /**
@@ -418,15 +416,6 @@ export function activityDate(date: string | null, today: () => string): string {
   return (year >= 1700 && year <= 4000 ? new Date(time).toISOString() : today()).slice(0, 10);
 }
 
-/** "4711" also finds Salesforce's zero-padded auto-number "00004711". */
-export function orderNumberVariants(number: string): string[] {
-  return /^\d{1,7}$/.test(number) ? [number, number.padStart(8, '0')] : [number];
-}
-
-function orderKey(number: string): string {
-  return /^\d+$/.test(number) ? number.replace(/^0+(?=\d)/, '') : number.toLowerCase();
-}
-
 export function taskSubject(subject: string | null): string {
   const full = `Email: ${singleLine(subject ?? '') || '(no subject)'}`;
   return full.length <= SUBJECT_MAX ? full : `${full.slice(0, SUBJECT_MAX - 1)}…`;
@@ -438,6 +427,7 @@ export function taskDescription(
   email: CapturedEmail,
   skippedFiles: { filename: string; reason: string }[] = [],
   unrelated: { addresses: string[]; reason: string } = { addresses: [], reason: '' },
+  notes: readonly string[] = [],
 ): string {
   const lines = [
     `From: ${email.from ? formatAddress(email.from) : '(unknown)'}`,
@@ -450,6 +440,7 @@ export function taskDescription(
     const more = unrelated.addresses.length - MAX_NAMED;
     lines.push(`Also with (${unrelated.reason}): ${named}${more > 0 ? ` and ${more} more` : ''}`);
   }
+  for (const note of notes) lines.push(`Capture: ${singleLine(note)}`);
   if (email.cutShort && email.cutShort.length > 0) {
     lines.push(`Capture cut short: ${email.cutShort.map((c) => singleLine(c.detail)).join('; ')}`);
   }

@@ -18,6 +18,7 @@ const task: TaskDraft = {
   WhoId: '0035g0000000001AAA',
   WhatId: null,
   Capture_Id__c: 'a'.repeat(40),
+  Capture_Source__c: null,
   Order_Numbers__c: 'ORD-10042',
 };
 

@@ -2,15 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import type { Org } from '#shared/config/registry.ts';
-import { type CapturedEmail, CapturedEmailSchema, type Invite } from '#shared/domain/captured-email.ts';
+import {
+  type CapturedEmail,
+  CapturedEmailSchema,
+  type Invite,
+  storedMessageDigest,
+} from '#shared/domain/captured-email.ts';
 import { captureIdForMessageId, captureIdOf } from '#shared/domain/sync/capture-id.ts';
+import type { FoundEvent, LookupResult } from '#shared/domain/sync/crm-records.ts';
 import {
   decideEvents,
   EVENT_MAX_MINUTES,
   type EventDecision,
-  type EventLookupResult,
   type EventMappingOptions,
-  type ExistingEvent,
   eventCaptureIdOf,
   planEventLookups,
 } from '#shared/domain/sync/event-mapping.ts';
@@ -33,7 +37,7 @@ const EVENT = '00U000000000001AAA';
 const OUTLOOK_UID =
   '040000008200E00074C5B7101A82E00800000000D0A1C2E3F4A5DB01000000000000000010000000A1B2C3D4E5F60718293A4B5C6D7E8F90';
 
-function world(events: ExistingEvent[] = []): EventLookupResult {
+function world(events: FoundEvent[] = []): LookupResult & { events: FoundEvent[] } {
   return {
     ...emptyResult(),
     users: [
@@ -55,9 +59,17 @@ function world(events: ExistingEvent[] = []): EventLookupResult {
 const options: EventMappingOptions = { onCancel: 'delete', today: () => '2026-11-23T00:00:00.000Z' };
 
 /** Parsed with the parse tests' org (same domain and BCC token, with an ORD- order number pattern). */
-async function parsed(name: string, mode: 'bcc' | 'forward' = 'bcc', token = BCC, on: Org = parseOrg) {
+async function parsed(
+  name: string,
+  mode: 'bcc' | 'forward' = 'bcc',
+  token = BCC,
+  on: Org = parseOrg,
+  senderVerified = mode === 'bcc',
+) {
   const capture = { orgId: 'acme', address: `${token}@capture.example.com`, mode, target: null };
-  return parseEmail(fixture(`invites/${name}`), { org: on, capture });
+  const mail = await parseEmail(fixture(`invites/${name}`), { org: on, capture });
+  // As the parse stage records it after its policy checks.
+  return { ...mail, origin: { senderVerified, sourceDigest: storedMessageDigest(`${name} ${mode}`) } };
 }
 
 /** A CapturedEmail from the sync test factory, carrying the given invite. */
@@ -102,9 +114,12 @@ const upsert = (d: EventDecision | undefined) => {
   if (d?.kind !== 'upsert') throw new Error(`expected upsert, got ${d?.kind}: ${JSON.stringify(d)}`);
   return d;
 };
-const existing = (sequence: number | null, more: Partial<ExistingEvent> = {}): ExistingEvent => ({
+/** Outlook's fixture invite is organized by Alice: its Event's id holds her address. */
+const OUTLOOK_EVENT = eventCaptureIdOf('acme', OUTLOOK_UID, 'alice@acme.example');
+const existing = (sequence: number | null, more: Partial<FoundEvent> = {}): FoundEvent => ({
   id: EVENT,
-  captureId: eventCaptureIdOf('acme', OUTLOOK_UID),
+  captureId: OUTLOOK_EVENT,
+  ownerId: ALICE,
   sequence,
   cancelled: false,
   ...more,
@@ -136,7 +151,7 @@ describe('an Outlook invite becomes an Event', () => {
       OwnerId: ALICE,
       WhoId: JANE,
       WhatId: ORDER,
-      Capture_Id__c: eventCaptureIdOf('acme', OUTLOOK_UID),
+      Capture_Id__c: OUTLOOK_EVENT,
       Capture_Sequence__c: 0,
     });
     expect(d.event.Description).toContain('Organizer: Alice Rep <alice@acme.example>');
@@ -161,26 +176,34 @@ describe('an Outlook invite becomes an Event', () => {
     expect(plan.userEmails).not.toContain('room.rhine@acme.example');
     expect(plan.personEmails).toEqual(['jane@globex.example', "o'brien@globex.example"]);
     expect(plan.orderNumbers).toEqual(['ORD-10042', 'ORD-10043']);
-    expect(plan.eventCaptureIds).toEqual([eventCaptureIdOf('acme', OUTLOOK_UID)]);
+    // By organizer and UID, and the id Events written before the organizer was part of it have.
+    expect(plan.eventCaptureIds).toEqual([OUTLOOK_EVENT, eventCaptureIdOf('acme', OUTLOOK_UID)]);
   });
 
   it('is owned like a forwarded Task in forward mode: the address owner, not the organizer', async () => {
-    const mail = await parsed('outlook-windows-tz.eml', 'forward', FORWARD_OWNED);
-    expect(upsert(one(mail)).event.OwnerId).toBe(SALES_LEAD);
+    const mail = await parsed('outlook-windows-tz.eml', 'forward', FORWARD_OWNED, parseOrg, true);
+    const d = upsert(one(mail));
+    expect(d.event.OwnerId).toBe(SALES_LEAD);
+    // A forwarded copy never sets the owner for good, nor its SEQUENCE: the first proven rep does.
+    expect(d.event.Capture_Sequence__c).toBeNull();
   });
 
-  it('with an external organizer (Google) owned by the internal attendee, Who the organizer', async () => {
-    const mail = await parsed('google-invite.eml');
+  it('with an external organizer (Google) through the shared inbox: Who the organizer, the address owner', async () => {
+    const mail = await parsed('google-invite.eml', 'forward', FORWARD_OWNED, parseOrg, true);
     const d = upsert(one(mail));
     expect(d.event).toMatchObject({
-      OwnerId: ALICE,
+      OwnerId: SALES_LEAD,
       WhoId: JANE,
       WhatId: GLOBEX,
       StartDateTime: '2026-12-08T15:00:00.000Z',
       EndDateTime: '2026-12-08T15:45:00.000Z',
       Location: null,
     });
-    expect(d.relations).toEqual([{ RelationId: CARL, IsParent: true, IsInvitee: true, Status: 'New' }]);
+    // Alice, not the owner here, is an invitee.
+    expect(d.relations).toEqual([
+      { RelationId: ALICE, IsParent: false, IsInvitee: true, Status: 'New' },
+      { RelationId: CARL, IsParent: true, IsInvitee: true, Status: 'New' },
+    ]);
   });
 
   it('is made even when a Task for the same message exists', async () => {
@@ -320,7 +343,12 @@ describe('updates, cancellations and order', () => {
       eventId: EVENT,
       reason: 'older-sequence',
     });
-    expect(one(first, world([existing(0)]))).toMatchObject({ kind: 'duplicate', reason: 'same-sequence' });
+    // The same SEQUENCE from its organizer is written again (relations an earlier try missed), once.
+    expect(one(first, world([existing(0)]))).toMatchObject({ kind: 'upsert', again: true, eventId: EVENT });
+    expect(decideEvents(org, [first, first], world([existing(0)]), options)[1]).toMatchObject({
+      kind: 'duplicate',
+      reason: 'same-sequence',
+    });
     // An Event written without a sequence is older than any invite.
     expect(one(first, world([existing(null)])).kind).toBe('upsert');
   });
@@ -329,14 +357,16 @@ describe('updates, cancellations and order', () => {
     const cancel = await parsed('outlook-cancelled.eml');
     expect(one(cancel, world([existing(1)]))).toEqual({
       kind: 'cancel',
-      eventCaptureId: eventCaptureIdOf('acme', OUTLOOK_UID),
+      eventCaptureId: OUTLOOK_EVENT,
       eventId: EVENT,
       action: 'delete',
+      sequence: 2,
       update: null,
     });
     expect(one(cancel, world([existing(1)]), { ...options, onCancel: 'mark' })).toMatchObject({
       action: 'mark',
-      update: { Subject: 'Canceled: Quarterly review with Globex', ShowAs: 'Free', Capture_Sequence__c: 2 },
+      sequence: 2,
+      update: { Subject: 'Canceled: Quarterly review with Globex', ShowAs: 'Free' },
     });
     const plain = withInvite({ action: 'cancel', method: 'CANCEL', uid: OUTLOOK_UID, sequence: 2 });
     expect(one(plain, world([existing(1)]), { ...options, onCancel: 'mark' })).toMatchObject({

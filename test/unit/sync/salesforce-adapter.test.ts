@@ -273,9 +273,13 @@ describe('S3 dedupe ledger', () => {
     expect(await ledger.claim('acme', 'c1')).toBe(true);
     expect(await ledger.claim('acme', 'c1')).toBe(false);
     expect(await ledger.claim('other', 'c1')).toBe(true);
-    expect(await ledger.get('acme', 'c1')).toBe('pending');
-    await ledger.complete('acme', 'c1', '00T000000000001AAA');
-    expect(await ledger.get('acme', 'c1')).toBe('00T000000000001AAA');
+    expect(await ledger.get('acme', 'c1')).toEqual({ state: 'pending' });
+    await ledger.complete('acme', 'c1', '00T000000000001AAA', 'digest-1');
+    expect(await ledger.get('acme', 'c1')).toEqual({
+      state: 'done',
+      taskId: '00T000000000001AAA',
+      source: 'digest-1',
+    });
     expect(await ledger.claim('acme', 'c1')).toBe(false);
     expect([...s3.objects.keys()]).toEqual(['ledger/acme/c1', 'ledger/other/c1']);
     await ledger.release('other', 'c1');
@@ -297,7 +301,13 @@ describe('S3 dedupe ledger', () => {
     // The takeover refreshed the claim: a second caller right after loses.
     expect(await ledger.claim('acme', 'c2')).toBe(false);
     // A completed entry is never taken over, however old.
-    await ledger.complete('acme', 'c2', '00T000000000002AAA');
+    await ledger.complete('acme', 'c2', '00T000000000002AAA', null);
+    // Entries written before the stored message was recorded read back without it.
+    expect(await ledger.get('acme', 'c2')).toEqual({
+      state: 'done',
+      taskId: '00T000000000002AAA',
+      source: null,
+    });
     s3.now += 3_600_000;
     expect(await ledger.claim('acme', 'c2')).toBe(false);
   });

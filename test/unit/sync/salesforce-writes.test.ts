@@ -163,7 +163,8 @@ describe('writeToSalesforce', () => {
     expect(results[0]).toMatchObject({
       outcome: 'failed',
       retryable: false,
-      reason: 'lead could not be created: REQUIRED_FIELD_MISSING: Required fields are missing: [Company]',
+      reason: 'REQUIRED_FIELD_MISSING: lead could not be created: Required fields are missing: [Company]',
+      code: 'REQUIRED_FIELD_MISSING',
     });
     expect(results[1]?.outcome).toBe('created');
     expect(crm.tasks).toHaveLength(1);

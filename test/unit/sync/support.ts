@@ -6,6 +6,7 @@ import {
   CapturedEmailSchema,
   type MailAddress,
   type Participant,
+  storedMessageDigest,
 } from '#shared/domain/captured-email.ts';
 import { TransientError } from '#shared/errors.ts';
 import type {
@@ -18,7 +19,7 @@ import type {
   TaskDraft,
   WriteResult,
 } from '#shared/ports/crm.ts';
-import type { DedupeLedger } from '#shared/ports/dedupe-ledger.ts';
+import type { DedupeLedger, LedgerEntry } from '#shared/ports/dedupe-ledger.ts';
 
 export const BCC = 'acme-k7q2m9x4p8w3';
 export const FORWARD = 'acme-inbox-3n8v5t2r6y1z';
@@ -63,6 +64,10 @@ export interface EmailSpec {
   attachments?: Partial<CapturedEmail['attachments'][number]>[];
   excluded?: string;
   textTruncated?: boolean;
+  /** The From is proven (default: on a bcc address, as the intake policy requires; not on a forward one). */
+  verified?: boolean;
+  /** The stored message's digest (default: one per Message-ID and sender); null: a CapturedEmail without origin. */
+  source?: string | null;
 }
 
 /** Builds a CapturedEmail the way the parse core would: participants flagged internal/external, direction. */
@@ -142,6 +147,16 @@ export function email(spec: EmailSpec = {}): CapturedEmail {
     },
     excluded: spec.excluded ? { reason: spec.excluded } : null,
     size: 1000,
+    ...(spec.source === null
+      ? {}
+      : {
+          origin: {
+            senderVerified: spec.verified ?? mode === 'bcc',
+            sourceDigest:
+              spec.source ??
+              storedMessageDigest(`${spec.messageId ?? '<m1@acme.example>'} ${from?.address ?? ''}`),
+          },
+        }),
   });
 }
 
@@ -167,6 +182,7 @@ export class FakeCrm implements CrmPort {
     orderNumbersField: true,
     sharedActivities: true,
     taskStatus: 'Completed',
+    sourceField: true,
   };
   /** Bytes of file content per attach call, in call order. */
   attachBytes: number[] = [];
@@ -221,7 +237,12 @@ export class FakeCrm implements CrmPort {
       tasks: (this.caps.captureIdField
         ? [
             ...this.data.tasks,
-            ...this.tasks.map((t) => ({ id: t.Id, captureId: t.Capture_Id__c, whatId: t.WhatId })),
+            ...this.tasks.map((t) => ({
+              id: t.Id,
+              captureId: t.Capture_Id__c,
+              whatId: t.WhatId,
+              ...(this.caps.sourceField ? { source: t.Capture_Source__c } : {}),
+            })),
           ]
         : []
       ).filter((t) => plan.captureIds.includes(t.captureId)),
@@ -280,15 +301,15 @@ export const transient = (code = 'SERVER_UNAVAILABLE') => new TransientError(cod
 
 /** An in-memory ledger with the S3 ledger's semantics (no stale takeover). */
 export class MemoryLedger implements DedupeLedger {
-  entries = new Map<string, string>();
+  entries = new Map<string, LedgerEntry>();
   async claim(orgId: string, captureId: string) {
     const key = `${orgId}/${captureId}`;
     if (this.entries.has(key)) return false;
-    this.entries.set(key, 'pending');
+    this.entries.set(key, { state: 'pending' });
     return true;
   }
-  async complete(orgId: string, captureId: string, taskId: string) {
-    this.entries.set(`${orgId}/${captureId}`, taskId);
+  async complete(orgId: string, captureId: string, taskId: string, source: string | null) {
+    this.entries.set(`${orgId}/${captureId}`, { state: 'done', taskId, source });
   }
   async release(orgId: string, captureId: string) {
     this.entries.delete(`${orgId}/${captureId}`);

@@ -1,12 +1,13 @@
 /** The pure sync domain: lookup plan, Task drafts and the decisions docs/task-mapping.md describes. */
 import { describe, expect, it } from 'vitest';
+import { storedMessageDigest } from '#shared/domain/captured-email.ts';
 import { captureIdForMessageId, captureIdOf, threadCaptureIds } from '#shared/domain/sync/capture-id.ts';
 import {
   DESCRIPTION_MAX,
   decide,
   isRecordId,
   planLookups,
-  type SyncDecision,
+  type TaskDecision,
   TRUNCATION_MARKER,
   taskSubject,
 } from '#shared/domain/sync/task-mapping.ts';
@@ -52,7 +53,7 @@ function world(): LookupResult {
 }
 
 const options = { orderNumbersField: true, today: () => '2026-11-20T08:00:00.000Z' };
-const create = (d: SyncDecision | undefined) => {
+const create = (d: TaskDecision | undefined) => {
   if (d?.kind !== 'create') throw new Error(`expected create, got ${d?.kind}: ${JSON.stringify(d)}`);
   return d;
 };
@@ -155,10 +156,11 @@ describe('Task drafts for a mixed batch', () => {
         to: ['Bob Rep <bob@acme.example>'],
         subject: 'Question',
       }),
-      // 2: forward: the original sender is the Who, the default owner owns it.
+      // 2: a rep's proven forward: the original sender is the Who, the default owner owns it.
       email({
         messageId: '<fwd@acme.example>',
         mode: 'forward',
+        verified: true,
         to: ['orders@acme.example'],
         subject: 'Fwd: delivery',
         forwardedFrom: "Sean O'Brien <o'brien@globex.example>",
@@ -170,7 +172,7 @@ describe('Task drafts for a mixed batch', () => {
       email({ from: 'bob@acme.example', to: ['jane@globex.example'], subject: 'Your order ORD-10042' }),
     ];
     const decisions = decide(org, batch, world(), options);
-    expect(decisions.map((d) => d.kind)).toEqual(['create', 'create', 'create', 'create', 'duplicate']);
+    expect(decisions.map((d) => d.kind)).toEqual(['create', 'create', 'create', 'create', 'copy']);
 
     const first = create(decisions[0]);
     expect(first.task).toEqual({
@@ -192,6 +194,7 @@ describe('Task drafts for a mixed batch', () => {
       WhoId: JANE,
       WhatId: ORDER,
       Capture_Id__c: captureIdForMessageId('acme', '<m1@acme.example>'),
+      Capture_Source__c: storedMessageDigest('<m1@acme.example> alice@acme.example'),
       Order_Numbers__c: 'ORD-10042',
     });
     expect(first.relations).toEqual([CARL]);
@@ -202,24 +205,27 @@ describe('Task drafts for a mixed batch', () => {
     expect(fwd).toMatchObject({ OwnerId: OPS, WhoId: SEAN, WhatId: null, Order_Numbers__c: null });
     expect(fwd.Description).toContain("Forwarded message from Sean O'Brien <o'brien@globex.example>");
     expect(create(decisions[3]).task).toMatchObject({ OwnerId: ALICE, WhoId: LENA, WhatId: null });
-    expect(decisions[4]).toEqual({
-      kind: 'duplicate',
-      captureId: first.captureId,
-      taskId: '',
-      reason: 'same-message-in-batch',
-      relations: [],
-      files: [],
-    });
+    expect(decisions[4]).toEqual({ kind: 'copy', captureId: first.captureId, of: 0 });
   });
 
-  it('reports a message already in Salesforce as a duplicate with its Task id', () => {
+  it('reports a message already in Salesforce with its Task id, and whether this stored message wrote it', () => {
     const found = world();
-    found.tasks = [{ id: '00T000000000009AAA', captureId: captureIdOf('acme', email()), whatId: null }];
+    const captureId = captureIdOf('acme', email());
+    const mine = email().origin?.sourceDigest;
+    found.tasks = [{ id: '00T000000000009AAA', captureId, whatId: null, source: mine }];
     expect(decide(org, [email()], found, options)[0]).toMatchObject({
-      kind: 'duplicate',
+      kind: 'existing',
       taskId: '00T000000000009AAA',
-      reason: 'already-in-salesforce',
+      sameMessage: true,
     });
+    // The same Message-ID from another stored message (another copy, or a reused id).
+    expect(decide(org, [email({ source: 'another-stored-message' })], found, options)[0]).toMatchObject({
+      kind: 'existing',
+      sameMessage: false,
+    });
+    // A Task written before the stored message was recorded proves nothing.
+    found.tasks = [{ id: '00T000000000009AAA', captureId, whatId: null }];
+    expect(decide(org, [email()], found, options)[0]).toMatchObject({ kind: 'existing', sameMessage: false });
   });
 
   it('gives excluded mail no Task and says why', () => {
@@ -238,7 +244,12 @@ describe('owner', () => {
   });
 
   it('uses the capture address’s owner over the org default in forward mode', () => {
-    const mail = email({ mode: 'forward', token: FORWARD_OWNED, forwardedFrom: 'jane@globex.example' });
+    const mail = email({
+      mode: 'forward',
+      verified: true,
+      token: FORWARD_OWNED,
+      forwardedFrom: 'jane@globex.example',
+    });
     expect(planLookups(org, [mail]).userEmails).toEqual(['sales.lead@acme.example']);
     expect(create(decide(org, [mail], world(), options)[0]).task.OwnerId).toBe(SALES_LEAD);
   });
