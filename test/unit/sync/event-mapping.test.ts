@@ -452,3 +452,101 @@ describe('what is not an Event', () => {
     expect(one(withInvite({}), { ...world(), users: [] })).toMatchObject({ kind: 'owner-missing' });
   });
 });
+
+describe('who may change an Event', () => {
+  const seq = (sequence: number, spec: Parameters<typeof email>[0] = {}, more: Partial<Invite> = {}) =>
+    withInvite({ uid: OUTLOOK_UID, sequence, ...more }, spec);
+  /** Mallory writes to the shared inbox, naming Alice as the organizer of her meeting. */
+  const mallory = (more: Partial<Invite>, verified = false) =>
+    seq(more.sequence ?? 0, { mode: 'forward', from: 'mallory@evil.example', verified }, more);
+
+  it('refuses an outsider’s CANCEL or update of a rep’s meeting; the mail is logged as any other', () => {
+    const rep = world([existing(1)]);
+    const cancel = mallory({ action: 'cancel', method: 'CANCEL', sequence: 2 });
+    expect(one(cancel, rep)).toMatchObject({ kind: 'refused', eventId: EVENT });
+    expect(one(mallory({ sequence: Number.MAX_SAFE_INTEGER }), rep)).toMatchObject({ kind: 'refused' });
+    // A proven organizer through a forward address changes nothing either.
+    const proven = seq(
+      2,
+      { mode: 'forward', from: 'alice@acme.example', verified: true },
+      { action: 'cancel' },
+    );
+    expect(one(proven, rep)).toMatchObject({ kind: 'refused' });
+    // Copies that change nothing stay duplicates.
+    expect(one(mallory({ sequence: 1 }), rep)).toMatchObject({ kind: 'duplicate', reason: 'same-sequence' });
+  });
+
+  it('ignores an outsider’s SEQUENCE: a new Event keeps none, and the first proven rep takes it over', () => {
+    // Naming Alice's meeting through the shared inbox makes nothing: it is about its sender, and Alice is internal.
+    expect(one(mallory({ sequence: Number.MAX_SAFE_INTEGER }))).toMatchObject({ kind: 'unmatched' });
+    // Jane's own meeting through the shared inbox, with a huge SEQUENCE: an Event, without it.
+    const jane = { address: 'jane@globex.example', name: 'Jane' };
+    const alice = {
+      address: 'alice@acme.example',
+      name: 'Alice',
+      partstat: null,
+      role: null,
+      cutype: 'INDIVIDUAL',
+    };
+    const janes = (sequence: number, spec: Parameters<typeof email>[0]) =>
+      withInvite({ uid: 'j1@globex.example', sequence, organizer: jane, attendees: [alice] }, spec);
+    const viaInbox = upsert(
+      one(janes(Number.MAX_SAFE_INTEGER, { mode: 'forward', from: 'jane@globex.example', verified: true })),
+    );
+    expect(viaInbox.event).toMatchObject({ OwnerId: OPS, Capture_Sequence__c: null });
+    // Alice, a proven attendee, BCCs the next update: she owns the Event and its SEQUENCE counts.
+    const written: FoundEvent = {
+      id: EVENT,
+      captureId: viaInbox.eventCaptureId,
+      sequence: null,
+      cancelled: false,
+      ownerId: OPS,
+    };
+    const update = upsert(one(janes(1, {}), world([written])));
+    expect(update).toMatchObject({ eventId: EVENT, setOwner: true });
+    expect(update.event).toMatchObject({ OwnerId: ALICE, Capture_Sequence__c: 1 });
+  });
+
+  it('lets a forwarded copy create an Event but never own it; the first proven rep sets the owner, once', () => {
+    const shared = seq(0, { mode: 'forward', token: FORWARD_OWNED, verified: true });
+    expect(upsert(one(shared)).event).toMatchObject({ OwnerId: SALES_LEAD, Capture_Sequence__c: null });
+    // Bob, a proven attendee, BCCs his copy of Alice's meeting: he owns it now.
+    const attendee = {
+      address: 'bob@acme.example',
+      name: 'Bob',
+      partstat: null,
+      role: null,
+      cutype: 'INDIVIDUAL',
+    };
+    const bobs = seq(0, { from: 'bob@acme.example' }, { attendees: [attendee] });
+    const claimed = upsert(one(bobs, world([existing(null, { ownerId: SALES_LEAD })])));
+    expect(claimed).toMatchObject({ setOwner: true });
+    expect(claimed.event.OwnerId).toBe(BOB);
+    // Later the organizer updates it: the owner stays Bob's (OwnerId not sent).
+    const later = upsert(one(seq(1), world([existing(0, { ownerId: BOB })])));
+    expect(later.setOwner).toBe(false);
+  });
+
+  it('lets only the organizer or the Event’s owner change it through a bcc address', () => {
+    const bobUpdates = seq(1, { from: 'bob@acme.example' });
+    expect(one(bobUpdates, world([existing(0, { ownerId: ALICE })]))).toMatchObject({ kind: 'refused' });
+    expect(one(bobUpdates, world([existing(0, { ownerId: BOB })])).kind).toBe('upsert');
+  });
+
+  it('keeps another organizer’s invite with the same UID apart: another meeting, another Event', () => {
+    const other = seq(5, {}, { organizer: { address: 'mallory@evil.example', name: 'M' } });
+    const d = one(other, world([existing(0)]));
+    expect(d).toMatchObject({ kind: 'upsert', eventId: null });
+    expect(d.kind === 'upsert' && d.eventCaptureId).not.toBe(OUTLOOK_EVENT);
+  });
+
+  it('finds an Event written under the UID alone, and lets its owner, not a claimed organizer, change it', () => {
+    const legacy = existing(0, { captureId: eventCaptureIdOf('acme', OUTLOOK_UID), ownerId: BOB });
+    // Alice claims to organize it, but the Event's organizer is not known and Bob owns it.
+    expect(one(seq(1), world([legacy]))).toMatchObject({ kind: 'refused' });
+    expect(one(seq(1, { from: 'bob@acme.example' }), world([legacy]))).toMatchObject({
+      kind: 'upsert',
+      eventCaptureId: eventCaptureIdOf('acme', OUTLOOK_UID),
+    });
+  });
+});
