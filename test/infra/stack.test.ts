@@ -1,16 +1,13 @@
-/** The CDK stack, asserted on its synthesized template (bundling skipped), and cdk-nag. */
-import { fileURLToPath } from 'node:url';
-import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
+import { Aspects, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackOutputs } from '#infra/outputs.ts';
-import { CaptureStack } from '#infra/stack.ts';
+import type { CaptureStack } from '#infra/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { testStack } from '../support/cdk.ts';
 
-const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 let template: Template;
 let stack: CaptureStack;
 
@@ -22,14 +19,9 @@ interface Statement {
 }
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new CaptureStack(app, 'Capture', {
-    registry: loadRegistryFile(orgsFile),
-    orgsFile,
-    hostedZone: { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'capture.localhost' },
-    alarmEmail: 'ops@acme.example',
-    env: { account: '123456789012', region: 'eu-west-1' },
-  });
+  const built = testStack();
+  const app = built.app;
+  stack = built.stack;
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   template = Template.fromStack(stack);
@@ -444,12 +436,9 @@ describe('CaptureStack', () => {
   });
 
   it('leaves the active rule set alone when activateRuleSet is false', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const other = new CaptureStack(app, 'NoActivation', {
-      registry: loadRegistryFile(orgsFile),
-      orgsFile,
-      activateRuleSet: false,
-      env: { account: '123456789012', region: 'eu-west-1' },
+    const { stack: other } = testStack({
+      id: 'NoActivation',
+      props: { activateRuleSet: false, hostedZone: undefined, alarmEmail: undefined },
     });
     const t = Template.fromStack(other);
     expect(t.findResources('Custom::CaptureActiveRuleSet')).toEqual({});
