@@ -159,6 +159,7 @@ async function captureForOrg(
     sesMessageId,
     parsedKey,
     messageId: email.messageId,
+    receivedAt: receivedAt(notification, deps).toISOString(),
     ...(inline ? { email } : {}),
   };
   await deps.syncQueue.send(message, { orgId });

@@ -412,6 +412,33 @@ describe('CaptureStack', () => {
     expect(body).toContain('service');
   });
 
+  it('traces both functions in X-Ray and graphs end-to-end latency per stage on the dashboard', () => {
+    for (const fn of [stack.parse.function, stack.sync.function]) {
+      const id = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      expect(template.toJSON().Resources[id].Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = (fn.role?.node.defaultChild as CfnElement | undefined) ?? null;
+      expect(role).not.toBeNull();
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role as CfnElement)),
+      );
+      expect(JSON.stringify(policies)).toContain('xray:PutTraceSegments');
+    }
+    // The body is a Fn::Join of JSON text and references (the region, queue names): read it as JSON.
+    const join = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
+      .DashboardBody['Fn::Join'][1] as unknown[];
+    const body = JSON.parse(join.map((part) => (typeof part === 'string' ? part : 'ref')).join('')) as {
+      widgets: { properties: { title: string; metrics: { expression?: string; label?: string }[][] } }[];
+    };
+    const latency = body.widgets.find((w) => w.properties.title === 'End-to-end latency per stage (ms)');
+    expect(latency?.properties.metrics.map(([m]) => m?.expression)).toEqual(
+      ['ParseLatency', 'SyncLatency'].flatMap((metric) =>
+        ['p50', 'p95'].map(
+          (statistic) => `SEARCH('{Capture,service} MetricName="${metric}"', '${statistic}', 300)`,
+        ),
+      ),
+    );
+  });
+
   it('activates the rule set through its own handler, which deactivates only its own set', () => {
     const activation = Object.values(template.findResources('Custom::CaptureActiveRuleSet'));
     expect(activation).toHaveLength(1);
