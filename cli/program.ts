@@ -1,19 +1,21 @@
 /**
  * The `capture` program: every command, and how its outcome becomes an exit code (cli/usage.ts).
- * Errors are one readable line on stderr (`error: …`); never a stack trace.
+ * Only the command being run is loaded (cli/commands/index.ts). Errors are one readable line on
+ * stderr (`error: …`); never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
 import { describeError } from '#shared/errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { EXIT } from './usage.ts';
 
-export function createProgram(): Command {
+/** The program with the command `args` name (the arguments after `capture`), or every command. */
+export async function createProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('capture')
     .description('Capture: turn email into Salesforce activity')
     .exitOverride()
     // Usage errors in one line, commander's "(Did you mean --json?)" hint included.
     .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trim())}\n`) });
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 
@@ -23,7 +25,7 @@ export function createProgram(): Command {
  */
 export async function runCli(argv: string[]): Promise<number> {
   try {
-    await createProgram().parseAsync(argv);
+    await (await createProgram(argv.slice(2))).parseAsync(argv);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -31,16 +31,12 @@ export const lambdaEsbuild = {
   // html-to-text is imported by our code (its ESM build) and required by mailparser (its CommonJS
   // build): without this, the bundle holds both and their HTML parsers twice (about 240 KB).
   // jsforce's HTTP client is undici, a second copy of what Node's fetch already is (720 KB).
-  // mailparser and libmime decode charsets with iconv-lite (480 KB of it double-byte tables) and
-  // encoding-japanese (225 KB); Capture's decoder reads the same charsets with Node's TextDecoder
-  // and iconv-lite's single-byte tables (shared/adapters/mime/charsets.ts, checked against iconv-lite).
+  // Charsets are decoded by the libraries mailparser uses (iconv-lite, encoding-japanese: 700 KB
+  // of tables): Node's TextDecoder reads several double-byte charsets differently (CP949's
+  // extended Hangul, Big5-HKSCS, JIS X 0212), see test/infra/charsets-bundle.test.ts.
   alias: {
     'html-to-text': esmBuildOf('html-to-text'),
     undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
-    'iconv-lite': fileURLToPath(new URL('../shared/adapters/mime/charsets.ts', import.meta.url)),
-    'encoding-japanese': fileURLToPath(
-      new URL('../shared/adapters/mime/encoding-japanese.ts', import.meta.url),
-    ),
     // mailparser escapes text for the HTML it builds with he, whose named references take 85 KB.
     he: fileURLToPath(new URL('../shared/adapters/mime/html-escape.ts', import.meta.url)),
   },

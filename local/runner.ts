@@ -10,6 +10,8 @@
  * - redrive to the DLQ after maxReceiveCount is done by the queue's RedrivePolicy on receive,
  *   in fauxqs exactly as in SQS, so the runner does not move messages itself.
  * Polls with 1 s long-polls; stop() cancels the idle polls and lets in-flight batches finish.
+ * The batching window is measured on `windowClock` (real time by default); tests pass a fake
+ * clock so that a window costs them no waiting.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -27,6 +29,14 @@ import { describeError } from '#shared/errors.ts';
 // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing at all
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
 
+/** What a batching window is measured with. */
+export interface WindowClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: WindowClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
 export interface QueueRunnerOptions {
   /** The function's name: context.functionName and log prefix. */
   name: string;
@@ -38,6 +48,8 @@ export interface QueueRunnerOptions {
   /** Lambda allows up to 10 000; SQS hands out 10 per receive, so larger batches take several. */
   batchSize: number;
   maxBatchingWindowSeconds: number;
+  /** The clock of the batching window; real time when omitted. */
+  windowClock?: WindowClock;
   /** Visibility timeout for received messages; the queue's own when omitted (shorter in tests). */
   visibilityTimeoutSeconds?: number;
   /** Failed records become visible again after this many seconds instead of the full timeout. */
@@ -95,6 +107,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
 
   const region = options.region ?? 'us-east-1';
   const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+  const clock = options.windowClock ?? realClock;
   const onError =
     options.onError ??
     ((error: unknown) => process.stderr.write(`[runner ${options.name}] ${describeError(error)}\n`));
@@ -142,10 +155,10 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
         inFlight++;
         try {
           let batch = first;
-          const deadline = Date.now() + options.maxBatchingWindowSeconds * 1000;
-          while (running && batch.length < options.batchSize && Date.now() < deadline) {
+          const deadline = clock.now() + options.maxBatchingWindowSeconds * 1000;
+          while (running && batch.length < options.batchSize && clock.now() < deadline) {
             const more = await receive(options.batchSize - batch.length, 0);
-            if (more.length === 0) await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
+            if (more.length === 0) await clock.sleep(Math.min(50, Math.max(0, deadline - clock.now())));
             batch = batch.concat(more);
           }
           await invoke(batch);
@@ -347,4 +360,4 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -20,7 +20,7 @@ import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { type LocalAws, startLocalAws } from './aws.ts';
 import { renderPage } from './page.ts';
-import { type QueueRunner, type SqsHandler, startQueueRunner } from './runner.ts';
+import { type QueueRunner, type SqsHandler, startQueueRunner, type WindowClock } from './runner.ts';
 import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
 import { type SmtpInboundOptions, startSmtpInbound } from './smtp-inbound.ts';
@@ -46,6 +46,8 @@ export interface LocalStackOptions {
    * invokes the function, instead of the event source's window (1 s intake, 2 s sync).
    */
   batchingWindowSeconds?: { intake?: number; sync?: number };
+  /** The clock the batching windows are measured on (tests: a fake one, so windows cost no waiting). */
+  windowClock?: WindowClock;
   /** Failed records and batches come back after this many seconds instead (soak). */
   failureBackoffSeconds?: number;
   host?: string;
@@ -112,8 +114,10 @@ export interface LocalStack {
   emulator: SalesforceEmulator | null;
   aws: LocalAws;
   outcomes: S3MailStore;
-  /** Resolves when every queue is empty and nothing is in flight. */
-  idle(): Promise<void>;
+  /** Resolves when every queue is empty and nothing is in flight (or only the named stage's). */
+  idle(stage?: 'parse' | 'sync'): Promise<void>;
+  /** Whether the stage's function is handling (or gathering) a batch right now. */
+  busy(stage: 'parse' | 'sync'): boolean;
   stop(): Promise<void>;
 }
 
@@ -232,7 +236,9 @@ async function startParts(
     emulator,
     aws,
     outcomes: store,
-    idle: async () => {
+    busy: (stage) => (runners[stage === 'parse' ? 0 : 1]?.stats().inFlight ?? 0) > 0,
+    idle: async (stage) => {
+      if (stage) return runners[stage === 'parse' ? 0 : 1]?.idle();
       // The parse stage feeds the sync stage: wait until both are quiet twice in a row.
       for (let quiet = 0; quiet < 2; ) {
         const before = runners.map((r) => r.stats().processed).join();
@@ -364,6 +370,7 @@ function startRunners(
         queue.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions[name].timeoutSeconds,
       concurrency,
+      ...(options.windowClock ? { windowClock: options.windowClock } : {}),
       ...(options.failureBackoffSeconds !== undefined
         ? { failureBackoffSeconds: options.failureBackoffSeconds }
         : {}),

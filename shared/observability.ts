@@ -1,11 +1,15 @@
 /**
- * One place that sets up structured logging and metrics (Powertools). Handlers import `logger`
- * and `metrics` from here. Log keys are per record (`sesMessageId`, `orgId`); message bodies,
- * full addresses (above DEBUG) and secrets are never logged.
+ * One place that sets up structured logging, metrics and tracing (Powertools). Handlers import
+ * `logger`, `metrics` and `tracer` from here and call `startInvocation(context)` first, so every
+ * line carries the Lambda context (request id, cold start). Log keys are per record
+ * (`sesMessageId`, `orgId`); message bodies, full addresses (above DEBUG) and secrets are never
+ * logged, nor traced.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { OutcomeStore } from './ports/mail-store.ts';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
+import type { MessageQueue, OutcomeStore } from './ports/mail-store.ts';
 
 // Embedded-metric-format lines only mean something in Lambda; elsewhere (local stack, CLI) they are noise.
 if (!process.env.AWS_LAMBDA_FUNCTION_NAME) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -20,7 +24,90 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture',
 });
 
+/** X-Ray: on in Lambda (the functions run with active tracing), off elsewhere (then every call below is a no-op). */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture' });
+
 export { MetricUnit };
+
+/** The first thing a handler does: the Lambda context on every log line, the cold start counted. */
+export function startInvocation(context: Context | undefined): void {
+  if (context) logger.addContext(context);
+  metrics.captureColdStartMetric();
+  tracer.annotateColdStart();
+}
+
+type Annotate = (key: string, value: string | number | boolean) => void;
+
+/**
+ * Runs `work` as an X-Ray subsegment named `name` (errors recorded on it), when tracing is on;
+ * `annotate` adds searchable annotations (ids, never mail text). Works for synchronous work too.
+ */
+export function traced<T>(name: string, work: (annotate: Annotate) => T): T {
+  if (!tracer.isTracingEnabled() || !tracer.getSegment()) return work(() => {});
+  return tracer.provider.captureAsyncFunc(name, (subsegment) => {
+    const annotate: Annotate = (key, value) => subsegment?.addAnnotation(key, value);
+    const fail = (error: unknown) => {
+      if (error instanceof Error) subsegment?.addError(error);
+      subsegment?.close();
+      throw error;
+    };
+    let result: T;
+    try {
+      result = work(annotate);
+    } catch (error) {
+      return fail(error);
+    }
+    if (!(result instanceof Promise)) {
+      subsegment?.close();
+      return result;
+    }
+    return result.then((value) => {
+      subsegment?.close();
+      return value;
+    }, fail);
+  }) as T;
+}
+
+/** Every method of a port as a subsegment `<label>.<method>` (a CRM's calls in the trace). */
+export function tracedPort<P extends object>(port: P, label: string, annotations: Record<string, string>): P {
+  if (!tracer.isTracingEnabled()) return port;
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) =>
+        traced(`${label}.${property}`, (annotate) => {
+          for (const [key, v] of Object.entries(annotations)) annotate(key, v);
+          return value.apply(target, args);
+        });
+    },
+  });
+}
+
+/**
+ * End-to-end latency per stage, from SES receipt (`receivedAt` of the sync message) to the
+ * stage done, in milliseconds: `ParseLatency` when the parse stage hands a message on,
+ * `SyncLatency` when the sync stage is done with it. The dashboard graphs both.
+ */
+export function recordStageLatency(
+  metric: 'ParseLatency' | 'SyncLatency',
+  receivedAt: unknown,
+  now = Date.now(),
+): void {
+  const at = typeof receivedAt === 'string' ? Date.parse(receivedAt) : Number.NaN;
+  if (Number.isNaN(at)) return;
+  metrics.addMetric(metric, MetricUnit.Milliseconds, Math.max(0, now - at));
+}
+
+/** The sync queue, recording ParseLatency for each message the parse stage hands on. */
+export function withParseLatency(queue: MessageQueue): MessageQueue {
+  return {
+    send: async (body, attributes) => {
+      await queue.send(body, attributes);
+      recordStageLatency('ParseLatency', (body as { receivedAt?: unknown } | null)?.receivedAt);
+    },
+  };
+}
 
 /** Shape of the logger that pure code and use cases accept, so tests can pass a fake. */
 export interface LogSink {

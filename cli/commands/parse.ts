@@ -6,8 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type Org, resolveCaptureAddress } from '#shared/config/registry.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import type { Org } from '#shared/config/registry.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
 import { describeError } from '#shared/errors.ts';
 import { usageError } from '../usage.ts';
@@ -32,6 +31,9 @@ export function registerParse(program: Command): void {
       let capture: CaptureContext | null = null;
       if (options.recipient && !options.config) usageError(this, '--recipient needs --config <orgs.json>');
       if (options.config) {
+        // The registry (and zod with it) only when asked for: most runs parse files alone.
+        const { loadRegistryFile } = await import('#shared/config/registry-file.ts');
+        const { resolveCaptureAddress } = await import('#shared/config/registry.ts');
         const registry = loadRegistryFile(options.config);
         if (options.recipient) {
           const resolved = resolveCaptureAddress(registry, options.recipient);

@@ -7,7 +7,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadLetter } from '#functions/dead-letter.ts';
 import { concurrencyLimit, once } from '#functions/limit.ts';
 import { parseConcurrency, pipeline } from '#shared/config/pipeline.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { logger, metrics, startInvocation, traced } from '#shared/observability.ts';
 import { captureIntakeBody } from '#shared/usecases/capture-message.ts';
 import { type ParseDeps, parseDepsFromEnv } from './wiring.ts';
 
@@ -18,17 +18,23 @@ export function createParseHandler(makeDeps: () => ParseDeps, options: { concurr
   const processRecord = (record: SQSRecord) =>
     limit(async () => {
       const ready = deps();
-      const log = logger.createChild(); // one per record: keys never leak between records
+      // One child logger per record (with the invocation's Lambda context): its keys never leak
+      // into another record's lines; one subsegment per record, annotated with its id.
+      const log = logger.createChild();
       let ids: { sesMessageId: string; orgId: null; messageId: null } | null = null;
-      const work = () =>
-        captureIntakeBody(record.body, { ...ready, logger: log }, (found) => {
-          ids = found;
-          log.appendKeys({ sesMessageId: found.sesMessageId });
-        });
-      const maxReceiveCount = pipeline.queues.intake.maxReceiveCount;
-      await deadLetter(record, ready, { stage: 'parse', maxReceiveCount, logger: log }, work, () => ids);
+      await traced('## record', async (annotate) => {
+        const work = () =>
+          captureIntakeBody(record.body, { ...ready, logger: log }, (found) => {
+            ids = found;
+            log.appendKeys({ sesMessageId: found.sesMessageId });
+            annotate('sesMessageId', found.sesMessageId);
+          });
+        const maxReceiveCount = pipeline.queues.intake.maxReceiveCount;
+        await deadLetter(record, ready, { stage: 'parse', maxReceiveCount, logger: log }, work, () => ids);
+      });
     });
   return async (event: SQSEvent, context: Context) => {
+    startInvocation(context);
     try {
       return await processPartialResponse(event, processRecord, processor, { context });
     } finally {

@@ -4,7 +4,7 @@ import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { logger, withOutcomeMetrics } from '#shared/observability.ts';
+import { logger, withOutcomeMetrics, withParseLatency } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 import type { DeadLetterDeps } from '#shared/usecases/dead-letter.ts';
 import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
@@ -25,7 +25,9 @@ export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
     mail: store,
     outcomes: withOutcomeMetrics(store),
-    syncQueue: new SqsQueue(sqs, config.SYNC_QUEUE_URL, { lingerMs: pipeline.syncSendLingerMs }),
+    syncQueue: withParseLatency(
+      new SqsQueue(sqs, config.SYNC_QUEUE_URL, { lingerMs: pipeline.syncSendLingerMs }),
+    ),
     deadLetterQueue: new SqsQueue(sqs, config.INTAKE_DLQ_URL),
     deadLetterMarks: store,
     parse,

@@ -9,7 +9,14 @@ import { pipeline } from '#shared/config/pipeline.ts';
 import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { credentialsFromEnv, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
-import { type LogSink, logger, withKeys, withOutcomeMetrics } from '#shared/observability.ts';
+import {
+  type LogSink,
+  logger,
+  tracedPort,
+  tracer,
+  withKeys,
+  withOutcomeMetrics,
+} from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import type { SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
@@ -32,19 +39,25 @@ export function syncDepsFromEnv(
     config.SALESFORCE_CREDENTIALS === 'env'
       ? envCredentials(env)
       : new SecretsManagerCredentials(
-          clients.secrets ?? new SecretsManagerClient({ region: config.AWS_REGION }),
+          clients.secrets ??
+            tracer.captureAWSv3Client(new SecretsManagerClient({ region: config.AWS_REGION })),
           config.SALESFORCE_SECRET_PREFIX,
         );
   // createSalesforceCrm keeps one connection per org AND set of credentials: rotated credentials
   // (a re-read secret) get a new connection, unchanged ones reuse the warm one.
   // The connection outlives the invocation: its log lines (re-authorising) name the org only.
+  // Each Salesforce call a subsegment (`Salesforce.lookup`, `Salesforce.upsertTasks`…) annotated with the org.
   const crmFor = async (org: Org): Promise<CrmPort> =>
-    createSalesforceCrm({
-      orgId: org.id,
-      credentials: await credentials.forOrg(org),
-      apiVersion: config.SALESFORCE_API_VERSION,
-      logger: withKeys(logger, { orgId: org.id }),
-    });
+    tracedPort(
+      createSalesforceCrm({
+        orgId: org.id,
+        credentials: await credentials.forOrg(org),
+        apiVersion: config.SALESFORCE_API_VERSION,
+        logger: withKeys(logger, { orgId: org.id }),
+      }),
+      'Salesforce',
+      { orgId: org.id },
+    );
 
   // The org batch: the Salesforce writes with the org's credentials, once more if they were rotated.
   const syncOrgBatchWith =

@@ -14,6 +14,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OutcomeKind } from '#shared/domain/outcome.ts';
+import { stageLatencyWidget } from './stage-latency.ts';
 
 export interface MonitoringProps {
   /** Each stage's queue and DLQ; `name` labels alarms and graphs. */
@@ -93,5 +94,6 @@ export class Monitoring extends Construct {
         right: props.functions.map((f) => f.metricDuration({ statistic: 'p95' })),
       }),
     );
+    this.dashboard.addWidgets(stageLatencyWidget());
   }
 }

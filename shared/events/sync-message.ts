@@ -13,6 +13,8 @@ export const SyncMessageSchema = z.object({
   parsedKey: z.string(),
   /** Message-ID header, for logs and `capture status`. */
   messageId: z.string().nullable(),
+  /** When SES received the mail (ISO 8601): each stage's latency is measured from it. */
+  receivedAt: z.string().optional(),
   /**
    * The CapturedEmail, carried here when small (pipeline.inlineEmailMaxBytes); validated where it
    * is used (one that does not validate is read from `parsedKey`, and fails if it is not there).

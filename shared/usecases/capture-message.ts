@@ -176,6 +176,7 @@ async function handToSync(
     sesMessageId,
     parsedKey,
     messageId: email.messageId,
+    receivedAt: receivedAt(notification, deps).toISOString(),
     ...(inline ? { email } : {}),
   };
   await deps.syncQueue.send(message, { orgId });

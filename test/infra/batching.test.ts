@@ -1,19 +1,9 @@
-/**
- * The SQS event source mappings, checked against AWS's rules for Lambda with SQS: the batching
- * window is whole seconds from 0 to 300; a standard queue's batch holds 1 to 10,000 messages, and
- * a batch size above 10 needs a window of at least 1 second. The values come from pipeline.ts,
- * the one place the local stack reads them too, and the queues keep a visibility timeout of at
- * least six times the function timeout plus the window.
- */
-import { fileURLToPath } from 'node:url';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CaptureStack } from '#infra/stack.ts';
+import type { CaptureStack } from '#infra/stack.ts';
 import { minimumVisibilityTimeoutSeconds, pipeline } from '#shared/config/pipeline.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
-
-const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
+import { testStack } from '../support/cdk.ts';
 
 interface Resource {
   Type: string;
@@ -25,14 +15,7 @@ let resources: Record<string, Resource>;
 let stack: CaptureStack;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new CaptureStack(app, 'Capture', {
-    registry: loadRegistryFile(orgsFile),
-    orgsFile,
-    hostedZone: { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'capture.localhost' },
-    alarmEmail: 'ops@acme.example',
-    env: { account: '123456789012', region: 'eu-west-1' },
-  });
+  stack = testStack().stack;
   resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
 });
 

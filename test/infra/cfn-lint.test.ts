@@ -6,27 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CaptureStack } from '#infra/stack.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { testStack } from '../support/cdk.ts';
 
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
 const installed = cfnLint.status === 0;
-const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 
 describe.skipIf(!installed)('cfn-lint', () => {
   it('finds nothing wrong with the synthesized template', { timeout: 120_000 }, () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new CaptureStack(app, 'Capture', {
-      registry: loadRegistryFile(orgsFile),
-      orgsFile,
-      hostedZone: { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'capture.localhost' },
-      alarmEmail: 'ops@acme.example',
-      env: { account: '123456789012', region: 'eu-west-1' },
-    });
+    const { stack } = testStack();
     const file = join(mkdtempSync(join(tmpdir(), 'capture-cfn-lint-')), 'Capture.template.json');
     writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON()));
     // W3005: aws-cdk-lib makes every function DependsOn its role although the GetAtt already does.

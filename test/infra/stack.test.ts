@@ -1,16 +1,13 @@
-/** The CDK stack, asserted on its synthesized template (bundling skipped), and cdk-nag. */
-import { fileURLToPath } from 'node:url';
-import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
+import { Aspects, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackOutputs } from '#infra/outputs.ts';
-import { CaptureStack } from '#infra/stack.ts';
+import type { CaptureStack } from '#infra/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import { testStack } from '../support/cdk.ts';
 
-const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 let template: Template;
 let stack: CaptureStack;
 
@@ -22,14 +19,9 @@ interface Statement {
 }
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new CaptureStack(app, 'Capture', {
-    registry: loadRegistryFile(orgsFile),
-    orgsFile,
-    hostedZone: { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'capture.localhost' },
-    alarmEmail: 'ops@acme.example',
-    env: { account: '123456789012', region: 'eu-west-1' },
-  });
+  const built = testStack();
+  const app = built.app;
+  stack = built.stack;
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   template = Template.fromStack(stack);
@@ -420,6 +412,33 @@ describe('CaptureStack', () => {
     expect(body).toContain('service');
   });
 
+  it('traces both functions in X-Ray and graphs end-to-end latency per stage on the dashboard', () => {
+    for (const fn of [stack.parse.function, stack.sync.function]) {
+      const id = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      expect(template.toJSON().Resources[id].Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = (fn.role?.node.defaultChild as CfnElement | undefined) ?? null;
+      expect(role).not.toBeNull();
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role as CfnElement)),
+      );
+      expect(JSON.stringify(policies)).toContain('xray:PutTraceSegments');
+    }
+    // The body is a Fn::Join of JSON text and references (the region, queue names): read it as JSON.
+    const join = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
+      .DashboardBody['Fn::Join'][1] as unknown[];
+    const body = JSON.parse(join.map((part) => (typeof part === 'string' ? part : 'ref')).join('')) as {
+      widgets: { properties: { title: string; metrics: { expression?: string; label?: string }[][] } }[];
+    };
+    const latency = body.widgets.find((w) => w.properties.title === 'End-to-end latency per stage (ms)');
+    expect(latency?.properties.metrics.map(([m]) => m?.expression)).toEqual(
+      ['ParseLatency', 'SyncLatency'].flatMap((metric) =>
+        ['p50', 'p95'].map(
+          (statistic) => `SEARCH('{Capture,service} MetricName="${metric}"', '${statistic}', 300)`,
+        ),
+      ),
+    );
+  });
+
   it('activates the rule set through its own handler, which deactivates only its own set', () => {
     const activation = Object.values(template.findResources('Custom::CaptureActiveRuleSet'));
     expect(activation).toHaveLength(1);
@@ -444,12 +463,9 @@ describe('CaptureStack', () => {
   });
 
   it('leaves the active rule set alone when activateRuleSet is false', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const other = new CaptureStack(app, 'NoActivation', {
-      registry: loadRegistryFile(orgsFile),
-      orgsFile,
-      activateRuleSet: false,
-      env: { account: '123456789012', region: 'eu-west-1' },
+    const { stack: other } = testStack({
+      id: 'NoActivation',
+      props: { activateRuleSet: false, hostedZone: undefined, alarmEmail: undefined },
     });
     const t = Template.fromStack(other);
     expect(t.findResources('Custom::CaptureActiveRuleSet')).toEqual({});

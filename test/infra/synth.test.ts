@@ -1,16 +1,18 @@
 /**
- * The real `cdk synth -q`, offline, bundling both functions with the local esbuild (never Docker):
- * it must finish well under a minute, bundle the registry as orgs.json, and a bad or missing
- * registry must stop it with one line (the file and the field; what to pass).
+ * The real `cdk synth -q`, offline, bundling both functions with the local esbuild (never Docker),
+ * on a registry written only by `capture org` (new file, a second org, a rotation with retiring
+ * and retired addresses, a disabled org): the registry is bundled as written, as orgs.json, beside
+ * each function. A missing or bad registry stops synth with one line (what to pass; the file and
+ * the field). One bundling synth for the whole suite: the stack's resources are checked in-process
+ * (stack.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { repo, runCapture } from '../support/cli.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(repo, 'node_modules/.bin');
 
 function cdkSynth(...args: string[]) {
@@ -20,17 +22,45 @@ function cdkSynth(...args: string[]) {
     encoding: 'utf8',
     // node_modules/.bin first: the app runs on the project's Node 22 (`node infra/app.ts`).
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-    timeout: 120_000,
+    timeout: 170_000,
   });
   return { ...result, out };
 }
 
+/** `capture org …` in `dir`, which must succeed quietly. */
+async function org(dir: string, ...args: string[]) {
+  const result = await runCapture(['org', ...args], { cwd: dir });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
 describe('cdk synth', () => {
-  it('synthesizes and bundles both functions offline, without Docker', { timeout: 120_000 }, () => {
-    const result = cdkSynth('-c', 'orgsFile=local/demo/orgs.json');
+  it('synthesizes and bundles both functions offline, without Docker, with a registry written by capture org', {
+    timeout: 180_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capture-org-synth-'));
+    const orgsFile = join(dir, 'orgs.json');
+    await org(
+      dir,
+      'add',
+      'beta',
+      '--domain',
+      'beta.example',
+      '--forward',
+      '--capture-domain',
+      'in.example.org',
+    );
+    await org(dir, 'add', 'gamma', '--domain', 'gamma.example', '--owner', 'sales@gamma.example');
+    await org(dir, 'rotate', 'beta', '--retire-in', '0');
+    await org(dir, 'rotate', 'beta', '--mode', 'forward');
+    await org(dir, 'disable', 'gamma');
+
+    const result = cdkSynth('-c', `orgsFile=${orgsFile}`);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/docker/i);
-    const template = JSON.parse(readFileSync(join(result.out, 'Capture.template.json'), 'utf8'));
+    const templateText = readFileSync(join(result.out, 'Capture.template.json'), 'utf8');
+    expect(templateText).toContain('in.example.org');
+    const template = JSON.parse(templateText);
     const resources = Object.values(
       template.Resources as Record<string, { Type: string; Properties: { Runtime?: string } }>,
     );
@@ -39,14 +69,14 @@ describe('cdk synth', () => {
     );
     // parse, sync and the rule-set activation handler (the Provider framework's runtime is aws-cdk-lib's).
     expect(functions).toHaveLength(3);
-    const registry = readFileSync(join(repo, 'local/demo/orgs.json'), 'utf8');
+    const written = readFileSync(orgsFile, 'utf8');
     const assets = readdirSync(result.out).filter((d) => existsSync(join(result.out, d, 'index.mjs')));
     expect(assets).toHaveLength(2);
     for (const asset of assets) {
-      const dir = join(result.out, asset);
-      expect(readFileSync(join(dir, 'orgs.json'), 'utf8')).toBe(registry);
-      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const assetDir = join(result.out, asset);
+      expect(readFileSync(join(assetDir, 'orgs.json'), 'utf8')).toBe(written);
+      expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+      const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
       expect(code.startsWith("import { createRequire as __cr } from 'node:module'")).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
     }

@@ -5,71 +5,42 @@
  * of creating a second one. EmailMessageRelation rows name the matched people. Exactly once holds
  * for redelivery and for two reps BCCing the same mail. An org without the setting keeps Tasks.
  */
-import { rmSync } from 'node:fs';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { demoSeed, jsforceFor } from '../support/salesforce.ts';
-import { stackFiles } from '../support/stack.ts';
+import type { SendMailOptions } from 'nodemailer';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../support/e2e.ts';
 
 const ENHANCED = 'globex-m3n7b2v9c4x8@capture.localhost';
 const PLAIN = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'globex-inbox-p5l8k2j7h4g1@capture.localhost';
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-let dir: string;
 
-beforeAll(async () => {
-  process.env.LOG_LEVEL ??= 'ERROR';
-  const org = (id: string, token: string, extra: object) => ({
-    id,
-    internalDomains: ['acme.example'],
-    addresses: [{ token, mode: 'bcc' }],
-    defaultOwnerEmail: 'ops@acme.example',
-    orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
-    ...extra,
-  });
-  const files = stackFiles(
-    'capture-enhanced-',
-    {
-      captureDomain: 'capture.localhost',
-      orgs: [
-        org('acme', 'acme-k7q2m9x4p8w3', {}),
-        org('globex', 'globex-m3n7b2v9c4x8', {
-          salesforce: { enhancedEmail: true },
-          addresses: [
-            { token: 'globex-m3n7b2v9c4x8', mode: 'bcc' },
-            { token: 'globex-inbox-p5l8k2j7h4g1', mode: 'forward' },
-          ],
-        }),
-      ],
-    },
-    demoSeed,
-  );
-  dir = files.dir;
-  const { configPath, seedPath } = files;
-  stack = await startLocalStack({ smtpPort: 0, sfPort: 0, seedPath, configPath, allowTestVerdicts: true });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-}, 60_000);
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const org = (id: string, token: string, extra: object) => ({
+  id,
+  internalDomains: ['acme.example'],
+  addresses: [{ token, mode: 'bcc' }],
+  defaultOwnerEmail: 'ops@acme.example',
+  orderNumbers: { patterns: ['\\bORD-\\d{5,8}\\b'] },
+  ...extra,
 });
-
+const e2e = useE2e({
+  allowTestVerdicts: true,
+  registry: {
+    captureDomain: 'capture.localhost',
+    orgs: [
+      org('acme', 'acme-k7q2m9x4p8w3', {}),
+      org('globex', 'globex-m3n7b2v9c4x8', {
+        salesforce: { enhancedEmail: true },
+        addresses: [
+          { token: 'globex-m3n7b2v9c4x8', mode: 'bcc' },
+          { token: 'globex-inbox-p5l8k2j7h4g1', mode: 'forward' },
+        ],
+      }),
+    ],
+  },
+});
 const send = (message: SendMailOptions, to = ENHANCED) =>
-  transport.sendMail({ envelope: { from: 'alice@acme.example', to: [to] }, ...message });
-
-async function outcomesOf(messageId: string): Promise<OutcomeRecord[]> {
-  await stack.idle();
-  return (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
-}
-const idOf = async (soql: string) => (await sf.query<{ Id: string }>(soql)).records[0]?.Id;
+  e2e.send({ envelope: { from: 'alice@acme.example', to: [to] }, ...message });
+const outcomesOf = e2e.outcomesOf.bind(e2e);
+const idOf = e2e.idOf.bind(e2e);
 
 interface MessageRow {
   Id: string;
@@ -104,7 +75,7 @@ describe('Enhanced Email through the local pipeline', () => {
     const [outcome] = await outcomesOf('<ee-order-1@acme.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
     const messages = (
-      await sf.query<MessageRow>(
+      await e2e.sf.query<MessageRow>(
         "SELECT Id, ActivityId, FromAddress, ToAddress, CcAddress, Subject, TextBody, MessageDate, MessageIdentifier, ThreadIdentifier, Incoming, Status FROM EmailMessage WHERE MessageIdentifier = '<ee-order-1@acme.example>'",
       )
     ).records;
@@ -125,7 +96,7 @@ describe('Enhanced Email through the local pipeline', () => {
 
     // Exactly one Task for the mail: the one Salesforce created, with Capture's fields on it.
     const tasks = (
-      await sf.query<{
+      await e2e.sf.query<{
         Id: string;
         OwnerId: string;
         WhoId: string;
@@ -151,14 +122,14 @@ describe('Enhanced Email through the local pipeline', () => {
     });
     expect(tasks[0]!.Capture_Id__c).toMatch(/^[0-9a-f]{40}$/);
     const related = (
-      await sf.query<{ RelationId: string }>(
+      await e2e.sf.query<{ RelationId: string }>(
         `SELECT RelationId FROM TaskRelation WHERE TaskId = '${message.ActivityId}' AND IsWhat = false`,
       )
     ).records.map((r) => r.RelationId);
     expect(related).toEqual(expect.arrayContaining([jane, sean]));
 
     const rows = (
-      await sf.query<{ RelationId: string | null; RelationAddress: string; RelationType: string }>(
+      await e2e.sf.query<{ RelationId: string | null; RelationAddress: string; RelationType: string }>(
         `SELECT RelationId, RelationAddress, RelationType FROM EmailMessageRelation WHERE EmailMessageId = '${message.Id}'`,
       )
     ).records;
@@ -185,11 +156,11 @@ describe('Enhanced Email through the local pipeline', () => {
     const outcomes = await outcomesOf('<ee-order-1@acme.example>');
     expect(outcomes.filter((o) => o.outcome === 'created')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'duplicate').length).toBeGreaterThanOrEqual(1);
-    const messages = await sf.query(
+    const messages = await e2e.sf.query(
       "SELECT Id FROM EmailMessage WHERE MessageIdentifier = '<ee-order-1@acme.example>'",
     );
     expect(messages.totalSize).toBe(1);
-    expect((await sf.query("SELECT Id FROM Task WHERE Subject LIKE '%ORD-10042%'")).totalSize).toBe(1);
+    expect((await e2e.sf.query("SELECT Id FROM Task WHERE Subject LIKE '%ORD-10042%'")).totalSize).toBe(1);
   });
 
   it('marks a customer mail routed in by a rule as incoming and read', async () => {
@@ -207,7 +178,7 @@ describe('Enhanced Email through the local pipeline', () => {
     const [outcome] = await outcomesOf('<ee-inbound-1@globex.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
     const [message] = (
-      await sf.query<MessageRow>(
+      await e2e.sf.query<MessageRow>(
         "SELECT Id, ActivityId, Incoming, Status FROM EmailMessage WHERE MessageIdentifier = '<ee-inbound-1@globex.example>'",
       )
     ).records;
@@ -219,29 +190,35 @@ describe('Enhanced Email through the local pipeline', () => {
     const [outcome] = await outcomesOf('<ee-plain-1@acme.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
     expect(
-      (await sf.query("SELECT Id FROM EmailMessage WHERE MessageIdentifier = '<ee-plain-1@acme.example>'"))
-        .totalSize,
+      (
+        await e2e.sf.query(
+          "SELECT Id FROM EmailMessage WHERE MessageIdentifier = '<ee-plain-1@acme.example>'",
+        )
+      ).totalSize,
     ).toBe(0);
-    expect((await sf.query(`SELECT Id FROM Task WHERE Id = '${outcome?.taskId}'`)).totalSize).toBe(1);
+    expect((await e2e.sf.query(`SELECT Id FROM Task WHERE Id = '${outcome?.taskId}'`)).totalSize).toBe(1);
   });
 
   it('measures Salesforce calls for ten mails arriving together', async () => {
-    await stack.idle();
-    const before = stack.emulator!.apiRequestCount();
+    await e2e.stack.idle();
+    const before = e2e.stack.emulator!.apiRequestCount();
     const ids = Array.from({ length: 10 }, (_, i) => `<ee-many-${i}@acme.example>`);
-    await Promise.all(
-      ids.map((messageId, i) =>
-        send({ ...ORDER_MAIL, messageId, subject: `Batch mail ${i}`, references: [] }),
+    await e2e.together(() =>
+      Promise.all(
+        ids.map((messageId, i) =>
+          send({ ...ORDER_MAIL, messageId, subject: `Batch mail ${i}`, references: [] }),
+        ),
       ),
     );
     const outcomes = (await Promise.all(ids.map(outcomesOf))).map((o) => o[0]);
-    const calls = stack.emulator!.apiRequestCount() - before;
+    const calls = e2e.stack.emulator!.apiRequestCount() - before;
     console.info(
       `Salesforce API calls through the stack for 10 Enhanced Email mails: ${calls} (${calls / 10}/email)`,
     );
+    expect(e2e.batches.sync.at(-1)).toBe(10);
     expect(outcomes.every((o) => o?.outcome === 'created')).toBe(true);
-    expect((await sf.query("SELECT Id FROM EmailMessage WHERE Subject LIKE 'Batch mail %'")).totalSize).toBe(
-      10,
-    );
+    expect(
+      (await e2e.sf.query("SELECT Id FROM EmailMessage WHERE Subject LIKE 'Batch mail %'")).totalSize,
+    ).toBe(10);
   });
 });

@@ -3,13 +3,11 @@
  * line against the emulator: setup adds Capture_Sequence__c on Activity and Capture_Id__c on
  * EmailMessage; check reports both; an org without Enhanced Email is warned, not failed.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
+import { runCapture } from '../support/cli.ts';
 import { startEmulator } from '../support/salesforce.ts';
 
-const repo = join(import.meta.dirname, '../..');
 let withEnhanced: SalesforceEmulator;
 let withoutEnhanced: SalesforceEmulator;
 
@@ -22,22 +20,8 @@ afterAll(async () => {
   await withoutEnhanced?.close();
 });
 
-function capture(args: string[], url: string): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH ?? '',
-        SF_LOGIN_URL: url,
-        SF_CLIENT_ID: 'local',
-        SF_CLIENT_SECRET: 'local',
-      },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
-}
+const capture = (args: string[], url: string) =>
+  runCapture(args, { env: { SF_LOGIN_URL: url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' } });
 
 const checksOf = async (url: string) =>
   JSON.parse((await capture(['salesforce', 'check', '--json'], url)).stdout).checks as {

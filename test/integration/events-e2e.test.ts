@@ -5,61 +5,30 @@
  * CANCEL deletes it (or marks it for an org with `calendar.onCancel: "mark"`), and each
  * (org, UID, SEQUENCE) is written once, redelivery included.
  */
-import { rmSync } from 'node:fs';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { demoSeed, jsforceFor } from '../support/salesforce.ts';
-import { stackFiles } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../support/e2e.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const MARK_BCC = 'marks-q4w8e2r6t9y3@capture.localhost';
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-let dir: string;
 
-beforeAll(async () => {
-  process.env.LOG_LEVEL ??= 'ERROR';
-  const org = (id: string, token: string, extra: object) => ({
-    id,
-    internalDomains: ['acme.example'],
-    addresses: [{ token, mode: 'bcc' }],
-    defaultOwnerEmail: 'ops@acme.example',
-    ...extra,
-  });
-  const files = stackFiles(
-    'capture-events-',
-    {
-      captureDomain: 'capture.localhost',
-      orgs: [
-        org('acme', 'acme-k7q2m9x4p8w3', {}),
-        org('marks', 'marks-q4w8e2r6t9y3', { calendar: { onCancel: 'mark' } }),
-      ],
-    },
-    demoSeed,
-  );
-  dir = files.dir;
-  const { configPath, seedPath } = files;
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
-    seedPath,
-    configPath,
-    allowTestVerdicts: true,
-    onHandlerError: (n, e) => console.error('HANDLER', n, e),
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-}, 60_000);
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const org = (id: string, token: string, extra: object) => ({
+  id,
+  internalDomains: ['acme.example'],
+  addresses: [{ token, mode: 'bcc' }],
+  defaultOwnerEmail: 'ops@acme.example',
+  ...extra,
 });
+const e2e = useE2e({
+  allowTestVerdicts: true,
+  registry: {
+    captureDomain: 'capture.localhost',
+    orgs: [
+      org('acme', 'acme-k7q2m9x4p8w3', {}),
+      org('marks', 'marks-q4w8e2r6t9y3', { calendar: { onCancel: 'mark' } }),
+    ],
+  },
+});
+const outcomeOf = e2e.outcomeOf.bind(e2e);
 
 interface InviteSpec {
   uid: string;
@@ -111,7 +80,7 @@ function ics(spec: InviteSpec): string {
 }
 
 const sendInvite = (spec: InviteSpec) =>
-  transport.sendMail({
+  e2e.send({
     envelope: { from: 'alice@acme.example', to: [spec.bcc ?? BCC] },
     from: 'Alice Rep <alice@acme.example>',
     to: spec.to ?? "Jane Doe <jane.doe@globex.example>, Sean O'Brien <o'brien@globex.example>",
@@ -120,12 +89,6 @@ const sendInvite = (spec: InviteSpec) =>
     text: 'You are invited.',
     icalEvent: { method: (spec.method ?? 'REQUEST').toLowerCase(), content: ics(spec) },
   });
-
-async function outcomeOf(messageId: string): Promise<OutcomeRecord | undefined> {
-  await stack.idle();
-  const all = (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
-  return all.find((o) => o.outcome === 'created') ?? all[0];
-}
 
 interface EventRow {
   Id: string;
@@ -149,9 +112,9 @@ const EVENT_FIELDS =
 
 async function eventsTitled(subject: string, all = false): Promise<EventRow[]> {
   const soql = `SELECT ${EVENT_FIELDS} FROM Event WHERE Subject LIKE '%${subject}%'`;
-  return (await sf.query<EventRow>(soql, all ? { scanAll: true } : {})).records;
+  return (await e2e.sf.query<EventRow>(soql, all ? { scanAll: true } : {})).records;
 }
-const idOf = async (soql: string) => (await sf.query<{ Id: string }>(soql)).records[0]?.Id;
+const idOf = e2e.idOf.bind(e2e);
 
 describe('meeting invites through the local pipeline', () => {
   it('makes an Event (no Task, no .ics File) with times, place, owner, who, what and invitees', async () => {
@@ -172,7 +135,7 @@ describe('meeting invites through the local pipeline', () => {
     expect([jane, sean]).toContain(event?.WhoId);
     expect(event?.WhatId).toBe(await idOf("SELECT Id FROM Account WHERE Name = 'Globex Corporation'"));
     const relations = (
-      await sf.query<{ RelationId: string; IsInvitee: boolean; IsParent: boolean; Status: string }>(
+      await e2e.sf.query<{ RelationId: string; IsInvitee: boolean; IsParent: boolean; Status: string }>(
         `SELECT RelationId, IsInvitee, IsParent, Status FROM EventRelation WHERE EventId = '${event?.Id}' AND IsWhat = false`,
       )
     ).records;
@@ -183,9 +146,9 @@ describe('meeting invites through the local pipeline', () => {
     });
     const other = event?.WhoId === jane ? sean : jane;
     expect(relations.find((r) => r.RelationId === other)).toMatchObject({ IsInvitee: true, IsParent: true });
-    const tasks = await sf.query("SELECT Id FROM Task WHERE Subject LIKE '%Quarterly review%'");
+    const tasks = await e2e.sf.query("SELECT Id FROM Task WHERE Subject LIKE '%Quarterly review%'");
     expect(tasks.totalSize).toBe(0);
-    const files = await sf.query(`SELECT Id FROM ContentVersion WHERE PathOnClient LIKE '%.ics'`);
+    const files = await e2e.sf.query(`SELECT Id FROM ContentVersion WHERE PathOnClient LIKE '%.ics'`);
     expect(files.totalSize).toBe(0);
   });
 
@@ -241,7 +204,7 @@ describe('meeting invites through the local pipeline', () => {
     const invited = async () => {
       const [event] = await eventsTitled('Planning call');
       return (
-        await sf.query<{ RelationId: string; Status: string }>(
+        await e2e.sf.query<{ RelationId: string; Status: string }>(
           `SELECT RelationId, Status FROM EventRelation WHERE EventId = '${event?.Id}' AND IsInvitee = true`,
         )
       ).records;
@@ -337,7 +300,7 @@ describe('meeting invites through the local pipeline', () => {
       'METHOD:REQUEST',
       'METHOD:REPLY',
     );
-    await transport.sendMail({
+    await e2e.send({
       envelope: { from: 'alice@acme.example', to: [BCC] },
       from: 'Alice Rep <alice@acme.example>',
       to: 'Jane Doe <jane.doe@globex.example>',
@@ -351,7 +314,7 @@ describe('meeting invites through the local pipeline', () => {
     expect(outcome).toMatchObject({ outcome: 'created' });
     expect(outcome?.taskId).toMatch(/^00T/);
     const files = (
-      await sf.query<{ PathOnClient: string }>(
+      await e2e.sf.query<{ PathOnClient: string }>(
         `SELECT PathOnClient FROM ContentVersion WHERE FirstPublishLocationId = '${outcome?.taskId}'`,
       )
     ).records.map((f) => f.PathOnClient);
@@ -365,7 +328,7 @@ describe('meeting invites through the local pipeline', () => {
       messageId: '',
       summary: 'Weekly sync',
     }).replace('SEQUENCE:1', 'SEQUENCE:1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261201T093000');
-    await transport.sendMail({
+    await e2e.send({
       envelope: { from: 'alice@acme.example', to: [BCC] },
       from: 'Alice Rep <alice@acme.example>',
       to: 'Jane Doe <jane.doe@globex.example>',
@@ -381,18 +344,21 @@ describe('meeting invites through the local pipeline', () => {
   });
 
   it('measures Salesforce calls for a batch of ten invites arriving together', async () => {
-    await stack.idle();
-    const before = stack.emulator!.apiRequestCount();
+    await e2e.stack.idle();
+    const before = e2e.stack.emulator!.apiRequestCount();
     const ids = Array.from({ length: 10 }, (_, i) => `<inv-many-${i}@acme.example>`);
-    await Promise.all(
-      ids.map((messageId, i) =>
-        sendInvite({ uid: `many-${i}@acme.example`, sequence: 0, summary: `Call ${i}`, messageId }),
+    await e2e.together(() =>
+      Promise.all(
+        ids.map((messageId, i) =>
+          sendInvite({ uid: `many-${i}@acme.example`, sequence: 0, summary: `Call ${i}`, messageId }),
+        ),
       ),
     );
     const outcomes = await Promise.all(ids.map(outcomeOf));
-    const calls = stack.emulator!.apiRequestCount() - before;
+    const calls = e2e.stack.emulator!.apiRequestCount() - before;
     console.info(`Salesforce API calls through the stack for 10 invites: ${calls} (${calls / 10}/invite)`);
+    expect(e2e.batches.sync.at(-1)).toBe(10);
     expect(outcomes.every((o) => o?.outcome === 'created')).toBe(true);
-    expect((await sf.query("SELECT Id FROM Event WHERE Subject LIKE 'Call %'")).totalSize).toBe(10);
+    expect((await e2e.sf.query("SELECT Id FROM Event WHERE Subject LIKE 'Call %'")).totalSize).toBe(10);
   });
 });

@@ -22,7 +22,7 @@ import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseConcurrency } from '#shared/config/pipeline.ts';
 import { TransientError } from '#shared/errors.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, metrics } from '#shared/observability.ts';
 
 const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 const seedFile = fileURLToPath(new URL('../../local/demo/seed.json', import.meta.url));
@@ -165,14 +165,23 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, unk
 }
 
 describe('parse and sync handlers', () => {
-  it('put sesMessageId and orgId on every log line of both handlers', async () => {
+  it('put sesMessageId, orgId and the Lambda context (request id, cold start) on every log line of both handlers', async () => {
     logger.setLogLevel('DEBUG');
+    const added = vi.spyOn(metrics, 'addMetric');
     try {
       const mails = await Promise.all([1, 2].map((n) => received({ subject: `Logged ${n}` })));
       const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
-      const parseLines = await logLines(() => parse({ Records: mails.map((m) => record(m.body)) }, context));
+      const parseContext = { ...context, awsRequestId: 'parse-invocation' };
+      const parseLines = await logLines(() =>
+        parse({ Records: mails.map((m) => record(m.body)) }, parseContext),
+      );
       expect(parseLines.length).toBeGreaterThanOrEqual(2);
       for (const line of parseLines) {
+        expect(line, JSON.stringify(line)).toMatchObject({
+          function_request_id: 'parse-invocation',
+          function_name: 'test',
+          cold_start: expect.any(Boolean),
+        });
         expect(
           mails.map((m) => m.sesMessageId),
           JSON.stringify(line),
@@ -198,10 +207,18 @@ describe('parse and sync handlers', () => {
         ),
       );
       const syncLines = await logLines(() =>
-        sync({ Records: pointers.map((p) => record(p.Body!)) }, context),
+        sync(
+          { Records: pointers.map((p) => record(p.Body!)) },
+          { ...context, awsRequestId: 'sync-invocation' },
+        ),
       );
       expect(syncLines.length).toBeGreaterThanOrEqual(2);
       for (const line of syncLines) {
+        // A second invocation in the same process: no longer a cold start.
+        expect(line, JSON.stringify(line)).toMatchObject({
+          function_request_id: 'sync-invocation',
+          cold_start: false,
+        });
         expect(line.orgId, JSON.stringify(line)).toBe('acme');
         // A line about one message names it; a line about the org's batch names all of them.
         const named = line.sesMessageId ? [line.sesMessageId] : (line.sesMessageIds as string[]);
@@ -212,7 +229,20 @@ describe('parse and sync handlers', () => {
         'created',
         'created',
       ]);
+      // Each stage's latency from SES receipt, once a message: handed to sync, then synced.
+      const latencies = added.mock.calls.filter(([name]) => /Latency$/.test(name));
+      expect(latencies.map(([name]) => name)).toEqual([
+        'ParseLatency',
+        'ParseLatency',
+        'SyncLatency',
+        'SyncLatency',
+      ]);
+      for (const [, unit, value] of latencies) {
+        expect(unit).toBe('Milliseconds');
+        expect(value).toBeGreaterThanOrEqual(0);
+      }
     } finally {
+      added.mockRestore();
       logger.setLogLevel('ERROR');
     }
   });

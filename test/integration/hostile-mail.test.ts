@@ -2,46 +2,18 @@
  * Hostile mail through the whole local pipeline (SMTP in, Tasks read back over REST with
  * jsforce): forged reps, loop guards, huge headers and messages cut short by parse budgets.
  */
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '#local/stack.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { jsforceFor } from '../support/salesforce.ts';
-import { startTestStack } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../support/e2e.ts';
 
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  stack = await startTestStack({
-    allowTestVerdicts: true,
-    visibilityTimeoutSeconds: { intake: 30, sync: 30 },
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-});
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-});
-
-async function send(message: SendMailOptions) {
-  return transport.sendMail({ text: 'Hello', ...message });
-}
-
-async function outcomesFor(messageId: string): Promise<OutcomeRecord[]> {
-  await stack.idle();
-  return (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
-}
+const e2e = useE2e({ allowTestVerdicts: true, visibilityTimeoutSeconds: { intake: 30, sync: 30 } });
+const send = e2e.send.bind(e2e);
+const outcomesFor = e2e.outcomesOf.bind(e2e);
 
 async function task(id: string | null | undefined) {
-  const r = await sf.query<{ Id: string; Subject: string; Description: string; OwnerId: string }>(
+  const r = await e2e.sf.query<{ Id: string; Subject: string; Description: string; OwnerId: string }>(
     `SELECT Id, Subject, Description, OwnerId FROM Task WHERE Id = '${id}'`,
   );
   expect(r.records).toHaveLength(1);
@@ -231,8 +203,8 @@ describe('HTML tables', () => {
     });
     const [outcome] = await outcomesFor('<hostile-html-table@globex.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
-    const order = await sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
-    const t = await sf.query<{ WhatId: string; Description: string }>(
+    const order = await e2e.sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
+    const t = await e2e.sf.query<{ WhatId: string; Description: string }>(
       `SELECT WhatId, Description FROM Task WHERE Id = '${outcome!.taskId}'`,
     );
     expect(t.records[0]?.WhatId).toBe(order.records[0]?.Id);

@@ -5,15 +5,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import { expect, it } from 'vitest';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import type { Expected, Label } from '../fixtures/mailbox/scenarios.ts';
 import { buildMailbox } from '../fixtures/mailbox/scenarios.ts';
 import { ids, registry, seed } from '../fixtures/mailbox/world.ts';
-import { jsforceFor } from '../support/salesforce.ts';
+import { useE2e } from '../support/e2e.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/mailbox/${name}`, import.meta.url));
 const readJson = (name: string) => JSON.parse(readFileSync(fixture(name), 'utf8'));
@@ -35,32 +32,11 @@ interface Actual {
 }
 
 const PARALLEL = 6;
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  stack = await startLocalStack({
-    smtpPort: 0,
-    sfPort: 0,
-    configPath: fixture('orgs.json'),
-    seedPath: fixture('seed.json'),
-    allowTestVerdicts: true,
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.smtpPort,
-    secure: false,
-    pool: true,
-    maxConnections: PARALLEL,
-  });
-});
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
+const e2e = useE2e({
+  configPath: fixture('orgs.json'),
+  seedPath: fixture('seed.json'),
+  allowTestVerdicts: true,
+  smtpConnections: PARALLEL,
 });
 
 it('the committed mails, labels, registry and seed are what the generator writes', () => {
@@ -74,16 +50,16 @@ it('the committed mails, labels, registry and seed are what the generator writes
 });
 
 it('loads the seed as a sandbox data load would, contact roles and closed Opportunities included', async () => {
-  const roles = await sf.query<{ OpportunityId: string; ContactId: string }>(
+  const roles = await e2e.sf.query<{ OpportunityId: string; ContactId: string }>(
     'SELECT OpportunityId, ContactId FROM OpportunityContactRole',
   );
   expect(roles.records.map((r) => [symbolic(r.OpportunityId), symbolic(r.ContactId)])).toContainEqual([
     'opportunity.vandelay-latex',
     'contact.art',
   ]);
-  const closed = await sf.query<{ Id: string }>('SELECT Id FROM Opportunity WHERE IsClosed = true');
+  const closed = await e2e.sf.query<{ Id: string }>('SELECT Id FROM Opportunity WHERE IsClosed = true');
   expect(closed.records.map((r) => symbolic(r.Id))).toEqual(['opportunity.vandelay-2025']);
-  const inactive = await sf.query<{ Id: string }>('SELECT Id FROM User WHERE IsActive = false');
+  const inactive = await e2e.sf.query<{ Id: string }>('SELECT Id FROM User WHERE IsActive = false');
   expect(inactive.records.map((r) => symbolic(r.Id))).toEqual(['user.olaf']);
 });
 
@@ -110,7 +86,7 @@ function waves(all: Label[]): Label[][] {
 async function send(label: Label): Promise<{ sesMessageId: string } | { refused: string }> {
   const raw = readFileSync(fixture(`mails/${label.file}`));
   try {
-    const info = await transport.sendMail({ envelope: { from: label.mailFrom, to: label.rcpt }, raw });
+    const info = await e2e.send({ envelope: { from: label.mailFrom, to: label.rcpt }, raw });
     const id = /queued as (\S+)/.exec(String(info.response))?.[1];
     if (!id) throw new Error(`no receipt id in "${info.response}"`);
     return { sesMessageId: id };
@@ -130,17 +106,20 @@ async function sendAll(): Promise<Map<string, Awaited<ReturnType<typeof send>>>>
         for (let next = queue.shift(); next; next = queue.shift()) sent.set(next.file, await send(next));
       }),
     );
-    await stack.idle();
+    await e2e.stack.idle();
   }
   return sent;
 }
 
 async function actuals(sent: Map<string, Awaited<ReturnType<typeof send>>>): Promise<Map<string, Actual>> {
   const outcomes = new Map<string, OutcomeRecord>();
-  for (const o of await stack.outcomes.list()) outcomes.set(o.sesMessageId, o);
-  const tasks = await sf.query<{ Id: string; OwnerId: string; WhoId: string | null; WhatId: string | null }>(
-    'SELECT Id, OwnerId, WhoId, WhatId FROM Task',
-  );
+  for (const o of await e2e.stack.outcomes.list()) outcomes.set(o.sesMessageId, o);
+  const tasks = await e2e.sf.query<{
+    Id: string;
+    OwnerId: string;
+    WhoId: string | null;
+    WhatId: string | null;
+  }>('SELECT Id, OwnerId, WhoId, WhatId FROM Task');
   const taskById = new Map(tasks.records.map((t) => [t.Id, t]));
   const result = new Map<string, Actual>();
   for (const [file, s] of sent) {

@@ -3,74 +3,44 @@
  * REST out (jsforce against the emulator). The registry the stack reads sets the org's duplicate
  * policy; outcomes say which rule decided.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '#local/stack.ts';
+import type { SendMailOptions } from 'nodemailer';
+import { describe, expect, it } from 'vitest';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { demoSeed, jsforceFor } from '../support/salesforce.ts';
-import { startTestStack } from '../support/stack.ts';
+import { useE2e } from '../support/e2e.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const SHARED = 'orders@customer.example';
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-let dir: string;
-
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  dir = mkdtempSync(join(tmpdir(), 'capture-matching-'));
-  const seed = structuredClone(demoSeed) as Record<string, unknown[]>;
-  seed.Contact = [
-    ...(seed.Contact ?? []),
-    { LastName: 'Orders Globex', Email: SHARED, AccountId: '@Account:Globex Corporation' },
-    { LastName: 'Orders Initech', Email: SHARED, AccountId: '@Account:Initech' },
-  ];
-  const seedPath = join(dir, 'seed.json');
-  writeFileSync(seedPath, JSON.stringify(seed));
-  const config = JSON.parse(readFileSync(new URL('../../local/demo/orgs.json', import.meta.url), 'utf8'));
-  config.orgs[0].matching = { duplicates: 'all' };
-  const configPath = join(dir, 'orgs.json');
-  writeFileSync(configPath, JSON.stringify(config));
-  stack = await startTestStack({ seedPath, configPath, dataDir: join(dir, 'data') });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-}, 60_000);
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const e2e = useE2e({
+  registry: (demo) => {
+    demo.orgs[0]!.matching = { duplicates: 'all' };
+    return demo;
+  },
+  seed: {
+    Contact: [
+      { LastName: 'Orders Globex', Email: SHARED, AccountId: '@Account:Globex Corporation' },
+      { LastName: 'Orders Initech', Email: SHARED, AccountId: '@Account:Initech' },
+    ],
+  },
 });
 
 const send = (message: SendMailOptions) =>
-  transport.sendMail({
+  e2e.send({
     from: 'Alice Rep <alice@acme.example>',
-    text: 'Hello',
     envelope: { from: 'alice@acme.example', to: [BCC] },
     ...message,
   });
-
-async function outcomeOf(messageId: string): Promise<OutcomeRecord | undefined> {
-  await stack.idle();
-  return (await stack.outcomes.list()).find((o) => o.messageId === messageId);
-}
-
-const one = async (soql: string) => (await sf.query<{ Id: string }>(soql)).records[0]?.Id;
+const outcomeOf = e2e.outcomeOf.bind(e2e);
+const one = e2e.idOf.bind(e2e);
 
 async function taskOf(outcome: OutcomeRecord | undefined) {
   expect(outcome).toMatchObject({ outcome: 'created' });
   const task = (
-    await sf.query<{ Id: string; WhoId: string; WhatId: string }>(
+    await e2e.sf.query<{ Id: string; WhoId: string; WhatId: string }>(
       `SELECT Id, WhoId, WhatId FROM Task WHERE Id = '${outcome?.taskId}'`,
     )
   ).records[0]!;
   const people = (
-    await sf.query<{ RelationId: string }>(
+    await e2e.sf.query<{ RelationId: string }>(
       `SELECT RelationId FROM TaskRelation WHERE TaskId = '${task.Id}' AND IsWhat = false`,
     )
   ).records.map((r) => r.RelationId);

@@ -3,11 +3,7 @@
  * stage's body (AWS's redrive and `replay --dlq` both work), fix-then-replay, unresolved replay,
  * status by Message-ID through the index, and `--stack` reading CloudFormation outputs.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -15,64 +11,39 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stackOutputs } from '#infra/outputs.ts';
-import type { SeedData } from '#local/salesforce/server.ts';
-import { defaultSeedPath, type LocalStack } from '#local/stack.ts';
-import { startTestStack } from '../support/stack.ts';
+import { runCapture } from '../support/cli.ts';
+import { useE2e } from '../support/e2e.ts';
 
-const repo = join(import.meta.dirname, '../..');
-let stack: LocalStack;
-
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
+const e2e = useE2e({
   // The demo seed without the default owner: mail from a rep who is no User cannot get an owner.
-  const seed = JSON.parse(readFileSync(defaultSeedPath, 'utf8')) as SeedData & {
-    User: { Email: string }[];
-  };
-  seed.User = seed.User.filter((u) => u.Email !== 'ops@acme.example');
-  const seedPath = join(mkdtempSync(join(tmpdir(), 'capture-ops-')), 'seed.json');
-  writeFileSync(seedPath, JSON.stringify(seed));
-  stack = await startTestStack({
-    seedPath,
-    visibilityTimeoutSeconds: { intake: 10, sync: 10 },
-  });
+  seed: (demo) => ({
+    ...demo,
+    User: demo.User?.filter((u) => (u as { Email: string }).Email !== 'ops@acme.example'),
+  }),
+  visibilityTimeoutSeconds: { intake: 10, sync: 10 },
 });
-afterAll(() => stack?.stop());
+const stack = () => e2e.stack;
 
-function capture(
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ENDPOINT_URL: stack.aws.endpoint,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: stack.aws.region,
-        ...extraEnv,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+/** `capture` pointed at the local stack's AWS stand-in, as an operator points it at theirs. */
+const capture = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCapture(args, {
+    env: {
+      AWS_ENDPOINT_URL: stack().aws.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: stack().aws.region,
+      ...extraEnv,
+    },
   });
-}
 
 async function send(mail: { from: string; to: string; subject: string; messageId: string; text?: string }) {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-  await transport.sendMail({ text: 'hi', ...mail, bcc: stack.captureAddresses[0]!.address });
-  transport.close();
+  await e2e.send({ text: 'hi', ...mail, bcc: stack().captureAddresses[0]!.address });
 }
 
 async function depth(url: string): Promise<number> {
-  const r = await stack.aws.clients.sqs.send(
+  const r = await stack().aws.clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );
   return Number(r.Attributes?.ApproximateNumberOfMessages);
@@ -82,7 +53,7 @@ async function depth(url: string): Promise<number> {
 async function drain(url: string): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {
-    const r = await stack.aws.clients.sqs.send(
+    const r = await stack().aws.clients.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
         MaxNumberOfMessages: 10,
@@ -94,7 +65,7 @@ async function drain(url: string): Promise<Message[]> {
     if (!r.Messages?.length) return all;
     all.push(...r.Messages);
     for (const m of r.Messages) {
-      await stack.aws.clients.sqs.send(
+      await stack().aws.clients.sqs.send(
         new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
       );
     }
@@ -105,7 +76,7 @@ async function drain(url: string): Promise<Message[]> {
 async function awsRedrive(messages: Message[], to: string): Promise<void> {
   // The messages were drained (received and deleted) from the DLQ: only the send is left to do.
   for (const m of messages) {
-    await stack.aws.clients.sqs.send(
+    await stack().aws.clients.sqs.send(
       new SendMessageCommand({ QueueUrl: to, MessageBody: m.Body, MessageAttributes: m.MessageAttributes }),
     );
   }
@@ -119,23 +90,23 @@ describe('operator commands', () => {
       subject: 'Welcome aboard',
       messageId: '<ops-1@acme.example>',
     });
-    await stack.idle();
+    await stack().idle();
     const before = await capture(['status', '<ops-1@acme.example>', '--json']);
     expect(before.stderr).toBe('');
     expect(before.code).toBe(0);
     expect(JSON.parse(before.stdout)).toMatchObject({ outcome: 'unmatched' });
 
-    stack.emulator!.seed({ Contact: [{ LastName: 'Newbie', Email: 'newbie@startup.example' }] });
+    stack().emulator!.seed({ Contact: [{ LastName: 'Newbie', Email: 'newbie@startup.example' }] });
     const replay = await capture(['replay', '--unresolved', '--json']);
     expect(replay.code).toBe(0);
     expect(JSON.parse(replay.stdout)).toEqual({ unresolved: 1 });
-    await stack.idle();
+    await stack().idle();
     const after = await capture(['status', 'ops-1@acme.example']);
     expect(after.stdout).toMatch(/^created {2}org acme {2}ses \w+ {2}task 00T/);
     // By SES message id too.
     const sesId = /ses (\w+)/.exec(after.stdout)![1]!;
     expect((await capture(['status', sesId])).stdout).toBe(after.stdout);
-    expect(await stack.outcomes.listUnresolved('acme')).toEqual([]);
+    expect(await stack().outcomes.listUnresolved('acme')).toEqual([]);
   });
 
   it('keeps a created outcome when the same message is delivered to sync again', async () => {
@@ -147,13 +118,13 @@ describe('operator commands', () => {
       // Over the size a sync message carries: the email is in S3 and the message only names it.
       text: 'Long notes. '.repeat(7000),
     });
-    await stack.idle();
+    await stack().idle();
     const first = JSON.parse((await capture(['status', '<ops-again@acme.example>', '--json'])).stdout);
     expect(first).toMatchObject({ outcome: 'created' });
     // A redelivery: the same sync pointer once more; sync finds the Task and says `duplicate`.
-    await stack.aws.clients.sqs.send(
+    await stack().aws.clients.sqs.send(
       new SendMessageCommand({
-        QueueUrl: stack.aws.resources.syncQueueUrl,
+        QueueUrl: stack().aws.resources.syncQueueUrl,
         MessageBody: JSON.stringify({
           version: 1,
           orgId: 'acme',
@@ -163,7 +134,7 @@ describe('operator commands', () => {
         }),
       }),
     );
-    await stack.idle();
+    await stack().idle();
     const after = JSON.parse((await capture(['status', '<ops-again@acme.example>', '--json'])).stdout);
     expect(after).toEqual(first);
   });
@@ -177,7 +148,7 @@ describe('operator commands', () => {
         messageId: `<ops-owner-${n}@acme.example>`,
       });
     }
-    await stack.idle();
+    await stack().idle();
     for (const n of [1, 2]) {
       const status = JSON.parse(
         (await capture(['status', `<ops-owner-${n}@acme.example>`, '--json'])).stdout,
@@ -188,7 +159,7 @@ describe('operator commands', () => {
         reason: expect.stringContaining('no active Salesforce User'),
       });
     }
-    const dead = await drain(stack.aws.resources.syncDlqUrl);
+    const dead = await drain(stack().aws.resources.syncDlqUrl);
     expect(dead).toHaveLength(2);
     for (const m of dead) {
       // The body is the sync stage's own message, as it was; why and when are attributes.
@@ -203,7 +174,7 @@ describe('operator commands', () => {
       expect(m.MessageAttributes?.orgId?.StringValue).toBe('acme');
     }
     // The fix: the reps become Salesforce Users.
-    stack.emulator!.seed({
+    stack().emulator!.seed({
       User: [1, 2].map((n) => ({
         Username: `newrep${n}@acme.example`,
         Email: `newrep${n}@acme.example`,
@@ -214,12 +185,12 @@ describe('operator commands', () => {
     });
     const byMessageId = (n: number) => dead.find((m) => m.Body!.includes(`ops-owner-${n}@acme.example`))!;
     // One through AWS's own redrive (bodies and attributes moved as they are)…
-    await awsRedrive([byMessageId(1)], stack.aws.resources.syncQueueUrl);
-    await stack.idle();
+    await awsRedrive([byMessageId(1)], stack().aws.resources.syncQueueUrl);
+    await stack().idle();
     // …one through `capture replay --dlq` (drained above: put back into the DLQ as it was first).
-    await stack.aws.clients.sqs.send(
+    await stack().aws.clients.sqs.send(
       new SendMessageCommand({
-        QueueUrl: stack.aws.resources.syncDlqUrl,
+        QueueUrl: stack().aws.resources.syncDlqUrl,
         MessageBody: byMessageId(2).Body,
         MessageAttributes: byMessageId(2).MessageAttributes,
       }),
@@ -227,26 +198,26 @@ describe('operator commands', () => {
     const replay = await capture(['replay', '--dlq', '--stage', 'sync', '--json']);
     expect(replay.code).toBe(0);
     expect(JSON.parse(replay.stdout)).toEqual({ syncDlq: 1 });
-    await stack.idle();
+    await stack().idle();
     for (const n of [1, 2]) {
       const status = JSON.parse(
         (await capture(['status', `<ops-owner-${n}@acme.example>`, '--json'])).stdout,
       );
       expect(status).toMatchObject({ outcome: 'created', taskId: expect.stringMatching(/^00T/) });
     }
-    expect(await depth(stack.aws.resources.syncDlqUrl)).toBe(0);
+    expect(await depth(stack().aws.resources.syncDlqUrl)).toBe(0);
   });
 
   it('moves an intake DLQ message back unchanged; garbage is refused again with its reason', async () => {
-    await stack.aws.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.aws.resources.intakeQueueUrl, MessageBody: 'garbage' }),
+    await stack().aws.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: stack().aws.resources.intakeQueueUrl, MessageBody: 'garbage' }),
     );
-    await stack.idle();
-    expect(await depth(stack.aws.resources.intakeDlqUrl)).toBe(1);
+    await stack().idle();
+    expect(await depth(stack().aws.resources.intakeDlqUrl)).toBe(1);
     const replay = await capture(['replay', '--dlq', '--stage', 'intake', '--json']);
     expect(JSON.parse(replay.stdout)).toEqual({ intakeDlq: 1 });
-    await stack.idle();
-    const again = await drain(stack.aws.resources.intakeDlqUrl);
+    await stack().idle();
+    const again = await drain(stack().aws.resources.intakeDlqUrl);
     expect(again.map((m) => [m.Body, m.MessageAttributes?.['capture.reason']?.StringValue])).toEqual([
       ['garbage', 'invalid queue message'],
     ]);
@@ -259,7 +230,7 @@ describe('operator commands', () => {
   });
 
   it('reports unresolved mail whose parsed copy is gone, and replays the rest', async () => {
-    await stack.outcomes.putUnresolved('acme', 'gone-1', 'parsed/acme/gone-1.json');
+    await stack().outcomes.putUnresolved('acme', 'gone-1', 'parsed/acme/gone-1.json');
     const replay = await capture(['replay', '--unresolved', '--json']);
     expect(replay.code).toBe(0);
     expect(JSON.parse(replay.stdout)).toEqual({ unresolved: 0, missing: 1 });
@@ -267,7 +238,7 @@ describe('operator commands', () => {
   });
 
   it('finds a deployed stack’s bucket and queues from its CloudFormation outputs (--stack)', async () => {
-    const r = stack.aws.resources;
+    const r = stack().aws.resources;
     const outputs: Record<string, string> = {
       [stackOutputs.bucket]: r.bucket,
       [stackOutputs.intakeQueueUrl]: r.intakeQueueUrl,

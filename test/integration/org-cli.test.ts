@@ -5,7 +5,6 @@
  * whole capture domain) and recorded as `rejected` with `retired-address`, which `capture status`
  * finds.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,27 +15,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { parseRegistry } from '#shared/config/registry.ts';
+import { runCapture } from '../support/cli.ts';
 import { startTestStack } from '../support/stack.ts';
 
-const repo = join(import.meta.dirname, '../..');
-
-function capture(
-  cwd: string,
-  ...args: (string | Record<string, string>)[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = args.filter((a) => typeof a !== 'string');
-  const argv = args.filter((a) => typeof a === 'string');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...argv], {
-      cwd,
-      env: Object.assign({ PATH: process.env.PATH ?? '' }, ...env),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `capture …` in `cwd`; objects among the arguments are environment variables for it. */
+function capture(cwd: string, ...args: (string | Record<string, string>)[]) {
+  const env = Object.assign({}, ...args.filter((a) => typeof a !== 'string'));
+  return runCapture(
+    args.filter((a) => typeof a === 'string'),
+    { cwd, env },
+  );
 }
 
 /** Exactly one line on stderr, `error: …`. */

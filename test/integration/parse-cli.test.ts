@@ -1,25 +1,17 @@
 /** `capture parse` through the real command line. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repo, runCapture } from '../support/cli.ts';
 import { registryInput } from '../support/registry.ts';
 
-const repo = join(import.meta.dirname, '../..');
 const fixtures = join(repo, 'test/fixtures/parse');
-
-function capture(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-    encoding: 'utf8',
-    cwd: repo,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const capture = (...args: string[]) => runCapture(args);
 
 describe('capture parse', () => {
-  it('prints the contract JSON for one file, with the attached message as forwarded', () => {
-    const { code, stdout, stderr } = capture('parse', join(fixtures, 'rfc822-attached.eml'));
+  it('prints the contract JSON for one file, with the attached message as forwarded', async () => {
+    const { code, stdout, stderr } = await capture('parse', join(fixtures, 'rfc822-attached.eml'));
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const email = JSON.parse(stdout);
@@ -45,8 +37,8 @@ describe('capture parse', () => {
     });
   });
 
-  it('prints JSON Lines in the given order for several files', () => {
-    const { code, stdout } = capture(
+  it('prints JSON Lines in the given order for several files', async () => {
+    const { code, stdout } = await capture(
       'parse',
       join(fixtures, 'gmail-forward.eml'),
       join(fixtures, 'bounce.eml'),
@@ -59,11 +51,11 @@ describe('capture parse', () => {
     expect(lines.map((l) => l.messageId)).toEqual(['<fwd-gmail@acme.example>', '<bounce@globex.example>']);
   });
 
-  it('uses the org registry and capture address when given', () => {
+  it('uses the org registry and capture address when given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-cli-'));
     const config = join(dir, 'orgs.json');
     writeFileSync(config, JSON.stringify(registryInput()));
-    const { code, stdout } = capture(
+    const { code, stdout } = await capture(
       'parse',
       join(fixtures, 'gmail-forward.eml'),
       '--config',
@@ -86,7 +78,7 @@ describe('capture parse', () => {
       config,
       JSON.stringify(registryInput({ acme: { orderNumbers: { patterns: ['(unclosed'] } } })),
     );
-    const bad = capture('parse', join(fixtures, 'gmail-forward.eml'), '--config', config);
+    const bad = await capture('parse', join(fixtures, 'gmail-forward.eml'), '--config', config);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(
       /^error: .*orgs\.json.*orgs\.0\.orderNumbers\.patterns\.0: is not a valid regular expression/,
@@ -94,13 +86,13 @@ describe('capture parse', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('exits 1 with one error line per unreadable input and never a stack trace', () => {
+  it('exits 1 with one error line per unreadable input and never a stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-cli-'));
     const empty = join(dir, 'empty.eml');
     const binary = join(dir, 'binary.eml');
     writeFileSync(empty, '');
     writeFileSync(binary, Buffer.from([0, 1, 2, 3, 255, 254, 0, 10, 13, 0]));
-    const { code, stdout, stderr } = capture(
+    const { code, stdout, stderr } = await capture(
       'parse',
       empty,
       join(fixtures, 'bounce.eml'),
@@ -115,8 +107,8 @@ describe('capture parse', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('has --help', () => {
-    const { code, stdout } = capture('parse', '--help');
+  it('has --help', async () => {
+    const { code, stdout } = await capture('parse', '--help');
     expect(code).toBe(0);
     expect(stdout).toContain('--recipient');
   });

@@ -4,80 +4,56 @@
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '#local/stack.ts';
-import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { jsforceFor } from '../support/salesforce.ts';
-import { startTestStack } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../support/e2e.ts';
 
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
 let crashes = 0;
 let publishCrashes = 0;
 let inlineSeen = 0;
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  stack = await startTestStack({
-    allowTestVerdicts: true,
-    visibilityTimeoutSeconds: { intake: 2, sync: 2 },
-    wrapHandler: (name, handler) => async (event, context) => {
-      // Crash the sync function on its first batch that carries a message marked for it.
-      if (name === 'sync' && crashes === 0 && event.Records.some((r) => r.body.includes('e2e-crash'))) {
-        crashes++;
-        throw new Error('simulated crash mid-batch');
-      }
-      // A small email rides in the sync message, and S3 holds no copy of it.
-      for (const r of name === 'sync' ? event.Records : []) {
-        if (!r.body.includes('e2e-inline')) continue;
-        const { parsedKey, email } = JSON.parse(r.body) as { parsedKey: string; email?: unknown };
-        const stored = await stack.aws.clients.s3
-          .send(new HeadObjectCommand({ Bucket: stack.aws.resources.bucket, Key: parsedKey }))
-          .then(
-            () => true,
-            () => false,
-          );
-        inlineSeen += email !== undefined && !stored ? 1 : 0;
-      }
-      return handler(event, context);
-    },
-    // The SES stand-in fails once between its S3 write and its SNS publish for a marked mail.
-    beforePublish: ({ messageId }) => {
-      if (messageId?.includes('e2e-publish-crash') && publishCrashes++ === 0)
-        throw new Error('simulated crash before the SNS publish');
-    },
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
+const e2e = useE2e({
+  allowTestVerdicts: true,
+  visibilityTimeoutSeconds: { intake: 2, sync: 2 },
+  wrapHandler: (name, handler) => async (event, context) => {
+    // Crash the sync function on its first batch that carries a message marked for it.
+    if (name === 'sync' && crashes === 0 && event.Records.some((r) => r.body.includes('e2e-crash'))) {
+      crashes++;
+      throw new Error('simulated crash mid-batch');
+    }
+    // A small email rides in the sync message, and S3 holds no copy of it.
+    for (const r of name === 'sync' ? event.Records : []) {
+      if (!r.body.includes('e2e-inline')) continue;
+      const { parsedKey, email } = JSON.parse(r.body) as { parsedKey: string; email?: unknown };
+      const { aws } = e2e.stack;
+      const stored = await aws.clients.s3
+        .send(new HeadObjectCommand({ Bucket: aws.resources.bucket, Key: parsedKey }))
+        .then(
+          () => true,
+          () => false,
+        );
+      inlineSeen += email !== undefined && !stored ? 1 : 0;
+    }
+    return handler(event, context);
+  },
+  // The SES stand-in fails once between its S3 write and its SNS publish for a marked mail.
+  beforePublish: ({ messageId }) => {
+    if (messageId?.includes('e2e-publish-crash') && publishCrashes++ === 0)
+      throw new Error('simulated crash before the SNS publish');
+  },
 });
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-});
-
-async function send(message: SendMailOptions) {
-  return transport.sendMail({ text: 'Hello', ...message });
-}
-
-async function outcomeFor(messageId: string): Promise<OutcomeRecord[]> {
-  await stack.idle();
-  return (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
-}
+const send = e2e.send.bind(e2e);
+const outcomeFor = e2e.outcomesOf.bind(e2e);
 
 async function idOf(soql: string): Promise<string> {
-  const r = await sf.query<{ Id: string }>(soql);
-  expect(r.records).toHaveLength(1);
-  return r.records[0]!.Id;
+  const records = await e2e.records<{ Id: string }>(soql);
+  expect(records).toHaveLength(1);
+  return records[0]?.Id ?? '';
 }
 
 async function tasksFor(subject: string) {
-  const r = await sf.query<Record<string, unknown>>(
+  const r = await e2e.sf.query<Record<string, unknown>>(
     `SELECT Id, Subject, OwnerId, WhoId, WhatId, TaskSubtype, Status, ActivityDate, Capture_Id__c FROM Task WHERE Subject = 'Email: ${subject.replace(/'/g, "\\'")}'`,
   );
   return r.records;
@@ -85,7 +61,7 @@ async function tasksFor(subject: string) {
 
 describe('the local pipeline', () => {
   it('prints nothing it should not and exposes the capture addresses', () => {
-    expect(stack.captureAddresses.map((a) => a.address)).toEqual([
+    expect(e2e.stack.captureAddresses.map((a) => a.address)).toEqual([
       BCC,
       INBOX,
       'acme-mail-h6j2k9l4m8n3@capture.localhost',
@@ -137,7 +113,7 @@ describe('the local pipeline', () => {
       messageId: '<e2e-two-reps@acme.example>',
     };
     await send({ ...message, from: 'Alice Rep <alice@acme.example>' });
-    await stack.idle();
+    await e2e.stack.idle();
     await send({ ...message, from: 'Bob Rep <bob@acme.example>' });
     const outcomes = await outcomeFor('<e2e-two-reps@acme.example>');
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['created', 'duplicate']);
@@ -247,7 +223,7 @@ describe('the local pipeline', () => {
     const [outcome] = await outcomeFor('<e2e-unmatched@acme.example>');
     expect(outcome).toMatchObject({ outcome: 'unmatched', reason: 'no-contact-or-lead' });
     expect(await tasksFor('Cold outreach')).toHaveLength(0);
-    const unresolved = await stack.outcomes.listUnresolved('acme');
+    const unresolved = await e2e.stack.outcomes.listUnresolved('acme');
     expect(unresolved.map((u) => u.sesMessageId)).toContain(outcome!.sesMessageId);
   });
 
@@ -262,7 +238,7 @@ describe('the local pipeline', () => {
         messageId: `<e2e-crash-${i}@acme.example>`,
       });
     }
-    await stack.idle();
+    await e2e.stack.idle();
     expect(crashes).toBe(1);
     for (const [i, subject] of subjects.entries()) {
       expect(await outcomeFor(`<e2e-crash-${i}@acme.example>`)).toEqual([
@@ -281,7 +257,7 @@ describe('the local pipeline', () => {
       messageId: '<e2e-publish-crash@acme.example>',
     };
     await expect(send(mail)).rejects.toMatchObject({ responseCode: 451 });
-    await stack.idle();
+    await e2e.stack.idle();
     expect(await tasksFor('publish-crash test')).toHaveLength(0);
     await send(mail); // the sender retries, as MTAs do after a 4xx
     expect(await outcomeFor('<e2e-publish-crash@acme.example>')).toEqual([
@@ -292,16 +268,16 @@ describe('the local pipeline', () => {
   });
 
   it('dead-letters a message no retry can fix, with its reason', async () => {
-    await stack.aws.clients.sqs.send(
+    await e2e.stack.aws.clients.sqs.send(
       new SendMessageCommand({
-        QueueUrl: stack.aws.resources.intakeQueueUrl,
+        QueueUrl: e2e.stack.aws.resources.intakeQueueUrl,
         MessageBody: '{"not":"an SNS envelope"}',
       }),
     );
-    await stack.idle();
-    const dead = await stack.aws.clients.sqs.send(
+    await e2e.stack.idle();
+    const dead = await e2e.stack.aws.clients.sqs.send(
       new ReceiveMessageCommand({
-        QueueUrl: stack.aws.resources.intakeDlqUrl,
+        QueueUrl: e2e.stack.aws.resources.intakeDlqUrl,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 1,
         MessageAttributeNames: ['All'],
@@ -330,8 +306,8 @@ describe('the local pipeline', () => {
       subject: 'Page outsider',
       messageId: '<e2e-page@evil.example>',
     });
-    await stack.idle();
-    const html = await (await fetch(`${stack.salesforceUrl}/`)).text();
+    await e2e.stack.idle();
+    const html = await (await fetch(`${e2e.stack.salesforceUrl}/`)).text();
     expect(html).toContain('<h1>Capture — local stack</h1>');
     expect(html).toContain('Email: Status page order ORD-10042');
     expect(html).toContain('alice@acme.example (User)');

@@ -1,14 +1,13 @@
 /** `capture salesforce check|setup` through the real command line against the emulator. */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SalesforceEmulator, startSalesforceEmulator } from '#local/salesforce/server.ts';
+import { runCapture } from '../support/cli.ts';
 import { demoSeed, startEmulator } from '../support/salesforce.ts';
 
-const repo = join(import.meta.dirname, '../..');
 let emulator: SalesforceEmulator;
 
 beforeAll(async () => {
@@ -16,22 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-function capture(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-      cwd: repo,
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const capture = (args: string[], env: Record<string, string>) => runCapture(args, { env });
 
 describe('capture salesforce', () => {
   it('checks, sets up the custom fields idempotently, and checks again', async () => {

@@ -3,62 +3,24 @@
  * stack, Salesforce REST out (jsforce against the strict emulator). Measures Salesforce API
  * calls per email for an ordinary batch of 25 and for 25 wide mails.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Connection } from '@jsforce/jsforce-node';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '#local/stack.ts';
-import { pipeline } from '#shared/config/pipeline.ts';
+import type { SendMailOptions } from 'nodemailer';
+import { describe, expect, it } from 'vitest';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { demoSeed, jsforceFor, MIXED_BATCH, wideMail, wideOrder, wideSeed } from '../support/salesforce.ts';
-import { startTestStack } from '../support/stack.ts';
+import { useE2e } from '../support/e2e.ts';
+import { MIXED_BATCH, wideMail, wideOrder, wideSeed } from '../support/salesforce.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const WIDE = 26; // mails 0–24 arrive together, mail 25 alone
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-let dir: string;
-
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  dir = mkdtempSync(join(tmpdir(), 'capture-wide-'));
-  const seed = structuredClone(demoSeed) as Record<string, unknown[]>;
-  const wide = wideSeed(WIDE);
-  seed.Contact = [...(seed.Contact ?? []), ...wide.Contact];
-  seed.Order = [...(seed.Order ?? []), ...wide.Order];
-  const seedPath = join(dir, 'seed.json');
-  writeFileSync(seedPath, JSON.stringify(seed));
-  stack = await startTestStack({
-    seedPath,
-    allowTestVerdicts: true,
-    // Long enough that a slow batch of wide mails is not handed out twice.
-    visibilityTimeoutSeconds: { intake: 30, sync: 30 },
-    // These tests are about mail arriving together: the event sources' own batching windows.
-    batchingWindowSeconds: {
-      intake: pipeline.queues.intake.maxBatchingWindowSeconds,
-      sync: pipeline.queues.sync.maxBatchingWindowSeconds,
-    },
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.smtpPort,
-    secure: false,
-    pool: true,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const e2e = useE2e({
+  seed: wideSeed(WIDE),
+  allowTestVerdicts: true,
+  // Long enough that a slow batch of wide mails is not handed out twice.
+  visibilityTimeoutSeconds: { intake: 30, sync: 30 },
+  smtpConnections: 5,
 });
 
 const send = (message: SendMailOptions) =>
-  transport.sendMail({ text: 'Hello', envelope: { from: 'alice@acme.example', to: [BCC] }, ...message });
+  e2e.send({ envelope: { from: 'alice@acme.example', to: [BCC] }, ...message });
 
 function sendWide(m: number) {
   const w = wideMail(m, 'e2e-wide');
@@ -74,8 +36,8 @@ function sendWide(m: number) {
 }
 
 async function outcomesOf(messageIds: string[]): Promise<OutcomeRecord[]> {
-  await stack.idle();
-  const all = await stack.outcomes.list();
+  await e2e.stack.idle();
+  const all = await e2e.stack.outcomes.list();
   // A message's outcome; a redelivery may add a later "duplicate" beside its "created".
   return messageIds.map(
     (id) =>
@@ -83,19 +45,19 @@ async function outcomesOf(messageIds: string[]): Promise<OutcomeRecord[]> {
   );
 }
 
-const one = async (soql: string) => (await sf.query<{ Id: string }>(soql)).records[0]?.Id;
+const one = e2e.idOf.bind(e2e);
 
 async function expectWideTask(m: number, outcome: OutcomeRecord | undefined) {
   expect(outcome).toMatchObject({ outcome: 'created' });
   const task = (
-    await sf.query<{ Id: string; WhoId: string; WhatId: string; OwnerId: string }>(
+    await e2e.sf.query<{ Id: string; WhoId: string; WhatId: string; OwnerId: string }>(
       `SELECT Id, WhoId, WhatId, OwnerId FROM Task WHERE Id = '${outcome?.taskId}'`,
     )
   ).records[0];
   expect(task?.WhoId).toBe(await one(`SELECT Id FROM Contact WHERE Email = 'w${m}.c0@globex.example'`));
   expect(task?.WhatId).toBe(await one(`SELECT Id FROM Order WHERE OrderNumber = '${wideOrder(m, 1)}'`));
   const people = (
-    await sf.query<{ RelationId: string }>(
+    await e2e.sf.query<{ RelationId: string }>(
       `SELECT RelationId FROM TaskRelation WHERE TaskId = '${task?.Id}' AND IsWhat = false`,
     )
   ).records.map((r) => r.RelationId);
@@ -110,37 +72,40 @@ describe('wide mail through the local pipeline', () => {
     await expectWideTask(25, outcome);
   });
 
-  it('makes one correct Task each for 25 wide mails arriving together', async () => {
-    await stack.idle();
-    const before = stack.emulator!.apiRequestCount();
-    await Promise.all(Array.from({ length: 25 }, (_, m) => sendWide(m)));
+  it('makes one correct Task each for 25 wide mails arriving together', { timeout: 60_000 }, async () => {
+    await e2e.stack.idle();
+    const before = e2e.stack.emulator!.apiRequestCount();
+    await e2e.together(() => Promise.all(Array.from({ length: 25 }, (_, m) => sendWide(m))));
     const outcomes = await outcomesOf(Array.from({ length: 25 }, (_, m) => `<e2e-wide-${m}@acme.example>`));
-    const calls = stack.emulator!.apiRequestCount() - before;
+    expect(e2e.batches.sync.at(-1)).toBe(25);
+    const calls = e2e.stack.emulator!.apiRequestCount() - before;
     console.info(`Salesforce API calls through the stack for 25 wide mails: ${calls} (${calls / 25}/email)`);
     for (const [m, outcome] of outcomes.entries()) await expectWideTask(m, outcome);
     expect(new Set(outcomes.map((o) => o.taskId)).size).toBe(25);
   });
 
   it('measures an ordinary batch of 25 mails', async () => {
-    await stack.idle();
-    const before = stack.emulator!.apiRequestCount();
+    await e2e.stack.idle();
+    const before = e2e.stack.emulator!.apiRequestCount();
     const ids = Array.from({ length: 25 }, (_, i) => `<e2e-ordinary-${i}@acme.example>`);
-    await Promise.all(
-      ids.map((messageId, i) => {
-        const spec = MIXED_BATCH[i % MIXED_BATCH.length]!;
-        const inbox = spec.mode === 'forward';
-        return send({
-          envelope: { from: spec.from, to: [inbox ? 'acme-inbox-3n8v5t2r6y1z@capture.localhost' : BCC] },
-          from: spec.from,
-          to: spec.to,
-          ...(spec.cc ? { cc: spec.cc } : {}),
-          subject: spec.subject,
-          messageId,
-        });
-      }),
+    await e2e.together(() =>
+      Promise.all(
+        ids.map((messageId, i) => {
+          const spec = MIXED_BATCH[i % MIXED_BATCH.length]!;
+          const inbox = spec.mode === 'forward';
+          return send({
+            envelope: { from: spec.from, to: [inbox ? 'acme-inbox-3n8v5t2r6y1z@capture.localhost' : BCC] },
+            from: spec.from,
+            to: spec.to,
+            ...(spec.cc ? { cc: spec.cc } : {}),
+            subject: spec.subject,
+            messageId,
+          });
+        }),
+      ),
     );
     const outcomes = await outcomesOf(ids);
-    const calls = stack.emulator!.apiRequestCount() - before;
+    const calls = e2e.stack.emulator!.apiRequestCount() - before;
     console.info(
       `Salesforce API calls through the stack for 25 ordinary mails: ${calls} (${calls / 25}/email)`,
     );
@@ -159,7 +124,7 @@ describe('wide mail through the local pipeline', () => {
     const [outcome] = await outcomesOf(['<e2e-lead-order@acme.example>']);
     expect(outcome).toMatchObject({ outcome: 'created' });
     const task = (
-      await sf.query<{ WhoId: string; WhatId: string | null }>(
+      await e2e.sf.query<{ WhoId: string; WhatId: string | null }>(
         `SELECT WhoId, WhatId FROM Task WHERE Id = '${outcome?.taskId}'`,
       )
     ).records[0];
@@ -182,7 +147,7 @@ describe('wide mail through the local pipeline', () => {
     const [outcome] = await outcomesOf(['<e2e-inactive@acme.example>']);
     expect(outcome).toMatchObject({ outcome: 'created' });
     const task = (
-      await sf.query<{ OwnerId: string }>(`SELECT OwnerId FROM Task WHERE Id = '${outcome?.taskId}'`)
+      await e2e.sf.query<{ OwnerId: string }>(`SELECT OwnerId FROM Task WHERE Id = '${outcome?.taskId}'`)
     ).records[0];
     expect(task?.OwnerId).toBe(await one("SELECT Id FROM User WHERE Email = 'ops@acme.example'"));
   });

@@ -7,27 +7,10 @@
  * counts each Message-ID on its own and must say exactly 3 lost and 1 unexpected ending, and fail,
  * while a mail whose raw object vanished ends as the parse stage's DLQ entry with its reason.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runScript } from '../support/cli.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-
-function soak(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--no-warnings=ExperimentalWarning', join(repo, 'bench/soak.ts'), ...args],
-      { cwd: repo, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'SILENT' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const soak = (args: string[]) => runScript('bench/soak.ts', args, { env: { LOG_LEVEL: 'SILENT' } });
 
 const lastLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 

@@ -10,6 +10,9 @@ import { syncStage } from '#shared/usecases/sync-stage.ts';
 import { MemoryMailStore, MemoryQueue, queueRecord, silentLogger } from '../support/memory-stores.ts';
 import { testRegistry } from '../support/registry.ts';
 
+/** When SES received the test mail (the SES notification's timestamp). */
+const RECEIVED_AT = '2026-01-01T00:00:00.000Z';
+
 const registry = testRegistry({ domain: 'acme.com' });
 
 function notification(
@@ -19,7 +22,7 @@ function notification(
   return {
     notificationType: 'Received',
     mail: {
-      timestamp: '2026-01-01T00:00:00Z',
+      timestamp: RECEIVED_AT,
       source: 'alice@acme.com',
       messageId: 'ses-1',
       destination: recipients,
@@ -101,6 +104,7 @@ describe('captureMessage', () => {
       sesMessageId: 'ses-1',
       parsedKey: 'parsed/acme/ses-1.json',
       messageId: '<m1@acme.com>',
+      receivedAt: RECEIVED_AT,
       email: expect.objectContaining({ subject: 'Order ORD-12345', capture: calls[0]?.capture }),
     });
     expect(mail.parsed.size).toBe(0);

@@ -8,7 +8,7 @@
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import iconv from './charsets.ts';
+import iconv from 'iconv-lite';
 
 const SINGLE_VALUED = new Set([
   'from',

@@ -5,7 +5,7 @@
  * hexadecimal references. Named references are given for the unsafe characters only (he would
  * name some non-ASCII ones too): mailparser asks for them only in text-to-HTML links, which
  * Capture turns off. The Lambda bundle puts this module where mailparser requires he
- * (infra/bundling.ts); test/unit/parse/charsets.test.ts compares it with he.
+ * (infra/bundling.ts); test/infra/charsets-bundle.test.ts compares it with he.
  */
 const UNSAFE = /["&'<>`]/g;
 const ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
