@@ -155,7 +155,7 @@ async function captureForOrg(
     senderVerified: capture.address.mode === 'bcc' || fromVerified(email, auth),
     sourceDigest: storedMessageDigest(receipt.action.objectKey),
   };
-  return handToSync(deps, { ...email, origin }, orgId, sesMessageId);
+  return handToSync(deps, { ...email, origin }, orgId, notification);
 }
 
 /** The CapturedEmail on the sync queue. */
@@ -163,8 +163,9 @@ async function handToSync(
   deps: CaptureMessageDeps,
   email: CapturedEmail,
   orgId: string,
-  sesMessageId: string,
+  notification: SesNotification,
 ): Promise<CaptureResult> {
+  const sesMessageId = notification.mail.messageId;
   // A small email rides in the sync message; a larger one goes to S3 and the message names it.
   // (Sync writes a carried email to parsedKey too if it ends unresolved, for the later re-link.)
   const parsedKey = mailKeys.parsed(orgId, sesMessageId);
