@@ -178,13 +178,16 @@ describe('the local pipeline', () => {
     expect(await tasksFor('Automatic reply: hello')).toHaveLength(0);
   });
 
-  it('refuses unknown capture tokens at RCPT TO', async () => {
-    const error = await send({
+  it('takes mail to an unknown capture token, as SES does for the whole domain, and records it as rejected', async () => {
+    await send({
       from: 'alice@acme.example',
       to: 'acme-guessed0000000@capture.localhost',
       subject: 'x',
-    }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ responseCode: 550 });
+      messageId: '<e2e-guessed@acme.example>',
+    });
+    expect(await outcomeFor('<e2e-guessed@acme.example>')).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason: 'unknown-token', orgId: null }),
+    ]);
   });
 
   it('makes no Task when an outsider writes to a bcc address, and quarantines viruses', async () => {
