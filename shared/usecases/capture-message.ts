@@ -235,7 +235,7 @@ function receivedAt(notification: SesNotification, deps: CaptureMessageDeps): Da
   return Number.isNaN(at) ? (deps.now?.() ?? new Date()) : new Date(at);
 }
 
-type QueueIds = { sesMessageId: string; orgId: null; messageId: null };
+type QueueIds = { sesMessageId: string; orgId: null; messageId: string | null };
 
 /**
  * One intake queue body: a Received notification is captured (`onIds` hears its id first, for
@@ -252,6 +252,8 @@ export async function captureIntakeBody(
     return;
   }
   const notification = parseIntakeBody(body);
-  onIds({ sesMessageId: notification.mail.messageId, orgId: null, messageId: null });
+  // The Message-ID as SES read it: a failure recorded before the parse can still be found by it.
+  const { messageId } = headerIdsOf(notification);
+  onIds({ sesMessageId: notification.mail.messageId, orgId: null, messageId });
   await captureMessage(notification, deps);
 }

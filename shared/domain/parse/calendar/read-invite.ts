@@ -5,6 +5,7 @@
  */
 import ICAL from 'ical.js';
 import type { Invite, InviteAttendee, MailAddress } from '../../captured-email.ts';
+import { tableOf } from '../../lookup-table.ts';
 import { ianaZoneOf, zonedTimeToUtc } from './time-zones.ts';
 
 type Component = InstanceType<typeof ICAL.Component>;
@@ -50,7 +51,7 @@ const YEAR_MAX = 2200;
 const WRITTEN_TIME =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)Z?)?$/;
 
-const IGNORED_METHODS: Record<string, string> = {
+const IGNORED_METHODS: ReadonlyMap<string, string> = tableOf({
   REPLY: "an attendee's answer to an invitation, not a meeting",
   COUNTER: 'an attendee proposing another time, not a meeting',
   DECLINECOUNTER: "the organizer declining an attendee's proposal",
@@ -58,7 +59,7 @@ const IGNORED_METHODS: Record<string, string> = {
   ADD: 'adds occurrences to a series Capture keeps as its first occurrence',
   PUBLISH: 'a published calendar entry, not an invitation',
   '': 'a calendar without METHOD, not an invitation',
-};
+});
 
 export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings: string[]): Invite | null {
   let text = part.text;
@@ -150,7 +151,7 @@ function readEvent(
   const action: Invite['action'] = cancelled ? 'cancel' : method === 'REQUEST' ? 'request' : 'ignore';
   const ignoredReason =
     action === 'ignore'
-      ? `METHOD:${method || '(none)'}: ${IGNORED_METHODS[method] ?? 'not an invitation'}`
+      ? `METHOD:${method || '(none)'}: ${IGNORED_METHODS.get(method) ?? 'not an invitation'}`
       : null;
 
   const zones = new ZoneContext(root, warnings);
