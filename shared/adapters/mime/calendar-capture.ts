@@ -93,7 +93,8 @@ export class CalendarCapture {
 
 function paramOf(part: StreamedPart, name: string): string | null {
   const header = part.headers?.get('content-type') as { params?: Record<string, string> } | undefined;
-  return header?.params?.[name] ?? null;
+  const params = header?.params;
+  return params && Object.hasOwn(params, name) ? (params[name] ?? null) : null;
 }
 
 /** iCalendar is UTF-8 by default (RFC 5545); honour another declared charset when the runtime knows it. */
