@@ -84,6 +84,8 @@ export class CalendarCapture {
     const parts = (await Promise.all(this.#parts)).filter((p): p is CalendarPart => p !== null);
     parts.sort((a, b) => Number(a.source === 'attachment') - Number(b.source === 'attachment'));
     for (const part of parts) {
+      // Each part's work is bounded (readInvite); between parts the process answers signals.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const invite = readInvite(part, this.#limits, warnings);
       if (invite) return invite;
     }
