@@ -126,15 +126,14 @@ function intakeRecord(
   };
 }
 
-/** A mail from acme's rep to a customer, headers as given (CRLF), then the body. */
+/** A mail from acme's rep to a customer unless `headers` say otherwise (CRLF), then the body. */
 export function rawMail(headers: string[], body = 'Hello'): string {
-  return [
+  const given = new Set(headers.map((h) => h.slice(0, h.indexOf(':')).toLowerCase()));
+  const defaults = [
     'From: Alice Rep <alice@acme.example>',
     'To: Jane Doe <jane.doe@globex.example>',
     'Date: Mon, 2 Mar 2026 10:00:00 +0000',
     'MIME-Version: 1.0',
-    ...headers,
-    '',
-    body,
-  ].join('\r\n');
+  ].filter((h) => !given.has(h.slice(0, h.indexOf(':')).toLowerCase()));
+  return [...defaults, ...headers, '', body].join('\r\n');
 }

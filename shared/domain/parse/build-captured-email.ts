@@ -24,6 +24,7 @@ import type { ParseLimits } from './limits.ts';
 import type { MimeReading } from './mime-reading.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
+import { wellFormedDeep } from './well-formed.ts';
 
 export interface BuildContext {
   org: Org | null;
@@ -113,8 +114,9 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     cutShort,
   };
   // Built from typed values, so not re-validated here (zod cost more than the rules): the sync
-  // stage validates every CapturedEmail where it reads one from the store.
-  return email;
+  // stage validates every CapturedEmail where it reads one from the store. Every string leaves
+  // the parse stage well-formed, whatever the charsets made of the bytes.
+  return wellFormedDeep(email);
 }
 
 /** An inline forward, searched for in bounded text (the whole body is never scanned). */
