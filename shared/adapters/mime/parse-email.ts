@@ -28,6 +28,7 @@ import type {
 import { buildCapturedEmail } from '../../domain/parse/build-captured-email.ts';
 import type { CalendarLimits } from '../../domain/parse/calendar/read-invite.ts';
 import { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
+import { SANE_YEARS } from '../../domain/sync/sanitize.ts';
 import { CaptureError, describeError, PermanentError, TransientError } from '../../errors.ts';
 import type { AttachmentSink } from '../../ports/attachment-sink.ts';
 import type { MimeReading } from '../../ports/mime-reader.ts';
@@ -590,6 +591,10 @@ function readDate(headers: Headers, rawDate: string | undefined, warnings: strin
   }
   if (parsed > Date.now() + 2 * 86_400_000) {
     warnings.push('Date header is in the future: ignored');
+    return null;
+  }
+  if (parsed < Date.UTC(SANE_YEARS.first, 0, 1)) {
+    warnings.push(`Date header is before ${SANE_YEARS.first}: ignored`);
     return null;
   }
   return new Date(parsed).toISOString();

@@ -6,6 +6,7 @@
 import ICAL from 'ical.js';
 import type { Invite, InviteAttendee, MailAddress } from '../../captured-email.ts';
 import { tableOf } from '../../lookup-table.ts';
+import { multiLine, SANE_YEARS, singleLine } from '../../sync/sanitize.ts';
 import { type Timezone, zoneForYear } from './custom-zones.ts';
 import { ianaZoneOf, zonedTimeToUtc } from './time-zones.ts';
 
@@ -58,9 +59,12 @@ export interface CalendarPart {
 const TEXT_MAX = 1000;
 const NAME_MAX = 200;
 const DAY = 86_400_000;
-/** Years outside this range are read as a mistake (and would make time zone rules expand far). */
-const YEAR_MIN = 1900;
-const YEAR_MAX = 2200;
+/**
+ * Years an invite's times may fall in (the dates Capture writes: sanitize.ts); outside them a
+ * time is read as a mistake, with a warning (and would make time zone rules expand far).
+ */
+const YEAR_MIN = SANE_YEARS.first;
+const yearMax = () => new Date().getUTCFullYear() + SANE_YEARS.aheadOfNow;
 /** A DATE or DATE-TIME value as ical.js writes it in jCal. */
 const WRITTEN_TIME =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)Z?)?$/;
@@ -228,7 +232,9 @@ function readEvent(
     warnings.push('calendar event has no readable start');
     return null;
   }
-  const description = text(event.getFirstPropertyValue('description'), Number.POSITIVE_INFINITY);
+  const rawDescription = text(event.getFirstPropertyValue('description'), Number.POSITIVE_INFINITY);
+  // The invite's text becomes an Event's: no control, escape or bidi characters (sanitize.ts).
+  const description = rawDescription === null ? null : multiLine(rawDescription);
   const attendees = readAttendees(event, limits.maxAttendees, budget);
   if (attendees.truncated) warnings.push(`more than ${limits.maxAttendees} attendees: the rest are ignored`);
   const sequence = Number(event.getFirstPropertyValue('sequence') ?? 0);
@@ -242,10 +248,10 @@ function readEvent(
     uid,
     sequence: Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : 0,
     recurrenceId: recurrence ? (zones.instant(recurrence)?.iso ?? null) : null,
-    summary: text(event.getFirstPropertyValue('summary'), TEXT_MAX),
+    summary: line(event.getFirstPropertyValue('summary'), TEXT_MAX),
     description: description ? description.slice(0, limits.maxDescriptionChars) : null,
     descriptionTruncated: (description?.length ?? 0) > limits.maxDescriptionChars,
-    location: text(event.getFirstPropertyValue('location'), TEXT_MAX),
+    location: line(event.getFirstPropertyValue('location'), TEXT_MAX),
     status,
     allDay: when?.allDay ?? false,
     start: when?.start ?? null,
@@ -256,7 +262,7 @@ function readEvent(
     organizer: mailAddress(event.getFirstProperty('organizer')),
     attendees: attendees.list,
     attendeesTruncated: attendees.truncated,
-    rrule: rrule ? String(rrule.getFirstValue()).slice(0, TEXT_MAX) : null,
+    rrule: rrule ? line(String(rrule.getFirstValue()), TEXT_MAX) : null,
     source: part.source,
   };
 }
@@ -388,8 +394,8 @@ class ZoneContext {
       this.warn(`unreadable ${prop.name.toUpperCase()}`);
       return null;
     }
-    if (!(time instanceof ICAL.Time) || time.year < YEAR_MIN || time.year > YEAR_MAX) {
-      this.warn(`${prop.name.toUpperCase()} is not a date in range`);
+    if (!(time instanceof ICAL.Time) || time.year < YEAR_MIN || time.year > yearMax()) {
+      this.warn(`${prop.name.toUpperCase()} is not a date in range (${YEAR_MIN} to ${yearMax()})`);
       return null;
     }
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -442,7 +448,7 @@ class ZoneContext {
     let zone = this.#expanded.get(key);
     if (zone === undefined) {
       this.#budget.check(`time zone "${tzid.slice(0, 60)}"`);
-      zone = zoneForYear(definition, year, YEAR_MAX);
+      zone = zoneForYear(definition, year, yearMax());
       this.#expanded.set(key, zone);
     }
     return zone;
@@ -498,7 +504,13 @@ function mailAddress(prop: Property | null): MailAddress | null {
     .replace(/^mailto:/i, '')
     .toLowerCase();
   if (address.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(address)) return null;
-  return { address, name: text(prop.getParameter('cn'), NAME_MAX)?.replace(/^"|"$/g, '') ?? '' };
+  return { address, name: line(prop.getParameter('cn'), NAME_MAX)?.replace(/^"|"$/g, '') ?? '' };
+}
+
+/** A text value on one line, without control, escape or bidi characters; null when nothing is left. */
+function line(value: unknown, max: number): string | null {
+  const s = text(value, max);
+  return s === null ? null : singleLine(s) || null;
 }
 
 /** A text value, trimmed and bounded; null when absent or empty. */
