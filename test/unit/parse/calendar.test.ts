@@ -357,7 +357,11 @@ describe('malformed and hostile calendars', () => {
     ['no UID', calendar('METHOD:REQUEST', vevent('DTSTART:20261203T140000Z')), 'calendar event has no UID'],
     ['no start', request('SUMMARY:x'), 'calendar event has no readable start'],
     ['a bad date', request('DTSTART:2026120XT140000Z'), 'calendar event has no readable start'],
-    ['a year out of range', request('DTSTART:99991203T140000Z'), `DTSTART is not a date in range (1970 to ${new Date().getUTCFullYear() + 5})`],
+    [
+      'a year out of range',
+      request('DTSTART:99991203T140000Z'),
+      `DTSTART is not a date in range (1970 to ${new Date().getUTCFullYear() + 5})`,
+    ],
     ['no event', calendar('METHOD:REQUEST'), 'calendar part has no event'],
     ['no calendar', vevent('UID:x'), 'calendar part has no VCALENDAR'],
     ['text that is not iCalendar', 'hello world', 'calendar part could not be read: malformed iCalendar'],
