@@ -24,9 +24,14 @@ const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 /** Bidirectional embeddings and overrides (U+202A–E) and isolates (U+2066–9); marks (LRM, RLM) stay. */
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 
-/** One line of text: escape sequences go, every control character becomes a space, runs of spaces collapse. */
+/** Text a terminal shows as it is: escape sequences and bidi controls go, every control character becomes a space. */
+export function inert(text: string): string {
+  return text.replace(ESCAPES, '').replace(CONTROL_ALL, ' ').replace(BIDI, '');
+}
+
+/** One line of text: inert, runs of spaces collapsed, trimmed. */
 export function singleLine(text: string): string {
-  return text.replace(ESCAPES, '').replace(CONTROL_ALL, ' ').replace(BIDI, '').replace(/ {2,}/g, ' ').trim();
+  return inert(text).replace(/ {2,}/g, ' ').trim();
 }
 
 /** Multi-line text: escape sequences go, CRLF, CR and U+2028/9 become LF; \n and \t stay; other control characters go. */
