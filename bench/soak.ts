@@ -19,8 +19,8 @@
  * sub-address named like a property every object has, lone surrogates, terminal escapes, a mail
  * from 1601, invites lasting billions of days or with time zones that expand for minutes, a
  * private invite. Each must end once, as its kind must, its Task free of escapes.
- * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected","poisoned",
- * "poisonOutcomes"}. Exit code 1 when anything was lost, duplicated or ended the wrong way.
+ * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}, with
+ * "poisoned" and "poisonOutcomes" after them when --poison is given. Exit code 1 when anything was lost, duplicated or ended the wrong way.
  */
 
 import { parseArgs } from 'node:util';
@@ -125,6 +125,8 @@ const POISON = {
   'vtimezone-expansion': { ending: 'event', warning: /^calendar-cut: time zone/ },
   'private-invite': { ending: 'excluded', reason: 'private-tag' },
 } as const satisfies Record<string, { ending: string; reason?: string; warning?: RegExp }>;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding what must not reach Salesforce is the point
+const UNCLEAN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 type PoisonKind = keyof typeof POISON;
 const POISON_KINDS = Object.keys(POISON) as PoisonKind[];
 type Kind = 'plain' | HostileKind | PoisonKind;
@@ -514,9 +516,10 @@ const result = {
   lost: report.lost,
   duplicates: report.duplicates,
   faultsInjected,
-  // Poisoned mails sent, and those that ended exactly once, the way their kind must.
-  poisoned: plan.filter((p) => isPoison(p.kind)).length,
-  poisonOutcomes: report.poisonOutcomes,
+  // With --poison: poisoned mails sent, and those that ended exactly once, the way their kind must.
+  ...(poisonRate > 0
+    ? { poisoned: plan.filter((p) => isPoison(p.kind)).length, poisonOutcomes: report.poisonOutcomes }
+    : {}),
 };
 console.log(JSON.stringify(result));
 process.exit(result.lost > 0 || result.duplicates > 0 || report.unexpected > 0 ? 1 : 0);
@@ -639,9 +642,6 @@ function unexpectedEnding(p: Planned, ending: Ending, e: Evidence): string | nul
     return `${ending} for ${recorded?.reason}, expected ${expected.reason}`;
   return null;
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding what must not reach Salesforce is the point
-const UNCLEAN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Per Message-ID: one ending, the one its kind expects; never both, never neither. */
 async function account(s: LocalStack) {
