@@ -46,7 +46,16 @@ describe.concurrent('npm run soak', () => {
   }, 60_000);
 
   it('ends every poisoned kind once, as its kind must, and says so on its last line', async () => {
-    const run = await soak(['--emails', '9', '--poison', '1', '--hostile-every', '1000', '--fault-rate', '0']);
+    const run = await soak([
+      '--emails',
+      '9',
+      '--poison',
+      '1',
+      '--hostile-every',
+      '1000',
+      '--fault-rate',
+      '0',
+    ]);
     expect(lastLine(run.stdout)).toEqual({
       emails: 9,
       tasks: 5,
