@@ -110,8 +110,8 @@ const KINDS = Object.keys(EXPECTED) as HostileKind[];
 const POISON = {
   // A charset named like a property every object has, in raw 8-bit headers, and <constructor> tags.
   'inherited-charset': { ending: 'task', warning: /^raw 8-bit header bytes decoded as windows-1252/ },
-  // Sent to the token "constructor": refused at RCPT, as any unknown capture address.
-  'inherited-token': { ending: 'refused' },
+  // Sent to the token "constructor": an unknown capture address, as any other.
+  'inherited-token': { ending: 'rejected', reason: 'unknown-token' },
   // A sub-address target named like one: not a record, the Task is still made.
   'inherited-target': { ending: 'task' },
   // UTF-7 encoded words that decode to lone surrogates in the From name and Subject.

@@ -68,7 +68,7 @@ describe.concurrent('npm run soak', () => {
     });
     for (const ending of [
       'inherited-charset → task',
-      'inherited-token → refused',
+      'inherited-token → rejected',
       'inherited-target → task',
       'lone-surrogate → task',
       'escape-subject → task',
