@@ -86,11 +86,17 @@ export class CalendarCapture {
     for (const part of parts) {
       // Each part's work is bounded (readInvite); between parts the process answers signals.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const invite = readInvite(part, this.#limits, warnings);
+      const invite = readInvite(part, this.#limits, warnings, cpuMillis);
       if (invite) return invite;
     }
     return null;
   }
+}
+
+/** CPU time this process has used, in milliseconds: a busy machine does not eat an invite's budget. */
+function cpuMillis(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 function paramOf(part: StreamedPart, name: string): string | null {

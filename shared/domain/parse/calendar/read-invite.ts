@@ -27,7 +27,7 @@ export interface CalendarLimits {
   /** Longest DURATION taken; a longer one is cut to it (warning). */
   maxDurationDays: number;
   /**
-   * Time one calendar part may take to read, in milliseconds, checked between steps (parse, each
+   * CPU time one calendar part may take to read, in milliseconds, checked between steps (parse, each
    * event, each time zone expansion, each hundred attendees); past it the invite is dropped
    * (warning) and the mail is captured without it. Every step is itself bounded by count.
    */
