@@ -27,6 +27,7 @@ const task: TaskDraft = {
   WhatId: null,
   Capture_Id__c: 'a'.repeat(40),
   Order_Numbers__c: null,
+  Capture_Source__c: null,
 };
 
 describe('clean text', () => {
