@@ -15,8 +15,12 @@
  * Then every sent Message-ID is checked on its own: exactly one Task, or exactly one DLQ entry
  * with its reason (`capture.reason`), or a recorded non-Task outcome with a reason; never both,
  * never neither. That one ending must also be the one its kind expects (EXPECTED).
- * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}. Exit code 1
- * when anything was lost, duplicated or ended the wrong way.
+ * With --poison P, a fraction P of the other mails is poisoned (POISON): a charset, token or
+ * sub-address named like a property every object has, lone surrogates, terminal escapes, a mail
+ * from 1601, invites lasting billions of days or with time zones that expand for minutes, a
+ * private invite. Each must end once, as its kind must, its Task free of escapes.
+ * Last stdout line: {"emails","tasks","dlq","lost","duplicates","faultsInjected"}, with
+ * "poisoned" and "poisonOutcomes" after them when --poison is given. Exit code 1 when anything was lost, duplicated or ended the wrong way.
  */
 
 import { parseArgs } from 'node:util';
@@ -40,6 +44,9 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     // Every Nth mail is hostile (1: all of them, cycling through the kinds).
     'hostile-every': { type: 'string', default: '4' },
+    // A fraction of the mails (chosen at random, --seed) is poisoned: input built to crash or
+    // hold the parse stage, or to smuggle escapes into Salesforce (POISON below).
+    poison: { type: 'string', default: '0' },
     // The soak's own test: the sync stage drops the first mail unworked, dead-letters a copy of
     // the second after making its Task and dead-letters the third without a reason, and the stack
     // ignores test verdicts so a forged rep passes; the accounting must report all four.
@@ -49,7 +56,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: npm run soak -- [--emails N] [--fault-rate R] [--seed S] [--hostile-every N]   (R between 0 and 0.5)',
+    'usage: npm run soak -- [--emails N] [--fault-rate R] [--seed S] [--hostile-every N] [--poison P]   (R between 0 and 0.5, P between 0 and 1)',
   );
   process.exit(0);
 }
@@ -57,16 +64,18 @@ const emails = Number(values.emails);
 const rate = Number(values['fault-rate']);
 const seed = Number(values.seed);
 const hostileEvery = Number(values['hostile-every']);
+const poisonRate = Number(values.poison);
 if (
   !Number.isInteger(emails) ||
   emails < 1 ||
   !(rate >= 0 && rate <= 0.5) ||
   !Number.isInteger(seed) ||
   !Number.isInteger(hostileEvery) ||
-  hostileEvery < 1
+  hostileEvery < 1 ||
+  !(poisonRate >= 0 && poisonRate <= 1)
 ) {
   console.error(
-    'error: --emails and --hostile-every must be positive integers, --fault-rate between 0 and 0.5, --seed an integer',
+    'error: --emails and --hostile-every must be positive integers, --fault-rate between 0 and 0.5, --poison between 0 and 1, --seed an integer',
   );
   process.exit(2);
 }
@@ -93,7 +102,35 @@ const EXPECTED = {
 } as const satisfies Record<string, { ending: string; reason?: string; warning?: RegExp }>;
 type HostileKind = keyof typeof EXPECTED;
 const KINDS = Object.keys(EXPECTED) as HostileKind[];
-type Kind = 'plain' | HostileKind;
+/**
+ * Poisoned mails and how each must end: a Task or Event with the warning that says what was cut,
+ * or an outcome with its reason. None may crash or hold the parse stage, fail a neighbour, or put
+ * an escape sequence, control or bidi character into a Task.
+ */
+const POISON = {
+  // A charset named like a property every object has, in raw 8-bit headers, and <constructor> tags.
+  'inherited-charset': { ending: 'task', warning: /^raw 8-bit header bytes decoded as windows-1252/ },
+  // Sent to the token "constructor": an unknown capture address, as any other.
+  'inherited-token': { ending: 'rejected', reason: 'unknown-token' },
+  // A sub-address target named like one: not a record, the Task is still made.
+  'inherited-target': { ending: 'task' },
+  // UTF-7 encoded words that decode to lone surrogates in the From name and Subject.
+  'lone-surrogate': { ending: 'task' },
+  // Terminal escapes, C1 controls and bidi overrides in Subject, From name and body.
+  'escape-subject': { ending: 'task' },
+  'date-1601': { ending: 'task', warning: /^Date header is before 1970/ },
+  // An invite lasting three billion days: ran for seconds to minutes before DURATION was bounded.
+  'duration-billions': { ending: 'event', warning: /^calendar-cut: a DURATION over/ },
+  // A custom time zone with 366 onsets a year from 1601, twenty times over.
+  'vtimezone-expansion': { ending: 'event', warning: /^calendar-cut: time zone/ },
+  'private-invite': { ending: 'excluded', reason: 'private-tag' },
+} as const satisfies Record<string, { ending: string; reason?: string; warning?: RegExp }>;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding what must not reach Salesforce is the point
+const UNCLEAN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+type PoisonKind = keyof typeof POISON;
+const POISON_KINDS = Object.keys(POISON) as PoisonKind[];
+type Kind = 'plain' | HostileKind | PoisonKind;
+const isPoison = (kind: Kind): kind is PoisonKind => kind in POISON;
 const EMAIL_FAULTS = ['smtp-before-publish', 'parse-lost-ack', 'sync-lost-ack', 'raw-missing'] as const;
 type EmailFault = (typeof EMAIL_FAULTS)[number];
 /** Outcomes that end a mail without a Task; they must carry a reason. */
@@ -117,7 +154,9 @@ const plan: Planned[] = Array.from({ length: emails }, (_, index) => ({
   kind:
     index % hostileEvery === hostileEvery - 1
       ? KINDS[Math.floor(index / hostileEvery) % KINDS.length]!
-      : 'plain',
+      : poisonRate > 0 && random() < poisonRate
+        ? POISON_KINDS[index % POISON_KINDS.length]!
+        : 'plain',
   fault: random() < rate ? EMAIL_FAULTS[Math.floor(random() * EMAIL_FAULTS.length)]! : null,
 }));
 
@@ -264,6 +303,7 @@ function mailFor(p: Planned): SendMailOptions {
     text: `Soak test message ${p.index}.`,
   };
   const toInbox = { to: inboxAddress, bcc: undefined };
+  if (isPoison(p.kind)) return poisonMail(p, p.kind);
   switch (p.kind) {
     case 'plain':
       return base;
@@ -307,6 +347,97 @@ function mailFor(p: Planned): SendMailOptions {
     case 'stranger':
       return { ...base, to: 'Nobody <nobody@unknown-company.example>' };
   }
+}
+
+/** A poisoned mail, written byte by byte (nodemailer would encode its headers properly). */
+function poisonMail(p: Planned, kind: PoisonKind): SendMailOptions {
+  const [token, domain] = bccAddress.split('@') as [string, string];
+  const envelope = { from: 'alice@acme.example', to: [bccAddress] };
+  const head = (subject: string, extra: string[] = []) =>
+    [
+      'From: Alice Rep <alice@acme.example>',
+      'To: Jane Doe <jane.doe@globex.example>',
+      `Subject: ${subject}`,
+      `Message-ID: <${p.messageId}>`,
+      'Date: Mon, 2 Mar 2026 10:00:00 +0000',
+      'MIME-Version: 1.0',
+      ...extra,
+      '',
+      '',
+    ].join('\r\n');
+  const raw = (text: string) => ({ envelope, raw: Buffer.from(text, 'latin1') });
+  switch (kind) {
+    case 'inherited-charset':
+      return raw(
+        `${head(`Soak ${p.index} Gr\xfc\xdfe`, ['Content-Type: text/html; charset=constructor'])}<constructor>Soak</constructor> <p>poisoned</p>\r\n`,
+      );
+    case 'inherited-token':
+      return {
+        ...raw(`${head(`Soak ${p.index} (${kind})`)}Hello\r\n`),
+        envelope: { ...envelope, to: [`constructor@${domain}`] },
+      };
+    case 'inherited-target':
+      return {
+        ...raw(`${head(`Soak ${p.index} (${kind})`)}Hello\r\n`),
+        envelope: { ...envelope, to: [`${token}+__proto__@${domain}`] },
+      };
+    case 'lone-surrogate':
+      return raw(
+        head(`=?utf-7?Q?Soak_${p.index}_+2D3-?=`).replace(
+          'From: Alice Rep',
+          'From: =?utf-7?Q?Alice_+2D3-Rep?=',
+        ) + 'Body +2D3- end\r\n',
+      );
+    case 'escape-subject': {
+      const word = (text: string) => `=?utf-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+      return raw(
+        `${head(word(`Soak ${p.index} \u001b]0;owned\u0007\u001b[2J\u009b31m\u202eexe.pdf`))}Body \u001b[31mred\u001b[0m\r\n`,
+      );
+    }
+    case 'date-1601':
+      return raw(head(`Soak ${p.index} (${kind})`).replace('Mon, 2 Mar 2026', 'Mon, 1 Jan 1601') + 'Old\r\n');
+    case 'duration-billions':
+      return raw(inviteMail(p, head, ['DTSTART:20260310T100000Z', 'DURATION:P3000000000D']));
+    case 'vtimezone-expansion':
+      return raw(
+        inviteMail(p, head, ['DTSTART;TZID=Custom:20260310T100000', 'DURATION:PT1H'], hostileZone()),
+      );
+    case 'private-invite':
+      return raw(inviteMail(p, head, ['DTSTART:20260310T100000Z', 'DURATION:PT1H'], '', 'Lunch #private'));
+  }
+}
+
+function inviteMail(
+  p: Planned,
+  head: (subject: string, extra: string[]) => string,
+  when: string[],
+  zone = '',
+  summary = `Soak ${p.index} meeting`,
+): string {
+  const ics = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'METHOD:REQUEST',
+    ...(zone ? [zone] : []),
+    'BEGIN:VEVENT',
+    `UID:soak-${p.index}@${MAIL_DOMAIN}`,
+    `SUMMARY:${summary}`,
+    ...when,
+    'ORGANIZER;CN=Alice Rep:mailto:alice@acme.example',
+    'ATTENDEE;CN=Jane Doe;PARTSTAT=NEEDS-ACTION:mailto:jane.doe@globex.example',
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
+  return `${head(`Soak ${p.index} invite`, ['Content-Type: text/calendar; method=REQUEST; charset=utf-8'])}${ics}\r\n`;
+}
+
+function hostileZone(): string {
+  const days = Array.from({ length: 366 }, (_, k) => k + 1).join(',');
+  const rules = Array.from({ length: 20 }, (_, k) => {
+    const kind = k % 2 ? 'DAYLIGHT' : 'STANDARD';
+    return `BEGIN:${kind}\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\nRRULE:FREQ=YEARLY;BYYEARDAY=${days}\r\nEND:${kind}`;
+  });
+  return ['BEGIN:VTIMEZONE', 'TZID:Custom', ...rules, 'END:VTIMEZONE'].join('\r\n');
 }
 
 /** 20,000 inline text parts in one multipart/mixed: far past the parts budget. */
@@ -385,6 +516,10 @@ const result = {
   lost: report.lost,
   duplicates: report.duplicates,
   faultsInjected,
+  // With --poison: poisoned mails sent, and those that ended exactly once, the way their kind must.
+  ...(poisonRate > 0
+    ? { poisoned: plan.filter((p) => isPoison(p.kind)).length, poisonOutcomes: report.poisonOutcomes }
+    : {}),
 };
 console.log(JSON.stringify(result));
 process.exit(result.lost > 0 || result.duplicates > 0 || report.unexpected > 0 ? 1 : 0);
@@ -430,11 +565,15 @@ function deadLetterReason(m: Message): string | null {
   return value ? value : null;
 }
 
-type Ending = 'task' | 'dlq' | 'refused' | 'nothing' | OutcomeRecord['outcome'];
+type Ending = 'task' | 'event' | 'dlq' | 'refused' | 'nothing' | OutcomeRecord['outcome'];
 
 /** What the pipeline left behind for one sent mail. */
 interface Evidence {
   tasks: number;
+  /** The mail's Task (the first, when there are several). */
+  task: Record<string, unknown> | null;
+  /** Its recorded outcome names an Event (an invite). */
+  event: boolean;
   dead: DeadLetter[];
   /** Recorded outcomes of this Message-ID (one per org it was captured for). */
   outcomes: OutcomeRecord[];
@@ -453,17 +592,19 @@ function endingOf(e: Evidence): { ending: Ending; endings: number } {
   const endings =
     reasonless > 0
       ? 0
-      : (e.tasks > 0 ? 1 : 0) + withReason.length + (recorded.length > 0 || e.refusal ? 1 : 0);
+      : (e.tasks > 0 || e.event ? 1 : 0) + withReason.length + (recorded.length > 0 || e.refusal ? 1 : 0);
   const ending: Ending =
     e.tasks > 0
       ? 'task'
-      : withReason.length > 0
-        ? 'dlq'
-        : e.refusal
-          ? 'refused'
-          : recorded.length > 0
-            ? recorded[0]!.outcome
-            : 'nothing';
+      : e.event
+        ? 'event'
+        : withReason.length > 0
+          ? 'dlq'
+          : e.refusal
+            ? 'refused'
+            : recorded.length > 0
+              ? recorded[0]!.outcome
+              : 'nothing';
   return { ending, endings };
 }
 
@@ -482,11 +623,16 @@ function unexpectedEnding(p: Planned, ending: Ending, e: Evidence): string | nul
   }
   if (ending === 'dlq' && rate > 0) return null;
   const expected: { ending: string; reason?: string; warning?: RegExp } =
-    p.kind === 'plain' ? { ending: 'task' } : EXPECTED[p.kind];
+    p.kind === 'plain' ? { ending: 'task' } : isPoison(p.kind) ? POISON[p.kind] : EXPECTED[p.kind];
   if (ending !== expected.ending) return `ended ${ending}, expected ${expected.ending}`;
-  if (ending === 'task') {
+  if (ending === 'task' && e.task && isPoison(p.kind)) {
+    const unclean = ['Subject', 'Description'].find((f) => UNCLEAN.test(String(e.task?.[f] ?? '')));
+    if (unclean) return `its Task's ${unclean} holds control, escape or bidi characters`;
+  }
+  if (ending === 'task' || ending === 'event') {
     const outcome = e.outcomes.find((o) => o.outcome === 'created' || o.outcome === 'duplicate');
-    if (!outcome) return `Task without a created outcome (${e.outcomes.map((o) => o.outcome).join(', ')})`;
+    if (!outcome)
+      return `${ending} without a created outcome (${e.outcomes.map((o) => o.outcome).join(', ')})`;
     if (expected.warning && !outcome.warnings?.some((w) => expected.warning!.test(w)))
       return `outcome lacks the warning ${expected.warning} (${(outcome.warnings ?? []).join('; ')})`;
     return null;
@@ -500,26 +646,35 @@ function unexpectedEnding(p: Planned, ending: Ending, e: Evidence): string | nul
 /** Per Message-ID: one ending, the one its kind expects; never both, never neither. */
 async function account(s: LocalStack) {
   const taskCounts = new Map<string, number>();
+  const taskOf = new Map<string, Record<string, unknown>>();
   let tasks = 0;
   for (const t of s.emulator!.records('Task')) {
     const id = String(t.Capture_Id__c ?? '');
     taskCounts.set(id, (taskCounts.get(id) ?? 0) + 1);
+    if (!taskOf.has(id)) taskOf.set(id, t);
     tasks++;
   }
+  const eventIds = new Set(s.emulator!.records('Event').map((e) => String(e.Id)));
   const outcomes = groupBy(await s.outcomes.list(), (o) =>
     o.messageId ? [normaliseMessageId(o.messageId)] : [],
   );
   const dlqEntries = await deadLetters(s);
   const dlqFor = groupBy(dlqEntries, (d) => d.messageIds);
 
-  let [lost, duplicates, unexpected] = [0, 0, 0];
+  let [lost, duplicates, unexpected, poisonOutcomes] = [0, 0, 0, 0];
   const tally = new Map<string, number>();
   const problems: string[] = [];
   for (const p of plan) {
+    const captureId = captureIdForMessageId(ORG, p.messageId);
+    const mailOutcomes = outcomes.get(p.messageId) ?? [];
     const evidence: Evidence = {
-      tasks: taskCounts.get(captureIdForMessageId(ORG, p.messageId)) ?? 0,
+      tasks: taskCounts.get(captureId) ?? 0,
+      task: taskOf.get(captureId) ?? null,
+      event: mailOutcomes.some(
+        (o) => (o.outcome === 'created' || o.outcome === 'duplicate') && o.taskId && eventIds.has(o.taskId),
+      ),
       dead: dlqFor.get(p.messageId) ?? [],
-      outcomes: outcomes.get(p.messageId) ?? [],
+      outcomes: mailOutcomes,
       refusal: refused.get(p.messageId),
     };
     duplicates += Math.max(0, evidence.tasks - 1);
@@ -527,6 +682,7 @@ async function account(s: LocalStack) {
     const wrong = endings === 1 ? unexpectedEnding(p, ending, evidence) : null;
     if (endings !== 1) lost++;
     if (wrong) unexpected++;
+    if (isPoison(p.kind) && endings === 1 && !wrong) poisonOutcomes++;
     if ((endings !== 1 || wrong) && problems.length < 10) {
       const reasonless = evidence.dead.filter((d) => !d.reason).length;
       problems.push(
@@ -553,7 +709,7 @@ async function account(s: LocalStack) {
     ...problems.map((p) => `  problem: ${p}`),
     '',
   ].join('\n');
-  return { tasks, dlq: dlqEntries.length, lost, duplicates, unexpected, summary };
+  return { tasks, dlq: dlqEntries.length, lost, duplicates, unexpected, poisonOutcomes, summary };
 }
 
 function groupBy<T>(items: T[], keys: (item: T) => string[]): Map<string, T[]> {

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from '#shared/errors.ts';
 import { registerCommands } from './commands/index.ts';
+import { safeLine } from './output.ts';
 import { EXIT } from './usage.ts';
 
 /** The program with the command `args` name (the arguments after `capture`), or every command. */
@@ -37,6 +38,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** One line, inert on a terminal (an error may quote a file name or text from mail). */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return safeLine(text.replace(/\s*\n\s*/g, ' '));
 }

@@ -16,7 +16,8 @@ import {
 } from '#shared/usecases/dead-letter.ts';
 
 export function toQueueRecord(record: SQSRecord): QueueRecord {
-  const attributes: Record<string, string> = {};
+  // Names come from the queue message: an object without a prototype keeps `__proto__` as a name.
+  const attributes: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (value.stringValue !== undefined && value.dataType.startsWith('String'))
       attributes[name] = value.stringValue;

@@ -5,6 +5,7 @@
  * queues, messages (in flight too) and objects survive a crash of the process.
  */
 import { mkdirSync } from 'node:fs';
+import { Server as HttpServer } from 'node:http';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -14,12 +15,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
+import { bindingTo, DEFAULT_LISTEN_HOST, guardHost, hostAllowed } from './loopback.ts';
 
 export interface LocalAwsOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
-  /** Defaults to 127.0.0.1. */
+  /** Interface to listen on; defaults to 127.0.0.1 (fauxqs itself would take every interface). */
   host?: string;
+  /** More Host header names to answer besides loopback ones (`*`: any). */
+  allowedHosts?: string[];
   /** Keeps queues, messages and objects here (SQLite); in memory when omitted. */
   dataDir?: string;
 }
@@ -55,13 +59,19 @@ const DLQ_RETENTION_SECONDS = String(14 * 24 * 3600);
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const startFauxqs = await loadFauxqs();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const server = await startFauxqs({
-    port: options.port ?? 0,
-    ...(options.host ? { host: options.host } : {}),
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    logger: false,
-    defaultRegion: REGION,
-  });
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
+  const { result: server, servers } = await bindingTo(host, () =>
+    startFauxqs({
+      port: options.port ?? 0,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      logger: false,
+      defaultRegion: REGION,
+    }),
+  );
+  for (const bound of servers) {
+    if (bound instanceof HttpServer)
+      guardHost(bound, (h) => hostAllowed(h, host, options.allowedHosts ?? []));
+  }
   try {
     const { intake, sync } = pipeline.queues;
     const endpoint = server.address;

@@ -19,6 +19,7 @@ import { captureAddressOf, isRetired, type Registry } from '#shared/config/regis
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { type LocalAws, startLocalAws } from './aws.ts';
+import { takeLock } from './data-lock.ts';
 import { renderPage } from './page.ts';
 import { type QueueRunner, type SqsHandler, startQueueRunner, type WindowClock } from './runner.ts';
 import { saveStateFile } from './salesforce/persistence.ts';
@@ -50,7 +51,10 @@ export interface LocalStackOptions {
   windowClock?: WindowClock;
   /** Failed records and batches come back after this many seconds instead (soak). */
   failureBackoffSeconds?: number;
+  /** Interface every local server listens on (default 127.0.0.1: this machine only). */
   host?: string;
+  /** More Host header names the HTTP servers answer besides loopback ones and `host` (`*`: any). */
+  allowedHosts?: string[];
   /** Wraps a handler (tests inject crashes with it). */
   wrapHandler?: (name: 'parse' | 'sync', handler: SqsHandler) => SqsHandler;
   /**
@@ -75,35 +79,10 @@ export function dataPaths(dataDir: string): { aws: string; salesforce: string; l
   };
 }
 
-/**
- * One stack per data directory: a second one would hand back messages the first is working on
- * and overwrite its records. The lock names the owning process; a lock left by a process that
- * no longer exists (killed) is taken over. Returns the release.
- */
+/** One stack per data directory (data-lock.ts). Returns the release. */
 export function lockDataDir(dataDir: string): () => void {
-  const { lock } = dataPaths(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner))
-      throw new ConfigError('DATA_DIR_IN_USE', `data directory ${dataDir} is in use by process ${owner}`);
-    rmSync(lock, { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return takeLock(dataPaths(dataDir).lock, dataDir);
 }
 
 export interface LocalStack {
@@ -175,7 +154,12 @@ async function startParts(
   }
   const awsPort = options.awsPort ?? 0;
   const aws = await listening('aws', awsPort, () =>
-    startLocalAws({ port: awsPort, ...(data ? { dataDir: data.aws } : {}) }),
+    startLocalAws({
+      port: awsPort,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+      ...(data ? { dataDir: data.aws } : {}),
+    }),
   );
   started.push(() => aws.close());
   const store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
@@ -311,6 +295,7 @@ async function startEmulator(
   const emulator = await startSalesforceEmulator({
     port: options.sfPort ?? 8484,
     ...(options.host ? { host: options.host } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     seed: readSeed(options.seedPath ?? defaultSeedPath),
     // An existing data file wins over the seed.
     ...(dataFile ? { dataFile } : {}),

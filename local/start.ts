@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeLocation, registryLocation } from '#shared/config/registry-location.ts';
 import { describeError } from '#shared/errors.ts';
+import { allowedHostsFromEnv, listenHostFromEnv } from './loopback.ts';
 import { type LocalStackOptions, PortInUseError, type StackService, startLocalStack } from './stack.ts';
 
 const USAGE = `usage: npm start [-- --fresh]
@@ -25,6 +26,10 @@ Environment:
   CAPTURE_CONFIG                org registry file (default: orgs.json in this folder, else the
                                 demo registry local/demo/orgs.json)
   CAPTURE_SF_SEED               records to seed the emulator with (default local/demo/seed.json)
+  CAPTURE_LISTEN_HOST           the interface every server listens on (default 127.0.0.1:
+                                this machine only)
+  CAPTURE_ALLOWED_HOSTS         more Host names the HTTP servers answer, comma-separated
+                                (loopback names always; * for any)
   CAPTURE_DATA_DIR              where queues, objects and emulator records are kept across
                                 restarts (default .capture/)
   CAPTURE_TEST_VERDICTS         1: take spam/virus/SPF/DKIM/DMARC verdicts from an
@@ -100,6 +105,9 @@ async function main(): Promise<void> {
     smtpPort: port('CAPTURE_SMTP_PORT', 2525),
     awsPort: port('CAPTURE_AWS_PORT', 4566),
     sfPort: port('CAPTURE_SF_PORT', 8484),
+    // This machine only, unless asked: CAPTURE_LISTEN_HOST, CAPTURE_ALLOWED_HOSTS (local/loopback.ts).
+    host: listenHostFromEnv(),
+    allowedHosts: allowedHostsFromEnv(),
     configPath: registry.path,
     ...(process.env.CAPTURE_SF_SEED ? { seedPath: process.env.CAPTURE_SF_SEED } : {}),
     // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.

@@ -29,6 +29,7 @@ import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { describeError, PermanentError } from '#shared/errors.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
+import { safeJson, safeLine } from '../output.ts';
 import { usageError } from '../usage.ts';
 
 interface AwsOptions {
@@ -198,7 +199,7 @@ export function registerOperations(program: Command): void {
       });
       if (found.length === 0) {
         process.stderr.write(
-          `error: no outcome recorded for ${id} (still in flight, or never received; --wait <seconds> waits for it)\n`,
+          `error: no outcome recorded for ${safeLine(id)} (still in flight, or never received; --wait <seconds> waits for it)\n`,
         );
         process.exitCode = 1;
         return;
@@ -206,8 +207,8 @@ export function registerOperations(program: Command): void {
       for (const o of found) {
         process.stdout.write(
           options.json
-            ? `${JSON.stringify(o)}\n`
-            : `${o.outcome}${o.reason ? ` (${o.reason})` : ''}  org ${o.orgId ?? '-'}  ses ${o.sesMessageId}${o.taskId ? `  task ${o.taskId}` : ''}  at ${o.at}\n`,
+            ? `${safeJson(o)}\n`
+            : `${safeLine(`${o.outcome}${o.reason ? ` (${o.reason})` : ''}  org ${o.orgId ?? '-'}  ses ${o.sesMessageId}${o.taskId ? `  task ${o.taskId}` : ''}  at ${o.at}`)}\n`,
         );
       }
     });
@@ -254,7 +255,7 @@ export function registerOperations(program: Command): void {
       });
       process.stdout.write(
         options.json
-          ? `${JSON.stringify(summary)}\n`
+          ? `${safeJson(summary)}\n`
           : `${Object.entries(summary)
               .map(([k, v]) => `${k}: ${v} ${k === 'missing' ? 'not replayable' : 'replayed'}`)
               .join('\n')}\n`,
@@ -334,7 +335,9 @@ async function replayUnresolved(where: Deployment, org: string | undefined) {
       messageId = (await store.getParsed(item.parsedKey)).messageId;
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
-      process.stderr.write(`missing: ${item.orgId}/${item.sesMessageId}: ${describeError(error)}\n`);
+      process.stderr.write(
+        `${safeLine(`missing: ${item.orgId}/${item.sesMessageId}: ${describeError(error)}`)}\n`,
+      );
       missing++;
       continue;
     }

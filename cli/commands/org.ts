@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parse as parseDomain } from 'tldts';
 import type * as z from 'zod';
 import { newToken } from '#shared/config/capture-token.ts';
 import {
@@ -25,6 +26,7 @@ import {
   registryLocation,
 } from '#shared/config/registry-location.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { printLines, safeJson } from '../output.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_RETIRE_DAYS = 30;
@@ -66,11 +68,23 @@ const orgIdArg = (value: string) => validated(OrgSchema.shape.id, 'org id', valu
 const emailArg = (value: string) => validated(OrgSchema.shape.defaultOwnerEmail, 'owner', value);
 const captureDomainArg = (value: string) =>
   validated(RegistrySchema.shape.captureDomain, 'capture domain', value);
+/**
+ * A domain an org can own, not a public suffix (`co.uk`, `com`, `github.io`): internal domains
+ * decide who may BCC and who counts as a colleague, so a suffix would let anyone under it in.
+ * Judged by the Public Suffix List (tldts), ICANN and private sections both.
+ */
+function ownableDomain(value: string): string {
+  const domain = validated(OrgSchema.shape.internalDomains.element, 'domain', value);
+  const parsed = parseDomain(domain, { allowPrivateDomains: true });
+  if (parsed.domain === null)
+    throw new InvalidArgumentError(
+      `domain ${value}: is a public suffix (${parsed.publicSuffix ?? value}): give the org's own domain, such as example.${domain}`,
+    );
+  return domain;
+}
+
 // Variadic: commander hands over what was collected so far.
-const domainArg = (value: string, previous: string[] = []) => [
-  ...previous,
-  validated(OrgSchema.shape.internalDomains.element, 'domain', value),
-];
+const domainArg = (value: string, previous: string[] = []) => [...previous, ownableDomain(value)];
 
 function days(value: string): number {
   const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
@@ -155,7 +169,7 @@ function addOrg(id: string, options: AddOptions, command: Command): void {
   }
   const lines = [`added org ${id} to ${path}`, ...rows.map((r) => `  ${r.mode.padEnd(8)} ${r.address}`)];
   lines.push(`default owner ${owner}${options.owner ? '' : ' (change with --owner or in the file)'}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printLines(...lines);
 }
 
 interface RotateOptions {
@@ -213,7 +227,7 @@ function rotateOrg(id: string, options: RotateOptions): void {
     const retired = Date.parse(r.retiresAt) <= Date.now();
     lines.push(retired ? `  retired   ${r.address}` : `  retiring  ${r.address} on ${when(r.retiresAt)}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printLines(...lines);
 }
 
 export type AddressState = 'active' | 'retiring' | 'retired' | 'org-disabled';
@@ -262,7 +276,8 @@ function listOrgs(options: { config?: string; json?: boolean }): void {
       lines.push(`  ${a.mode.padEnd(8)} ${a.address}  ${state}`);
     }
   }
-  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : `no orgs in ${location.path}\n`);
+  if (lines.length > 0) printLines(...lines);
+  else printLines(`no orgs in ${location.path}`);
 }
 
 function setEnabled(id: string, enabled: boolean, options: { config?: string; json?: boolean }): void {
@@ -279,9 +294,7 @@ function setEnabled(id: string, enabled: boolean, options: { config?: string; js
     return;
   }
   const state = enabled ? 'enabled' : 'disabled';
-  process.stdout.write(
-    changed ? `org ${id} ${state}\n` : `org ${id} was already ${state}; nothing changed\n`,
-  );
+  printLines(changed ? `org ${id} ${state}` : `org ${id} was already ${state}; nothing changed`);
 }
 
 function when(iso: string): string {
@@ -289,7 +302,7 @@ function when(iso: string): string {
 }
 
 function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${safeJson(value)}\n`);
 }
 
 export function registerOrg(program: Command): void {

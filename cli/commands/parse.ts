@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { Org } from '#shared/config/registry.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
 import { describeError } from '#shared/errors.ts';
+import { safeJson, safeLine } from '../output.ts';
 import { usageError } from '../usage.ts';
 
 export function registerParse(program: Command): void {
@@ -61,11 +62,13 @@ export function registerParse(program: Command): void {
             envelope: options.recipient ? { mailFrom: null, recipients: [options.recipient] } : null,
           });
           const pretty = options.pretty && files.length === 1;
-          process.stdout.write(`${JSON.stringify(email, null, pretty ? 2 : undefined)}\n`);
+          process.stdout.write(`${safeJson(email, pretty ? 2 : undefined)}\n`);
         } catch (error) {
           failed++;
           const message = describeError(error).replace(/^UNREADABLE_EMAIL: /, '');
-          process.stderr.write(`error: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`);
+          process.stderr.write(
+            `error: ${safeLine(message.startsWith(file) ? message : `${file}: ${message}`)}\n`,
+          );
         }
       }
       if (failed > 0) process.exitCode = 1;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { credentialsFromEnv } from '#shared/config/salesforce-secret.ts';
 import { describeError } from '#shared/errors.ts';
+import { printLines, safeJson } from '../output.ts';
 
 /** Fields a record cannot be created without that `filled` does not cover. */
 function requiredBeyond<F extends FieldShape>(fields: F[], filled: string[]): F[] {
@@ -228,10 +229,10 @@ export function registerSalesforce(program: Command): void {
       const checks = await runChecks(crm);
       const blocked = checks.some((c) => !c.ok && c.blocking);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ok: !blocked, apiCalls: crm.apiCalls(), checks })}\n`);
+        process.stdout.write(`${safeJson({ ok: !blocked, apiCalls: crm.apiCalls(), checks })}\n`);
       } else {
         for (const c of checks)
-          process.stdout.write(`${c.ok ? 'ok  ' : c.blocking ? 'FAIL' : 'warn'}  ${c.name}: ${c.detail}\n`);
+          printLines(`${c.ok ? 'ok  ' : c.blocking ? 'FAIL' : 'warn'}  ${c.name}: ${c.detail}`);
         process.stdout.write(
           blocked ? 'Capture cannot sync to this org yet.\n' : 'Capture can sync to this org.\n',
         );
@@ -248,11 +249,11 @@ export function registerSalesforce(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const crm = await connect();
       const fields = await crm.setupFields();
-      if (options.json) process.stdout.write(`${JSON.stringify({ fields })}\n`);
+      if (options.json) process.stdout.write(`${safeJson({ fields })}\n`);
       else
         for (const f of fields)
-          process.stdout.write(
-            `${f.created ? 'added  ' : f.skipped ? 'skipped' : 'exists '} ${f.field}${f.skipped ? ` (${f.skipped})` : ''}\n`,
+          printLines(
+            `${f.created ? 'added  ' : f.skipped ? 'skipped' : 'exists '} ${f.field}${f.skipped ? ` (${f.skipped})` : ''}`,
           );
     });
 }

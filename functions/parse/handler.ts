@@ -21,7 +21,7 @@ export function createParseHandler(makeDeps: () => ParseDeps, options: { concurr
       // One child logger per record (with the invocation's Lambda context): its keys never leak
       // into another record's lines; one subsegment per record, annotated with its id.
       const log = logger.createChild();
-      let ids: { sesMessageId: string; orgId: null; messageId: null } | null = null;
+      let ids: { sesMessageId: string; orgId: null; messageId: string | null } | null = null;
       await traced('## record', async (annotate) => {
         const work = () =>
           captureIntakeBody(record.body, { ...ready, logger: log }, (found) => {

@@ -73,7 +73,10 @@ export interface OrgValue {
 /** The org's values for a picklist kept in records (TaskStatus, …), or Salesforce's defaults. */
 export function orgValues(store: Store, object: string): OrgValue[] {
   const rows = store.all(object) as unknown as OrgValue[];
-  return rows.length > 0 ? rows : ((ORG_PICKLIST_DEFAULTS[object] ?? []) as unknown as OrgValue[]);
+  return rows.length > 0
+    ? rows
+    : (((Object.hasOwn(ORG_PICKLIST_DEFAULTS, object) ? ORG_PICKLIST_DEFAULTS[object] : undefined) ??
+        []) as unknown as OrgValue[]);
 }
 
 /** Picklists backed by org records: the default value on create, only the org's values on write. */

@@ -15,6 +15,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import {
+  allowedHostsFromEnv,
+  DEFAULT_LISTEN_HOST,
+  hostAllowed,
+  listenHostFromEnv,
+  refuseHost,
+} from '../loopback.ts';
 import type { CompositeShape } from './composite.ts';
 import { errorBody, HttpError, SalesforceError } from './errors.ts';
 import {
@@ -59,6 +66,8 @@ export interface SalesforceEmulatorOptions {
    * `seed`; every committed write saves it (debounced, atomically); close() flushes.
    */
   dataFile?: string;
+  /** More Host header names to answer besides loopback ones and `host` (`*`: any). */
+  allowedHosts?: string[];
   /** Extra routes on the same server (e.g. a status page); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -123,10 +132,16 @@ export async function startSalesforceEmulator(
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => void handle(em, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? DEFAULT_LISTEN_HOST, () => resolve());
   });
-  em.url = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
+  em.url = `http://${urlHost(options.host ?? DEFAULT_LISTEN_HOST)}:${(server.address() as AddressInfo).port}`;
   return controls(em, server);
+}
+
+/** A host as a URL writes it: IPv6 in brackets, every interface as loopback (what a client on this machine reaches). */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return DEFAULT_LISTEN_HOST;
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function controls(em: Emulator, server: ReturnType<typeof createServer>): SalesforceEmulator {
@@ -167,6 +182,11 @@ function controls(em: Emulator, server: ReturnType<typeof createServer>): Salesf
 }
 
 async function handle(em: Emulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Only requests for this machine: a web page that rebinds its name to 127.0.0.1 is refused.
+  if (!hostAllowed(req.headers.host, em.options.host ?? DEFAULT_LISTEN_HOST, em.options.allowedHosts)) {
+    refuseHost(res);
+    return;
+  }
   try {
     const target = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'POST' && target.pathname === '/services/oauth2/token')
@@ -303,6 +323,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const emulator = await startSalesforceEmulator({
       ...(dataFile ? { dataFile } : {}),
       port: Number(arg('--port') ?? 8484),
+      host: listenHostFromEnv(),
+      allowedHosts: allowedHostsFromEnv(),
       ...(seedFile ? { seed: JSON.parse(readFileSync(seedFile, 'utf8')) as SeedData } : {}),
     });
     console.log(`salesforce emulator: ${emulator.url} (client id/secret: local/local)`);

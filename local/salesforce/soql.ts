@@ -21,19 +21,21 @@ type Token =
   | { kind: 'op'; value: string; pos: number }
   | { kind: 'punct'; value: string; pos: number };
 
-const ESCAPES: Record<string, string> = {
-  "'": "'",
-  '"': '"',
-  '\\': '\\',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  b: '\b',
-  f: '\f',
-  // Kept escaped: only meaningful inside LIKE patterns.
-  '%': '\\%',
-  _: '\\_',
-};
+const ESCAPES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    "'": "'",
+    '"': '"',
+    '\\': '\\',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    b: '\b',
+    f: '\f',
+    // Kept escaped: only meaningful inside LIKE patterns.
+    '%': '\\%',
+    _: '\\_',
+  }),
+);
 
 function malformed(query: string, pos: number, message: string): SoqlError {
   return new SoqlError(
@@ -59,7 +61,7 @@ export function tokenize(query: string): Token[] {
         const ch = query[i]!;
         if (ch === '\\') {
           const next = query[i + 1];
-          const escaped = next === undefined ? undefined : ESCAPES[next];
+          const escaped = next === undefined ? undefined : ESCAPES.get(next);
           if (escaped === undefined)
             throw malformed(
               query,

@@ -3,6 +3,7 @@
  * or 18 with a case-safe suffix that checksums the case of the first 15. One rule for the whole
  * code base: an 18-character value whose suffix does not match is not an id.
  */
+
 const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 export const RECORD_ID_SHAPE = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 

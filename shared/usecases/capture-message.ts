@@ -16,6 +16,7 @@ import {
   resolveRecipients,
 } from '../domain/intake-policy.ts';
 import type { OutcomeKind } from '../domain/outcome.ts';
+import { wellFormed } from '../domain/parse/well-formed.ts';
 import { PermanentError } from '../errors.ts';
 import { otherNotificationType, parseIntakeBody, type SesNotification } from '../events/ses-notification.ts';
 import type { SyncMessage } from '../events/sync-message.ts';
@@ -223,7 +224,12 @@ function record(deps: CaptureMessageDeps, fields: OutcomeFields): Promise<void> 
 /** Message-ID and Subject as SES read them, for outcomes recorded before the message is parsed. */
 function headerIdsOf(notification: SesNotification): { messageId: string | null; subject: string | null } {
   const common = notification.mail.commonHeaders;
-  return { messageId: common?.messageId?.trim() || null, subject: common?.subject ?? null };
+  const subject = common?.subject;
+  const messageId = common?.messageId?.trim();
+  return {
+    messageId: messageId ? wellFormed(messageId) : null,
+    subject: subject === undefined ? null : wellFormed(subject),
+  };
 }
 
 /**
@@ -235,7 +241,7 @@ function receivedAt(notification: SesNotification, deps: CaptureMessageDeps): Da
   return Number.isNaN(at) ? (deps.now?.() ?? new Date()) : new Date(at);
 }
 
-type QueueIds = { sesMessageId: string; orgId: null; messageId: null };
+type QueueIds = { sesMessageId: string; orgId: null; messageId: string | null };
 
 /**
  * One intake queue body: a Received notification is captured (`onIds` hears its id first, for
@@ -252,6 +258,8 @@ export async function captureIntakeBody(
     return;
   }
   const notification = parseIntakeBody(body);
-  onIds({ sesMessageId: notification.mail.messageId, orgId: null, messageId: null });
+  // The Message-ID as SES read it: a failure recorded before the parse can still be found by it.
+  const { messageId } = headerIdsOf(notification);
+  onIds({ sesMessageId: notification.mail.messageId, orgId: null, messageId });
   await captureMessage(notification, deps);
 }

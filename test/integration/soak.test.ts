@@ -45,6 +45,42 @@ describe.concurrent('npm run soak', () => {
     expect(run.code).toBe(0);
   }, 60_000);
 
+  it('ends every poisoned kind once, as its kind must, and says so on its last line', async () => {
+    const run = await soak([
+      '--emails',
+      '9',
+      '--poison',
+      '1',
+      '--hostile-every',
+      '1000',
+      '--fault-rate',
+      '0',
+    ]);
+    expect(lastLine(run.stdout)).toEqual({
+      emails: 9,
+      tasks: 5,
+      dlq: 0,
+      lost: 0,
+      duplicates: 0,
+      faultsInjected: 0,
+      poisoned: 9,
+      poisonOutcomes: 9,
+    });
+    for (const ending of [
+      'inherited-charset → task',
+      'inherited-token → rejected',
+      'inherited-target → task',
+      'lone-surrogate → task',
+      'escape-subject → task',
+      'date-1601 → task',
+      'duration-billions → event',
+      'vtimezone-expansion → event',
+      'private-invite → excluded',
+    ])
+      expect(run.stderr).toContain(`  ${ending}: 1\n`);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
   it('counts every Message-ID on its own: no ending, two endings or a DLQ entry without a reason are lost', async () => {
     // Seed 4 plans mail 4's raw object to vanish: the parse stage's own DLQ entry must carry its reason.
     const run = await soak(['--emails', '6', '--fault-rate', '0.5', '--seed', '4', '--sabotage']);

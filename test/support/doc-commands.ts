@@ -147,6 +147,11 @@ export const COVERAGE: Record<string, Coverage> = {
     why: 'about two minutes; the batching table in docs/benchmarks.md',
     smaller: null,
   },
+  'npm run soak -- --poison 0.05': {
+    kind: 'measure',
+    why: 'minutes with 300 emails; the poisoned kinds, once each, are the smaller run',
+    smaller: { file: 'test/integration/soak.test.ts', marker: "'--poison'" },
+  },
   'npm run soak -- --emails 2000 --fault-rate 0.3': {
     kind: 'measure',
     why: 'about two minutes; figures quoted in the README and docs/local-stack.md',

@@ -84,16 +84,25 @@ export class CalendarCapture {
     const parts = (await Promise.all(this.#parts)).filter((p): p is CalendarPart => p !== null);
     parts.sort((a, b) => Number(a.source === 'attachment') - Number(b.source === 'attachment'));
     for (const part of parts) {
-      const invite = readInvite(part, this.#limits, warnings);
+      // Each part's work is bounded (readInvite); between parts the process answers signals.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const invite = readInvite(part, this.#limits, warnings, cpuMillis);
       if (invite) return invite;
     }
     return null;
   }
 }
 
+/** CPU time this process has used, in milliseconds: a busy machine does not eat an invite's budget. */
+function cpuMillis(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function paramOf(part: StreamedPart, name: string): string | null {
   const header = part.headers?.get('content-type') as { params?: Record<string, string> } | undefined;
-  return header?.params?.[name] ?? null;
+  const params = header?.params;
+  return params && Object.hasOwn(params, name) ? (params[name] ?? null) : null;
 }
 
 /** iCalendar is UTF-8 by default (RFC 5545); honour another declared charset when the runtime knows it. */

@@ -6,6 +6,7 @@ import { compile } from 'html-to-text';
 import type { AddressObject } from 'mailparser';
 import type { MailAddress } from '../../domain/captured-email.ts';
 import { toMailAddress } from '../../domain/parse/gateway-address.ts';
+import { withoutInheritedTags } from './html-text.ts';
 
 // Compiled once: html-to-text builds its selector tree on every convert() call otherwise.
 let convertForForward: ((html: string) => string) | null = null;
@@ -17,9 +18,10 @@ let convertForForward: ((html: string) => string) | null = null;
  */
 export function forwardTextOfHtml(html: string, maxHtmlChars: number): string {
   // A <br> that ends a block adds no line in a browser; Apple Mail ends every header line so.
-  const source = html
-    .slice(0, maxHtmlChars)
-    .replace(/<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi, '$1');
+  const source = withoutInheritedTags(html.slice(0, maxHtmlChars)).replace(
+    /<br\s*\/?>((?:\s*<\/(?:span|b|strong|font|i|em)>)*)\s*(?=<\/(?:div|p)>)/gi,
+    '$1',
+  );
   convertForForward ??= compileForwardConverter();
   return convertForForward(source);
 }

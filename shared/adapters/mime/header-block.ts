@@ -7,8 +7,8 @@
  * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
+import { GuardedTransform } from './guarded-transform.ts';
 
 const SINGLE_VALUED = new Set([
   'from',
@@ -211,7 +211,7 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
  * Stream stage: buffers the header block (up to `maxHeaderBytes`), repairs it, then passes the
  * body through untouched. `result` is available once the header block has been seen.
  */
-export class HeaderBlockRepair extends Transform {
+export class HeaderBlockRepair extends GuardedTransform {
   result: RepairedHeaders | null = null;
   bytes = 0;
   readonly #maxHeaderBytes: number;
@@ -224,12 +224,9 @@ export class HeaderBlockRepair extends Transform {
     this.#maxHeaderBytes = maxHeaderBytes;
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  protected override readChunk(chunk: Buffer): Buffer | undefined {
     this.bytes += chunk.length;
-    if (this.#done) {
-      callback(null, chunk);
-      return;
-    }
+    if (this.#done) return chunk;
     this.#pending.push(chunk);
     this.#pendingLength += chunk.length;
     const buffered = Buffer.concat(this.#pending);
@@ -244,16 +241,15 @@ export class HeaderBlockRepair extends Transform {
         `header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`,
       ]);
     }
-    callback();
+    return undefined;
   }
 
-  override _flush(callback: TransformCallback): void {
+  protected override endInput(): void {
     if (!this.#done) {
       const buffered = Buffer.concat(this.#pending);
       // A message with headers only (no blank line): parse it as headers with an empty body.
       this.#emit(buffered, Buffer.from('\r\n'), []);
     }
-    callback();
   }
 
   #emit(header: Buffer, rest: Buffer, warnings: string[]): void {

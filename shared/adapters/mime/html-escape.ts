@@ -12,20 +12,24 @@ const ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 /** he's "BMP whitelist": what remains to escape after the unsafe and astral symbols. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among those he escapes.
 const OTHER = /[\x01-\t\x0B\f\x0E-\x1F\x7F\x81\x8D\x8F\x90\x9D\xA0-\uFFFF]/g;
-const NAMED: Record<string, string> = {
-  '"': '&quot;',
-  '&': '&amp;',
-  "'": '&apos;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '`': '&grave;',
-};
+const NAMED = new Map<string, string>(
+  Object.entries({
+    '"': '&quot;',
+    '&': '&amp;',
+    "'": '&apos;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '`': '&grave;',
+  }),
+);
 
 const hex = (codePoint: number) => `&#x${codePoint.toString(16).toUpperCase()};`;
 
 export function encode(text: string, options: { useNamedReferences?: boolean } = {}): string {
   return `${text}`
-    .replace(UNSAFE, (c) => (options.useNamedReferences ? NAMED[c]! : hex(c.charCodeAt(0))))
+    .replace(UNSAFE, (c) =>
+      options.useNamedReferences ? (NAMED.get(c) ?? hex(c.charCodeAt(0))) : hex(c.charCodeAt(0)),
+    )
     .replace(ASTRAL, (pair) => hex(pair.codePointAt(0)!))
     .replace(OTHER, (c) => hex(c.charCodeAt(0)));
 }

@@ -8,6 +8,7 @@
  * is reported so the capture can say it was cut short.
  */
 import { compile, type FormatCallback, type SelectorDefinition } from 'html-to-text';
+import { tableOf } from '../../domain/lookup-table.ts';
 
 export interface HtmlBudget {
   /** HTML characters read at most; the rest is not converted. */
@@ -52,8 +53,16 @@ const VOID = new Set([
  * the rest, as in a browser). Not `head`: mail often leaves it unclosed before the body.
  */
 const SKIPPED_CONTENT = new Set(['script', 'style', 'title', 'template']);
+/** Names every plain object answers to, lower-cased as tag names are. */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).map((n) => n.toLowerCase()));
+const INHERITED_TAG = new RegExp(`</?(?:${[...INHERITED_NAMES].join('|')})(?=[\\s/>])[^>]*>?`, 'gi');
+
+/** The HTML without tags named like inherited properties (see boundHtml), for callers that skip it. */
+export function withoutInheritedTags(html: string): string {
+  return html.replace(INHERITED_TAG, '');
+}
 /** An opening tag of the key implicitly closes an open tag in the set (as browsers do). */
-const IMPLIED_CLOSE: Record<string, Set<string>> = {
+const IMPLIED_CLOSE: ReadonlyMap<string, Set<string>> = tableOf({
   p: new Set(['p']),
   li: new Set(['li']),
   dt: new Set(['dt', 'dd']),
@@ -62,7 +71,7 @@ const IMPLIED_CLOSE: Record<string, Set<string>> = {
   td: new Set(['td', 'th']),
   th: new Set(['td', 'th']),
   tr: new Set(['td', 'th', 'tr']),
-};
+});
 
 interface Open {
   name: string;
@@ -135,7 +144,9 @@ export function boundHtml(
       out.push(escapeText(html.slice(lt)));
       break;
     }
-    if (tag.kind === 'other') continue;
+    // html-to-text's selector tables are plain objects: an element named like an inherited
+    // property (<constructor>) makes it throw. Such tags go; their text stays.
+    if (tag.kind === 'other' || INHERITED_NAMES.has(tag.name)) continue;
     if (tag.kind === 'close') {
       if ((openCount.get(tag.name) ?? 0) > 0) {
         while (stack.length > 0 && stack[stack.length - 1]?.name !== tag.name) pop();
@@ -152,7 +163,7 @@ export function boundHtml(
       i = end === -1 ? n : end + 1;
       continue;
     }
-    const implied = IMPLIED_CLOSE[tag.name];
+    const implied = IMPLIED_CLOSE.get(tag.name);
     if (implied) {
       while (stack.length > 0 && implied.has(stack[stack.length - 1]?.name ?? '')) pop();
     }

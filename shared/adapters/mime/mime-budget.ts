@@ -8,7 +8,7 @@
  * stream there, as if the message were truncated. mailparser then delivers everything read
  * up to that point (the body text usually comes first), and the cut is reported.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { GuardedTransform } from './guarded-transform.ts';
 
 export interface MimeBudget {
   /** MIME parts read (every part delimiter counts); the message is cut before the next one. */
@@ -21,7 +21,7 @@ export interface MimeBudget {
 const LINE_PREFIX = 1024;
 const BOUNDARY_PARAM = /boundary\s*=\s*(?:"([^"]{1,200})"|([^\s;"]{1,200}))/i;
 
-export class MimeBudgetStream extends Transform {
+export class MimeBudgetStream extends GuardedTransform {
   /** Why the rest of the message was not read, or null when it was read whole. */
   cut: 'parts' | 'depth' | null = null;
   /** Part delimiters seen. */
@@ -52,11 +52,8 @@ export class MimeBudgetStream extends Transform {
     this.#budget = budget;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    if (this.cut) {
-      callback();
-      return;
-    }
+  protected override readChunk(chunk: Buffer): Buffer | undefined {
+    if (this.cut) return undefined;
     const text = chunk.toString('latin1');
     let start = 0;
     while (start < text.length) {
@@ -69,13 +66,11 @@ export class MimeBudgetStream extends Transform {
       const stop = this.#endLine();
       if (stop) {
         // Pass on what came before this line; the rest of the message is dropped.
-        this.push(chunk.subarray(0, start));
-        callback();
-        return;
+        return chunk.subarray(0, start);
       }
       start = newline + 1;
     }
-    callback(null, chunk);
+    return chunk;
   }
 
   /** Examines one complete line; true when the message must be cut before it. */

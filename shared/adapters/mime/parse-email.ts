@@ -28,11 +28,13 @@ import type {
 import { buildCapturedEmail } from '../../domain/parse/build-captured-email.ts';
 import type { CalendarLimits } from '../../domain/parse/calendar/read-invite.ts';
 import { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
-import { PermanentError } from '../../errors.ts';
+import { SANE_YEARS } from '../../domain/sync/sanitize.ts';
+import { CaptureError, describeError, PermanentError, TransientError } from '../../errors.ts';
 import type { AttachmentSink } from '../../ports/attachment-sink.ts';
 import type { MimeReading } from '../../ports/mime-reader.ts';
 import { CalendarCapture } from './calendar-capture.ts';
 import { flattenAddresses, forwardTextOfHtml } from './forward-html.ts';
+import { asError } from './guarded-transform.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { boundHtml, htmlToText } from './html-text.ts';
 import { MimeBudgetStream } from './mime-budget.ts';
@@ -61,16 +63,45 @@ interface CollectedAttachment {
   attachedMessage: Buffer | null;
 }
 
-/** Reads the message and applies the parse rules: the entry point for every caller. */
+/**
+ * Whatever else went wrong reading one message (a fault of the parse code on this input): no
+ * retry helps, the message is dead-lettered with this reason and can be replayed once fixed.
+ */
+export class ParseFailedError extends PermanentError {
+  constructor(thrown: unknown) {
+    const what = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : `thrown ${typeof thrown}`;
+    super('PARSE_FAILED', `the message could not be parsed (${what.split('\n')[0]?.slice(0, 200)})`, {
+      cause: thrown,
+    });
+  }
+}
+
+/** Storing an attachment failed (S3): retried, as the files must not be lost. */
+export class AttachmentStoreError extends TransientError {
+  constructor(thrown: unknown) {
+    super('ATTACHMENT_STORE', describeError(thrown), { cause: thrown });
+  }
+}
+
+/**
+ * Reads the message and applies the parse rules: the entry point for every caller. It settles
+ * with a CapturedEmail or one of Capture's errors, whatever the input: unreadable input is
+ * UnreadableEmailError, a failing attachment store AttachmentStoreError, anything else
+ * ParseFailedError.
+ */
 export async function parseEmail(raw: Buffer | Readable, options: ParseOptions = {}): Promise<CapturedEmail> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const reading = await readMime(raw, options, limits);
-  return buildCapturedEmail(reading, {
-    org: options.org ?? null,
-    capture: options.capture ?? null,
-    envelope: options.envelope ?? null,
-    limits,
-  });
+  try {
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const reading = await readMime(raw, options, limits);
+    return buildCapturedEmail(reading, {
+      org: options.org ?? null,
+      capture: options.capture ?? null,
+      envelope: options.envelope ?? null,
+      limits,
+    });
+  } catch (error) {
+    throw error instanceof CaptureError ? error : new ParseFailedError(error);
+  }
 }
 
 /** Streams the message through header repair, the MIME budget and mailparser. */
@@ -223,10 +254,19 @@ function listen(
   const rawHeaders = new Map<string, string>();
   const dkimDomains: string[] = [];
   const attachmentWork: Promise<CollectedAttachment | null>[] = [];
-  parser.on('headers', (h: Headers) => {
+  // A listener runs inside mailparser's stream work: what it throws must fail this message only.
+  const on = <A extends unknown[]>(event: string, listener: (...args: A) => void) =>
+    (parser as NodeJS.EventEmitter).on(event, (...args: A) => {
+      try {
+        listener(...args);
+      } catch (error) {
+        parser.destroy(asError(error));
+      }
+    });
+  on('headers', (h: Headers) => {
     headers = h;
   });
-  parser.on('headerLines', (lines: { key: string; line: string }[]) => {
+  on('headerLines', (lines: { key: string; line: string }[]) => {
     // mailparser emits the top-level block first; attached messages do not add signatures.
     if (!topLevel) return;
     topLevel = false;
@@ -238,7 +278,7 @@ function listen(
       else if (dkimDomains.length === 10) dkimDomains.push('');
     }
   });
-  parser.on('data', (data: AttachmentStream | MessageText) => {
+  on('data', (data: AttachmentStream | MessageText) => {
     if (data.type === 'text') {
       text = data;
       return;
@@ -451,7 +491,7 @@ async function readAttachment(
   } catch (error) {
     data.release();
     // A failing sink (S3) must fail the whole parse so the message is retried, not stored without its files.
-    if (sink && !inline) throw error;
+    if (sink && !inline) throw error instanceof CaptureError ? error : new AttachmentStoreError(error);
     cut('attachment-unreadable', `attachment ${index + 1} could not be read`);
     return null;
   }
@@ -551,6 +591,10 @@ function readDate(headers: Headers, rawDate: string | undefined, warnings: strin
   }
   if (parsed > Date.now() + 2 * 86_400_000) {
     warnings.push('Date header is in the future: ignored');
+    return null;
+  }
+  if (parsed < Date.UTC(SANE_YEARS.first, 0, 1)) {
+    warnings.push(`Date header is before ${SANE_YEARS.first}: ignored`);
     return null;
   }
   return new Date(parsed).toISOString();

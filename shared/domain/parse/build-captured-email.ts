@@ -12,6 +12,7 @@ import {
   type CutShortCode,
   type Direction,
   type ForwardedOriginal,
+  type Invite,
   type MailAddress,
   type Participant,
   type ParticipantRole,
@@ -24,6 +25,7 @@ import type { ParseLimits } from './limits.ts';
 import type { MimeReading } from './mime-reading.ts';
 import { findOrderNumbers, orderNumberMatchers } from './order-numbers.ts';
 import { exclusionReason, maskCardNumbers } from './privacy.ts';
+import { wellFormedDeep } from './well-formed.ts';
 
 export interface BuildContext {
   org: Org | null;
@@ -54,11 +56,16 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     textTruncated = true;
     cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
   }
+  let invite = reading.invite ?? null;
   if (org?.privacy.maskCardNumbers ?? true) {
     const masked = maskCardNumbers(text);
     text = masked.text;
     if (forwarded) forwarded = { ...forwarded, text: maskCardNumbers(forwarded.text).text };
-    if (masked.masked > 0) warnings.push(`${masked.masked} payment card number(s) masked`);
+    // An invite's text becomes an Event's Description: the same rule for it.
+    const inviteMasked = invite ? maskInvite(invite) : null;
+    if (inviteMasked) invite = inviteMasked.invite;
+    const count = masked.masked + (inviteMasked?.masked ?? 0);
+    if (count > 0) warnings.push(`${count} payment card number(s) masked`);
   }
 
   const target = capture?.target ?? null;
@@ -70,11 +77,20 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
   const header = (name: string) => reading.rawHeaders.get(name);
   const captureDomain = capture?.address.split('@')[1] ?? null;
   const participants = buildParticipants({ ...reading, forwarded }, org, captureDomain);
-  const excludedReason = exclusionReason(
-    org,
-    reading.subject,
-    participants.map((p) => p.address),
-  );
+  // The private tag and excluded people count in an invite as in the mail: its title is a subject,
+  // its organizer and attendees are people of the message.
+  const excludedReason =
+    exclusionReason(
+      org,
+      reading.subject,
+      participants.map((p) => p.address),
+    ) ??
+    (invite
+      ? exclusionReason(org, invite.summary, [
+          ...(invite.organizer ? [invite.organizer.address] : []),
+          ...invite.attendees.map((a) => a.address),
+        ])
+      : null);
 
   const email: CapturedEmail = {
     schemaVersion: CAPTURED_EMAIL_SCHEMA_VERSION,
@@ -107,14 +123,30 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     capture,
     excluded: excludedReason ? { reason: excludedReason } : null,
     size: reading.size,
-    invite: reading.invite,
+    invite,
     bulk: bulkKind(header, org?.internalDomains ?? []),
     authentication: { dkimDomains: reading.dkimDomains },
     cutShort,
   };
   // Built from typed values, so not re-validated here (zod cost more than the rules): the sync
-  // stage validates every CapturedEmail where it reads one from the store.
-  return email;
+  // stage validates every CapturedEmail where it reads one from the store. Every string leaves
+  // the parse stage well-formed, whatever the charsets made of the bytes.
+  return wellFormedDeep(email);
+}
+
+/** An invite with the card numbers in its title, place and description masked. */
+function maskInvite(invite: Invite): { invite: Invite; masked: number } {
+  let masked = 0;
+  const mask = (value: string | null) => {
+    if (value === null) return null;
+    const result = maskCardNumbers(value);
+    masked += result.masked;
+    return result.text;
+  };
+  const summary = mask(invite.summary);
+  const location = mask(invite.location);
+  const description = mask(invite.description);
+  return { invite: { ...invite, summary, location, description }, masked };
 }
 
 /** An inline forward, searched for in bounded text (the whole body is never scanned). */

@@ -1,6 +1,7 @@
 /**
  * Enhanced Email: a mail as Salesforce's EmailMessage, the fields its Task gets, and the
- * EmailMessageRelation rows for the people it names. Pure.
+ * EmailMessageRelation rows for the people it names. Pure. Text goes through sanitize.ts (no
+ * control, escape or bidi characters) and MessageDate is left out when it is not a sane date.
  *
  * Salesforce's EmailMessage rules kept here (Object Reference, "EmailMessage" and
  * "EmailMessageRelation"): FromAddress and FromName 1,000 characters; ToAddress and CcAddress
@@ -13,6 +14,7 @@
 
 import type { CapturedEmail, MailAddress } from '../captured-email.ts';
 import type { EmailMessageWrite, LookupResult, TaskDraft } from './crm-records.ts';
+import { multiLine, saneDate, singleLine } from './sanitize.ts';
 import { TRUNCATION_MARKER } from './task-mapping.ts';
 
 export const ADDRESS_LIST_MAX = 4_000;
@@ -52,21 +54,24 @@ export function emailMessageWrite(
   task: TaskDraft,
   found: LookupResult,
   orderNumbersField: boolean,
+  now: Date = new Date(),
 ): EmailMessageWrite {
+  const body = multiLine(email.text);
   const text =
-    email.text.length <= TEXT_BODY_MAX
-      ? email.text
-      : cut(email.text, TEXT_BODY_MAX - TRUNCATION_MARKER.length) + TRUNCATION_MARKER;
+    body.length <= TEXT_BODY_MAX
+      ? body
+      : cut(body, TEXT_BODY_MAX - TRUNCATION_MARKER.length) + TRUNCATION_MARKER;
   const from = email.from;
+  const fromName = from?.name ? singleLine(from.name) : '';
   const message: EmailMessageWrite['message'] = {
     Capture_Id__c: task.Capture_Id__c,
     FromAddress: from && from.address.length <= FROM_MAX ? from.address : null,
-    FromName: from?.name ? cut(from.name, FROM_MAX) : null,
+    FromName: fromName ? cut(fromName, FROM_MAX) : null,
     ToAddress: addressList(email.to),
     CcAddress: addressList(email.cc),
-    Subject: cut(email.subject ?? '', EMAIL_SUBJECT_MAX) || null,
+    Subject: cut(singleLine(email.subject ?? ''), EMAIL_SUBJECT_MAX) || null,
     TextBody: text || null,
-    MessageDate: email.date,
+    MessageDate: saneDate(email.date, now),
     MessageIdentifier: email.messageId && email.messageId.length <= IDENTIFIER_MAX ? email.messageId : null,
     ThreadIdentifier: threadIdentifier(email),
     Incoming: email.direction === 'inbound',

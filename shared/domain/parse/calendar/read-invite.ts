@@ -5,6 +5,9 @@
  */
 import ICAL from 'ical.js';
 import type { Invite, InviteAttendee, MailAddress } from '../../captured-email.ts';
+import { tableOf } from '../../lookup-table.ts';
+import { multiLine, SANE_YEARS, singleLine } from '../../sync/sanitize.ts';
+import { type Timezone, zoneForYear } from './custom-zones.ts';
 import { ianaZoneOf, zonedTimeToUtc } from './time-zones.ts';
 
 type Component = InstanceType<typeof ICAL.Component>;
@@ -21,6 +24,14 @@ export interface CalendarLimits {
   /** Attendees kept (Salesforce takes at most 1,000 invitees on an Event). */
   maxAttendees: number;
   maxDescriptionChars: number;
+  /** Longest DURATION taken; a longer one is cut to it (warning). */
+  maxDurationDays: number;
+  /**
+   * CPU time one calendar part may take to read, in milliseconds, checked between steps (parse, each
+   * event, each time zone expansion, each hundred attendees); past it the invite is dropped
+   * (warning) and the mail is captured without it. Every step is itself bounded by count.
+   */
+  maxWorkMs: number;
 }
 
 export const DEFAULT_CALENDAR_LIMITS: CalendarLimits = {
@@ -29,7 +40,12 @@ export const DEFAULT_CALENDAR_LIMITS: CalendarLimits = {
   maxEvents: 50,
   maxAttendees: 1000,
   maxDescriptionChars: 32_000,
+  maxDurationDays: 366,
+  maxWorkMs: 250,
 };
+
+/** Milliseconds from some fixed point; readInvite measures its work with it. */
+export type Clock = () => number;
 
 export interface CalendarPart {
   text: string;
@@ -43,14 +59,17 @@ export interface CalendarPart {
 const TEXT_MAX = 1000;
 const NAME_MAX = 200;
 const DAY = 86_400_000;
-/** Years outside this range are read as a mistake (and would make time zone rules expand far). */
-const YEAR_MIN = 1900;
-const YEAR_MAX = 2200;
+/**
+ * Years an invite's times may fall in (the dates Capture writes: sanitize.ts); outside them a
+ * time is read as a mistake, with a warning (and would make time zone rules expand far).
+ */
+const YEAR_MIN = SANE_YEARS.first;
+const yearMax = () => new Date().getUTCFullYear() + SANE_YEARS.aheadOfNow;
 /** A DATE or DATE-TIME value as ical.js writes it in jCal. */
 const WRITTEN_TIME =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)Z?)?$/;
 
-const IGNORED_METHODS: Record<string, string> = {
+const IGNORED_METHODS: ReadonlyMap<string, string> = tableOf({
   REPLY: "an attendee's answer to an invitation, not a meeting",
   COUNTER: 'an attendee proposing another time, not a meeting',
   DECLINECOUNTER: "the organizer declining an attendee's proposal",
@@ -58,9 +77,55 @@ const IGNORED_METHODS: Record<string, string> = {
   ADD: 'adds occurrences to a series Capture keeps as its first occurrence',
   PUBLISH: 'a published calendar entry, not an invitation',
   '': 'a calendar without METHOD, not an invitation',
-};
+});
 
-export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings: string[]): Invite | null {
+/** The work of reading one calendar part went past `maxWorkMs`: `step` was not done. */
+class OverBudget extends Error {
+  readonly step: string;
+  constructor(step: string) {
+    super(step);
+    this.step = step;
+  }
+}
+
+/** The time left for one calendar part's work. */
+class WorkBudget {
+  readonly #deadline: number;
+  readonly #clock: Clock;
+  constructor(maxMs: number, clock: Clock) {
+    this.#clock = clock;
+    this.#deadline = clock() + maxMs;
+  }
+  /** Throws OverBudget when the time is up, before `step` starts. */
+  check(step: string): void {
+    if (this.#clock() > this.#deadline) throw new OverBudget(step);
+  }
+}
+
+export function readInvite(
+  part: CalendarPart,
+  limits: CalendarLimits,
+  warnings: string[],
+  clock: Clock = () => performance.now(),
+): Invite | null {
+  const budget = new WorkBudget(limits.maxWorkMs, clock);
+  try {
+    return readPart(part, limits, warnings, budget);
+  } catch (error) {
+    if (!(error instanceof OverBudget)) throw error;
+    warnings.push(
+      `calendar-budget: reading the invite took over ${limits.maxWorkMs} ms; stopped before ${error.step}, the invite was not kept`,
+    );
+    return null;
+  }
+}
+
+function readPart(
+  part: CalendarPart,
+  limits: CalendarLimits,
+  warnings: string[],
+  budget: WorkBudget,
+): Invite | null {
   let text = part.text;
   if (part.truncated) {
     warnings.push(`calendar part larger than ${limits.maxBytes} bytes: only its beginning was read`);
@@ -80,6 +145,7 @@ export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings:
     warnings.push('calendar part has no VCALENDAR');
     return null;
   }
+  budget.check('its events');
   let events = root.getAllSubcomponents('vevent');
   if (events.length === 0) {
     warnings.push('calendar part has no event');
@@ -91,12 +157,20 @@ export function readInvite(part: CalendarPart, limits: CalendarLimits, warnings:
   }
   // The series itself (no RECURRENCE-ID) when there is one, else the single changed occurrence.
   const event = events.find((e) => !e.hasProperty('recurrence-id')) ?? events[0]!;
+  budget.check('its event');
   try {
-    return readEvent(root, event, events, part, limits, warnings);
-  } catch {
+    return readEvent(root, event, events, part, { limits, warnings, budget });
+  } catch (error) {
+    if (error instanceof OverBudget) throw error;
     warnings.push('calendar event could not be read: malformed iCalendar');
     return null;
   }
+}
+
+interface ReadContext {
+  limits: CalendarLimits;
+  warnings: string[];
+  budget: WorkBudget;
 }
 
 /**
@@ -128,8 +202,7 @@ function readEvent(
   event: Component,
   events: Component[],
   part: CalendarPart,
-  limits: CalendarLimits,
-  warnings: string[],
+  { limits, warnings, budget }: ReadContext,
 ): Invite | null {
   const method = (
     text(root.getFirstPropertyValue('method'), 40) ??
@@ -150,17 +223,19 @@ function readEvent(
   const action: Invite['action'] = cancelled ? 'cancel' : method === 'REQUEST' ? 'request' : 'ignore';
   const ignoredReason =
     action === 'ignore'
-      ? `METHOD:${method || '(none)'}: ${IGNORED_METHODS[method] ?? 'not an invitation'}`
+      ? `METHOD:${method || '(none)'}: ${IGNORED_METHODS.get(method) ?? 'not an invitation'}`
       : null;
 
-  const zones = new ZoneContext(root, warnings);
-  const when = readWhen(event, zones);
+  const zones = new ZoneContext(root, warnings, budget);
+  const when = readWhen(event, zones, limits.maxDurationDays);
   if (!when && action === 'request') {
     warnings.push('calendar event has no readable start');
     return null;
   }
-  const description = text(event.getFirstPropertyValue('description'), Number.POSITIVE_INFINITY);
-  const attendees = readAttendees(event, limits.maxAttendees);
+  const rawDescription = text(event.getFirstPropertyValue('description'), Number.POSITIVE_INFINITY);
+  // The invite's text becomes an Event's: no control, escape or bidi characters (sanitize.ts).
+  const description = rawDescription === null ? null : multiLine(rawDescription);
+  const attendees = readAttendees(event, limits.maxAttendees, budget);
   if (attendees.truncated) warnings.push(`more than ${limits.maxAttendees} attendees: the rest are ignored`);
   const sequence = Number(event.getFirstPropertyValue('sequence') ?? 0);
   const recurrence = event.getFirstProperty('recurrence-id');
@@ -173,10 +248,10 @@ function readEvent(
     uid,
     sequence: Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : 0,
     recurrenceId: recurrence ? (zones.instant(recurrence)?.iso ?? null) : null,
-    summary: text(event.getFirstPropertyValue('summary'), TEXT_MAX),
+    summary: line(event.getFirstPropertyValue('summary'), TEXT_MAX),
     description: description ? description.slice(0, limits.maxDescriptionChars) : null,
     descriptionTruncated: (description?.length ?? 0) > limits.maxDescriptionChars,
-    location: text(event.getFirstPropertyValue('location'), TEXT_MAX),
+    location: line(event.getFirstPropertyValue('location'), TEXT_MAX),
     status,
     allDay: when?.allDay ?? false,
     start: when?.start ?? null,
@@ -187,7 +262,7 @@ function readEvent(
     organizer: mailAddress(event.getFirstProperty('organizer')),
     attendees: attendees.list,
     attendeesTruncated: attendees.truncated,
-    rrule: rrule ? String(rrule.getFirstValue()).slice(0, TEXT_MAX) : null,
+    rrule: rrule ? line(String(rrule.getFirstValue()), TEXT_MAX) : null,
     source: part.source,
   };
 }
@@ -202,13 +277,13 @@ interface When {
 }
 
 /** DTSTART and DTEND (or DURATION) as UTC; all-day events as days. */
-function readWhen(event: Component, zones: ZoneContext): When | null {
+function readWhen(event: Component, zones: ZoneContext, maxDurationDays: number): When | null {
   const startProp = event.getFirstProperty('dtstart');
   const start = startProp ? zones.instant(startProp) : null;
   if (!start) return null;
   const endProp = event.getFirstProperty('dtend');
   let end = endProp ? zones.instant(endProp) : null;
-  const duration = event.getFirstPropertyValue('duration') as InstanceType<typeof ICAL.Duration> | null;
+  const duration = end ? null : boundedDuration(event, maxDurationDays, zones);
   // Outlook marks all-day events it writes as local midnights this way.
   const outlookAllDay =
     String(event.getFirstPropertyValue('x-microsoft-cdo-alldayevent') ?? '').toUpperCase() === 'TRUE' &&
@@ -219,7 +294,7 @@ function readWhen(event: Component, zones: ZoneContext): When | null {
     const first = Date.parse(`${start.localDate}T00:00:00Z`);
     let after = end ? Date.parse(`${end.localDate}T00:00:00Z`) : Number.NaN;
     if (Number.isNaN(after) && duration)
-      after = first + Math.max(1, Math.round(duration.toSeconds() / 86_400)) * DAY;
+      after = first + Math.max(1, Math.round(duration.days + duration.exactMs / DAY)) * DAY;
     if (Number.isNaN(after) || after <= first) after = first + DAY;
     const iso = (t: number) => new Date(t).toISOString();
     return {
@@ -231,14 +306,12 @@ function readWhen(event: Component, zones: ZoneContext): When | null {
       timeZone: null,
     };
   }
-  if (!end && duration) {
+  if (duration && startProp) {
     // RFC 5545: days and weeks are nominal (same wall-clock time, even across a DST change),
     // hours, minutes and seconds exact.
-    const sign = duration.isNegative ? -1 : 1;
-    const days = sign * (duration.weeks * 7 + duration.days);
-    const exact = sign * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds) * 1000;
-    const base = days !== 0 && startProp ? (zones.instant(startProp, days)?.millis ?? null) : start.millis;
-    const millis = (base ?? start.millis + days * DAY) + exact;
+    const { days, exactMs } = duration;
+    const base = days !== 0 ? (zones.instant(startProp, days)?.millis ?? null) : start.millis;
+    const millis = (base ?? start.millis + days * DAY) + exactMs;
     end = { ...start, millis, iso: new Date(millis).toISOString() };
   }
   return {
@@ -249,6 +322,33 @@ function readWhen(event: Component, zones: ZoneContext): When | null {
     endDate: null,
     timeZone: start.tzid,
   };
+}
+
+/**
+ * The event's DURATION as nominal days and exact milliseconds, at most `maxDays` in all (a longer
+ * one is cut, a negative one ignored, each with a warning): ical.js moves a date one month at a
+ * time, so billions of days would hold the process for minutes.
+ */
+function boundedDuration(
+  event: Component,
+  maxDays: number,
+  zones: ZoneContext,
+): { days: number; exactMs: number } | null {
+  const duration = event.getFirstPropertyValue('duration');
+  if (!(duration instanceof ICAL.Duration)) return null;
+  const sign = duration.isNegative ? -1 : 1;
+  const days = sign * (duration.weeks * 7 + duration.days);
+  const exactMs = sign * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds) * 1000;
+  const total = days * DAY + exactMs;
+  if (!Number.isFinite(total) || total < 0) {
+    zones.warn('calendar-cut: a negative or unreadable DURATION was ignored (the event ends when it starts)');
+    return null;
+  }
+  if (total > maxDays * DAY) {
+    zones.warn(`calendar-cut: a DURATION over ${maxDays} days was cut to ${maxDays} days`);
+    return { days: maxDays, exactMs: 0 };
+  }
+  return { days, exactMs };
 }
 
 interface Instant {
@@ -264,12 +364,16 @@ interface Instant {
 /** Time zones of one calendar: IANA and Windows names through Intl, custom TZIDs through their VTIMEZONE. */
 class ZoneContext {
   readonly #definitions = new Map<string, Component>();
+  /** Custom zones ready for ical.js, per TZID and year (it keeps what it expanded). */
+  readonly #expanded = new Map<string, Timezone | string>();
   readonly #fallback: string | null;
   readonly #warnings: string[];
   readonly #warned = new Set<string>();
+  readonly #budget: WorkBudget;
 
-  constructor(root: Component, warnings: string[]) {
+  constructor(root: Component, warnings: string[], budget: WorkBudget) {
     this.#warnings = warnings;
+    this.#budget = budget;
     for (const vtz of root.getAllSubcomponents('vtimezone').slice(0, 20)) {
       const id = text(vtz.getFirstPropertyValue('tzid'), NAME_MAX);
       if (id && !this.#definitions.has(id)) this.#definitions.set(id, vtz);
@@ -287,11 +391,11 @@ class ZoneContext {
       if (typeof written !== 'string' || !WRITTEN_TIME.test(written)) throw new Error('not a date');
       time = prop.getFirstValue() as Time;
     } catch {
-      this.#warn(`unreadable ${prop.name.toUpperCase()}`);
+      this.warn(`unreadable ${prop.name.toUpperCase()}`);
       return null;
     }
-    if (!(time instanceof ICAL.Time) || time.year < YEAR_MIN || time.year > YEAR_MAX) {
-      this.#warn(`${prop.name.toUpperCase()} is not a date in range`);
+    if (!(time instanceof ICAL.Time) || time.year < YEAR_MIN || time.year > yearMax()) {
+      this.warn(`${prop.name.toUpperCase()} is not a date in range (${YEAR_MIN} to ${yearMax()})`);
       return null;
     }
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -319,48 +423,55 @@ class ZoneContext {
       return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
     const zone = tzid ? ianaZoneOf(tzid) : this.#fallback;
     if (zone) return zonedTimeToUtc(local, zone);
-    const definition = tzid ? this.#definitions.get(tzid) : undefined;
-    if (definition && boundedRules(definition)) {
+    const custom = tzid ? this.#customZone(tzid, time.year) : null;
+    if (custom !== null && typeof custom !== 'string') {
       const zoned = time.clone();
-      zoned.zone = new ICAL.Timezone(definition);
+      zoned.zone = custom;
       return zoned.toUnixTime() * 1000;
     }
-    this.#warn(tzid ? `unknown time zone "${tzid.slice(0, 60)}": read as UTC` : 'floating time: read as UTC');
+    const name = tzid?.slice(0, 60);
+    this.warn(
+      custom !== null
+        ? `calendar-cut: time zone "${name}" not expanded (${custom}): read as UTC`
+        : tzid
+          ? `unknown time zone "${name}": read as UTC`
+          : 'floating time: read as UTC',
+    );
     return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
   }
 
-  #warn(message: string) {
+  /** The calendar's own definition of `tzid` for a time in `year`; a string says why it is not used. */
+  #customZone(tzid: string, year: number): Timezone | string | null {
+    const definition = this.#definitions.get(tzid);
+    if (!definition) return null;
+    const key = `${tzid}\n${year}`;
+    let zone = this.#expanded.get(key);
+    if (zone === undefined) {
+      this.#budget.check(`time zone "${tzid.slice(0, 60)}"`);
+      zone = zoneForYear(definition, year, yearMax());
+      this.#expanded.set(key, zone);
+    }
+    return zone;
+  }
+
+  warn(message: string) {
     if (this.#warned.has(message)) return;
     this.#warned.add(message);
     this.#warnings.push(message);
   }
 }
 
-/**
- * A VTIMEZONE ical.js may expand: a few yearly rules from a sane year. Others (daily rules from year
- * 1) would make it iterate for a long time on hostile input.
- */
-function boundedRules(vtz: Component): boolean {
-  const rules = vtz.getAllSubcomponents();
-  if (rules.length === 0 || rules.length > 20) return false;
-  return rules.every((rule) => {
-    const start = rule.getFirstPropertyValue('dtstart') as Time | null;
-    const rrule = rule.getFirstPropertyValue('rrule') as { freq?: string } | null;
-    return (
-      start instanceof ICAL.Time &&
-      start.year >= 1600 &&
-      start.year <= YEAR_MAX &&
-      (!rrule || rrule.freq === 'YEARLY') &&
-      rule.getAllProperties('rdate').length <= 400
-    );
-  });
-}
-
-function readAttendees(event: Component, max: number): { list: InviteAttendee[]; truncated: boolean } {
+function readAttendees(
+  event: Component,
+  max: number,
+  budget: WorkBudget,
+): { list: InviteAttendee[]; truncated: boolean } {
   const list: InviteAttendee[] = [];
   const seen = new Set<string>();
   let truncated = false;
-  for (const prop of event.getAllProperties('attendee')) {
+  const all = event.getAllProperties('attendee');
+  for (const [k, prop] of all.entries()) {
+    if (k % 100 === 99) budget.check(`attendee ${k + 1} of ${all.length}`);
     const address = mailAddress(prop);
     if (!address || seen.has(address.address)) continue;
     if (list.length >= max) {
@@ -393,7 +504,13 @@ function mailAddress(prop: Property | null): MailAddress | null {
     .replace(/^mailto:/i, '')
     .toLowerCase();
   if (address.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(address)) return null;
-  return { address, name: text(prop.getParameter('cn'), NAME_MAX)?.replace(/^"|"$/g, '') ?? '' };
+  return { address, name: line(prop.getParameter('cn'), NAME_MAX)?.replace(/^"|"$/g, '') ?? '' };
+}
+
+/** A text value on one line, without control, escape or bidi characters; null when nothing is left. */
+function line(value: unknown, max: number): string | null {
+  const s = text(value, max);
+  return s === null ? null : singleLine(s) || null;
 }
 
 /** A text value, trimmed and bounded; null when absent or empty. */

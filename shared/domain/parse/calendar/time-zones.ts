@@ -3,9 +3,10 @@
  * ("W. Europe Standard Time") go through Intl, whose tz database knows history and DST; a custom
  * TZID is left to the VTIMEZONE that defines it (see read-invite.ts).
  */
+import { nullPrototype } from '../../lookup-table.ts';
 
 /** Windows zone name → IANA zone, the common ones (CLDR windowsZones, territory 001). */
-export const WINDOWS_ZONES: Readonly<Record<string, string>> = {
+export const WINDOWS_ZONES: Readonly<Record<string, string>> = nullPrototype({
   'Dateline Standard Time': 'Etc/GMT+12',
   'UTC-11': 'Etc/GMT+11',
   'Hawaiian Standard Time': 'Pacific/Honolulu',
@@ -65,7 +66,7 @@ export const WINDOWS_ZONES: Readonly<Record<string, string>> = {
   'E. Australia Standard Time': 'Australia/Brisbane',
   'AUS Eastern Standard Time': 'Australia/Sydney',
   'New Zealand Standard Time': 'Pacific/Auckland',
-};
+});
 
 export interface LocalTime {
   year: number;
