@@ -21,6 +21,8 @@ export interface FairShareOptions {
 const CONCURRENCY_SHARE = 0.1;
 const MIN_IN_FLIGHT = 30;
 const TIME_SHARE = 0.1;
+/** Recent processing time below this is no one's burden (a group long idle is quiet). */
+const MIN_RECENT_MS = 100;
 /** Group keys of messages sent without a group. */
 const LONER = '\u0000';
 
@@ -104,7 +106,7 @@ export class FairShare<M> {
         .filter(
           ([, g]) =>
             (g.inFlight >= MIN_IN_FLIGHT && g.inFlight > CONCURRENCY_SHARE * inFlight) ||
-            (time > 0 && g.time > TIME_SHARE * time),
+            (g.time >= MIN_RECENT_MS && g.time > TIME_SHARE * time),
         )
         .map(([key]) => key),
     );
