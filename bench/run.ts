@@ -15,11 +15,16 @@ const { benchSyncCurve } = await import('./salesforce.ts');
 const { benchE2e } = await import('./e2e.ts');
 const { benchBundle } = await import('./bundles.ts');
 const { benchCost } = await import('./cost-report.ts');
+const { benchFairness, defaultFairness } = await import('./fairness.ts');
 const { log } = await import('./stats.ts');
 const { pipeline } = await import('#shared/config/pipeline.ts');
 
 const { values: args } = parseArgs({
-  options: { corpus: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  options: {
+    corpus: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    fairness: { type: 'boolean', default: false },
+  },
 });
 const quick = args.quick ?? false;
 const corpusDir = args.corpus ? resolve(args.corpus) : join(import.meta.dirname, '../test/fixtures/parse');
@@ -39,6 +44,12 @@ if (process.env.BENCH_WINDOWS) {
 log(
   `batching windows: intake ${pipeline.queues.intake.maxBatchingWindowSeconds} s, sync ${pipeline.queues.sync.maxBatchingWindowSeconds} s`,
 );
+if (args.fairness) {
+  // `--fairness`: the noisy-neighbour figures alone.
+  const { fairness } = await benchFairness();
+  console.log(JSON.stringify({ fairness }));
+  process.exit(0);
+}
 log(`bench (${quick ? 'quick' : 'full'} run; CPU times are user + system of the measuring process)`);
 const parse = await benchCorpus(corpusDir, quick ? 5 : 30);
 await benchCurves(quick);
@@ -50,5 +61,8 @@ const coldStart = {
   sync: await benchBundle('sync', quick ? 3 : 7),
 };
 const cost = await benchCost();
-console.log(JSON.stringify({ parse, largeMessage, salesforce, e2e, coldStart, cost }));
+const { fairness } = await benchFairness(
+  quick ? { ...defaultFairness, quietMails: 20, burstMails: 500 } : undefined,
+);
+console.log(JSON.stringify({ parse, largeMessage, salesforce, e2e, coldStart, fairness, cost }));
 process.exit(0);

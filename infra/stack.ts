@@ -79,6 +79,7 @@ export class CaptureStack extends Stack {
         { name: 'Sync', queue: sync.queue, deadLetterQueue: sync.deadLetterQueue },
       ],
       functions: [parse.function, sync.function],
+      orgIds: props.registry.orgs.map((o) => o.id),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
     this.mail = mail;

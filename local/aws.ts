@@ -1,6 +1,7 @@
 /**
  * fauxqs in-process: S3, SNS and SQS with the names, visibility timeouts and redrive policies
- * the CDK stack uses (shared/config/pipeline.ts), and SDK v3 clients pointed at it.
+ * the CDK stack uses (shared/config/pipeline.ts), and SDK v3 clients pointed at it, which keep
+ * the rules fauxqs leaves out (aws-rules.ts: fair-queue message groups, S3 conditional writes).
  * With a data directory fauxqs writes every change through to SQLite before it answers, so
  * queues, messages (in flight too) and objects survive a crash of the process.
  */
@@ -16,6 +17,7 @@ import {
 import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { bindingTo, DEFAULT_LISTEN_HOST, guardHost, hostAllowed } from './loopback.ts';
+import { enforceConditionalWrites, keepMessageGroups } from './aws-rules.ts';
 
 export interface LocalAwsOptions {
   /** 0 (the default) picks a free port. */
@@ -82,6 +84,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       sqs: new SQSClient(common),
       sns: new SNSClient(common),
     };
+    // What fauxqs leaves out and the pipeline relies on: fair-queue groups, conditional writes.
+    const plainS3 = new S3Client({ ...common, forcePathStyle: true });
+    keepMessageGroups(clients.sqs);
+    enforceConditionalWrites(clients.s3, plainS3);
     const ensure = (name: string, attributes: Record<string, string>) =>
       ensureQueue(server, clients.sqs, name, attributes);
     const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
@@ -125,7 +131,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       close: async () => {
         if (closed) return;
         closed = true;
-        for (const client of Object.values(clients)) client.destroy();
+        for (const client of [...Object.values(clients), plainS3]) client.destroy();
         await server.stop();
       },
     };

@@ -1,5 +1,7 @@
 /**
  * Feeds an SQS queue to a handler with Lambda's SQS event-source semantics:
+ * - messages handed out as an SQS fair queue does, by MessageGroupId (held-messages.ts,
+ *   fair-share.ts): one group's backlog or slow work does not hold up the other groups;
  * - batches of up to batchSize, gathered for at most maxBatchingWindowSeconds after the first
  *   message arrived (Lambda invokes sooner when the batch is full);
  * - records shaped like Lambda's SQSEvent records;
@@ -9,7 +11,8 @@
  *   the whole batch: nothing is deleted (that is what Lambda does with an invalid response);
  * - redrive to the DLQ after maxReceiveCount is done by the queue's RedrivePolicy on receive,
  *   in fauxqs exactly as in SQS, so the runner does not move messages itself.
- * Polls with 1 s long-polls; stop() cancels the idle polls and lets in-flight batches finish.
+ * Polls with 1 s long-polls; stop() cancels the idle polls, lets in-flight batches finish and
+ * gives back the messages no batch took.
  * The batching window is measured on `windowClock` (real time by default); tests pass a fake
  * clock so that a window costs them no waiting.
  */
@@ -19,11 +22,11 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError } from '#shared/errors.ts';
+import { HeldMessages } from './held-messages.ts';
 
 /** What Lambda calls; returning nothing means every record succeeded. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing at all
@@ -112,9 +115,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     options.onError ??
     ((error: unknown) => process.stderr.write(`[runner ${options.name}] ${describeError(error)}\n`));
   let running = true;
-  // Cancels the idle long-polls on stop(); a message a cancelled poll had taken comes back
-  // after its visibility timeout, as with any receive whose caller went away.
-  const stopping = new AbortController();
+  const held = new HeldMessages({ sqs: options.sqs, queueUrl: options.queueUrl, onError });
   let inFlight = 0;
   const stats = { invocations: 0, processed: 0, failedRecords: 0, handlerErrors: 0 };
   let arn: Promise<string> | null = options.queueArn ? Promise.resolve(options.queueArn) : null;
@@ -129,39 +130,46 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     return arn;
   };
 
-  async function receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const response = await options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(10, max),
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-        ...(options.visibilityTimeoutSeconds !== undefined
-          ? { VisibilityTimeout: options.visibilityTimeoutSeconds }
-          : {}),
-      }),
-      waitSeconds > 0 ? { abortSignal: stopping.signal } : {},
-    );
-    return response.Messages ?? [];
-  }
+  let visibility: Promise<number> | null =
+    options.visibilityTimeoutSeconds !== undefined ? Promise.resolve(options.visibilityTimeoutSeconds) : null;
+  const visibilityTimeout = () => {
+    visibility ??= options.sqs
+      .send(
+        new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+      )
+      .then((r) => Number(r.Attributes?.VisibilityTimeout ?? 30))
+      .catch((error: unknown) => {
+        visibility = null;
+        throw error;
+      });
+    return visibility;
+  };
 
   async function poll(): Promise<void> {
     while (running) {
       try {
-        const first = await receive(options.batchSize, POLL_WAIT_SECONDS);
-        if (first.length === 0) continue;
-        // Counted from the first receive so idle() and stop() see the batch while it gathers.
+        const first = await held.next(POLL_WAIT_SECONDS * 1000);
+        if (!first) continue;
+        // Counted from the first message so idle() and stop() see the batch while it gathers.
         inFlight++;
         try {
-          let batch = first;
+          const batch = [first];
           const deadline = clock.now() + options.maxBatchingWindowSeconds * 1000;
-          while (running && batch.length < options.batchSize && clock.now() < deadline) {
-            const more = await receive(options.batchSize - batch.length, 0);
-            if (more.length === 0) await clock.sleep(Math.min(50, Math.max(0, deadline - clock.now())));
-            batch = batch.concat(more);
+          while (batch.length < options.batchSize) {
+            const more = held.takeNow();
+            if (more) batch.push(more);
+            else if (!running || clock.now() >= deadline) break;
+            else await clock.sleep(Math.min(50, Math.max(0, deadline - clock.now())));
           }
-          await invoke(batch);
+          const started = Date.now();
+          try {
+            // The visibility timeout starts now; if it cannot be set, the batch still runs.
+            await held.deliver(batch, await visibilityTimeout()).catch(onError);
+            await invoke(batch.map((h) => h.message));
+          } finally {
+            const perRecord = (Date.now() - started) / batch.length;
+            for (const h of batch) held.done(h, perRecord);
+          }
         } finally {
           inFlight--;
         }
@@ -242,13 +250,14 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     }
   }
 
+  held.start();
   const pollers = Array.from({ length: options.concurrency ?? 1 }, () => poll());
 
   return {
     stats: () => ({ ...stats, inFlight }),
     stop: async () => {
       running = false;
-      stopping.abort();
+      await held.stop();
       await Promise.all(pollers);
     },
     idle: async () => {

@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { createParseHandler } from '#functions/parse/handler.ts';
 import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
 import { createSyncHandler } from '#functions/sync/handler.ts';
-import { syncDepsFromEnv } from '#functions/sync/wiring.ts';
+import { type SyncDeps, syncDepsFromEnv } from '#functions/sync/wiring.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { captureAddressOf, isRetired, type Registry } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
+import type { FairnessSettings } from '#shared/domain/fairness.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { type LocalAws, startLocalAws } from './aws.ts';
 import { takeLock } from './data-lock.ts';
@@ -64,6 +65,11 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** With dataDir: forget what an earlier run kept and start empty. */
   fresh?: boolean;
+  /**
+   * Fairness settings instead of the deployed ones (tests: budgets and hand-back delays of
+   * milliseconds and seconds, not the 30 s budget of a real org).
+   */
+  fairness?: Partial<FairnessSettings>;
   /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
   beforePublish?: SmtpInboundOptions['beforePublish'];
   /** Handler failures the runners report (default: one line on stderr each). */
@@ -186,7 +192,7 @@ async function startParts(
   if (!realSalesforce) {
     const sfPort = options.sfPort ?? 8484;
     const running = await listening('salesforce', sfPort, () =>
-      startEmulator(options, data?.salesforce ?? null, servePage),
+      startEmulator(options, registry, data?.salesforce ?? null, servePage),
     );
     emulator = running;
     started.push(() => running.close());
@@ -261,10 +267,19 @@ function handlersFor(
   );
   const sync = wrap(
     'sync',
-    createSyncHandler(() => syncDepsFromEnv(functionEnv, clients)),
+    createSyncHandler(() => withFairness(syncDepsFromEnv(functionEnv, clients), options.fairness)),
   );
   return { parse, sync: data && emulator ? savingFirst(sync, data.salesforce, emulator) : sync };
 }
+
+/** The sync function's dependencies with some fairness settings replaced (tests). */
+function withFairness(deps: SyncDeps, settings: Partial<FairnessSettings> | undefined): SyncDeps {
+  if (!settings || !deps.fairness) return deps;
+  return { ...deps, fairness: { ...deps.fairness, settings: { ...deps.fairness.settings, ...settings } } };
+}
+
+/** The emulator's connected app for an org: `local-<orgId>` (secret `local`). */
+export const localClientId = (orgId: string) => `local-${orgId}`;
 
 /** The environment the Lambda functions get from the CDK stack, pointed at the local services. */
 function functionEnvFor(
@@ -281,7 +296,7 @@ function functionEnvFor(
     SYNC_DLQ_URL: aws.resources.syncDlqUrl,
     SALESFORCE_CREDENTIALS: 'env',
     ...(typeof salesforce === 'string'
-      ? { SF_LOGIN_URL: salesforce, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' }
+      ? { SF_LOGIN_URL: salesforce, SF_CLIENT_ID: localClientId('{org}'), SF_CLIENT_SECRET: 'local' }
       : salesforce),
   };
 }
@@ -289,6 +304,7 @@ function functionEnvFor(
 /** The emulator with the status page at its root and Capture's custom fields in place. */
 async function startEmulator(
   options: LocalStackOptions,
+  registry: Registry,
   dataFile: string | null,
   servePage: (res: ServerResponse) => Promise<void>,
 ): Promise<SalesforceEmulator> {
@@ -297,6 +313,8 @@ async function startEmulator(
     ...(options.host ? { host: options.host } : {}),
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     seed: readSeed(options.seedPath ?? defaultSeedPath),
+    // Each org logs in with a connected app of its own, so a fault (latency) can hit one org only.
+    connectedApps: registry.orgs.map((org) => ({ clientId: localClientId(org.id), clientSecret: 'local' })),
     // An existing data file wins over the seed.
     ...(dataFile ? { dataFile } : {}),
     extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
@@ -338,7 +356,13 @@ function startRunners(
 ): QueueRunner[] {
   const stages = [
     { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: pipeline.queues.intake, concurrency: 2 },
-    { name: 'sync', queueUrl: aws.resources.syncQueueUrl, queue: pipeline.queues.sync, concurrency: 1 },
+    // As many pollers as the deployed event source may run at once.
+    {
+      name: 'sync',
+      queueUrl: aws.resources.syncQueueUrl,
+      queue: pipeline.queues.sync,
+      concurrency: pipeline.queues.sync.maxConcurrency,
+    },
   ] as const;
   return stages.map(({ name, queueUrl, queue, concurrency }) =>
     startQueueRunner({

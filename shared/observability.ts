@@ -137,6 +137,33 @@ export function withOutcomeMetrics(store: OutcomeStore): OutcomeStore {
   };
 }
 
+/** What the sync stage saw of one org in one invocation (metrics with an `orgId` dimension). */
+export interface OrgFigures {
+  /** Seconds since SES took the org's oldest mail still waiting (null: none waits). */
+  oldestMailAgeSeconds: number | null;
+  /** Mails of the org waiting for the sync stage (at most the count the stage looked at). */
+  mailsWaiting: number;
+  synced: number;
+  deferred: number;
+  failed: number;
+}
+
+/** Per-org metrics, one EMF line per org: Capture / {service, orgId} / OldestMailAgeSeconds, … */
+export function publishOrgFigures(orgId: string, figures: OrgFigures): void {
+  const org = new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Capture',
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture',
+    defaultDimensions: { orgId },
+  });
+  if (figures.oldestMailAgeSeconds !== null)
+    org.addMetric('OldestMailAgeSeconds', MetricUnit.Seconds, figures.oldestMailAgeSeconds);
+  org.addMetric('MailsWaiting', MetricUnit.Count, figures.mailsWaiting);
+  org.addMetric('MailsSynced', MetricUnit.Count, figures.synced);
+  org.addMetric('MailsDeferred', MetricUnit.Count, figures.deferred);
+  org.addMetric('MailsFailed', MetricUnit.Count, figures.failed);
+  org.publishStoredMetrics();
+}
+
 /**
  * A LogSink that adds `keys` to every line (keys the line sets itself win), so a use case that
  * logs only `orgId` still says which messages it was working on.

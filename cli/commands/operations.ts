@@ -1,6 +1,7 @@
 /**
  * Operator tools on a deployed (or local) pipeline:
  *   capture status <message-id>          outcome(s) of a message, by Message-ID or SES message id
+ *   capture status --org <id>            an org's mail waiting, deferred and failed (org-status.ts)
  *   capture replay --dlq [--stage …]     move dead-lettered messages back to their queue
  *   capture replay --unresolved [--org]  send unmatched mail through the sync stage again
  * Where: `--stack NAME` reads the bucket and queue URLs from the deployed stack's outputs
@@ -26,11 +27,13 @@ import {
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stackOutputs } from '#infra/outputs.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
+import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { describeError, PermanentError } from '#shared/errors.ts';
 import type { SyncMessage } from '#shared/events/sync-message.ts';
 import { safeJson, safeLine } from '../output.ts';
 import { usageError } from '../usage.ts';
+import { formatOrgStatus, orgStatus } from './org-status.ts';
 
 interface AwsOptions {
   stack?: string;
@@ -176,17 +179,34 @@ export function registerOperations(program: Command): void {
   whereOptions(
     program
       .command('status')
-      .description('show the recorded outcome of a message (by Message-ID or SES message id)')
-      .argument('<message-id>', 'Message-ID header (with or without <>) or SES message id'),
+      .description(
+        'show the recorded outcome of a message (by Message-ID or SES message id), or with --org how an org’s mail stands',
+      )
+      .argument('[message-id]', 'Message-ID header (with or without <>) or SES message id'),
   )
+    .option(
+      '--org <id>',
+      'instead of a message: the org’s mails waiting (and the oldest), deferred and failed',
+    )
     .option('--json', 'print JSON Lines')
     .option('--wait <seconds>', 'wait up to this long for a message still in flight', seconds, 0)
     .action(async function (
       this: Command,
-      id: string,
-      options: AwsOptions & { json?: boolean; wait: number },
+      id: string | undefined,
+      options: AwsOptions & { json?: boolean; wait: number; org?: string },
     ) {
       checkWhere(this, options);
+      if (options.org !== undefined) {
+        if (id !== undefined) usageError(this, 'give a message id or --org, not both');
+        const org = options.org;
+        const report = await explained(async () => {
+          const { s3, bucket } = await deployment(options);
+          return orgStatus(new S3OrgStatus(s3, bucket), org);
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatOrgStatus(report)}\n`);
+        return;
+      }
+      if (id === undefined) usageError(this, "missing required argument 'message-id' (or --org <id>)");
       const found = await explained(async () => {
         const { s3, bucket } = await deployment(options);
         const store = new S3MailStore(s3, bucket);

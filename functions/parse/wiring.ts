@@ -1,5 +1,6 @@
 /** Builds the parse function's dependencies from its environment, once per cold start. */
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
+import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
@@ -13,7 +14,7 @@ export type ParseDeps = CaptureMessageDeps & DeadLetterDeps;
 
 export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {}): ParseDeps {
   const config = parseEnv(ParseEnvSchema, env, 'parse function');
-  const { sqs, store, attachments } = mailBucketStores(config, clients);
+  const { s3, sqs, store, attachments } = mailBucketStores(config, clients);
   const parse: ParseMessage = (raw, request) =>
     parseEmail(raw, {
       org: request.org,
@@ -28,6 +29,7 @@ export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {
     syncQueue: withParseLatency(
       new SqsQueue(sqs, config.SYNC_QUEUE_URL, { lingerMs: pipeline.syncSendLingerMs }),
     ),
+    waiting: new S3OrgStatus(s3, config.MAIL_BUCKET),
     deadLetterQueue: new SqsQueue(sqs, config.INTAKE_DLQ_URL),
     deadLetterMarks: store,
     parse,

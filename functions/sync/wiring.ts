@@ -1,6 +1,8 @@
 /** Builds the sync function's dependencies from its environment, once per cold start. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
+import { S3OrgLeases } from '#shared/adapters/s3-org-leases.ts';
+import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
 import { createSalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { SecretsManagerCredentials } from '#shared/adapters/secrets-manager-credentials.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
@@ -9,9 +11,11 @@ import { pipeline } from '#shared/config/pipeline.ts';
 import type { Org } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { credentialsFromEnv, type SalesforceCredentials } from '#shared/config/salesforce-secret.ts';
+import { PermanentError } from '#shared/errors.ts';
 import {
   type LogSink,
   logger,
+  publishOrgFigures,
   tracedPort,
   tracer,
   withKeys,
@@ -19,7 +23,7 @@ import {
 } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
-import type { SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
+import type { FairnessDeps, SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
 import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
 
 export type SyncDeps = SyncStageDeps & {
@@ -62,9 +66,16 @@ export function syncDepsFromEnv(
   // The org batch: the Salesforce writes with the org's credentials, once more if they were rotated.
   const syncOrgBatchWith =
     (log: LogSink): SyncOrgBatch =>
-    async (org, emails) => {
+    async (org, emails, options) => {
       const run = async () =>
-        writeToSalesforce({ org, emails, crm: await crmFor(org), attachments, ledger, logger: log });
+        writeToSalesforce({
+          org,
+          emails,
+          crm: untilAborted(await crmFor(org), options?.signal),
+          attachments,
+          ledger,
+          logger: log,
+        });
       const results = await run();
       if (!results.some((r) => r.outcome === 'failed' && r.reason?.startsWith(AUTH_FAILED))) return results;
       // Salesforce refused the login: the secret may have been rotated since it was read.
@@ -76,6 +87,16 @@ export function syncDepsFromEnv(
       return run();
     };
 
+  const fairness: FairnessDeps = {
+    settings: pipeline.fairness,
+    requeue: new SqsQueue(sqs, config.SYNC_QUEUE_URL),
+    leases: new S3OrgLeases(s3, config.MAIL_BUCKET),
+    status: new S3OrgStatus(s3, config.MAIL_BUCKET),
+    publish: publishOrgFigures,
+    // The API budget guard (deferred-api-budget) reads `apiUsage` once the CRM port reports the
+    // Sforce-Limit-Info figures; until then an org is never held back for its API usage.
+  };
+
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
     mail: store,
@@ -86,7 +107,31 @@ export function syncDepsFromEnv(
     maxReceiveCount: pipeline.queues.sync.maxReceiveCount,
     syncOrgBatch: syncOrgBatchWith(logger),
     syncOrgBatchWith,
+    fairness,
   };
+}
+
+/** CrmPort methods that only read what the connection already knows (no request). */
+const LOCAL_READS = new Set<string | symbol>(['apiCalls', 'apiUsage']);
+
+/**
+ * The CRM as an org batch past its time budget sees it: once `signal` aborts, every new request
+ * fails at once (calls in flight finish), so the batch ends soon after its mail was handed back.
+ */
+function untilAborted(crm: CrmPort, signal: AbortSignal | undefined): CrmPort {
+  if (!signal) return crm;
+  return new Proxy(crm, {
+    get(target, name) {
+      // Read from the adapter itself: its private fields are not the proxy's.
+      const value: unknown = Reflect.get(target, name);
+      if (typeof value !== 'function') return value;
+      if (LOCAL_READS.has(name)) return value.bind(target);
+      return (...args: unknown[]) =>
+        signal.aborted
+          ? Promise.reject(new PermanentError('ORG_BUDGET_SPENT', 'the org batch ran past its time budget'))
+          : (value as (...a: unknown[]) => unknown).apply(target, args);
+    },
+  });
 }
 
 const AUTH_FAILED = 'SALESFORCE_AUTH_FAILED';
@@ -96,8 +141,15 @@ interface CredentialSource {
   invalidate(org: Org): void;
 }
 
-/** Local stack and development only: one set of credentials from SF_* variables for every org. */
+/**
+ * Local stack and development only: one set of credentials from SF_* variables for every org.
+ * `{org}` in SF_CLIENT_ID stands for the org's id, so each org can use a connected app of its own
+ * (the local stack does, so the Salesforce emulator can slow down one org's requests only).
+ */
 function envCredentials(env: NodeJS.ProcessEnv): CredentialSource {
   const parsed = credentialsFromEnv(env);
-  return { forOrg: async () => parsed, invalidate: () => {} };
+  return {
+    forOrg: async (org) => ({ ...parsed, clientId: parsed.clientId.replaceAll('{org}', org.id) }),
+    invalidate: () => {},
+  };
 }

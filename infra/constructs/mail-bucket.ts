@@ -61,6 +61,11 @@ export class MailBucket extends Construct {
           prefix,
           expiration: Duration.days(outcomeDays),
         })),
+        // A write slot lives minutes; one left by a crash is taken over, and tidied away here.
+        { id: 'expire-leases', prefix: pipeline.keys.leases, expiration: Duration.days(1) },
+        // A waiting marker is cleared when its mail is settled; one a crash left behind goes with
+        // the mail it names (SQS keeps a message at most 14 days).
+        { id: 'expire-waiting', prefix: pipeline.keys.waiting, expiration: Duration.days(14) },
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

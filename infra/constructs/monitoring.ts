@@ -5,6 +5,8 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
+  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -24,6 +26,10 @@ export interface MonitoringProps {
     readonly deadLetterQueue: IQueue;
   }[];
   readonly functions: readonly IFunction[];
+  /** The registry's orgs: each gets an alarm on how long its oldest mail has waited. */
+  readonly orgIds?: readonly string[];
+  /** The sync function's metrics `service` dimension (POWERTOOLS_SERVICE_NAME). @default 'sync' */
+  readonly syncService?: string;
   /** Alarm when a queue's oldest message is older than this. @default 15 minutes */
   readonly maxMessageAge?: Duration;
   /** Where alarms go. @default no subscription (alarms still show in CloudWatch) */
@@ -36,6 +42,8 @@ export class Monitoring extends Construct {
   public readonly dashboard: Dashboard;
   /** Per queue: DLQ not empty, oldest message too old. */
   public readonly alarms: Alarm[] = [];
+  /** Per org: its oldest mail has waited too long (the queue's own age metric cannot say whose). */
+  public readonly orgAlarms = new Map<string, Alarm>();
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -62,7 +70,21 @@ export class Monitoring extends Construct {
       });
       this.alarms.push(dlqAlarm, backlogAlarm);
     }
-    for (const alarm of this.alarms) alarm.addAlarmAction(action);
+    const service = props.syncService ?? 'sync';
+    for (const orgId of props.orgIds ?? []) {
+      this.orgAlarms.set(
+        orgId,
+        new Alarm(this, `Org-${orgId}-OldestMail`, {
+          alarmDescription: `Org ${orgId}: its oldest mail has waited over ${maxAge.toMinutes()} minutes for Salesforce. \`capture status --org ${orgId}\` says how many wait and why (deferred, failed).`,
+          metric: orgMetric(service, orgId, 'OldestMailAgeSeconds', 'Maximum'),
+          threshold: maxAge.toSeconds(),
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const alarm of [...this.alarms, ...this.orgAlarms.values()]) alarm.addAlarmAction(action);
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'Capture' });
     this.dashboard.addWidgets(
       new GraphWidget({
@@ -95,5 +117,56 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(stageLatencyWidget());
+    this.#perOrgView(service);
   }
+
+  /** One line per org (every org that reported, found by SEARCH): how long and how many wait. */
+  #perOrgView(service: string): void {
+    const perOrg = (metric: string, statistic: string, label: string) =>
+      new MathExpression({
+        expression: `SEARCH('{Capture,orgId,service} service="${service}" MetricName="${metric}"', '${statistic}', 60)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(1),
+      });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "### Per org\nSync messages carry their org as **MessageGroupId** (SQS fair queue): one org's backlog does not hold up the others. Each org writes at most `salesforce.maxConcurrency` batches at once; mail it cannot take now is handed back (deferred), not failed.",
+        width: 24,
+        height: 2,
+      }),
+      new GraphWidget({
+        title: 'Oldest waiting mail per org (s)',
+        width: 12,
+        left: [perOrg('OldestMailAgeSeconds', 'Maximum', 'oldest')],
+      }),
+      new GraphWidget({
+        title: 'Mails waiting per org',
+        width: 12,
+        left: [perOrg('MailsWaiting', 'Maximum', 'waiting')],
+      }),
+      new GraphWidget({
+        title: 'Deferred per org (handed back)',
+        width: 12,
+        left: [perOrg('MailsDeferred', 'Sum', 'deferred')],
+      }),
+      new GraphWidget({
+        title: 'Failed per org',
+        width: 12,
+        left: [perOrg('MailsFailed', 'Sum', 'failed')],
+      }),
+    );
+  }
+}
+
+/** A per-org metric of the sync function (shared/observability.ts publishOrgFigures). */
+function orgMetric(service: string, orgId: string, metricName: string, statistic: string): Metric {
+  return new Metric({
+    namespace: 'Capture',
+    metricName,
+    dimensionsMap: { service, orgId },
+    statistic,
+    period: Duration.minutes(5),
+  });
 }

@@ -19,9 +19,9 @@ export interface ParseToSyncProps {
   /** The sync handler file. */
   readonly entry: string;
   /**
-   * Concurrent sync invocations at most (the event source's maximum concurrency, 2–1000), so a
-   * burst cannot exhaust an org's Salesforce API allowance or lock rows in parallel.
-   * @default 5
+   * Concurrent sync invocations at most (the event source's maximum concurrency, 2–1000). Each
+   * org has its own, smaller limit (`salesforce.maxConcurrency`), so one org cannot take them all.
+   * @default pipeline.queues.sync.maxConcurrency (5)
    */
   readonly maxConcurrency?: number;
   /** Name prefix of the per-org secrets (`<prefix><orgId>`). @default 'capture/salesforce/' */
@@ -72,12 +72,18 @@ export class ParseToSync extends Construct {
     const settings = pipeline.queues.sync;
     const keys = pipeline.keys;
     const prefix = props.secretPrefix ?? 'capture/salesforce/';
-    const maxConcurrency = props.maxConcurrency ?? 5;
+    const maxConcurrency = props.maxConcurrency ?? settings.maxConcurrency;
     const problems: string[] = [];
     if (!(Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000)) {
       problems.push(
         `maxConcurrency ${maxConcurrency} must be a whole number from 2 to 1000 (SQS event source limit)`,
       );
+    }
+    for (const org of props.registry.orgs) {
+      if (org.salesforce.maxConcurrency >= maxConcurrency)
+        problems.push(
+          `org ${org.id}: salesforce.maxConcurrency ${org.salesforce.maxConcurrency} must be below the sync function's maxConcurrency ${maxConcurrency}, or it could hold every sync slot`,
+        );
     }
     if (prefix === '' || !/^[\w/+=.@-]+$/.test(prefix)) {
       problems.push(`secretPrefix "${prefix}" may only hold letters, digits and /_+=.@-`);
@@ -111,11 +117,23 @@ export class ParseToSync extends Construct {
 
     this.function = PipelineFunction.forStage(this, 'Sync', 'sync', props)
       .bindMailBucket(props.bucket, {
-        read: [keys.parsed, keys.attachments, keys.ledger, keys.outcomes, keys.deadLettered],
-        write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger, keys.parsed],
-        delete: [keys.ledger],
+        // leases/: the org write slots (conditional writes; a conditional delete needs GetObject too).
+        // waiting/: markers of settled mail are deleted. index/ holds the per-org activity.
+        read: [
+          keys.parsed,
+          keys.attachments,
+          keys.ledger,
+          keys.outcomes,
+          keys.deadLettered,
+          keys.leases,
+          keys.activity,
+        ],
+        write: [keys.outcomes, keys.index, keys.unresolved, keys.ledger, keys.parsed, keys.leases],
+        delete: [keys.ledger, keys.leases, keys.waiting],
       })
       .bindDeadLetterQueue('SYNC_DLQ_URL', this.deadLetterQueue)
+      // Mail an org cannot take now is handed back: sent to this queue again, later.
+      .bindSyncQueue(this.queue)
       .bindSalesforceSecrets(prefix, [...this.secretNames.values()])
       .consume(this.queue, settings, maxConcurrency);
   }

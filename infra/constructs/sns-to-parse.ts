@@ -40,7 +40,8 @@ export class SnsToParse extends Construct {
       .bindMailBucket(props.bucket, {
         // outcomes/ is read before it is written: a redelivery never replaces a first decision.
         read: [keys.raw, keys.outcomes, keys.deadLettered],
-        write: [keys.parsed, keys.attachments, keys.outcomes, keys.index],
+        // waiting/: a marker per mail handed to the sync stage, for the per-org backlog.
+        write: [keys.parsed, keys.attachments, keys.outcomes, keys.index, keys.waiting],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue)
       .consume(this.queue, settings);

@@ -15,7 +15,13 @@ export type FaultCode =
 
 export interface FaultConfig {
   rates?: Partial<Record<FaultCode, number>>;
+  /** Added before every API request is answered. */
   latencyMs?: number;
+  /**
+   * Latency for the requests of one credential (the connected app's client id the session was
+   * issued to), in place of latencyMs: one slow org among several sharing the emulator.
+   */
+  latencyMsByClient?: Record<string, number>;
   /** Seed of the deterministic random generator deciding which requests fail. */
   seed?: number;
 }
@@ -53,8 +59,11 @@ export class Faults {
     return null;
   }
 
-  async delay(): Promise<void> {
-    if (this.config.latencyMs) await new Promise((r) => setTimeout(r, this.config.latencyMs));
+  /** Waits the latency set for this request's credential (or for every request). */
+  async delay(clientId: string | null): Promise<void> {
+    const byClient = clientId === null ? undefined : this.config.latencyMsByClient?.[clientId];
+    const ms = byClient ?? this.config.latencyMs;
+    if (ms) await new Promise((r) => setTimeout(r, ms));
   }
 }
 

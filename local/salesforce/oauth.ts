@@ -14,6 +14,8 @@ export const ORG_ID = '00D5g000004EmulEAA';
 
 export interface Session {
   userId: string | null;
+  /** The connected app (client id) the session was issued to: faults can be set per credential. */
+  clientId: string | null;
   issuedAt: number;
 }
 
@@ -27,9 +29,9 @@ export class Sessions {
     this.#now = now;
   }
 
-  issue(userId: string | null): string {
+  issue(userId: string | null, clientId: string | null = null): string {
     const token = `00D5g000004Emul!${randomBytes(24).toString('base64url')}`;
-    this.#tokens.set(token, { userId, issuedAt: this.#now() });
+    this.#tokens.set(token, { userId, clientId, issuedAt: this.#now() });
     return token;
   }
 
@@ -56,6 +58,11 @@ export class Sessions {
 export interface OAuthConfig {
   clientId: string;
   clientSecret: string;
+  /**
+   * More connected apps of the same org (client id → secret), for the client-credentials flow:
+   * each is a credential of its own, so faults such as latency can be set for one of them.
+   */
+  otherApps?: ReadonlyMap<string, string>;
   /** Username the client-credentials flow runs as; default: the first active User. */
   runAsUser?: string;
   certificate: Awaited<ReturnType<typeof importSPKI>> | null;
@@ -77,9 +84,9 @@ export async function tokenEndpoint(
 ): Promise<void> {
   const params = new URLSearchParams(await readBody(req));
   const grant = params.get('grant_type');
-  const issue = (userId: string | null) =>
+  const issue = (userId: string | null, clientId: string) =>
     send(res, 200, {
-      access_token: ctx.sessions.issue(userId),
+      access_token: ctx.sessions.issue(userId, clientId),
       instance_url: ctx.url,
       id: `${ctx.url}/id/${ORG_ID}/${userId ?? '0055g000004EmulAAA'}`,
       token_type: 'Bearer',
@@ -88,20 +95,24 @@ export async function tokenEndpoint(
       scope: 'api',
     });
   if (grant === 'client_credentials') {
-    if (
-      params.get('client_id') !== ctx.config.clientId ||
-      params.get('client_secret') !== ctx.config.clientSecret
-    ) {
+    const clientId = params.get('client_id') ?? '';
+    if (!knownClient(ctx.config, clientId, params.get('client_secret'))) {
       return oauthError(res, 'invalid_client', 'invalid client credentials');
     }
-    return issue(runAsUser(ctx.store, ctx.config.runAsUser));
+    return issue(runAsUser(ctx.store, ctx.config.runAsUser), clientId);
   }
   if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
     const userId = await jwtUser(res, params.get('assertion') ?? '', ctx);
-    if (userId) issue(userId);
+    if (userId) issue(userId, ctx.config.clientId);
     return;
   }
   return oauthError(res, 'unsupported_grant_type', 'grant type not supported');
+}
+
+function knownClient(config: OAuthConfig, clientId: string, secret: string | null): boolean {
+  if (clientId === config.clientId) return secret === config.clientSecret;
+  const other = config.otherApps?.get(clientId);
+  return other !== undefined && secret === other;
 }
 
 function runAsUser(store: Store, username: string | undefined): string | null {

@@ -51,6 +51,8 @@ export interface SalesforceEmulatorOptions {
   jwtCertificate?: string;
   clientId?: string;
   clientSecret?: string;
+  /** More connected apps of the org (client credentials), each a credential of its own. */
+  connectedApps?: readonly { clientId: string; clientSecret: string }[];
   /** Username the client-credentials flow runs as (OwnerId default); default: first active User. */
   runAsUser?: string;
   apiVersion?: string;
@@ -120,6 +122,7 @@ export async function startSalesforceEmulator(
     oauth: {
       clientId: options.clientId ?? 'local',
       clientSecret: options.clientSecret ?? 'local',
+      otherApps: new Map((options.connectedApps ?? []).map((a) => [a.clientId, a.clientSecret])),
       ...(options.runAsUser ? { runAsUser: options.runAsUser } : {}),
       certificate: await importCertificate(options.jwtCertificate),
     },
@@ -235,13 +238,19 @@ async function api(
 ): Promise<void> {
   em.usage.count++;
   const limitHeader = em.usage.header();
-  await em.faults.delay();
-  let session: Session;
+  let session: Session | null = null;
+  let refused: HttpError | null = null;
   try {
     session = admit(em, req, limitHeader);
   } catch (error) {
-    if (error instanceof HttpError) return send(res, error.status, error.body, error.headers);
-    throw error;
+    if (!(error instanceof HttpError)) throw error;
+    refused = error;
+  }
+  // Latency before any answer, refusals included; per credential once the session says whose.
+  await em.faults.delay(session?.clientId ?? null);
+  if (!session) {
+    const refusal = refused ?? sessionInvalid(limitHeader);
+    return send(res, refusal.status, refusal.body, refusal.headers);
   }
   const fault = em.faults.pick();
   if (fault === 'DROP_CONNECTION') {

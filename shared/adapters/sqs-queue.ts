@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PermanentError, TransientError } from '../errors.ts';
 import { inGroups } from '../grouping.ts';
-import type { DeadLetterQueue, MessageQueue } from '../ports/mail-store.ts';
+import type { DeadLetterQueue, MessageQueue, SendOptions } from '../ports/mail-store.ts';
 
 /** SQS allows 10 message attributes; names and values are kept within these bounds. */
 const MAX_ATTRIBUTES = 10;
@@ -32,6 +32,8 @@ interface Entry {
   body: string;
   attributes: Record<string, MessageAttributeValue>;
   bytes: number;
+  /** MessageGroupId and DelaySeconds, when given. */
+  options: { MessageGroupId?: string; DelaySeconds?: number };
 }
 
 interface Waiting extends Entry {
@@ -52,8 +54,8 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
     this.#lingerMs = options.lingerMs ?? 0;
   }
 
-  send(body: unknown, attributes: Record<string, string> = {}): Promise<void> {
-    const entry = toEntry(sqsSafeJson(body), attributes);
+  send(body: unknown, attributes: Record<string, string> = {}, options: SendOptions = {}): Promise<void> {
+    const entry = toEntry(sqsSafeJson(body), attributes, options);
     if (this.#lingerMs <= 0) return this.#sendOne(entry);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ ...entry, resolve, reject });
@@ -63,8 +65,8 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
   }
 
   /** A body as it is (a DLQ keeps the failed message unchanged): always its own request. */
-  sendOriginal(body: string, attributes: Record<string, string>): Promise<void> {
-    return this.#sendOne(toEntry(body, attributes));
+  sendOriginal(body: string, attributes: Record<string, string>, options: SendOptions = {}): Promise<void> {
+    return this.#sendOne(toEntry(body, attributes, options));
   }
 
   async #sendOne(entry: Entry): Promise<void> {
@@ -74,6 +76,7 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
           QueueUrl: this.#queueUrl,
           MessageBody: entry.body,
           MessageAttributes: entry.attributes,
+          ...entry.options,
         }),
       );
     } catch (error) {
@@ -110,6 +113,7 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
             Id: String(i),
             MessageBody: e.body,
             MessageAttributes: e.attributes,
+            ...e.options,
           })),
         }),
       );
@@ -138,7 +142,18 @@ function entryError(queueUrl: string, f: BatchResultErrorEntry): Error {
     : new TransientError(f.Code ?? 'SQS_ERROR', message);
 }
 
-function toEntry(body: string, attributes: Record<string, string>): Entry {
+/** SQS: a MessageGroupId is 1 to 128 letters, digits and punctuation. */
+const GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+function toEntry(body: string, attributes: Record<string, string>, options: SendOptions): Entry {
+  if (options.groupId !== undefined && !GROUP_ID.test(options.groupId))
+    throw new PermanentError('INVALID_GROUP_ID', 'a message group id is 1 to 128 printable ASCII characters');
+  const sendOptions = {
+    ...(options.groupId !== undefined ? { MessageGroupId: options.groupId } : {}),
+    ...(options.delaySeconds !== undefined
+      ? { DelaySeconds: Math.min(900, Math.max(0, Math.round(options.delaySeconds))) }
+      : {}),
+  };
   const entries = Object.entries(attributes)
     .filter(([, v]) => v !== '')
     .slice(-MAX_ATTRIBUTES)
@@ -149,7 +164,7 @@ function toEntry(body: string, attributes: Record<string, string>): Entry {
   const bytes =
     Buffer.byteLength(body) +
     entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + 6 + Buffer.byteLength(v.StringValue ?? ''), 0);
-  return { body, attributes: Object.fromEntries(entries), bytes };
+  return { body, attributes: Object.fromEntries(entries), bytes, options: sendOptions };
 }
 
 /**

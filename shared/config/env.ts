@@ -21,11 +21,14 @@ export type ParseEnv = z.infer<typeof ParseEnvSchema>;
 
 export const SyncEnvSchema = z.object({
   ...common,
+  /** The sync queue itself: mail an org cannot take now is handed back to it (docs/fairness.md). */
+  SYNC_QUEUE_URL: z.string().url(),
   SYNC_DLQ_URL: z.string().url(),
   /**
    * `secrets-manager` (AWS): one secret per org, `<prefix><orgId>`. `env` (local stack and
    * development only): SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET, or SF_USERNAME +
-   * SF_PRIVATE_KEY_FILE for the JWT bearer flow, used for every org.
+   * SF_PRIVATE_KEY_FILE for the JWT bearer flow, used for every org (`{org}` in SF_CLIENT_ID
+   * stands for the org's id).
    */
   SALESFORCE_CREDENTIALS: z.enum(['secrets-manager', 'env']).default('secrets-manager'),
   SALESFORCE_SECRET_PREFIX: z.string().default('capture/salesforce/'),

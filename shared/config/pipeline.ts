@@ -62,6 +62,25 @@ export const pipeline = {
       visibilityTimeoutSeconds: minimumVisibilityTimeoutSeconds(functions.sync.timeoutSeconds, syncWindow),
       batchSize: 25,
       maxBatchingWindowSeconds: syncWindow,
+      /**
+       * Sync invocations at once (the event source's maximum concurrency; the local runner's
+       * pollers). Above every org's `salesforce.maxConcurrency`, so a busy org leaves room.
+       */
+      maxConcurrency: 5,
+    },
+  },
+  /** How the sync stage shares itself between orgs (shared/domain/fairness.ts, docs/fairness.md). */
+  fairness: {
+    /** An org's batch may take 30 s, then 60 s, then 90 s (120 s timeout less 30 s to answer). */
+    orgBudgetMs: 30_000,
+    orgBudgetMaxMs: (functions.sync.timeoutSeconds - 30) * 1000,
+    /** A lease on one of an org's write slots outlives the invocation that took it by 30 s at most. */
+    leaseSeconds: functions.sync.timeoutSeconds + 30,
+    handBackDelaySeconds: {
+      'deferred-org-busy': [1, 3],
+      'deferred-org-slow': [1, 2],
+      // Salesforce counts API requests over a rolling 24 hours: check again in 10 to 15 minutes.
+      'deferred-api-budget': [600, 900],
     },
   },
   topic: { name: 'capture-inbound' },
@@ -78,6 +97,12 @@ export const pipeline = {
     deadLettered: 'index/dead-lettered/',
     unresolved: 'unresolved/',
     ledger: 'ledger/',
+    /** One small object per mail waiting for the sync stage, per org, oldest first (org-status). */
+    waiting: 'waiting/',
+    /** What the sync stage did per org and hour (synced, deferred, failed), one object per writer. */
+    activity: 'index/org-activity/',
+    /** Per-org write slots of the sync stage (S3 conditional writes). */
+    leases: 'leases/',
   },
   functions,
   maxMessageBytes,
@@ -92,6 +117,16 @@ export const pipeline = {
    * leave in one SendMessageBatch (up to 10): the emails of a parse batch finish close together.
    */
   syncSendLingerMs: 5,
+  /**
+   * Message attributes of a mail the sync stage handed back to its queue (a copy sent again,
+   * later): how often, how often for running over its time budget, and the last reason. Like every
+   * capture.* attribute they are dropped when the message is dead-lettered.
+   */
+  handBackAttributes: {
+    count: 'capture.handBacks',
+    slow: 'capture.slowHandBacks',
+    reason: 'capture.deferred',
+  },
   /** Message attributes the handlers add when they dead-letter a message; the body stays as it was. */
   deadLetterAttributes: { stage: 'capture.stage', reason: 'capture.reason', failedAt: 'capture.failedAt' },
 } as const;

@@ -135,8 +135,18 @@ export const OrgSchema = z.object({
        * (Salesforce creates it) gets Capture's fields.
        */
       enhancedEmail: z.boolean().default(false),
+      /**
+       * Batches of this org's mail written to Salesforce at the same time, across every sync
+       * invocation: a slow or busy org holds at most this many of the sync function's slots.
+       */
+      maxConcurrency: z.number().int().min(1).max(50).default(2),
+      /**
+       * Percent of the org's daily API requests Capture may reach; past it the org's mail waits
+       * (handed back to the queue) until the allowance recovers, leaving the rest to the org's users.
+       */
+      apiBudgetPercent: z.number().min(1).max(100).default(80),
     })
-    .default({ enhancedEmail: false }),
+    .default({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 80 }),
   calendar: z
     .object({
       /** What a cancelled meeting does to its Event: delete it, or mark it "Cancelled: …" and free. */

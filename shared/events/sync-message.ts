@@ -13,7 +13,10 @@ export const SyncMessageSchema = z.object({
   parsedKey: z.string(),
   /** Message-ID header, for logs and `capture status`. */
   messageId: z.string().nullable(),
-  /** When SES received the mail (ISO 8601): each stage's latency is measured from it. */
+  /**
+   * When SES received the mail (ISO 8601): each stage's latency, and how long an org's mail has
+   * waited, are measured from it; it names the mail's marker among the org's waiting mail.
+   */
   receivedAt: z.string().optional(),
   /**
    * The CapturedEmail, carried here when small (pipeline.inlineEmailMaxBytes); validated where it

@@ -27,17 +27,30 @@ export interface OutcomeStore {
   list(): Promise<OutcomeRecord[]>;
 }
 
+/** How one message is sent, beyond its body and attributes. */
+export interface SendOptions {
+  /**
+   * The message's group: on the sync queue, the org. On a standard queue SQS uses it to keep one
+   * group's backlog from delaying the others (fair queues); docs/fairness.md.
+   */
+  groupId?: string;
+  /** Seconds before the message can be received (0 to 900). */
+  delaySeconds?: number;
+}
+
 /** A queue the pipeline sends to (sync queue, DLQs). */
 export interface MessageQueue {
-  send(body: unknown, attributes?: Record<string, string>): Promise<void>;
+  send(body: unknown, attributes?: Record<string, string>, options?: SendOptions): Promise<void>;
 }
 
 /**
  * A stage's DLQ: takes a message's original body unchanged (so AWS's own redrive and
  * `capture replay --dlq` both hand the stage exactly what it failed on) and string attributes.
+ * The sync stage hands mail back to its own queue the same way (a copy of the message, sent
+ * again, later).
  */
 export interface DeadLetterQueue {
-  sendOriginal(body: string, attributes: Record<string, string>): Promise<void>;
+  sendOriginal(body: string, attributes: Record<string, string>, options?: SendOptions): Promise<void>;
 }
 
 /**

@@ -17,11 +17,12 @@ import {
 } from '../domain/intake-policy.ts';
 import type { OutcomeKind } from '../domain/outcome.ts';
 import { wellFormed } from '../domain/parse/well-formed.ts';
-import { PermanentError } from '../errors.ts';
+import { describeError, PermanentError } from '../errors.ts';
 import { otherNotificationType, parseIntakeBody, type SesNotification } from '../events/ses-notification.ts';
 import type { SyncMessage } from '../events/sync-message.ts';
 import type { LogSink } from '../observability.ts';
 import { type MailStore, type MessageQueue, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+import type { OrgStatusStore } from '../ports/org-status.ts';
 import { type OutcomeFields, recordOutcome } from './record-outcome.ts';
 
 export interface ParseRequest {
@@ -40,6 +41,8 @@ export interface CaptureMessageDeps {
   mail: MailStore;
   outcomes: OutcomeStore;
   syncQueue: MessageQueue;
+  /** Marks each mail handed to the sync stage as waiting, for its org's backlog figures. */
+  waiting?: Pick<OrgStatusStore, 'markWaiting'>;
   parse: ParseMessage;
   logger: LogSink;
   now?: () => Date;
@@ -181,7 +184,9 @@ async function handToSync(
     receivedAt: receivedAt(notification, deps).toISOString(),
     ...(inline ? { email } : {}),
   };
-  await deps.syncQueue.send(message, { orgId });
+  await markWaiting(deps, message);
+  // The org is the message group: SQS fair queues keep one org's backlog from delaying the others.
+  await deps.syncQueue.send(message, { orgId }, { groupId: orgId });
   deps.logger.info('captured', {
     sesMessageId,
     orgId,
@@ -193,6 +198,19 @@ async function handToSync(
     warnings: email.warnings.length,
   });
   return { orgId, result: 'queued', reason: null };
+}
+
+/** The org's backlog figures are a view: a marker that cannot be written never holds mail up. */
+async function markWaiting(deps: CaptureMessageDeps, message: SyncMessage): Promise<void> {
+  if (!deps.waiting || !message.receivedAt) return;
+  const mail = { orgId: message.orgId, sesMessageId: message.sesMessageId, receivedAt: message.receivedAt };
+  await deps.waiting.markWaiting(mail).catch((error: unknown) => {
+    deps.logger.warn('waiting marker not written', {
+      sesMessageId: message.sesMessageId,
+      orgId: message.orgId,
+      reason: describeError(error),
+    });
+  });
 }
 
 /** Whether the CapturedEmail is small enough to ride in the sync message (its text alone may say no). */

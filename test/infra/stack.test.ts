@@ -206,6 +206,9 @@ describe('CaptureStack', () => {
       'unresolved/': 30,
       'outcomes/': 400,
       'index/': 400,
+      // Per-org write slots and waiting markers: tidied away when a crash left one behind.
+      'leases/': 1,
+      'waiting/': 14,
     });
     expect(rules.every((r) => r.Status === 'Enabled')).toBe(true);
     expect(rules).toContainEqual(
@@ -313,6 +316,8 @@ describe('CaptureStack', () => {
     expect(env(stack.sync.function)).toEqual({
       ...common,
       POWERTOOLS_SERVICE_NAME: 'sync',
+      // Mail an org cannot take now is handed back to the sync queue.
+      SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
       SYNC_DLQ_URL: { Ref: stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement) },
       SALESFORCE_SECRET_PREFIX: 'capture/salesforce/',
       SALESFORCE_CREDENTIALS: 'secrets-manager',
@@ -323,12 +328,20 @@ describe('CaptureStack', () => {
     const parse = statementsOf(stack.parse.function);
     const sync = statementsOf(stack.sync.function);
     expect(bucketScopes(parse, 's3:GetObject')).toEqual(['index/dead-lettered/', 'outcomes/', 'raw/']);
-    expect(bucketScopes(parse, 's3:PutObject')).toEqual(['attachments/', 'index/', 'outcomes/', 'parsed/']);
+    expect(bucketScopes(parse, 's3:PutObject')).toEqual([
+      'attachments/',
+      'index/',
+      'outcomes/',
+      'parsed/',
+      'waiting/',
+    ]);
     expect(bucketScopes(parse, 's3:DeleteObject')).toEqual([]);
     expect(bucketScopes(parse, 's3:ListBucket')).toEqual(['(bucket)']);
     expect(bucketScopes(sync, 's3:GetObject')).toEqual([
       'attachments/',
       'index/dead-lettered/',
+      'index/org-activity/',
+      'leases/',
       'ledger/',
       'outcomes/',
       'parsed/',
@@ -336,12 +349,14 @@ describe('CaptureStack', () => {
     // parsed/: an email carried in its sync message is written there only if it ends unresolved.
     expect(bucketScopes(sync, 's3:PutObject')).toEqual([
       'index/',
+      'leases/',
       'ledger/',
       'outcomes/',
       'parsed/',
       'unresolved/',
     ]);
-    expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['ledger/']);
+    // The sync function clears the waiting marker of each mail it settles.
+    expect(bucketScopes(sync, 's3:DeleteObject')).toEqual(['leases/', 'ledger/', 'waiting/']);
     expect(parse.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
     const syncQueueArn = stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement);
     const sends = (statements: Statement[]) =>
@@ -356,6 +371,7 @@ describe('CaptureStack', () => {
     ]);
     expect(sends(sync)).toEqual([
       expect.stringContaining(stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement)),
+      expect.stringContaining(syncQueueArn),
     ]);
   });
 

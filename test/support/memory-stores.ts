@@ -9,6 +9,7 @@ import type {
   MailStore,
   MessageQueue,
   OutcomeStore,
+  SendOptions,
 } from '#shared/ports/mail-store.ts';
 
 export class MemoryMailStore implements MailStore, OutcomeStore, DeadLetterMarks {
@@ -61,12 +62,12 @@ export class MemoryMailStore implements MailStore, OutcomeStore, DeadLetterMarks
 }
 
 export class MemoryQueue implements MessageQueue, DeadLetterQueue {
-  messages: { body: unknown; attributes: Record<string, string> }[] = [];
-  async send(body: unknown, attributes: Record<string, string> = {}) {
-    this.messages.push({ body: structuredClone(body), attributes });
+  messages: { body: unknown; attributes: Record<string, string>; options?: SendOptions }[] = [];
+  async send(body: unknown, attributes: Record<string, string> = {}, options?: SendOptions) {
+    this.messages.push({ body: structuredClone(body), attributes, ...(options ? { options } : {}) });
   }
-  async sendOriginal(body: string, attributes: Record<string, string>) {
-    this.messages.push({ body, attributes: { ...attributes } });
+  async sendOriginal(body: string, attributes: Record<string, string>, options?: SendOptions) {
+    this.messages.push({ body, attributes: { ...attributes }, ...(options ? { options } : {}) });
   }
 }
 

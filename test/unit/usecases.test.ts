@@ -107,6 +107,8 @@ describe('captureMessage', () => {
       receivedAt: RECEIVED_AT,
       email: expect.objectContaining({ subject: 'Order ORD-12345', capture: calls[0]?.capture }),
     });
+    // In its org's message group (SQS fair queues).
+    expect(syncQueue.messages[0]?.options).toEqual({ groupId: 'acme' });
     expect(mail.parsed.size).toBe(0);
     expect(mail.outcomes.size).toBe(0);
   });
