@@ -4,7 +4,7 @@
  * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
  * end-to-end tests.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
