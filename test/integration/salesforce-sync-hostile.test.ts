@@ -120,4 +120,18 @@ describe('hostile values in SOQL literals', () => {
     const found = await lookup([...fillers, ...HOSTILE_EMAILS]);
     expect(found.contacts.map((c) => c.email).sort()).toEqual([...HOSTILE_EMAILS].sort());
   });
+
+  it('leaves records unknown when Salesforce refuses to look up their object, instead of failing the batch', async () => {
+    // An org whose order lookup names a field this org lacks (or Capture's user cannot read).
+    const found = await crm.lookup({
+      userEmails: [],
+      personEmails: ["o'brien@globex.example"],
+      orderNumbers: ['CT-1'],
+      orderLookup: { object: 'Order', field: 'Legacy_Number__c' },
+      recordIds: [],
+      captureIds: [],
+    });
+    expect(found.orders).toEqual([]);
+    expect(found.contacts.map((c) => c.email)).toEqual(["o'brien@globex.example"]);
+  });
 });

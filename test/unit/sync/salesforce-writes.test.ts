@@ -219,6 +219,33 @@ describe('writeToSalesforce', () => {
     expect(failing.files).toHaveLength(1);
   });
 
+  it('names in the outcome a relation Salesforce refuses for good, and keeps the Task', async () => {
+    const crm = seeded();
+    const attach = crm.attach.bind(crm);
+    crm.attach = async (relations, files) => {
+      const out = await attach(relations, files);
+      return {
+        ...out,
+        relations: out.relations.map(() => ({
+          ok: false as const,
+          code: 'FIELD_INTEGRITY_EXCEPTION',
+          message: 'refused',
+          retryable: false,
+        })),
+      };
+    };
+    const [result] = await writeToSalesforce({
+      org,
+      emails: [email({ cc: ['carl@globex.example'] })],
+      crm,
+      ...fast,
+    });
+    expect(result).toMatchObject({
+      outcome: 'created',
+      notes: ['1 relation(s): FIELD_INTEGRITY_EXCEPTION refused by Salesforce'],
+    });
+  });
+
   it('retries the message when the attachment store is down, and adds the file on redelivery', async () => {
     const crm = seeded();
     let down = true;
