@@ -2,110 +2,45 @@
  * A hostile outsider with nothing but a mail client and the shared inbox's forward address,
  * through the whole local pipeline (SMTP in, the strict Salesforce emulator out): each attack has
  * no effect, and the legitimate mail sent in the same sync batch still lands. Batches are
- * composed by holding the sync function while the mails are parsed (no batching window waited).
+ * composed by holding the batching windows open while the mails are parsed (a fake clock: no
+ * window is waited for).
  */
-import type { Connection } from '@jsforce/jsforce-node';
-import type { SQSEvent } from 'aws-lambda';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqsHandler } from '#local/runner.ts';
-import type { LocalStack } from '#local/stack.ts';
+import type { SendMailOptions } from 'nodemailer';
+import { describe, expect, it } from 'vitest';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { demoSeed, jsforceFor } from '../support/salesforce.ts';
-import { stackFiles, startTestStack } from '../support/stack.ts';
+import { useE2e } from '../support/e2e.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const INBOX = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 const MAIL_BCC = 'acme-mail-h6j2k9l4m8n3@capture.localhost';
 const ATTENDEES = 45;
 
-let stack: LocalStack;
-let sf: Connection;
-let transport: Transporter;
-let parsed = 0;
-let held: Promise<void> = Promise.resolve();
-let blocked = 0;
-const syncBatches: number[] = [];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(ok: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 3000 && !ok(); i++) await sleep(10);
-  if (!ok()) throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Counts parsed records, and holds sync invocations while a batch is being composed. */
-function wrapHandler(stage: 'parse' | 'sync', handler: SqsHandler): SqsHandler {
-  return async (event: SQSEvent, context) => {
-    if (stage === 'parse') {
-      const out = await handler(event, context);
-      parsed += event.Records.length;
-      return out;
-    }
-    blocked++;
-    await held;
-    blocked--;
-    syncBatches.push(event.Records.length);
-    return handler(event, context);
-  };
-}
-
-beforeAll(async () => {
-  process.env.LOG_LEVEL = 'ERROR';
-  const seed = structuredClone(demoSeed) as Record<string, Record<string, unknown>[]>;
-  seed.Contact = [
-    ...(seed.Contact ?? []),
-    ...Array.from({ length: ATTENDEES * 5 }, (_, i) => ({
+const e2e = useE2e({
+  allowTestVerdicts: true,
+  seed: {
+    Contact: Array.from({ length: ATTENDEES * 5 }, (_, i) => ({
       LastName: `Guest ${i}`,
       Email: `guest${i}@globex.example`,
       AccountId: '@Account:Globex Corporation',
     })),
-  ];
-  const config = new URL('../../local/demo/orgs.json', import.meta.url).pathname;
-  const files = stackFiles('capture-hostile-writes-', {}, seed);
-  stack = await startTestStack({
-    configPath: config,
-    seedPath: files.seedPath,
-    allowTestVerdicts: true,
-    visibilityTimeoutSeconds: { intake: 30, sync: 30 },
-    wrapHandler,
-  });
-  sf = await jsforceFor(stack.salesforceUrl);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtpPort, secure: false });
-}, 60_000);
-
-afterAll(async () => {
-  transport?.close();
-  await stack?.stop();
+  },
 });
 
-const send = (message: SendMailOptions) => transport.sendMail({ text: 'Hello', ...message });
+const send = (message: SendMailOptions) => e2e.send(message);
 
-/**
- * The mails in one sync batch: sync is held on a primer while they are parsed, then let go; the
- * next invocation takes them all. Returns when the pipeline is idle.
- */
+/** The mails in one sync batch: the windows are held open until the parse stage has handed them all on. */
 async function inOneBatch(mails: SendMailOptions[]): Promise<void> {
-  let release = () => {};
-  held = new Promise<void>((r) => {
-    release = r;
-  });
-  const before = parsed;
-  await send({ from: 'alice@acme.example', to: 'carl@globex.example', bcc: BCC, subject: 'Primer' });
-  await until(() => blocked > 0, 'the primer to reach sync');
-  await Promise.all(mails.map(send));
-  await until(() => parsed >= before + 1 + mails.length, 'the batch to be parsed');
-  const batches = syncBatches.length;
-  release();
-  await stack.idle();
-  // The primer's batch, then the composed one.
-  expect(syncBatches.slice(batches)).toContain(mails.length);
+  const before = e2e.batches.sync.length;
+  await e2e.together(() => Promise.all(mails.map(send)));
+  await e2e.stack.idle();
+  expect(e2e.batches.sync.slice(before)).toContain(mails.length);
 }
 
 async function outcome(messageId: string): Promise<OutcomeRecord | undefined> {
-  const all = (await stack.outcomes.list()).filter((o) => o.messageId === messageId);
+  const all = await e2e.outcomesOf(messageId);
   return all.find((o) => o.stage === 'sync') ?? all[0];
 }
-const idOf = async (soql: string) => (await sf.query<{ Id: string }>(soql)).records[0]?.Id;
+const idOf = (soql: string) => e2e.idOf(soql);
 const verdicts = (dmarc: string) => ({ 'X-Capture-Test-Verdicts': `spf=FAIL,dkim=FAIL,dmarc=${dmarc}` });
 
 /** A legitimate customer mail through the shared inbox: the one that must land. */
@@ -163,7 +98,7 @@ interface EventRow {
 }
 const eventById = async (id: string | null | undefined) =>
   (
-    await sf.query<EventRow>(
+    await e2e.sf.query<EventRow>(
       `SELECT Id, OwnerId, EndDateTime, Capture_Sequence__c, IsDeleted FROM Event WHERE Id = '${id}'`,
       { scanAll: true },
     )
@@ -182,7 +117,7 @@ describe('an outsider cannot take over a rep’s meeting', () => {
         messageId: '<meet-0@acme.example>',
       }),
     );
-    await stack.idle();
+    await e2e.stack.idle();
     const created = await outcome('<meet-0@acme.example>');
     expect(created).toMatchObject({ outcome: 'created', reason: 'event-created' });
     const alice = await idOf("SELECT Id FROM User WHERE Email = 'alice@acme.example'");
@@ -223,7 +158,7 @@ describe('an outsider cannot take over a rep’s meeting', () => {
         messageId: '<meet-1@acme.example>',
       }),
     );
-    await stack.idle();
+    await e2e.stack.idle();
     expect(await outcome('<meet-1@acme.example>')).toMatchObject({
       outcome: 'created',
       reason: 'event-updated',
@@ -247,14 +182,14 @@ describe('an outsider cannot take over a rep’s meeting', () => {
         messageId: '<visit-inbox@globex.example>',
       }),
     );
-    await stack.idle();
+    await e2e.stack.idle();
     const first = await outcome('<visit-inbox@globex.example>');
     const ops = await idOf("SELECT Id FROM User WHERE Email = 'ops@acme.example'");
     expect(await eventById(first?.taskId)).toMatchObject({ OwnerId: ops, Capture_Sequence__c: null });
     await send(
       invite({ ...meeting, from: 'alice@acme.example', to: BCC, messageId: '<visit-alice@acme.example>' }),
     );
-    await stack.idle();
+    await e2e.stack.idle();
     const alice = await idOf("SELECT Id FROM User WHERE Email = 'alice@acme.example'");
     expect(await eventById(first?.taskId)).toMatchObject({ OwnerId: alice, Capture_Sequence__c: 0 });
   });
@@ -297,7 +232,7 @@ describe('one mail fails only itself', () => {
     const hostile = await outcome('<surrogate@globex.example>');
     expect(hostile).toMatchObject({ outcome: 'created' });
     const task = (
-      await sf.query<{ Subject: string }>(`SELECT Subject FROM Task WHERE Id = '${hostile?.taskId}'`)
+      await e2e.sf.query<{ Subject: string }>(`SELECT Subject FROM Task WHERE Id = '${hostile?.taskId}'`)
     ).records[0];
     // The lone surrogate became U+FFFD.
     expect(task?.Subject).toBe('Email: Broken \ufffd subject');
@@ -334,21 +269,22 @@ describe('one mail fails only itself', () => {
       const o = await outcome(`<big-${k}@acme.example>`);
       expect(o).toMatchObject({ outcome: 'created', reason: 'event-created' });
       // Every guest: the Who's own row and the invitees'.
-      const rows = await sf.query(
+      const rows = await e2e.sf.query(
         `SELECT Id FROM EventRelation WHERE EventId = '${o?.taskId}' AND IsWhat = false`,
       );
       expect(rows.totalSize).toBe(ATTENDEES);
     }
     expect(await outcome('<legit-limits@globex.example>')).toMatchObject({ outcome: 'created' });
-    const messages = stack
-      .emulator!.records('EmailMessage')
-      .filter((m) => String(m.Subject).startsWith('Wide '));
+    const messages = (
+      await e2e.records<{ Id: string; Subject: string }>('SELECT Id, Subject FROM EmailMessage')
+    ).filter((m) => m.Subject.startsWith('Wide '));
     expect(messages).toHaveLength(4);
     const ids = new Set(messages.map((m) => m.Id));
     // From and 191 To addresses each: 768 rows, more than three Collections of 200.
-    expect(
-      stack.emulator!.records('EmailMessageRelation').filter((r) => ids.has(r.EmailMessageId)),
-    ).toHaveLength(4 * 192);
+    const rows = await e2e.records<{ EmailMessageId: string }>(
+      'SELECT EmailMessageId FROM EmailMessageRelation',
+    );
+    expect(rows.filter((r) => ids.has(r.EmailMessageId))).toHaveLength(4 * 192);
   });
 });
 
@@ -382,7 +318,7 @@ describe('an outsider cannot write onto other records', () => {
         /names a record outside the sender's Account: not used as Related To/,
       );
       const task = (
-        await sf.query<{ WhatId: string; Description: string }>(
+        await e2e.sf.query<{ WhatId: string; Description: string }>(
           `SELECT WhatId, Description FROM Task WHERE Id = '${o?.taskId}'`,
         )
       ).records[0];
@@ -391,7 +327,7 @@ describe('an outsider cannot write onto other records', () => {
     }
     const own = await outcome('<onto-own@globex.example>');
     const ownTask = (
-      await sf.query<{ WhatId: string }>(`SELECT WhatId FROM Task WHERE Id = '${own?.taskId}'`)
+      await e2e.sf.query<{ WhatId: string }>(`SELECT WhatId FROM Task WHERE Id = '${own?.taskId}'`)
     ).records[0];
     expect(ownTask?.WhatId).toBe(globexOrder);
     expect(await outcome('<legit-onto@globex.example>')).toMatchObject({ outcome: 'created' });
@@ -407,16 +343,17 @@ describe('an outsider cannot write onto other records', () => {
       messageId: '<quote@acme.example>',
       attachments: [{ filename: 'quote.pdf', content: 'the quote' }],
     });
-    await stack.idle();
+    await e2e.stack.idle();
     const rep = await outcome('<quote@acme.example>');
     expect(rep).toMatchObject({ outcome: 'created' });
     const piecesOf = async () => ({
       files: (
-        await sf.query<{ PathOnClient: string }>(
+        await e2e.sf.query<{ PathOnClient: string }>(
           `SELECT PathOnClient FROM ContentVersion WHERE FirstPublishLocationId = '${rep?.taskId}'`,
         )
       ).records.map((f) => f.PathOnClient),
-      relations: (await sf.query(`SELECT Id FROM TaskRelation WHERE TaskId = '${rep?.taskId}'`)).totalSize,
+      relations: (await e2e.sf.query(`SELECT Id FROM TaskRelation WHERE TaskId = '${rep?.taskId}'`))
+        .totalSize,
     });
     const before = await piecesOf();
     expect(before.files).toEqual(['quote.pdf']);
@@ -431,7 +368,7 @@ describe('an outsider cannot write onto other records', () => {
       },
       legit('reuse'),
     ]);
-    const reuse = (await stack.outcomes.list()).filter(
+    const reuse = (await e2e.stack.outcomes.list()).filter(
       (o) => o.messageId === '<quote@acme.example>' && o.orgId === 'acme',
     );
     expect(reuse.map((o) => [o.outcome, o.reason])).toContainEqual([
