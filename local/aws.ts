@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { bindingTo, DEFAULT_LISTEN_HOST, guardHost, hostAllowed } from './loopback.ts';
 import { enforceConditionalWrites, keepMessageGroups } from './aws-rules.ts';
+import { bindingTo, DEFAULT_LISTEN_HOST, guardHost, hostAllowed } from './loopback.ts';
 
 export interface LocalAwsOptions {
   /** 0 (the default) picks a free port. */
