@@ -6,6 +6,7 @@ import {
   MemoryAttachments,
   MIXED_BATCH,
   org,
+  setUp,
   startEmulator,
 } from '../test/support/salesforce.ts';
 import { log, round } from './stats.ts';
@@ -14,7 +15,7 @@ export async function benchSyncCurve(sizes: readonly number[]) {
   const emulator = await startEmulator();
   try {
     const crm = crmFor(emulator.url);
-    await crm.setupFields();
+    await setUp(crm);
     const files = new MemoryAttachments();
     // One batch first, so the token and the field check are not counted in the first size.
     const warm = await captured({ ...MIXED_BATCH[0]!, messageId: '<curve-warm@acme.example>' }, files);

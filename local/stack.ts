@@ -13,7 +13,6 @@ import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
 import { createSyncHandler } from '#functions/sync/handler.ts';
 import { type SyncDeps, syncDepsFromEnv } from '#functions/sync/wiring.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
-import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { captureAddressOf, isRetired, type Registry } from '#shared/config/registry.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
@@ -23,6 +22,7 @@ import { type LocalAws, startLocalAws } from './aws.ts';
 import { takeLock } from './data-lock.ts';
 import { renderPage } from './page.ts';
 import { type QueueRunner, type SqsHandler, startQueueRunner, type WindowClock } from './runner.ts';
+import { applySetup } from './salesforce/apply-setup.ts';
 import { saveStateFile } from './salesforce/persistence.ts';
 import { type SalesforceEmulator, type SeedData, startSalesforceEmulator } from './salesforce/server.ts';
 import { type SmtpInboundOptions, startSmtpInbound } from './smtp-inbound.ts';
@@ -70,6 +70,13 @@ export interface LocalStackOptions {
    * milliseconds and seconds, not the 30 s budget of a real org).
    */
   fairness?: Partial<FairnessSettings>;
+  /**
+   * The emulator as a new org (CAPTURE_SF_FRESH=1): no Capture fields, no permission set,
+   * field-level security on. By default the org is ready: `capture salesforce setup` applied.
+   */
+  salesforceFresh?: boolean;
+  /** The emulator's daily API request limit (CAPTURE_SF_API_LIMIT); default 100,000. */
+  salesforceApiLimit?: number;
   /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
   beforePublish?: SmtpInboundOptions['beforePublish'];
   /** Handler failures the runners report (default: one line on stderr each). */
@@ -301,7 +308,7 @@ function functionEnvFor(
   };
 }
 
-/** The emulator with the status page at its root and Capture's custom fields in place. */
+/** The emulator with the status page at its root; unless fresh, with setup applied as an admin would. */
 async function startEmulator(
   options: LocalStackOptions,
   registry: Registry,
@@ -317,21 +324,15 @@ async function startEmulator(
     connectedApps: registry.orgs.map((org) => ({ clientId: localClientId(org.id), clientSecret: 'local' })),
     // An existing data file wins over the seed.
     ...(dataFile ? { dataFile } : {}),
+    ...(options.salesforceFresh ? { fresh: true } : {}),
+    ...(options.salesforceApiLimit ? { dailyApiLimit: options.salesforceApiLimit } : {}),
     extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
       void servePage(res);
       return true;
     },
   });
-  // What an admin does once per org with `capture salesforce setup`: add Capture's custom fields.
-  await new SalesforceCrm({
-    credentials: {
-      authFlow: 'client-credentials',
-      loginUrl: emulator.url,
-      clientId: 'local',
-      clientSecret: 'local',
-    },
-  }).setupFields();
+  if (!options.salesforceFresh) await applySetup(emulator.url);
   return emulator;
 }
 

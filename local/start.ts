@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { describeLocation, registryLocation } from '#shared/config/registry-location.ts';
 import { describeError } from '#shared/errors.ts';
 import { allowedHostsFromEnv, listenHostFromEnv } from './loopback.ts';
+import { emulatorOrgFromEnv } from './salesforce/env.ts';
 import { type LocalStackOptions, PortInUseError, type StackService, startLocalStack } from './stack.ts';
 
 const USAGE = `usage: npm start [-- --fresh]
@@ -36,6 +37,10 @@ Environment:
                                 X-Capture-Test-Verdicts header (off by default)
   CAPTURE_BATCH_WINDOW_SECONDS  both queues' batching window in seconds (default: none for
                                 intake, 1 for sync)
+  CAPTURE_SF_FRESH              1: start the Salesforce emulator like a new org (no Capture
+                                fields or permission set, field-level security on); by default
+                                \`capture salesforce setup\` is applied at start
+  CAPTURE_SF_API_LIMIT          the emulator's daily API request limit (default 100000)
   SF_LOGIN_URL, SF_CLIENT_ID, SF_CLIENT_SECRET (or SF_USERNAME, SF_PRIVATE_KEY_FILE)
                                 write to that Salesforce org instead of the emulator
 `;
@@ -113,6 +118,7 @@ async function main(): Promise<void> {
     // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
     allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
     ...batchingWindow(),
+    ...emulatorOrgFromEnv(process.env),
     salesforceEnv: {
       SF_LOGIN_URL: process.env.SF_LOGIN_URL,
       SF_CLIENT_ID: process.env.SF_CLIENT_ID,

@@ -4,7 +4,7 @@
  * activity's WhoId or, with Shared Activities, one of its TaskRelation/EventRelation rows.
  */
 import { to18 } from './ids.ts';
-import { orgValues } from './rules.ts';
+import { orgValues } from './org-values.ts';
 import type { Store } from './store.ts';
 
 /** Latest activity date per person (18-character id), built from the store once per query. */

@@ -5,8 +5,9 @@
  * name the same external id twice in one request fail for those records (DUPLICATE_VALUE,
  * "Duplicate external id specified"); one matching several rows fails with DUPLICATE_EXTERNAL_ID.
  */
+
+import type { RestContext, RestResult } from './context.ts';
 import { HttpError, recordError, SalesforceError } from './errors.ts';
-import type { RestContext, RestResult } from './rest.ts';
 
 export const MAX_COLLECTION_RECORDS = 200;
 

@@ -5,13 +5,14 @@
  * by default as a compositeResponse with one entry (referenceId null, HTTP status 400,
  * LIMIT_EXCEEDED), or with `compositeLimitShape: 'http400'` as an HTTP 400 error array.
  */
+
+import type { RestContext, RestResult } from './context.ts';
 import { errorBody, HttpError, notFound, SalesforceError } from './errors.ts';
-import type { RestContext, RestResult } from './rest.ts';
 
 export const MAX_SUBREQUESTS = 25;
 export const MAX_QUERY_OR_COLLECTION_SUBREQUESTS = 5;
 
-export type CompositeShape = 'compositeResponse' | 'http400';
+export type { CompositeShape } from './context.ts';
 
 type Dispatch = (
   ctx: RestContext,

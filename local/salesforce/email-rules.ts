@@ -3,6 +3,10 @@
  * "OpportunityContactRole", "Opportunity"):
  * - ActivityId can be given only for emails on cases (ParentId); for other messages the org
  *   creates the Task itself and sets ActivityId, so a client must not create a second Task.
+ * - Without Enhanced Email, EmailMessage exists for Email-to-Case only: a message must be on a
+ *   Case (ParentId).
+ * - ToIds, CcIds and BccIds (JunctionIdList) relate the message to Contacts, Leads and Users:
+ *   each id becomes an EmailMessageRelation row of that type.
  * - A message that is not a draft (Status 5) takes updates only to IsExternallyVisible, custom
  *   fields and Status from New (0) to Read (1).
  * - An EmailMessageRelation names a person (RelationId) or an address (RelationAddress);
@@ -10,16 +14,23 @@
  * - Opportunity IsClosed/IsWon follow the stage's OpportunityStage record; one primary contact
  *   role per opportunity.
  */
+import { cutText } from '#shared/domain/text-limit.ts';
 import { SalesforceError } from './errors.ts';
 import { formatDateTime } from './events.ts';
-import { orgValues } from './rules.ts';
-import type { SfRecord, Store, WriteContext } from './store.ts';
+import type { SfRecord, OrgData as Store, WriteContext } from './org.ts';
+import { orgValues } from './org-values.ts';
 
 type Values = Record<string, unknown>;
 const given = (v: unknown) => v !== undefined && v !== null && v !== '';
 
 export function emailMessageRules(store: Store, values: Values, existing: SfRecord | null): void {
   if (!existing) {
+    if (!store.settings.enhancedEmail && !given(values.ParentId))
+      throw new SalesforceError(
+        'REQUIRED_FIELD_MISSING',
+        'Required fields are missing: [ParentId] (without Enhanced Email an email message belongs to a case)',
+        ['ParentId'],
+      );
     if (given(values.ActivityId) && !given(values.ParentId))
       throw new SalesforceError(
         'FIELD_INTEGRITY_EXCEPTION',
@@ -50,8 +61,9 @@ export function createEmailTask(store: Store, message: SfRecord, ctx: WriteConte
   const task = store.create(
     'Task',
     {
-      Subject: given(message.Subject) ? String(message.Subject).slice(0, 255) : null,
-      Description: given(message.TextBody) ? String(message.TextBody) : null,
+      Subject: given(message.Subject) ? cutText(String(message.Subject), 255) : null,
+      // The Task's Description holds 32,000 characters; the message's body may be longer.
+      Description: given(message.TextBody) ? cutText(String(message.TextBody), 32_000) : null,
       TaskSubtype: 'Email',
       ...(closed ? { Status: closed.ApiName ?? closed.MasterLabel } : {}),
       ActivityDate: when.slice(0, 10),
@@ -60,6 +72,22 @@ export function createEmailTask(store: Store, message: SfRecord, ctx: WriteConte
     { userId: ctx.userId ?? null, seeding: ctx.seeding },
   );
   message.ActivityId = task.Id;
+}
+
+const JUNCTIONS = { ToIds: 'ToAddress', CcIds: 'CcAddress', BccIds: 'BccAddress' } as const;
+
+/** The people of ToIds, CcIds and BccIds become the message's EmailMessageRelation rows. */
+export function relateMessagePeople(store: Store, message: SfRecord, ctx: WriteContext): void {
+  for (const [field, RelationType] of Object.entries(JUNCTIONS)) {
+    const ids = message[field];
+    if (!Array.isArray(ids)) continue;
+    for (const RelationId of ids)
+      store.create(
+        'EmailMessageRelation',
+        { EmailMessageId: message.Id, RelationId, RelationType },
+        { userId: ctx.userId ?? null, seeding: ctx.seeding },
+      );
+  }
 }
 
 export function emailRelationRules(store: Store, values: Values): void {

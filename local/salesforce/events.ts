@@ -6,7 +6,7 @@
  * one when no end or duration is given.
  */
 import { SalesforceError } from './errors.ts';
-import type { SfRecord } from './store.ts';
+import type { SfRecord } from './org.ts';
 
 /** 14 days: the longest a non-recurring event may last. */
 export const MAX_EVENT_MINUTES = 14 * 24 * 60;

@@ -2,7 +2,9 @@
  * Request-level conditions that end a call before it reaches a resource: fault injection for
  * tests (5xx, REQUEST_LIMIT_EXCEEDED, INVALID_SESSION_ID, UNABLE_TO_LOCK_ROW, dropped
  * connections, latency) and the org's daily API request limit, reported in every response's
- * Sforce-Limit-Info header and refused with 403 REQUEST_LIMIT_EXCEEDED once used up.
+ * Sforce-Limit-Info header (api-usage=used/max) and refused with 403 REQUEST_LIMIT_EXCEEDED once
+ * used up. Salesforce counts the requests of the last 24 hours (a rolling window, "API Request
+ * Limits and Allocations"), so requests older than a day stop counting.
  */
 import { HttpError } from './errors.ts';
 
@@ -24,6 +26,8 @@ export interface FaultConfig {
   latencyMsByClient?: Record<string, number>;
   /** Seed of the deterministic random generator deciding which requests fail. */
   seed?: number;
+  /** Only requests with this method and a path (below /services/data/vNN.0) matching this fail. */
+  only?: { method?: string; path?: RegExp };
 }
 
 /** A small seeded PRNG, so a failing run can be repeated with the same seed. */
@@ -49,7 +53,10 @@ export class Faults {
   }
 
   /** Decides this request's fault (counted), or null. */
-  pick(): FaultCode | null {
+  pick(method: string, path: string): FaultCode | null {
+    const only = this.config.only;
+    if (only?.method && only.method.toUpperCase() !== method.toUpperCase()) return null;
+    if (only?.path && !only.path.test(path)) return null;
     for (const [code, rate] of Object.entries(this.config.rates ?? {}) as [FaultCode, number][]) {
       if (rate > 0 && this.#random() < rate) {
         this.injected++;
@@ -84,17 +91,52 @@ export const serverUnavailable = (headers: Record<string, string>) =>
     headers,
   );
 
-/** Daily API requests: every call to /services/data/vXX.X counts, as on Salesforce. */
+const MINUTE = 60_000;
+const DAY_MINUTES = 24 * 60;
+
+/** Daily API requests: every API call counts, as on Salesforce, over the last 24 hours. */
 export class ApiUsage {
+  /** Every request since the emulator started (for tests and the bench). */
   count = 0;
   readonly limit: number;
-  constructor(limit: number) {
+  readonly #now: () => number;
+  /** Requests per minute of the last 24 hours, oldest first, and their sum. */
+  #minutes: { minute: number; requests: number }[] = [];
+  #used = 0;
+
+  constructor(limit: number, now: () => number = Date.now) {
     this.limit = limit;
+    this.#now = now;
   }
+
+  record(): void {
+    this.count++;
+    const minute = Math.floor(this.#now() / MINUTE);
+    const last = this.#minutes.at(-1);
+    if (last?.minute === minute) last.requests++;
+    else this.#minutes.push({ minute, requests: 1 });
+    this.#used++;
+  }
+
+  /** Requests in the last 24 hours. */
+  used(): number {
+    const oldest = Math.floor(this.#now() / MINUTE) - DAY_MINUTES;
+    while (this.#minutes.length > 0 && (this.#minutes[0]?.minute ?? 0) <= oldest)
+      this.#used -= this.#minutes.shift()?.requests ?? 0;
+    return this.#used;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.#minutes = [];
+    this.#used = 0;
+  }
+
   header(): Record<string, string> {
-    return { 'sforce-limit-info': `api-usage=${this.count}/${this.limit}` };
+    return { 'sforce-limit-info': `api-usage=${this.used()}/${this.limit}` };
   }
+
   get exceeded(): boolean {
-    return this.count > this.limit;
+    return this.used() > this.limit;
   }
 }

@@ -8,6 +8,7 @@
 import { lastActivityDates } from './activity-dates.ts';
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN, to18 } from './ids.ts';
+import type { FieldAccess } from './org.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 import { type Condition, likeToRegExp, parseSoql, SoqlError, type SubQuery, type Value } from './soql.ts';
 import type { SfRecord, Store } from './store.ts';
@@ -20,7 +21,7 @@ export const MAX_WHERE_STRING = 4_000;
 export function runQuery(
   store: Store,
   soql: string,
-  options: { tooling?: boolean; all?: boolean } = {},
+  options: { tooling?: boolean; all?: boolean; access?: FieldAccessOf } = {},
 ): { totalSize: number; records: Record<string, unknown>[] } {
   if (soql.length > MAX_SOQL_LENGTH) {
     throw new SalesforceError(
@@ -43,9 +44,10 @@ export function runQuery(
     );
   }
   const def = store.objectForQuery(q.object, options.tooling ?? false);
-  checkPaths(store, def, q, soql);
+  const access = options.access ?? (() => 'edit');
+  checkPaths(store, def, q, soql, access);
   const subqueries = resolveSubqueries(store, def, q.subqueries, soql);
-  for (const sub of subqueries) checkPaths(store, sub.def, sub.query, soql);
+  for (const sub of subqueries) checkPaths(store, sub.def, sub.query, soql, access);
   // Derived fields are computed once per query, from the store as it is now.
   derivedOf.set(store, { activityDates: null });
   let rows = store.all(def.name);
@@ -74,14 +76,18 @@ export function runQuery(
   return { totalSize: rows.length, records };
 }
 
+/** The session's access to a field; a field it may not read is no column of the query's. */
+type FieldAccessOf = (def: ObjectDef, field: FieldDef) => FieldAccess;
+
 function checkPaths(
   store: Store,
   def: ObjectDef,
   q: Pick<SubQuery, 'fields' | 'orderBy' | 'where'>,
   soql: string,
+  access: FieldAccessOf,
 ): void {
   for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
-    checkPath(store, def, f, soql);
+    checkPath(store, def, f, soql, access);
 }
 
 function filterSortLimit(
@@ -197,18 +203,20 @@ function polymorphicField(store: Store, def: ObjectDef, record: SfRecord, field:
   return f ? (read(store, f, record) ?? null) : null;
 }
 
-function checkPath(store: Store, def: ObjectDef, path: string, soql: string): void {
+function checkPath(store: Store, def: ObjectDef, path: string, soql: string, access: FieldAccessOf): void {
   const parts = path.split('.');
   let current = def;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (i === parts.length - 1) {
-      if (current.fields.has(part.toLowerCase())) return;
+      const field = current.fields.get(part.toLowerCase());
+      if (field && field.queryable !== false && access(current, field) !== 'hidden') return;
+      if (field) break;
       if (parts.length > 1 && ['name', 'email', 'id', 'type'].includes(part.toLowerCase())) return; // polymorphic Name
       break;
     }
     const rel = relationshipField(current, part);
-    if (!rel) break;
+    if (!rel || access(current, rel) === 'hidden') break;
     const target = rel.referenceTo?.[0];
     const next = target ? store.objects.get(target.toLowerCase()) : undefined;
     if (!next) break;

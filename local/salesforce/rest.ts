@@ -7,32 +7,17 @@
 
 import { lastActivityDates } from './activity-dates.ts';
 import { runCollections } from './collections.ts';
-import { type CompositeShape, runComposite } from './composite.ts';
+import { runComposite } from './composite.ts';
+import type { RestContext, RestResult } from './context.ts';
 import { notFound, SalesforceError } from './errors.ts';
-import type { ApiUsage, FaultCode } from './faults.ts';
+import type { ApiUsage } from './faults.ts';
+import { orgValues } from './org-values.ts';
 import { runQuery } from './query.ts';
-import { orgValues } from './rules.ts';
 import { describeField, type ObjectDef } from './schema.ts';
-import type { Store, WriteContext } from './store.ts';
 import { childRelationshipsOf } from './subqueries.ts';
 import { createCustomField } from './tooling.ts';
 
-export interface RestContext {
-  store: Store;
-  usage: ApiUsage;
-  cursors: Map<string, { records: Record<string, unknown>[]; totalSize: number }>;
-  compositeShape: CompositeShape;
-  /** The session's user: writes default OwnerId to it. */
-  write: WriteContext;
-  fault: FaultCode | null;
-  version: string;
-}
-
-export interface RestResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { RestContext, RestResult } from './context.ts';
 
 const PAGE_SIZE = 2000;
 
@@ -79,7 +64,7 @@ function limits(usage: ApiUsage): RestResult {
   return {
     status: 200,
     body: {
-      DailyApiRequests: { Max: usage.limit, Remaining: Math.max(0, usage.limit - usage.count) },
+      DailyApiRequests: { Max: usage.limit, Remaining: Math.max(0, usage.limit - usage.used()) },
       DataStorageMB: { Max: 5, Remaining: 5 },
     },
   };
@@ -94,7 +79,11 @@ function query(ctx: RestContext, p: string[], search: URLSearchParams, tooling: 
   }
   const q = search.get('q');
   if (!q) throw new SalesforceError('MALFORMED_QUERY', 'A query string has to be specified');
-  const result = runQuery(ctx.store, q, { tooling, all: p[0] === 'queryAll' });
+  const result = runQuery(ctx.store, q, {
+    tooling,
+    all: p[0] === 'queryAll',
+    ...(ctx.write.access ? { access: ctx.write.access } : {}),
+  });
   const locator = `01g5g00000Emul${ctx.cursors.size}`;
   ctx.cursors.set(locator, result);
   return { status: 200, body: page(ctx.version, `${locator}-0`, result) };
@@ -169,8 +158,15 @@ function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
 }
 
 function describe(ctx: RestContext, def: ObjectDef): RestResult {
-  const fields = [...def.fields.values()].map((f) => {
+  // A field the session may not read is absent; one it may only read is neither createable nor updateable.
+  const access = ctx.write.access ?? (() => 'edit');
+  const visible = [...def.fields.values()].filter((f) => access(def, f) !== 'hidden');
+  const fields = visible.map((f) => {
     const d = describeField(f);
+    if (access(def, f) === 'read') {
+      d.createable = false;
+      d.updateable = false;
+    }
     if (!f.valuesFrom) return d;
     // Task Status and Priority list the org's own values, as Salesforce's describe does.
     d.restrictedPicklist = true;
@@ -267,8 +263,10 @@ function readRow(ctx: RestContext, def: ObjectDef, id: string, search: URLSearch
   const derived = [...def.fields.values()].some((f) => f.derived === 'lastActivityDate')
     ? { LastActivityDate: lastActivityDates(ctx.store).get(record.Id) ?? null }
     : {};
+  const access = ctx.write.access ?? (() => 'edit');
   for (const [k, v] of Object.entries({ ...record, ...derived })) {
-    if (k === 'VersionData') continue;
+    const f = def.fields.get(k.toLowerCase());
+    if (k === 'VersionData' || f?.queryable === false || (f && access(def, f) === 'hidden')) continue;
     if (!fields || fields.some((f) => f.toLowerCase() === k.toLowerCase())) out[k] = v;
   }
   return out;

@@ -14,11 +14,14 @@ import {
   emailRelationRules,
   onePrimaryContact,
   opportunityStage,
+  relateMessagePeople,
 } from './email-rules.ts';
 import { SalesforceError } from './errors.ts';
 import { eventRules } from './events.ts';
-import { type ActivityLink, type ObjectDef, ORG_PICKLIST_DEFAULTS } from './schema.ts';
-import type { SfRecord, Store, WriteContext } from './store.ts';
+import type { SfRecord, OrgData as Store, WriteContext } from './org.ts';
+import { orgValues } from './org-values.ts';
+import { dropEmptyFieldPermission, permissionRules } from './permission-rules.ts';
+import type { ActivityLink, ObjectDef } from './schema.ts';
 import { restrictedPicklist } from './validation.ts';
 
 export const MAX_CONTACTS_PER_ACTIVITY = 50;
@@ -42,6 +45,7 @@ export function beforeWrite(
   if (def.relationOf?.whoFlag && existing) eventRelationUpdate(store, def.relationOf, values, existing);
   if (def.name === 'EmailMessage') emailMessageRules(store, values, existing);
   if (def.name === 'EmailMessageRelation' && !existing) emailRelationRules(store, values);
+  permissionRules(store, def, values, existing);
 }
 
 /** OwnerId defaults (on create) to the running user, and must not be an inactive user. */
@@ -62,21 +66,6 @@ function ownerRules(
       [],
     );
   }
-}
-
-export interface OrgValue {
-  MasterLabel: string;
-  ApiName?: string;
-  IsDefault?: boolean;
-}
-
-/** The org's values for a picklist kept in records (TaskStatus, …), or Salesforce's defaults. */
-export function orgValues(store: Store, object: string): OrgValue[] {
-  const rows = store.all(object) as unknown as OrgValue[];
-  return rows.length > 0
-    ? rows
-    : (((Object.hasOwn(ORG_PICKLIST_DEFAULTS, object) ? ORG_PICKLIST_DEFAULTS[object] : undefined) ??
-        []) as unknown as OrgValue[]);
 }
 
 /** Picklists backed by org records: the default value on create, only the org's values on write. */
@@ -242,9 +231,13 @@ export function afterCreate(store: Store, def: ObjectDef, record: SfRecord, ctx:
     }
   }
   if (def.name === 'ContentVersion') publishContent(store, record, ctx);
-  if (def.name === 'EmailMessage') createEmailTask(store, record, ctx);
+  if (def.name === 'EmailMessage') {
+    createEmailTask(store, record, ctx);
+    relateMessagePeople(store, record, ctx);
+  }
   if (def.name === 'Opportunity') opportunityStage(store, record);
   if (def.name === 'OpportunityContactRole') onePrimaryContact(store, record);
+  dropEmptyFieldPermission(store, def, record);
 }
 
 /** The automatic relation of an event's WhoId is one of its people, not an invitee. */
@@ -262,6 +255,7 @@ export function afterUpdate(
 ) {
   if (def.name === 'Opportunity') opportunityStage(store, after);
   if (def.name === 'OpportunityContactRole') onePrimaryContact(store, after);
+  dropEmptyFieldPermission(store, def, after);
   const link = sharedLink(store, def);
   if (!link) return;
   for (const field of ['WhoId', 'WhatId'] as const) {
@@ -279,7 +273,7 @@ export function afterUpdate(
       store.create(
         link.relation,
         { [link.parentField]: after.Id, RelationId: id, ...whoFlags(link, field) },
-        ctx,
+        { userId: ctx.userId ?? null },
       );
   }
 }
@@ -307,7 +301,7 @@ function publishContent(store: Store, version: SfRecord, ctx: WriteContext): voi
     store.create(
       'ContentDocumentLink',
       { ContentDocumentId: doc.Id, LinkedEntityId: version.FirstPublishLocationId },
-      { ...ctx, seeding: false },
+      { userId: ctx.userId ?? null },
     );
   }
 }

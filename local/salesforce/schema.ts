@@ -10,6 +10,7 @@ export type FieldType =
   | 'datetime'
   | 'reference'
   | 'base64'
+  | 'junctionidlist'
   | 'int'
   | 'double';
 
@@ -38,6 +39,10 @@ export interface FieldDef {
   valuesFrom?: string;
   custom?: boolean;
   label?: string;
+  /** The field exists only with this org setting (EventRelation.IsParent needs Shared Activities). */
+  requires?: 'sharedActivities';
+  /** Not selectable or filterable in SOQL (JunctionIdList fields are written, never queried). */
+  queryable?: false;
 }
 
 export interface ObjectDef {
@@ -51,7 +56,7 @@ export interface ObjectDef {
   /** Setup data (TaskStatus): loaded by seeds, not created through the API. */
   readOnly?: boolean;
   /** The object exists only when this org setting is on (TaskRelation needs Shared Activities). */
-  requires?: 'sharedActivities' | 'enhancedEmail';
+  requires?: 'sharedActivities' | 'emailMessages';
   /** An activity (Task, Event): its people and records are related through this object. */
   activity?: ActivityLink;
   /** A relation object (TaskRelation, EventRelation) of this activity. */
@@ -84,7 +89,9 @@ const text = (name: string, length: number, extra: Partial<FieldDef> = {}): Fiel
   length,
   ...extra,
 });
-const longText = (name: string): FieldDef => ({ name, type: 'textarea', length: 32000 });
+const longText = (name: string, length = 32000): FieldDef => ({ name, type: 'textarea', length });
+/** EmailMessage TextBody and HtmlBody (Field Reference, "EmailMessage"). */
+export const EMAIL_BODY_MAX = 131_072;
 const flag = (name: string, defaultValue = false, extra: Partial<FieldDef> = {}): FieldDef => ({
   name,
   type: 'boolean',
@@ -114,6 +121,13 @@ const parentRef = (parent: string, children?: string, extra: Partial<FieldDef> =
     ...extra,
   });
 const dateTime = (name: string): FieldDef => ({ name, type: 'datetime' });
+/** A JunctionIdList (EmailMessage.ToIds): ids of Contacts, Leads and Users, written, not queried. */
+const junctionIds = (name: string): FieldDef => ({
+  name,
+  type: 'junctionidlist',
+  referenceTo: ['Contact', 'Lead', 'User'],
+  queryable: false,
+});
 
 const system: FieldDef[] = [
   { name: 'Id', type: 'id', length: 18, ...READ_ONLY },
@@ -186,6 +200,10 @@ export function object(
 /** Seeds load parents first so "@Type:Key" references resolve; other types follow in seed order. */
 export const SEED_ORDER = [
   'User',
+  'PermissionSet',
+  'ObjectPermissions',
+  'FieldPermissions',
+  'PermissionSetAssignment',
   'TaskStatus',
   'Account',
   'Contact',
@@ -268,6 +286,7 @@ export function standardObjects(): Map<string, ObjectDef> {
     ...events(),
     ...emails(),
     ...content(),
+    ...permissions(),
     ...tooling(),
   ];
   return new Map(defs.map((d) => [d.name.toLowerCase(), d]));
@@ -456,9 +475,10 @@ function events(): ObjectDef[] {
       '0RE',
       [
         ...relationFields('Event'),
-        { name: 'IsInvitee', type: 'boolean' },
-        flag('IsParent'),
-        flag('IsWhat', false, { updateable: false }),
+        // Visible only with Shared Activities ("IsInvitee is visible when Shared Activities is enabled").
+        { name: 'IsInvitee', type: 'boolean', requires: 'sharedActivities' },
+        flag('IsParent', false, { requires: 'sharedActivities' }),
+        flag('IsWhat', false, { updateable: false, requires: 'sharedActivities' }),
         closedPick('Status', ['New', 'Accepted', 'Declined'], { defaultValue: 'New' }),
         dateTime('RespondedDate'),
         text('Response', 255),
@@ -479,8 +499,9 @@ function emails(): ObjectDef[] {
       '02s',
       [
         text('Subject', 3000),
-        longText('TextBody'),
-        longText('HtmlBody'),
+        // Field Reference, "EmailMessage": HtmlBody (and TextBody) 131,072; Headers 32,000.
+        longText('TextBody', EMAIL_BODY_MAX),
+        longText('HtmlBody', EMAIL_BODY_MAX),
         longText('Headers'),
         { name: 'FromAddress', type: 'email', length: 1000 },
         text('FromName', 1000),
@@ -497,8 +518,12 @@ function emails(): ObjectDef[] {
         ref('ActivityId', ['Task'], { relationshipName: 'Activity', updateable: false }),
         ref('RelatedToId', WHAT_TYPES, { relationshipName: 'RelatedTo' }),
         ref('ParentId', ['Case'], { relationshipName: 'Parent', updateable: false }),
+        // The people of the message as id lists: each id becomes an EmailMessageRelation row.
+        junctionIds('ToIds'),
+        junctionIds('CcIds'),
+        junctionIds('BccIds'),
       ],
-      { requires: 'enhancedEmail' },
+      { requires: 'emailMessages' },
     ),
     // The message's senders and recipients: people (RelationId) or bare addresses.
     object(
@@ -514,7 +539,7 @@ function emails(): ObjectDef[] {
           updateable: false,
         }),
       ],
-      { requires: 'enhancedEmail' },
+      { requires: 'emailMessages' },
     ),
   ];
 }
@@ -542,6 +567,52 @@ function content(): ObjectDef[] {
       ref('LinkedEntityId', FILE_PARENTS, { required: true }),
       pick('ShareType', { defaultValue: 'V' }),
       pick('Visibility', { defaultValue: 'AllUsers' }),
+    ]),
+  ];
+}
+
+/**
+ * Objects whose access a permission set grants with ObjectPermissions (Object Reference,
+ * "ObjectPermissions": SobjectType is a restricted picklist of the objects that have object
+ * permissions). Activities, Users, EmailMessage and Files are not among them: Task and Event
+ * access comes from the user permissions Edit Tasks and Edit Events.
+ */
+export const PERMISSIONABLE_OBJECTS = ['Account', 'Contact', 'Lead', 'Opportunity', 'Order', 'Case'];
+const OBJECT_RIGHTS = ['Read', 'Create', 'Edit', 'Delete', 'ViewAllRecords', 'ModifyAllRecords'];
+
+/**
+ * Permission sets, what they grant (ObjectPermissions, FieldPermissions, user permissions as
+ * Permissions* fields) and their assignments to users. The rules are in permission-rules.ts.
+ */
+function permissions(): ObjectDef[] {
+  const permissionSet = { required: true, updateable: false } as const;
+  return [
+    object('PermissionSet', '0PS', [
+      text('Name', 80, { required: true }),
+      text('Label', 80, { required: true }),
+      text('Description', 255),
+      flag('IsOwnedByProfile', false, READ_ONLY),
+      flag('PermissionsApiEnabled'),
+      flag('PermissionsEditTask'),
+      flag('PermissionsEditEvent'),
+      flag('PermissionsViewSetup'),
+    ]),
+    object('ObjectPermissions', '110', [
+      ref('ParentId', ['PermissionSet'], { relationshipName: 'Parent', ...permissionSet }),
+      closedPick('SobjectType', PERMISSIONABLE_OBJECTS, permissionSet),
+      ...OBJECT_RIGHTS.map((right) => flag(`Permissions${right}`)),
+    ]),
+    object('FieldPermissions', '01k', [
+      ref('ParentId', ['PermissionSet'], { relationshipName: 'Parent', ...permissionSet }),
+      // Restricted picklists in Salesforce; their values are the org's objects and fields (permission-rules.ts).
+      pick('SobjectType', permissionSet),
+      pick('Field', { length: 255, ...permissionSet }),
+      flag('PermissionsRead'),
+      flag('PermissionsEdit'),
+    ]),
+    object('PermissionSetAssignment', '0Pa', [
+      ref('AssigneeId', ['User'], { relationshipName: 'Assignee', ...permissionSet }),
+      ref('PermissionSetId', ['PermissionSet'], { relationshipName: 'PermissionSet', ...permissionSet }),
     ]),
   ];
 }
@@ -591,8 +662,8 @@ export function describeField(f: FieldDef) {
       label: value,
       value,
     })),
-    filterable: f.type !== 'textarea' && f.type !== 'base64',
-    sortable: f.type !== 'textarea' && f.type !== 'base64',
+    filterable: f.type !== 'textarea' && f.type !== 'base64' && f.queryable !== false,
+    sortable: f.type !== 'textarea' && f.type !== 'base64' && f.queryable !== false,
     soapType: `xsd:${f.type === 'boolean' ? 'boolean' : f.type === 'int' ? 'int' : 'string'}`,
   };
 }

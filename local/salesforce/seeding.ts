@@ -4,8 +4,11 @@
  * yet, and objects or fields the emulator does not know are added to its describe.
  *
  * Org settings come from an "Organization" entry, e.g.
- *   "Organization": [{ "SharedActivitiesEnabled": false, "EnhancedEmailEnabled": false }]
- * (both are on when not given, as in current orgs). OpportunityStage records define the stages. TaskStatus and TaskPriority records define the
+ *   "Organization": [{ "SharedActivitiesEnabled": false, "EnhancedEmailEnabled": false,
+ *                      "EmailToCaseEnabled": true, "FieldSecurityEnabled": true }]
+ * Shared Activities and Enhanced Email are on when not given (as in current orgs); Email-to-Case
+ * is off; field-level security on custom fields is off (on in a fresh org, see server.ts);
+ * "ActivityUniqueFieldsAllowed": true lets an Activity custom field be Unique. OpportunityStage records define the stages. TaskStatus and TaskPriority records define the
  * task statuses and priorities; a seed without them gets Salesforce's defaults.
  */
 import { SalesforceError } from './errors.ts';
@@ -43,6 +46,10 @@ function applySettings(store: Store, rows: Record<string, unknown>[] | undefined
   if (typeof org.SharedActivitiesEnabled === 'boolean')
     store.settings.sharedActivities = org.SharedActivitiesEnabled;
   if (typeof org.EnhancedEmailEnabled === 'boolean') store.settings.enhancedEmail = org.EnhancedEmailEnabled;
+  if (typeof org.EmailToCaseEnabled === 'boolean') store.settings.emailToCase = org.EmailToCaseEnabled;
+  if (typeof org.FieldSecurityEnabled === 'boolean') store.settings.fieldSecurity = org.FieldSecurityEnabled;
+  if (typeof org.ActivityUniqueFieldsAllowed === 'boolean')
+    store.settings.activityUniqueFields = org.ActivityUniqueFieldsAllowed;
 }
 
 function seedRecord(store: Store, def: ObjectDef, raw: Record<string, unknown>): string {

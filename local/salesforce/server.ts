@@ -32,7 +32,9 @@ import {
   serverUnavailable,
   sessionInvalid,
 } from './faults.ts';
+import { fieldAccessFor } from './field-security.ts';
 import { parseJson, readBody, send } from './http.ts';
+import { metadataCall, soapFault, soapSession } from './metadata.ts';
 import { importCertificate, type OAuthConfig, type Session, Sessions, tokenEndpoint } from './oauth.ts';
 import { loadStateFile, StateSaver } from './persistence.ts';
 import { type RestContext, rest } from './rest.ts';
@@ -56,12 +58,18 @@ export interface SalesforceEmulatorOptions {
   /** Username the client-credentials flow runs as (OwnerId default); default: first active User. */
   runAsUser?: string;
   apiVersion?: string;
+  /** API requests the org takes in 24 hours (Sforce-Limit-Info's max); default 100,000. */
   dailyApiLimit?: number;
+  /**
+   * Start like a new org: field-level security on custom fields, so nothing Capture adds is
+   * visible until a permission set grants it. Ignored when `dataFile` holds a saved org.
+   */
+  fresh?: boolean;
   /** Sessions end this long after they were issued (Salesforce's session timeout); default: never. */
   sessionLifetimeMs?: number;
   /** How a composite request over its limits is refused (see composite.ts). */
   compositeLimitShape?: CompositeShape;
-  /** Clock for session expiry; tests pass their own. */
+  /** Clock for session expiry and the 24-hour API usage; tests pass their own. */
   now?: () => number;
   /**
    * JSON file holding the org's state across restarts. When it exists it is loaded instead of
@@ -112,12 +120,15 @@ export async function startSalesforceEmulator(
   store.apiVersion = options.apiVersion ?? '62.0';
   const saved = options.dataFile ? loadStateFile(options.dataFile) : null;
   if (saved) store.importState(saved);
-  else seedStore(store, options.seed ?? {});
+  else {
+    seedStore(store, options.seed ?? {});
+    if (options.fresh) store.settings.fieldSecurity = true;
+  }
   const em: Emulator = {
     store,
     sessions: new Sessions(options.sessionLifetimeMs, options.now ?? Date.now),
     faults: new Faults(),
-    usage: new ApiUsage(options.dailyApiLimit ?? 100_000),
+    usage: new ApiUsage(options.dailyApiLimit ?? 100_000, options.now ?? Date.now),
     cursors: new Map(),
     oauth: {
       clientId: options.clientId ?? 'local',
@@ -160,7 +171,7 @@ function controls(em: Emulator, server: ReturnType<typeof createServer>): Salesf
     reset: (seed) => {
       store.reset();
       em.cursors.clear();
-      em.usage.count = 0;
+      em.usage.reset();
       em.faults.injected = 0;
       seedStore(store, seed ?? {});
       em.saver?.schedule();
@@ -210,6 +221,8 @@ async function handle(em: Emulator, req: IncomingMessage, res: ServerResponse): 
         VERSIONS.map((v) => ({ label: `Emulated v${v}`, url: `/services/data/v${v}`, version: v })),
       );
     }
+    if (req.method === 'POST' && /^\/services\/Soap\/m\/\d+\.\d$/.test(target.pathname))
+      return await soapCall(em, req, res);
     const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(target.pathname);
     if (!m) {
       if (em.options.extraRoutes?.(req, res)) return;
@@ -236,7 +249,7 @@ async function api(
   version: string,
   path: string,
 ): Promise<void> {
-  em.usage.count++;
+  em.usage.record();
   const limitHeader = em.usage.header();
   let session: Session | null = null;
   let refused: HttpError | null = null;
@@ -252,12 +265,12 @@ async function api(
     const refusal = refused ?? sessionInvalid(limitHeader);
     return send(res, refusal.status, refusal.body, refusal.headers);
   }
-  const fault = em.faults.pick();
+  const method = (req.method ?? 'GET').toUpperCase();
+  const fault = em.faults.pick(method, path);
   if (fault === 'DROP_CONNECTION') {
     req.socket.destroy();
     return;
   }
-  const method = (req.method ?? 'GET').toUpperCase();
   try {
     const early = faultError(em, fault, req, limitHeader);
     if (early) throw early;
@@ -268,7 +281,7 @@ async function api(
       usage: em.usage,
       cursors: em.cursors,
       compositeShape: em.options.compositeLimitShape ?? 'compositeResponse',
-      write: { userId: session.userId },
+      write: { userId: session.userId, access: fieldAccessFor(em.store, session.userId) },
       fault,
       version,
     };
@@ -283,6 +296,18 @@ async function api(
       return send(res, error.status, error.body, { ...limitHeader, ...error.headers });
     throw error;
   }
+}
+
+/** A Metadata API call (SOAP): counted as an API request, authenticated by its SessionHeader. */
+async function soapCall(em: Emulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  em.usage.record();
+  const xml = await readBody(req);
+  const headers = { 'content-type': 'text/xml;charset=UTF-8', ...em.usage.header() };
+  const answer = em.sessions.check(soapSession(xml))
+    ? metadataCall(em.store.settings, xml)
+    : { status: 500, body: soapFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader') };
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
 }
 
 /** Refuses over-long URIs and calls without a live session. */
@@ -317,26 +342,42 @@ function faultError(
 }
 
 // Standalone: npm run emulator -- [--port 8484] [--seed seed.json] [--data state.json]
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await standalone();
+
+/**
+ * The emulator started alone, seeded with the demo org unless --seed names another, with Capture's
+ * setup applied unless CAPTURE_SF_FRESH=1; CAPTURE_SF_API_LIMIT sets its daily limit.
+ */
+async function standalone(): Promise<void> {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i === -1 ? undefined : process.argv[i + 1];
   };
   if (process.argv.includes('--help')) {
-    console.log('usage: npm run emulator -- [--port 8484] [--seed seed.json] [--data state.json]');
+    console.log(
+      'usage: npm run emulator -- [--port 8484] [--seed seed.json] [--data state.json]\n' +
+        'env: CAPTURE_SF_FRESH=1 (a new org: no Capture fields or permission set, field-level security on), CAPTURE_SF_API_LIMIT (daily API requests, default 100000)',
+    );
     process.exit(0);
   }
   try {
-    const seedFile = arg('--seed');
+    const { emulatorOrgFromEnv } = await import('./env.ts');
+    const org = emulatorOrgFromEnv(process.env);
+    const seedFile = arg('--seed') ?? fileURLToPath(new URL('../demo/seed.json', import.meta.url));
     const dataFile = arg('--data');
     const emulator = await startSalesforceEmulator({
       ...(dataFile ? { dataFile } : {}),
       port: Number(arg('--port') ?? 8484),
       host: listenHostFromEnv(),
       allowedHosts: allowedHostsFromEnv(),
-      ...(seedFile ? { seed: JSON.parse(readFileSync(seedFile, 'utf8')) as SeedData } : {}),
+      seed: JSON.parse(readFileSync(seedFile, 'utf8')) as SeedData,
+      ...(org.salesforceFresh ? { fresh: true } : {}),
+      ...(org.salesforceApiLimit ? { dailyApiLimit: org.salesforceApiLimit } : {}),
     });
-    console.log(`salesforce emulator: ${emulator.url} (client id/secret: local/local)`);
+    if (!org.salesforceFresh) await (await import('./apply-setup.ts')).applySetup(emulator.url);
+    console.log(
+      `salesforce emulator: ${emulator.url} (client id/secret: local/local; ${org.salesforceFresh ? 'a fresh org' : 'setup applied'})`,
+    );
     const stop = () => void emulator.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

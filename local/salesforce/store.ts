@@ -6,28 +6,15 @@
 
 import { notFound, SalesforceError } from './errors.ts';
 import { ID_PATTERN, makeId, to18 } from './ids.ts';
+import type { OrgData, OrgSettings, SfRecord, WriteContext } from './org.ts';
 import { afterCreate, afterDelete, afterUpdate, beforeWrite } from './rules.ts';
 import { type FieldDef, type ObjectDef, object as objectDef, standardObjects } from './schema.ts';
 import { validateInput } from './validation.ts';
 
 export { SalesforceError } from './errors.ts';
 
-export type SfRecord = Record<string, unknown> & { Id: string };
+export type { OrgSettings, SfRecord, WriteContext } from './org.ts';
 export type SeedData = Record<string, Record<string, unknown>[]>;
-
-/** Org-wide settings a seed can set (see docs/salesforce-emulator.md). */
-export interface OrgSettings {
-  /** Shared Activities: TaskRelation exists, one lead or up to 50 contacts per activity. */
-  sharedActivities: boolean;
-  /** Enhanced Email: EmailMessage and EmailMessageRelation exist, each message gets its own Task. */
-  enhancedEmail: boolean;
-}
-
-/** Who a write runs as (the token's user) and whether it is a data load (seed). */
-export interface WriteContext {
-  userId?: string | null;
-  seeding?: boolean;
-}
 
 /** Everything a restart needs: records, the recycle bin, id counters and fields added at run time. */
 export interface StoreState {
@@ -41,10 +28,16 @@ export interface StoreState {
   schema: { name: string; keyPrefix: string; tooling?: boolean; fields: FieldDef[] }[];
 }
 
-const defaultSettings = (): OrgSettings => ({ sharedActivities: true, enhancedEmail: true });
+const defaultSettings = (): OrgSettings => ({
+  sharedActivities: true,
+  enhancedEmail: true,
+  emailToCase: false,
+  fieldSecurity: false,
+  activityUniqueFields: false,
+});
 const timestamp = () => new Date().toISOString().replace('Z', '+0000');
 
-export class Store {
+export class Store implements OrgData {
   objects: Map<string, ObjectDef> = standardObjects();
   settings: OrgSettings = defaultSettings();
   apiVersion = '62.0';
@@ -142,7 +135,8 @@ export class Store {
   /** Whether the org has this object at all (TaskRelation only with Shared Activities, …). */
   available(def: ObjectDef): boolean {
     if (def.requires === 'sharedActivities') return this.settings.sharedActivities;
-    if (def.requires === 'enhancedEmail') return this.settings.enhancedEmail;
+    // EmailMessage and EmailMessageRelation: "only available for organizations that use Email-to-Case or Enhanced Email".
+    if (def.requires === 'emailMessages') return this.settings.enhancedEmail || this.settings.emailToCase;
     return true;
   }
 
@@ -236,7 +230,7 @@ export class Store {
         'INVALID_TYPE_FOR_OPERATION',
         `entity type ${def.name} does not support insert`,
       );
-    const values = validateInput(this, def, input, 'create', seeding, (v) =>
+    const values = validateInput(this, def, input, { mode: 'create', seeding, access: ctx.access }, (v) =>
       beforeWrite(this, def, v, null, ctx),
     );
     const now = timestamp();
@@ -275,8 +269,12 @@ export class Store {
     const full = to18(id);
     const existing = full ? this.#records.get(def.name)?.get(full) : undefined;
     if (!existing) throw new SalesforceError('ENTITY_IS_DELETED', 'entity is deleted', [], 404);
-    const values = validateInput(this, def, input, 'update', false, (v) =>
-      beforeWrite(this, def, v, existing, ctx),
+    const values = validateInput(
+      this,
+      def,
+      input,
+      { mode: 'update', seeding: false, access: ctx.access },
+      (v) => beforeWrite(this, def, v, existing, ctx),
     );
     const next = { ...existing, ...values, LastModifiedDate: timestamp() };
     this.#checkUnique(def, next, existing.Id);
@@ -315,7 +313,8 @@ export class Store {
   ): { record: SfRecord; created: boolean } {
     const def = this.object(type);
     const fieldDef = def.fields.get(field.toLowerCase());
-    if (!fieldDef || (!fieldDef.externalId && fieldDef.name !== 'Id')) {
+    const hidden = fieldDef && ctx.access?.(def, fieldDef) === 'hidden';
+    if (!fieldDef || hidden || (!fieldDef.externalId && fieldDef.name !== 'Id')) {
       throw new SalesforceError(
         'NOT_FOUND',
         `Provided external ID field does not exist or is not accessible: ${field}`,

@@ -1,6 +1,12 @@
 /**
  * Tooling API: creating a custom field (CustomField with FullName and Metadata), once per name.
  * Types: Text (default), LongTextArea and Number; an Activity field exists on Task and Event.
+ * The object must exist in the org (EmailMessage only with Enhanced Email or Email-to-Case).
+ * Salesforce documents Unique among the attributes of custom fields but not for activity fields
+ * (Task and Event share theirs through Activity); the emulator refuses Unique there unless the
+ * org says otherwise, so Capture is tested with a non-unique external id.
+ * A new field carries no field-level security: with it on, nobody sees the field until a
+ * permission set grants it (field-security.ts).
  */
 import { SalesforceError } from './errors.ts';
 import type { Store } from './store.ts';
@@ -34,7 +40,18 @@ export function createCustomField(store: Store, body: unknown) {
     throw new SalesforceError('DUPLICATE_DEVELOPER_NAME', `This field name is already in use: ${field}`, []);
   }
   const objects = table === 'Activity' ? ['Task', 'Event'] : [table];
+  for (const name of objects) {
+    const def = store.objects.get(name.toLowerCase());
+    if (!def || !store.available(def) || def.tooling || def.readOnly)
+      throw new SalesforceError('INVALID_TYPE', `sObject type '${table}' is not supported.`, ['FullName']);
+  }
   const meta = input.Metadata ?? {};
+  if (table === 'Activity' && meta.unique === true && !store.settings.activityUniqueFields)
+    throw new SalesforceError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      'Unique is not available for activity custom fields',
+      ['Metadata'],
+    );
   store.addCustomField(objects, {
     name: field,
     label: meta.label ?? developerName,

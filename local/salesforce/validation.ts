@@ -1,12 +1,13 @@
 /**
- * Field-level validation on write, as Salesforce does it: unknown fields, create/update
- * permission, types, lengths, restricted picklists, e-mail syntax, reference types and targets,
- * required fields. Errors carry Salesforce's error codes and messages.
+ * Field-level validation on write, as Salesforce does it: unknown fields (and fields the session
+ * may not see), create/update permission and field-level security, types, lengths, restricted
+ * picklists, e-mail syntax, reference types and targets, required fields. Errors carry
+ * Salesforce's error codes and messages.
  */
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN, to18 } from './ids.ts';
+import type { FieldAccess, OrgData as Store } from './org.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
-import type { Store } from './store.ts';
 
 /**
  * Returns the values to store. `rules` runs after each field is coerced and before required
@@ -16,20 +17,26 @@ export function validateInput(
   store: Store,
   def: ObjectDef,
   input: Record<string, unknown>,
-  mode: 'create' | 'update',
-  seeding: boolean,
+  how: {
+    mode: 'create' | 'update';
+    seeding: boolean;
+    /** The session's field access (API calls); writes the org makes itself carry none. */
+    access?: ((def: ObjectDef, field: FieldDef) => FieldAccess) | undefined;
+  },
   rules: (values: Record<string, unknown>) => void,
 ): Record<string, unknown> {
+  const { mode, seeding, access } = how;
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     if (key === 'attributes') continue;
     const f = def.fields.get(key.toLowerCase());
-    if (!f)
+    const level = f && access ? access(def, f) : 'edit';
+    if (!f || level === 'hidden')
       throw new SalesforceError('INVALID_FIELD', `No such column '${key}' on sobject of type ${def.name}`, [
         key,
       ]);
     if (f.name === 'Id' && (mode === 'update' || seeding)) continue;
-    const allowed = mode === 'create' ? f.createable !== false : f.updateable !== false;
+    const allowed = (mode === 'create' ? f.createable !== false : f.updateable !== false) && level === 'edit';
     if (!allowed && !seeding) {
       throw new SalesforceError(
         'INVALID_FIELD_FOR_INSERT_UPDATE',
@@ -103,6 +110,9 @@ export function coerce(store: Store, f: FieldDef, value: unknown): unknown {
       return value;
     case 'reference':
       return coerceReference(store, f, value);
+    case 'junctionidlist':
+      if (!Array.isArray(value)) throw jsonError(f, `${f.name} expects an array of ids`);
+      return [...new Set(value.map((v) => coerceReference(store, f, v)))];
     default:
       return value;
   }

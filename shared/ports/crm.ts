@@ -60,6 +60,11 @@ export interface CrmPort {
   existingAttachments(taskIds: string[]): Promise<ExistingAttachments>;
   /** API requests made so far (for logs, metrics and the benchmark). */
   apiCalls(): number;
+  /**
+   * The org's API usage over the last 24 hours and its limit, as the last response reported it
+   * (Salesforce's Sforce-Limit-Info header); null before the first response.
+   */
+  apiUsage?(): { used: number; max: number } | null;
   /** Meeting invites as Events; absent where the CRM has none (invites are then logged as Tasks). */
   writeEvents?(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults>;
   /** Enhanced Email: each mail as an EmailMessage whose own Task gets Capture's fields. */

@@ -4,10 +4,15 @@
  * redeliveries, a quote in an address, hostile lookups, unmatched, an attachment, the API calls
  * of a batch, a wide mail with 55 contacts, 7 orders and 30 References). Runs only when SF_LOGIN_URL, SF_CLIENT_ID and SF_CLIENT_SECRET (or SF_USERNAME +
  * SF_PRIVATE_KEY_FILE) are set; it creates its own Contacts, Lead, Tasks and File and deletes them.
- * The org needs `capture salesforce setup` run once (Capture_Id__c) for the duplicate checks.
+ * The last block runs `capture salesforce setup` itself (twice: the second run must change
+ * nothing), then `check`, an invite as an Event (and its cancel) and, where the org has Enhanced
+ * Email, a mail as an EmailMessage. SF_SETUP_USER names the integration user when the
+ * credentials are an admin's.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOrg } from '#shared/adapters/salesforce/admin/check.ts';
+import { setupOrg } from '#shared/adapters/salesforce/admin/setup.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
@@ -91,6 +96,27 @@ async function task(id: string | undefined) {
   );
   return t;
 }
+
+const ics = (method: 'REQUEST' | 'CANCEL', sequence: number) =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Capture contract//EN',
+    `METHOD:${method}`,
+    'BEGIN:VEVENT',
+    `UID:capture-contract-${stamp}@capture.test`,
+    `SEQUENCE:${sequence}`,
+    'DTSTAMP:20261120T080000Z',
+    'DTSTART:20261203T150000Z',
+    'DTEND:20261203T153000Z',
+    `SUMMARY:Capture contract ${stamp}`,
+    ...(method === 'CANCEL' ? ['STATUS:CANCELLED'] : []),
+    `ORGANIZER:mailto:${owner.Email}`,
+    `ATTENDEE;PARTSTAT=ACCEPTED:mailto:${janeEmail}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 
 describe.skipIf(!configured)('real Salesforce org', () => {
   beforeAll(async () => {
@@ -257,5 +283,86 @@ describe.skipIf(!configured)('real Salesforce org', () => {
       expect(new Set(related.map((r) => r.RelationId)).size).toBe(50);
     }
     expect(String(t?.Description)).toContain(people[54]);
+  });
+
+  describe('setup, check, Events and Enhanced Email', () => {
+    it('sets up fields and the permission set, and a second run changes nothing', {
+      timeout: 120_000,
+    }, async () => {
+      const assignee = env.SF_SETUP_USER ? { assignee: env.SF_SETUP_USER } : {};
+      const first = await setupOrg(crm, assignee);
+      expect(first.steps.filter((s) => s.action === 'failed')).toEqual([]);
+      const second = await setupOrg(crm, assignee);
+      expect(second.steps.filter((s) => s.action !== 'unchanged' && s.action !== 'skipped')).toEqual([]);
+    });
+
+    it('checks the org: named checks for rights, fields, settings and API usage', {
+      timeout: 120_000,
+    }, async () => {
+      const report = await checkOrg(crm);
+      const names = report.checks.map((c) => c.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'object rights',
+          'field Task.Capture_Id__c',
+          'Shared Activities',
+          'Enhanced Email',
+          'Email-to-Case',
+          'API usage',
+        ]),
+      );
+      expect(report.checks.find((c) => c.name === 'field Task.Capture_Id__c')).toMatchObject({ ok: true });
+      console.info(
+        `real org check: ${report.checks.map((c) => `${c.ok ? 'ok' : 'no'} ${c.name}: ${c.detail}`).join(' | ')}`,
+      );
+    });
+
+    it('writes an invite as an Event and deletes it on cancel', { timeout: 120_000 }, async () => {
+      const invite = (method: 'REQUEST' | 'CANCEL', sequence: number, id: string) =>
+        mail({
+          id,
+          to: janeEmail,
+          subject: `Invitation ${stamp}`,
+          attachments: [
+            {
+              filename: 'invite.ics',
+              contentType: `text/calendar; method=${method}`,
+              content: ics(method, sequence),
+            },
+          ],
+        });
+      const [written] = await sync([await invite('REQUEST', 0, 'invite')]);
+      expect(written).toMatchObject({ outcome: 'created', reason: 'event-created' });
+      const [event] = await crm.query<{ Id: string; WhoId: string }>(
+        `SELECT Id, WhoId FROM Event WHERE Id = '${written?.taskId}'`,
+      );
+      const jane = created.find((c) => c.type === 'Contact')?.id;
+      expect(event?.WhoId?.slice(0, 15)).toBe(jane?.slice(0, 15));
+      const [cancelled] = await sync([await invite('CANCEL', 1, 'cancel')]);
+      expect(cancelled?.outcome).not.toBe('failed');
+      expect(await crm.query(`SELECT Id FROM Event WHERE Id = '${written?.taskId}'`)).toEqual([]);
+    });
+
+    it('logs a mail as Enhanced Email where the org has it', { timeout: 120_000 }, async () => {
+      crm.forgetOrg();
+      const caps = await crm.capabilities();
+      if (caps.missingRights?.enhancedEmail) {
+        console.info(`real org: no Enhanced Email (${caps.missingRights.enhancedEmail})`);
+        return;
+      }
+      const email = await mail({ id: 'enhanced', to: janeEmail, subject: `Enhanced ${stamp}` });
+      const results = await writeToSalesforce({
+        org: { ...realOrg(), salesforce: { ...realOrg().salesforce, enhancedEmail: true } },
+        emails: [email],
+        crm,
+      });
+      expect(results[0]).toMatchObject({ outcome: 'created' });
+      const [message] = await crm.query<{ Id: string; ActivityId: string }>(
+        `SELECT Id, ActivityId FROM EmailMessage WHERE ActivityId = '${results[0]?.taskId}'`,
+      );
+      expect(message?.ActivityId).toBe(results[0]?.taskId);
+      if (message) created.push({ type: 'EmailMessage', id: message.Id });
+      if (results[0]?.taskId) taskIds.add(results[0].taskId);
+    });
   });
 });

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkBundling, esbuildOptionsFor, lambdaEsbuild } from '#infra/bundling.ts';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import { corpusFiles } from '../../bench/parse.ts';
-import { startEmulator } from '../support/salesforce.ts';
+import { crmFor, setUp, startEmulator } from '../support/salesforce.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'capture-bundling-'));
@@ -106,10 +106,9 @@ describe('Lambda bundling options', () => {
       entry,
       `import { SalesforceCrm } from ${JSON.stringify(join(repo, 'shared/adapters/salesforce/index.ts'))};\n` +
         'const crm = new SalesforceCrm({ credentials: { authFlow: "client-credentials", loginUrl: process.env.SF_URL, clientId: "local", clientSecret: "local" } });\n' +
-        'const setup = await crm.setupFields();\n' +
         'const capabilities = await crm.capabilities();\n' +
-        'const missing = await crm.describe("No_Such_Object__c").then(() => null, (e) => e.code ?? e.message);\n' +
-        'console.log(JSON.stringify({ setup, capabilities, missing }));\n',
+        'const missing = await crm.request("GET", "/sobjects/No_Such_Object__c/describe").then(() => null, (e) => e.code ?? e.message);\n' +
+        'console.log(JSON.stringify({ capabilities, missing, usage: crm.apiUsage() }));\n',
     );
     const outfile = join(dir, 'sync.mjs');
     const result = await build({ ...esbuildOptionsFor(entry, outfile), metafile: true, logLevel: 'silent' });
@@ -119,6 +118,7 @@ describe('Lambda bundling options', () => {
 
     const emulator = await startEmulator();
     try {
+      await setUp(crmFor(emulator.url));
       const out = await new Promise<string>((resolve, reject) =>
         execFile(
           process.execPath,
@@ -128,8 +128,8 @@ describe('Lambda bundling options', () => {
         ),
       );
       const parsed = JSON.parse(out.trim().split('\n').at(-1)!);
-      expect(parsed.setup.map((f: { field: string }) => f.field)).toContain('Activity.Capture_Id__c');
       expect(parsed.capabilities.captureIdField).toBe(true);
+      expect(parsed.usage.max).toBe(100_000);
       expect(parsed.missing).toMatch(/NOT_FOUND|INVALID_TYPE/);
       const fields = emulator.exportState();
       expect(JSON.stringify(fields)).toContain('Capture_Id__c');

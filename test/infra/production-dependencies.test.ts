@@ -75,4 +75,13 @@ describe('production dependencies', () => {
       .filter((name) => !name.startsWith('node:') && !(name in pkg.dependencies));
     expect(undeclared).toEqual(expect.arrayContaining(['esbuild', 'vitest']));
   });
+
+  it('leave Salesforce administration (setup, check, the Metadata API) out of the sync function', async () => {
+    const { packages, sources } = await externalImports(entryPoints.sync);
+    expect(sources.some((s) => s.startsWith('shared/adapters/salesforce/index.ts'))).toBe(true);
+    expect(sources.filter((s) => s.includes('shared/adapters/salesforce/admin/'))).toEqual([]);
+    expect([...packages].filter((p) => p.includes('/lib/api/metadata'))).toEqual([]);
+    const cli = await externalImports(entryPoints.cli);
+    expect(cli.sources).toContain('shared/adapters/salesforce/admin/setup.ts');
+  });
 });

@@ -1,14 +1,22 @@
 /**
  * Enhanced Email when Salesforce fails part-way (jsforce against the emulator through a proxy
  * that fails chosen requests): the message is still logged once, and the try that completes it
- * records it as created, not as a duplicate of itself; a relation Salesforce refuses for good
- * does not fail the message.
+ * records it as created, not as a duplicate of itself; a person Salesforce refuses fails the
+ * mail with Salesforce's own error, never silently.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
-import { captured, crmFor, jsforceFor, org, rewritingProxy, startEmulator } from '../support/salesforce.ts';
+import {
+  captured,
+  crmFor,
+  jsforceFor,
+  org,
+  rewritingProxy,
+  setUp,
+  startEmulator,
+} from '../support/salesforce.ts';
 
 const enhanced = { ...org, salesforce: { ...org.salesforce, enhancedEmail: true } };
 let emulator: SalesforceEmulator;
@@ -16,7 +24,7 @@ let proxy: Awaited<ReturnType<typeof rewritingProxy>> | undefined;
 
 beforeEach(async () => {
   emulator = await startEmulator();
-  await crmFor(emulator.url).setupFields();
+  await setUp(crmFor(emulator.url));
 });
 afterEach(async () => {
   await proxy?.close();
@@ -68,7 +76,7 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
       (method, path, body) =>
         method === 'POST' &&
         path.endsWith('/composite') &&
-        body.includes('EmailMessageRelation') &&
+        body.includes('"referenceId":"task0"') &&
         failed++ === 0
           ? 503
           : null,
@@ -82,20 +90,16 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
     expect(failed).toBeGreaterThan(1);
     const after = await counts();
     expect(result).toMatchObject({ outcome: 'created', taskId: after.taskId });
-    expect(after).toMatchObject({ messages: 1, tasks: 1, relations: 3 });
+    // Jane (To) and O'Brien (Cc), written with the message through ToIds and CcIds.
+    expect(after).toMatchObject({ messages: 1, tasks: 1, relations: 2 });
   });
 
-  it('logs the message when Salesforce refuses one of its relations for good', async () => {
-    proxy = await rewritingProxy(emulator.url, (method, path, body) => {
+  it('fails the mail, naming the error, when Salesforce refuses one of its people', async () => {
+    proxy = await rewritingProxy(emulator.url, (_method, _path, body) => {
       const b = body as { compositeRequest?: { body?: { records?: Record<string, unknown>[] } }[] };
       for (const sub of b.compositeRequest ?? [])
-        for (const r of sub.body?.records ?? [])
-          if (
-            (r.attributes as { type?: string })?.type === 'EmailMessageRelation' &&
-            r.RelationType === 'CcAddress'
-          )
-            r.RelationType = 'NotAType';
-      return method && path ? body : body;
+        for (const r of sub.body?.records ?? []) if (Array.isArray(r.CcIds)) r.CcIds = ['001000000000000AAA'];
+      return body;
     });
     const [result] = await writeToSalesforce({
       org: enhanced,
@@ -103,8 +107,8 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
       crm: crmVia(proxy.url),
       backoffMs: 1,
     });
-    const after = await counts();
-    expect(result).toMatchObject({ outcome: 'created', taskId: after.taskId });
-    expect(after).toMatchObject({ messages: 1, tasks: 1, relations: 2 });
+    expect(result).toMatchObject({ outcome: 'failed', retryable: false });
+    expect(result?.reason).toMatch(/^(FIELD_INTEGRITY_EXCEPTION|INVALID_CROSS_REFERENCE_KEY): /);
+    expect(await counts()).toMatchObject({ messages: 0 });
   });
 });

@@ -1,7 +1,7 @@
 /**
- * An older org through the local pipeline: no Enhanced Email and no Shared Activities. An org
- * configured for Enhanced Email still gets its mail as plain Tasks (nothing to log EmailMessages
- * in), and a meeting invite's Event has its one WhoId and invitee rows only.
+ * An older org through the local pipeline: no Enhanced Email and no Shared Activities. Mail of an
+ * org configured for Enhanced Email fails, naming the missing setting, instead of quietly becoming
+ * plain Tasks; a meeting invite's Event has its one WhoId and invitee rows only.
  */
 import { describe, expect, it } from 'vitest';
 import { useE2e } from '../support/e2e.ts';
@@ -24,7 +24,6 @@ const e2e = useE2e({
   seed: { Organization: [{ SharedActivitiesEnabled: false, EnhancedEmailEnabled: false }] },
 });
 const outcomeOf = e2e.outcomeOf.bind(e2e);
-const idOf = e2e.idOf.bind(e2e);
 
 const ICS = [
   'BEGIN:VCALENDAR',
@@ -47,7 +46,7 @@ const ICS = [
 ].join('\r\n');
 
 describe('an org without Enhanced Email and Shared Activities', () => {
-  it('logs mail as plain Tasks although the registry asks for Enhanced Email', async () => {
+  it('fails mail the registry wants as Enhanced Email with salesforce-permission-missing naming it', async () => {
     await e2e.send({
       envelope: { from: 'alice@acme.example', to: [BCC] },
       from: 'Alice Rep <alice@acme.example>',
@@ -57,13 +56,11 @@ describe('an org without Enhanced Email and Shared Activities', () => {
       text: 'Hello Jane',
     });
     const outcome = await outcomeOf('<older-mail-1@acme.example>');
-    expect(outcome).toMatchObject({ outcome: 'created' });
-    const [task] = (
-      await e2e.sf.query<{ Id: string; WhoId: string }>(
-        `SELECT Id, WhoId FROM Task WHERE Id = '${outcome?.taskId}'`,
-      )
-    ).records;
-    expect(task?.WhoId).toBe(await idOf("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'"));
+    expect(outcome).toMatchObject({ outcome: 'failed', retryable: false });
+    expect(outcome?.reason).toMatch(/^salesforce-permission-missing: Enhanced Email is off/);
+    expect(
+      (await e2e.sf.query("SELECT Id FROM Task WHERE Subject LIKE '%Plain in an older org%'")).totalSize,
+    ).toBe(0);
   });
 
   it('writes an invite as an Event with its WhoId and invitee rows only', async () => {
@@ -79,11 +76,11 @@ describe('an org without Enhanced Email and Shared Activities', () => {
     const outcome = await outcomeOf('<older-invite-1@acme.example>');
     expect(outcome).toMatchObject({ outcome: 'created', reason: 'event-created' });
     const rows = (
-      await e2e.sf.query<{ RelationId: string; IsParent: boolean; IsInvitee: boolean; Status: string }>(
-        `SELECT RelationId, IsParent, IsInvitee, Status FROM EventRelation WHERE EventId = '${outcome?.taskId}'`,
+      await e2e.sf.query<{ RelationId: string; Status: string }>(
+        `SELECT RelationId, Status FROM EventRelation WHERE EventId = '${outcome?.taskId}'`,
       )
     ).records;
+    // Invitees only: without Shared Activities EventRelation has no IsParent, IsWhat or IsInvitee.
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r) => r.IsInvitee && !r.IsParent)).toBe(true);
   });
 });

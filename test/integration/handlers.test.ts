@@ -23,6 +23,7 @@ import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { parseConcurrency } from '#shared/config/pipeline.ts';
 import { TransientError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/observability.ts';
+import { setUp } from '../support/salesforce.ts';
 
 const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 const seedFile = fileURLToPath(new URL('../../local/demo/seed.json', import.meta.url));
@@ -34,14 +35,16 @@ let store: S3MailStore;
 beforeAll(async () => {
   aws = await startLocalAws();
   emulator = await startSalesforceEmulator({ port: 0, seed: JSON.parse(readFileSync(seedFile, 'utf8')) });
-  await new SalesforceCrm({
-    credentials: {
-      authFlow: 'client-credentials',
-      loginUrl: emulator.url,
-      clientId: 'local',
-      clientSecret: 'local',
-    },
-  }).setupFields();
+  await setUp(
+    new SalesforceCrm({
+      credentials: {
+        authFlow: 'client-credentials',
+        loginUrl: emulator.url,
+        clientId: 'local',
+        clientSecret: 'local',
+      },
+    }),
+  );
   store = new S3MailStore(aws.clients.s3, aws.resources.bucket);
 });
 afterAll(async () => {

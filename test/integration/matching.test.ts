@@ -14,6 +14,7 @@ import {
   MemoryAttachments,
   MIXED_BATCH,
   org,
+  setUp,
   startEmulator,
 } from '../support/salesforce.ts';
 
@@ -25,7 +26,7 @@ afterEach(async () => {
 async function start(extra: Record<string, Record<string, unknown>[]> = {}) {
   emulator = await startEmulator(extra);
   const crm = crmFor(emulator.url);
-  await crm.setupFields();
+  await setUp(crm);
   const conn = await jsforceFor(emulator.url);
   const id = async (soql: string) => (await conn.query<{ Id: string }>(soql)).records[0]!.Id;
   return { crm, conn, id };

@@ -18,7 +18,9 @@ afterAll(() => emulator.close());
 const capture = (args: string[], env: Record<string, string>) => runCapture(args, { env });
 
 describe('capture salesforce', () => {
-  it('checks, sets up the custom fields idempotently, and checks again', async () => {
+  it('checks, sets up the fields and the permission set idempotently, and checks again', {
+    timeout: 90_000,
+  }, async () => {
     const env = { SF_LOGIN_URL: emulator.url, SF_CLIENT_ID: 'local', SF_CLIENT_SECRET: 'local' };
     const before = JSON.parse((await capture(['salesforce', 'check', '--json'], env)).stdout);
     expect(before.ok).toBe(true);
@@ -26,28 +28,35 @@ describe('capture salesforce', () => {
       expect.objectContaining({ name: 'API version', ok: true, detail: expect.stringMatching(/^v62\.0/) }),
     );
     expect(before.checks).toContainEqual(
-      expect.objectContaining({ name: 'Task.Capture_Id__c', ok: false, blocking: false }),
+      expect.objectContaining({ name: 'field Task.Capture_Id__c', ok: false, blocking: false }),
+    );
+    expect(before.missing).toEqual(
+      expect.arrayContaining(['field Task.Capture_Id__c', 'permission set Capture_Integration']),
     );
 
     const setup = await capture(['salesforce', 'setup', '--json'], env);
     expect(setup.code).toBe(0);
-    expect(JSON.parse(setup.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([
-      true,
-      true,
-      true,
-      true,
+    const steps = JSON.parse(setup.stdout).steps as { item: string; action: string }[];
+    expect(steps.filter((s) => /^field \w+\.\w+__c$/.test(s.item)).map((s) => s.action)).toEqual([
+      'created',
+      'created',
+      'created',
+      'created',
+      'created',
+      'created',
     ]);
+    const state = emulator.exportState().records;
     const again = await capture(['salesforce', 'setup', '--json'], env);
-    expect(JSON.parse(again.stdout).fields.map((f: { created: boolean }) => f.created)).toEqual([
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(again.code).toBe(0);
+    expect(new Set(JSON.parse(again.stdout).steps.map((s: { action: string }) => s.action))).toEqual(
+      new Set(['unchanged']),
+    );
+    expect(emulator.exportState().records).toEqual(state);
 
     const after = await capture(['salesforce', 'check'], env);
     expect(after.code).toBe(0);
-    expect(after.stdout).toMatch(/ok {4}Task\.Capture_Id__c: External ID/);
+    expect(after.stdout).toMatch(/ok {4}field Task\.Capture_Id__c: visible and editable; External ID/);
+    expect(after.stdout).toMatch(/ok {4}permission set Capture_Integration: assigned to this user/);
   });
 
   it('authenticates with the JWT bearer flow from SF_USERNAME and SF_PRIVATE_KEY_FILE', async () => {

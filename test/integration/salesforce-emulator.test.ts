@@ -212,10 +212,22 @@ describe('sObjects', () => {
 });
 
 describe('composite, collections and tooling', () => {
-  it('adds custom fields through the Tooling API, once', async () => {
+  it('adds custom fields through the Tooling API, once, and never Unique on an activity', async () => {
+    await expectError(
+      conn.request({
+        method: 'POST',
+        url: '/services/data/v62.0/tooling/sobjects/CustomField',
+        body: JSON.stringify({
+          FullName: 'Activity.Capture_Id__c',
+          Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+        }),
+        headers: { 'content-type': 'application/json' },
+      }),
+      'FIELD_INTEGRITY_EXCEPTION',
+    );
     const body = {
       FullName: 'Activity.Capture_Id__c',
-      Metadata: { label: 'Capture Id', type: 'Text', length: 255, externalId: true, unique: true },
+      Metadata: { label: 'Capture Id', type: 'Text', length: 255, externalId: true },
     };
     const created = await conn.request<{ success: boolean }>({
       method: 'POST',
@@ -242,10 +254,10 @@ describe('composite, collections and tooling', () => {
     ).toMatchObject({ externalId: true });
   });
 
-  it('upserts collections on an external id and rejects duplicates', async () => {
+  it('upserts collections on a non-unique external id, and refuses a key that matches two records', async () => {
     const body = {
       FullName: 'Activity.Capture_Id__c',
-      Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+      Metadata: { type: 'Text', length: 255, externalId: true },
     };
     await conn.request({
       method: 'POST',
@@ -284,8 +296,11 @@ describe('composite, collections and tooling', () => {
       }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(dup[0]).toMatchObject({ success: false, errors: [{ statusCode: 'DUPLICATE_VALUE' }] });
-    expect(emulator.records('Task')).toHaveLength(2);
+    // Not Unique: a second Task with the key is taken, and an upsert on it no longer knows which to update.
+    expect(dup[0]).toMatchObject({ success: true });
+    expect(emulator.records('Task')).toHaveLength(3);
+    const ambiguous = await upsert([{ Capture_Id__c: 'def', Subject: 'which?' }]);
+    expect(ambiguous[0]).toMatchObject({ success: false, errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID' }] });
   });
 
   it('runs composite subrequests with references and rolls back allOrNone', async () => {

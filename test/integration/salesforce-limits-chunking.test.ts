@@ -9,7 +9,7 @@ import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { collectionChunks, compositeGroups } from '#shared/adapters/salesforce/limits.ts';
 import type { TaskDraft, WriteResult } from '#shared/domain/sync/crm-records.ts';
-import { crmFor, startEmulator } from '../support/salesforce.ts';
+import { crmFor, setUp, startEmulator } from '../support/salesforce.ts';
 
 const SIZES = [199, 200, 201, 1000];
 const PEOPLE = 1000;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     })),
   });
   crm = crmFor(emulator.url);
-  await crm.setupFields();
+  await setUp(crm);
   contacts = emulator
     .records('Contact')
     .filter((c) => String(c.Email).startsWith('limit'))

@@ -10,7 +10,7 @@ import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
 import { type EmailSyncResult, writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
-import { captured, MemoryAttachments, org, startEmulator } from '../support/salesforce.ts';
+import { captured, MemoryAttachments, org, setUp, startEmulator } from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
 beforeEach(async () => {
@@ -121,7 +121,7 @@ async function deliver(
 describe('Salesforce faults', () => {
   it('survives revoked sessions and dropped connections with one Task per message', async () => {
     const crm = crmAt(emulator.url);
-    await crm.setupFields();
+    await setUp(crm);
     emulator.setFaults({ rates: { INVALID_SESSION_ID: 0.25, DROP_CONNECTION: 0.15 }, seed: 3 });
     const emails = await mails(8, 'sess');
     const results = await deliver(emails, (batch) =>
@@ -145,7 +145,7 @@ describe('Salesforce faults', () => {
     });
     try {
       const crm = crmAt(proxy.url);
-      await crm.setupFields();
+      await setUp(crm);
       const files = new MemoryAttachments();
       const emails = await mails(3, 'lost', files);
       const results = await writeToSalesforce({ org, emails, crm, attachments: files, backoffMs: 2 });
@@ -175,8 +175,8 @@ describe('Salesforce faults', () => {
       (method, path) => lose && method === 'POST' && path.endsWith('/composite'),
     );
     try {
+      await setUp(crmAt(emulator.url));
       const crm = crmAt(proxy.url);
-      await crm.setupFields();
       const emails = await mails(2, 'lookup');
       const first = await writeToSalesforce({ org, emails, crm, backoffMs: 1, retries: 2 });
       expect(first.map((r) => [r.outcome, r.retryable])).toEqual([
@@ -195,7 +195,7 @@ describe('Salesforce faults', () => {
 
   it('makes one Task when two deliveries of one message race (two reps, two Lambdas)', async () => {
     const setup = crmAt(emulator.url);
-    await setup.setupFields();
+    await setUp(setup);
     // Latency widens the window between lookup and write, so both lookups find nothing.
     emulator.setFaults({ latencyMs: 30 });
     const alice = await captured({
@@ -218,7 +218,7 @@ describe('Salesforce faults', () => {
 
   it('completes a batch when every response is delayed', async () => {
     const crm = crmAt(emulator.url);
-    await crm.setupFields();
+    await setUp(crm);
     emulator.setFaults({ latencyMs: 50 });
     const results = await writeToSalesforce({ org, emails: await mails(2, 'slow'), crm });
     expect(results.map((r) => r.outcome)).toEqual(['created', 'created']);

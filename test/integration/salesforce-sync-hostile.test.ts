@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import type { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { soqlString } from '#shared/adapters/salesforce/soql.ts';
-import { crmFor, jsforceFor, startEmulator } from '../support/salesforce.ts';
+import { crmFor, jsforceFor, setUp, startEmulator } from '../support/salesforce.ts';
 
 // Stored as Contacts, so no whitespace (Salesforce rejects it in an email field); the probes below have it.
 const HOSTILE_EMAILS = [
@@ -38,7 +38,7 @@ let ids: Map<string, string>;
 beforeAll(async () => {
   emulator = await startEmulator();
   crm = crmFor(emulator.url);
-  await crm.setupFields();
+  await setUp(crm);
   const conn = await jsforceFor(emulator.url);
   ids = new Map();
   for (const address of HOSTILE_EMAILS.filter((a) => a !== "o'brien@globex.example")) {

@@ -15,6 +15,7 @@ import {
   MIXED_BATCH,
   org,
   rewritingProxy,
+  setUp,
   startEmulator,
   wideOrder,
   wideSeed,
@@ -36,7 +37,7 @@ async function start(...args: Parameters<typeof startEmulator>) {
 
 async function readyCrm(url: string) {
   const crm = crmFor(url);
-  await crm.setupFields();
+  await setUp(crm);
   return crm;
 }
 

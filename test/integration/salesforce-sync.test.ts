@@ -3,14 +3,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '#local/salesforce/server.ts';
 import type { DedupeLedger, LedgerEntry } from '#shared/ports/dedupe-ledger.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
-import { captured, crmFor, jsforceFor, MemoryAttachments, mixedBatch, org } from '../support/salesforce.ts';
+import {
+  captured,
+  crmFor,
+  jsforceFor,
+  MemoryAttachments,
+  mixedBatch,
+  org,
+  setUp,
+} from '../support/salesforce.ts';
 
 let emulator: SalesforceEmulator;
 let setupDone = false;
 
 async function setup(withFields = true) {
   const crm = crmFor(emulator.url);
-  if (withFields) await crm.setupFields();
+  if (withFields) await setUp(crm);
   setupDone = withFields;
   return crm;
 }

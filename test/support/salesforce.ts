@@ -11,6 +11,7 @@ import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
 import '@jsforce/jsforce-node/lib/api/tooling.js';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
+import { setupOrg } from '#shared/adapters/salesforce/admin/setup.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { type CapturedEmail, storedMessageDigest } from '#shared/domain/captured-email.ts';
 import { testRegistry } from './registry.ts';
@@ -110,6 +111,14 @@ export function crmFor(url: string) {
   return new SalesforceCrm({
     credentials: { authFlow: 'client-credentials', loginUrl: url, clientId: 'local', clientSecret: 'local' },
   });
+}
+
+/** What `capture salesforce setup` does, in-process: Capture's fields and its permission set, assigned. */
+export async function setUp(crm: SalesforceCrm) {
+  const result = await setupOrg(crm);
+  const failed = result.steps.filter((s) => s.action === 'failed');
+  if (failed.length > 0) throw new Error(`setup failed: ${JSON.stringify(failed)}`);
+  return result;
 }
 
 /** In-memory attachment store standing in for S3 in sync tests. */

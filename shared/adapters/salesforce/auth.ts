@@ -8,7 +8,13 @@ import { classifySalesforceError } from './errors.ts';
 export interface AccessToken {
   accessToken: string;
   instanceUrl: string;
+  /** The User the token acts for: the last part of the token's identity URL (`id`). */
+  userId: string | null;
 }
+
+/** The User id at the end of an identity URL (https://login.salesforce.com/id/<org>/<user>). */
+const userOf = (identity: unknown) =>
+  typeof identity === 'string' ? (/\/id\/[^/]+\/([a-zA-Z0-9]{15,18})\/?$/.exec(identity)?.[1] ?? null) : null;
 
 export async function requestAccessToken(credentials: SalesforceCredentials): Promise<AccessToken> {
   try {
@@ -19,7 +25,7 @@ export async function requestAccessToken(credentials: SalesforceCredentials): Pr
         loginUrl: credentials.loginUrl,
       });
       const res = await oauth2.requestToken({ grant_type: 'client_credentials' });
-      return { accessToken: res.access_token, instanceUrl: res.instance_url };
+      return { accessToken: res.access_token, instanceUrl: res.instance_url, userId: userOf(res.id) };
     }
     const key = await importPKCS8(credentials.privateKey, 'RS256');
     const assertion = await new SignJWT({})
@@ -34,7 +40,7 @@ export async function requestAccessToken(credentials: SalesforceCredentials): Pr
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       assertion,
     });
-    return { accessToken: res.access_token, instanceUrl: res.instance_url };
+    return { accessToken: res.access_token, instanceUrl: res.instance_url, userId: userOf(res.id) };
   } catch (error) {
     const e = error as { name?: string; message?: string };
     // invalid_grant / invalid_client: the credentials or the app's setup are wrong; retrying cannot help.

@@ -91,7 +91,7 @@ export async function writeEvents(
   const last = new Map<string, EventWrite>();
   for (const u of upserts) last.set(u.captureId, u);
   const sent = [...last.values()];
-  const first = await upsertAndReadRelations(sf, base, sent);
+  const first = await upsertAndReadRelations(sf, base, sent, sharedActivities);
   const byCaptureId = new Map(sent.map((u, j) => [u.captureId, first.results[j] ?? NO_RESULT]));
   const results = upserts.map((u) => byCaptureId.get(u.captureId) ?? NO_RESULT);
   const relationWrites = planRelations(sent, first, sharedActivities);
@@ -120,6 +120,7 @@ async function upsertAndReadRelations(
   sf: Requester,
   base: string,
   upserts: EventWrite[],
+  sharedActivities: boolean,
 ): Promise<FirstAnswer> {
   if (upserts.length === 0) return { results: [], existing: new Map() };
   const writes = captureIdUpserts(
@@ -129,7 +130,9 @@ async function upsertAndReadRelations(
     upserts.map((u) => dropNullDate(u.fields)),
   );
   const reads: Subrequest[] = packedQueries(
-    'SELECT Id, EventId, RelationId, IsParent, IsInvitee, IsWhat, Status, Event.WhoId FROM EventRelation',
+    // IsParent, IsWhat and IsInvitee exist only with Shared Activities ("IsInvitee is visible when
+    // Shared Activities is enabled"): without, every row is an invitee and they are not named.
+    `SELECT Id, EventId, RelationId, ${sharedActivities ? 'IsParent, IsInvitee, IsWhat, ' : ''}Status, Event.WhoId FROM EventRelation`,
     'EventId',
     [...new Set(upserts.flatMap((u) => (u.eventId ? [u.eventId] : [])))],
   ).map((soql, i) => ({
@@ -154,7 +157,7 @@ async function upsertAndReadRelations(
         id: String(r.Id),
         relationId: String(r.RelationId),
         isParent: r.IsParent === true,
-        isInvitee: r.IsInvitee === true,
+        isInvitee: sharedActivities ? r.IsInvitee === true : true,
         status: String(r.Status ?? ''),
       });
       existing.set(String(r.EventId), list);
@@ -196,8 +199,7 @@ function planRelations(upserts: EventWrite[], first: FirstAnswer, sharedActiviti
       const key = rel.RelationId.slice(0, 15);
       wanted.add(key);
       const fields = {
-        IsParent: isParent,
-        IsInvitee: rel.IsInvitee,
+        ...(sharedActivities ? { IsParent: isParent, IsInvitee: rel.IsInvitee } : {}),
         ...(rel.Status ? { Status: rel.Status } : {}),
       };
       const known = have.get(key);

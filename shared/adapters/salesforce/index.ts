@@ -2,10 +2,13 @@
  * CrmPort over the Salesforce REST API with jsforce: one cached connection per org, lookups in
  * composites of at most 5 queries, sObject Collections for writes, session refresh through
  * jsforce's refreshFn (these OAuth flows return no refresh token), every failure classified.
+ * jsforce sends each request once: its own retries are off, so the sync stage owns retries.
+ * Administration (setup, check) is in ./admin/, outside the sync functions' bundle.
  */
 import { createHash } from 'node:crypto';
 import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import type { SalesforceCredentials } from '../../config/salesforce-secret.ts';
+import { cutText } from '../../domain/text-limit.ts';
 import { PermanentError, TransientError } from '../../errors.ts';
 import type { LogSink } from '../../observability.ts';
 import type {
@@ -24,6 +27,22 @@ import type {
   WriteResult,
 } from '../../ports/crm.ts';
 import { requestAccessToken } from './auth.ts';
+import {
+  capabilitiesOf,
+  type DescribedField,
+  EXISTING_FIELDS_SOQL,
+  type ExistingFields,
+  existingFieldsOf,
+  fieldState,
+  type OrgDescribes,
+  someFieldUndescribed,
+} from './capabilities.ts';
+import {
+  CAPTURE_FIELDS,
+  type CaptureFeature,
+  ENHANCED_EMAIL_OFF,
+  PERMISSION_MISSING,
+} from './capture-fields.ts';
 import type { SfWriteResult, Subrequest, Subresponse } from './composite.ts';
 import {
   collectionResults,
@@ -39,7 +58,7 @@ import { classifySalesforceError } from './errors.ts';
 import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
 import { collectionChunks, compositeGroups } from './limits.ts';
 import { collect, emptyLookup, type LookupQuery, lookupQueries, toleratedLookupFailure } from './lookup.ts';
-import { packedQueries, soqlName, soqlString } from './soql.ts';
+import { packedQueries, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
   credentials: SalesforceCredentials;
@@ -53,14 +72,11 @@ export { FILE_REQUEST_BYTES } from './limits.ts';
 
 /** A second session refresh this soon after the first means the new session is refused too. */
 const REFRESH_GAP_MS = 1_000;
-
-interface TaskDescribe {
-  fields: {
-    name: string;
-    externalId?: boolean;
-    picklistValues?: { value: string; active?: boolean }[];
-  }[];
-}
+/**
+ * jsforce repeats GET, PUT and DELETE requests on 420/429/5xx and network errors up to 5 times by
+ * itself; no method is retried here, so a failing request is sent once and the caller decides.
+ */
+const NO_RETRY = { retry: { maxRetries: 0, methods: [] } };
 
 /** The describes that tell what the org has; neither counts against the 5 queries of a composite. */
 function describes(base: string): Subrequest[] {
@@ -106,6 +122,9 @@ export class SalesforceCrm implements CrmPort {
   #connection: Connection | null = null;
   #connecting: Promise<Connection> | null = null;
   #capabilities: CrmCapabilities | null = null;
+  #userId: string | null = null;
+  #describes: OrgDescribes | null = null;
+  #existing: ExistingFields = null;
   /** EmailMessage has Capture_Source__c (learnt with the capabilities). */
   #messageSource = false;
   #calls = 0;
@@ -122,14 +141,40 @@ export class SalesforceCrm implements CrmPort {
     return this.#calls;
   }
 
+  /** Sforce-Limit-Info of the last response, which jsforce reads on every one. */
+  apiUsage(): { used: number; max: number } | null {
+    const usage = this.#connection?.limitInfo?.apiUsage;
+    return usage ? { used: usage.used, max: usage.limit } : null;
+  }
+
+  /** The API version this adapter speaks. */
+  get apiVersion(): string {
+    return this.#version;
+  }
+
+  /** The User the credentials act as (from the token's identity URL), once connected. */
+  async userId(): Promise<string | null> {
+    await this.connect();
+    return this.#userId;
+  }
+
+  /** Forgets what was learnt of the org (after setup changed it): the next call describes it again. */
+  forgetOrg(): void {
+    this.#capabilities = null;
+    this.#describes = null;
+    this.#existing = null;
+  }
+
   get #base(): string {
     return `/services/data/v${this.#version}`;
   }
 
-  async #connect(): Promise<Connection> {
+  /** The authorised jsforce connection (administration uses it for the Metadata API). */
+  async connect(): Promise<Connection> {
     if (this.#connection) return this.#connection;
     this.#connecting ??= requestAccessToken(this.#credentials).then(
       (token) => {
+        this.#userId = token.userId;
         // These OAuth flows return no refresh token: jsforce's refreshFn logs in again instead,
         // and jsforce repeats the request that met INVALID_SESSION_ID (or a 401).
         this.#connection = new Connection({
@@ -180,17 +225,20 @@ export class SalesforceCrm implements CrmPort {
 
   /** One REST request (jsforce refreshes an expired session and repeats it); throws classified errors. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const connection = await this.#connect();
+    const connection = await this.connect();
     this.#calls++;
     this.#refreshError = undefined;
     try {
-      return (await connection.request({
-        method,
-        url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      } as never)) as T;
+      return (await connection.request(
+        {
+          method,
+          url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        } as never,
+        NO_RETRY,
+      )) as T;
     } catch (error) {
       // jsforce wraps a failed refresh in a plain Error; the login's own error says whether a retry helps.
       const cause = this.#refreshError ?? error;
@@ -200,7 +248,7 @@ export class SalesforceCrm implements CrmPort {
 
   async capabilities(): Promise<CrmCapabilities> {
     if (this.#capabilities) return this.#capabilities;
-    this.#learn(await sendComposites(this, describes(this.#base), () => false, 'describe'));
+    await this.#learn(await sendComposites(this, describes(this.#base), () => false, 'describe'));
     return this.#closedStatus();
   }
 
@@ -221,41 +269,80 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /**
-   * Learns the org from the describes: Task's custom fields and statuses, and whether TaskRelation
-   * exists (Salesforce offers it only with Shared Activities; without, its describe is NOT_FOUND).
+   * Learns the org from the describes (see capabilities.ts). A Capture field the describes lack
+   * costs one Tooling query, once per connection, to tell a field never created from one hidden.
    */
-  #learn(answers: Map<string, Subresponse>): CrmCapabilities {
-    const describe = okBody(answers.get('describe')!, 'describe Task') as TaskDescribe;
-    const relation = answers.get('describe-relation')!;
-    if (relation.httpStatusCode >= 400 && relation.httpStatusCode !== 404) {
+  async #learn(answers: Map<string, Subresponse>): Promise<CrmCapabilities> {
+    const fields = new Map<'Task' | 'Event' | 'EmailMessage', DescribedField[] | null>();
+    for (const [type, ref] of [
+      ['Task', 'describe'],
+      ['Event', 'describe-event'],
+      ['EmailMessage', 'describe-email'],
+    ] as const) {
+      const sub = answers.get(ref);
+      // Task is always there; Event and EmailMessage may not be (NOT_FOUND).
+      if (type !== 'Task' && sub && sub.httpStatusCode === 404) fields.set(type, null);
+      else if (sub)
+        fields.set(type, (okBody(sub, `describe ${type}`) as { fields: DescribedField[] }).fields);
+    }
+    const relation = answers.get('describe-relation');
+    if (relation && relation.httpStatusCode >= 400 && relation.httpStatusCode !== 404) {
       const { code, message } = firstError(relation);
       throw errorFor(code, `describe TaskRelation: ${message}`);
     }
-    const field = (name: string) => describe.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-    const statuses = field('Status')
-      ?.picklistValues?.filter((v) => v.active !== false)
-      .map((v) => v.value);
-    const activity = activityFields(answers);
-    this.#messageSource = activity.messageSource;
-    this.#capabilities = {
-      captureIdField: field('Capture_Id__c')?.externalId === true,
-      orderNumbersField: field('Order_Numbers__c') !== undefined,
-      sourceField: field('Capture_Source__c') !== undefined,
-      sharedActivities: relation.httpStatusCode < 400,
-      taskStatus: !statuses || statuses.length === 0 || statuses.includes('Completed') ? 'Completed' : '',
-      eventFields: activity.eventFields,
-      emailMessageField: activity.emailMessageField,
-    };
-    if (this.#capabilities.captureIdField && !this.#capabilities.sourceField)
+    const describes: OrgDescribes = { fields, taskRelation: (relation?.httpStatusCode ?? 404) < 400 };
+    this.#existing = someFieldUndescribed(describes) ? await this.#existingFields() : new Set();
+    this.#describes = describes;
+    const email = fields.get('EmailMessage') ?? [];
+    this.#messageSource = email.some((f) => f.name === 'Capture_Source__c');
+    this.#capabilities = capabilitiesOf(describes, this.#existing);
+    this.#warn(this.#capabilities);
+    return this.#capabilities;
+  }
+
+  /** Capture's fields as the Tooling API lists them; null when this user may not ask it. */
+  async #existingFields(): Promise<ExistingFields> {
+    try {
+      const rows = await this.request<QueryResult<{ DeveloperName?: string; TableEnumOrId?: string }>>(
+        'GET',
+        `/tooling/query?q=${encodeURIComponent(EXISTING_FIELDS_SOQL)}`,
+      );
+      return existingFieldsOf(rows.records);
+    } catch (error) {
+      if (error instanceof TransientError) throw error;
+      this.#logger?.warn(
+        'Tooling API refused (no View Setup and Configuration?): fields Capture cannot see count as hidden',
+      );
+      return null;
+    }
+  }
+
+  #warn(caps: CrmCapabilities): void {
+    if (caps.captureIdField && !caps.sourceField)
       this.#logger?.warn(
         'Task.Capture_Source__c is missing: a repeated Message-ID cannot complete an earlier write; run `capture salesforce setup`',
       );
-    if (!this.#capabilities.captureIdField) {
+    if (!caps.captureIdField)
       this.#logger?.warn(
         'Task.Capture_Id__c (External ID) is missing: deduplicating with the ledger; run `capture salesforce setup`',
       );
-    }
-    return this.#capabilities;
+    for (const [feature, rights] of Object.entries(caps.missingRights ?? {}))
+      this.#logger?.warn('Salesforce rights missing: mails that need them fail', { feature, rights });
+  }
+
+  /** Whether this user may read a Capture field (queries naming a hidden one are refused). */
+  #readable(object: 'Task' | 'Event', name: string): boolean {
+    const f = CAPTURE_FIELDS.find((x) => x.object === object && x.name === name);
+    const described = this.#describes?.fields.get(object) ?? null;
+    if (!f) return false;
+    const state = fieldState(f, described, this.#existing);
+    return state === 'ok' || state === 'read-only';
+  }
+
+  /** The rights the features lack, or null when they have what they need. */
+  #missing(...features: CaptureFeature[]): string | null {
+    const rights = features.map((f) => this.#capabilities?.missingRights?.[f]).filter(Boolean);
+    return rights.length > 0 ? rights.join('; ') : null;
   }
 
   /**
@@ -263,10 +350,16 @@ export class SalesforceCrm implements CrmPort {
    * also learns the org's Task fields with a describe in the same request (a describe is not a query).
    */
   async lookup(plan: LookupPlan): Promise<LookupResult> {
-    // Without Capture_Id__c there are no Tasks to find by it (once known, the query is not sent).
+    // An org that lacked rights is described again with each lookup (same request): once an admin
+    // grants them, the next batch uses them. Without a readable Capture_Id__c there are no Tasks to find by it.
+    if (this.#capabilities?.missingRights) this.forgetOrg();
+    const known = this.#capabilities !== null;
     const taskSource = this.#capabilities?.sourceField !== false;
     const queries = lookupQueries(plan, { taskSource }).filter(
-      (q) => q.kind !== 'tasks' || this.#capabilities?.captureIdField !== false,
+      (q) =>
+        q.kind !== 'tasks' ||
+        !known ||
+        (this.#capabilities?.captureIdField !== false && this.#readable('Task', 'Capture_Id__c')),
     );
     const subrequests = queries.map((q, i) => ({
       method: 'GET',
@@ -276,7 +369,9 @@ export class SalesforceCrm implements CrmPort {
     const describe = this.#capabilities === null;
     if (describe) subrequests.unshift(...describes(this.#base));
     // Events ride the same composite (queryAll: deleted Events are tombstones of cancelled meetings).
-    const events = this.#capabilities?.eventFields === false ? [] : eventLookupSubrequests(this.#base, plan);
+    const eventsReadable =
+      !known || (this.#capabilities?.eventFields === true && this.#readable('Event', 'Capture_Id__c'));
+    const events = eventsReadable ? eventLookupSubrequests(this.#base, plan) : [];
     subrequests.push(...events);
     const answers = await sendComposites(
       this,
@@ -285,11 +380,11 @@ export class SalesforceCrm implements CrmPort {
       'lookup',
     );
     if (describe) {
-      this.#learn(answers);
+      await this.#learn(answers);
       await this.#closedStatus();
     }
     const result = emptyLookup();
-    if (events.length > 0 && this.#capabilities?.eventFields)
+    if (events.length > 0 && this.#capabilities?.eventFields && this.#readable('Event', 'Capture_Id__c'))
       result.events = readEventLookup(answers, events);
     let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
@@ -317,8 +412,8 @@ export class SalesforceCrm implements CrmPort {
     const { code, message } = firstError(sub);
     const caps = this.#capabilities;
     if (query.kind === 'tasks' && code === 'INVALID_FIELD') {
-      // The first lookup learns only now that a Capture field is missing.
-      if (caps?.captureIdField === false) return null;
+      // The first lookup learns only now that a Capture field is missing or hidden.
+      if (caps?.captureIdField === false || !this.#readable('Task', 'Capture_Id__c')) return null;
       if (caps?.sourceField === false && query.taskSource) {
         const plain = lookupQueries(plan, { taskSource: false });
         const rows = await Promise.all(
@@ -351,9 +446,21 @@ export class SalesforceCrm implements CrmPort {
     return records;
   }
 
+  /**
+   * Tasks upserted on Capture_Id__c (created when the field was never made). A Task whose write
+   * needs a field the user may not edit fails with `salesforce-permission-missing`, unsent.
+   */
   async upsertTasks(tasks: TaskDraft[]): Promise<WriteResult[]> {
     const caps = await this.capabilities();
-    const records = tasks.map((t) => {
+    const refused = (t: TaskDraft) =>
+      this.#missing('dedupe') ??
+      (t.Order_Numbers__c && caps.orderNumbersField ? this.#missing('orderNumbers') : null);
+    const results: (WriteResult | null)[] = tasks.map((t) => {
+      const rights = caps.captureIdField ? refused(t) : null;
+      return rights ? permissionMissing(rights) : null;
+    });
+    const sent = tasks.flatMap((t, i) => (results[i] ? [] : [{ i, t }]));
+    const records = sent.map(({ t }) => {
       const { Order_Numbers__c, Capture_Id__c, Capture_Source__c, ...rest } = t;
       return {
         attributes: { type: 'Task' },
@@ -363,24 +470,49 @@ export class SalesforceCrm implements CrmPort {
         ...(caps.orderNumbersField && Order_Numbers__c ? { Order_Numbers__c } : {}),
       };
     });
-    return this.#collections(
+    const written = await this.#collections(
       records,
       caps.captureIdField ? 'PATCH' : 'POST',
       caps.captureIdField ? '/composite/sobjects/Task/Capture_Id__c' : '/composite/sobjects',
     );
+    for (const [k, { i }] of sent.entries()) results[i] = written[k] ?? noResult();
+    return results.map((r) => r ?? noResult());
   }
 
   async writeEvents(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults> {
     const caps = await this.capabilities();
+    const rights = this.#missing('events');
+    if (rights)
+      return {
+        upserts: upserts.map(() => permissionMissing(rights)),
+        relationFailures: upserts.map(() => null),
+        cancels: cancels.map(() => permissionMissing(rights)),
+      };
     return writeEvents(this, this.#base, caps.sharedActivities, upserts, cancels);
   }
 
+  /**
+   * Enhanced Email. An org without it (no EmailMessage, or one for Email-to-Case only, where a
+   * message must belong to a Case) fails such mail naming it, never as plain Tasks.
+   */
   async logEmails(messages: EmailMessageWrite[]): Promise<WriteResult[]> {
     const caps = await this.capabilities();
-    return logEmails(this, this.#base, messages, {
-      activity: caps.sourceField === true,
-      message: this.#messageSource,
-    });
+    const rights = this.#missing('enhancedEmail', 'dedupe');
+    if (rights) return messages.map(() => permissionMissing(rights));
+    const results = (
+      await logEmails(this, this.#base, messages, {
+        activity: caps.sourceField === true,
+        message: this.#messageSource,
+      })
+    ).map((r) => (withoutEnhancedEmail(r) ? permissionMissing(ENHANCED_EMAIL_OFF) : r));
+    if (results.some((r) => !r.ok && r.message === ENHANCED_EMAIL_OFF) && this.#capabilities) {
+      this.#capabilities = {
+        ...this.#capabilities,
+        missingRights: { ...this.#capabilities.missingRights, enhancedEmail: ENHANCED_EMAIL_OFF },
+      };
+      this.#logger?.warn('Enhanced Email is off in this org: mails of orgs that ask for it fail');
+    }
+    return results;
   }
 
   createLeads(leads: LeadDraft[]): Promise<WriteResult[]> {
@@ -518,138 +650,32 @@ export class SalesforceCrm implements CrmPort {
     return results;
   }
 
-  /** Adds Capture's custom fields to Activity through the Tooling API (harmless when they exist). */
-  async setupFields(): Promise<{ field: string; created: boolean; skipped?: string }[]> {
-    const fields = [
-      captureIdField('Activity'),
-      {
-        FullName: 'Activity.Order_Numbers__c',
-        Metadata: {
-          label: 'Order Numbers',
-          type: 'Text',
-          length: 255,
-          description: 'Order numbers Capture found in the email.',
-        },
-      },
-      ...ACTIVITY_SETUP_FIELDS,
-    ];
-    const out: { field: string; created: boolean; skipped?: string }[] = [];
-    for (const field of fields) {
-      try {
-        await this.request('POST', '/tooling/sobjects/CustomField', field);
-        out.push({ field: field.FullName, created: true });
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'DUPLICATE_DEVELOPER_NAME' || code === 'DUPLICATE_VALUE')
-          out.push({ field: field.FullName, created: false });
-        // EmailMessage exists only with Enhanced Email: an org without it has nothing to add the field to.
-        else if (field.FullName.startsWith('EmailMessage.'))
-          out.push({ field: field.FullName, created: false });
-        else throw error;
-      }
-    }
-    this.#capabilities = null;
-    return out;
-  }
-
-  async describe(type: string): Promise<{
-    name: string;
-    fields: {
-      name: string;
-      type: string;
-      createable: boolean;
-      updateable: boolean;
-      nillable: boolean;
-      defaultedOnCreate: boolean;
-      externalId?: boolean;
-    }[];
-  }> {
-    return this.request('GET', `/sobjects/${soqlName(type)}/describe`);
-  }
-
-  /** The API version this adapter uses and the versions the org offers (`GET /services/data`). */
-  async apiVersions(): Promise<{ using: string; available: string[] }> {
-    const list = await this.request<{ version: string }[]>('GET', '/services/data');
-    return { using: this.#version, available: list.map((v) => v.version) };
-  }
-
   async query<T>(soql: string): Promise<T[]> {
     return (await this.request<QueryResult<T>>('GET', `/query?q=${encodeURIComponent(soql)}`)).records;
   }
 }
 
-/** Capture_Sequence__c for Events (the invite's SEQUENCE) and EmailMessage's own external id. */
-const ACTIVITY_SETUP_FIELDS = [
-  sourceField('Activity'),
-  {
-    FullName: 'Activity.Capture_Sequence__c',
-    Metadata: {
-      label: 'Capture Sequence',
-      type: 'Number',
-      precision: 18,
-      scale: 0,
-      description: 'Set by Capture: the meeting invite SEQUENCE an Event was written from.',
-    },
-  },
-  captureIdField('EmailMessage'),
-  sourceField('EmailMessage'),
-];
-
-/** The stored message a write came from: a repeated Message-ID completes only its own message's write. */
-function sourceField(object: 'Activity' | 'EmailMessage') {
-  return {
-    FullName: `${object}.Capture_Source__c`,
-    Metadata: {
-      label: 'Capture Source',
-      type: 'Text',
-      length: 64,
-      description: 'Set by Capture: digest of the stored message this record was written from.',
-    },
-  };
+/** A write refused before it is sent: the integration user lacks these rights. */
+function permissionMissing(rights: string): WriteResult {
+  return { ok: false, code: PERMISSION_MISSING, message: rights, retryable: false };
 }
 
-/** The External ID that makes every write exactly once: a hash of org and Message-ID. */
-function captureIdField(object: 'Activity' | 'EmailMessage') {
-  return {
-    FullName: `${object}.Capture_Id__c`,
-    Metadata: {
-      label: 'Capture Id',
-      type: 'Text',
-      length: 255,
-      externalId: true,
-      unique: true,
-      description: 'Set by Capture: hash of org and Message-ID.',
-    },
-  };
-}
+const noResult = (): WriteResult => ({ ok: false, code: 'NO_RESULT', message: 'no result', retryable: true });
 
-/** From the Event and EmailMessage describes: whether invites and Enhanced Email can be written. */
-function activityFields(answers: Map<string, Subresponse>): {
-  eventFields: boolean;
-  emailMessageField: boolean;
-  messageSource: boolean;
-} {
-  const fields = (ref: string) => {
-    const sub = answers.get(ref);
-    if (!sub || sub.httpStatusCode >= 400) return [];
-    return (sub.body as TaskDescribe).fields;
-  };
-  const event = fields('describe-event');
-  const email = fields('describe-email');
-  return {
-    eventFields:
-      event.some((f) => f.name === 'Capture_Id__c' && f.externalId === true) &&
-      event.some((f) => f.name === 'Capture_Sequence__c'),
-    emailMessageField: email.some((f) => f.name === 'Capture_Id__c' && f.externalId === true),
-    messageSource: email.some((f) => f.name === 'Capture_Source__c'),
-  };
+/**
+ * What Salesforce answers for a message of an org without Enhanced Email: a message must belong to
+ * a Case (its ParentId), or it is written without a Task of its own.
+ */
+function withoutEnhancedEmail(r: WriteResult): boolean {
+  if (r.ok) return false;
+  return (r.code === 'REQUIRED_FIELD_MISSING' && /\bParentId\b/.test(r.message)) || r.code === 'NO_ACTIVITY';
 }
 
 function fileRecord(file: FileDraft): Record<string, unknown> {
   return {
     attributes: { type: 'ContentVersion' },
-    Title: file.title.slice(0, 255),
-    PathOnClient: file.pathOnClient.slice(0, 500),
+    Title: cutText(file.title, 255),
+    PathOnClient: cutText(file.pathOnClient, 500),
     VersionData: file.content.toString('base64'),
     FirstPublishLocationId: file.taskId,
   };

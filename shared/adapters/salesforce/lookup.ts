@@ -117,10 +117,12 @@ export function lookupQueries(full: LookupPlan, options: { taskSource?: boolean 
     add('records', packedQueries(`SELECT ${fields} FROM ${type}`, 'Id', ids));
   }
   const source = options.taskSource ? ', Capture_Source__c' : '';
+  // Capture_Id__c may not be Unique (activity fields): the oldest Task with a key is the one.
   for (const soql of packedQueries(
     `SELECT Id, Capture_Id__c, WhatId, WhoId${source} FROM Task`,
     'Capture_Id__c',
     plan.captureIds,
+    ' ORDER BY CreatedDate, Id',
   ))
     queries.push({ kind: 'tasks', soql, ...(options.taskSource ? { taskSource: true } : {}) });
   return queries;
@@ -177,7 +179,7 @@ export function collect(
         ...record(id),
         ...(id.startsWith('001') ? {} : { accountId: str(r.AccountId) }),
       });
-    else
+    else if (!result.tasks.some((t) => t.captureId === String(r.Capture_Id__c ?? '')))
       result.tasks.push({
         id,
         captureId: String(r.Capture_Id__c ?? ''),

@@ -119,8 +119,17 @@ export interface CrmCapabilities {
   taskStatus: string;
   /** Event has Capture_Id__c (External ID) and Capture_Sequence__c: invites can become Events. */
   eventFields?: boolean;
-  /** EmailMessage exists (Enhanced Email) and has its own Capture_Id__c (External ID). */
+  /**
+   * EmailMessage exists (Enhanced Email) and has its own Capture_Id__c (External ID); also true
+   * where the org has no EmailMessage at all, with `missingRights.enhancedEmail` saying so.
+   */
   emailMessageField?: boolean;
+  /**
+   * Rights the integration user lacks on Capture's fields that exist (field-level security), or
+   * org settings a feature needs, by feature, in words an admin can act on. A feature listed here
+   * is never fallen back from: its writes fail with `salesforce-permission-missing` naming them.
+   */
+  missingRights?: Partial<Record<'dedupe' | 'orderNumbers' | 'events' | 'enhancedEmail', string>>;
   /**
    * Activity and EmailMessage have Capture_Source__c: each write records the stored message it came
    * from, so a repeated Message-ID completes an earlier write only for that same message.

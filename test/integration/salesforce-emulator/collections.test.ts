@@ -50,7 +50,7 @@ describe('sObject Collections', () => {
     close = () => emulator.close();
     await post(conn, `${V}/tooling/sobjects/CustomField`, {
       FullName: 'Activity.Capture_Id__c',
-      Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+      Metadata: { type: 'Text', length: 255, externalId: true },
     });
     const results = await conn.request<Results>({
       method: 'PATCH',

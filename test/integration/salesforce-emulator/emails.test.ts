@@ -88,9 +88,12 @@ describe('EmailMessage', () => {
     const create = (v: Record<string, unknown>) => conn.sobject('EmailMessage').create({ ...message, ...v });
     expect((await create({ Subject: 's'.repeat(3000) })).success).toBe(true);
     await expectError(create({ Subject: 's'.repeat(3001) }), 'STRING_TOO_LONG');
-    expect((await create({ TextBody: 'b'.repeat(32000), HtmlBody: 'h'.repeat(32000) })).success).toBe(true);
-    await expectError(create({ TextBody: 'b'.repeat(32001) }), 'STRING_TOO_LONG');
-    await expectError(create({ HtmlBody: 'h'.repeat(32001) }), 'STRING_TOO_LONG');
+    expect((await create({ TextBody: 'b'.repeat(131_072), HtmlBody: 'h'.repeat(131_072) })).success).toBe(
+      true,
+    );
+    await expectError(create({ TextBody: 'b'.repeat(131_073) }), 'STRING_TOO_LONG');
+    await expectError(create({ HtmlBody: 'h'.repeat(131_073) }), 'STRING_TOO_LONG');
+    await expectError(create({ Headers: 'x'.repeat(32_001) }), 'STRING_TOO_LONG');
     await expectError(create({ ToAddress: 'a'.repeat(4001) }), 'STRING_TOO_LONG');
     await expectError(create({ MessageIdentifier: 'm'.repeat(256) }), 'STRING_TOO_LONG');
     await expectError(create({ Status: '6' }), 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');

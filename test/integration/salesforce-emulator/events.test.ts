@@ -308,7 +308,7 @@ describe('Event owners and people', () => {
     expect(count.totalSize).toBe(1000);
   });
 
-  it('without Shared Activities keeps invitees only, and deleting the event deletes them into the recycle bin', async () => {
+  it('without Shared Activities keeps invitees only, has no IsParent, IsWhat or IsInvitee, and deleting the event deletes them into the recycle bin', async () => {
     const seed = { ...structuredClone(demoSeed), Organization: [{ SharedActivitiesEnabled: false }] };
     const { conn, id } = await start(seed);
     const jane = await id("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'");
@@ -319,12 +319,23 @@ describe('Event owners and people', () => {
       WhoId: jane,
     });
     expect((await conn.query(`SELECT Id FROM EventRelation WHERE EventId = '${ev.id}'`)).totalSize).toBe(0);
-    await expectError(
-      conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: carl, IsParent: true }),
-      'FIELD_INTEGRITY_EXCEPTION',
-    );
+    // Those fields exist only with Shared Activities: sending them at all, even false, is refused.
+    for (const flags of [{ IsParent: true }, { IsParent: false }, { IsInvitee: true }, { IsWhat: false }])
+      await expectError(
+        conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: carl, ...flags }),
+        'INVALID_FIELD',
+      );
+    await expectError(conn.query('SELECT Id, IsParent FROM EventRelation'), 'INVALID_FIELD');
+    const described = (await conn.sobject('EventRelation').describe()).fields.map((f) => f.name);
+    expect(described).not.toContain('IsInvitee');
+    expect(described).not.toContain('IsParent');
     expect((await conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: carl })).success).toBe(
       true,
+    );
+    const account = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
+    await expectError(
+      conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: account }),
+      'FIELD_INTEGRITY_EXCEPTION',
     );
     await conn.sobject('Event').destroy(ev.id!);
     expect((await conn.query(`SELECT Id FROM EventRelation WHERE EventId = '${ev.id}'`)).totalSize).toBe(0);
@@ -344,7 +355,7 @@ describe('Activity custom fields on Event', () => {
     const { conn } = await start();
     const field = (FullName: string, Metadata: Record<string, unknown>) =>
       post<{ success: boolean }>(conn, `${V}/tooling/sobjects/CustomField`, { FullName, Metadata });
-    await field('Activity.Capture_Id__c', { type: 'Text', length: 255, externalId: true, unique: true });
+    await field('Activity.Capture_Id__c', { type: 'Text', length: 255, externalId: true });
     await field('Activity.Capture_Sequence__c', {
       label: 'Capture Sequence',
       type: 'Number',
