@@ -4,8 +4,9 @@
  * 1 when any could not be read (each such file gets one `error: …` line on stderr).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { pipeline } from '#shared/config/pipeline.ts';
 import type { Org } from '#shared/config/registry.ts';
 import type { CaptureContext } from '#shared/domain/captured-email.ts';
 import { describeError } from '#shared/errors.ts';
@@ -56,7 +57,10 @@ export function registerParse(program: Command): void {
         try {
           const info = await stat(file).catch(() => null);
           if (!info?.isFile()) throw new Error(`${file}: no such file`);
-          const email = await (await mimeReader()).parseEmail(createReadStream(file), {
+          // A small file in one read; a large one streamed, as the parse function reads S3.
+          const raw =
+            info.size <= pipeline.rawReadWholeMaxBytes ? await readFile(file) : createReadStream(file);
+          const email = await (await mimeReader()).parseEmail(raw, {
             org,
             capture,
             envelope: options.recipient ? { mailFrom: null, recipients: [options.recipient] } : null,

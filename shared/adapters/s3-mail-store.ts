@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { pipeline } from '../config/pipeline.ts';
 import { type CapturedEmail, CapturedEmailSchema } from '../domain/captured-email.ts';
 import { type OutcomeRecord, OutcomeRecordSchema, replacesRecorded } from '../domain/outcome.ts';
 import { normaliseMessageId } from '../domain/sync/capture-id.ts';
@@ -24,9 +25,12 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
     this.#bucket = bucket;
   }
 
-  async openRaw(key: string): Promise<Readable> {
-    const body = (await this.#get(key)).Body;
+  async openRaw(key: string): Promise<Buffer | Readable> {
+    const object = await this.#get(key);
+    const body = object.Body;
     if (!body) throw new PermanentError('RAW_MAIL_EMPTY', `raw message ${key} has no body`);
+    if ((object.ContentLength ?? Number.POSITIVE_INFINITY) <= pipeline.rawReadWholeMaxBytes)
+      return Buffer.from(await body.transformToByteArray());
     return body as Readable;
   }
 

@@ -113,6 +113,12 @@ export const pipeline = {
    */
   inlineEmailMaxBytes: 64 * 1024,
   /**
+   * A raw message up to this size is read whole into one buffer before parsing (S3 says the size
+   * before the body comes; a file's size is known): streaming costs more than it saves for the
+   * small messages most mail is. Larger ones stream, attachments straight on to their store.
+   */
+  rawReadWholeMaxBytes: 1024 * 1024,
+  /**
    * The parse function's sends to the sync queue made within this many milliseconds of each other
    * leave in one SendMessageBatch (up to 10): the emails of a parse batch finish close together.
    */

@@ -5,8 +5,11 @@ import type { OutcomeRecord } from '../domain/outcome.ts';
 
 /** Where received mail and what the pipeline made of it live (S3 in AWS and locally). */
 export interface MailStore {
-  /** Streams a raw message as SES stored it. Throws PermanentError when the object is gone. */
-  openRaw(key: string): Promise<Readable>;
+  /**
+   * A raw message as SES stored it: whole when small (pipeline.rawReadWholeMaxBytes), else a
+   * stream. Throws PermanentError when the object is gone.
+   */
+  openRaw(key: string): Promise<Buffer | Readable>;
   putParsed(key: string, email: CapturedEmail): Promise<void>;
   /** Reads and validates a CapturedEmail. Throws PermanentError when missing or of an unknown version. */
   getParsed(key: string): Promise<CapturedEmail>;

@@ -34,7 +34,7 @@ export interface ParseRequest {
 }
 
 /** The parse core behind a port, so the use case can be tested without MIME fixtures. */
-export type ParseMessage = (raw: Readable, request: ParseRequest) => Promise<CapturedEmail>;
+export type ParseMessage = (raw: Buffer | Readable, request: ParseRequest) => Promise<CapturedEmail>;
 
 export interface CaptureMessageDeps {
   registry: Registry;
@@ -125,7 +125,7 @@ async function captureForOrg(
       sesMessageId,
     });
   } catch (error) {
-    raw.destroy();
+    if (!Buffer.isBuffer(raw)) raw.destroy();
     if (error instanceof PermanentError && error.code === 'UNREADABLE_EMAIL') {
       return finish(
         deps,

@@ -15,8 +15,8 @@
  *   `configPath`/`seedPath` name files instead.
  * - `seed`: records added to the demo seed per object, or a function from the demo seed to the seed.
  * - The batching windows are the event sources' own, on a fake clock (FakeWindowClock): a window
- *   stays open while the parse stage works and closes at once when it is quiet, so mail sent
- *   together is batched together and no test waits for a window.
+ *   runs in real time while the parse stage works and closes at once when it is quiet, so mail
+ *   sent together is batched together and no test waits for a window to close on nothing.
  *   For mail that must arrive "together" in one batch, `together(send)` holds the windows open
  *   until the parse stage has handed everything on; `batches.sync` lists the batch sizes.
  * - Any other startLocalStack option (wrapHandler, allowTestVerdicts, visibility timeouts, …) is
@@ -80,8 +80,8 @@ export class E2e {
       windowClock: this.clock,
       wrapHandler: (name, handler) => this.#counted(name, wrapHandler ? wrapHandler(name, handler) : handler),
     });
-    // The sync stage's window stays open while the parse stage works, as a real one would catch
-    // what the parse stage hands on within it; it closes at once when the parse stage is quiet.
+    // The sync stage's window runs in real time while the parse stage works, catching what it
+    // hands on as a real window would; it closes at once when the parse stage is quiet.
     const stack = this.#stack;
     this.clock.busy = () => stack.busy('parse');
     this.#sf = await jsforceFor(this.#stack.salesforceUrl);

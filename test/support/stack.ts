@@ -12,10 +12,11 @@ import { type LocalStackOptions, startLocalStack } from '#local/stack.ts';
 
 /**
  * A clock that runs ahead instead of waiting: each sleep returns at once, the clock that much
- * later, so a batching window takes what the queue holds and closes. It stands still (a window
- * stays open and its batch fills with what arrives, until the batch is full) while `busy()` says
- * more is on its way (the end-to-end harness: while the parse stage works) and while held
- * (`hold()`, how a test sends mail "together"); it then polls as a real window does.
+ * later, so a batching window takes what the queue holds and closes. While `busy()` says more is
+ * on its way (the end-to-end harness: while the parse stage works) it runs at real speed, as a
+ * real window catches what arrives within it (and never outlasts a visibility timeout). While
+ * held (`hold()`, how a test sends mail "together") it stands still: the window stays open and
+ * its batch fills until it is full or the hold is released.
  */
 export class FakeWindowClock implements WindowClock {
   #now = 0;
@@ -29,6 +30,7 @@ export class FakeWindowClock implements WindowClock {
   async sleep(ms: number): Promise<void> {
     if (this.#holds > 0 || this.busy()) {
       await new Promise((r) => setTimeout(r, Math.min(ms, 50)));
+      if (this.#holds === 0) this.#now += Math.min(ms, 50);
       return;
     }
     this.#now += ms;

@@ -98,10 +98,17 @@ export function compileOrderPattern(source: string): RE2JS {
   return RE2JS.compile(RE2JS.translateRegExp(source));
 }
 
+/** An org's matchers by its pattern settings: compiled once while the function is warm, not once a message. */
+const MATCHERS = new WeakMap<OrderNumberConfig, OrderMatcher[]>();
+
 export function orderNumberMatchers(config: OrderNumberConfig | undefined): OrderMatcher[] {
-  const own = (config?.patterns ?? []).map((p) => ({ find: re2(compileOrderPattern(p)), guardTail: false }));
-  const defaults = config?.useDefaults === false ? [] : DEFAULT_PATTERNS;
-  return [...own, ...defaults];
+  if (!config) return DEFAULT_PATTERNS;
+  const known = MATCHERS.get(config);
+  if (known) return known;
+  const own = (config.patterns ?? []).map((p) => ({ find: re2(compileOrderPattern(p)), guardTail: false }));
+  const matchers = [...own, ...(config.useDefaults === false ? [] : DEFAULT_PATTERNS)];
+  MATCHERS.set(config, matchers);
+  return matchers;
 }
 
 /** Finds order numbers in the given texts, in order of appearance, without duplicates. */
