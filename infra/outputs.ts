@@ -13,4 +13,5 @@ export const stackOutputs = {
   syncQueueArn: 'SyncQueueArn',
   syncDlqUrl: 'SyncDlqUrl',
   syncDlqArn: 'SyncDlqArn',
+  noticesQueueUrl: 'NoticesQueueUrl',
 } as const;

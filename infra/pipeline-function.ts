@@ -171,6 +171,34 @@ export class PipelineFunction extends NodejsFunction {
     return this.#bindSendQueue('SYNC_QUEUE_URL', queue);
   }
 
+  /** NOTICE_QUEUE_URL: the stages queue notices through it; the notices function its own window ends. */
+  bindNoticeQueue(queue: IQueue): this {
+    return this.#bindSendQueue('NOTICE_QUEUE_URL', queue);
+  }
+
+  /**
+   * NOTICE_TRANSPORT=ses + SES_CONFIGURATION_SET: ses:SendRawEmail on the capture domain's identity
+   * and the configuration set only, and only as `from` (ses:FromAddress).
+   */
+  bindSesSending(sending: {
+    identityArn: string;
+    configurationSetName: string;
+    configurationSetArn: string;
+    from: string;
+  }): this {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendRawEmail'],
+        resources: [sending.identityArn, sending.configurationSetArn],
+        conditions: { StringEquals: { 'ses:FromAddress': sending.from } },
+      }),
+    );
+    this.addEnvironment('NOTICE_TRANSPORT', 'ses');
+    this.addEnvironment('SES_CONFIGURATION_SET', sending.configurationSetName);
+    return this;
+  }
+
   /** The stage's DLQ, where the handler puts records no retry can fix (with their reason). */
   bindDeadLetterQueue(envName: DeadLetterEnv, queue: IQueue): this {
     return this.#bindSendQueue(envName, queue);

@@ -8,6 +8,8 @@ import type { Registry } from '#shared/config/registry.ts';
 import { InboundMail } from './constructs/inbound-mail.ts';
 import { MailBucket } from './constructs/mail-bucket.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { Notices } from './constructs/notices.ts';
+import { OutboundMail } from './constructs/outbound-mail.ts';
 import { ParseToSync } from './constructs/parse-to-sync.ts';
 import { SnsToParse } from './constructs/sns-to-parse.ts';
 import { stackOutputs } from './outputs.ts';
@@ -41,6 +43,8 @@ export class CaptureStack extends Stack {
   public readonly inbound: InboundMail;
   public readonly parse: SnsToParse;
   public readonly sync: ParseToSync;
+  public readonly outbound: OutboundMail;
+  public readonly notices: Notices;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CaptureStackProps) {
@@ -73,12 +77,22 @@ export class CaptureStack extends Stack {
       ...(props.createSecrets === false ? { createSecrets: false } : {}),
       ...(props.syncMaxConcurrency !== undefined ? { maxConcurrency: props.syncMaxConcurrency } : {}),
     });
+    const outbound = new OutboundMail(this, 'OutboundMail', { identity: inbound.identity });
+    const notices = new Notices(this, 'Notices', {
+      bucket: mail.bucket,
+      orgsFile: props.orgsFile,
+      entry: entry('notices/handler.ts'),
+      outbound,
+      captureDomain,
+      reporters: [parse.function, sync.function],
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: [
         { name: 'Intake', queue: parse.queue, deadLetterQueue: parse.deadLetterQueue },
         { name: 'Sync', queue: sync.queue, deadLetterQueue: sync.deadLetterQueue },
+        { name: 'Notices', queue: notices.queue, deadLetterQueue: notices.deadLetterQueue },
       ],
-      functions: [parse.function, sync.function],
+      functions: [parse.function, sync.function, notices.function],
       orgIds: props.registry.orgs.map((o) => o.id),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
@@ -86,6 +100,8 @@ export class CaptureStack extends Stack {
     this.inbound = inbound;
     this.parse = parse;
     this.sync = sync;
+    this.outbound = outbound;
+    this.notices = notices;
     this.#outputs();
     this.#suppressions(mail, inbound, parse, sync);
   }
@@ -102,6 +118,7 @@ export class CaptureStack extends Stack {
       [stackOutputs.syncQueueArn]: this.sync.queue.queueArn,
       [stackOutputs.syncDlqUrl]: this.sync.deadLetterQueue.queueUrl,
       [stackOutputs.syncDlqArn]: this.sync.deadLetterQueue.queueArn,
+      [stackOutputs.noticesQueueUrl]: this.notices.queue.queueUrl,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
@@ -122,7 +139,7 @@ export class CaptureStack extends Stack {
         },
       ]);
     }
-    for (const fn of [parse.function, sync.function]) {
+    for (const fn of [parse.function, sync.function, this.notices.function]) {
       NagSuppressions.addResourceSuppressions(
         fn,
         [

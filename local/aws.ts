@@ -48,6 +48,9 @@ export interface LocalAws {
     syncQueueArn: string;
     syncDlqUrl: string;
     syncDlqArn: string;
+    noticesQueueUrl: string;
+    noticesQueueArn: string;
+    noticesDlqUrl: string;
   };
   /** Messages a previous run had received and not finished (0 without a data directory). */
   restoredInFlight: number;
@@ -75,7 +78,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       guardHost(bound, (h) => hostAllowed(h, host, options.allowedHosts ?? []));
   }
   try {
-    const { intake, sync } = pipeline.queues;
+    const { intake, sync, notices } = pipeline.queues;
     const endpoint = server.address;
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const common = { endpoint, region: REGION, credentials };
@@ -91,7 +94,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const ensure = (name: string, attributes: Record<string, string>) =>
       ensureQueue(server, clients.sqs, name, attributes);
     const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
-    const queue = (q: typeof intake | typeof sync, dlqArn: string) =>
+    const queue = (q: typeof intake | typeof sync | typeof notices, dlqArn: string) =>
       ensure(q.name, {
         VisibilityTimeout: String(q.visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
@@ -100,6 +103,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const syncDlq = await dlq(sync.dlqName);
     const intakeQueue = await queue(intake, intakeDlq.queueArn);
     const syncQueue = await queue(sync, syncDlq.queueArn);
+    const noticesDlq = await dlq(notices.dlqName);
+    const noticesQueue = await queue(notices, noticesDlq.queueArn);
     // Topic, subscription and bucket creation are idempotent in fauxqs, as in AWS.
     const { topicArn } = server.createTopic(pipeline.topic.name);
     // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
@@ -107,7 +112,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     server.createBucket(pipeline.bucket.name);
     const restoredInFlight = options.dataDir
       ? (await releaseInFlight(server, clients.sqs, intakeQueue)) +
-        (await releaseInFlight(server, clients.sqs, syncQueue))
+        (await releaseInFlight(server, clients.sqs, syncQueue)) +
+        (await releaseInFlight(server, clients.sqs, noticesQueue))
       : 0;
     let closed = false;
     return {
@@ -126,6 +132,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         syncQueueArn: syncQueue.queueArn,
         syncDlqUrl: syncDlq.queueUrl,
         syncDlqArn: syncDlq.queueArn,
+        noticesQueueUrl: noticesQueue.queueUrl,
+        noticesQueueArn: noticesQueue.queueArn,
+        noticesDlqUrl: noticesDlq.queueUrl,
       },
       restoredInFlight,
       close: async () => {

@@ -3,12 +3,17 @@
  * each message's outcome, newest first. Plain HTML, no build step, refreshes itself.
  */
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
+import type { OutboxMessage } from './outbox.ts';
 
 export interface PageData {
   captureAddresses: string[];
   tasks: Record<string, unknown>[];
   outcomes: OutcomeRecord[];
   names: (id: unknown) => string;
+  /** Mail Capture sent (notices, digests), newest first; each links to its .eml. */
+  outbox?: OutboxMessage[];
+  /** Where the outbox folder is, for the user who wants the files. */
+  outboxDir?: string;
 }
 
 const escapeHtml = (value: unknown): string =>
@@ -39,6 +44,13 @@ export function renderPage(data: PageData): string {
 <td><code>${escapeHtml(o.messageId ?? '')}</code></td><td><code>${escapeHtml(o.taskId ?? '')}</code></td></tr>`,
     )
     .join('\n');
+  const outbox = data.outbox ?? [];
+  const outboxRows = outbox
+    .map(
+      (m) => `<tr><td>${escapeHtml(m.at)}</td><td>${escapeHtml(m.to)}</td><td>${escapeHtml(m.subject)}</td>
+<td><code>${escapeHtml(m.replyTo)}</code></td><td><a href="/outbox/${encodeURIComponent(m.file)}">${escapeHtml(m.file)}</a></td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Capture — local stack</title>
 <meta http-equiv="refresh" content="5">
@@ -55,6 +67,10 @@ tr.quarantined td:nth-child(2){color:#b42318} code{font-size:12px}
 <h2>Tasks (${tasks.length})</h2>
 <table><thead><tr><th>Id</th><th>Subject</th><th>Owner</th><th>Who</th><th>What</th><th>Date</th><th>Type</th></tr></thead>
 <tbody>${taskRows || '<tr><td colspan="7">No Tasks yet.</td></tr>'}</tbody></table>
+<h2>Outbox (${outbox.length})</h2>
+<p>Notices and digests Capture sent${data.outboxDir ? `, kept in <code>${escapeHtml(data.outboxDir)}</code>` : ''}. Reply to a notice by sending mail to its Reply-To address through the local SMTP port.</p>
+<table><thead><tr><th>At</th><th>To</th><th>Subject</th><th>Reply-To</th><th>Message</th></tr></thead>
+<tbody>${outboxRows || '<tr><td colspan="5">Nothing sent yet.</td></tr>'}</tbody></table>
 <h2>Outcomes (${outcomes.length})</h2>
 <table><thead><tr><th>At</th><th>Outcome</th><th>Reason</th><th>Org</th><th>Subject</th><th>Message-ID</th><th>Task</th></tr></thead>
 <tbody>${outcomeRows || '<tr><td colspan="7">No messages yet.</td></tr>'}</tbody></table>

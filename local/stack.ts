@@ -4,14 +4,18 @@
  * real org when SF_* credentials are set). Used by `npm start`, `npm run demo` and the
  * end-to-end tests.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createNoticesHandler } from '#functions/notices/handler.ts';
+import { noticesDepsFromEnv } from '#functions/notices/wiring.ts';
 import { createParseHandler } from '#functions/parse/handler.ts';
 import { parseDepsFromEnv } from '#functions/parse/wiring.ts';
 import { createSyncHandler } from '#functions/sync/handler.ts';
 import { type SyncDeps, syncDepsFromEnv } from '#functions/sync/wiring.ts';
+import { readOutboxFile } from '#shared/adapters/outbox-outbound-mail.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { captureAddressOf, isRetired, type Registry } from '#shared/config/registry.ts';
@@ -20,6 +24,8 @@ import type { FairnessSettings } from '#shared/domain/fairness.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { type LocalAws, startLocalAws } from './aws.ts';
 import { takeLock } from './data-lock.ts';
+import { type DigestSchedule, startDigestSchedule } from './digest-schedule.ts';
+import { outboxMessages } from './outbox.ts';
 import { renderPage } from './page.ts';
 import { type QueueRunner, type SqsHandler, startQueueRunner, type WindowClock } from './runner.ts';
 import { applySetup } from './salesforce/apply-setup.ts';
@@ -80,14 +86,26 @@ export interface LocalStackOptions {
   /** Runs between the S3 write and the SNS publish of each received mail (the soak crashes there). */
   beforePublish?: SmtpInboundOptions['beforePublish'];
   /** Handler failures the runners report (default: one line on stderr each). */
-  onHandlerError?: (name: 'parse' | 'sync', error: unknown) => void;
+  onHandlerError?: (name: 'parse' | 'sync' | 'notices', error: unknown) => void;
+  /** Where notices and digests are kept as .eml files. @default <dataDir>/outbox, else a new temp folder */
+  outboxDir?: string;
+  /** The notices' rate-limit window per rep. @default pipeline.notices.windowSeconds (600) */
+  noticeWindowSeconds?: number;
+  /** The notices function's clock (rate limit, digest hour); tests move it. @default the system clock */
+  now?: () => Date;
 }
 
 /** What the stack keeps inside a data directory; nothing else there is touched. */
-export function dataPaths(dataDir: string): { aws: string; salesforce: string; lock: string } {
+export function dataPaths(dataDir: string): {
+  aws: string;
+  salesforce: string;
+  outbox: string;
+  lock: string;
+} {
   return {
     aws: join(dataDir, 'aws'),
     salesforce: join(dataDir, 'salesforce.json'),
+    outbox: join(dataDir, 'outbox'),
     lock: join(dataDir, 'lock'),
   };
 }
@@ -106,6 +124,10 @@ export interface LocalStack {
   emulator: SalesforceEmulator | null;
   aws: LocalAws;
   outcomes: S3MailStore;
+  /** The folder notices and digests go to, one .eml file each. */
+  outboxDir: string;
+  /** The hourly digest schedule (EventBridge in AWS): `fire(at)` runs the hour of `at` now. */
+  digests: DigestSchedule;
   /** Resolves when every queue is empty and nothing is in flight (or only the named stage's). */
   idle(stage?: 'parse' | 'sync'): Promise<void>;
   /** Whether the stage's function is handling (or gathering) a batch right now. */
@@ -164,7 +186,9 @@ async function startParts(
   if (data && options.fresh) {
     rmSync(data.aws, { recursive: true, force: true });
     rmSync(data.salesforce, { force: true });
+    rmSync(data.outbox, { recursive: true, force: true });
   }
+  const outboxDir = options.outboxDir ?? data?.outbox ?? mkdtempSync(join(tmpdir(), 'capture-outbox-'));
   const awsPort = options.awsPort ?? 0;
   const aws = await listening('aws', awsPort, () =>
     startLocalAws({
@@ -193,21 +217,28 @@ async function startParts(
         tasks: emulator?.records('Task') ?? [],
         outcomes,
         names: nameIndex(emulator),
+        outbox: await outboxMessages(outboxDir).catch(() => []),
+        outboxDir,
       }),
     );
   };
   if (!realSalesforce) {
     const sfPort = options.sfPort ?? 8484;
     const running = await listening('salesforce', sfPort, () =>
-      startEmulator(options, registry, data?.salesforce ?? null, servePage),
+      startEmulator(options, registry, data?.salesforce ?? null, servePage, outboxDir),
     );
     emulator = running;
     started.push(() => running.close());
   }
   const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
-  const handlers = handlersFor(aws, configPath, realSalesforce ? sfEnv : null, emulator, data, options);
+  const handlers = handlersFor(aws, configPath, realSalesforce ? sfEnv : null, emulator, data, {
+    ...options,
+    outboxDir,
+  });
   const runners = startRunners(aws, handlers, options);
   started.push(() => Promise.all(runners.map((r) => r.stop())).then(() => {}));
+  const digests = startDigestSchedule(handlers.notices, options.now ?? (() => new Date()));
+  started.push(() => digests.stop());
 
   const smtpPort = options.smtpPort ?? 2525;
   const smtp = await listening('smtp', smtpPort, () =>
@@ -233,6 +264,8 @@ async function startParts(
     emulator,
     aws,
     outcomes: store,
+    outboxDir,
+    digests,
     busy: (stage) => (runners[stage === 'parse' ? 0 : 1]?.stats().inFlight ?? 0) > 0,
     idle: async (stage) => {
       if (stage) return runners[stage === 'parse' ? 0 : 1]?.idle();
@@ -248,6 +281,7 @@ async function startParts(
       if (stopped) return;
       stopped = true;
       await smtp.close(); // no new mail first, then drain what is in flight
+      digests.stop();
       await Promise.all(runners.map((r) => r.stop()));
       await aws.close();
       await emulator?.close();
@@ -256,7 +290,7 @@ async function startParts(
   };
 }
 
-/** The two Lambda handlers, wired as the CDK stack wires them, pointed at the local services. */
+/** The Lambda handlers, wired as the CDK stack wires them, pointed at the local services. */
 function handlersFor(
   aws: LocalAws,
   configPath: string,
@@ -264,7 +298,7 @@ function handlersFor(
   emulator: SalesforceEmulator | null,
   data: ReturnType<typeof dataPaths> | null,
   options: LocalStackOptions,
-): { parse: SqsHandler; sync: SqsHandler } {
+): { parse: SqsHandler; sync: SqsHandler; notices: ReturnType<typeof createNoticesHandler> } {
   const functionEnv = functionEnvFor(aws, configPath, sfEnv ?? emulator?.url ?? '');
   const clients = { s3: aws.clients.s3, sqs: aws.clients.sqs };
   const wrap = options.wrapHandler ?? ((_name, handler) => handler);
@@ -276,7 +310,21 @@ function handlersFor(
     'sync',
     createSyncHandler(() => withFairness(syncDepsFromEnv(functionEnv, clients), options.fairness)),
   );
-  return { parse, sync: data && emulator ? savingFirst(sync, data.salesforce, emulator) : sync };
+  // Notices go to the outbox folder instead of SES.
+  const notices = createNoticesHandler(() =>
+    noticesDepsFromEnv(
+      {
+        ...functionEnv,
+        NOTICE_TRANSPORT: 'outbox',
+        CAPTURE_OUTBOX_DIR: options.outboxDir,
+        ...(options.noticeWindowSeconds !== undefined
+          ? { NOTICE_WINDOW_SECONDS: String(options.noticeWindowSeconds) }
+          : {}),
+      },
+      { ...clients, ...(options.now ? { now: options.now } : {}) },
+    ),
+  );
+  return { parse, sync: data && emulator ? savingFirst(sync, data.salesforce, emulator) : sync, notices };
 }
 
 /** The sync function's dependencies with some fairness settings replaced (tests). */
@@ -301,6 +349,7 @@ function functionEnvFor(
     SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
     INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
     SYNC_DLQ_URL: aws.resources.syncDlqUrl,
+    NOTICE_QUEUE_URL: aws.resources.noticesQueueUrl,
     SALESFORCE_CREDENTIALS: 'env',
     ...(typeof salesforce === 'string'
       ? { SF_LOGIN_URL: salesforce, SF_CLIENT_ID: localClientId('{org}'), SF_CLIENT_SECRET: 'local' }
@@ -314,6 +363,7 @@ async function startEmulator(
   registry: Registry,
   dataFile: string | null,
   servePage: (res: ServerResponse) => Promise<void>,
+  outboxDir: string,
 ): Promise<SalesforceEmulator> {
   const emulator = await startSalesforceEmulator({
     port: options.sfPort ?? 8484,
@@ -327,13 +377,33 @@ async function startEmulator(
     ...(options.salesforceFresh ? { fresh: true } : {}),
     ...(options.salesforceApiLimit ? { dailyApiLimit: options.salesforceApiLimit } : {}),
     extraRoutes: (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return false;
+      if (req.method !== 'GET') return false;
+      if (req.url?.startsWith('/outbox/')) {
+        void serveOutboxFile(res, outboxDir, decodeURIComponent(req.url.slice('/outbox/'.length)));
+        return true;
+      }
+      if (req.url !== '/' && req.url !== '/index.html') return false;
       void servePage(res);
       return true;
     },
   });
   if (!options.salesforceFresh) await applySetup(emulator.url);
   return emulator;
+}
+
+/** One outbox message as it was sent (message/rfc822: a mail client opens it). */
+async function serveOutboxFile(res: ServerResponse, dir: string, file: string): Promise<void> {
+  const raw = await readOutboxFile(dir, file);
+  if (!raw) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('no such outbox message\n');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': 'message/rfc822',
+    'content-disposition': `inline; filename="${file}"`,
+  });
+  res.end(raw);
 }
 
 /**
@@ -352,20 +422,24 @@ function savingFirst(handler: SqsHandler, file: string, emulator: SalesforceEmul
 /** One runner per queue, with the batch settings and timeouts the Lambda event sources get. */
 function startRunners(
   aws: LocalAws,
-  handlers: { parse: SqsHandler; sync: SqsHandler },
+  handlers: { parse: SqsHandler; sync: SqsHandler; notices: SqsHandler },
   options: LocalStackOptions,
 ): QueueRunner[] {
+  const { intake, sync, notices } = pipeline.queues;
   const stages = [
-    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: pipeline.queues.intake, concurrency: 2 },
+    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: intake, stage: 'intake', concurrency: 2 },
     // As many pollers as the deployed event source may run at once.
     {
       name: 'sync',
       queueUrl: aws.resources.syncQueueUrl,
-      queue: pipeline.queues.sync,
-      concurrency: pipeline.queues.sync.maxConcurrency,
+      queue: sync,
+      stage: 'sync',
+      concurrency: sync.maxConcurrency,
     },
+    // One at a time: fauxqs ignores S3's conditional writes, which keep AWS invocations apart.
+    { name: 'notices', queueUrl: aws.resources.noticesQueueUrl, queue: notices, stage: null, concurrency: 1 },
   ] as const;
-  return stages.map(({ name, queueUrl, queue, concurrency }) =>
+  return stages.map(({ name, queueUrl, queue, stage, concurrency }) =>
     startQueueRunner({
       name,
       sqs: aws.clients.sqs,
@@ -373,11 +447,9 @@ function startRunners(
       handler: handlers[name],
       batchSize: queue.batchSize,
       maxBatchingWindowSeconds:
-        options.batchingWindowSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
-        queue.maxBatchingWindowSeconds,
+        (stage && options.batchingWindowSeconds?.[stage]) ?? queue.maxBatchingWindowSeconds,
       visibilityTimeoutSeconds:
-        options.visibilityTimeoutSeconds?.[name === 'parse' ? 'intake' : 'sync'] ??
-        queue.visibilityTimeoutSeconds,
+        (stage && options.visibilityTimeoutSeconds?.[stage]) ?? queue.visibilityTimeoutSeconds,
       timeoutSeconds: pipeline.functions[name].timeoutSeconds,
       concurrency,
       ...(options.windowClock ? { windowClock: options.windowClock } : {}),

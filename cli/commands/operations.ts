@@ -28,9 +28,10 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stackOutputs } from '#infra/outputs.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
+import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { describeError, PermanentError } from '#shared/errors.ts';
-import type { SyncMessage } from '#shared/events/sync-message.ts';
+import { describeError } from '#shared/errors.ts';
+import { replayUnresolvedMail } from '#shared/usecases/replay-unresolved.ts';
 import { safeJson, safeLine } from '../output.ts';
 import { usageError } from '../usage.ts';
 import { formatOrgStatus, orgStatus } from './org-status.ts';
@@ -346,37 +347,17 @@ function keptAttributes(m: Message): Message['MessageAttributes'] {
 /** Sends each unresolved message to the sync stage; one whose parsed copy is gone is reported, not fatal. */
 async function replayUnresolved(where: Deployment, org: string | undefined) {
   const store = new S3MailStore(where.s3, where.bucket);
-  const syncUrl = await where.queueUrl('sync', 'queue');
+  const syncQueue = new SqsQueue(where.sqs, await where.queueUrl('sync', 'queue'));
   let replayed = 0;
   let missing = 0;
   for (const item of await store.listUnresolved(org)) {
-    let messageId: string | null;
-    try {
-      messageId = (await store.getParsed(item.parsedKey)).messageId;
-    } catch (error) {
-      if (!(error instanceof PermanentError)) throw error;
+    if ((await replayUnresolvedMail({ mail: store, syncQueue }, item)) === 'replayed') replayed++;
+    else {
       process.stderr.write(
-        `${safeLine(`missing: ${item.orgId}/${item.sesMessageId}: ${describeError(error)}`)}\n`,
+        `${safeLine(`missing: ${item.orgId}/${item.sesMessageId}: its parsed copy ${item.parsedKey} is gone`)}\n`,
       );
       missing++;
-      continue;
     }
-    const message: SyncMessage = {
-      version: 1,
-      orgId: item.orgId,
-      sesMessageId: item.sesMessageId,
-      parsedKey: item.parsedKey,
-      messageId,
-    };
-    await where.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: syncUrl,
-        MessageBody: JSON.stringify(message),
-        MessageAttributes: { orgId: { DataType: 'String', StringValue: item.orgId } },
-      }),
-    );
-    await store.deleteUnresolved(item.orgId, item.sesMessageId);
-    replayed++;
   }
   return { replayed, missing };
 }

@@ -1,6 +1,8 @@
 /** Builds the parse function's dependencies from its environment, once per cold start. */
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
+import { S3NoticeStore } from '#shared/adapters/s3-notice-store.ts';
 import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
+import { SqsNoticeQueue } from '#shared/adapters/sqs-notice-queue.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { ParseEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
@@ -34,5 +36,13 @@ export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {
     deadLetterMarks: store,
     parse,
     logger,
+    ...(config.NOTICE_QUEUE_URL
+      ? {
+          notices: {
+            queue: new SqsNoticeQueue(sqs, config.NOTICE_QUEUE_URL),
+            replies: new S3NoticeStore(s3, config.MAIL_BUCKET),
+          },
+        }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import { S3OrgLeases } from '#shared/adapters/s3-org-leases.ts';
 import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
 import { createSalesforceCrm } from '#shared/adapters/salesforce/index.ts';
 import { SecretsManagerCredentials } from '#shared/adapters/secrets-manager-credentials.ts';
+import { SqsNoticeQueue } from '#shared/adapters/sqs-notice-queue.ts';
 import { SqsQueue } from '#shared/adapters/sqs-queue.ts';
 import { parseEnv, SyncEnvSchema } from '#shared/config/env.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
@@ -22,6 +23,8 @@ import {
   withOutcomeMetrics,
 } from '#shared/observability.ts';
 import type { CrmPort } from '#shared/ports/crm.ts';
+import type { NoticeQueue } from '#shared/ports/notice-store.ts';
+import { reportSyncEnding } from '#shared/usecases/report-ending.ts';
 import { writeToSalesforce } from '#shared/usecases/salesforce-writes.ts';
 import type { FairnessDeps, SyncOrgBatch, SyncStageDeps } from '#shared/usecases/sync-stage.ts';
 import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
@@ -108,6 +111,9 @@ export function syncDepsFromEnv(
     syncOrgBatch: syncOrgBatchWith(logger),
     syncOrgBatchWith,
     fairness,
+    ...(config.NOTICE_QUEUE_URL
+      ? { onEnding: reportingTo(new SqsNoticeQueue(sqs, config.NOTICE_QUEUE_URL)) }
+      : {}),
   };
 }
 
@@ -135,6 +141,11 @@ function untilAborted(crm: CrmPort, signal: AbortSignal | undefined): CrmPort {
 }
 
 const AUTH_FAILED = 'SALESFORCE_AUTH_FAILED';
+
+/** Each email's ending, told to the notices (docs/notices.md). */
+function reportingTo(noticeQueue: NoticeQueue): SyncStageDeps['onEnding'] {
+  return (ending) => reportSyncEnding({ noticeQueue, logger }, ending);
+}
 
 interface CredentialSource {
   forOrg(org: Org): Promise<SalesforceCredentials>;

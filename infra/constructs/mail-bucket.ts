@@ -52,9 +52,19 @@ export class MailBucket extends Construct {
       serverAccessLogsPrefix: 'mail/',
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        ...[pipeline.keys.raw, pipeline.keys.parsed, pipeline.keys.attachments, pipeline.keys.unresolved].map(
-          (prefix) => ({ id: `expire-${prefix.replace('/', '')}`, prefix, expiration: Duration.days(days) }),
-        ),
+        // Reply addresses of notices and mail waiting for a digest go with the mail they are about.
+        ...[
+          pipeline.keys.raw,
+          pipeline.keys.parsed,
+          pipeline.keys.attachments,
+          pipeline.keys.unresolved,
+          pipeline.keys.replies,
+          pipeline.keys.noticeDigest,
+        ].map((prefix) => ({
+          id: `expire-${prefix.replace(/\/$/, '').replace(/\//g, '-')}`,
+          prefix,
+          expiration: Duration.days(days),
+        })),
         // The Message-ID index lives as long as the outcomes it points at.
         ...[pipeline.keys.outcomes, pipeline.keys.index].map((prefix) => ({
           id: `expire-${prefix.replace('/', '')}`,

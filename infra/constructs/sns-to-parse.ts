@@ -10,7 +10,7 @@ import { stageQueues } from './stage-queues.ts';
 export interface SnsToParseProps {
   /** The topic SES notifies for every stored message. */
   readonly topic: ITopic;
-  /** The mail bucket: parse reads raw/, writes parsed/, attachments/, outcomes/ and index/. */
+  /** The mail bucket: parse reads raw/, writes parsed/, attachments/, outcomes/ and index/; replies to notices read replies/ and unresolved/. */
   readonly bucket: IBucket;
   /** Validated org registry file, bundled with the function. */
   readonly orgsFile: string;
@@ -21,7 +21,7 @@ export interface SnsToParseProps {
 /**
  * SES notifications (SNS) → intake queue (+DLQ) → parse function. Names, redrive, visibility,
  * batching, memory and timeout come from shared/config/pipeline.ts, as in the local stack.
- * The parse function is bound to the sync queue by ParseToSync.
+ * The parse function is bound to the sync queue by ParseToSync, to the notices queue by Notices.
  */
 export class SnsToParse extends Construct {
   public readonly queue: Queue;
@@ -39,9 +39,11 @@ export class SnsToParse extends Construct {
     this.function = PipelineFunction.forStage(this, 'Parse', 'parse', props)
       .bindMailBucket(props.bucket, {
         // outcomes/ is read before it is written: a redelivery never replaces a first decision.
-        read: [keys.raw, keys.outcomes, keys.deadLettered],
+        // A rep's reply to a notice reads its reply address, then replays the unresolved mail.
+        read: [keys.raw, keys.outcomes, keys.deadLettered, keys.replies, keys.unresolved, keys.parsed],
         // waiting/: a marker per mail handed to the sync stage, for the per-org backlog.
         write: [keys.parsed, keys.attachments, keys.outcomes, keys.index, keys.waiting],
+        delete: [keys.unresolved],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue)
       .consume(this.queue, settings);

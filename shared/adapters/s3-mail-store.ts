@@ -58,6 +58,11 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
     return items.filter((i) => i !== null) as { orgId: string; sesMessageId: string; parsedKey: string }[];
   }
 
+  async getUnresolved(orgId: string, sesMessageId: string) {
+    const item = await this.#getJsonOrNull(mailKeys.unresolved(orgId, sesMessageId));
+    return item as { orgId: string; sesMessageId: string; parsedKey: string } | null;
+  }
+
   async deleteUnresolved(orgId: string, sesMessageId: string): Promise<void> {
     await this.#call(() =>
       this.#s3.send(

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
+import { pipeline } from './pipeline.ts';
 
 const common = {
   MAIL_BUCKET: z.string().min(1),
@@ -12,8 +13,12 @@ const common = {
   AWS_REGION: z.string().min(1).default('us-east-1'),
 };
 
+/** The notices queue (docs/notices.md); without it the stage queues no notices. */
+const noticeQueue = { NOTICE_QUEUE_URL: z.string().url().optional() };
+
 export const ParseEnvSchema = z.object({
   ...common,
+  ...noticeQueue,
   SYNC_QUEUE_URL: z.string().url(),
   INTAKE_DLQ_URL: z.string().url(),
 });
@@ -23,6 +28,7 @@ export const SyncEnvSchema = z.object({
   ...common,
   /** The sync queue itself: mail an org cannot take now is handed back to it (docs/fairness.md). */
   SYNC_QUEUE_URL: z.string().url(),
+  ...noticeQueue,
   SYNC_DLQ_URL: z.string().url(),
   /**
    * `secrets-manager` (AWS): one secret per org, `<prefix><orgId>`. `env` (local stack and
@@ -38,6 +44,29 @@ export const SyncEnvSchema = z.object({
     .default('62.0'),
 });
 export type SyncEnv = z.infer<typeof SyncEnvSchema>;
+
+export const NoticesEnvSchema = z
+  .object({
+    ...common,
+    NOTICE_QUEUE_URL: z.string().url(),
+    /** `ses` (AWS): SendRawEmail with the configuration set. `outbox` (local stack): .eml files in a folder. */
+    NOTICE_TRANSPORT: z.enum(['ses', 'outbox']).default('ses'),
+    SES_CONFIGURATION_SET: z.string().min(1).optional(),
+    CAPTURE_OUTBOX_DIR: z.string().min(1).optional(),
+    /** The rate limit's window per rep; SQS delays the window's end by at most 900 s. */
+    NOTICE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(900).default(pipeline.notices.windowSeconds),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NOTICE_TRANSPORT === 'ses' && !env.SES_CONFIGURATION_SET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SES_CONFIGURATION_SET'],
+        message: 'is required to send through SES',
+      });
+    if (env.NOTICE_TRANSPORT === 'outbox' && !env.CAPTURE_OUTBOX_DIR)
+      ctx.addIssue({ code: 'custom', path: ['CAPTURE_OUTBOX_DIR'], message: 'is required for the outbox' });
+  });
+export type NoticesEnv = z.infer<typeof NoticesEnvSchema>;
 
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, name: string): z.infer<S> {
   const result = schema.safeParse(env);

@@ -5,6 +5,7 @@
 const functions = {
   parse: { timeoutSeconds: 60, memoryMB: 1024 },
   sync: { timeoutSeconds: 120, memoryMB: 512 },
+  notices: { timeoutSeconds: 60, memoryMB: 256 },
 } as const;
 
 /** SES rejects messages over 40 MB; the local SMTP stand-in enforces the same. */
@@ -68,6 +69,19 @@ export const pipeline = {
        */
       maxConcurrency: 5,
     },
+    /**
+     * Notices to reps and admin digests (docs/notices.md): requests from both stages, the end of
+     * a rep's rate-limit window (a delayed message), SES bounce and complaint events. Nothing here
+     * waits: a notice goes out as soon as it is decided.
+     */
+    notices: {
+      name: 'capture-notices',
+      dlqName: 'capture-notices-dlq',
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: minimumVisibilityTimeoutSeconds(functions.notices.timeoutSeconds, 0),
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+    },
   },
   /** How the sync stage shares itself between orgs (shared/domain/fairness.ts, docs/fairness.md). */
   fairness: {
@@ -103,6 +117,12 @@ export const pipeline = {
     activity: 'index/org-activity/',
     /** Per-org write slots of the sync stage (S3 conditional writes). */
     leases: 'leases/',
+    /** Per-mail reply addresses of notices (token → the unresolved mail); they expire with it. */
+    replies: 'replies/',
+    /** What the notices function keeps per rep (rate-limit window, held notices, stop, bounces). */
+    noticeRecipients: 'notices/recipients/',
+    /** Mail waiting for its org's admin digest, one object per mail; removed once the digest is sent. */
+    noticeDigest: 'notices/digest/',
   },
   functions,
   maxMessageBytes,
@@ -135,4 +155,13 @@ export const pipeline = {
   },
   /** Message attributes the handlers add when they dead-letter a message; the body stays as it was. */
   deadLetterAttributes: { stage: 'capture.stage', reason: 'capture.reason', failedAt: 'capture.failedAt' },
+  notices: {
+    /**
+     * At most one notice per rep in this many seconds; what fails later in the window is folded
+     * into one digest sent when it ends (a delayed queue message: SQS delays reach 900 s).
+     */
+    windowSeconds: 600,
+    /** The local part notices are sent from, at the capture domain. */
+    senderLocalPart: 'notices',
+  },
 } as const;

@@ -85,6 +85,16 @@ export type UnmatchedPolicy = z.infer<typeof UnmatchedPolicy>;
 export const DuplicatePolicy = z.enum(['oldest', 'most-recent-activity', 'all']);
 export type DuplicatePolicy = z.infer<typeof DuplicatePolicy>;
 
+export const NoticesConfigSchema = z.object({
+  /** Notices to the reps who BCC'd mail that could not be logged, and the admin digest. */
+  enabled: z.boolean().default(true),
+  /** Who gets the daily digest of mail that ended unresolved, quarantined or failed; none: no digest. */
+  adminEmails: z.array(emailAddress).default([]),
+  /** The hour (UTC, 0–23) the daily digest is sent. */
+  digestHour: z.number().int().min(0).max(23).default(8),
+});
+export type NoticesConfig = z.infer<typeof NoticesConfigSchema>;
+
 export const OrgSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and hyphens'),
   name: z.string().optional(),
@@ -153,6 +163,8 @@ export const OrgSchema = z.object({
       onCancel: z.enum(['delete', 'mark']).default('delete'),
     })
     .default({ onCancel: 'delete' }),
+  /** Notices about mail that could not be logged (docs/notices.md). */
+  notices: NoticesConfigSchema.default({ enabled: true, adminEmails: [], digestHour: 8 }),
 });
 export type Org = z.infer<typeof OrgSchema>;
 

@@ -176,6 +176,23 @@ export const CutShortSchema = z.object({
 });
 export type CutShort = z.infer<typeof CutShortSchema>;
 
+/**
+ * Where a rep said an unresolved mail belongs, in a reply to Capture's notice about it
+ * (docs/notices.md). Set only on a mail replayed for that reply; the Task is logged there.
+ */
+export const ResolutionSchema = z.object({
+  /** The rep who chose: the mail's own verified sender. */
+  by: z.string(),
+  at: z.string(),
+  /** The WhoId: a Contact's id (a Contact's email address is added to the participants instead). */
+  whoId: z.string().nullable(),
+  /** A Contact's email address the rep named, when they named one. */
+  whoEmail: z.string().nullable(),
+  /** The WhatId: a record id or an order number (also the mail's sub-address target). */
+  what: z.string().nullable(),
+});
+export type Resolution = z.infer<typeof ResolutionSchema>;
+
 export const CapturedEmailSchema = z.object({
   schemaVersion: z.literal(CAPTURED_EMAIL_SCHEMA_VERSION),
   /** Message-ID as in the header, with angle brackets; null when missing. */
@@ -225,5 +242,7 @@ export const CapturedEmailSchema = z.object({
   cutShort: z.array(CutShortSchema).optional(),
   /** Sender proof and stored-message digest (see OriginSchema); absent in older CapturedEmails. */
   origin: OriginSchema.optional(),
+  /** The rep's choice from a reply to a notice; absent on mail as received. */
+  resolution: ResolutionSchema.optional(),
 });
 export type CapturedEmail = z.infer<typeof CapturedEmailSchema>;

@@ -16,6 +16,11 @@ export interface MailStore {
   /** Keeps an unmatched message for `capture replay --unresolved`. */
   putUnresolved(orgId: string, sesMessageId: string, parsedKey: string): Promise<void>;
   listUnresolved(orgId?: string): Promise<{ orgId: string; sesMessageId: string; parsedKey: string }[]>;
+  /** One unresolved message, or null when it is not (or no longer) waiting. */
+  getUnresolved(
+    orgId: string,
+    sesMessageId: string,
+  ): Promise<{ orgId: string; sesMessageId: string; parsedKey: string } | null>;
   deleteUnresolved(orgId: string, sesMessageId: string): Promise<void>;
 }
 

@@ -15,6 +15,7 @@ import {
   type ResolvedCapture,
   resolveRecipients,
 } from '../domain/intake-policy.ts';
+import { type EndedMail, endedMailOf, provenRepOf } from '../domain/notices/notice-policy.ts';
 import type { OutcomeKind } from '../domain/outcome.ts';
 import { wellFormed } from '../domain/parse/well-formed.ts';
 import { describeError, PermanentError } from '../errors.ts';
@@ -22,8 +23,11 @@ import { otherNotificationType, parseIntakeBody, type SesNotification } from '..
 import type { SyncMessage } from '../events/sync-message.ts';
 import type { LogSink } from '../observability.ts';
 import { type MailStore, type MessageQueue, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+import type { NoticeQueue, NoticeStore } from '../ports/notice-store.ts';
 import type { OrgStatusStore } from '../ports/org-status.ts';
+import { captureNoticeReply, replyRecipientOf } from './notice-reply.ts';
 import { type OutcomeFields, recordOutcome } from './record-outcome.ts';
+import { reportEnding } from './report-ending.ts';
 
 export interface ParseRequest {
   org: ResolvedCapture['org'];
@@ -46,6 +50,11 @@ export interface CaptureMessageDeps {
   parse: ParseMessage;
   logger: LogSink;
   now?: () => Date;
+  /**
+   * Notices (docs/notices.md): where endings worth a notice are queued, and the reply addresses.
+   * Without them no notice is queued and a reply address is an unknown address.
+   */
+  notices?: { queue: NoticeQueue; replies: Pick<NoticeStore, 'getReplyTarget'> };
 }
 
 export interface CaptureResult {
@@ -61,6 +70,9 @@ export async function captureMessage(
 ): Promise<CaptureResult[]> {
   const sesMessageId = notification.mail.messageId;
   const headerIds = headerIdsOf(notification);
+  const reply =
+    deps.notices && replyRecipientOf(notification.receipt.recipients, deps.registry.captureDomain);
+  if (reply && deps.notices) return [await captureReply(notification, reply, deps, deps.notices)];
   const { captures, rejections } = resolveRecipients(
     deps.registry,
     notification.receipt.recipients,
@@ -106,7 +118,8 @@ async function captureForOrg(
     capture.address.mode,
   );
   if (!verdict.allowed) {
-    return finish(deps, verdict, { sesMessageId, orgId, ...headerIdsOf(notification) });
+    const ended = endedAtIntake(notification, capture, null);
+    return finish(deps, verdict, { sesMessageId, orgId, ...headerIdsOf(notification) }, { capture, ended });
   }
 
   const raw = await deps.mail.openRaw(receipt.action.objectKey);
@@ -149,7 +162,9 @@ async function captureForOrg(
     dmarc: receipt.dmarcVerdict?.status,
   };
   const policy = checkParsedMessage(email, capture, deps.registry.captureDomain, auth);
-  if (!policy.allowed) return finish(deps, policy, ids);
+  if (!policy.allowed) {
+    return finish(deps, policy, ids, { capture, ended: endedAtIntake(notification, capture, email) });
+  }
   if (email.excluded) {
     await record(deps, { outcome: 'excluded', reason: email.excluded.reason, ...ids });
     return { orgId, result: 'excluded', reason: email.excluded.reason };
@@ -229,10 +244,93 @@ async function finish(
     subject: string | null;
     warnings?: string[];
   },
+  notice?: { capture: ResolvedCapture; ended: EndedMail },
 ): Promise<CaptureResult> {
   await record(deps, { outcome: decision.outcome, reason: decision.reason, ...ids });
   deps.logger.info('not captured', { sesMessageId: ids.sesMessageId, orgId: ids.orgId, ...decision });
+  if (notice) {
+    await reportEnding({ ...deps, noticeQueue: deps.notices?.queue }, notice.capture.org, notice.ended, {
+      outcome: decision.outcome,
+      reason: decision.reason,
+      kept: false,
+      final: true,
+      taskId: null,
+    });
+  }
   return { orgId: ids.orgId, result: decision.outcome, reason: decision.reason };
+}
+
+/**
+ * A mail stopped at intake, as the notices see it. Its rep is one SES's verdicts prove before the
+ * mail is read; once it is read and still refused, its sender was not proven: nobody is told.
+ */
+function endedAtIntake(
+  notification: SesNotification,
+  capture: ResolvedCapture,
+  email: CapturedEmail | null,
+): EndedMail {
+  const sesMessageId = notification.mail.messageId;
+  if (email) return { ...endedMailOf(email, capture.org, sesMessageId), rep: null };
+  const common = headerIdsOf(notification);
+  const receipt = notification.receipt;
+  const mode = capture.address.mode;
+  const rep =
+    mode === 'bcc'
+      ? provenRepOf(
+          {
+            from: notification.mail.commonHeaders?.from?.[0] ?? null,
+            mailFrom: notification.mail.source || null,
+            dmarc: receipt.dmarcVerdict?.status,
+            spf: receipt.spfVerdict?.status,
+          },
+          capture.org,
+        )
+      : null;
+  const date = notification.mail.commonHeaders?.date;
+  return {
+    orgId: capture.org.id,
+    sesMessageId,
+    ...common,
+    date: typeof date === 'string' ? date : null,
+    mode,
+    rep,
+    automated: false,
+    cutShort: [],
+    resolution: null,
+  };
+}
+
+/** A reply to a notice: read as mail to the org the notice was about, never captured itself. */
+function captureReply(
+  notification: SesNotification,
+  reply: { token: string; recipient: string },
+  deps: CaptureMessageDeps,
+  notices: NonNullable<CaptureMessageDeps['notices']>,
+): Promise<CaptureResult> {
+  const sesMessageId = notification.mail.messageId;
+  return captureNoticeReply(notification, reply, {
+    ...deps,
+    replies: notices.replies,
+    noticeQueue: notices.queue,
+    readReply: async (org, recipient) => {
+      const raw = await deps.mail.openRaw(notification.receipt.action.objectKey);
+      try {
+        return await deps.parse(raw, {
+          org,
+          capture: { orgId: org.id, address: recipient, mode: 'bcc', target: null },
+          envelope: {
+            mailFrom: notification.mail.source || null,
+            recipients: notification.receipt.recipients,
+          },
+          orgId: org.id,
+          sesMessageId,
+        });
+      } catch (error) {
+        raw.destroy();
+        throw error;
+      }
+    },
+  });
 }
 
 function record(deps: CaptureMessageDeps, fields: OutcomeFields): Promise<void> {

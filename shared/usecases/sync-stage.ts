@@ -27,6 +27,7 @@ import { handBack, handBacksOf } from './hand-back.ts';
 import { reportOrg, type OrgTally as Tally } from './org-report.ts';
 import { type OrgTurnDeps, takeOrgTurn } from './org-turn.ts';
 import { type OutcomeFields, recordOutcome } from './record-outcome.ts';
+import type { SyncEnding } from './report-ending.ts';
 import type { EmailSyncResult } from './salesforce-writes.ts';
 
 /**
@@ -60,6 +61,8 @@ export interface SyncStageDeps extends DeadLetterDeps {
   maxReceiveCount: number;
   now?: () => Date;
   fairness?: FairnessDeps;
+  /** Hears how each email ended once its record is settled (the notices: report-ending.ts). */
+  onEnding?: (ending: SyncEnding) => Promise<void>;
 }
 
 /** `retry`: SQS delivers the record again. `done`: it is settled (outcome recorded, dead-lettered or handed back). */
@@ -192,9 +195,11 @@ async function syncOrg(group: OrgGroup, deps: SyncStageDeps, settle: Settle): Pr
       if (turn.late) recordLateTasks(turn.late, items, deps);
     } else {
       await Promise.all(
-        items.map(async ({ item, email }, i) =>
-          done(item, await applyResult(deps, org, item.message, email, turn.results[i])),
-        ),
+        items.map(async ({ item, email }, i) => {
+          const result = turn.results[i];
+          const status = await done(item, await applyResult(deps, org, item.message, email, result));
+          await deps.onEnding?.({ org, email, message: item.message, result, settled: status === 'done' });
+        }),
       );
     }
   } catch (error) {
@@ -234,6 +239,7 @@ async function settleCounted(item: Pending, failure: Failure | null, settle: Set
   const status = await settle(item, failure);
   if (failure) tally.failed.push(item);
   if (status === 'done') tally.settled.push(item);
+  return status;
 }
 
 /**

@@ -204,6 +204,9 @@ describe('CaptureStack', () => {
       'attachments/': 30,
       // As long as what it points at: unresolved mail stays replayable while it is listed.
       'unresolved/': 30,
+      // A notice's reply address and a digest entry last as long as the mail they are about.
+      'replies/': 30,
+      'notices/digest/': 30,
       'outcomes/': 400,
       'index/': 400,
       // Per-org write slots and waiting markers: tidied away when a crash left one behind.
@@ -216,7 +219,7 @@ describe('CaptureStack', () => {
     );
   });
 
-  it('gives both queues an encrypted DLQ with the shared redrive settings', () => {
+  it('gives every queue an encrypted DLQ with the shared redrive settings', () => {
     for (const [name, q] of Object.entries(pipeline.queues)) {
       const dlqs = template.findResources('AWS::SQS::Queue', { Properties: { QueueName: q.dlqName } });
       const [dlqId] = Object.keys(dlqs);
@@ -236,12 +239,12 @@ describe('CaptureStack', () => {
         },
       });
     }
-    // TLS-only queue policies on all four queues.
+    // TLS-only queue policies on all six queues (intake, sync, notices and their DLQs).
     const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     const tlsOnly = queuePolicies.filter((p) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
     );
-    expect(tlsOnly.flatMap((p) => p.Properties.Queues)).toHaveLength(4);
+    expect(tlsOnly.flatMap((p) => p.Properties.Queues)).toHaveLength(6);
   });
 
   it('subscribes the intake queue to the topic with the SNS envelope kept', () => {
@@ -255,11 +258,11 @@ describe('CaptureStack', () => {
     });
   });
 
-  it('runs both functions on Node 22 arm64 with partial batch responses and batching from pipeline.ts', () => {
+  it('runs the three functions on Node 22 arm64 with partial batch responses and batching from pipeline.ts', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
-      2,
+      3,
     );
     const queueArn = (q: typeof stack.parse.queue) => ({
       'Fn::GetAtt': [stack.getLogicalId(q.node.defaultChild as CfnElement), 'Arn'],
@@ -285,6 +288,15 @@ describe('CaptureStack', () => {
       MemorySize: pipeline.functions.sync.memoryMB,
       Timeout: pipeline.functions.sync.timeoutSeconds,
     });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queueArn(stack.notices.queue),
+      BatchSize: pipeline.queues.notices.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: pipeline.functions.notices.memoryMB,
+      Timeout: pipeline.functions.notices.timeoutSeconds,
+    });
     // SQS redelivers only after the visibility timeout: it must outlast the function.
     expect(pipeline.queues.intake.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
       pipeline.functions.parse.timeoutSeconds,
@@ -305,9 +317,11 @@ describe('CaptureStack', () => {
       NODE_OPTIONS: '--enable-source-maps',
       MAIL_BUCKET: { Ref: stack.getLogicalId(stack.mail.bucket.node.defaultChild as CfnElement) },
     };
+    const noticeQueue = { Ref: stack.getLogicalId(stack.notices.queue.node.defaultChild as CfnElement) };
     expect(env(stack.parse.function)).toEqual({
       ...common,
       POWERTOOLS_SERVICE_NAME: 'parse',
+      NOTICE_QUEUE_URL: noticeQueue,
       SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
       INTAKE_DLQ_URL: {
         Ref: stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
@@ -318,16 +332,34 @@ describe('CaptureStack', () => {
       POWERTOOLS_SERVICE_NAME: 'sync',
       // Mail an org cannot take now is handed back to the sync queue.
       SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
+      NOTICE_QUEUE_URL: noticeQueue,
       SYNC_DLQ_URL: { Ref: stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement) },
       SALESFORCE_SECRET_PREFIX: 'capture/salesforce/',
       SALESFORCE_CREDENTIALS: 'secrets-manager',
+    });
+    expect(env(stack.notices.function)).toEqual({
+      ...common,
+      POWERTOOLS_SERVICE_NAME: 'notices',
+      NOTICE_QUEUE_URL: noticeQueue,
+      NOTICE_TRANSPORT: 'ses',
+      SES_CONFIGURATION_SET: {
+        Ref: stack.getLogicalId(stack.outbound.configurationSet.node.defaultChild as CfnElement),
+      },
     });
   });
 
   it('grants each function only the bucket prefixes, queues and secrets it uses', () => {
     const parse = statementsOf(stack.parse.function);
     const sync = statementsOf(stack.sync.function);
-    expect(bucketScopes(parse, 's3:GetObject')).toEqual(['index/dead-lettered/', 'outcomes/', 'raw/']);
+    // A rep's reply to a notice: its reply address, then the unresolved mail it replays.
+    expect(bucketScopes(parse, 's3:GetObject')).toEqual([
+      'index/dead-lettered/',
+      'outcomes/',
+      'parsed/',
+      'raw/',
+      'replies/',
+      'unresolved/',
+    ]);
     expect(bucketScopes(parse, 's3:PutObject')).toEqual([
       'attachments/',
       'index/',
@@ -335,7 +367,7 @@ describe('CaptureStack', () => {
       'parsed/',
       'waiting/',
     ]);
-    expect(bucketScopes(parse, 's3:DeleteObject')).toEqual([]);
+    expect(bucketScopes(parse, 's3:DeleteObject')).toEqual(['unresolved/']);
     expect(bucketScopes(parse, 's3:ListBucket')).toEqual(['(bucket)']);
     expect(bucketScopes(sync, 's3:GetObject')).toEqual([
       'attachments/',
@@ -363,15 +395,18 @@ describe('CaptureStack', () => {
       statements
         .filter((s) => [s.Action].flat().includes('sqs:SendMessage'))
         .map((s) => JSON.stringify(s.Resource));
+    const noticeQueueArn = stack.getLogicalId(stack.notices.queue.node.defaultChild as CfnElement);
     expect(sends(parse)).toEqual([
       expect.stringContaining(
         stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
       ),
       expect.stringContaining(syncQueueArn),
+      expect.stringContaining(noticeQueueArn),
     ]);
     expect(sends(sync)).toEqual([
       expect.stringContaining(stack.getLogicalId(stack.sync.deadLetterQueue.node.defaultChild as CfnElement)),
       expect.stringContaining(syncQueueArn),
+      expect.stringContaining(noticeQueueArn),
     ]);
   });
 
@@ -398,7 +433,11 @@ describe('CaptureStack', () => {
     const alarmTopic = {
       Ref: stack.getLogicalId(stack.monitoring.alarmTopic.node.defaultChild as CfnElement),
     };
-    for (const dlq of [stack.parse.deadLetterQueue, stack.sync.deadLetterQueue]) {
+    for (const dlq of [
+      stack.parse.deadLetterQueue,
+      stack.sync.deadLetterQueue,
+      stack.notices.deadLetterQueue,
+    ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [
@@ -415,7 +454,7 @@ describe('CaptureStack', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900, AlarmActions: [alarmTopic] },
-      2,
+      3,
     );
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -462,7 +501,9 @@ describe('CaptureStack', () => {
     // Created after the rule set, so it is deleted before it (SES refuses to delete an active set).
     const ruleSetId = stack.getLogicalId(stack.inbound.ruleSet.node.defaultChild as CfnElement);
     expect(activation[0]?.DependsOn).toContain(ruleSetId);
-    const handlerRole = allStatements().filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+    const handlerRole = allStatements().filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('ses:') && a !== 'ses:SendRawEmail'),
+    );
     expect([...new Set(handlerRole.flatMap((s) => [s.Action].flat()))].sort()).toEqual([
       'ses:DescribeActiveReceiptRuleSet',
       'ses:SetActiveReceiptRuleSet',
@@ -495,7 +536,7 @@ describe('CaptureStack', () => {
       { Type: string; Properties: any }
     >;
     const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     for (const m of mappings) {
       const queueId = m.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
       const fnId = m.Properties.FunctionName.Ref as string;
@@ -526,6 +567,110 @@ describe('CaptureStack', () => {
     });
     expect(outputs[stackOutputs.syncDlqArn]?.Value).toEqual({
       'Fn::GetAtt': [ref(stack.sync.deadLetterQueue), 'Arn'],
+    });
+    expect(outputs[stackOutputs.noticesQueueUrl]?.Value).toEqual({ Ref: ref(stack.notices.queue) });
+  });
+});
+
+/** SES sending for notices and digests (docs/notices.md), on the same synthesized template. */
+describe('CaptureStack: notices and SES sending', () => {
+  const ref = (c: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+  it('sends from the receiving identity, with Easy DKIM: one SES identity for the capture domain', () => {
+    const identities = Object.values(template.findResources('AWS::SES::EmailIdentity'));
+    expect(identities).toHaveLength(1);
+    expect(identities[0]?.Properties.EmailIdentity).toBe('capture.localhost');
+    // Easy DKIM is the default; with the hosted zone the three DKIM CNAMEs are created.
+    expect(identities[0]?.Properties.DkimSigningAttributes).toBeUndefined();
+    const cnames = Object.values(template.findResources('AWS::Route53::RecordSet')).filter(
+      (r) => r.Properties.Type === 'CNAME',
+    );
+    expect(cnames).toHaveLength(3);
+  });
+
+  it('reports bounces and complaints through the configuration set to an encrypted topic the notices queue reads', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: ref(stack.outbound.configurationSet) },
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint'],
+        SnsDestination: { TopicARN: { Ref: ref(stack.outbound.events) } },
+      }),
+    });
+    const topic = template.toJSON().Resources[ref(stack.outbound.events)];
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: false,
+      TopicArn: { Ref: ref(stack.outbound.events) },
+      Endpoint: { 'Fn::GetAtt': [ref(stack.notices.queue), 'Arn'] },
+    });
+    // SES may publish to the topic for this configuration set only.
+    const topicPolicy = JSON.stringify(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(topicPolicy).toContain('configuration-set/');
+  });
+
+  it('grants ses:SendRawEmail to the notices function only, on the identity and configuration set, as notices@', () => {
+    const senders = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).some((s) =>
+        [s.Action].flat().some((a) => a.startsWith('ses:Send')),
+      ),
+    );
+    expect(senders).toHaveLength(1);
+    const send = statementsOf(stack.notices.function).filter((s) =>
+      [s.Action].flat().includes('ses:SendRawEmail'),
+    );
+    expect(send).toHaveLength(1);
+    expect([send[0]?.Action].flat()).toEqual(['ses:SendRawEmail']);
+    const resources = ([send[0]?.Resource].flat() as unknown[]).map(joined);
+    expect(resources).toHaveLength(2);
+    expect(resources[0]).toBe(
+      `arn:[AWS::Partition]:ses:eu-west-1:123456789012:identity/[${ref(stack.inbound.identity)}]`,
+    );
+    expect(resources[1]).toBe(
+      `arn:[AWS::Partition]:ses:eu-west-1:123456789012:configuration-set/[${ref(stack.outbound.configurationSet)}]`,
+    );
+    expect(send[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'notices@capture.localhost' } });
+    for (const fn of [stack.parse.function, stack.sync.function]) {
+      expect(statementsOf(fn).some((s) => [s.Action].flat().some((a) => a.startsWith('ses:')))).toBe(false);
+    }
+  });
+
+  it('keeps the notices function to its own bucket prefixes and its own queue', () => {
+    const notices = statementsOf(stack.notices.function);
+    expect(bucketScopes(notices, 's3:GetObject')).toEqual(['notices/digest/', 'notices/recipients/']);
+    expect(bucketScopes(notices, 's3:PutObject')).toEqual([
+      'notices/digest/',
+      'notices/recipients/',
+      'replies/',
+    ]);
+    expect(bucketScopes(notices, 's3:DeleteObject')).toEqual(['notices/digest/']);
+    const sends = notices.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+    expect(sends.map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringContaining(ref(stack.notices.queue)),
+    ]);
+    expect(notices.some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
+  });
+
+  it('invokes the notices function at the top of every hour for the admin digests', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 * * * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [ref(stack.notices.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [ref(stack.notices.function), 'Arn'] },
     });
   });
 });

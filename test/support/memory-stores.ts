@@ -38,6 +38,9 @@ export class MemoryMailStore implements MailStore, OutcomeStore, DeadLetterMarks
   async listUnresolved() {
     return [...this.unresolved.values()];
   }
+  async getUnresolved(orgId: string, sesMessageId: string) {
+    return this.unresolved.get(`${orgId}/${sesMessageId}`) ?? null;
+  }
   async deleteUnresolved(orgId: string, sesMessageId: string) {
     this.unresolved.delete(`${orgId}/${sesMessageId}`);
   }

@@ -12,6 +12,7 @@ import { choosePerson, type MatchContext, type WhoRule } from './matching.ts';
 import { refIdsOf } from './record-ref.ts';
 import { multiLine, safeFilename, singleLine } from './sanitize.ts';
 import {
+  type Anchor,
   anchorOf,
   orderKey,
   orderNumbersOf,
@@ -36,7 +37,8 @@ export const TRUNCATION_MARKER = '\n\n[… cut by Capture: Salesforce keeps at m
 
 /** Which rules decided the Task's Who and What; recorded with the outcome. */
 export interface MatchedBy {
-  who: WhoRule | 'new-lead';
+  /** `reply`: the rep named the Contact in a reply to a notice; `none`: the Task has only a What. */
+  who: WhoRule | 'new-lead' | 'reply' | 'none';
   what: WhatRule;
   /** Rules that could not be checked: `opportunity` when contact roles were not looked up. */
   unchecked?: string[];
@@ -239,7 +241,28 @@ interface WhoChoice {
   newLead: LeadDraft | null;
   /** Other Contacts of the mail's people (the policy `all` adds those sharing the Who's address). */
   others: Contact[];
-  rule: WhoRule | 'new-lead';
+  rule: MatchedBy['who'];
+}
+
+/**
+ * A rep's reply to a notice said where an unresolved mail goes (docs/notices.md): the Contact
+ * they named by id (Salesforce checks it on write), or no Who at all when they named only the
+ * record, which the mail then names as its sub-address. Null when the reply did not settle it.
+ */
+function chosenByReply(email: CapturedEmail, anchor: Anchor, rights: WriteRights): WhoChoice | null {
+  const chosen = email.resolution;
+  if (!chosen || rights.records !== 'any') return null;
+  const none = { leadId: undefined, newLead: null, others: [] };
+  if (chosen.whoId) {
+    const contact = { id: chosen.whoId, email: chosen.whoEmail ?? '', accountId: null, lastModified: null };
+    return { ...none, contact, rule: 'reply' };
+  }
+  return anchor.named.length > 0 ? { ...none, contact: undefined, rule: 'none' } : null;
+}
+
+function firstNamed(anchor: Anchor): { id: string | null; rule: WhatRule } {
+  const [first] = anchor.named;
+  return first ? { id: first.id, rule: first.rule } : { id: null, rule: 'none' };
 }
 
 function chooseWho(
@@ -314,12 +337,15 @@ function decideOne(
     };
   }
   const anchor = anchorOf(org.id, email, index);
-  const who = chooseWho(org, email, index, anchor.context, rights);
+  const found = chooseWho(org, email, index, anchor.context, rights);
+  const who = 'unmatched' in found ? (chosenByReply(email, anchor, rights) ?? found) : found;
   if ('unmatched' in who) return { kind: 'unmatched', captureId, reason: who.unmatched };
   // Salesforce does not allow a WhatId on a Task whose WhoId is a Lead.
   const what = who.contact
     ? whatOf(anchor, index, who.contact, rights)
-    : { id: null, rule: 'none' as const, anchored: false, notes: [] };
+    : who.rule === 'none'
+      ? { ...firstNamed(anchor), anchored: true, notes: [] }
+      : { id: null, rule: 'none' as const, anchored: false, notes: [] };
   const notes = [...mail.notes, ...unknownRecordNotes(anchor), ...what.notes];
   const matchedBy: MatchedBy = {
     who: who.rule,
