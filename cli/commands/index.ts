@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   parse: async () => (await import('./parse.ts')).registerParse,
   status: async () => (await import('./operations.ts')).registerOperations,
   replay: async () => (await import('./operations.ts')).registerOperations,
+  digest: async () => (await import('./notices.ts')).registerNotices,
   salesforce: async () => (await import('./salesforce.ts')).registerSalesforce,
   org: async () => (await import('./org.ts')).registerOrg,
   send: async () => (await import('./send.ts')).registerSend,

@@ -36,7 +36,7 @@ import { safeJson, safeLine } from '../output.ts';
 import { usageError } from '../usage.ts';
 import { formatOrgStatus, orgStatus } from './org-status.ts';
 
-interface AwsOptions {
+export interface AwsOptions {
   stack?: string;
   bucket?: string;
   region?: string;
@@ -44,11 +44,13 @@ interface AwsOptions {
 
 type Stage = 'intake' | 'sync';
 
-interface Deployment {
+export interface Deployment {
   s3: S3Client;
   sqs: SQSClient;
   bucket: string;
   queueUrl(stage: Stage, which: 'queue' | 'dlq'): Promise<string>;
+  /** The notices queue (capture digest). */
+  noticesQueueUrl(): Promise<string>;
 }
 
 /** Credentials for an endpoint on this machine (the local stack's fauxqs takes any). */
@@ -65,7 +67,7 @@ export function isLocalEndpoint(endpoint: string | undefined): boolean {
   }
 }
 
-async function deployment(options: AwsOptions): Promise<Deployment> {
+export async function deployment(options: AwsOptions): Promise<Deployment> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const endpoint = process.env.AWS_ENDPOINT_URL;
   const local = Boolean(endpoint);
@@ -91,18 +93,21 @@ async function deployment(options: AwsOptions): Promise<Deployment> {
       sqs,
       bucket: output(stackOutputs.bucket),
       queueUrl: async (stage, which) => output(names[stage][which]),
+      noticesQueueUrl: async () => output(stackOutputs.noticesQueueUrl),
     };
   }
+  const byName = async (name: string) => {
+    const r = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!r.QueueUrl) throw new Error(`queue ${name} not found`);
+    return r.QueueUrl;
+  };
   return {
     s3,
     sqs,
     bucket: options.bucket ?? process.env.MAIL_BUCKET ?? pipeline.bucket.name,
-    queueUrl: async (stage, which) => {
-      const name = which === 'dlq' ? pipeline.queues[stage].dlqName : pipeline.queues[stage].name;
-      const r = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-      if (!r.QueueUrl) throw new Error(`queue ${name} not found`);
-      return r.QueueUrl;
-    },
+    queueUrl: async (stage, which) =>
+      byName(which === 'dlq' ? pipeline.queues[stage].dlqName : pipeline.queues[stage].name),
+    noticesQueueUrl: () => byName(pipeline.queues.notices.name),
   };
 }
 
@@ -119,7 +124,7 @@ async function stackOutputsOf(cfn: CloudFormationClient, stackName: string): Pro
   );
 }
 
-const whereOptions = (command: Command) =>
+export const whereOptions = (command: Command) =>
   command
     .option('--stack <name>', 'the deployed CloudFormation stack: bucket and queues from its outputs')
     .option('--bucket <name>', 'mail bucket (default: MAIL_BUCKET or the local stack’s)')
@@ -138,7 +143,7 @@ function seconds(value: string): number {
 }
 
 /** `--stack` and `--bucket` both say where the mail bucket is: one of them. */
-function checkWhere(command: Command, options: AwsOptions): void {
+export function checkWhere(command: Command, options: AwsOptions): void {
   if (options.stack && options.bucket) usageError(command, 'give --stack or --bucket, not both');
 }
 
@@ -168,7 +173,7 @@ export function explainAwsError(error: unknown): unknown {
   return error;
 }
 
-async function explained<T>(work: () => Promise<T>): Promise<T> {
+export async function explained<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -95,8 +95,10 @@ export const NoticesConfigSchema = z.object({
 });
 export type NoticesConfig = z.infer<typeof NoticesConfigSchema>;
 
+export const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 export const OrgSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and hyphens'),
+  id: z.string().regex(ORG_ID_PATTERN, 'must be lower-case letters, digits and hyphens'),
   name: z.string().optional(),
   enabled: z.boolean().default(true),
   internalDomains: z.array(domainName).min(1, 'needs at least one internal domain'),

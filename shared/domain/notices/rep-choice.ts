@@ -118,7 +118,8 @@ function orderNumberIn(lines: string[], org: Org): string | null {
   const found = findOrderNumbers(lines, orderNumberMatchers(org.orderNumbers), 1)[0];
   if (found) return found;
   const only = lines[0]?.replace(/^#/, '').replace(/[.!]+$/, '');
-  return only && /^[A-Za-z0-9][A-Za-z0-9._/-]{2,39}$/.test(only) && /\d/.test(only) ? only : null;
+  if (!only || recordIdIn(only)) return null;
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]{2,39}$/.test(only) && /\d/.test(only) ? only : null;
 }
 
 /**
