@@ -20,7 +20,7 @@ export type NoticesWiring = AwsClients & {
 
 export function noticesDepsFromEnv(env: NodeJS.ProcessEnv, clients: NoticesWiring = {}): NoticesDeps {
   const config = parseEnv(NoticesEnvSchema, env, 'notices function');
-  const { s3, sqs } = mailBucketStores(config, clients);
+  const { s3, sqs, store } = mailBucketStores(config, clients);
   const now = clients.now ?? (() => new Date());
   const outbound: OutboundMail =
     config.NOTICE_TRANSPORT === 'outbox'
@@ -33,6 +33,7 @@ export function noticesDepsFromEnv(env: NodeJS.ProcessEnv, clients: NoticesWirin
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
     store: new S3NoticeStore(s3, config.MAIL_BUCKET),
+    mail: store,
     outbound,
     queue: new SqsNoticeQueue(sqs, config.NOTICE_QUEUE_URL),
     logger,

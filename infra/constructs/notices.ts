@@ -43,7 +43,8 @@ export class Notices extends Construct {
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
     this.function = PipelineFunction.forStage(this, 'Notices', 'notices', props)
       .bindMailBucket(props.bucket, {
-        read: [keys.noticeRecipients, keys.noticeDigest],
+        // unresolved/: the digest leaves out unresolved mail logged since.
+        read: [keys.noticeRecipients, keys.noticeDigest, keys.unresolved],
         write: [keys.noticeRecipients, keys.noticeDigest, keys.replies],
         delete: [keys.noticeDigest],
       })

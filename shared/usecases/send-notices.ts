@@ -25,12 +25,15 @@ import {
   type SesDeliveryEvent,
 } from '../events/notice-message.ts';
 import { type LogSink, maskAddress } from '../observability.ts';
+import type { MailStore } from '../ports/mail-store.ts';
 import type { NoticeQueue, NoticeStore, ReplyTarget } from '../ports/notice-store.ts';
 import type { OutboundMail } from '../ports/outbound-mail.ts';
 
 export interface NoticesDeps {
   registry: Registry;
   store: NoticeStore;
+  /** Whether unresolved mail still waits (the digest leaves out what was logged since). */
+  mail: Pick<MailStore, 'getUnresolved'>;
   outbound: OutboundMail;
   /** The notices queue itself: a window's end is a message delayed until then. */
   queue: NoticeQueue;
@@ -330,8 +333,13 @@ async function sendDigest(deps: NoticesDeps, org: Org): Promise<DigestSummary> {
   if (!org.notices.enabled) return { orgId: org.id, mails: 0, sent: false, skipped: 'notices-off' };
   if (org.notices.adminEmails.length === 0)
     return { orgId: org.id, mails: 0, sent: false, skipped: 'no-admin' };
-  const { entries, total, keys } = await deps.store.listDigestEntries(org.id, DIGEST_READ_MAX);
-  if (total === 0) return { orgId: org.id, mails: 0, sent: false };
+  const listed = await deps.store.listDigestEntries(org.id, DIGEST_READ_MAX);
+  const entries = await stillWaiting(deps, listed.entries);
+  const total = listed.total - (listed.entries.length - entries.length);
+  if (entries.length === 0) {
+    await deps.store.deleteDigestEntries(listed.keys);
+    return { orgId: org.id, mails: 0, sent: false };
+  }
   const admins: string[] = [];
   for (const address of org.notices.adminEmails) {
     const { state } = await deps.store.getRecipient(address);
@@ -348,7 +356,18 @@ async function sendDigest(deps: NoticesDeps, org: Org): Promise<DigestSummary> {
     text,
     headers: DIGEST_HEADERS,
   });
-  await deps.store.deleteDigestEntries(keys);
+  await deps.store.deleteDigestEntries(listed.keys);
   deps.logger.info('admin digest sent', { orgId: org.id, mails: total, admins: admins.length });
   return { orgId: org.id, mails: total, sent: true };
+}
+
+/** Leaves out unresolved mail logged since (a rep's reply, `capture replay --unresolved`). */
+async function stillWaiting(deps: NoticesDeps, entries: DigestEntry[]): Promise<DigestEntry[]> {
+  const waiting = await Promise.all(
+    entries.map(
+      async (e) =>
+        e.kind !== 'unresolved' || (await deps.mail.getUnresolved(e.orgId, e.sesMessageId)) !== null,
+    ),
+  );
+  return entries.filter((_, i) => waiting[i]);
 }

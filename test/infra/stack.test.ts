@@ -642,7 +642,11 @@ describe('CaptureStack: notices and SES sending', () => {
 
   it('keeps the notices function to its own bucket prefixes and its own queue', () => {
     const notices = statementsOf(stack.notices.function);
-    expect(bucketScopes(notices, 's3:GetObject')).toEqual(['notices/digest/', 'notices/recipients/']);
+    expect(bucketScopes(notices, 's3:GetObject')).toEqual([
+      'notices/digest/',
+      'notices/recipients/',
+      'unresolved/',
+    ]);
     expect(bucketScopes(notices, 's3:PutObject')).toEqual([
       'notices/digest/',
       'notices/recipients/',

@@ -9,7 +9,7 @@ import { createNoticesHandler } from '#functions/notices/handler.ts';
 import { replyTokenOf } from '#shared/domain/notices/reply-address.ts';
 import type { EndingMessage } from '#shared/events/notice-message.ts';
 import { handleNoticeBody, type NoticesDeps, sendDigests } from '#shared/usecases/send-notices.ts';
-import { silentLogger } from '../../support/memory-stores.ts';
+import { MemoryMailStore, silentLogger } from '../../support/memory-stores.ts';
 import {
   countingBytes,
   fakeClock,
@@ -36,6 +36,7 @@ const REP = 'alice@acme.example';
 const MINUTE = 60_000;
 
 let store: MemoryNoticeStore;
+let mail: MemoryMailStore;
 let queue: MemoryNoticeQueue;
 let outbound: MemoryOutbound;
 let clock: ReturnType<typeof fakeClock>;
@@ -43,12 +44,14 @@ let deps: NoticesDeps;
 
 beforeEach(() => {
   store = new MemoryNoticeStore();
+  mail = new MemoryMailStore();
   queue = new MemoryNoticeQueue();
   outbound = new MemoryOutbound();
   clock = fakeClock('2026-03-02T07:55:00.000Z');
   deps = {
     registry,
     store,
+    mail,
     outbound,
     queue,
     logger: silentLogger,
@@ -82,6 +85,13 @@ function ending(partial: Partial<EndingMessage> = {}): string {
     at: clock.now().toISOString(),
     ...partial,
   };
+  // Unresolved mail waits under unresolved/ (the sync stage put it there).
+  if (message.digest === 'unresolved')
+    mail.unresolved.set(`${message.orgId}/${message.sesMessageId}`, {
+      orgId: message.orgId,
+      sesMessageId: message.sesMessageId,
+      parsedKey: `parsed/${message.orgId}/${message.sesMessageId}.json`,
+    });
   return JSON.stringify(message);
 }
 
@@ -299,6 +309,26 @@ describe('the admin digest', () => {
     await at('2026-03-02T08:00:00Z');
     await at('2026-03-03T08:00:00Z');
     expect(outbound.sent).toHaveLength(1);
+  });
+
+  it('leaves out unresolved mail logged since (a rep’s reply, a replay)', async () => {
+    await handleNoticeBody(
+      ending({ mode: 'forward', rep: null, notice: null, subject: 'Logged since' }),
+      deps,
+    );
+    await handleNoticeBody(
+      ending({ mode: 'forward', rep: null, notice: null, subject: 'Still waiting' }),
+      deps,
+    );
+    mail.unresolved.delete(`acme/ses-${n - 1}`);
+    expect(await sendDigests(deps, { orgId: 'acme' })).toEqual([{ orgId: 'acme', mails: 1, sent: true }]);
+    expect(outbound.sent[0]?.text).toContain('Still waiting');
+    expect(outbound.sent[0]?.text).not.toContain('Logged since');
+    mail.unresolved.clear();
+    await handleNoticeBody(ending({ mode: 'forward', rep: null, notice: null }), deps);
+    mail.unresolved.clear();
+    expect(await sendDigests(deps, { orgId: 'acme' })).toEqual([{ orgId: 'acme', mails: 0, sent: false }]);
+    expect(store.digest.size).toBe(0);
   });
 
   it('is off when nothing happened, and `capture digest` sends one org’s now', async () => {
