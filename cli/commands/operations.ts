@@ -356,11 +356,10 @@ async function replayUnresolved(where: Deployment, org: string | undefined) {
   let replayed = 0;
   let missing = 0;
   for (const item of await store.listUnresolved(org)) {
-    if ((await replayUnresolvedMail({ mail: store, syncQueue }, item)) === 'replayed') replayed++;
+    const result = await replayUnresolvedMail({ mail: store, syncQueue }, item);
+    if (result.replayed) replayed++;
     else {
-      process.stderr.write(
-        `${safeLine(`missing: ${item.orgId}/${item.sesMessageId}: its parsed copy ${item.parsedKey} is gone`)}\n`,
-      );
+      process.stderr.write(`${safeLine(`missing: ${item.orgId}/${item.sesMessageId}: ${result.missing}`)}\n`);
       missing++;
     }
   }

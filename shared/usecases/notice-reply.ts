@@ -141,12 +141,12 @@ export async function captureNoticeReply(
   }
   const waiting = await deps.mail.getUnresolved(target.orgId, target.sesMessageId);
   const now = deps.now?.() ?? new Date();
-  const replayed = waiting
+  const replay = waiting
     ? await replayUnresolvedMail(deps, waiting, (original) =>
         applyRepChoice(original, choice, target.rep, now),
       )
-    : 'missing';
-  if (replayed === 'missing') {
+    : null;
+  if (!replay?.replayed) {
     await answer('expired');
     return end(org.id, 'rejected', 'reply-expired');
   }

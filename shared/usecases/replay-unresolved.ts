@@ -5,7 +5,7 @@
  * if the mail still finds nobody).
  */
 import type { CapturedEmail } from '../domain/captured-email.ts';
-import { PermanentError } from '../errors.ts';
+import { describeError, PermanentError } from '../errors.ts';
 import type { SyncMessage } from '../events/sync-message.ts';
 import type { MailStore, MessageQueue } from '../ports/mail-store.ts';
 
@@ -20,20 +20,23 @@ export interface ReplayDeps {
   syncQueue: MessageQueue;
 }
 
+/** `missing`: the parsed copy is gone (expired), with why; nothing was sent. */
+export type ReplayResult = { replayed: true } | { replayed: false; missing: string };
+
 /**
- * Sends one unresolved mail to the sync stage, changed by `change` when given. `missing` when its
- * parsed copy is gone (expired): nothing is sent and the marker stays for the operator to see.
+ * Sends one unresolved mail to the sync stage, changed by `change` when given. When its parsed
+ * copy is gone nothing is sent and the marker stays for the operator to see.
  */
 export async function replayUnresolvedMail(
   deps: ReplayDeps,
   item: UnresolvedMail,
   change?: (email: CapturedEmail) => CapturedEmail,
-): Promise<'replayed' | 'missing'> {
+): Promise<ReplayResult> {
   let email: CapturedEmail;
   try {
     email = await deps.mail.getParsed(item.parsedKey);
   } catch (error) {
-    if (error instanceof PermanentError) return 'missing';
+    if (error instanceof PermanentError) return { replayed: false, missing: describeError(error) };
     throw error;
   }
   if (change) {
@@ -49,5 +52,5 @@ export async function replayUnresolvedMail(
   };
   await deps.syncQueue.send(message, { orgId: item.orgId });
   await deps.mail.deleteUnresolved(item.orgId, item.sesMessageId);
-  return 'replayed';
+  return { replayed: true };
 }

@@ -1,5 +1,5 @@
 /**
- * The real `cdk synth -q`, offline, bundling both functions with the local esbuild (never Docker),
+ * The real `cdk synth -q`, offline, bundling the functions with the local esbuild (never Docker),
  * on a registry written only by `capture org` (new file, a second org, a rotation with retiring
  * and retired addresses, a disabled org): the registry is bundled as written, as orgs.json, beside
  * each function. A missing or bad registry stops synth with one line (what to pass; the file and
@@ -35,7 +35,7 @@ async function org(dir: string, ...args: string[]) {
 }
 
 describe('cdk synth', () => {
-  it('synthesizes and bundles both functions offline, without Docker, with a registry written by capture org', {
+  it('synthesizes and bundles the functions offline, without Docker, with a registry written by capture org', {
     timeout: 180_000,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capture-org-synth-'));
@@ -67,11 +67,11 @@ describe('cdk synth', () => {
     const functions = resources.filter(
       (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x',
     );
-    // parse, sync and the rule-set activation handler (the Provider framework's runtime is aws-cdk-lib's).
-    expect(functions).toHaveLength(3);
+    // parse, sync, notices and the rule-set activation handler (the Provider framework's runtime is aws-cdk-lib's).
+    expect(functions).toHaveLength(4);
     const written = readFileSync(orgsFile, 'utf8');
     const assets = readdirSync(result.out).filter((d) => existsSync(join(result.out, d, 'index.mjs')));
-    expect(assets).toHaveLength(2);
+    expect(assets).toHaveLength(3);
     for (const asset of assets) {
       const assetDir = join(result.out, asset);
       expect(readFileSync(join(assetDir, 'orgs.json'), 'utf8')).toBe(written);

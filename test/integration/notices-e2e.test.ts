@@ -96,6 +96,8 @@ const idOf = (type: string, field: string, value: string) =>
 
 describe('notices through the local stack', () => {
   let replyAddress = '';
+  let noticeRaw = '';
+  let noticeId = '';
 
   it('tells the rep whose mail names nobody known, in the outbox, with a reply address', async () => {
     await send({
@@ -115,6 +117,15 @@ describe('notices through the local stack', () => {
     expect(notice?.text).toContain('nobody it was sent to or received from is a Contact or Lead');
     [replyAddress = ''] = address(notice?.replyTo);
     expect(replyAddress).toMatch(/^reply\.[a-z0-9]{24}@capture\.localhost$/);
+    noticeRaw = notice?.raw ?? '';
+    noticeId = notice?.messageId ?? '';
+  });
+
+  it('never logs or answers its own notice when it comes back to a capture address', async () => {
+    await transport.sendMail({ envelope: { from: ALICE, to: [BCC] }, raw: noticeRaw });
+    await stack.idle();
+    expect(await outcomeOf(noticeId)).toMatchObject({ outcome: 'rejected', reason: 'auto-reply' });
+    expect(await newInOutbox()).toEqual([]);
   });
 
   it('ignores an outsider’s reply to that address: nothing logged, nothing sent, `capture status` says why', async () => {
