@@ -83,8 +83,12 @@ export interface QueueRunnerStats {
 export interface QueueRunner {
   /** Stops polling and waits for the batches in flight to finish and be deleted. */
   stop(): Promise<void>;
-  /** Resolves when the queue holds no message (visible, in flight or delayed) and no batch runs. */
-  idle(): Promise<void>;
+  /**
+   * Resolves when the queue holds no message (visible, in flight or, unless `delayed` is false,
+   * delayed) and no batch runs. A queue whose delayed messages are timers (the end of a notice
+   * window, minutes away) is idle without them.
+   */
+  idle(options?: { delayed?: boolean }): Promise<void>;
   stats(): QueueRunnerStats;
 }
 
@@ -260,7 +264,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
       await held.stop();
       await Promise.all(pollers);
     },
-    idle: async () => {
+    idle: async ({ delayed = true } = {}) => {
       for (;;) {
         const attrs = await options.sqs.send(
           new GetQueueAttributesCommand({
@@ -276,7 +280,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
         const waiting =
           Number(a.ApproximateNumberOfMessages ?? 0) +
           Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+          (delayed ? Number(a.ApproximateNumberOfMessagesDelayed ?? 0) : 0);
         if (waiting === 0 && inFlight === 0) return;
         if (!running && inFlight === 0)
           throw new Error(`runner ${options.name} is stopped with ${waiting} messages still in its queue`);

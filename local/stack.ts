@@ -128,7 +128,10 @@ export interface LocalStack {
   outboxDir: string;
   /** The hourly digest schedule (EventBridge in AWS): `fire(at)` runs the hour of `at` now. */
   digests: DigestSchedule;
-  /** Resolves when every queue is empty and nothing is in flight (or only the named stage's). */
+  /**
+   * Resolves when every queue is empty and nothing is in flight, or only the named stage's (a
+   * notice held for the end of its rep's window, a delayed message minutes away, is not work in flight).
+   */
   idle(stage?: 'parse' | 'sync'): Promise<void>;
   /** Whether the stage's function is handling (or gathering) a batch right now. */
   busy(stage: 'parse' | 'sync'): boolean;
@@ -236,6 +239,7 @@ async function startParts(
     outboxDir,
   });
   const runners = startRunners(aws, handlers, options);
+  const noticesRunner = runners[2];
   started.push(() => Promise.all(runners.map((r) => r.stop())).then(() => {}));
   const digests = startDigestSchedule(handlers.notices, options.now ?? (() => new Date()));
   started.push(() => digests.stop());
@@ -272,7 +276,7 @@ async function startParts(
       // The parse stage feeds the sync stage: wait until both are quiet twice in a row.
       for (let quiet = 0; quiet < 2; ) {
         const before = runners.map((r) => r.stats().processed).join();
-        for (const r of runners) await r.idle();
+        for (const r of runners) await r.idle({ delayed: r !== noticesRunner });
         const after = runners.map((r) => r.stats().processed).join();
         quiet = before === after ? quiet + 1 : 0;
       }

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Aws, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +23,7 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
+import { sesTopicKey } from './ses-topic-key.ts';
 
 /** The receipt rule's name: fixed, so the bucket and topic policies can name the rule's ARN. */
 export const RECEIPT_RULE_NAME = 'capture';
@@ -76,19 +76,7 @@ export class InboundMail extends Construct {
     const fromThisRule = {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.ruleArn },
     };
-    const key = new Key(this, 'TopicKey', {
-      enableKeyRotation: true,
-      description: 'Capture inbound notifications',
-    });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
+    const key = sesTopicKey(this, 'TopicKey', 'Capture inbound notifications');
     this.topic = new Topic(this, 'Topic', {
       topicName: pipeline.topic.name,
       masterKey: key,

@@ -1,6 +1,4 @@
-import { Aws, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Stack } from 'aws-cdk-lib';
 import {
   ConfigurationSet,
   ConfigurationSetEventDestination,
@@ -11,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { sesTopicKey } from './ses-topic-key.ts';
 
 export interface OutboundMailProps {
   /**
@@ -35,20 +34,8 @@ export class OutboundMail extends Construct {
   constructor(scope: Construct, id: string, props: OutboundMailProps) {
     super(scope, id);
     this.identity = props.identity;
-    const key = new Key(this, 'EventsKey', {
-      enableKeyRotation: true,
-      description: 'Capture outbound mail events (bounces, complaints)',
-    });
     // SES encrypts what it publishes to the topic with this key (this account's SES only).
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
+    const key = sesTopicKey(this, 'EventsKey', 'Capture outbound mail events (bounces, complaints)');
     this.events = new Topic(this, 'Events', { masterKey: key, enforceSSL: true });
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,

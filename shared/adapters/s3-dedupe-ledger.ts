@@ -9,6 +9,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TransientError } from '../errors.ts';
 import type { DedupeLedger, LedgerEntry } from '../ports/dedupe-ledger.ts';
+import { conditionFailed } from './s3-conditions.ts';
 
 const PENDING = 'pending';
 
@@ -79,16 +80,7 @@ export class S3DedupeLedger implements DedupeLedger {
       await this.#s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ...condition }));
       return true;
     } catch (error) {
-      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode;
-      // 412: the condition failed; 409: a concurrent conditional write to the same key is in progress.
-      if (
-        e.name === 'PreconditionFailed' ||
-        e.name === 'ConditionalRequestConflict' ||
-        status === 412 ||
-        status === 409
-      )
-        return false;
+      if (conditionFailed(error)) return false;
       throw new TransientError('S3_ERROR', 'ledger claim failed', { cause: error });
     }
   }

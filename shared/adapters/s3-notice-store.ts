@@ -21,6 +21,7 @@ import { newRecipient, type RecipientState } from '../domain/notices/rate-limit.
 import { TransientError } from '../errors.ts';
 import { inGroups } from '../grouping.ts';
 import type { NoticeStore, ReplyTarget } from '../ports/notice-store.ts';
+import { conditionFailed } from './s3-conditions.ts';
 
 const Text = z.string().nullable();
 const NoticeItemSchema = z.object({
@@ -94,15 +95,7 @@ export class S3NoticeStore implements NoticeStore {
       await this.#put(recipientKey(state.address), state, condition);
       return true;
     } catch (error) {
-      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode;
-      if (
-        e.name === 'PreconditionFailed' ||
-        e.name === 'ConditionalRequestConflict' ||
-        status === 412 ||
-        status === 409
-      )
-        return false;
+      if (conditionFailed(error)) return false;
       throw transient(error, 'writing a notice recipient');
     }
   }
