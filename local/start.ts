@@ -139,6 +139,9 @@ async function main(): Promise<void> {
       : `salesforce: ${stack.salesforceUrl}`,
   );
   console.log(
+    `outbox: ${stack.outboxDir}  (notices and digests Capture sends, one .eml each; listed on the page)`,
+  );
+  console.log(
     `data: ${dataDir}  (kept across restarts${stack.aws.restoredInFlight ? `; ${stack.aws.restoredInFlight} unfinished messages handed back` : ''}; npm start -- --fresh starts empty)`,
   );
   console.log('ready');
