@@ -208,17 +208,15 @@ export function adminDigestText(
   lines.push('', 'To act on them:');
   if (entries.some((e) => e.kind === 'unresolved'))
     lines.push(
-      `  capture replay --unresolved --org ${org.id}   log unresolved mail again once its Contacts exist`,
+      `  npx capture replay --unresolved --org ${org.id}   log unresolved mail again once its Contacts exist`,
     );
   if (entries.some((e) => e.kind === 'failed'))
-    lines.push(
-      '  capture replay --dlq                   send failed mail through again once the cause is fixed',
-    );
+    lines.push('  npx capture replay --dlq   send failed mail through again once the cause is fixed');
   if (entries.some((e) => e.kind === 'quarantined'))
     lines.push(
       '  (quarantined mail is never logged; its raw copy stays in the mail bucket under raw/<SES id>)',
     );
-  lines.push('  capture status <Message-ID>            what happened to one mail');
+  lines.push('  npx capture status <Message-ID>   what happened to one mail');
   return {
     subject: `Capture digest for ${org.id}: ${total} ${total === 1 ? 'mail' : 'mails'} not logged`,
     text: `${lines.join('\n')}\n`,
