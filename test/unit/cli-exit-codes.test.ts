@@ -46,6 +46,10 @@ const USAGE_MISTAKES: Record<string, { args: string[]; says: RegExp }[]> = {
       says: /--stack or --bucket, not both/,
     },
   ],
+  digest: [
+    { args: ['digest', '--org', 'Acme!'], says: /--org Acme! is not an org id/ },
+    { args: ['digest', '--stack', 'C', '--bucket', 'b'], says: /--stack or --bucket, not both/ },
+  ],
   'salesforce check': [{ args: ['salesforce', 'check', '--jsn'], says: /unknown option '--jsn'/ }],
   'salesforce setup': [{ args: ['salesforce', 'setup', 'now'], says: /too many arguments/ }],
   'org add': [
