@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyRepChoice, type RepChoice } from '#shared/domain/notices/rep-choice.ts';
-import { decide, planLookups, type SyncDecision } from '#shared/domain/sync/task-mapping.ts';
+import { decide, planLookups, type TaskDecision } from '#shared/domain/sync/task-mapping.ts';
 import type { LookupResult } from '#shared/ports/crm.ts';
 import { email, makeOrg } from '../sync/support.ts';
 
@@ -27,7 +27,7 @@ const found: LookupResult = {
 const unresolved = email({ mode: 'bcc', to: ['Nobody <nobody@unknown.example>'] });
 const fix = (choice: Omit<Extract<RepChoice, { kind: 'choice' }>, 'kind'>) =>
   applyRepChoice(unresolved, { kind: 'choice', ...choice }, 'alice@acme.example', new Date(0));
-const task = (d: SyncDecision | undefined) => {
+const task = (d: TaskDecision | undefined) => {
   if (d?.kind !== 'create') throw new Error(`expected a Task, got ${d?.kind}`);
   return d;
 };

@@ -267,7 +267,13 @@ describe('the sync stage’s report', () => {
     const results: EmailSyncResult[] = [
       { captureId: 'a', outcome: 'unmatched', reason: 'no-contact-or-lead' },
       { captureId: 'b', outcome: 'created', taskId: '00T1' },
-      { captureId: 'c', outcome: 'failed', reason: 'UNABLE_TO_LOCK_ROW', retryable: true },
+      {
+        captureId: 'c',
+        outcome: 'failed',
+        reason: 'UNABLE_TO_LOCK_ROW',
+        code: 'UNABLE_TO_LOCK_ROW',
+        retryable: true,
+      },
     ];
     await syncStage(
       mails.map((m, i) => queueRecord(`q${i}`, message(`ses-${i}`, m))),
@@ -305,7 +311,13 @@ describe('the sync stage’s report', () => {
         org,
         email: mail,
         message: message('ses-9', mail),
-        result: { captureId: 'd', outcome: 'failed', reason: 'INVALID_FIELD', retryable: false },
+        result: {
+          captureId: 'd',
+          outcome: 'failed',
+          reason: 'INVALID_FIELD',
+          code: 'INVALID_FIELD',
+          retryable: false,
+        },
         settled: true,
       },
     );
