@@ -326,7 +326,7 @@ function captureReply(
           sesMessageId,
         });
       } catch (error) {
-        raw.destroy();
+        if (!Buffer.isBuffer(raw)) raw.destroy();
         throw error;
       }
     },
