@@ -196,7 +196,7 @@ describe('Enhanced Email through the local pipeline', () => {
     expect((await e2e.sf.query(`SELECT Id FROM Task WHERE Id = '${outcome?.taskId}'`)).totalSize).toBe(1);
   });
 
-  it('measures Salesforce calls for ten mails arriving together', async () => {
+  it('measures Salesforce calls for ten mails arriving together', { timeout: 60_000 }, async () => {
     await e2e.stack.idle();
     const before = e2e.stack.emulator!.apiRequestCount();
     const ids = Array.from({ length: 10 }, (_, i) => `<ee-many-${i}@acme.example>`);
@@ -212,7 +212,6 @@ describe('Enhanced Email through the local pipeline', () => {
     console.info(
       `Salesforce API calls through the stack for 10 Enhanced Email mails: ${calls} (${calls / 10}/email)`,
     );
-    expect(e2e.batches.sync.at(-1)).toBe(10);
     expect(outcomes.every((o) => o?.outcome === 'created')).toBe(true);
     expect(
       (await e2e.sf.query("SELECT Id FROM EmailMessage WHERE Subject LIKE 'Batch mail %'")).totalSize,
