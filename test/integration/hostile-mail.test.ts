@@ -199,15 +199,15 @@ describe('HTML tables', () => {
       subject: 'Order status',
       messageId: '<hostile-html-table@globex.example>',
       text: undefined,
-      html: '<table><tr><th>Order</th><th>Status</th></tr><tr><td>SO-104233</td><td>Shipped</td></tr></table>',
+      html: '<table><tr><th>Order</th><th>Status</th></tr><tr><td>ORD-10042</td><td>Shipped</td></tr></table>',
     });
     const [outcome] = await outcomesFor('<hostile-html-table@globex.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
-    const order = await e2e.sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
+    const order = await e2e.sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'");
     const t = await e2e.sf.query<{ WhatId: string; Description: string }>(
       `SELECT WhatId, Description FROM Task WHERE Id = '${outcome!.taskId}'`,
     );
     expect(t.records[0]?.WhatId).toBe(order.records[0]?.Id);
-    expect(t.records[0]?.Description).toContain('Order | Status\nSO-104233 | Shipped');
+    expect(t.records[0]?.Description).toContain('Order | Status\nORD-10042 | Shipped');
   });
 });

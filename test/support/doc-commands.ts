@@ -81,7 +81,7 @@ export const COVERAGE: Record<string, Coverage> = {
   },
   'npm run emulator -- --port 0 --seed local/demo/seed.json': {
     kind: 'first-hour',
-    prints: /salesforce emulator: http:\/\/127\.0\.0\.1:\d+ \(client id\/secret: local\/local\)/,
+    prints: /salesforce emulator: http:\/\/127\.0\.0\.1:\d+ \(client id\/secret: local\/local[;)]/,
     runsUntil: /salesforce emulator: http/,
   },
   'npm start -- --fresh': {
