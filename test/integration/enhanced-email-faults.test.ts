@@ -115,6 +115,8 @@ describe('Enhanced Email when Salesforce fails part-way', () => {
     expect(result).toMatchObject({ outcome: 'created', taskId: after.taskId });
     expect(after).toMatchObject({ messages: 1, tasks: 1, relations: 2 });
     // The refused relation is named in the mail's outcome, not dropped silently.
-    expect(result?.notes?.join('\n')).toMatch(/^email message relation: INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST/m);
+    expect(result?.notes?.join('\n')).toMatch(
+      /^email message relation: INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST/m,
+    );
   });
 });
