@@ -202,7 +202,8 @@ async function releaseLeases(s3: S3Client, bucket: string): Promise<void> {
       new ListObjectsV2Command({ Bucket: bucket, Prefix: pipeline.keys.leases, ContinuationToken: token }),
     );
     const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    if (keys.length > 0)
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
     token = page.NextContinuationToken;
     if (!page.IsTruncated || !token) return;
   }
