@@ -16,8 +16,8 @@ import {
   type LogSink,
   logger,
   publishOrgFigures,
+  tracedClient,
   tracedPort,
-  tracer,
   withKeys,
   withOutcomeMetrics,
 } from '#shared/observability.ts';
@@ -43,8 +43,7 @@ export function syncDepsFromEnv(
     config.SALESFORCE_CREDENTIALS === 'env'
       ? envCredentials(env)
       : new SecretsManagerCredentials(
-          clients.secrets ??
-            tracer.captureAWSv3Client(new SecretsManagerClient({ region: config.AWS_REGION })),
+          clients.secrets ?? tracedClient(new SecretsManagerClient({ region: config.AWS_REGION })),
           config.SALESFORCE_SECRET_PREFIX,
         );
   // createSalesforceCrm keeps one connection per org AND set of credentials: rotated credentials

@@ -163,8 +163,8 @@ describe('huge headers', () => {
 });
 
 describe('captures cut short say so', () => {
-  it('20,000 MIME parts: a Task with the body, a visible note, and warnings in the outcome', async () => {
-    const attachments = Array.from({ length: 20_000 }, (_, i) => ({
+  it('2,000 MIME parts (four times the bound): a Task with the body, a visible note, and warnings in the outcome', async () => {
+    const attachments = Array.from({ length: 2_000 }, (_, i) => ({
       filename: `f${i}.txt`,
       content: `x${i}`,
       contentType: 'text/csv',
@@ -173,7 +173,7 @@ describe('captures cut short say so', () => {
       from: rep,
       to: customer,
       bcc: BCC,
-      subject: 'Twenty thousand parts',
+      subject: 'Two thousand parts',
       messageId: '<hostile-parts@acme.example>',
       text: 'The body comes first.',
       attachments,

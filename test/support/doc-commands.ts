@@ -53,6 +53,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'npm ci': { kind: 'test', file: 'scripts/first-hour.sh', marker: 'npm ci --no-audit --no-fund' },
   'npm test': { kind: 'suite', script: 'test', runs: 'vitest run' },
   'npm run test:unit': { kind: 'suite', script: 'test:unit', runs: 'vitest run test/unit' },
+  'npm run test:long': { kind: 'suite', script: 'test:long', runs: 'CAPTURE_TEST_TIER=long vitest run' },
   "npx capture send --from alice@acme.example --to jane.doe@globex.example --bcc acme-k7q2m9x4p8w3@capture.localhost --message-id '<order-10042@acme.example>' --subject 'Your order ORD-10042 ships Monday' --body 'Hi Jane, it ships Monday.'":
     {
       kind: 'first-hour',
