@@ -373,6 +373,9 @@ async function replayUnresolved(where: Deployment, org: string | undefined) {
         QueueUrl: syncUrl,
         MessageBody: JSON.stringify(message),
         MessageAttributes: { orgId: { DataType: 'String', StringValue: item.orgId } },
+        // The org's message group, as the parse stage sends it: a replay of thousands is shared
+        // out fairly with other orgs' mail, and waits like any other mail for the org's API budget.
+        MessageGroupId: item.orgId,
       }),
     );
     await store.deleteUnresolved(item.orgId, item.sesMessageId);
