@@ -9,7 +9,8 @@ export default defineConfig({
     exclude: process.env.CAPTURE_TEST_TIER === 'long' ? [] : LONG_TESTS,
     ...(process.env.CAPTURE_TEST_TIER === 'long' ? { include: LONG_TESTS } : {}),
     globalSetup: ['test/support/temp-root.ts'],
-    testTimeout: 30_000,
+    // The slow tier's tests start processes and whole stacks: more room on a busy machine.
+    testTimeout: process.env.CAPTURE_TEST_TIER === 'long' ? 120_000 : 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // A worker keeps the modules it loaded from one test file to the next (the AWS SDK, jsforce,
