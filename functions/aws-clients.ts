@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3AttachmentStore } from '#shared/adapters/s3-attachment-store.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
-import { tracer } from '#shared/observability.ts';
+import { tracedClient } from '#shared/observability.ts';
 
 /** Clients a test (or the local stack) passes in; the rest are made for the region. */
 export interface AwsClients {
@@ -13,8 +13,8 @@ export interface AwsClients {
 
 export function mailBucketStores(config: { AWS_REGION: string; MAIL_BUCKET: string }, clients: AwsClients) {
   // Every AWS call a subsegment of the trace (a no-op where tracing is off).
-  const s3 = clients.s3 ?? tracer.captureAWSv3Client(new S3Client({ region: config.AWS_REGION }));
-  const sqs = clients.sqs ?? tracer.captureAWSv3Client(new SQSClient({ region: config.AWS_REGION }));
+  const s3 = clients.s3 ?? tracedClient(new S3Client({ region: config.AWS_REGION }));
+  const sqs = clients.sqs ?? tracedClient(new SQSClient({ region: config.AWS_REGION }));
   return {
     s3,
     sqs,

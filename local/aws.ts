@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Server as HttpServer } from 'node:http';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -115,6 +115,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         (await releaseInFlight(server, clients.sqs, syncQueue)) +
         (await releaseInFlight(server, clients.sqs, noticesQueue))
       : 0;
+    if (options.dataDir) await releaseLeases(clients.s3, pipeline.bucket.name);
     let closed = false;
     return {
       endpoint,
@@ -197,6 +198,24 @@ async function releaseInFlight(server: FauxqsServer, sqs: SQSClient, queue: Queu
     );
   }
   return handles.length;
+}
+
+/**
+ * The sync stage's per-org write slots (S3 leases) that an earlier run on the same data directory
+ * still held when it stopped: that run is gone (the data lock proves it), so its slots are freed
+ * now rather than after the lease lapses, which would keep each of its orgs waiting for minutes.
+ */
+async function releaseLeases(s3: S3Client, bucket: string): Promise<void> {
+  for (let token: string | undefined; ; ) {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: pipeline.keys.leases, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length > 0)
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    token = page.NextContinuationToken;
+    if (!page.IsTruncated || !token) return;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { MessageQueue, OutcomeStore } from './ports/mail-store.ts';
 
@@ -24,8 +24,23 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture',
 });
 
-/** X-Ray: on in Lambda (the functions run with active tracing), off elsewhere (then every call below is a no-op). */
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture' });
+/**
+ * X-Ray: on in Lambda (the functions run with active tracing), unless POWERTOOLS_TRACE_ENABLED is
+ * `false`; absent elsewhere, and then every call below is a no-op. The tracer is loaded only where
+ * it traces: its X-Ray SDK hooks every promise of the process (cls-hooked), which makes each
+ * `await` of the local stack, the CLI and the tests about 25 times slower for nothing.
+ */
+export const tracer: Tracer | undefined =
+  process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.POWERTOOLS_TRACE_ENABLED !== 'false'
+    ? new (await import('@aws-lambda-powertools/tracer')).Tracer({
+        serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capture',
+      })
+    : undefined;
+
+/** An AWS SDK v3 client whose calls appear in the trace (the client itself where nothing traces). */
+export function tracedClient<T>(client: T): T {
+  return tracer ? tracer.captureAWSv3Client(client) : client;
+}
 
 export { MetricUnit };
 
@@ -33,7 +48,7 @@ export { MetricUnit };
 export function startInvocation(context: Context | undefined): void {
   if (context) logger.addContext(context);
   metrics.captureColdStartMetric();
-  tracer.annotateColdStart();
+  tracer?.annotateColdStart();
 }
 
 type Annotate = (key: string, value: string | number | boolean) => void;
@@ -43,7 +58,7 @@ type Annotate = (key: string, value: string | number | boolean) => void;
  * `annotate` adds searchable annotations (ids, never mail text). Works for synchronous work too.
  */
 export function traced<T>(name: string, work: (annotate: Annotate) => T): T {
-  if (!tracer.isTracingEnabled() || !tracer.getSegment()) return work(() => {});
+  if (!tracer?.isTracingEnabled() || !tracer.getSegment()) return work(() => {});
   return tracer.provider.captureAsyncFunc(name, (subsegment) => {
     const annotate: Annotate = (key, value) => subsegment?.addAnnotation(key, value);
     const fail = (error: unknown) => {
@@ -70,7 +85,7 @@ export function traced<T>(name: string, work: (annotate: Annotate) => T): T {
 
 /** Every method of a port as a subsegment `<label>.<method>` (a CRM's calls in the trace). */
 export function tracedPort<P extends object>(port: P, label: string, annotations: Record<string, string>): P {
-  if (!tracer.isTracingEnabled()) return port;
+  if (!tracer?.isTracingEnabled()) return port;
   return new Proxy(port, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);

@@ -17,8 +17,8 @@ import {
   type LogSink,
   logger,
   publishOrgFigures,
+  tracedClient,
   tracedPort,
-  tracer,
   withKeys,
   withOutcomeMetrics,
 } from '#shared/observability.ts';
@@ -46,8 +46,7 @@ export function syncDepsFromEnv(
     config.SALESFORCE_CREDENTIALS === 'env'
       ? envCredentials(env)
       : new SecretsManagerCredentials(
-          clients.secrets ??
-            tracer.captureAWSv3Client(new SecretsManagerClient({ region: config.AWS_REGION })),
+          clients.secrets ?? tracedClient(new SecretsManagerClient({ region: config.AWS_REGION })),
           config.SALESFORCE_SECRET_PREFIX,
         );
   // createSalesforceCrm keeps one connection per org AND set of credentials: rotated credentials
@@ -96,8 +95,14 @@ export function syncDepsFromEnv(
     leases: new S3OrgLeases(s3, config.MAIL_BUCKET),
     status: new S3OrgStatus(s3, config.MAIL_BUCKET),
     publish: publishOrgFigures,
-    // The API budget guard (deferred-api-budget) reads `apiUsage` once the CRM port reports the
-    // Sforce-Limit-Info figures; until then an org is never held back for its API usage.
+    // The API budget guard (deferred-api-budget): the Sforce-Limit-Info figures of the org's last
+    // response on this warm connection (none yet: the org is not held back), asked again of
+    // Salesforce while they hold the org back and are older than apiUsageMaxAgeMs.
+    apiUsage: async (org) => (await crmFor(org)).apiUsage?.() ?? null,
+    freshApiUsage: async (org, maxAgeMs) => {
+      const crm = await crmFor(org);
+      return crm.freshApiUsage ? crm.freshApiUsage(maxAgeMs) : (crm.apiUsage?.() ?? null);
+    },
   };
 
   return {

@@ -91,6 +91,8 @@ export interface SalesforceEmulator {
   apiRequestCount(): number;
   setFaults(faults: FaultConfig): void;
   expireSessions(): void;
+  /** Forgets the API requests of the last 24 hours, as when that window has moved past them. */
+  forgetApiUsage(): void;
   faultsInjected(): number;
   /** All records, the recycle bin, id counters, org settings and added fields, as JSON-safe data. */
   exportState(): StoreState;
@@ -185,6 +187,7 @@ function controls(em: Emulator, server: ReturnType<typeof createServer>): Salesf
     apiRequestCount: () => em.usage.count,
     setFaults: (next) => em.faults.set(next),
     expireSessions: () => em.sessions.expireAll(),
+    forgetApiUsage: () => em.usage.reset(),
     faultsInjected: () => em.faults.injected,
     exportState: () => store.exportState(),
     importState: (state) => {

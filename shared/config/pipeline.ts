@@ -90,6 +90,7 @@ export const pipeline = {
     orgBudgetMaxMs: (functions.sync.timeoutSeconds - 30) * 1000,
     /** A lease on one of an org's write slots outlives the invocation that took it by 30 s at most. */
     leaseSeconds: functions.sync.timeoutSeconds + 30,
+    apiUsageMaxAgeMs: 60_000,
     handBackDelaySeconds: {
       'deferred-org-busy': [1, 3],
       'deferred-org-slow': [1, 2],

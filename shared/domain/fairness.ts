@@ -24,6 +24,11 @@ export interface FairnessSettings {
   orgBudgetMaxMs: number;
   /** Seconds before handed-back mail is delivered again: [min, max] (random, so retries spread). */
   handBackDelaySeconds: Record<DeferralReason, readonly [number, number]>;
+  /**
+   * An org past its API budget: how old its last usage figures may be before they are asked of
+   * Salesforce again (one request), since its waiting mail makes no request that would show them fall.
+   */
+  apiUsageMaxAgeMs: number;
 }
 
 /**

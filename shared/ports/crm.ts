@@ -65,6 +65,12 @@ export interface CrmPort {
    * (Salesforce's Sforce-Limit-Info header); null before the first response.
    */
   apiUsage?(): { used: number; max: number } | null;
+  /**
+   * The org's API usage no older than `maxAgeMs`: the last response's figures when they are
+   * younger, else asked of Salesforce (`/limits`, one request). An org whose mail waits for its
+   * API budget makes no other request, so this is how it learns its usage fell.
+   */
+  freshApiUsage?(maxAgeMs: number): Promise<{ used: number; max: number } | null>;
   /** Meeting invites as Events; absent where the CRM has none (invites are then logged as Tasks). */
   writeEvents?(upserts: EventWrite[], cancels: EventCancel[]): Promise<EventWriteResults>;
   /** Enhanced Email: each mail as an EmailMessage whose own Task gets Capture's fields. */

@@ -20,6 +20,10 @@ export interface OrgTurnDeps {
    * Sforce-Limit-Info header of the org's latest response; null when there was none yet.
    */
   apiUsage?: (org: Org) => Promise<{ used: number; max: number } | null>;
+  /** The org's usage asked of Salesforce when the figures at hand are older than `maxAgeMs`. */
+  freshApiUsage?: (org: Org, maxAgeMs: number) => Promise<{ used: number; max: number } | null>;
+  /** How old usage figures that hold an org back may be (FairnessSettings.apiUsageMaxAgeMs). */
+  apiUsageMaxAgeMs?: number;
   logger: LogSink;
 }
 
@@ -80,7 +84,11 @@ export async function takeOrgTurn(
 async function overBudget(org: Org, deps: OrgTurnDeps): Promise<boolean> {
   if (!deps.apiUsage) return false;
   try {
-    const usage = await deps.apiUsage(org);
+    let usage = await deps.apiUsage(org);
+    // Figures that hold the org back are checked again once they are old: usage falls as the
+    // 24-hour window moves, and the org's waiting mail sends nothing that would report it.
+    if (overApiBudget(usage, org.salesforce.apiBudgetPercent) && deps.freshApiUsage)
+      usage = await deps.freshApiUsage(org, deps.apiUsageMaxAgeMs ?? 0);
     const over = overApiBudget(usage, org.salesforce.apiBudgetPercent);
     if (over) deps.logger.warn('org past its API budget; its mail waits', { orgId: org.id, ...usage });
     return over;

@@ -50,7 +50,9 @@ export async function replayUnresolvedMail(
     parsedKey: item.parsedKey,
     messageId: email.messageId,
   };
-  await deps.syncQueue.send(message, { orgId: item.orgId });
+  // The org's message group, as the parse stage sends it: a replay of thousands is shared out
+  // fairly with other orgs' mail, and waits like any other mail for the org's API budget.
+  await deps.syncQueue.send(message, { orgId: item.orgId }, { groupId: item.orgId });
   await deps.mail.deleteUnresolved(item.orgId, item.sesMessageId);
   return { replayed: true };
 }

@@ -188,6 +188,7 @@ async function syncOrg(group: OrgGroup, deps: SyncStageDeps, settle: Settle): Pr
   try {
     const turn = await takeOrgTurn(org, (signal) => deps.syncOrgBatch(org, emails, { signal }), budgetMs, {
       ...fairness,
+      ...(fairness ? { apiUsageMaxAgeMs: fairness.settings.apiUsageMaxAgeMs } : {}),
       logger: deps.logger,
     });
     if (turn.kind === 'deferred') {

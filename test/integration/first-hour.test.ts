@@ -253,7 +253,7 @@ describe('the first hour', () => {
 
   it('stops on SIGTERM after the mail in flight, and exits 0', async () => {
     const lock = dataPaths(stack.dataDir).lock;
-    const pid = Number(readFileSync(lock, 'utf8'));
+    const { pid } = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number };
     process.kill(pid, 'SIGTERM');
     expect(await stack.exit).toBe(0);
     expect(stack.out).toContain('SIGTERM: draining in-flight mail and stopping');

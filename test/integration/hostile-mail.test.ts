@@ -163,8 +163,8 @@ describe('huge headers', () => {
 });
 
 describe('captures cut short say so', () => {
-  it('20,000 MIME parts: a Task with the body, a visible note, and warnings in the outcome', async () => {
-    const attachments = Array.from({ length: 20_000 }, (_, i) => ({
+  it('2,000 MIME parts (four times the bound): a Task with the body, a visible note, and warnings in the outcome', async () => {
+    const attachments = Array.from({ length: 2_000 }, (_, i) => ({
       filename: `f${i}.txt`,
       content: `x${i}`,
       contentType: 'text/csv',
@@ -173,7 +173,7 @@ describe('captures cut short say so', () => {
       from: rep,
       to: customer,
       bcc: BCC,
-      subject: 'Twenty thousand parts',
+      subject: 'Two thousand parts',
       messageId: '<hostile-parts@acme.example>',
       text: 'The body comes first.',
       attachments,
@@ -199,15 +199,15 @@ describe('HTML tables', () => {
       subject: 'Order status',
       messageId: '<hostile-html-table@globex.example>',
       text: undefined,
-      html: '<table><tr><th>Order</th><th>Status</th></tr><tr><td>SO-104233</td><td>Shipped</td></tr></table>',
+      html: '<table><tr><th>Order</th><th>Status</th></tr><tr><td>ORD-10042</td><td>Shipped</td></tr></table>',
     });
     const [outcome] = await outcomesFor('<hostile-html-table@globex.example>');
     expect(outcome).toMatchObject({ outcome: 'created' });
-    const order = await e2e.sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'SO-104233'");
+    const order = await e2e.sf.query<{ Id: string }>("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'");
     const t = await e2e.sf.query<{ WhatId: string; Description: string }>(
       `SELECT WhatId, Description FROM Task WHERE Id = '${outcome!.taskId}'`,
     );
     expect(t.records[0]?.WhatId).toBe(order.records[0]?.Id);
-    expect(t.records[0]?.Description).toContain('Order | Status\nSO-104233 | Shipped');
+    expect(t.records[0]?.Description).toContain('Order | Status\nORD-10042 | Shipped');
   });
 });

@@ -225,7 +225,7 @@ describe('operator commands', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: no outcome recorded/);
     const usage = await capture(['replay']);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(2);
     expect(usage.stderr.trim()).toBe('error: say what to replay: --dlq or --unresolved');
   });
 

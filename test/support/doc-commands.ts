@@ -53,6 +53,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'npm ci': { kind: 'test', file: 'scripts/first-hour.sh', marker: 'npm ci --no-audit --no-fund' },
   'npm test': { kind: 'suite', script: 'test', runs: 'vitest run' },
   'npm run test:unit': { kind: 'suite', script: 'test:unit', runs: 'vitest run test/unit' },
+  'npm run test:long': { kind: 'suite', script: 'test:long', runs: 'CAPTURE_TEST_TIER=long vitest run' },
   "npx capture send --from alice@acme.example --to jane.doe@globex.example --bcc acme-k7q2m9x4p8w3@capture.localhost --message-id '<order-10042@acme.example>' --subject 'Your order ORD-10042 ships Monday' --body 'Hi Jane, it ships Monday.'":
     {
       kind: 'first-hour',
@@ -81,7 +82,7 @@ export const COVERAGE: Record<string, Coverage> = {
   },
   'npm run emulator -- --port 0 --seed local/demo/seed.json': {
     kind: 'first-hour',
-    prints: /salesforce emulator: http:\/\/127\.0\.0\.1:\d+ \(client id\/secret: local\/local\)/,
+    prints: /salesforce emulator: http:\/\/127\.0\.0\.1:\d+ \(client id\/secret: local\/local[;)]/,
     runsUntil: /salesforce emulator: http/,
   },
   'npm start -- --fresh': {
@@ -136,6 +137,11 @@ export const COVERAGE: Record<string, Coverage> = {
     kind: 'measure',
     why: 'about four minutes; figures quoted in docs/benchmarks.md',
     smaller: { file: 'test/unit/bench-cost.test.ts', marker: 'costPerMillion(' },
+  },
+  'npm run bench -- --fairness': {
+    kind: 'measure',
+    why: 'ten minutes and more: three local stacks, one with a 1,500-mail burst; quoted in docs/fairness.md',
+    smaller: { file: 'test/integration/fairness.test.ts', marker: 'latencyMsByClient' },
   },
   'npm run bench -- --quick': {
     kind: 'measure',

@@ -78,6 +78,88 @@ interface Open {
   kept: boolean;
 }
 
+/** The elements kept so far, within the budget: what is open, and the HTML written. */
+class BoundedTree {
+  readonly out: string[] = [];
+  readonly #stack: Open[] = [];
+  readonly #openCount = new Map<string, number>();
+  readonly #budget: HtmlBudget;
+  #kept = 0;
+  #keptDepth = 0;
+  flattenedDepth = false;
+  droppedElements = false;
+
+  constructor(budget: HtmlBudget) {
+    this.#budget = budget;
+  }
+
+  /** An opening tag: kept while the depth and element budgets allow, else its text alone stays. */
+  open(name: string, tag: string): void {
+    const keep = this.#keptDepth < this.#budget.maxDepth && this.#kept < this.#budget.maxElements;
+    if (!keep) {
+      if (this.#keptDepth >= this.#budget.maxDepth) this.flattenedDepth = true;
+      else this.droppedElements = true;
+    } else {
+      this.out.push(tag);
+      this.#kept++;
+      this.#keptDepth++;
+    }
+    this.#stack.push({ name, kept: keep });
+    this.#openCount.set(name, (this.#openCount.get(name) ?? 0) + 1);
+  }
+
+  /** A void or self-closing element: kept while the element budget allows. */
+  empty(tag: string): void {
+    if (this.#kept < this.#budget.maxElements) {
+      this.out.push(tag);
+      this.#kept++;
+    } else this.droppedElements = true;
+  }
+
+  /** A closing tag: closes the innermost open element of that name and those inside it; ignored when none is open. */
+  close(name: string): void {
+    if ((this.#openCount.get(name) ?? 0) === 0) return;
+    while (this.#stack.length > 0 && this.#stack[this.#stack.length - 1]?.name !== name) this.#pop();
+    this.#pop();
+  }
+
+  /** Closes the open elements a new `name` element ends without saying so (a <p> ends an open <p>). */
+  closeImplied(name: string): void {
+    const implied = IMPLIED_CLOSE.get(name);
+    if (!implied) return;
+    while (this.#stack.length > 0 && implied.has(this.#stack[this.#stack.length - 1]?.name ?? ''))
+      this.#pop();
+  }
+
+  finish(): { html: string; flattenedDepth: boolean; droppedElements: boolean } {
+    while (this.#stack.length > 0) this.#pop();
+    return {
+      html: this.out.join(''),
+      flattenedDepth: this.flattenedDepth,
+      droppedElements: this.droppedElements,
+    };
+  }
+
+  #pop(): void {
+    const top = this.#stack.pop();
+    if (!top) return;
+    this.#openCount.set(top.name, (this.#openCount.get(top.name) ?? 1) - 1);
+    if (top.kept) {
+      this.out.push(`</${top.name}>`);
+      this.#keptDepth--;
+    }
+  }
+}
+
+/** Where the raw content of a <script>-like element opened before `from` ends (past its closing tag); the end of the text when it is not closed. */
+function afterRawContent(html: string, name: string, from: number): number {
+  const closer = new RegExp(`</${name}`, 'gi');
+  closer.lastIndex = from;
+  const close = closer.exec(html)?.index ?? -1;
+  const end = close === -1 ? -1 : html.indexOf('>', close);
+  return end === -1 ? html.length : end + 1;
+}
+
 /**
  * One linear pass over the HTML: keeps text and the tags within budget. Returns HTML whose
  * nesting html-to-text can walk in bounded time.
@@ -86,37 +168,8 @@ export function boundHtml(
   html: string,
   budget: HtmlBudget,
 ): { html: string; flattenedDepth: boolean; droppedElements: boolean } {
-  const out: string[] = [];
-  const stack: Open[] = [];
-  const openCount = new Map<string, number>();
-  let kept = 0;
-  let keptDepth = 0;
-  let flattenedDepth = false;
-  let droppedElements = false;
-  const push = (name: string, tag: string) => {
-    const keep = keptDepth < budget.maxDepth && kept < budget.maxElements;
-    if (!keep) {
-      if (keptDepth >= budget.maxDepth) flattenedDepth = true;
-      else droppedElements = true;
-    }
-    if (keep) {
-      out.push(tag);
-      kept++;
-      keptDepth++;
-    }
-    stack.push({ name, kept: keep });
-    openCount.set(name, (openCount.get(name) ?? 0) + 1);
-  };
-  const pop = () => {
-    const top = stack.pop();
-    if (!top) return;
-    openCount.set(top.name, (openCount.get(top.name) ?? 1) - 1);
-    if (top.kept) {
-      out.push(`</${top.name}>`);
-      keptDepth--;
-    }
-  };
-
+  const tree = new BoundedTree(budget);
+  const { out } = tree;
   let i = 0;
   const n = html.length;
   while (i < n) {
@@ -147,37 +200,16 @@ export function boundHtml(
     // html-to-text's selector tables are plain objects: an element named like an inherited
     // property (<constructor>) makes it throw. Such tags go; their text stays.
     if (tag.kind === 'other' || INHERITED_NAMES.has(tag.name)) continue;
-    if (tag.kind === 'close') {
-      if ((openCount.get(tag.name) ?? 0) > 0) {
-        while (stack.length > 0 && stack[stack.length - 1]?.name !== tag.name) pop();
-        pop();
-      }
-      continue;
+    if (tag.kind === 'close') tree.close(tag.name);
+    // Raw text up to the closing tag is never shown; an unclosed one hides the rest.
+    else if (SKIPPED_CONTENT.has(tag.name)) i = afterRawContent(html, tag.name, i);
+    else {
+      tree.closeImplied(tag.name);
+      if (VOID.has(tag.name) || tag.selfClosing) tree.empty(tag.text);
+      else tree.open(tag.name, tag.text);
     }
-    if (SKIPPED_CONTENT.has(tag.name)) {
-      // Raw text up to the closing tag is never shown; an unclosed one hides the rest.
-      const closer = new RegExp(`</${tag.name}`, 'gi');
-      closer.lastIndex = i;
-      const close = closer.exec(html)?.index ?? -1;
-      const end = close === -1 ? -1 : html.indexOf('>', close);
-      i = end === -1 ? n : end + 1;
-      continue;
-    }
-    const implied = IMPLIED_CLOSE.get(tag.name);
-    if (implied) {
-      while (stack.length > 0 && implied.has(stack[stack.length - 1]?.name ?? '')) pop();
-    }
-    if (VOID.has(tag.name) || tag.selfClosing) {
-      if (kept < budget.maxElements) {
-        out.push(tag.text);
-        kept++;
-      } else droppedElements = true;
-      continue;
-    }
-    push(tag.name, tag.text);
   }
-  while (stack.length > 0) pop();
-  return { html: out.join(''), flattenedDepth, droppedElements };
+  return tree.finish();
 }
 
 type Tag =

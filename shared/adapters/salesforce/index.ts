@@ -128,6 +128,8 @@ export class SalesforceCrm implements CrmPort {
   /** EmailMessage has Capture_Source__c (learnt with the capabilities). */
   #messageSource = false;
   #calls = 0;
+  /** When the last response (and so the Sforce-Limit-Info figures) came in. */
+  #usageAt = 0;
   #lastRefresh = 0;
   #refreshError: unknown;
 
@@ -145,6 +147,17 @@ export class SalesforceCrm implements CrmPort {
   apiUsage(): { used: number; max: number } | null {
     const usage = this.#connection?.limitInfo?.apiUsage;
     return usage ? { used: usage.used, max: usage.limit } : null;
+  }
+
+  async freshApiUsage(maxAgeMs: number): Promise<{ used: number; max: number } | null> {
+    const known = this.apiUsage();
+    if (known && Date.now() - this.#usageAt < maxAgeMs) return known;
+    const limits = await this.request<{ DailyApiRequests?: { Max: number; Remaining: number } }>(
+      'GET',
+      '/limits',
+    );
+    const daily = limits.DailyApiRequests;
+    return daily ? { used: daily.Max - daily.Remaining, max: daily.Max } : this.apiUsage();
   }
 
   /** The API version this adapter speaks. */
@@ -229,7 +242,7 @@ export class SalesforceCrm implements CrmPort {
     this.#calls++;
     this.#refreshError = undefined;
     try {
-      return (await connection.request(
+      const response = (await connection.request(
         {
           method,
           url: path.startsWith('/services/') ? path : `${this.#base}${path}`,
@@ -239,6 +252,8 @@ export class SalesforceCrm implements CrmPort {
         } as never,
         NO_RETRY,
       )) as T;
+      this.#usageAt = Date.now();
+      return response;
     } catch (error) {
       // jsforce wraps a failed refresh in a plain Error; the login's own error says whether a retry helps.
       const cause = this.#refreshError ?? error;

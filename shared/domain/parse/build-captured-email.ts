@@ -49,24 +49,11 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
     limits.maxTextChars,
   );
 
-  let text = reading.text;
-  let textTruncated = false;
-  if (text.length > limits.maxTextChars) {
-    text = text.slice(0, limits.maxTextChars);
-    textTruncated = true;
-    cut('text-truncated', `the body text was cut at ${limits.maxTextChars} characters`);
-  }
-  let invite = reading.invite ?? null;
-  if (org?.privacy.maskCardNumbers ?? true) {
-    const masked = maskCardNumbers(text);
-    text = masked.text;
-    if (forwarded) forwarded = { ...forwarded, text: maskCardNumbers(forwarded.text).text };
-    // An invite's text becomes an Event's Description: the same rule for it.
-    const inviteMasked = invite ? maskInvite(invite) : null;
-    if (inviteMasked) invite = inviteMasked.invite;
-    const count = masked.masked + (inviteMasked?.masked ?? 0);
-    if (count > 0) warnings.push(`${count} payment card number(s) masked`);
-  }
+  const body = boundText(reading.text, limits.maxTextChars, cut);
+  const masked = maskCards(org, { text: body.text, forwarded, invite: reading.invite ?? null }, warnings);
+  const { text, invite } = masked;
+  forwarded = masked.forwarded;
+  const textTruncated = body.truncated;
 
   const target = capture?.target ?? null;
   const orderNumbers = findOrderNumbers(
@@ -77,20 +64,7 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
   const header = (name: string) => reading.rawHeaders.get(name);
   const captureDomain = capture?.address.split('@')[1] ?? null;
   const participants = buildParticipants({ ...reading, forwarded }, org, captureDomain);
-  // The private tag and excluded people count in an invite as in the mail: its title is a subject,
-  // its organizer and attendees are people of the message.
-  const excludedReason =
-    exclusionReason(
-      org,
-      reading.subject,
-      participants.map((p) => p.address),
-    ) ??
-    (invite
-      ? exclusionReason(org, invite.summary, [
-          ...(invite.organizer ? [invite.organizer.address] : []),
-          ...invite.attendees.map((a) => a.address),
-        ])
-      : null);
+  const excludedReason = exclusionOf(org, reading.subject, participants, invite);
 
   const email: CapturedEmail = {
     schemaVersion: CAPTURED_EMAIL_SCHEMA_VERSION,
@@ -132,6 +106,61 @@ export function buildCapturedEmail(reading: MimeReading, context: BuildContext):
   // stage validates every CapturedEmail where it reads one from the store. Every string leaves
   // the parse stage well-formed, whatever the charsets made of the bytes.
   return wellFormedDeep(email);
+}
+
+/** The body text, cut at `maxChars` (and said so). */
+function boundText(
+  text: string,
+  maxChars: number,
+  cut: (code: CutShortCode, detail: string) => void,
+): { text: string; truncated: boolean } {
+  if (text.length <= maxChars) return { text, truncated: false };
+  cut('text-truncated', `the body text was cut at ${maxChars} characters`);
+  return { text: text.slice(0, maxChars), truncated: true };
+}
+
+interface Texts {
+  text: string;
+  forwarded: ForwardedOriginal | null;
+  invite: Invite | null;
+}
+
+/** Card numbers masked in the body, a forwarded original and an invite (its text becomes an Event's Description), unless the org turned masking off. */
+function maskCards(org: Org | null, texts: Texts, warnings: string[]): Texts {
+  if (!(org?.privacy.maskCardNumbers ?? true)) return texts;
+  const masked = maskCardNumbers(texts.text);
+  const forwarded = texts.forwarded
+    ? { ...texts.forwarded, text: maskCardNumbers(texts.forwarded.text).text }
+    : null;
+  const inviteMasked = texts.invite ? maskInvite(texts.invite) : null;
+  const count = masked.masked + (inviteMasked?.masked ?? 0);
+  if (count > 0) warnings.push(`${count} payment card number(s) masked`);
+  return { text: masked.text, forwarded, invite: inviteMasked?.invite ?? texts.invite };
+}
+
+/**
+ * Why the mail is not logged, if it is excluded: the private tag and excluded people count in an
+ * invite as in the mail (its title is a subject, its organizer and attendees are people of it).
+ */
+function exclusionOf(
+  org: Org | null,
+  subject: string | null,
+  participants: Participant[],
+  invite: Invite | null,
+): string | null {
+  return (
+    exclusionReason(
+      org,
+      subject,
+      participants.map((p) => p.address),
+    ) ??
+    (invite
+      ? exclusionReason(org, invite.summary, [
+          ...(invite.organizer ? [invite.organizer.address] : []),
+          ...invite.attendees.map((a) => a.address),
+        ])
+      : null)
+  );
 }
 
 /** An invite with the card numbers in its title, place and description masked. */

@@ -28,6 +28,7 @@ const settings: FairnessSettings = {
     'deferred-org-slow': [1, 2],
     'deferred-api-budget': [600, 900],
   },
+  apiUsageMaxAgeMs: 60_000,
 };
 const names = pipeline.handBackAttributes;
 
@@ -155,6 +156,21 @@ describe('syncStage between orgs', () => {
       options: { delaySeconds: 600 },
     });
     expect(store.outcomes.get('quiet/quiet-1')).toMatchObject({ outcome: 'created' });
+  });
+
+  it('asks Salesforce again when old figures hold an org back, and writes once its usage fell', async () => {
+    const asked: number[] = [];
+    const { run, store, requeue } = stage(async (_org, emails) => created(emails), {
+      apiUsage: async () => ({ used: 95, max: 100 }),
+      freshApiUsage: async (_org, maxAgeMs) => {
+        asked.push(maxAgeMs);
+        return { used: 10, max: 100 };
+      },
+    });
+    await run([mail('noisy', 1)]);
+    expect(asked).toEqual([60_000]);
+    expect(requeue.messages).toHaveLength(0);
+    expect(store.outcomes.get('noisy/noisy-1')).toMatchObject({ outcome: 'created' });
   });
 
   it('fails a hand-back SQS does not take like any other failure: delivered again', async () => {
