@@ -7,7 +7,7 @@ import { SesOutboundMail } from '#shared/adapters/ses-outbound-mail.ts';
 import { SqsNoticeQueue } from '#shared/adapters/sqs-notice-queue.ts';
 import { NoticesEnvSchema, parseEnv } from '#shared/config/env.ts';
 import { loadRegistryFile } from '#shared/config/registry-file.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, tracedClient } from '#shared/observability.ts';
 import type { OutboundMail } from '#shared/ports/outbound-mail.ts';
 import type { NoticesDeps } from '#shared/usecases/send-notices.ts';
 import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
@@ -26,7 +26,7 @@ export function noticesDepsFromEnv(env: NodeJS.ProcessEnv, clients: NoticesWirin
     config.NOTICE_TRANSPORT === 'outbox'
       ? new OutboxOutboundMail(config.CAPTURE_OUTBOX_DIR ?? '', now)
       : new SesOutboundMail(
-          clients.ses ?? new SESClient({ region: config.AWS_REGION }),
+          clients.ses ?? tracedClient(new SESClient({ region: config.AWS_REGION })),
           config.SES_CONFIGURATION_SET ?? '',
           now,
         );
