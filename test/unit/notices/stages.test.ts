@@ -116,6 +116,8 @@ describe('a reply to a notice (parse stage)', () => {
         messageId: '<m1@acme.example>',
       },
     ]);
+    // In the org's message group, as the parse stage sends mail: shared out fairly with other orgs'.
+    expect(syncQueue.messages[0]?.options).toEqual({ groupId: 'acme' });
     const fixed = mail.parsed.get('parsed/acme/ses-orig.json');
     expect(fixed?.capture?.target).toBe('ORD-10042');
     expect(fixed?.resolution).toMatchObject({ by: REP, what: 'ORD-10042', whoId: null, whoEmail: null });
