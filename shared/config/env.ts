@@ -14,16 +14,16 @@ const common = {
 
 export const ParseEnvSchema = z.object({
   ...common,
-  SYNC_QUEUE_URL: z.string().url(),
-  INTAKE_DLQ_URL: z.string().url(),
+  SYNC_QUEUE_URL: z.url(),
+  INTAKE_DLQ_URL: z.url(),
 });
 export type ParseEnv = z.infer<typeof ParseEnvSchema>;
 
 export const SyncEnvSchema = z.object({
   ...common,
   /** The sync queue itself: mail an org cannot take now is handed back to it (docs/fairness.md). */
-  SYNC_QUEUE_URL: z.string().url(),
-  SYNC_DLQ_URL: z.string().url(),
+  SYNC_QUEUE_URL: z.url(),
+  SYNC_DLQ_URL: z.url(),
   /**
    * `secrets-manager` (AWS): one secret per org, `<prefix><orgId>`. `env` (local stack and
    * development only): SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET, or SF_USERNAME +
