@@ -89,7 +89,33 @@ type Verdicts = Record<VerdictName, string>;
 
 export async function startSmtpInbound(options: SmtpInboundOptions): Promise<SmtpInbound> {
   const maxBytes = options.maxBytes ?? pipeline.maxMessageBytes;
-  const server = new SMTPServer({
+  const receiver = new Receiver(options, maxBytes);
+  const server = smtpServer(options.registry, maxBytes, (stream, session) =>
+    receiver.receive(stream, session),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {
+    // Client-level errors (dropped connections, protocol errors) end only that session.
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type Receive = (stream: SMTPServerDataStream, session: SMTPServerSession) => Promise<string>;
+
+/** The SMTP server: its limits, and the envelope checks SES's receipt rule makes. */
+function smtpServer(registry: Registry, maxBytes: number, receive: Receive): SMTPServer {
+  return new SMTPServer({
     name: HOST,
     banner: 'Capture local SES receiving stand-in',
     size: maxBytes,
@@ -112,48 +138,50 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
       callback(new SmtpReply(501, `5.1.7 Bad sender address syntax (${problem}): <${address.address}>`));
     },
     onRcptTo(address, _session, callback) {
-      const refusal = rcptRefusal(options.registry, address.address);
+      const refusal = rcptRefusal(registry, address.address);
       if (refusal === null) return callback();
       callback(new SmtpReply(550, `${refusal}: <${address.address}>`));
     },
     onData(stream, session, callback) {
       receive(stream, session).then(
         (id) => callback(null, `Ok: queued as ${id}`),
-        (error: unknown) => callback(asReply(error)),
+        (error: unknown) => callback(error instanceof SmtpReply ? error : new SmtpReply(451, String(error))),
       );
     },
   });
+}
 
-  async function receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const sesMessageId = randomSesId();
-    const objectKey = `${pipeline.keys.raw}${sesMessageId}`;
-    const received = new Date();
-    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-    const recipients = session.envelope.rcptTo.map((r) => r.address);
+const tooLarge = (maxBytes: number) =>
+  new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
 
-    // The upload reads from `body`; the SMTP stream is never destroyed (smtp-server needs to see
-    // its end to answer), so on oversize or a failed upload the rest is drained and dropped.
-    // Room for the whole header block: the stream must keep flowing until it has been read.
-    const body = new PassThrough({ highWaterMark: HEADER_CAPTURE_BYTES + 64 * 1024 });
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let total = 0;
-    let dropping = false;
-    const drop = () => {
-      dropping = true;
-      stream.resume();
-    };
+/**
+ * The DATA stream fed to the upload through `body`, with its first bytes kept in `head` for the
+ * header block. The SMTP stream is never destroyed (smtp-server needs to see its end to answer),
+ * so on oversize or a failed upload the rest is drained and dropped.
+ */
+class DataTee {
+  /** Room for the whole header block: the stream must keep flowing until it has been read. */
+  readonly body = new PassThrough({ highWaterMark: HEADER_CAPTURE_BYTES + 64 * 1024 });
+  readonly head: Buffer[] = [];
+  headBytes = 0;
+  total = 0;
+  #dropping = false;
+  readonly #stream: SMTPServerDataStream;
+
+  constructor(stream: SMTPServerDataStream, maxBytes: number) {
+    this.#stream = stream;
+    const { body } = this;
     stream.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (dropping) return;
-      if (total > maxBytes) {
-        drop();
-        body.destroy(new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`));
+      this.total += chunk.length;
+      if (this.#dropping) return;
+      if (this.total > maxBytes) {
+        this.drop();
+        body.destroy(tooLarge(maxBytes));
         return;
       }
-      if (headBytes < HEADER_CAPTURE_BYTES) {
-        head.push(chunk);
-        headBytes += chunk.length;
+      if (this.headBytes < HEADER_CAPTURE_BYTES) {
+        this.head.push(chunk);
+        this.headBytes += chunk.length;
       }
       if (!body.write(chunk)) stream.pause();
     });
@@ -161,58 +189,66 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
     // reported as unhandled while nothing reads it yet.
     body.on('error', () => {});
     body.on('drain', () => {
-      if (!dropping) stream.resume();
+      if (!this.#dropping) stream.resume();
     });
     stream.on('end', () => {
-      if (!dropping) body.end();
+      if (!this.#dropping) body.end();
     });
     // The client went away mid-DATA: abandon the upload (nothing was acknowledged).
     stream.on('error', (error) => body.destroy(error));
     stream.on('close', () => {
       if (!stream.readableEnded) body.destroy(new Error('connection closed during DATA'));
     });
+  }
+
+  drop(): void {
+    this.#dropping = true;
+    this.#stream.resume();
+  }
+}
+
+/** One message at a time: stored in S3 with SES's headers in front, then announced on SNS. */
+class Receiver {
+  readonly #options: SmtpInboundOptions;
+  readonly #maxBytes: number;
+
+  constructor(options: SmtpInboundOptions, maxBytes: number) {
+    this.#options = options;
+    this.#maxBytes = maxBytes;
+  }
+
+  async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    try {
+      return await this.#receive(stream, session);
+    } catch (error) {
+      throw this.#asReply(error);
+    }
+  }
+
+  async #receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const sesMessageId = randomSesId();
+    const objectKey = `${pipeline.keys.raw}${sesMessageId}`;
+    const received = new Date();
+    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const recipients = session.envelope.rcptTo.map((r) => r.address);
+    const tee = new DataTee(stream, this.#maxBytes);
 
     // The verdict override sits in the message's own headers, which SES would have read before
     // prepending its X-SES-* lines; read them first from the head of the stream.
-    const headerLines = await readHeaderLines(stream, head, () => headBytes, maxBytes);
-    if (total > maxBytes) {
-      drop();
-      throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
+    const headerLines = await readHeaderLines(stream, tee.head, () => tee.headBytes, this.#maxBytes);
+    if (tee.total > this.#maxBytes) {
+      tee.drop();
+      throw tooLarge(this.#maxBytes);
     }
     const verdicts = verdictsFrom(
-      options.allowTestVerdicts ? headerValue(headerLines, 'x-capture-test-verdicts') : undefined,
+      this.#options.allowTestVerdicts ? headerValue(headerLines, 'x-capture-test-verdicts') : undefined,
     );
-    const prepended: { name: string; value: string }[] = [
-      { name: 'Return-Path', value: `<${mailFrom}>` },
-      {
-        name: 'Received',
-        // SES: "from <helo> (<rDNS> [<ip>]) by inbound-smtp.<region>.amazonaws.com with SMTP id
-        // <id> for <first recipient>; <date>". There is no rDNS here, so the HELO name stands in.
-        value: `from ${session.hostNameAppearsAs || 'unknown'} (${session.hostNameAppearsAs || 'unknown'} [${session.remoteAddress}]) by ${HOST} with SMTP id ${sesMessageId} for ${recipients[0] ?? ''}; ${rfc5322Date(received)}`,
-      },
-      { name: 'X-SES-Spam-Verdict', value: verdicts.spam },
-      { name: 'X-SES-Virus-Verdict', value: verdicts.virus },
-    ];
+    const prepended = sesHeaders({ session, sesMessageId, recipients, mailFrom, received, verdicts });
     // Nothing has read `body` yet, so this lands in front of the message.
-    body.unshift(Buffer.from(prepended.map((h) => `${h.name}: ${h.value}\r\n`).join('')));
+    tee.body.unshift(Buffer.from(prepended.map((h) => `${h.name}: ${h.value}\r\n`).join('')));
+    await this.#store(objectKey, tee, stream);
 
-    const upload = new Upload({
-      client: options.s3,
-      params: { Bucket: options.bucket, Key: objectKey, Body: body, ContentType: 'message/rfc822' },
-    });
-    try {
-      await upload.done();
-    } catch (error) {
-      drop();
-      if (total > maxBytes || stream.sizeExceeded)
-        throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
-      throw new StoreError('storing the raw message in S3 failed', error);
-    }
-    if (stream.sizeExceeded || total > maxBytes) {
-      await deleteQuietly(objectKey);
-      throw new SmtpReply(552, `5.3.4 message size exceeds fixed limit of ${maxBytes} bytes`);
-    }
-
+    const { bucket, topicArn } = this.#options;
     const notification = buildNotification({
       sesMessageId,
       objectKey,
@@ -222,60 +258,95 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Smt
       headers: [...prepended, ...headerLines.map(toNameValue)],
       headerLines,
       verdicts,
-      bucket: options.bucket,
-      topicArn: options.topicArn,
+      bucket,
+      topicArn,
       subject: await subjectOf(headerLines),
     });
+    await this.#announce(notification, {
+      sesMessageId,
+      objectKey,
+      messageId: headerValue(headerLines, 'message-id') ?? null,
+    });
+    this.#options.onReceived?.({ sesMessageId, objectKey, recipients });
+    return sesMessageId;
+  }
+
+  /** The raw message into S3; a message that went over the size limit is refused (552) and removed. */
+  async #store(objectKey: string, tee: DataTee, stream: SMTPServerDataStream): Promise<void> {
+    const { s3, bucket } = this.#options;
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: objectKey, Body: tee.body, ContentType: 'message/rfc822' },
+    });
     try {
-      await options.beforePublish?.({
-        sesMessageId,
-        objectKey,
-        messageId: headerValue(headerLines, 'message-id') ?? null,
-      });
-      await options.sns.send(
+      await upload.done();
+    } catch (error) {
+      tee.drop();
+      if (tee.total > this.#maxBytes || stream.sizeExceeded) throw tooLarge(this.#maxBytes);
+      throw new StoreError('storing the raw message in S3 failed', error);
+    }
+    if (stream.sizeExceeded || tee.total > this.#maxBytes) {
+      await this.#deleteQuietly(objectKey);
+      throw tooLarge(this.#maxBytes);
+    }
+  }
+
+  /** The SES notification onto SNS; without it nobody would ever read the object, so a failure removes it (the sender retries). */
+  async #announce(
+    notification: unknown,
+    stored: { sesMessageId: string; objectKey: string; messageId: string | null },
+  ): Promise<void> {
+    try {
+      await this.#options.beforePublish?.(stored);
+      await this.#options.sns.send(
         new PublishCommand({
-          TopicArn: options.topicArn,
+          TopicArn: this.#options.topicArn,
           Subject: 'Amazon SES Email Receipt Notification',
           Message: JSON.stringify(notification),
         }),
       );
     } catch (error) {
-      // Without a notification nobody would ever read the object: remove it, the sender retries.
-      await deleteQuietly(objectKey);
+      await this.#deleteQuietly(stored.objectKey);
       throw new StoreError('publishing the SES notification to SNS failed', error);
     }
-    options.onReceived?.({ sesMessageId, objectKey, recipients });
-    return sesMessageId;
   }
 
-  async function deleteQuietly(key: string): Promise<void> {
-    await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => {});
+  async #deleteQuietly(key: string): Promise<void> {
+    await this.#options.s3
+      .send(new DeleteObjectCommand({ Bucket: this.#options.bucket, Key: key }))
+      .catch(() => {});
   }
 
-  function asReply(error: unknown): SmtpReply {
+  #asReply(error: unknown): SmtpReply {
     if (error instanceof SmtpReply) return error;
     // A deferral repeats on every retry of the sender: say why, once per attempt.
     logger.error('message refused with 451', { reason: describeError(error) });
-    options.onError?.(error);
+    this.#options.onError?.(error);
     return new SmtpReply(451, '4.3.0 temporary failure storing the message; please retry later');
   }
+}
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => {
-    // Client-level errors (dropped connections, protocol errors) end only that session.
-  });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+/** The headers SES puts in front of a received message: Return-Path, Received and the scan verdicts. */
+function sesHeaders(m: {
+  session: SMTPServerSession;
+  sesMessageId: string;
+  recipients: string[];
+  mailFrom: string;
+  received: Date;
+  verdicts: Verdicts;
+}): { name: string; value: string }[] {
+  const helo = m.session.hostNameAppearsAs || 'unknown';
+  return [
+    { name: 'Return-Path', value: `<${m.mailFrom}>` },
+    {
+      name: 'Received',
+      // SES: "from <helo> (<rDNS> [<ip>]) by inbound-smtp.<region>.amazonaws.com with SMTP id
+      // <id> for <first recipient>; <date>". There is no rDNS here, so the HELO name stands in.
+      value: `from ${helo} (${helo} [${m.session.remoteAddress}]) by ${HOST} with SMTP id ${m.sesMessageId} for ${m.recipients[0] ?? ''}; ${rfc5322Date(m.received)}`,
+    },
+    { name: 'X-SES-Spam-Verdict', value: m.verdicts.spam },
+    { name: 'X-SES-Virus-Verdict', value: m.verdicts.virus },
+  ];
 }
 
 /**

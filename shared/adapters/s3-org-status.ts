@@ -50,7 +50,12 @@ export class S3OrgStatus implements OrgStatusStore {
   async markWaiting(mail: WaitingMail): Promise<void> {
     await this.#call('marking mail waiting', () =>
       this.#s3.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: S3OrgStatus.waitingKey(mail), Body: '' }),
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: S3OrgStatus.waitingKey(mail),
+          Body: '',
+          ContentLength: 0,
+        }),
       ),
     );
   }

@@ -14,22 +14,22 @@ const common = {
 };
 
 /** The notices queue (docs/notices.md); without it the stage queues no notices. */
-const noticeQueue = { NOTICE_QUEUE_URL: z.string().url().optional() };
+const noticeQueue = { NOTICE_QUEUE_URL: z.url().optional() };
 
 export const ParseEnvSchema = z.object({
   ...common,
   ...noticeQueue,
-  SYNC_QUEUE_URL: z.string().url(),
-  INTAKE_DLQ_URL: z.string().url(),
+  SYNC_QUEUE_URL: z.url(),
+  INTAKE_DLQ_URL: z.url(),
 });
 export type ParseEnv = z.infer<typeof ParseEnvSchema>;
 
 export const SyncEnvSchema = z.object({
   ...common,
   /** The sync queue itself: mail an org cannot take now is handed back to it (docs/fairness.md). */
-  SYNC_QUEUE_URL: z.string().url(),
+  SYNC_QUEUE_URL: z.url(),
   ...noticeQueue,
-  SYNC_DLQ_URL: z.string().url(),
+  SYNC_DLQ_URL: z.url(),
   /**
    * `secrets-manager` (AWS): one secret per org, `<prefix><orgId>`. `env` (local stack and
    * development only): SF_LOGIN_URL + SF_CLIENT_ID + SF_CLIENT_SECRET, or SF_USERNAME +
@@ -48,7 +48,7 @@ export type SyncEnv = z.infer<typeof SyncEnvSchema>;
 export const NoticesEnvSchema = z
   .object({
     ...common,
-    NOTICE_QUEUE_URL: z.string().url(),
+    NOTICE_QUEUE_URL: z.url(),
     /** `ses` (AWS): SendRawEmail with the configuration set. `outbox` (local stack): .eml files in a folder. */
     NOTICE_TRANSPORT: z.enum(['ses', 'outbox']).default('ses'),
     SES_CONFIGURATION_SET: z.string().min(1).optional(),

@@ -75,7 +75,7 @@ export const OrderNumberConfigSchema = z.object({
         .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce field API name')
         .default('OrderNumber'),
     })
-    .default({ object: 'Order', field: 'OrderNumber' }),
+    .prefault({}),
 });
 export type OrderNumberConfig = z.infer<typeof OrderNumberConfigSchema>;
 
@@ -109,12 +109,8 @@ export const OrgSchema = z.object({
    * One address with several Contacts (or Leads): which becomes the WhoId when the mail names no
    * record of one of their Accounts. `all` makes the oldest the WhoId and relates the others.
    */
-  matching: z.object({ duplicates: DuplicatePolicy.default('oldest') }).default({ duplicates: 'oldest' }),
-  orderNumbers: OrderNumberConfigSchema.default({
-    patterns: [],
-    useDefaults: true,
-    lookup: { object: 'Order', field: 'OrderNumber' },
-  }),
+  matching: z.object({ duplicates: DuplicatePolicy.default('oldest') }).prefault({}),
+  orderNumbers: OrderNumberConfigSchema.prefault({}),
   privacy: z
     .object({
       /** Mail from or to these domains is never logged. */
@@ -126,7 +122,7 @@ export const OrgSchema = z.object({
       /** Mask Luhn-valid payment card numbers in bodies. */
       maskCardNumbers: z.boolean().default(true),
     })
-    .default({ excludedDomains: [], excludedAddresses: [], privateTag: '#private', maskCardNumbers: true }),
+    .prefault({}),
   attachments: z
     .object({
       upload: z.boolean().default(true),
@@ -137,7 +133,7 @@ export const OrgSchema = z.object({
         .positive()
         .default(25 * 1024 * 1024),
     })
-    .default({ upload: true, maxBytes: 25 * 1024 * 1024 }),
+    .prefault({}),
   salesforce: z
     .object({
       /** Secrets Manager secret holding this org's Salesforce credentials (see shared/config/salesforce-secret.ts). */
@@ -158,15 +154,15 @@ export const OrgSchema = z.object({
        */
       apiBudgetPercent: z.number().min(1).max(100).default(80),
     })
-    .default({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 80 }),
+    .prefault({}),
   calendar: z
     .object({
       /** What a cancelled meeting does to its Event: delete it, or mark it "Cancelled: …" and free. */
       onCancel: z.enum(['delete', 'mark']).default('delete'),
     })
-    .default({ onCancel: 'delete' }),
+    .prefault({}),
   /** Notices about mail that could not be logged (docs/notices.md). */
-  notices: NoticesConfigSchema.default({ enabled: true, adminEmails: [], digestHour: 8 }),
+  notices: NoticesConfigSchema.prefault({}),
 });
 export type Org = z.infer<typeof OrgSchema>;
 

@@ -7,10 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
-const loginUrl = z
-  .string()
-  .url()
-  .transform((u) => u.replace(/\/+$/, ''));
+const loginUrl = z.url().transform((u) => u.replace(/\/+$/, ''));
 
 export const SalesforceCredentialsSchema = z.discriminatedUnion('authFlow', [
   z.object({

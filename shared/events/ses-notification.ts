@@ -18,12 +18,11 @@ export const SesNotificationSchema = z.object({
     destination: z.array(z.string()).default([]),
     headersTruncated: z.boolean().optional(),
     commonHeaders: z
-      .object({
+      .looseObject({
         from: z.array(z.string()).optional(),
         subject: HeaderCopy.optional(),
         messageId: HeaderCopy.optional(),
       })
-      .passthrough()
       .optional(),
   }),
   receipt: z.object({

@@ -47,6 +47,37 @@ describe('org registry', () => {
     expect(isInternalAddress(acme, 'bob@notacme.com')).toBe(false);
   });
 
+  it('fills every nested setting an org leaves out from its one declared default', () => {
+    const acme = registry.orgs[0]!;
+    expect(acme.matching).toEqual({ duplicates: 'oldest' });
+    expect(acme.orderNumbers).toEqual({
+      patterns: [],
+      useDefaults: true,
+      lookup: { object: 'Order', field: 'OrderNumber' },
+    });
+    expect(acme.privacy).toEqual({
+      excludedDomains: [],
+      excludedAddresses: [],
+      privateTag: '#private',
+      maskCardNumbers: true,
+    });
+    expect(acme.attachments).toEqual({ upload: true, maxBytes: 25 * 1024 * 1024 });
+    expect(acme.salesforce).toEqual({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 80 });
+    // A partial object keeps what it says and gets the rest.
+    const partial = parseRegistry({
+      ...valid,
+      orgs: [
+        {
+          ...valid.orgs[0],
+          salesforce: { apiBudgetPercent: 50 },
+          orderNumbers: { lookup: { object: 'Opportunity' } },
+        },
+      ],
+    }).orgs[0]!;
+    expect(partial.salesforce).toEqual({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 50 });
+    expect(partial.orderNumbers.lookup).toEqual({ object: 'Opportunity', field: 'OrderNumber' });
+  });
+
   it('resolves capture addresses case-insensitively with a sub-address target', () => {
     const r = resolveCaptureAddress(registry, '<ACME-k7q2m9x4p8w3+SO-104233@CAPTURE.example.com>');
     expect(r).toMatchObject({ ok: true, org: { id: 'acme' }, address: { mode: 'bcc' }, target: 'SO-104233' });
