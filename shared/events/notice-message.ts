@@ -78,7 +78,7 @@ export const SesDeliveryEventSchema = z.object({
   complaint: z
     .object({ complainedRecipients: z.array(z.object({ emailAddress: z.string() })).default([]) })
     .optional(),
-  mail: z.object({ messageId: z.string().optional() }).passthrough().optional(),
+  mail: z.looseObject({ messageId: z.string().optional() }).optional(),
 });
 export type SesDeliveryEvent = z.infer<typeof SesDeliveryEventSchema>;
 

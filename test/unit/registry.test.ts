@@ -63,6 +63,7 @@ describe('org registry', () => {
     });
     expect(acme.attachments).toEqual({ upload: true, maxBytes: 25 * 1024 * 1024 });
     expect(acme.salesforce).toEqual({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 80 });
+    expect(acme.notices).toEqual({ enabled: true, adminEmails: [], digestHour: 8 });
     // A partial object keeps what it says and gets the rest.
     const partial = parseRegistry({
       ...valid,
@@ -71,11 +72,13 @@ describe('org registry', () => {
           ...valid.orgs[0],
           salesforce: { apiBudgetPercent: 50 },
           orderNumbers: { lookup: { object: 'Opportunity' } },
+          notices: { digestHour: 6 },
         },
       ],
     }).orgs[0]!;
     expect(partial.salesforce).toEqual({ enhancedEmail: false, maxConcurrency: 2, apiBudgetPercent: 50 });
     expect(partial.orderNumbers.lookup).toEqual({ object: 'Opportunity', field: 'OrderNumber' });
+    expect(partial.notices).toEqual({ enabled: true, adminEmails: [], digestHour: 6 });
   });
 
   it('resolves capture addresses case-insensitively with a sub-address target', () => {
