@@ -41,12 +41,13 @@ function v8(source: string, flags: string): FindFrom {
     if (!m) return null;
     const start = m.index;
     const end = start + m[0].length;
-    const grouped = m[1] !== undefined;
+    const group = m[1];
+    const groupEnd = m.indices?.[1]?.[1];
     return {
       start,
       end,
-      valueEnd: grouped ? m.indices![1]![1] : end,
-      value: (grouped ? m[1]! : m[0]).trim(),
+      valueEnd: group !== undefined && groupEnd !== undefined ? groupEnd : end,
+      value: (group ?? m[0]).trim(),
     };
   };
 }

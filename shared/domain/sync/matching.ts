@@ -46,16 +46,22 @@ export function choosePerson<T extends Person>(
   context: MatchContext,
   policy: DuplicatePolicy,
 ): Choice<T> | null {
-  if (people.length === 0) return null;
+  const [only, ...rest] = people;
+  if (!only) return null;
   const others = (chosen: T) => (policy === 'all' ? people.filter((p) => p !== chosen) : []);
-  if (people.length === 1) return { chosen: people[0]!, also: [], decidedBy: 'single' };
-  const named = people.filter(
-    (p) =>
+  if (rest.length === 0) return { chosen: only, also: [], decidedBy: 'single' };
+  const named = people.filter((p) => {
+    const accountId = p.accountId;
+    return (
       [...context.whoIds].some((w) => key15(w) === key15(p.id)) ||
-      (p.accountId != null && [...context.accountIds].some((a) => key15(a) === key15(p.accountId!))),
+      (accountId != null && [...context.accountIds].some((a) => key15(a) === key15(accountId)))
+    );
+  });
+  const [namedOne] = named;
+  if (namedOne && named.length === 1)
+    return { chosen: namedOne, also: others(namedOne), decidedBy: 'context' };
+  const [first = only] = [...(named.length > 1 ? named : people)].sort(
+    policy === 'most-recent-activity' ? byActivity : byAge,
   );
-  if (named.length === 1) return { chosen: named[0]!, also: others(named[0]!), decidedBy: 'context' };
-  const pool = [...(named.length > 1 ? named : people)];
-  pool.sort(policy === 'most-recent-activity' ? byActivity : byAge);
-  return { chosen: pool[0]!, also: others(pool[0]!), decidedBy: `policy:${policy}` };
+  return { chosen: first, also: others(first), decidedBy: `policy:${policy}` };
 }

@@ -121,17 +121,18 @@ export function ianaZoneOf(tzid: string): string | null {
 function offsetAt(zone: string, utcMillis: number): number {
   const formatter = formatterFor(zone);
   if (!formatter) return 0;
-  const parts: Record<string, number> = {};
+  const parts = new Map<string, number>();
   for (const p of formatter.formatToParts(new Date(utcMillis))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    if (p.type !== 'literal') parts.set(p.type, Number(p.value));
   }
+  const part = (name: string) => parts.get(name) ?? 0;
   const asUtc = Date.UTC(
-    parts['year']!,
-    parts['month']! - 1,
-    parts['day']!,
-    parts['hour']!,
-    parts['minute']!,
-    parts['second']!,
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
   );
   return asUtc - Math.floor(utcMillis / 1000) * 1000;
 }
