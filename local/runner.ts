@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError } from '#shared/errors.ts';
-import { HeldMessages } from './held-messages.ts';
+import { type Held, HeldMessages } from './held-messages.ts';
 
 /** What Lambda calls; returning nothing means every record succeeded. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing at all
@@ -96,8 +96,9 @@ export interface QueueRunner {
 const MAX_BATCH_SIZE = 10_000;
 const POLL_WAIT_SECONDS = 1;
 
-export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
-  const problems = [
+/** What Lambda's event source mapping would refuse in these options, one line each. */
+function optionProblems(options: QueueRunnerOptions): string[] {
+  return [
     !Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE
       ? `batchSize must be an integer from 1 to ${MAX_BATCH_SIZE}`
       : null,
@@ -110,184 +111,233 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
       : null,
     (options.concurrency ?? 1) < 1 ? 'concurrency must be at least 1' : null,
   ].filter((p): p is string => p !== null);
+}
+
+/** A value asked of SQS once and kept; asked again next time when the request failed. */
+function askedOnce<T>(known: T | undefined, ask: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = known !== undefined ? Promise.resolve(known) : null;
+  return () => {
+    value ??= ask().catch((error: unknown) => {
+      value = null;
+      throw error;
+    });
+    return value;
+  };
+}
+
+export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
+  const problems = optionProblems(options);
   if (problems.length > 0) throw new Error(`startQueueRunner(${options.name}): ${problems.join('; ')}`);
+  return new Runner(options);
+}
 
-  const region = options.region ?? 'us-east-1';
-  const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
-  const clock = options.windowClock ?? realClock;
-  const onError =
-    options.onError ??
-    ((error: unknown) => process.stderr.write(`[runner ${options.name}] ${describeError(error)}\n`));
-  let running = true;
-  const held = new HeldMessages({ sqs: options.sqs, queueUrl: options.queueUrl, onError });
-  let inFlight = 0;
-  const stats = { invocations: 0, processed: 0, failedRecords: 0, handlerErrors: 0 };
-  let arn: Promise<string> | null = options.queueArn ? Promise.resolve(options.queueArn) : null;
-  const queueArn = () => {
-    arn ??= options.sqs
-      .send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['QueueArn'] }))
-      .then((r) => r.Attributes?.QueueArn ?? arnOf(options.queueUrl, region))
-      .catch((error: unknown) => {
-        arn = null; // ask again next time
-        throw error;
-      });
-    return arn;
-  };
+/** Pollers taking batches from the queue and invoking the handler with them, as Lambda's event source mapping does. */
+class Runner implements QueueRunner {
+  readonly #options: QueueRunnerOptions;
+  readonly #region: string;
+  readonly #timeoutMs: number;
+  readonly #clock: WindowClock;
+  readonly #onError: (error: unknown) => void;
+  readonly #held: HeldMessages;
+  readonly #stats = { invocations: 0, processed: 0, failedRecords: 0, handlerErrors: 0 };
+  readonly #queueArn: () => Promise<string>;
+  readonly #visibilityTimeout: () => Promise<number>;
+  readonly #pollers: Promise<void>[];
+  #running = true;
+  #inFlight = 0;
 
-  let visibility: Promise<number> | null =
-    options.visibilityTimeoutSeconds !== undefined ? Promise.resolve(options.visibilityTimeoutSeconds) : null;
-  const visibilityTimeout = () => {
-    visibility ??= options.sqs
-      .send(
-        new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['VisibilityTimeout'] }),
-      )
-      .then((r) => Number(r.Attributes?.VisibilityTimeout ?? 30))
-      .catch((error: unknown) => {
-        visibility = null;
-        throw error;
-      });
-    return visibility;
-  };
+  constructor(options: QueueRunnerOptions) {
+    this.#options = options;
+    this.#region = options.region ?? 'us-east-1';
+    this.#timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+    this.#clock = options.windowClock ?? realClock;
+    this.#onError =
+      options.onError ??
+      ((error: unknown) => process.stderr.write(`[runner ${options.name}] ${describeError(error)}\n`));
+    this.#held = new HeldMessages({ sqs: options.sqs, queueUrl: options.queueUrl, onError: this.#onError });
+    const attribute = (name: 'QueueArn' | 'VisibilityTimeout') =>
+      options.sqs
+        .send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: [name] }))
+        .then((r) => r.Attributes?.[name]);
+    this.#queueArn = askedOnce(
+      options.queueArn,
+      async () => (await attribute('QueueArn')) ?? arnOf(options.queueUrl, this.#region),
+    );
+    this.#visibilityTimeout = askedOnce(options.visibilityTimeoutSeconds, async () =>
+      Number((await attribute('VisibilityTimeout')) ?? 30),
+    );
+    this.#held.start();
+    this.#pollers = Array.from({ length: options.concurrency ?? 1 }, () => this.#poll());
+  }
 
-  async function poll(): Promise<void> {
-    while (running) {
+  stats(): QueueRunnerStats {
+    return { ...this.#stats, inFlight: this.#inFlight };
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#held.stop();
+    await Promise.all(this.#pollers);
+  }
+
+  async idle({ delayed = true }: { delayed?: boolean } = {}): Promise<void> {
+    for (;;) {
+      const waiting = await this.#waiting(delayed);
+      if (waiting === 0 && this.#inFlight === 0) return;
+      if (!this.#running && this.#inFlight === 0)
+        throw new Error(
+          `runner ${this.#options.name} is stopped with ${waiting} messages still in its queue`,
+        );
+      await sleep(50);
+    }
+  }
+
+  /** Messages in the queue: visible, in flight and (unless `delayed` is false) delayed. */
+  async #waiting(delayed: boolean): Promise<number> {
+    const attrs = await this.#options.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.#options.queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    const a = attrs.Attributes ?? {};
+    return (
+      Number(a.ApproximateNumberOfMessages ?? 0) +
+      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      (delayed ? Number(a.ApproximateNumberOfMessagesDelayed ?? 0) : 0)
+    );
+  }
+
+  async #poll(): Promise<void> {
+    while (this.#running) {
       try {
-        const first = await held.next(POLL_WAIT_SECONDS * 1000);
+        const first = await this.#held.next(POLL_WAIT_SECONDS * 1000);
         if (!first) continue;
         // Counted from the first message so idle() and stop() see the batch while it gathers.
-        inFlight++;
+        this.#inFlight++;
         try {
-          const batch = [first];
-          const deadline = clock.now() + options.maxBatchingWindowSeconds * 1000;
-          while (batch.length < options.batchSize) {
-            const more = held.takeNow();
-            if (more) batch.push(more);
-            else if (!running || clock.now() >= deadline) break;
-            else await clock.sleep(Math.min(50, Math.max(0, deadline - clock.now())));
-          }
-          const started = Date.now();
-          try {
-            // The visibility timeout starts now; if it cannot be set, the batch still runs.
-            await held.deliver(batch, await visibilityTimeout()).catch(onError);
-            await invoke(batch.map((h) => h.message));
-          } finally {
-            const perRecord = (Date.now() - started) / batch.length;
-            for (const h of batch) held.done(h, perRecord);
-          }
+          await this.#run(await this.#gather(first));
         } finally {
-          inFlight--;
+          this.#inFlight--;
         }
       } catch (error) {
-        if (!running) return;
-        onError(error);
+        if (!this.#running) return;
+        this.#onError(error);
         await sleep(200);
       }
     }
   }
 
-  async function invoke(messages: Message[]): Promise<void> {
-    const eventSourceARN = await queueArn();
-    const records = messages.map((m) => toRecord(m, eventSourceARN, region));
+  /** A batch: `first` and what else arrives before the batching window ends or the batch is full. */
+  async #gather(first: Held): Promise<Held[]> {
+    const batch = [first];
+    const deadline = this.#clock.now() + this.#options.maxBatchingWindowSeconds * 1000;
+    while (batch.length < this.#options.batchSize) {
+      const more = this.#held.takeNow();
+      if (more) batch.push(more);
+      else if (!this.#running || this.#clock.now() >= deadline) break;
+      else await this.#clock.sleep(Math.min(50, Math.max(0, deadline - this.#clock.now())));
+    }
+    return batch;
+  }
+
+  async #run(batch: Held[]): Promise<void> {
     const started = Date.now();
-    const context: Context = {
+    try {
+      // The visibility timeout starts now; if it cannot be set, the batch still runs.
+      await this.#held.deliver(batch, await this.#visibilityTimeout()).catch(this.#onError);
+      await this.#invoke(batch.map((h) => h.message));
+    } finally {
+      const perRecord = (Date.now() - started) / batch.length;
+      for (const h of batch) this.#held.done(h, perRecord);
+    }
+  }
+
+  #context(started: number): Context {
+    const { name } = this.#options;
+    return {
       callbackWaitsForEmptyEventLoop: false,
-      functionName: options.name,
+      functionName: name,
       functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${options.name}`,
+      invokedFunctionArn: `arn:aws:lambda:${this.#region}:000000000000:function:${name}`,
       memoryLimitInMB: '1024',
       awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${options.name}`,
-      logStreamName: `local/${options.name}`,
-      getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+      logGroupName: `/aws/lambda/${name}`,
+      logStreamName: `local/${name}`,
+      getRemainingTimeInMillis: () => Math.max(0, this.#timeoutMs - (Date.now() - started)),
       done: () => {},
       fail: () => {},
       succeed: () => {},
     };
-    stats.invocations++;
+  }
+
+  async #invoke(messages: Message[]): Promise<void> {
+    const eventSourceARN = await this.#queueArn();
+    const records = messages.map((m) => toRecord(m, eventSourceARN, this.#region));
+    this.#stats.invocations++;
     let failed: Set<string>;
     try {
-      const response = await withTimeout(options.handler({ Records: records }, context), timeoutMs);
+      const response = await withTimeout(
+        this.#options.handler({ Records: records }, this.#context(Date.now())),
+        this.#timeoutMs,
+      );
       failed = failuresOf(response as SQSBatchResponse | undefined, records);
     } catch (error) {
       // Thrown, timed out or invalid response: the whole batch stays for redelivery.
-      stats.handlerErrors++;
-      stats.failedRecords += records.length;
-      onError(error);
-      await backOff(messages);
+      this.#stats.handlerErrors++;
+      this.#stats.failedRecords += records.length;
+      this.#onError(error);
+      await this.#backOff(messages);
       return;
     }
     const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-    stats.failedRecords += messages.length - done.length;
-    await backOff(messages.filter((m) => failed.has(m.MessageId ?? '')));
-    // DeleteMessageBatch takes at most 10 entries; Lambda batches can be larger.
+    this.#stats.failedRecords += messages.length - done.length;
+    await this.#backOff(messages.filter((m) => failed.has(m.MessageId ?? '')));
+    await this.#delete(done);
+  }
+
+  /** Deletes the messages handled, ten per request (Lambda batches can be larger). */
+  async #delete(done: Message[]): Promise<void> {
     for (let i = 0; i < done.length; i += 10) {
       const chunk = done.slice(i, i + 10);
-      const result = await options.sqs.send(
+      const result = await this.#options.sqs.send(
         new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
+          QueueUrl: this.#options.queueUrl,
           Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
         }),
       );
-      stats.processed += result.Successful?.length ?? 0;
+      this.#stats.processed += result.Successful?.length ?? 0;
       // A failed delete (e.g. the visibility timeout ran out) means the message comes back:
       // at-least-once delivery, as in Lambda.
       if (result.Failed?.length)
-        onError(new Error(`${result.Failed.length} deletes failed: ${result.Failed[0]?.Message ?? ''}`));
+        this.#onError(
+          new Error(`${result.Failed.length} deletes failed: ${result.Failed[0]?.Message ?? ''}`),
+        );
     }
   }
 
-  async function backOff(messages: Message[]): Promise<void> {
-    if (options.failureBackoffSeconds === undefined || messages.length === 0) return;
+  async #backOff(messages: Message[]): Promise<void> {
+    const seconds = this.#options.failureBackoffSeconds;
+    if (seconds === undefined || messages.length === 0) return;
     for (let i = 0; i < messages.length; i += 10) {
-      await options.sqs
+      await this.#options.sqs
         .send(
           new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: options.queueUrl,
+            QueueUrl: this.#options.queueUrl,
             Entries: messages.slice(i, i + 10).map((m, j) => ({
               Id: String(j),
               ReceiptHandle: m.ReceiptHandle,
-              VisibilityTimeout: options.failureBackoffSeconds,
+              VisibilityTimeout: seconds,
             })),
           }),
         )
-        .catch(onError); // the messages still come back, just later
+        .catch(this.#onError); // the messages still come back, just later
     }
   }
-
-  held.start();
-  const pollers = Array.from({ length: options.concurrency ?? 1 }, () => poll());
-
-  return {
-    stats: () => ({ ...stats, inFlight }),
-    stop: async () => {
-      running = false;
-      await held.stop();
-      await Promise.all(pollers);
-    },
-    idle: async ({ delayed = true } = {}) => {
-      for (;;) {
-        const attrs = await options.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: options.queueUrl,
-            AttributeNames: [
-              'ApproximateNumberOfMessages',
-              'ApproximateNumberOfMessagesNotVisible',
-              'ApproximateNumberOfMessagesDelayed',
-            ],
-          }),
-        );
-        const a = attrs.Attributes ?? {};
-        const waiting =
-          Number(a.ApproximateNumberOfMessages ?? 0) +
-          Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          (delayed ? Number(a.ApproximateNumberOfMessagesDelayed ?? 0) : 0);
-        if (waiting === 0 && inFlight === 0) return;
-        if (!running && inFlight === 0)
-          throw new Error(`runner ${options.name} is stopped with ${waiting} messages still in its queue`);
-        await sleep(50);
-      }
-    },
-  };
 }
 
 /**
