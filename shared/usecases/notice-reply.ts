@@ -16,7 +16,7 @@ import { PermanentError } from '../errors.ts';
 import type { SesNotification } from '../events/ses-notification.ts';
 import type { LogSink } from '../observability.ts';
 import type { MailStore, MessageQueue, OutcomeStore } from '../ports/mail-store.ts';
-import type { NoticeQueue, NoticeStore } from '../ports/notice-store.ts';
+import type { NoticeQueue, NoticeStore, ReplyTarget } from '../ports/notice-store.ts';
 import { recordOutcome } from './record-outcome.ts';
 import { replayUnresolvedMail } from './replay-unresolved.ts';
 
@@ -54,6 +54,16 @@ export function replyRecipientOf(
   return null;
 }
 
+/** How a reply ends: its org (when known), outcome and reason. */
+type Ending = [orgId: string | null, result: OutcomeKind, reason: string];
+
+/** A reply the rep the notice went to sent, proven as for BCC: the notice's target and the reply read. */
+interface Admitted {
+  org: Org;
+  target: ReplyTarget;
+  email: CapturedEmail;
+}
+
 export async function captureNoticeReply(
   notification: SesNotification,
   reply: { token: string; recipient: string },
@@ -62,21 +72,38 @@ export async function captureNoticeReply(
   const sesMessageId = notification.mail.messageId;
   const common = notification.mail.commonHeaders;
   let ids = { messageId: common?.messageId?.trim() || null, subject: common?.subject ?? null };
-  const end = async (orgId: string | null, result: OutcomeKind, reason: string): Promise<ReplyResult> => {
-    await recordOutcome(
-      deps.outcomes,
-      'parse',
-      { outcome: result, reason, sesMessageId, orgId, ...ids },
-      deps.now,
-    );
-    deps.logger.info('reply to a notice', { sesMessageId, orgId, result, reason });
-    return { orgId, result, reason };
-  };
+  const admitted = await admit(notification, reply, deps);
+  const { email } = admitted;
+  if (email) ids = { messageId: email.messageId ?? ids.messageId, subject: email.subject ?? ids.subject };
+  const [orgId, result, reason] =
+    'ending' in admitted ? admitted.ending : await actOnChoice(admitted, reply.recipient, deps);
+  await recordOutcome(
+    deps.outcomes,
+    'parse',
+    { outcome: result, reason, sesMessageId, orgId, ...ids },
+    deps.now,
+  );
+  deps.logger.info('reply to a notice', { sesMessageId, orgId, result, reason });
+  return { orgId, result, reason };
+}
 
+/** A reply refused before its rep's choice is read: how it ends, and the reply if it was read. */
+interface Refused {
+  ending: Ending;
+  email: CapturedEmail | null;
+}
+
+/** The reply, when it comes from the rep the notice went to (verdicts, policy, From); else how it ends. */
+async function admit(
+  notification: SesNotification,
+  reply: { token: string; recipient: string },
+  deps: NoticeReplyDeps,
+): Promise<Admitted | Refused> {
+  const refused = (ending: Ending, email: CapturedEmail | null = null): Refused => ({ ending, email });
   const target = await deps.replies.getReplyTarget(reply.token);
-  if (!target) return end(null, 'rejected', 'unknown-reply-address');
+  if (!target) return refused([null, 'rejected', 'unknown-reply-address']);
   const org = deps.registry.orgs.find((o) => o.id === target.orgId);
-  if (!org?.enabled) return end(target.orgId, 'rejected', org ? 'org-disabled' : 'unknown-org');
+  if (!org?.enabled) return refused([target.orgId, 'rejected', org ? 'org-disabled' : 'unknown-org']);
   const receipt = notification.receipt;
   const verdict = checkVerdicts(
     {
@@ -88,18 +115,17 @@ export async function captureNoticeReply(
   );
   // A DMARC FAIL is a forged From: whoever sent it, it is not the rep.
   if (!verdict.allowed && verdict.reason === 'dmarc-fail')
-    return end(org.id, 'rejected', 'reply-not-from-sender');
-  if (!verdict.allowed) return end(org.id, verdict.outcome, verdict.reason);
+    return refused([org.id, 'rejected', 'reply-not-from-sender']);
+  if (!verdict.allowed) return refused([org.id, verdict.outcome, verdict.reason]);
 
   let email: CapturedEmail;
   try {
     email = await deps.readReply(org, reply.recipient);
   } catch (error) {
     if (error instanceof PermanentError && error.code === 'UNREADABLE_EMAIL')
-      return end(org.id, 'rejected', 'unreadable-message');
+      return refused([org.id, 'rejected', 'unreadable-message']);
     throw error;
   }
-  ids = { messageId: email.messageId ?? ids.messageId, subject: email.subject ?? ids.subject };
   const capture: ResolvedCapture = {
     org,
     address: { token: 'reply', mode: 'bcc' },
@@ -111,11 +137,20 @@ export async function captureNoticeReply(
     dkim: receipt.dkimVerdict?.status,
     dmarc: receipt.dmarcVerdict?.status,
   });
-  if (!policy.allowed && OWN_REASONS.has(policy.reason)) return end(org.id, policy.outcome, policy.reason);
+  if (!policy.allowed && OWN_REASONS.has(policy.reason))
+    return refused([org.id, policy.outcome, policy.reason], email);
   const from = email.from?.address.toLowerCase() ?? null;
   if (!policy.allowed || from !== target.rep.toLowerCase())
-    return end(org.id, 'rejected', 'reply-not-from-sender');
+    return refused([org.id, 'rejected', 'reply-not-from-sender'], email);
+  return { org, target, email };
+}
 
+/** What the rep's first lines say: stop, or where the waiting mail belongs (it is replayed there). */
+async function actOnChoice(
+  { org, target, email }: Admitted,
+  recipient: string,
+  deps: NoticeReplyDeps,
+): Promise<Ending> {
   const answer = (kind: 'unreadable' | 'expired' | 'several') =>
     deps.noticeQueue.send({
       type: 'answer',
@@ -124,20 +159,20 @@ export async function captureNoticeReply(
       answer: kind,
       subject: target.subject,
       inReplyTo: email.messageId,
-      replyTo: kind === 'unreadable' ? reply.recipient : null,
+      replyTo: kind === 'unreadable' ? recipient : null,
     });
   const choice = readRepChoice(email.text, org, deps.registry.captureDomain);
   if (choice.kind === 'stop') {
     await deps.noticeQueue.send({ type: 'stop', rep: target.rep, orgId: org.id });
-    return end(org.id, 'excluded', 'notice-reply-stop');
+    return [org.id, 'excluded', 'notice-reply-stop'];
   }
   if (choice.kind === 'none') {
     await answer('unreadable');
-    return end(org.id, 'rejected', 'reply-not-understood');
+    return [org.id, 'rejected', 'reply-not-understood'];
   }
   if (target.sesMessageId === null) {
     await answer('several');
-    return end(org.id, 'rejected', 'reply-names-no-mail');
+    return [org.id, 'rejected', 'reply-names-no-mail'];
   }
   const waiting = await deps.mail.getUnresolved(target.orgId, target.sesMessageId);
   const now = deps.now?.() ?? new Date();
@@ -148,7 +183,7 @@ export async function captureNoticeReply(
     : null;
   if (!replay?.replayed) {
     await answer('expired');
-    return end(org.id, 'rejected', 'reply-expired');
+    return [org.id, 'rejected', 'reply-expired'];
   }
-  return end(org.id, 'excluded', 'notice-reply');
+  return [org.id, 'excluded', 'notice-reply'];
 }
