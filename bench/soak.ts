@@ -181,7 +181,10 @@ const stack = await startLocalStack({
   sfPort: 0,
   awsPort: 0,
   allowTestVerdicts: !values.sabotage,
-  visibilityTimeoutSeconds: { intake: 3, sync: 3 },
+  // Lost acknowledgements come back after the visibility timeout: short while faults are injected,
+  // but above a busy machine's slowest handler, or a message would be taken again while it is still
+  // being worked on and go to the DLQ by receive count. Without faults, the pipeline's own.
+  ...(rate > 0 ? { visibilityTimeoutSeconds: { intake: 8, sync: 8 } } : {}),
   failureBackoffSeconds: 1,
   wrapHandler: injectFaults,
   onHandlerError: () => {}, // expected by the hundred; the accounting below is what counts
