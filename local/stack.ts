@@ -175,14 +175,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function startParts(
-  options: LocalStackOptions,
-  configPath: string,
-  registry: Registry,
-  started: (() => Promise<void> | void)[],
-): Promise<LocalStack> {
-  const sfEnv = options.salesforceEnv ?? {};
-  const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
+/** The data directory locked for this process (and emptied with `fresh`), or null without one. */
+function claimDataDir(options: LocalStackOptions, started: (() => Promise<void> | void)[]) {
   const data = options.dataDir ? dataPaths(options.dataDir) : null;
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   started.push(unlock);
@@ -191,6 +185,59 @@ async function startParts(
     rmSync(data.salesforce, { force: true });
     rmSync(data.outbox, { recursive: true, force: true });
   }
+  return { data, unlock };
+}
+
+/** The local page: capture addresses, Tasks, outcomes and the outbox, read afresh on every request. */
+function localPage(
+  store: S3MailStore,
+  captureAddresses: { address: string }[],
+  outboxDir: string,
+  emulator: () => SalesforceEmulator | null,
+): (res: ServerResponse) => Promise<void> {
+  return async (res) => {
+    const outcomes = await store.list().catch(() => []);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      renderPage({
+        captureAddresses: captureAddresses.map((a) => a.address),
+        tasks: emulator()?.records('Task') ?? [],
+        outcomes,
+        names: nameIndex(emulator()),
+        outbox: await outboxMessages(outboxDir).catch(() => []),
+        outboxDir,
+      }),
+    );
+  };
+}
+
+/** The SES receiving stand-in on the stack's S3 bucket and SNS topic. */
+function startSmtp(options: LocalStackOptions, registry: Registry, aws: LocalAws) {
+  const smtpPort = options.smtpPort ?? 2525;
+  return listening('smtp', smtpPort, () =>
+    startSmtpInbound({
+      port: smtpPort,
+      ...(options.host ? { host: options.host } : {}),
+      registry,
+      s3: aws.clients.s3,
+      bucket: aws.resources.bucket,
+      sns: aws.clients.sns,
+      topicArn: aws.resources.topicArn,
+      allowTestVerdicts: options.allowTestVerdicts ?? false,
+      ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
+    }),
+  );
+}
+
+async function startParts(
+  options: LocalStackOptions,
+  configPath: string,
+  registry: Registry,
+  started: (() => Promise<void> | void)[],
+): Promise<LocalStack> {
+  const sfEnv = options.salesforceEnv ?? {};
+  const realSalesforce = Boolean(sfEnv.SF_LOGIN_URL && sfEnv.SF_CLIENT_ID);
+  const { data, unlock } = claimDataDir(options, started);
   const outboxDir = options.outboxDir ?? data?.outbox ?? mkdtempSync(join(tmpdir(), 'capture-outbox-'));
   const awsPort = options.awsPort ?? 0;
   const aws = await listening('aws', awsPort, () =>
@@ -211,53 +258,25 @@ async function startParts(
   );
 
   let emulator: SalesforceEmulator | null = null;
-  const servePage = async (res: ServerResponse) => {
-    const outcomes = await store.list().catch(() => []);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(
-      renderPage({
-        captureAddresses: captureAddresses.map((a) => a.address),
-        tasks: emulator?.records('Task') ?? [],
-        outcomes,
-        names: nameIndex(emulator),
-        outbox: await outboxMessages(outboxDir).catch(() => []),
-        outboxDir,
-      }),
-    );
-  };
   if (!realSalesforce) {
     const sfPort = options.sfPort ?? 8484;
+    const page = localPage(store, captureAddresses, outboxDir, () => emulator);
     const running = await listening('salesforce', sfPort, () =>
-      startEmulator(options, registry, data?.salesforce ?? null, servePage, outboxDir),
+      startEmulator(options, registry, data?.salesforce ?? null, page, outboxDir),
     );
     emulator = running;
     started.push(() => running.close());
   }
-  const salesforceUrl = realSalesforce ? sfEnv.SF_LOGIN_URL! : emulator!.url;
+  const salesforceUrl = emulator ? emulator.url : (sfEnv.SF_LOGIN_URL ?? '');
   const handlers = handlersFor(aws, configPath, realSalesforce ? sfEnv : null, emulator, data, {
     ...options,
     outboxDir,
   });
   const runners = startRunners(aws, handlers, options);
-  const noticesRunner = runners[2];
   started.push(() => Promise.all(runners.map((r) => r.stop())).then(() => {}));
   const digests = startDigestSchedule(handlers.notices, options.now ?? (() => new Date()));
   started.push(() => digests.stop());
-
-  const smtpPort = options.smtpPort ?? 2525;
-  const smtp = await listening('smtp', smtpPort, () =>
-    startSmtpInbound({
-      port: smtpPort,
-      ...(options.host ? { host: options.host } : {}),
-      registry,
-      s3: aws.clients.s3,
-      bucket: aws.resources.bucket,
-      sns: aws.clients.sns,
-      topicArn: aws.resources.topicArn,
-      allowTestVerdicts: options.allowTestVerdicts ?? false,
-      ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
-    }),
-  );
+  const smtp = await startSmtp(options, registry, aws);
 
   let stopped = false;
   return {
@@ -271,16 +290,7 @@ async function startParts(
     outboxDir,
     digests,
     busy: (stage) => (runners[stage === 'parse' ? 0 : 1]?.stats().inFlight ?? 0) > 0,
-    idle: async (stage) => {
-      if (stage) return runners[stage === 'parse' ? 0 : 1]?.idle();
-      // The parse stage feeds the sync stage: wait until both are quiet twice in a row.
-      for (let quiet = 0; quiet < 2; ) {
-        const before = runners.map((r) => r.stats().processed).join();
-        for (const r of runners) await r.idle({ delayed: r !== noticesRunner });
-        const after = runners.map((r) => r.stats().processed).join();
-        quiet = before === after ? quiet + 1 : 0;
-      }
-    },
+    idle: (stage) => idleRunners(runners, stage),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -292,6 +302,22 @@ async function startParts(
       unlock();
     },
   };
+}
+
+/**
+ * Waits until a stage, or the whole stack, has nothing to do. The parse stage feeds the sync
+ * stage: both must be quiet twice in a row. The notices runner's delayed messages are timers
+ * (the end of a notice window), not work.
+ */
+async function idleRunners(runners: QueueRunner[], stage?: 'parse' | 'sync'): Promise<void> {
+  if (stage) return runners[stage === 'parse' ? 0 : 1]?.idle();
+  const noticesRunner = runners[2];
+  for (let quiet = 0; quiet < 2; ) {
+    const before = runners.map((r) => r.stats().processed).join();
+    for (const r of runners) await r.idle({ delayed: r !== noticesRunner });
+    const after = runners.map((r) => r.stats().processed).join();
+    quiet = before === after ? quiet + 1 : 0;
+  }
 }
 
 /** The Lambda handlers, wired as the CDK stack wires them, pointed at the local services. */
