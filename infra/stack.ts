@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Registry } from '#shared/config/registry.ts';
 import { InboundMail } from './constructs/inbound-mail.ts';
@@ -12,6 +10,7 @@ import { Notices } from './constructs/notices.ts';
 import { OutboundMail } from './constructs/outbound-mail.ts';
 import { ParseToSync } from './constructs/parse-to-sync.ts';
 import { SnsToParse } from './constructs/sns-to-parse.ts';
+import { suppressNagFindings } from './nag-suppressions.ts';
 import { stackOutputs } from './outputs.ts';
 
 export interface CaptureStackProps extends StackProps {
@@ -103,7 +102,12 @@ export class CaptureStack extends Stack {
     this.outbound = outbound;
     this.notices = notices;
     this.#outputs();
-    this.#suppressions(mail, inbound, parse, sync);
+    suppressNagFindings(this, {
+      mail,
+      inbound,
+      functions: [parse.function, sync.function, this.notices.function],
+      secrets: sync.secrets,
+    });
   }
 
   /** What `capture status --stack` and `capture replay --stack` read (cli/commands/operations.ts). */
@@ -121,122 +125,5 @@ export class CaptureStack extends Stack {
       [stackOutputs.noticesQueueUrl]: this.notices.queue.queueUrl,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
-  }
-
-  #suppressions(mail: MailBucket, inbound: InboundMail, parse: SnsToParse, sync: ParseToSync): void {
-    NagSuppressions.addResourceSuppressions(mail.accessLogs, [
-      {
-        id: 'AwsSolutions-S1',
-        reason: 'This is the access-log bucket of the mail bucket; logging it to itself would loop.',
-      },
-    ]);
-    for (const secret of sync.secrets) {
-      NagSuppressions.addResourceSuppressions(secret, [
-        {
-          id: 'AwsSolutions-SMG4',
-          reason:
-            'Salesforce credentials are rotated in Salesforce (connected app certificate or secret), then stored here; there is no rotation Lambda for them.',
-        },
-      ]);
-    }
-    for (const fn of [parse.function, sync.function, this.notices.function]) {
-      NagSuppressions.addResourceSuppressions(
-        fn,
-        [
-          {
-            id: 'AwsSolutions-IAM4',
-            reason: 'AWSLambdaBasicExecutionRole: writing the function’s own logs, nothing else.',
-            appliesTo: [
-              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-            ],
-          },
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'Object grants are per key prefix of the mail bucket (raw/*, parsed/*, index/dead-lettered/*, …): object keys are per message.',
-            appliesTo: [{ regex: '/^Resource::<MailBucket[A-Za-z0-9]+\\.Arn>\\/([a-z-]+\\/)+\\*$/g' }],
-          },
-          {
-            id: 'AwsSolutions-IAM5',
-            reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
-            appliesTo: ['Resource::*'],
-          },
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'Salesforce secrets are read by name prefix, or by the name or ARN the registry gives, with a wildcard for the random suffix Secrets Manager appends; GetSecretValue only.',
-            appliesTo: [
-              { regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):secretsmanager:.*:secret:.*\\*$/g' },
-            ],
-          },
-          {
-            id: 'AwsSolutions-L1',
-            reason: 'The functions pin nodejs22.x, the runtime the project is built and tested on.',
-          },
-        ],
-        true,
-      );
-    }
-    NagSuppressions.addResourceSuppressions(
-      inbound.legacyActivation,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'SES DescribeActiveReceiptRuleSet has no resource-level permissions.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
-    // The AwsCustomResource provider is a singleton Lambda at stack level, made by aws-cdk-lib.
-    const provider = this.node.tryFindChild(
-      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
-    );
-    if (provider) {
-      NagSuppressions.addResourceSuppressions(
-        provider,
-        [
-          {
-            id: 'AwsSolutions-IAM4',
-            reason:
-              'The custom resource provider of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
-            appliesTo: [
-              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-            ],
-          },
-          {
-            id: 'AwsSolutions-L1',
-            reason: 'The custom resource provider runtime is chosen by aws-cdk-lib, not by this project.',
-          },
-        ],
-        true,
-      );
-    }
-    if (inbound.activation) {
-      // The activation handler and the Provider framework's own function (made by aws-cdk-lib).
-      NagSuppressions.addResourceSuppressions(
-        inbound.activationParts,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'SES SetActiveReceiptRuleSet and DescribeActiveReceiptRuleSet have no resource-level permissions; the Provider framework may invoke any version of the activation handler.',
-          },
-          {
-            id: 'AwsSolutions-IAM4',
-            reason: 'AWSLambdaBasicExecutionRole: writing the function’s own logs, nothing else.',
-            appliesTo: [
-              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-            ],
-          },
-          {
-            id: 'AwsSolutions-L1',
-            reason:
-              'The activation handler pins nodejs22.x; the Provider framework runtime is chosen by aws-cdk-lib.',
-          },
-        ],
-        true,
-      );
-    }
   }
 }
