@@ -182,6 +182,13 @@ export async function explained<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function registerOperations(program: Command): void {
+  registerStatus(program);
+  registerReplay(program);
+}
+
+type StatusOptions = AwsOptions & { json?: boolean; wait: number; org?: string };
+
+function registerStatus(program: Command): void {
   whereOptions(
     program
       .command('status')
@@ -196,49 +203,63 @@ export function registerOperations(program: Command): void {
     )
     .option('--json', 'print JSON Lines')
     .option('--wait <seconds>', 'wait up to this long for a message still in flight', seconds, 0)
-    .action(async function (
-      this: Command,
-      id: string | undefined,
-      options: AwsOptions & { json?: boolean; wait: number; org?: string },
-    ) {
+    .action(async function (this: Command, id: string | undefined, options: StatusOptions) {
       checkWhere(this, options);
       if (options.org !== undefined) {
         if (id !== undefined) usageError(this, 'give a message id or --org, not both');
-        const org = options.org;
-        const report = await explained(async () => {
-          const { s3, bucket } = await deployment(options);
-          return orgStatus(new S3OrgStatus(s3, bucket), org);
-        });
-        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatOrgStatus(report)}\n`);
+        await printOrgStatus(options.org, options);
         return;
       }
       if (id === undefined) usageError(this, "missing required argument 'message-id' (or --org <id>)");
-      const found = await explained(async () => {
-        const { s3, bucket } = await deployment(options);
-        const store = new S3MailStore(s3, bucket);
-        const until = Date.now() + options.wait * 1000;
-        for (;;) {
-          const outcomes = await store.findOutcomes(id);
-          if (outcomes.length > 0 || Date.now() >= until) return outcomes;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      });
-      if (found.length === 0) {
-        process.stderr.write(
-          `error: no outcome recorded for ${safeLine(id)} (still in flight, or never received; --wait <seconds> waits for it)\n`,
-        );
-        process.exitCode = 1;
-        return;
-      }
-      for (const o of found) {
-        process.stdout.write(
-          options.json
-            ? `${safeJson(o)}\n`
-            : `${safeLine(`${o.outcome}${o.reason ? ` (${o.reason})` : ''}  org ${o.orgId ?? '-'}  ses ${o.sesMessageId}${o.taskId ? `  task ${o.taskId}` : ''}  at ${o.at}`)}\n`,
-        );
-      }
+      await printOutcomes(id, options);
     });
+}
 
+async function printOrgStatus(org: string, options: StatusOptions): Promise<void> {
+  const report = await explained(async () => {
+    const { s3, bucket } = await deployment(options);
+    return orgStatus(new S3OrgStatus(s3, bucket), org);
+  });
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatOrgStatus(report)}\n`);
+}
+
+/** The outcomes recorded for a message, waiting up to `--wait` seconds for one to appear. */
+async function printOutcomes(id: string, options: StatusOptions): Promise<void> {
+  const found = await explained(async () => {
+    const { s3, bucket } = await deployment(options);
+    const store = new S3MailStore(s3, bucket);
+    const until = Date.now() + options.wait * 1000;
+    for (;;) {
+      const outcomes = await store.findOutcomes(id);
+      if (outcomes.length > 0 || Date.now() >= until) return outcomes;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+  if (found.length === 0) {
+    process.stderr.write(
+      `error: no outcome recorded for ${safeLine(id)} (still in flight, or never received; --wait <seconds> waits for it)\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  for (const o of found) {
+    process.stdout.write(
+      options.json
+        ? `${safeJson(o)}\n`
+        : `${safeLine(`${o.outcome}${o.reason ? ` (${o.reason})` : ''}  org ${o.orgId ?? '-'}  ses ${o.sesMessageId}${o.taskId ? `  task ${o.taskId}` : ''}  at ${o.at}`)}\n`,
+    );
+  }
+}
+
+type ReplayOptions = AwsOptions & {
+  dlq?: boolean;
+  stage: string;
+  unresolved?: boolean;
+  org?: string;
+  json?: boolean;
+};
+
+function registerReplay(program: Command): void {
   whereOptions(
     program
       .command('replay')
@@ -253,32 +274,11 @@ export function registerOperations(program: Command): void {
     .option('--unresolved', 'send unmatched mail (policy "unresolved") to the sync stage again')
     .option('--org <id>', 'with --unresolved: only this org')
     .option('--json', 'print a JSON summary')
-    .action(async function (
-      this: Command,
-      options: AwsOptions & {
-        dlq?: boolean;
-        stage: string;
-        unresolved?: boolean;
-        org?: string;
-        json?: boolean;
-      },
-    ) {
+    .action(async function (this: Command, options: ReplayOptions) {
       if (!options.dlq && !options.unresolved) usageError(this, 'say what to replay: --dlq or --unresolved');
       if (options.org && !options.unresolved) usageError(this, '--org goes with --unresolved');
       checkWhere(this, options);
-      const stages: Stage[] = options.stage === 'both' ? ['intake', 'sync'] : [options.stage as Stage];
-      const summary: Record<string, number> = {};
-      await explained(async () => {
-        const where = await deployment(options);
-        if (options.dlq) {
-          for (const stage of stages) summary[`${stage}Dlq`] = await replayDlq(where, stage);
-        }
-        if (options.unresolved) {
-          const { replayed, missing } = await replayUnresolved(where, options.org);
-          summary.unresolved = replayed;
-          if (missing > 0) summary.missing = missing;
-        }
-      });
+      const summary = await replay(options);
       process.stdout.write(
         options.json
           ? `${safeJson(summary)}\n`
@@ -287,6 +287,24 @@ export function registerOperations(program: Command): void {
               .join('\n')}\n`,
       );
     });
+}
+
+/** What `replay` moved, by DLQ and for unresolved mail. */
+async function replay(options: ReplayOptions): Promise<Record<string, number>> {
+  const stages: Stage[] = options.stage === 'both' ? ['intake', 'sync'] : [options.stage as Stage];
+  const summary: Record<string, number> = {};
+  await explained(async () => {
+    const where = await deployment(options);
+    if (options.dlq) {
+      for (const stage of stages) summary[`${stage}Dlq`] = await replayDlq(where, stage);
+    }
+    if (options.unresolved) {
+      const { replayed, missing } = await replayUnresolved(where, options.org);
+      summary.unresolved = replayed;
+      if (missing > 0) summary.missing = missing;
+    }
+  });
+  return summary;
 }
 
 /**
