@@ -78,33 +78,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       guardHost(bound, (h) => hostAllowed(h, host, options.allowedHosts ?? []));
   }
   try {
-    const { intake, sync, notices } = pipeline.queues;
     const endpoint = server.address;
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const common = { endpoint, region: REGION, credentials };
-    const clients = {
-      s3: new S3Client({ ...common, forcePathStyle: true }),
-      sqs: new SQSClient(common),
-      sns: new SNSClient(common),
-    };
-    // What fauxqs leaves out and the pipeline relies on: fair-queue groups, conditional writes.
-    const plainS3 = new S3Client({ ...common, forcePathStyle: true });
-    keepMessageGroups(clients.sqs);
-    enforceConditionalWrites(clients.s3, plainS3);
-    const ensure = (name: string, attributes: Record<string, string>) =>
-      ensureQueue(server, clients.sqs, name, attributes);
-    const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
-    const queue = (q: typeof intake | typeof sync | typeof notices, dlqArn: string) =>
-      ensure(q.name, {
-        VisibilityTimeout: String(q.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
-      });
-    const intakeDlq = await dlq(intake.dlqName);
-    const syncDlq = await dlq(sync.dlqName);
-    const intakeQueue = await queue(intake, intakeDlq.queueArn);
-    const syncQueue = await queue(sync, syncDlq.queueArn);
-    const noticesDlq = await dlq(notices.dlqName);
-    const noticesQueue = await queue(notices, noticesDlq.queueArn);
+    const { clients, plainS3 } = localClients({ endpoint, region: REGION, credentials });
+    const { intake } = pipeline.queues;
+    const { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue } = await pipelineQueues(
+      server,
+      clients.sqs,
+    );
     // Topic, subscription and bucket creation are idempotent in fauxqs, as in AWS.
     const { topicArn } = server.createTopic(pipeline.topic.name);
     // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
@@ -149,6 +130,46 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await server.stop();
     throw error;
   }
+}
+
+/**
+ * The AWS SDK clients on the stand-in, and a plain S3 client for the checks of the rules fauxqs
+ * leaves out and the pipeline relies on: fair-queue groups, conditional writes.
+ */
+function localClients(common: {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}) {
+  const clients = {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sqs: new SQSClient(common),
+    sns: new SNSClient(common),
+  };
+  const plainS3 = new S3Client({ ...common, forcePathStyle: true });
+  keepMessageGroups(clients.sqs);
+  enforceConditionalWrites(clients.s3, plainS3);
+  return { clients, plainS3 };
+}
+
+/** The pipeline's queues and their DLQs, with the CDK stack's visibility timeouts and redrive policies. */
+async function pipelineQueues(server: FauxqsServer, sqs: SQSClient) {
+  const { intake, sync, notices } = pipeline.queues;
+  const ensure = (name: string, attributes: Record<string, string>) =>
+    ensureQueue(server, sqs, name, attributes);
+  const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
+  const queue = (q: typeof intake | typeof sync | typeof notices, dlqArn: string) =>
+    ensure(q.name, {
+      VisibilityTimeout: String(q.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
+    });
+  const intakeDlq = await dlq(intake.dlqName);
+  const syncDlq = await dlq(sync.dlqName);
+  const intakeQueue = await queue(intake, intakeDlq.queueArn);
+  const syncQueue = await queue(sync, syncDlq.queueArn);
+  const noticesDlq = await dlq(notices.dlqName);
+  const noticesQueue = await queue(notices, noticesDlq.queueArn);
+  return { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue };
 }
 
 interface QueueRef {

@@ -1,5 +1,7 @@
 /** Builds the sync function's dependencies from its environment, once per cold start. */
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
 import { S3OrgLeases } from '#shared/adapters/s3-org-leases.ts';
 import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
@@ -89,21 +91,7 @@ export function syncDepsFromEnv(
       return run();
     };
 
-  const fairness: FairnessDeps = {
-    settings: pipeline.fairness,
-    requeue: new SqsQueue(sqs, config.SYNC_QUEUE_URL),
-    leases: new S3OrgLeases(s3, config.MAIL_BUCKET),
-    status: new S3OrgStatus(s3, config.MAIL_BUCKET),
-    publish: publishOrgFigures,
-    // The API budget guard (deferred-api-budget): the Sforce-Limit-Info figures of the org's last
-    // response on this warm connection (none yet: the org is not held back), asked again of
-    // Salesforce while they hold the org back and are older than apiUsageMaxAgeMs.
-    apiUsage: async (org) => (await crmFor(org)).apiUsage?.() ?? null,
-    freshApiUsage: async (org, maxAgeMs) => {
-      const crm = await crmFor(org);
-      return crm.freshApiUsage ? crm.freshApiUsage(maxAgeMs) : (crm.apiUsage?.() ?? null);
-    },
-  };
+  const fairness = fairnessDeps(s3, sqs, config, crmFor);
 
   return {
     registry: loadRegistryFile(config.CAPTURE_CONFIG),
@@ -119,6 +107,30 @@ export function syncDepsFromEnv(
     ...(config.NOTICE_QUEUE_URL
       ? { onEnding: reportingTo(new SqsNoticeQueue(sqs, config.NOTICE_QUEUE_URL)) }
       : {}),
+  };
+}
+
+/** How the sync stage shares itself between orgs: hand-backs, write slots, per-org status and figures, the API budget guard. */
+function fairnessDeps(
+  s3: S3Client,
+  sqs: SQSClient,
+  config: { SYNC_QUEUE_URL: string; MAIL_BUCKET: string },
+  crmFor: (org: Org) => Promise<CrmPort>,
+): FairnessDeps {
+  return {
+    settings: pipeline.fairness,
+    requeue: new SqsQueue(sqs, config.SYNC_QUEUE_URL),
+    leases: new S3OrgLeases(s3, config.MAIL_BUCKET),
+    status: new S3OrgStatus(s3, config.MAIL_BUCKET),
+    publish: publishOrgFigures,
+    // The API budget guard (deferred-api-budget): the Sforce-Limit-Info figures of the org's last
+    // response on this warm connection (none yet: the org is not held back), asked again of
+    // Salesforce while they hold the org back and are older than apiUsageMaxAgeMs.
+    apiUsage: async (org) => (await crmFor(org)).apiUsage?.() ?? null,
+    freshApiUsage: async (org, maxAgeMs) => {
+      const crm = await crmFor(org);
+      return crm.freshApiUsage ? crm.freshApiUsage(maxAgeMs) : (crm.apiUsage?.() ?? null);
+    },
   };
 }
 
