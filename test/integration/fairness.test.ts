@@ -5,17 +5,15 @@
  * entry; `capture status --org` shows what happened. Small latencies and budgets: no long waits.
  */
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeedPath, type LocalStack, localClientId } from '#local/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
+import { runCapture } from '../support/cli.ts';
 import { stackFiles, startTestStack } from '../support/stack.ts';
 
-const repo = join(import.meta.dirname, '../..');
 const org = (id: string) => ({
   id,
   internalDomains: ['acme.example'],
@@ -68,23 +66,16 @@ function tasks(subject: string) {
   return (stack.emulator?.records('Task') ?? []).filter((t) => t.Subject === `Email: ${subject}`);
 }
 
-function capture(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ENDPOINT_URL: stack.aws.endpoint,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: stack.aws.region,
-      },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.on('close', (code) => resolve({ code, stdout }));
+/** `npx capture …` against the local stack's AWS stand-in. */
+const capture = (args: string[]) =>
+  runCapture(args, {
+    env: {
+      AWS_ENDPOINT_URL: stack.aws.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: stack.aws.region,
+    },
   });
-}
 
 describe('a slow org beside a quiet one', () => {
   it('syncs the quiet org while the slow one is handed back, and loses or doubles nothing', async () => {

@@ -6,7 +6,6 @@
  * answered in one line; a forwarded mail that ends unresolved notifies nobody and appears in the
  * admin digest `capture digest` sends; the local page lists the outbox.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/stack.ts';
 import { listOutbox, readOutboxFile } from '#shared/adapters/outbox-outbound-mail.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
+import { runCapture } from '../support/cli.ts';
 import { startTestStack } from '../support/stack.ts';
 
-const repo = join(import.meta.dirname, '../..');
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
 const FORWARD = 'acme-inbox-3n8v5t2r6y1z@capture.localhost';
 const ALICE = 'alice@acme.example';
@@ -69,25 +68,16 @@ async function outcomeOf(messageId: string): Promise<OutcomeRecord | undefined> 
   return (await stack.outcomes.list()).find((o) => o.messageId === messageId);
 }
 
-function capture(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_ENDPOINT_URL: stack.aws.endpoint,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: stack.aws.region,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+/** `npx capture …` against the local stack's AWS stand-in. */
+const capture = (args: string[]) =>
+  runCapture(args, {
+    env: {
+      AWS_ENDPOINT_URL: stack.aws.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: stack.aws.region,
+    },
   });
-}
 
 const tasks = (subject: string) =>
   (stack.emulator?.records('Task') ?? []).filter((t) => t.Subject === subject);
