@@ -145,6 +145,8 @@ class Runner implements QueueRunner {
   readonly #pollers: Promise<void>[];
   #running = true;
   #inFlight = 0;
+  /** Settles when the poller gathering a batch has it. */
+  #gathering: Promise<void> = Promise.resolve();
 
   constructor(options: QueueRunnerOptions) {
     this.#options = options;
@@ -215,12 +217,31 @@ class Runner implements QueueRunner {
   async #poll(): Promise<void> {
     while (this.#running) {
       try {
-        const first = await this.#held.next(POLL_WAIT_SECONDS * 1000);
-        if (!first) continue;
-        // Counted from the first message so idle() and stop() see the batch while it gathers.
-        this.#inFlight++;
+        // One poller gathers at a time, as Lambda's poller fills one batch before it starts the
+        // next: pollers gathering side by side would split the same mail into small batches.
+        const turn = this.#gathering;
+        let gathered = () => {};
+        this.#gathering = new Promise<void>((resolve) => {
+          gathered = resolve;
+        });
+        let batch: Held[] | null = null;
         try {
-          await this.#run(await this.#gather(first));
+          await turn;
+          const first = await this.#held.next(POLL_WAIT_SECONDS * 1000);
+          // Counted from the first message so idle() and stop() see the batch while it gathers.
+          if (first) {
+            this.#inFlight++;
+            batch = await this.#gather(first).catch((error: unknown) => {
+              this.#inFlight--;
+              throw error;
+            });
+          }
+        } finally {
+          gathered();
+        }
+        if (!batch) continue;
+        try {
+          await this.#run(batch);
         } finally {
           this.#inFlight--;
         }
