@@ -145,7 +145,8 @@ function smtpServer(registry: Registry, maxBytes: number, receive: Receive): SMT
     onData(stream, session, callback) {
       receive(stream, session).then(
         (id) => callback(null, `Ok: queued as ${id}`),
-        (error: unknown) => callback(error instanceof SmtpReply ? error : new SmtpReply(451, String(error))),
+        // `receive` answers every failure as an SmtpReply (451 for what the sender should retry).
+        (error: SmtpReply) => callback(error),
       );
     },
   });

@@ -23,17 +23,7 @@ type Row = Record<string, unknown>;
 
 /** The fields setup creates (Tooling API CustomField), where they are defined. */
 export const FIELD_DEFINITIONS = [
-  {
-    FullName: 'Activity.Capture_Id__c',
-    Metadata: {
-      label: 'Capture Id',
-      type: 'Text',
-      length: 255,
-      externalId: true,
-      unique: true,
-      description: 'Set by Capture: hash of org and Message-ID.',
-    },
-  },
+  captureIdField('Activity'),
   {
     FullName: 'Activity.Order_Numbers__c',
     Metadata: {
@@ -54,8 +44,14 @@ export const FIELD_DEFINITIONS = [
       description: 'Set by Capture: the meeting invite SEQUENCE an Event was written from.',
     },
   },
-  {
-    FullName: 'EmailMessage.Capture_Id__c',
+  captureIdField('EmailMessage'),
+  sourceField('EmailMessage'),
+] as const;
+
+/** The dedupe key: an external id, unique, so an upsert by it never makes a second record. */
+function captureIdField<T extends 'Activity' | 'EmailMessage'>(object: T) {
+  return {
+    FullName: `${object}.Capture_Id__c` as const,
     Metadata: {
       label: 'Capture Id',
       type: 'Text',
@@ -64,9 +60,8 @@ export const FIELD_DEFINITIONS = [
       unique: true,
       description: 'Set by Capture: hash of org and Message-ID.',
     },
-  },
-  sourceField('EmailMessage'),
-] as const;
+  } as const;
+}
 
 /** The stored message a write came from: a repeated Message-ID completes only its own message's write. */
 function sourceField<T extends 'Activity' | 'EmailMessage'>(object: T) {
