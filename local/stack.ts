@@ -377,6 +377,7 @@ function functionEnvFor(
     CAPTURE_CONFIG: configPath,
     AWS_REGION: aws.region,
     SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+    INTAKE_QUEUE_URL: aws.resources.intakeQueueUrl,
     INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
     SYNC_DLQ_URL: aws.resources.syncDlqUrl,
     NOTICE_QUEUE_URL: aws.resources.noticesQueueUrl,

@@ -10,9 +10,10 @@ import { loadRegistryFile } from '#shared/config/registry-file.ts';
 import { logger, withOutcomeMetrics, withParseLatency } from '#shared/observability.ts';
 import type { CaptureMessageDeps, ParseMessage } from '#shared/usecases/capture-message.ts';
 import type { DeadLetterDeps } from '#shared/usecases/dead-letter.ts';
+import type { RouteIntakeDeps } from '#shared/usecases/route-intake.ts';
 import { type AwsClients, mailBucketStores } from '../aws-clients.ts';
 
-export type ParseDeps = CaptureMessageDeps & DeadLetterDeps;
+export type ParseDeps = CaptureMessageDeps & DeadLetterDeps & { route: RouteIntakeDeps };
 
 export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {}): ParseDeps {
   const config = parseEnv(ParseEnvSchema, env, 'parse function');
@@ -24,8 +25,11 @@ export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {
       envelope: request.envelope,
       attachmentSink: attachments.sinkFor(request.orgId, request.sesMessageId),
     });
+  const registry = loadRegistryFile(config.CAPTURE_CONFIG);
   return {
-    registry: loadRegistryFile(config.CAPTURE_CONFIG),
+    registry,
+    // Routed copies go out together: a batch of notifications is one or two SendMessageBatch.
+    route: { registry, intake: new SqsQueue(sqs, config.INTAKE_QUEUE_URL, { lingerMs: 5 }) },
     mail: store,
     outcomes: withOutcomeMetrics(store),
     syncQueue: withParseLatency(

@@ -46,6 +46,8 @@ export class SnsToParse extends Construct {
         delete: [keys.unresolved],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue)
+      // Mail straight from SES is sent to this queue again, in its org's message group.
+      .bindIntakeQueue(this.queue)
       .consume(this.queue, settings);
   }
 }

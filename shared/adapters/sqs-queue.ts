@@ -55,18 +55,21 @@ export class SqsQueue implements MessageQueue, DeadLetterQueue {
   }
 
   send(body: unknown, attributes: Record<string, string> = {}, options: SendOptions = {}): Promise<void> {
-    const entry = toEntry(sqsSafeJson(body), attributes, options);
+    return this.#enqueue(toEntry(sqsSafeJson(body), attributes, options));
+  }
+
+  /** A body as it is (a DLQ keeps the failed message unchanged), batched as `send` is. */
+  sendOriginal(body: string, attributes: Record<string, string>, options: SendOptions = {}): Promise<void> {
+    return this.#enqueue(toEntry(body, attributes, options));
+  }
+
+  #enqueue(entry: Entry): Promise<void> {
     if (this.#lingerMs <= 0) return this.#sendOne(entry);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ ...entry, resolve, reject });
       if (this.#waiting.length >= MAX_BATCH_ENTRIES) this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.#lingerMs);
     });
-  }
-
-  /** A body as it is (a DLQ keeps the failed message unchanged): always its own request. */
-  sendOriginal(body: string, attributes: Record<string, string>, options: SendOptions = {}): Promise<void> {
-    return this.#sendOne(toEntry(body, attributes, options));
   }
 
   async #sendOne(entry: Entry): Promise<void> {

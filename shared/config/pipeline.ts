@@ -149,6 +149,11 @@ export const pipeline = {
    * later): how often, how often for running over its time budget, and the last reason. Like every
    * capture.* attribute they are dropped when the message is dead-lettered.
    */
+  /**
+   * The attribute of an intake message already put in its org's line (shared/usecases/route-intake.ts):
+   * its value is the message group.
+   */
+  intakeRouteAttribute: 'capture.org',
   handBackAttributes: {
     count: 'capture.handBacks',
     slow: 'capture.slowHandBacks',

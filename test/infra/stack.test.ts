@@ -323,6 +323,8 @@ describe('CaptureStack', () => {
       POWERTOOLS_SERVICE_NAME: 'parse',
       NOTICE_QUEUE_URL: noticeQueue,
       SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
+      // Mail straight from SES is sent to the intake queue again, in its org's line.
+      INTAKE_QUEUE_URL: { Ref: stack.getLogicalId(stack.parse.queue.node.defaultChild as CfnElement) },
       INTAKE_DLQ_URL: {
         Ref: stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
       },
@@ -400,6 +402,7 @@ describe('CaptureStack', () => {
       expect.stringContaining(
         stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
       ),
+      expect.stringContaining(stack.getLogicalId(stack.parse.queue.node.defaultChild as CfnElement)),
       expect.stringContaining(syncQueueArn),
       expect.stringContaining(noticeQueueArn),
     ]);

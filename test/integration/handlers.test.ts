@@ -52,7 +52,12 @@ afterAll(async () => {
   await aws?.close();
 });
 beforeEach(async () => {
-  for (const url of [aws.resources.syncQueueUrl, aws.resources.intakeDlqUrl, aws.resources.syncDlqUrl]) {
+  for (const url of [
+    aws.resources.intakeQueueUrl,
+    aws.resources.syncQueueUrl,
+    aws.resources.intakeDlqUrl,
+    aws.resources.syncDlqUrl,
+  ]) {
     await aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
   }
 });
@@ -62,6 +67,7 @@ const env = () => ({
   CAPTURE_CONFIG: orgsFile,
   AWS_REGION: aws.region,
   SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
+  INTAKE_QUEUE_URL: aws.resources.intakeQueueUrl,
   INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
   SYNC_DLQ_URL: aws.resources.syncDlqUrl,
 });
@@ -86,6 +92,10 @@ function record(body: string, receiveCount = 1, attributes: SQSRecord['messageAt
     awsRegion: aws.region,
   };
 }
+
+/** An intake record already put in acme's line (the parse step proper works on it). */
+const routedRecord = (body: string, receiveCount = 1) =>
+  record(body, receiveCount, { 'capture.org': { stringValue: 'acme', dataType: 'String' } });
 
 const snsEnvelope = (message: unknown) =>
   JSON.stringify({ Type: 'Notification', MessageId: randomUUID(), Message: JSON.stringify(message) });
@@ -142,6 +152,7 @@ async function receiveAll(url: string) {
       MaxNumberOfMessages: 10,
       WaitTimeSeconds: 1,
       MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
     }),
   );
   return r.Messages ?? [];
@@ -176,7 +187,7 @@ describe('parse and sync handlers', () => {
       const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
       const parseContext = { ...context, awsRequestId: 'parse-invocation' };
       const parseLines = await logLines(() =>
-        parse({ Records: mails.map((m) => record(m.body)) }, parseContext),
+        parse({ Records: mails.map((m) => routedRecord(m.body)) }, parseContext),
       );
       expect(parseLines.length).toBeGreaterThanOrEqual(2);
       for (const line of parseLines) {
@@ -250,6 +261,45 @@ describe('parse and sync handlers', () => {
     }
   });
 
+  it("puts mail straight from SES in its org's line on the intake queue first, then parses it there", async () => {
+    const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+    const mail = await received({ subject: 'Routed first' });
+    const stranger = await received({ subject: 'For nobody' });
+    const strangerBody = stranger.body.replaceAll(bcc, 'nobody-at-all@capture.localhost');
+    expect(await parse({ Records: [record(mail.body), record(strangerBody)] }, context)).toEqual({
+      batchItemFailures: [],
+    });
+    // Nothing parsed yet: no outcome, nothing for the sync stage.
+    expect(await store.get(null, mail.sesMessageId)).toBeNull();
+    expect(await receiveAll(aws.resources.syncQueueUrl)).toEqual([]);
+    const copies = await receiveAll(aws.resources.intakeQueueUrl);
+    const lines = copies.map((m) => ({
+      body: m.Body,
+      group: m.Attributes?.MessageGroupId,
+      line: m.MessageAttributes?.['capture.org']?.StringValue,
+    }));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        { body: mail.body, group: 'acme', line: 'acme' },
+        { body: strangerBody, group: '~unknown', line: '~unknown' },
+      ]),
+    );
+    const routed = copies.map((m) =>
+      record(m.Body ?? '', 1, {
+        'capture.org': {
+          stringValue: m.MessageAttributes?.['capture.org']?.StringValue ?? '',
+          dataType: 'String',
+        },
+      }),
+    );
+    expect(await parse({ Records: routed }, context)).toEqual({ batchItemFailures: [] });
+    expect(await receiveAll(aws.resources.intakeQueueUrl)).toEqual([]);
+    expect(
+      (await receiveAll(aws.resources.syncQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}').sesMessageId),
+    ).toEqual([mail.sesMessageId]);
+    expect(await store.get(null, stranger.sesMessageId)).toMatchObject({ outcome: 'rejected' });
+  });
+
   it('acknowledges an SNS message that is not a Received notification, without DLQ or outcome', async () => {
     const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
     const setup = record(snsEnvelope({ notificationType: 'AMAZON_SES_SETUP_NOTIFICATION', receipt: {} }));
@@ -276,7 +326,7 @@ describe('parse and sync handlers', () => {
     });
     const parse = createParseHandler(failing);
     const early = await received({ subject: 'Not yet' });
-    const earlyRecord = record(early.body, 4);
+    const earlyRecord = routedRecord(early.body, 4);
     // (With a record that succeeds beside it: a batch whose every record fails is retried whole.)
     const setup = record(snsEnvelope({ notificationType: 'AMAZON_SES_SETUP_NOTIFICATION' }));
     expect(await parse({ Records: [earlyRecord, setup] }, context)).toEqual({
@@ -286,7 +336,9 @@ describe('parse and sync handlers', () => {
     expect(await store.get(null, early.sesMessageId)).toBeNull();
 
     const last = await received({ subject: 'Last try' });
-    expect(await parse({ Records: [record(last.body, 5)] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await parse({ Records: [routedRecord(last.body, 5)] }, context)).toEqual({
+      batchItemFailures: [],
+    });
     const dead = await receiveAll(aws.resources.intakeDlqUrl);
     expect(dead.map((m) => m.Body)).toEqual([last.body]);
     expect(dead[0]?.MessageAttributes?.['capture.stage']?.StringValue).toBe('parse');
@@ -307,7 +359,7 @@ describe('parse and sync handlers', () => {
     await aws.clients.s3.send(
       new DeleteObjectCommand({ Bucket: aws.resources.bucket, Key: `raw/${gone.sesMessageId}` }),
     );
-    const first = record(gone.body, 1);
+    const first = routedRecord(gone.body, 1);
     expect(await parse({ Records: [first] }, context)).toEqual({ batchItemFailures: [] });
     // The invocation then failed (a crash after its work): SQS hands the same message back.
     expect(
@@ -321,7 +373,9 @@ describe('parse and sync handlers', () => {
       `NOT_FOUND: s3://${aws.resources.bucket}/raw/${gone.sesMessageId} does not exist`,
     ]);
     // A replay from the DLQ is a new queue message: worked again, dead-lettered again.
-    expect(await parse({ Records: [record(gone.body, 2)] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await parse({ Records: [routedRecord(gone.body, 2)] }, context)).toEqual({
+      batchItemFailures: [],
+    });
     expect(await receiveAll(aws.resources.intakeDlqUrl)).toHaveLength(1);
   });
 
@@ -347,7 +401,7 @@ describe('parse and sync handlers', () => {
       };
     };
     const parse = createParseHandler(counting);
-    expect(await parse({ Records: mails.map((m) => record(m.body)) }, context)).toEqual({
+    expect(await parse({ Records: mails.map((m) => routedRecord(m.body)) }, context)).toEqual({
       batchItemFailures: [],
     });
     expect(parseConcurrency()).toBe(4);
@@ -362,7 +416,7 @@ describe('parse and sync handlers', () => {
   it('reads the Salesforce secret again when the login is refused, and syncs with the rotated one', async () => {
     const mail = await received({ subject: 'After rotation' });
     await createParseHandler(() => parseDepsFromEnv(env(), clients()))(
-      { Records: [record(mail.body)] },
+      { Records: [routedRecord(mail.body)] },
       context,
     );
     const [pointer] = await receiveAll(aws.resources.syncQueueUrl);

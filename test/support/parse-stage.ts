@@ -42,8 +42,10 @@ export async function runParseStage(mails: BatchMail[], options: ParseStageOptio
   const mail = new MemoryMailStore();
   const syncQueue = new MemoryQueue();
   const deadLetterQueue = new MemoryQueue();
+  const intake = new MemoryQueue();
   const handler = createParseHandler(() => ({
     registry,
+    route: { registry, intake },
     mail,
     outcomes: mail,
     syncQueue,
@@ -60,8 +62,23 @@ export async function runParseStage(mails: BatchMail[], options: ParseStageOptio
     const to = typeof m === 'object' && 'recipient' in m ? m.recipient : recipient;
     return intakeRecord(sesMessageId, to, options.verdicts ?? {});
   });
-  const response = await handler({ Records: records }, { functionName: 'parse' } as Context);
-  const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  // As from SES: each mail is first put in its org's line on the intake queue, then parsed there.
+  const failed = new Set<string>();
+  const run = async (batch: SQSRecord[]) => {
+    const response = await handler({ Records: batch }, { functionName: 'parse' } as Context);
+    for (const f of response?.batchItemFailures ?? []) failed.add(f.itemIdentifier);
+  };
+  await run(records);
+  const routed = intake.messages.map((m, i) => {
+    const original = records.find((r) => r.body === m.body);
+    if (!original) throw new Error('the intake queue got a body no record had');
+    const messageAttributes = Object.fromEntries(
+      Object.entries(m.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }]),
+    );
+    return { ...original, messageId: `${original.messageId}-routed-${i}`, messageAttributes };
+  });
+  await run(routed);
+  for (const r of routed) if (failed.has(r.messageId)) failed.add(r.messageId.replace(/-routed-\d+$/, ''));
   return records.map((record, i): ParsedMail => {
     const sesMessageId = `ses-${i}`;
     const sent = syncQueue.messages.find((m) => (m.body as SyncMessage).sesMessageId === sesMessageId);
