@@ -61,6 +61,9 @@ function countRequests(stack: LocalStack, stage: AsyncLocalStorage<Who>, m: Cost
         const who = stage.getStore() ?? 'outside';
         if (who === 'bench') return next(args);
         const key = `${service}.${operation}`;
+        // The local stand-in for SQS fair queues holds messages and starts their visibility timeout
+        // when it hands them out (local/held-messages.ts); SQS and Lambda's poller make no such request.
+        if (who === 'outside' && key === 'SQS.ChangeMessageVisibilityBatch') return next(args);
         m.awsRequests[who][key] = (m.awsRequests[who][key] ?? 0) + 1;
         if (key === 'S3.PutObject') {
           const input = args.input as { Key?: string };
