@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { pipeline } from '../config/pipeline.ts';
 import { TransientError } from '../errors.ts';
+import { inGroups } from '../grouping.ts';
 import {
   addActivity,
   emptyActivity,
@@ -26,6 +27,8 @@ import {
 } from '../ports/org-status.ts';
 
 const HOUR_MS = 3_600_000;
+/** DeleteObjects takes at most 1,000 keys (S3 API Reference, DeleteObjects). */
+const MAX_DELETE_KEYS = 1000;
 /** An hour bucket: `2025-06-01T10`. */
 const hourOf = (at: Date) => at.toISOString().slice(0, 13);
 
@@ -60,10 +63,26 @@ export class S3OrgStatus implements OrgStatusStore {
     );
   }
 
-  async clearWaiting(mail: WaitingMail): Promise<void> {
-    await this.#call('clearing a waiting mail', () =>
-      this.#s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: S3OrgStatus.waitingKey(mail) })),
-    );
+  /** One DeleteObjects per 1,000 markers (S3's limit per request), quiet: only errors come back. */
+  async clearWaiting(mails: readonly WaitingMail[]): Promise<{ mail: WaitingMail; reason: string }[]> {
+    const failed: { mail: WaitingMail; reason: string }[] = [];
+    for (const chunk of inGroups(mails, { maxItems: MAX_DELETE_KEYS })) {
+      const byKey = new Map(chunk.map((m) => [S3OrgStatus.waitingKey(m), m]));
+      const response = await this.#call('clearing waiting mail', () =>
+        this.#s3.send(
+          new DeleteObjectsCommand({
+            Bucket: this.#bucket,
+            Delete: { Objects: [...byKey.keys()].map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+      for (const error of response.Errors ?? []) {
+        const mail = error.Key === undefined ? undefined : byKey.get(error.Key);
+        if (mail)
+          failed.push({ mail, reason: `${error.Code ?? 'S3_ERROR'}: ${error.Message ?? 'not deleted'}` });
+      }
+    }
+    return failed;
   }
 
   async waiting(orgId: string, limit: number): Promise<OrgWaiting> {

@@ -33,7 +33,11 @@ export interface OrgActivity {
 
 export interface OrgStatusStore {
   markWaiting(mail: WaitingMail): Promise<void>;
-  clearWaiting(mail: WaitingMail): Promise<void>;
+  /**
+   * Removes the markers of settled mail, all at once; resolves to the ones that could not be
+   * removed, each with why (the rest are gone).
+   */
+  clearWaiting(mails: readonly WaitingMail[]): Promise<{ mail: WaitingMail; reason: string }[]>;
   /** The org's waiting mails, oldest first, counting at most `limit` of them. */
   waiting(orgId: string, limit: number): Promise<OrgWaiting>;
   /** Adds to the org's counts for the hour `at` falls in. */

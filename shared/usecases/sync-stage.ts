@@ -272,24 +272,20 @@ function recordLateTasks(late: Promise<EmailSyncResult[]>, items: OrgGroup['item
 async function clearWaiting(deps: SyncStageDeps, items: Pending[]): Promise<void> {
   const status = deps.fairness?.status;
   if (!status) return;
-  await Promise.all(
-    items.map(async ({ message }) => {
-      if (!message.receivedAt) return;
-      await status
-        .clearWaiting({
-          orgId: message.orgId,
-          sesMessageId: message.sesMessageId,
-          receivedAt: message.receivedAt,
-        })
-        .catch((error: unknown) => {
-          deps.logger.warn('waiting marker not cleared', {
-            sesMessageId: message.sesMessageId,
-            orgId: message.orgId,
-            reason: describeError(error),
-          });
-        });
-    }),
+  const mails = items.flatMap(({ message: { orgId, sesMessageId, receivedAt } }) =>
+    receivedAt ? [{ orgId, sesMessageId, receivedAt }] : [],
   );
+  if (mails.length === 0) return;
+  const failed = await status
+    .clearWaiting(mails)
+    .catch((error: unknown) => mails.map((mail) => ({ mail, reason: describeError(error) })));
+  for (const { mail, reason } of failed) {
+    deps.logger.warn('waiting marker not cleared', {
+      sesMessageId: mail.sesMessageId,
+      orgId: mail.orgId,
+      reason,
+    });
+  }
 }
 
 /** The CapturedEmail the message carries, if it carries one this version can read. */
