@@ -93,10 +93,18 @@ function days(value: string): number {
   return n;
 }
 
-function findOrg(registry: Registry, id: string, path: string): number {
+/** The org as read (validated) and its entry in the file as written, to change. */
+function findOrg(
+  registry: Registry,
+  document: RegistryInput,
+  id: string,
+  path: string,
+): { org: Registry['orgs'][number]; docOrg: DocumentOrg } {
   const index = registry.orgs.findIndex((o) => o.id === id);
-  if (index === -1) throw new ConfigError('UNKNOWN_ORG', `no org "${id}" in ${path}`);
-  return index;
+  const org = registry.orgs[index];
+  const docOrg = document.orgs[index];
+  if (!org || !docOrg) throw new ConfigError('UNKNOWN_ORG', `no org "${id}" in ${path}`);
+  return { org, docOrg };
 }
 
 interface AddOptions {
@@ -183,9 +191,7 @@ function rotateOrg(id: string, options: RotateOptions): void {
   const location = locate(options, false);
   const path = location.path;
   const { document, registry, text } = openRegistry(location);
-  const index = findOrg(registry, id, path);
-  const org = registry.orgs[index]!;
-  const docOrg = document.orgs[index]!;
+  const { org, docOrg } = findOrg(registry, document, id, path);
   const now = new Date();
   if (!org.addresses.some((a) => a.mode === options.mode && !isRetired(a, now))) {
     throw new ConfigError('NOTHING_TO_ROTATE', `org "${id}" has no active ${options.mode} address to rotate`);
@@ -201,9 +207,15 @@ function rotateOrg(id: string, options: RotateOptions): void {
         (address.retiresAt === undefined || Date.parse(address.retiresAt) > Date.parse(retiresAt)),
     );
   // The new address keeps the owner and description of the one it replaces.
-  const model = old.at(-1)?.address ?? org.addresses.filter((a) => a.mode === options.mode).at(-1)!;
+  // (The check above found an active address of this mode.)
+  const model = old.at(-1)?.address ?? org.addresses.filter((a) => a.mode === options.mode).at(-1);
+  if (!model)
+    throw new ConfigError('NOTHING_TO_ROTATE', `org "${id}" has no ${options.mode} address to rotate`);
   const token = newToken(id, tokensOf(registry));
-  for (const { i } of old) docOrg.addresses[i] = { ...docOrg.addresses[i]!, retiresAt };
+  for (const { i } of old) {
+    const written = docOrg.addresses[i];
+    if (written) docOrg.addresses[i] = { ...written, retiresAt };
+  }
   docOrg.addresses.push({
     token,
     mode: options.mode,
@@ -268,8 +280,8 @@ function listOrgs(options: { config?: string; json?: boolean }): void {
     lines.push(`${org.id}${org.name ? ` (${org.name})` : ''}  ${org.enabled ? 'enabled' : 'disabled'}`);
     for (const a of org.addresses) {
       const state =
-        a.state === 'retiring'
-          ? `retiring on ${when(a.retiresAt!)}`
+        a.state === 'retiring' && a.retiresAt
+          ? `retiring on ${when(a.retiresAt)}`
           : a.state === 'org-disabled'
             ? 'org disabled'
             : a.state;
@@ -283,10 +295,10 @@ function listOrgs(options: { config?: string; json?: boolean }): void {
 function setEnabled(id: string, enabled: boolean, options: { config?: string; json?: boolean }): void {
   const location = locate(options, false);
   const { document, registry, text } = openRegistry(location);
-  const index = findOrg(registry, id, location.path);
-  const changed = registry.orgs[index]!.enabled !== enabled;
+  const { org, docOrg } = findOrg(registry, document, id, location.path);
+  const changed = org.enabled !== enabled;
   if (changed) {
-    document.orgs[index]!.enabled = enabled;
+    docOrg.enabled = enabled;
     writeRegistryFile(location.path, document, text);
   }
   if (options.json) {

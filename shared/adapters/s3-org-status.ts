@@ -102,7 +102,8 @@ export class S3OrgStatus implements OrgStatusStore {
         ),
       );
       const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
-      oldest ??= keys.length > 0 ? waitingMailOf(orgId, keys[0]!.slice(prefix.length)) : null;
+      const [first] = keys;
+      oldest ??= first === undefined ? null : waitingMailOf(orgId, first.slice(prefix.length));
       count += keys.length;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token && count < limit);

@@ -162,7 +162,9 @@ export function errorFor(code: string, message: string): TransientError | Perman
 }
 
 /** The body of a subresponse that succeeded; a failed one is thrown as a classified error. */
-export function okBody(sub: Subresponse, what: string): unknown {
+export function okBody(sub: Subresponse | undefined, what: string): unknown {
+  // Salesforce answers every subrequest; a missing answer is a broken response, worth a retry.
+  if (!sub) throw new TransientError('NO_RESULT', `${what}: no answer in the composite response`);
   if (sub.httpStatusCode >= 400) {
     const { code, message } = firstError(sub);
     throw errorFor(code, `${what}: ${message}`);

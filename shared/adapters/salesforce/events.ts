@@ -55,7 +55,7 @@ export const isEventLookup = (s: Subrequest) => s.referenceId.startsWith(EVENT_L
 export function readEventLookup(answers: Map<string, Subresponse>, sent: Subrequest[]): FoundEvent[] {
   const byId = new Map<string, FoundEvent>();
   for (const s of sent.filter(isEventLookup)) {
-    const body = okBody(answers.get(s.referenceId)!, 'lookup events');
+    const body = okBody(answers.get(s.referenceId), 'lookup events');
     for (const r of (body as { records: Record<string, unknown>[] }).records) {
       const found: FoundEvent = {
         id: String(r.Id),

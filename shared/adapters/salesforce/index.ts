@@ -263,16 +263,16 @@ export class SalesforceCrm implements CrmPort {
 
   async capabilities(): Promise<CrmCapabilities> {
     if (this.#capabilities) return this.#capabilities;
-    await this.#learn(await sendComposites(this, describes(this.#base), () => false, 'describe'));
-    return this.#closedStatus();
+    return this.#closedStatus(
+      await this.#learn(await sendComposites(this, describes(this.#base), () => false, 'describe')),
+    );
   }
 
   /**
    * Task Status is a restricted picklist of the org's task statuses. "Completed" when the org
    * has it; otherwise the org's first closed status, asked once (TaskStatus.IsClosed).
    */
-  async #closedStatus(): Promise<CrmCapabilities> {
-    const caps = this.#capabilities!;
+  async #closedStatus(caps: CrmCapabilities): Promise<CrmCapabilities> {
     if (caps.taskStatus) return caps;
     const closed = await this.query<{ ApiName?: string; MasterLabel?: string }>(
       'SELECT ApiName, MasterLabel FROM TaskStatus WHERE IsClosed = true ORDER BY SortOrder',
@@ -395,8 +395,7 @@ export class SalesforceCrm implements CrmPort {
       'lookup',
     );
     if (describe) {
-      await this.#learn(answers);
-      await this.#closedStatus();
+      await this.#closedStatus(await this.#learn(answers));
     }
     const result = emptyLookup();
     if (events.length > 0 && this.#capabilities?.eventFields && this.#readable('Event', 'Capture_Id__c'))
@@ -636,7 +635,7 @@ export class SalesforceCrm implements CrmPort {
     }));
     const answers = await sendComposites(this, sent, () => true, 'existing attachments');
     for (const [i, q] of queries.entries()) {
-      const body = okBody(answers.get(`q${i}`)!, `existing ${q.kind}`);
+      const body = okBody(answers.get(`q${i}`), `existing ${q.kind}`);
       for (const r of (body as QueryResult<Record<string, unknown>>).records) {
         if (q.kind === 'files')
           out.files.push({

@@ -142,7 +142,7 @@ function toEnglish(text: string, language: string | null): string {
   const names = intlMonthNames(language);
   let out = text.replace(/[\p{L}]+\.?/gu, (word) => {
     const month = monthOf(names, normalise(word));
-    return month === undefined ? word : ENGLISH_MONTHS[month]!;
+    return (month === undefined ? undefined : ENGLISH_MONTHS[month]) ?? word;
   });
   // Year first (Hungarian): "2021. October 28." → "28 October 2021".
   out = out.replace(/\b(\d{4})\.\s*([A-Z][a-z]+)\s+(\d{1,2})\./, '$3 $2 $1');

@@ -512,7 +512,7 @@ function leadFor(person: MailAddress): LeadDraft {
   const lastName = (parts.length > 1 ? parts.slice(1).join(' ') : parts[0]) || singleLine(local);
   return {
     // Lead.FirstName holds 40 characters, LastName 80, Company 255.
-    FirstName: parts.length > 1 ? parts[0]!.slice(0, 40) : null,
+    FirstName: parts.length > 1 ? (parts[0] ?? '').slice(0, 40) : null,
     LastName: lastName.slice(0, 80),
     Company: (domain.split('.').slice(-2, -1)[0] ?? domain).slice(0, 255),
     Email: person.address,

@@ -186,7 +186,8 @@ function closeCut(text: string): string {
   for (const line of whole.split(/\r?\n/)) {
     const m = /^(BEGIN|END):([A-Za-z-]+)\s*$/i.exec(line);
     if (!m) continue;
-    if (m[1]!.toUpperCase() === 'BEGIN') open.push(m[2]!);
+    const [, verb = '', name = ''] = m;
+    if (verb.toUpperCase() === 'BEGIN') open.push(name);
     else open.pop();
     // Deeper than any calendar nests: leave it to the parser to refuse.
     if (open.length > 8) return whole;
