@@ -128,8 +128,11 @@ async function runScenario(
     await Promise.all([quiet, noise(s)]);
     const until = Date.now() + 600_000;
     // Latencies come from each Task's CreatedDate; looking rarely leaves the CPU to the pipeline.
-    while (Date.now() < until && [...s.accepted.keys()].some((k) => !taskTimes(stack).has(k)))
-      await sleep(500);
+    const allDone = () => {
+      const done = taskTimes(stack);
+      return [...s.accepted.keys()].every((k) => done.has(k));
+    };
+    while (Date.now() < until && !allDone()) await sleep(500);
     await stack.idle();
     const tasks = taskTimes(stack);
     const quietLatencies = [...s.accepted]
