@@ -140,13 +140,8 @@ export const COVERAGE: Record<string, Coverage> = {
   },
   'npm run bench -- --fairness': {
     kind: 'measure',
-    why: 'ten minutes and more: three local stacks, one with a 1,500-mail burst; quoted in docs/fairness.md',
+    why: 'about two and a half minutes: three local stacks, one with a 1,500-mail burst; quoted in docs/fairness.md',
     smaller: { file: 'test/integration/fairness.test.ts', marker: 'latencyMsByClient' },
-  },
-  'npm run bench -- --quick': {
-    kind: 'measure',
-    why: 'one to two minutes; its cost pass is the full one, quoted in docs/benchmarks.md',
-    smaller: { file: 'test/unit/bench-cost.test.ts', marker: 'costPerMillion(' },
   },
   'BENCH_E2E_EMAILS=500 npm run bench -- --quick': {
     kind: 'measure',
