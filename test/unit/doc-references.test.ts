@@ -26,9 +26,17 @@ function filesUnder(dir: string): string[] {
 }
 const testFiles = filesUnder(join(root, 'test')).filter((f) => f.endsWith('.test.ts'));
 
-/** Backticked names in a doc, with what follows each on its line. */
+/** The doc with each paragraph and list item on one line (Markdown wraps sentences). */
+function unwrapped(text: string): string {
+  return text.replace(/\n(?![\n|#>`]|\s*(?:[-*]|\d+\.)\s)\s*/g, ' ');
+}
+
+/** Backticked names in a doc, with what follows each in its paragraph. */
 function named(text: string): { name: string; rest: string }[] {
-  return [...text.matchAll(/`([^`\n]+)`([^\n]*)/g)].map((m) => ({ name: m[1] ?? '', rest: m[2] ?? '' }));
+  return [...unwrapped(text).matchAll(/`([^`\n]+)`(?=([^\n]*))/g)].map((m) => ({
+    name: m[1] ?? '',
+    rest: m[2] ?? '',
+  }));
 }
 
 /** The test file a name stands for: a path from the root, or a test file's own name. */

@@ -158,6 +158,26 @@ describe('EmailMessage exactly once', () => {
     );
     expect((await conn.query('SELECT Id FROM Task')).totalSize).toBe(tasks);
   });
+
+  it('refuses a second record with the value of a Unique field (DUPLICATE_VALUE), in any case', async () => {
+    const { conn } = await start();
+    await post(conn, `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'EmailMessage.Capture_Id__c',
+      Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+    });
+    expect(await conn.sobject('EmailMessage').create({ ...message, Capture_Id__c: 'acme:u1' })).toMatchObject(
+      {
+        success: true,
+      },
+    );
+    await expectError(
+      conn.sobject('EmailMessage').create({ ...message, Capture_Id__c: 'ACME:U1' }),
+      'DUPLICATE_VALUE',
+    );
+    expect((await conn.query("SELECT Id FROM EmailMessage WHERE Capture_Id__c = 'acme:u1'")).totalSize).toBe(
+      1,
+    );
+  });
 });
 
 describe('EmailMessageRelation', () => {
