@@ -46,21 +46,31 @@ function testFileOf(name: string): string | null {
   return null;
 }
 
-/** The title after ` › `, up to where the sentence or table cell goes on. */
+/**
+ * The title after ` › `, up to where the sentence or table cell goes on; or a title in quotes
+ * right after the file (`file` "title").
+ */
 function titleAfter(rest: string): string | null {
+  const quoted = /^\s*,?\s*"([^"]+)"/.exec(rest);
+  if (quoted) return quoted[1]?.trim() || null;
   const m = /^\s*›\s*([^`|()]+?)\s*(?:[|()]|;|$|\. )/.exec(rest);
   return m?.[1]?.trim() || null;
 }
 
+/** Apostrophes written either way are one. */
+const plain = (text: string) => text.replace(/[‘’]/g, "'");
+
 /** Test titles as written in a test file, quotes undone. */
 function titlesOf(file: string): string {
-  return readFileSync(file, 'utf8').replace(/\\(['"`])/g, '$1');
+  return plain(readFileSync(file, 'utf8').replace(/\\(['"`])/g, '$1'));
 }
 
 it('finds the files and tests the docs name (so the checks below check something)', () => {
   const all = docs.flatMap((doc) => named(readFileSync(join(root, doc), 'utf8')));
-  expect(all.filter(({ name }) => FILE.test(name)).length).toBeGreaterThan(100);
-  expect(all.filter(({ rest }) => titleAfter(rest)).length).toBeGreaterThan(10);
+  expect(all.filter(({ name }) => FILE.test(name)).length).toBeGreaterThan(150);
+  expect(
+    all.filter(({ name, rest }) => name.endsWith('.test.ts') && titleAfter(rest)).length,
+  ).toBeGreaterThan(100);
 });
 
 describe.each(docs)('%s', (doc) => {
@@ -78,13 +88,16 @@ describe.each(docs)('%s', (doc) => {
     for (const { name, rest } of named(text)) {
       const title = titleAfter(rest);
       if (!title) continue;
+      if (!name.endsWith('.test.ts')) continue;
       const file = testFileOf(name);
       if (!file || !existsSync(file)) {
         missing.push(`${name} (no such test file)`);
         continue;
       }
       // A doc may shorten a title (…); its first words must be the test's.
-      const start = (title.split('…')[0] ?? '').trim().slice(0, 40);
+      const start = plain(title.split('…')[0] ?? '')
+        .trim()
+        .slice(0, 40);
       if (!titlesOf(file).includes(start)) missing.push(`${name} › ${title}`);
     }
     expect(missing).toEqual([]);
