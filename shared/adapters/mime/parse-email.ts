@@ -196,11 +196,18 @@ async function readThrough(
   parser: MailParser,
   cut: Cut,
 ): Promise<void> {
+  // The source failing first (S3 breaking off mid-object) is not the mail's fault: read it again
+  // later. (A failure in the chain reaches the source too, but after the stream that failed.)
+  let firstFailed: 'source' | 'chain' | null = null;
+  if (!Buffer.isBuffer(source)) source.once('error', () => (firstFailed ??= 'source'));
+  for (const stream of [repair, mime, parser]) stream.once('error', () => (firstFailed ??= 'chain'));
   try {
     if (Buffer.isBuffer(source)) await pushThrough(source, [repair, mime, parser]);
     else await pipeline(source, repair, mime, parser);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
+    if (firstFailed === 'source')
+      throw new TransientError('RAW_READ_FAILED', `reading the raw mail broke off: ${detail}`);
     if (!repair.result || repair.result.fieldCount === 0)
       throw new UnreadableEmailError(`not an email: ${detail}`);
     cut(

@@ -199,6 +199,24 @@ describe('hostile mail: bounded work, honest outcomes', () => {
     expect(codes(email)).toEqual(['references-truncated']);
   });
 
+  it('a read that breaks off is retried, never taken for a message cut short', async () => {
+    const head = mime(headers, 'The first line arrived.\r\n');
+    let sent = false;
+    const source = new Readable({
+      read() {
+        if (sent) setTimeout(() => this.destroy(new Error('connection reset')), 20);
+        else {
+          sent = true;
+          this.push(head);
+        }
+      },
+    });
+    await expect(parseEmail(source, { org })).rejects.toMatchObject({
+      code: 'RAW_READ_FAILED',
+      retryable: true,
+    });
+  });
+
   it('nothing cut: no cut-short entries', async () => {
     const email = await parseEmail(mime(headers, 'plain'), { org });
     expect(email.cutShort).toEqual([]);
