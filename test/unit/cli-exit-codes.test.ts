@@ -33,6 +33,7 @@ const USAGE_MISTAKES: Record<string, { args: string[]; says: RegExp }[]> = {
     { args: ['status'], says: /missing required argument 'message-id'/ },
     { args: ['status', 'x', '--stack', 'Capture', '--bucket', 'b'], says: /--stack or --bucket, not both/ },
     { args: ['status', 'x', '--wait', 'soon'], says: /soon is not a number of seconds/ },
+    { args: ['status', 'x', '--org', 'acme'], says: /give a message id or --org, not both/ },
   ],
   replay: [
     { args: ['replay'], says: /say what to replay: --dlq or --unresolved/ },
