@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
 import { compositeGroups, readComposite } from '#shared/adapters/salesforce/composite.ts';
 import { classifySalesforceError } from '#shared/adapters/salesforce/errors.ts';
+import { collectionChunks, FILE_REQUEST_BYTES } from '#shared/adapters/salesforce/limits.ts';
 import { lookupQueries } from '#shared/adapters/salesforce/lookup.ts';
 import { inClauses, packedQueries, soqlName, soqlString } from '#shared/adapters/salesforce/soql.ts';
 import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
@@ -131,6 +132,24 @@ describe('composite limits', () => {
       expect(g.filter((x) => x.limited).length).toBeLessThanOrEqual(5);
     }
     expect(groups.flat()).toEqual(items);
+  });
+
+  it('keeps the files of one request within 20 MB of base64; a larger file goes alone', () => {
+    const MB = 1024 * 1024;
+    expect(FILE_REQUEST_BYTES).toBe(20 * MB);
+    const sizes = [8, 8, 8, 25, 4, 12].map((n) => n * MB);
+    const chunks = collectionChunks(sizes, (n) => n);
+    expect(chunks).toEqual([[8 * MB, 8 * MB], [8 * MB], [25 * MB], [4 * MB, 12 * MB]]);
+    const groups = compositeGroups(
+      chunks,
+      () => true,
+      (c) => c.reduce((a, b) => a + b, 0),
+    );
+    for (const g of groups) {
+      const bytes = g.flat().reduce((a, b) => a + b, 0);
+      if (g.flat().length > 1) expect(bytes).toBeLessThanOrEqual(FILE_REQUEST_BYTES);
+    }
+    expect(groups.flat()).toEqual(chunks);
   });
 
   it('reads a composite refused as a whole as an error with its retry class, not as empty answers', () => {
