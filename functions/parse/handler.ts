@@ -9,7 +9,7 @@ import { concurrencyLimit, once } from '#functions/limit.ts';
 import { parseConcurrency, pipeline } from '#shared/config/pipeline.ts';
 import { logger, metrics, startInvocation, traced } from '#shared/observability.ts';
 import { captureIntakeBody } from '#shared/usecases/capture-message.ts';
-import { routeIntake, shouldRoute } from '#shared/usecases/route-intake.ts';
+import { isRouted, routeIntake } from '#shared/usecases/route-intake.ts';
 import { type ParseDeps, parseDepsFromEnv } from './wiring.ts';
 
 export function createParseHandler(makeDeps: () => ParseDeps, options: { concurrency?: number } = {}) {
@@ -34,13 +34,11 @@ export function createParseHandler(makeDeps: () => ParseDeps, options: { concurr
         await deadLetter(record, ready, { stage: 'parse', maxReceiveCount, logger: log }, work, () => ids);
       });
     });
-  // Mail straight from SES that waited in the queue is first put in its org's line
-  // (route-intake.ts); routing reads no S3 object and takes no parse slot. What cannot be
-  // routed, or did not wait, is parsed here.
+  // Mail straight from SES is first put in its org's line (route-intake.ts); routing reads no
+  // S3 object and takes no parse slot. What cannot be routed is parsed here.
   const processRecord = async (record: SQSRecord) => {
     const queued = toQueueRecord(record);
-    const sentAt = Number(record.attributes.SentTimestamp);
-    if (shouldRoute(queued.attributes, Number.isFinite(sentAt) ? sentAt : null, Date.now())) {
+    if (!isRouted(queued.attributes)) {
       const routed = await routeIntake(queued.body, deps().route);
       if (routed.routed) return;
     }

@@ -154,12 +154,6 @@ export const pipeline = {
    * its value is the message group.
    */
   intakeRouteAttribute: 'capture.org',
-  /**
-   * Mail that waited longer than this in the intake queue is put in its org's line before it is
-   * parsed; mail that did not is parsed at once. A wait means a backlog, and lines only matter
-   * then (as SQS's fair queues only act then): a quiet pipeline pays no second pass.
-   */
-  intakeRouteAfterMs: 1000,
   handBackAttributes: {
     count: 'capture.handBacks',
     slow: 'capture.slowHandBacks',

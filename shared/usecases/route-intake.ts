@@ -7,8 +7,7 @@
  * then an SQS fair queue per org, like the sync queue (docs/fairness.md).
  *
  * Routing reads the notification alone (the recipients): no S3 read, no parsing. Mail it cannot
- * read is not routed but parsed where it is, which records what is wrong with it. Only mail that
- * waited in the queue is routed (shouldRoute): without a backlog there is no line to jump.
+ * read is not routed but parsed where it is, which records what is wrong with it.
  */
 import { pipeline } from '../config/pipeline.ts';
 import type { Registry } from '../config/registry.ts';
@@ -55,21 +54,6 @@ export function intakeGroupOf(body: string, registry: Registry, now: Date = new 
 /** Whether a delivery has been put in its org's line already (it is parsed now). */
 export function isRouted(attributes: Readonly<Record<string, string>>): boolean {
   return Object.hasOwn(attributes, pipeline.intakeRouteAttribute);
-}
-
-/**
- * Whether a delivery should go in its org's line first: it is not there yet, and it waited in
- * the queue longer than `afterMs` (from SQS's SentTimestamp; a delivery without one counts as
- * having waited). A delivery that did not wait found no backlog: nothing to be fair about.
- */
-export function shouldRoute(
-  attributes: Readonly<Record<string, string>>,
-  sentAt: number | null,
-  now: number,
-  afterMs: number = pipeline.intakeRouteAfterMs,
-): boolean {
-  if (isRouted(attributes)) return false;
-  return sentAt === null || !Number.isFinite(sentAt) || now - sentAt > afterMs;
 }
 
 export interface RouteIntakeDeps {

@@ -3,13 +3,7 @@
  * message group (shared/usecases/route-intake.ts), read from the notification alone.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  intakeGroupOf,
-  intakeGroups,
-  isRouted,
-  routeIntake,
-  shouldRoute,
-} from '#shared/usecases/route-intake.ts';
+import { intakeGroupOf, intakeGroups, isRouted, routeIntake } from '#shared/usecases/route-intake.ts';
 import { MemoryQueue } from '../../support/memory-stores.ts';
 import { BCC_TOKEN, FORWARD_TOKEN, testRegistry } from '../../support/registry.ts';
 
@@ -70,24 +64,6 @@ describe("an intake message's line", () => {
     expect(intakeGroupOf(body([], 'AMAZON_SES_SETUP_NOTIFICATION'), registry)).toBeNull();
     expect(intakeGroupOf('not json', registry)).toBeNull();
     expect(intakeGroupOf(JSON.stringify({ Type: 'Notification', Message: '{}' }), registry)).toBeNull();
-  });
-});
-
-describe('which deliveries are routed', () => {
-  const now = Date.parse('2026-12-07T10:00:00Z');
-  it('those that waited in the queue past the threshold, once', () => {
-    expect(shouldRoute({}, now - 1_001, now, 1_000)).toBe(true);
-    expect(shouldRoute({ 'capture.org': 'acme' }, now - 60_000, now, 1_000)).toBe(false);
-  });
-
-  it('not those that found no backlog: they are parsed at once', () => {
-    expect(shouldRoute({}, now - 1_000, now, 1_000)).toBe(false);
-    expect(shouldRoute({}, now, now, 1_000)).toBe(false);
-  });
-
-  it('those whose send time is unknown, to be safe', () => {
-    expect(shouldRoute({}, null, now, 1_000)).toBe(true);
-    expect(shouldRoute({}, Number.NaN, now, 1_000)).toBe(true);
   });
 });
 
