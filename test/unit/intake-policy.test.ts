@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CapturedEmail } from '#shared/domain/captured-email.ts';
-import { checkParsedMessage, checkVerdicts, resolveRecipients } from '#shared/domain/intake-policy.ts';
+import {
+  checkParsedMessage,
+  checkVerdicts,
+  fromVerified,
+  resolveRecipients,
+} from '#shared/domain/intake-policy.ts';
 import { testRegistry } from '../support/registry.ts';
 
 const registry = testRegistry({
@@ -211,5 +216,30 @@ describe('bcc sender authentication', () => {
     expect(check(signed('acme.com', 'evil.example'), verdicts)).toEqual(forged);
     expect(check(signed(), verdicts)).toEqual(forged);
     expect(check(signed('com'), verdicts)).toEqual(forged);
+  });
+});
+
+describe("fromVerified (a forward address's From)", () => {
+  const envelope = (mailFrom: string) => ({ envelope: { mailFrom, recipients: [] } });
+  const signed = (...dkimDomains: string[]) => ({ authentication: { dkimDomains } });
+
+  it('proves the From by DMARC PASS, SPF PASS for its own domain, or DKIM PASS signed by its own domain only', () => {
+    expect(fromVerified(email({}), { dmarc: 'PASS', spf: 'FAIL', dkim: 'FAIL' })).toBe(true);
+    const spf = { spf: 'PASS', dkim: 'FAIL', dmarc: 'GRAY' };
+    expect(fromVerified(email(envelope('bounces@acme.com')), spf)).toBe(true);
+    // Strict: a subdomain or another domain of the org is not the From's own domain.
+    expect(fromVerified(email(envelope('bounces@mail.acme.com')), spf)).toBe(false);
+    expect(fromVerified(email(envelope('x@other-internal.com')), spf)).toBe(false);
+    const dkim = { spf: 'FAIL', dkim: 'PASS', dmarc: 'GRAY' };
+    expect(fromVerified(email(signed('acme.com')), dkim)).toBe(true);
+    expect(fromVerified(email(signed('acme.com', 'evil.example')), dkim)).toBe(false);
+    expect(fromVerified(email(signed()), dkim)).toBe(false);
+  });
+
+  it('proves nothing without a From or a passing verdict', () => {
+    expect(fromVerified(email({ from: null }), { dmarc: 'PASS' })).toBe(false);
+    expect(
+      fromVerified(email(envelope('alice@acme.com')), { spf: 'FAIL', dkim: 'FAIL', dmarc: 'GRAY' }),
+    ).toBe(false);
   });
 });

@@ -59,6 +59,30 @@ describe('buildCapturedEmail', () => {
     expect(email.kind).toBe('normal');
   });
 
+  it('calls mail between colleagues internal, mail from outside inbound, and without an org unknown', () => {
+    const alice = { address: 'alice@acme.example', name: 'Alice' };
+    const bob = { address: 'bob@eu.acme.example', name: 'Bob' };
+    const jane = { address: 'jane@globex.example', name: 'Jane' };
+    expect(buildCapturedEmail(reading({ from: alice, to: [bob] }), context).direction).toBe('internal');
+    expect(buildCapturedEmail(reading({ from: jane, to: [alice] }), context).direction).toBe('inbound');
+    expect(
+      buildCapturedEmail(reading({ from: alice, to: [jane] }), { ...context, org: null }).direction,
+    ).toBe('unknown');
+  });
+
+  it('takes a sub-address target as an order number unless it is a Salesforce record id', () => {
+    const capture = (target: string) => ({
+      orgId: 'acme',
+      address: 'x@capture.example.com',
+      mode: 'bcc' as const,
+      target,
+    });
+    const order = buildCapturedEmail(reading({}), { ...context, capture: capture('SO-104233') });
+    expect(order.orderNumbers).toEqual(['SO-104233']);
+    const record = buildCapturedEmail(reading({}), { ...context, capture: capture('0015g00000AbCdE') });
+    expect(record.orderNumbers).toEqual([]);
+  });
+
   it('reads the kind from the raw headers and asks for the unwrapped HTML only when the text hints at a forward', () => {
     let unwrapped = 0;
     const email = buildCapturedEmail(
