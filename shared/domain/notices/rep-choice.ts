@@ -20,7 +20,7 @@ export type RepChoice =
       /** A Contact's id (003…) or email address for the WhoId. */
       whoId: string | null;
       whoEmail: string | null;
-      /** A record id (Account, Opportunity, Order, Case, Contract) or an order number for the WhatId. */
+      /** A record id (Account, Opportunity, Order or Case: isWhatRecordId) or an order number for the WhatId. */
       what: string | null;
     };
 
