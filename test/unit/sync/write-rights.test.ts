@@ -177,4 +177,19 @@ describe('a repeated Message-ID', () => {
     expect(again).toMatchObject({ outcome: 'created', reason: 'completed-on-retry', taskId: first?.taskId });
     expect(crm.relations).toEqual([{ taskId: first?.taskId, relationId: CARL }]);
   });
+
+  it('without Capture_Source__c no later delivery completes a Task found by its Message-ID', async () => {
+    const crm = new FakeCrm();
+    crm.data = world();
+    crm.caps.sourceField = false;
+    crm.fail('attach', ...Array.from({ length: 5 }, () => transient()));
+    const mail = email({ messageId: '<nosource@acme.example>', cc: ['carl@globex.example'] });
+    const [first] = await writeToSalesforce({ org, emails: [mail], crm, backoffMs: 1, retries: 1 });
+    expect(first).toMatchObject({ outcome: 'failed', retryable: true });
+    // Even the same stored message cannot prove it is one: the Task is left as it is.
+    const [again] = await writeToSalesforce({ org, emails: [mail], crm, backoffMs: 1 });
+    expect(again).toMatchObject({ outcome: 'duplicate', taskId: first?.taskId });
+    expect(crm.relations).toEqual([]);
+    expect(crm.tasks).toHaveLength(1);
+  });
 });
