@@ -20,14 +20,13 @@ describe('file sizes', () => {
   it('refuses more than 37.5 MB of base64 in one request and takes a request just under it', async () => {
     const { emulator, conn } = await emulatorWith();
     close = () => emulator.close();
-    const ok = await post<{ success: boolean }[]>(conn, `${V}/composite/sobjects`, {
-      records: [version('a', 18 * MB), version('b', 19 * MB)],
-    });
+    // Both bodies built first: building one on a busy machine can outlast the server's keep-alive
+    // (5 s), which then closes the idle connection just as the next request is written (EPIPE).
+    const under = JSON.stringify({ records: [version('a', 18 * MB), version('b', 19 * MB)] });
+    const over = JSON.stringify({ records: [version('c', 19 * MB), version('d', 19 * MB)] });
+    const ok = await post<{ success: boolean }[]>(conn, `${V}/composite/sobjects`, under);
     expect(ok.map((r) => r.success)).toEqual([true, true]);
-    await expectError(
-      post(conn, `${V}/composite/sobjects`, { records: [version('c', 19 * MB), version('d', 19 * MB)] }),
-      'STRING_TOO_LONG',
-    );
+    await expectError(post(conn, `${V}/composite/sobjects`, over), 'STRING_TOO_LONG');
     expect(emulator.records('ContentVersion').map((v) => v.Title)).toEqual(['a', 'b']);
   });
 

@@ -20,11 +20,12 @@ export async function expectError(promise: PromiseLike<unknown>, errorCode: stri
   return error as { errorCode: string; message: string };
 }
 
+/** POSTs `body` as JSON (a string is sent as it is: JSON made beforehand). */
 export function post<T>(conn: Connection, url: string, body: unknown) {
   return conn.request<T>({
     method: 'POST',
     url,
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
   });
 }
