@@ -8,7 +8,7 @@
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
 import iconv from 'iconv-lite';
-import { GuardedTransform } from './guarded-transform.ts';
+import type { ChunkStage, Pass } from './guarded-transform.ts';
 
 const SINGLE_VALUED = new Set([
   'from',
@@ -230,10 +230,10 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
 }
 
 /**
- * Stream stage: buffers the header block (up to `maxHeaderBytes`), repairs it, then passes the
- * body through untouched. `result` is available once the header block has been seen.
+ * Stage before mailparser: buffers the header block (up to `maxHeaderBytes`), repairs it, then
+ * passes the body through untouched. `result` is available once the header block has been seen.
  */
-export class HeaderBlockRepair extends GuardedTransform {
+export class HeaderBlockRepair implements ChunkStage {
   result: RepairedHeaders | null = null;
   bytes = 0;
   readonly #maxHeaderBytes: number;
@@ -242,13 +242,15 @@ export class HeaderBlockRepair extends GuardedTransform {
   #done = false;
 
   constructor(maxHeaderBytes: number) {
-    super();
     this.#maxHeaderBytes = maxHeaderBytes;
   }
 
-  protected override readChunk(chunk: Buffer): Buffer | undefined {
+  read(chunk: Buffer, pass: Pass): void {
     this.bytes += chunk.length;
-    if (this.#done) return chunk;
+    if (this.#done) {
+      pass(chunk);
+      return;
+    }
     this.#pending.push(chunk);
     this.#pendingLength += chunk.length;
     // A message handed over whole is one chunk: read in place, not copied.
@@ -256,33 +258,35 @@ export class HeaderBlockRepair extends GuardedTransform {
     this.#pending = [buffered];
     const end = findHeaderEnd(buffered);
     if (end !== -1 && end <= this.#maxHeaderBytes) {
-      this.#emit(buffered.subarray(0, end), buffered.subarray(end), []);
+      this.#emit(buffered.subarray(0, end), buffered.subarray(end), [], pass);
     } else if (this.#pendingLength > this.#maxHeaderBytes) {
       const cut = buffered.lastIndexOf(0x0a, this.#maxHeaderBytes);
       const at = cut > 0 ? cut + 1 : this.#maxHeaderBytes;
-      this.#emit(buffered.subarray(0, at), Buffer.concat([Buffer.from('\r\n'), buffered.subarray(at)]), [
-        `header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`,
-      ]);
+      this.#emit(
+        buffered.subarray(0, at),
+        Buffer.concat([Buffer.from('\r\n'), buffered.subarray(at)]),
+        [`header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`],
+        pass,
+      );
     }
-    return undefined;
   }
 
-  protected override endInput(): void {
+  end(pass: Pass): void {
     if (!this.#done) {
       const buffered = Buffer.concat(this.#pending);
       // A message with headers only (no blank line): parse it as headers with an empty body.
-      this.#emit(buffered, Buffer.from('\r\n'), []);
+      this.#emit(buffered, Buffer.from('\r\n'), [], pass);
     }
   }
 
-  #emit(header: Buffer, rest: Buffer, warnings: string[]): void {
+  #emit(header: Buffer, rest: Buffer, warnings: string[], pass: Pass): void {
     this.#done = true;
     this.#pending = [];
     const repaired = repairHeaderBlock(header, rest);
     repaired.warnings.unshift(...warnings);
     this.result = repaired;
-    this.push(repaired.block);
-    if (rest.length > 0) this.push(rest);
+    pass(repaired.block);
+    if (rest.length > 0) pass(rest);
   }
 }
 
