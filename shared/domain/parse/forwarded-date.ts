@@ -216,9 +216,9 @@ const NUMERIC = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4}) ${TIME}$`);
 
 const monthNumber = (name: string) => ENGLISH_MONTHS.findIndex((m) => m.startsWith(name)) + 1;
 
-/** "Mo., 16. Nov. 2026 um 10:12 Uhr" (Gmail), "14. Oktober 2026 um 09:41" (German). */
+/** "Mo., 16. Nov. 2026 um 10:12 Uhr" (Gmail), "14. Oktober 2026 um 09:41:12 MESZ" (Apple Mail), German. */
 const GERMAN =
-  /^(?:(?:Mo|Di|Mi|Do|Fr|Sa|So)\., )?(\d{1,2})\. (\p{L}+\.?) (\d{4}) um (\d{1,2}):(\d{2})(?::(\d{2}))?(?: Uhr)?$/u;
+  /^(?:(?:Mo|Di|Mi|Do|Fr|Sa|So)\., )?(\d{1,2})\. (\p{L}+\.?) (\d{4}) um (\d{1,2}):(\d{2})(?::(\d{2}))?(?: Uhr)?(?: (MEZ|MESZ))?$/u;
 const GERMAN_MONTHS = new Map(
   Object.entries({
     Januar: 1,
@@ -278,7 +278,10 @@ function localParts(
   months: Map<string, number>,
 ): (string | undefined)[] | null {
   const month = match ? months.get(match[2]!) : undefined;
-  return match && month !== undefined ? [match[3], String(month), match[1], ...match.slice(4)] : null;
+  if (!match || month === undefined) return null;
+  // Central European time as chrono reads its German names: MEZ +01:00, MESZ +02:00.
+  const zone = match[7] === 'MESZ' ? ['+', '02', '00'] : match[7] === 'MEZ' ? ['+', '01', '00'] : [];
+  return [match[3], String(month), match[1], match[4], match[5], match[6], undefined, ...zone];
 }
 
 /** Year, month, day, then the time's parts and the zone's, of a common shape; null for another. */
