@@ -8,7 +8,7 @@
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
 import iconv from 'iconv-lite';
-import { GuardedTransform } from './guarded-transform.ts';
+import type { ChunkStage, Pass } from './guarded-transform.ts';
 
 const SINGLE_VALUED = new Set([
   'from',
@@ -28,6 +28,12 @@ const SINGLE_VALUED = new Set([
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Whether any byte is 8-bit: without one, there is no raw 8-bit text to decode and the block is UTF-8. */
+function hasHighByte(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
 function isUtf8(bytes: Buffer): boolean {
   try {
     utf8.decode(bytes);
@@ -42,9 +48,11 @@ interface Field {
   lines: Buffer[];
 }
 
-function splitFields(block: Buffer): { fields: Field[]; garbage: number } {
+/** The block's fields; `changed` when their lines no longer join back into the block as it is. */
+function splitFields(block: Buffer): { fields: Field[]; garbage: number; changed: boolean } {
   const fields: Field[] = [];
   let garbage = 0;
+  let changed = false;
   let start = 0;
   while (start < block.length) {
     let end = block.indexOf(0x0a, start);
@@ -62,16 +70,23 @@ function splitFields(block: Buffer): { fields: Field[]; garbage: number } {
     const name = rawName.trimEnd();
     if (colon > 0 && /^[!-9;-~]+$/.test(name)) {
       // Obsolete syntax (RFC 5322 §4.5) allows white space before the colon: "Subject  : …".
-      const fixed =
-        name === rawName ? line : Buffer.concat([Buffer.from(name, 'latin1'), line.subarray(colon)]);
-      fields.push({ name: name.toLowerCase(), lines: [fixed] });
-    } else if (line.toString('latin1').trim() !== '') {
-      garbage++;
-      // Keep it attached to the previous field so nothing is silently dropped from view.
-      if (last) last.lines.push(Buffer.concat([Buffer.from(' '), line]));
+      if (name === rawName) {
+        fields.push({ name: name.toLowerCase(), lines: [line] });
+      } else {
+        changed = true;
+        const fixed = Buffer.concat([Buffer.from(name, 'latin1'), line.subarray(colon)]);
+        fields.push({ name: name.toLowerCase(), lines: [fixed] });
+      }
+    } else {
+      changed = true;
+      if (line.toString('latin1').trim() !== '') {
+        garbage++;
+        // Keep it attached to the previous field so nothing is silently dropped from view.
+        if (last) last.lines.push(Buffer.concat([Buffer.from(' '), line]));
+      }
     }
   }
-  return { fields, garbage };
+  return { fields, garbage, changed };
 }
 
 function usableCharset(value: string): string | null {
@@ -172,7 +187,10 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
     const eol = block.indexOf(0x0a);
     block = eol === -1 ? Buffer.alloc(0) : block.subarray(eol + 1);
   }
-  const { fields, garbage } = splitFields(block);
+  const split = splitFields(block);
+  const { fields, garbage } = split;
+  // Unchanged fields join back into the block as it is: no copy of it is made then.
+  let changed = split.changed;
   if (garbage > 0) warnings.push(`${garbage} malformed header line(s) kept as continuation text`);
 
   const seen = new Set<string>();
@@ -180,6 +198,7 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
   for (const field of fields) {
     if (SINGLE_VALUED.has(field.name) && seen.has(field.name)) {
       warnings.push(`duplicate ${field.name} header: the first one is used`);
+      changed = true;
       continue;
     }
     seen.add(field.name);
@@ -187,18 +206,21 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
   }
 
   const declared = declaredCharset(kept, bodyStart.subarray(0, BODY_PEEK_BYTES));
+  // Comments are cut and UTF-7 decoded into ASCII, so a block without 8-bit bytes stays without.
+  const eightBit = hasHighByte(block);
   let rawWords = 0;
   let utf7 = 0;
   for (const field of kept) {
-    cleanField(field);
-    if (decodeRawEncodedWords(field)) rawWords++;
+    if (cleanField(field)) changed = true;
+    if (eightBit && decodeRawEncodedWords(field)) rawWords++;
     if (isUtf7(declared) && decodeUtf7Field(field)) utf7++;
   }
+  if (rawWords > 0 || utf7 > 0) changed = true;
   if (rawWords > 0)
     warnings.push(`${rawWords} encoded header(s) held raw 8-bit bytes: decoded in their charset`);
   if (utf7 > 0) warnings.push('UTF-7 header text decoded');
-  let out = Buffer.concat(kept.flatMap((f) => f.lines));
-  if (!isUtf8(out)) {
+  let out = changed ? Buffer.concat(kept.flatMap((f) => f.lines)) : block;
+  if (eightBit && !isUtf8(out)) {
     // UTF-7 is a 7-bit charset: raw 8-bit bytes beside it cannot be UTF-7.
     const charset = declared && !isUtf7(declared) ? declared : 'windows-1252';
     out = Buffer.from(iconv.decode(out, charset), 'utf8');
@@ -208,10 +230,10 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
 }
 
 /**
- * Stream stage: buffers the header block (up to `maxHeaderBytes`), repairs it, then passes the
- * body through untouched. `result` is available once the header block has been seen.
+ * Stage before mailparser: buffers the header block (up to `maxHeaderBytes`), repairs it, then
+ * passes the body through untouched. `result` is available once the header block has been seen.
  */
-export class HeaderBlockRepair extends GuardedTransform {
+export class HeaderBlockRepair implements ChunkStage {
   result: RepairedHeaders | null = null;
   bytes = 0;
   readonly #maxHeaderBytes: number;
@@ -220,46 +242,51 @@ export class HeaderBlockRepair extends GuardedTransform {
   #done = false;
 
   constructor(maxHeaderBytes: number) {
-    super();
     this.#maxHeaderBytes = maxHeaderBytes;
   }
 
-  protected override readChunk(chunk: Buffer): Buffer | undefined {
+  read(chunk: Buffer, pass: Pass): void {
     this.bytes += chunk.length;
-    if (this.#done) return chunk;
+    if (this.#done) {
+      pass(chunk);
+      return;
+    }
     this.#pending.push(chunk);
     this.#pendingLength += chunk.length;
-    const buffered = Buffer.concat(this.#pending);
+    // A message handed over whole is one chunk: read in place, not copied.
+    const buffered = this.#pending.length === 1 ? chunk : Buffer.concat(this.#pending);
     this.#pending = [buffered];
     const end = findHeaderEnd(buffered);
     if (end !== -1 && end <= this.#maxHeaderBytes) {
-      this.#emit(buffered.subarray(0, end), buffered.subarray(end), []);
+      this.#emit(buffered.subarray(0, end), buffered.subarray(end), [], pass);
     } else if (this.#pendingLength > this.#maxHeaderBytes) {
       const cut = buffered.lastIndexOf(0x0a, this.#maxHeaderBytes);
       const at = cut > 0 ? cut + 1 : this.#maxHeaderBytes;
-      this.#emit(buffered.subarray(0, at), Buffer.concat([Buffer.from('\r\n'), buffered.subarray(at)]), [
-        `header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`,
-      ]);
+      this.#emit(
+        buffered.subarray(0, at),
+        Buffer.concat([Buffer.from('\r\n'), buffered.subarray(at)]),
+        [`header block larger than ${this.#maxHeaderBytes} bytes: the rest is treated as body`],
+        pass,
+      );
     }
-    return undefined;
   }
 
-  protected override endInput(): void {
+  end(pass: Pass): void {
     if (!this.#done) {
       const buffered = Buffer.concat(this.#pending);
       // A message with headers only (no blank line): parse it as headers with an empty body.
-      this.#emit(buffered, Buffer.from('\r\n'), []);
+      this.#emit(buffered, Buffer.from('\r\n'), [], pass);
     }
   }
 
-  #emit(header: Buffer, rest: Buffer, warnings: string[]): void {
+  #emit(header: Buffer, rest: Buffer, warnings: string[], pass: Pass): void {
     this.#done = true;
     this.#pending = [];
     const repaired = repairHeaderBlock(header, rest);
     repaired.warnings.unshift(...warnings);
     this.result = repaired;
-    this.push(repaired.block);
-    if (rest.length > 0) this.push(rest);
+    pass(repaired.block);
+    if (rest.length > 0) pass(rest);
   }
 }
 
@@ -283,19 +310,19 @@ const ID_FIELDS = new Set(['message-id', 'in-reply-to', 'references']);
  * addresses ("Pete(A \\) chap) <pete(his account)@silly.test(his host)>"), inside message ids
  * and in dates. A bare "addr@example.com (Name)" keeps its comment: it is the display name.
  */
-function cleanField(field: Field): void {
+function cleanField(field: Field): boolean {
   const isAddress = ADDRESS_FIELDS.has(field.name);
   const isId = ID_FIELDS.has(field.name);
   const isDate = field.name === 'date';
-  if (!isAddress && !isId && !isDate) return;
+  if (!isAddress && !isId && !isDate) return false;
   const raw = Buffer.concat(field.lines).toString('latin1');
-  if (!raw.includes('(') && !(isId && /<[^>]*\s[^>]*>/.test(raw))) return;
+  if (!raw.includes('(') && !(isId && /<[^>]*\s[^>]*>/.test(raw))) return false;
   const colon = raw.indexOf(':');
   const name = raw.slice(0, colon);
   const value = raw.slice(colon + 1).replace(/\r?\n$/, '');
   let cleaned: string;
   if (isAddress) {
-    if (!value.includes('<')) return;
+    if (!value.includes('<')) return false;
     cleaned = stripComments(value, true);
   } else if (isId) {
     cleaned = stripComments(value, true);
@@ -305,6 +332,7 @@ function cleanField(field: Field): void {
       .replace(/\s+/g, ' ');
   }
   field.lines = [Buffer.from(`${name}: ${cleaned.trim()}\r\n`, 'latin1')];
+  return true;
 }
 
 function stripComments(value: string, squeezeAngles: boolean): string {

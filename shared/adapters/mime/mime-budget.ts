@@ -8,7 +8,7 @@
  * stream there, as if the message were truncated. mailparser then delivers everything read
  * up to that point (the body text usually comes first), and the cut is reported.
  */
-import { GuardedTransform } from './guarded-transform.ts';
+import type { ChunkStage, Pass } from './guarded-transform.ts';
 
 export interface MimeBudget {
   /** MIME parts read (every part delimiter counts); the message is cut before the next one. */
@@ -21,7 +21,7 @@ export interface MimeBudget {
 const LINE_PREFIX = 1024;
 const BOUNDARY_PARAM = /boundary\s*=\s*(?:"([^"]{1,200})"|([^\s;"]{1,200}))/i;
 
-export class MimeBudgetStream extends GuardedTransform {
+export class MimeBudgetScan implements ChunkStage {
   /** Why the rest of the message was not read, or null when it was read whole. */
   cut: 'parts' | 'depth' | null = null;
   /** Part delimiters seen. */
@@ -48,11 +48,17 @@ export class MimeBudgetStream extends GuardedTransform {
   #nestedMessage = false;
 
   constructor(budget: MimeBudget) {
-    super();
     this.#budget = budget;
   }
 
-  protected override readChunk(chunk: Buffer): Buffer | undefined {
+  read(chunk: Buffer, pass: Pass): void {
+    const out = this.#read(chunk);
+    if (out !== undefined) pass(out);
+  }
+
+  end(): void {}
+
+  #read(chunk: Buffer): Buffer | undefined {
     if (this.cut) return undefined;
     const text = chunk.toString('latin1');
     let start = 0;

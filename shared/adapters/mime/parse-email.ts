@@ -34,10 +34,10 @@ import type { AttachmentSink } from '../../ports/attachment-sink.ts';
 import type { MimeReading } from '../../ports/mime-reader.ts';
 import { CalendarCapture } from './calendar-capture.ts';
 import { flattenAddresses, forwardTextOfHtml } from './forward-html.ts';
-import { asError } from './guarded-transform.ts';
+import { asError, GuardedTransform } from './guarded-transform.ts';
 import { HeaderBlockRepair } from './header-block.ts';
 import { boundHtml, htmlToText } from './html-text.ts';
-import { MimeBudgetStream } from './mime-budget.ts';
+import { MimeBudgetScan } from './mime-budget.ts';
 
 export { DEFAULT_LIMITS, type ParseLimits } from '../../domain/parse/limits.ts';
 
@@ -118,7 +118,7 @@ export async function readMime(
     warnings.push(`${code}: ${detail}`);
   };
   const repair = new HeaderBlockRepair(limits.maxHeaderBytes);
-  const mime = new MimeBudgetStream({
+  const mime = new MimeBudgetScan({
     maxParts: limits.maxParts,
     maxMultipartDepth: limits.maxMultipartDepth,
   });
@@ -192,7 +192,7 @@ export async function readMime(
 async function readThrough(
   source: Buffer | Readable,
   repair: HeaderBlockRepair,
-  mime: MimeBudgetStream,
+  mime: MimeBudgetScan,
   parser: MailParser,
   cut: Cut,
 ): Promise<void> {
@@ -202,8 +202,8 @@ async function readThrough(
   if (!Buffer.isBuffer(source)) source.once('error', () => (firstFailed ??= 'source'));
   for (const stream of [repair, mime, parser]) stream.once('error', () => (firstFailed ??= 'chain'));
   try {
-    if (Buffer.isBuffer(source)) await pushThrough(source, [repair, mime, parser]);
-    else await pipeline(source, repair, mime, parser);
+    if (Buffer.isBuffer(source)) await pushThrough(source, repair, mime, parser);
+    else await pipeline(source, new GuardedTransform(repair), new GuardedTransform(mime), parser);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (firstFailed === 'source')
@@ -218,24 +218,37 @@ async function readThrough(
 }
 
 /**
- * Bytes already in memory written straight into the chain: no source stream and no pipeline()
- * (its AbortController and per-stream bookkeeping cost more than a small message's parse).
- * Any error destroys every stream, so the chain fails as pipeline() would.
+ * Bytes already in memory handed straight to the stages and mailparser: no source stream, no
+ * stream per stage and no pipeline() (building and running them cost more than a small message's
+ * parse). A stage that throws fails the read as its stream would, by destroying mailparser.
  */
-function pushThrough(raw: Buffer, chain: [Transform, Transform, MailParser]): Promise<void> {
-  const [first, middle, last] = chain;
-  for (const stream of chain) {
-    stream.on('error', (error: Error) => {
-      for (const other of chain) if (other !== stream) other.destroy(error);
-    });
+function pushThrough(
+  raw: Buffer,
+  repair: HeaderBlockRepair,
+  mime: MimeBudgetScan,
+  parser: MailParser,
+): Promise<void> {
+  const done = finished(parser);
+  // Empty chunks pass nothing on a stream either.
+  const toParser = (bytes: Buffer) => {
+    if (bytes.length > 0 && !parser.destroyed) parser.write(bytes);
+  };
+  const toMime = (bytes: Buffer) => {
+    if (bytes.length > 0) mime.read(bytes, toParser);
+  };
+  try {
+    repair.read(raw, toMime);
+    repair.end(toMime);
+    mime.end();
+  } catch (error) {
+    parser.destroy(asError(error));
+    return done;
   }
-  first.pipe(middle).pipe(last);
-  const done = finished(last);
-  first.end(raw);
+  parser.end();
   return done;
 }
 
-function reportMimeCut(mime: MimeBudgetStream, limits: ParseLimits, cut: Cut): void {
+function reportMimeCut(mime: MimeBudgetScan, limits: ParseLimits, cut: Cut): void {
   if (mime.cut === 'parts') {
     cut('mime-parts', `more than ${limits.maxParts} MIME parts: the rest of the message was not read`);
   } else if (mime.cut === 'depth') {
@@ -329,7 +342,7 @@ function newMailParser(limits: ParseLimits): MailParser {
     // HTML is converted here, within budgets (html-text.ts): mailparser's own conversion is unbounded.
     skipHtmlToText: true,
     maxHtmlLengthToParse: limits.maxHtmlBytes,
-    // mailsplit drops the whole message past its node limit (MimeBudgetStream cuts well before it)
+    // mailsplit drops the whole message past its node limit (MimeBudgetScan cuts well before it)
     // and refuses a header block over 1 MB (the top-level block is bounded by maxHeaderBytes).
     ...{
       maxChildNodes: Math.max(1_000, limits.maxParts * 4),

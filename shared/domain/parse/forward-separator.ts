@@ -39,11 +39,9 @@ export function separatorSearch(library: unknown): SeparatorSearch {
 
 /** The body as the library cleans it before looking for separators. */
 function cleaned(body: string): string {
-  return body
-    .replace(/\r\n/g, '\n')
-    .replace(/\uFEFF/g, '')
-    .replace(/\u00A0$/gm, '')
-    .replace(/\u00A0/g, ' ');
+  const text = body.replace(/\r\n/g, '\n').replace(/\uFEFF/g, '');
+  // Most text has no no-break space: one native search, not two regular expressions over it.
+  return text.includes('\u00A0') ? text.replace(/\u00A0$/gm, '').replace(/\u00A0/g, ' ') : text;
 }
 
 /**

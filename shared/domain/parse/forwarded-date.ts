@@ -201,6 +201,137 @@ function certainDate(results: ReturnType<Reader['parse']>, withTime: boolean): D
   return null;
 }
 
+const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MONTH =
+  '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|November|December)';
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2}))?(?: (AM|PM))?`;
+/** "Wed, 14 Oct 2026 11:41:00 +0200" (RFC 2822), "Mon, 16 Nov 2026 at 10:12". */
+const DAY_FIRST = new RegExp(
+  String.raw`^(?:${WEEKDAY}, )?(\d{1,2}) ${MONTH} (\d{4})(?: at)? ${TIME}(?: ([+-])(\d{2})(\d{2}))?$`,
+);
+/** "Wednesday, October 14, 2026 9:41 AM" (Outlook), "Wed, Oct 14, 2026 at 9:41 AM" (Gmail). */
+const MONTH_FIRST = new RegExp(String.raw`^(?:${WEEKDAY}, )?${MONTH} (\d{1,2}), (\d{4})(?: at)? ${TIME}$`);
+/** "10/13/2026 04:15:22 PM" (Lotus Notes), read month first as chrono's English reader does. */
+const NUMERIC = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4}) ${TIME}$`);
+
+const monthNumber = (name: string) => ENGLISH_MONTHS.findIndex((m) => m.startsWith(name)) + 1;
+
+/** "Mo., 16. Nov. 2026 um 10:12 Uhr" (Gmail), "14. Oktober 2026 um 09:41:12 MESZ" (Apple Mail), German. */
+const GERMAN =
+  /^(?:(?:Mo|Di|Mi|Do|Fr|Sa|So)\., )?(\d{1,2})\. (\p{L}+\.?) (\d{4}) um (\d{1,2}):(\d{2})(?::(\d{2}))?(?: Uhr)?(?: (MEZ|MESZ))?$/u;
+const GERMAN_MONTHS = new Map(
+  Object.entries({
+    Januar: 1,
+    'Jan.': 1,
+    Februar: 2,
+    'Feb.': 2,
+    März: 3,
+    April: 4,
+    'Apr.': 4,
+    Mai: 5,
+    Juni: 6,
+    Juli: 7,
+    August: 8,
+    'Aug.': 8,
+    September: 9,
+    'Sep.': 9,
+    'Sept.': 9,
+    Oktober: 10,
+    'Okt.': 10,
+    November: 11,
+    'Nov.': 11,
+    Dezember: 12,
+    'Dez.': 12,
+  }),
+);
+/** "mercredi 14 octobre 2026 09:41" (Outlook), "14 oct. 2026 à 09:41" (Gmail), French. */
+const FRENCH =
+  /^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?(\d{1,2}) (\p{L}+\.?) (\d{4})(?: à)? (\d{1,2}):(\d{2})(?::(\d{2}))?$/u;
+const FRENCH_MONTHS = new Map(
+  Object.entries({
+    janvier: 1,
+    'janv.': 1,
+    février: 2,
+    'févr.': 2,
+    mars: 3,
+    avril: 4,
+    'avr.': 4,
+    mai: 5,
+    juin: 6,
+    juillet: 7,
+    'juil.': 7,
+    août: 8,
+    septembre: 9,
+    'sept.': 9,
+    octobre: 10,
+    'oct.': 10,
+    novembre: 11,
+    'nov.': 11,
+    décembre: 12,
+    'déc.': 12,
+  }),
+);
+
+/** Day, month name and year, then the time (24-hour, no zone), in a language `months` names. */
+function localParts(
+  match: RegExpExecArray | null,
+  months: Map<string, number>,
+): (string | undefined)[] | null {
+  const month = match ? months.get(match[2]!) : undefined;
+  if (!match || month === undefined) return null;
+  // Central European time as chrono reads its German names: MEZ +01:00, MESZ +02:00.
+  const zone = match[7] === 'MESZ' ? ['+', '02', '00'] : match[7] === 'MEZ' ? ['+', '01', '00'] : [];
+  return [match[3], String(month), match[1], match[4], match[5], match[6], undefined, ...zone];
+}
+
+/** Year, month, day, then the time's parts and the zone's, of a common shape; null for another. */
+function datePartsOf(text: string): (string | undefined)[] | null {
+  const dayFirst = DAY_FIRST.exec(text);
+  if (dayFirst) return [dayFirst[3], String(monthNumber(dayFirst[2]!)), dayFirst[1], ...dayFirst.slice(4)];
+  const monthFirst = MONTH_FIRST.exec(text);
+  if (monthFirst)
+    return [monthFirst[3], String(monthNumber(monthFirst[1]!)), monthFirst[2], ...monthFirst.slice(4)];
+  const numeric = NUMERIC.exec(text);
+  if (numeric) return [numeric[3], numeric[1], numeric[2], ...numeric.slice(4)];
+  return localParts(GERMAN.exec(text), GERMAN_MONTHS) ?? localParts(FRENCH.exec(text), FRENCH_MONTHS);
+}
+
+/**
+ * The shapes most clients print, read without chrono, as chrono's English reader (the first one
+ * tried) reads them; null for anything else, or anything unusual in them (an impossible day or
+ * time, a 12-hour time past 12, a date chrono would not take), which then goes to chrono.
+ */
+function readCommonShape(text: string): string | null {
+  const parts = datePartsOf(text);
+  if (!parts) return null;
+  const [y, mo, d, h, mi, sec, meridiem, sign, zh, zm] = parts;
+  const year = Number(y);
+  // Date.UTC reads years below 100 as 19xx: such a year is left to chrono (none is near EARLIEST).
+  if (year < 1980) return null;
+  const month = Number(mo);
+  const day = Number(d);
+  let hour = Number(h);
+  const minute = Number(mi);
+  const second = sec === undefined ? 0 : Number(sec);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
+    return null;
+  if (minute > 59 || second > 59) return null;
+  if (meridiem) {
+    if (hour < 1 || hour > 12) return null;
+    hour = (hour % 12) + (meridiem === 'PM' ? 12 : 0);
+  } else if (hour > 23) {
+    return null;
+  }
+  let offset = 0;
+  if (sign) {
+    if (Number(zh) > 13 || Number(zm) > 59) return null;
+    offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  }
+  const time = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000;
+  if (time < EARLIEST || time > Date.now() + 366 * 86_400_000) return null;
+  return new Date(time).toISOString();
+}
+
 /**
  * ISO date of a forwarded original's printed date, or null when day, month and year are not all
  * there. `language` (a BCP 47 tag), when the caller knows it, settles month names shared by two
@@ -217,6 +348,8 @@ export function parseForwardedDate(
     .trim()
     .slice(0, 200);
   if (text === '') return null;
+  const common = hasMonthOnlyIntlKnows(text) ? null : readCommonShape(text);
+  if (common !== null) return common;
   const hasTime = /\d{1,2}[:.]\d{2}\b/.test(text.replace(/\b\d{1,2}\.\s*\d{1,2}\.\s*\d{4}\b/, ''));
   // Each reader reads once; a reading with the time wins over one without (chrono's German reader
   // reads "26. oktober 2021 kl. 14.25" as a day only, the Intl path as day and time).

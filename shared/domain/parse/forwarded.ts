@@ -70,7 +70,7 @@ export function findHtmlForward(
     subjectIntent(subject) === 'forward' ||
     hasNotesSeparator(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
     /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
-    findInlineForward(wrappedText, subject, 'inline-html', maxTextChars) !== null;
+    hasInlineForward(wrappedText, subject, maxTextChars);
   if (!hinted) return null;
   return findInlineForward(unwrapped(), subject, 'inline-html', maxTextChars);
 }
@@ -100,17 +100,9 @@ export function findInlineForward(
   source: 'inline-text' | 'inline-html',
   maxTextChars: number,
 ): ForwardedOriginal | null {
-  const text = body.slice(0, MAX_SCAN_CHARS);
-  if (!text.trim()) return null;
-  const notes = findNotesForward(text, { subject, source, maxTextChars, isHistory });
-  if (notes) return notes;
-  const intent = subjectIntent(subject);
-  if (intent === 'reply') return null;
-  const quote = findQuoteHeader(text);
-  if (quote !== -1 && intent !== 'forward' && !readForward(text.slice(0, quote), subject)) return null;
-  const result = readForward(text, subject);
-  if (!result) return null;
-  const from = toAddress(result.email.from as ForwardParserAddress);
+  const found = readInline(body, subject, source, maxTextChars);
+  if (found === null || 'notes' in found) return found?.notes ?? null;
+  const { text, result, from } = found;
   const originalSubject = result.email.subject?.trim() || strippedSubject(subject);
   const date = parseForwardedDate(result.email.date, languageOf(text));
   // A separator alone is not enough: the original must at least name a sender or a date.
@@ -129,6 +121,41 @@ export function findInlineForward(
     source,
     text: (result.email.body ?? '').slice(0, maxTextChars),
   };
+}
+
+/**
+ * Whether findInlineForward finds a forward in the body (the HTML hint): the same reading, but
+ * the original's date is read only when the answer turns on it (no sender named).
+ */
+function hasInlineForward(body: string, subject: string | null, maxTextChars: number): boolean {
+  const found = readInline(body, subject, 'inline-html', maxTextChars);
+  if (found === null || 'notes' in found) return found !== null;
+  const { text, result, from } = found;
+  return (
+    from !== null ||
+    Boolean(result.email.from?.name) ||
+    parseForwardedDate(result.email.date, languageOf(text)) !== null
+  );
+}
+
+/** The first steps of findInlineForward: a Notes forward, or the library's reading and its sender. */
+function readInline(
+  body: string,
+  subject: string | null,
+  source: 'inline-text' | 'inline-html',
+  maxTextChars: number,
+): { notes: ForwardedOriginal } | { text: string; result: ForwardReading; from: MailAddress | null } | null {
+  const text = body.slice(0, MAX_SCAN_CHARS);
+  if (!text.trim()) return null;
+  const notes = findNotesForward(text, { subject, source, maxTextChars, isHistory });
+  if (notes) return { notes };
+  const intent = subjectIntent(subject);
+  if (intent === 'reply') return null;
+  const quote = findQuoteHeader(text);
+  if (quote !== -1 && intent !== 'forward' && !readForward(text.slice(0, quote), subject)) return null;
+  const result = readForward(text, subject);
+  if (!result) return null;
+  return { text, result, from: toAddress(result.email.from as ForwardParserAddress) };
 }
 
 /** Forwards followed inside a forward at most (a colleague's forward of a customer's mail, …). */
