@@ -199,11 +199,14 @@ async function readThrough(
   // The source failing first (S3 breaking off mid-object) is not the mail's fault: read it again
   // later. (A failure in the chain reaches the source too, but after the stream that failed.)
   let firstFailed: 'source' | 'chain' | null = null;
-  if (!Buffer.isBuffer(source)) source.once('error', () => (firstFailed ??= 'source'));
-  for (const stream of [repair, mime, parser]) stream.once('error', () => (firstFailed ??= 'chain'));
   try {
     if (Buffer.isBuffer(source)) await pushThrough(source, repair, mime, parser);
-    else await pipeline(source, new GuardedTransform(repair), new GuardedTransform(mime), parser);
+    else {
+      const chain = [new GuardedTransform(repair), new GuardedTransform(mime), parser] as const;
+      source.once('error', () => (firstFailed ??= 'source'));
+      for (const stream of chain) stream.once('error', () => (firstFailed ??= 'chain'));
+      await pipeline(source, ...chain);
+    }
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (firstFailed === 'source')
