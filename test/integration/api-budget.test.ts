@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeedPath, type LocalStack } from '#local/stack.ts';
 import { S3OrgStatus } from '#shared/adapters/s3-org-status.ts';
 import { orgStatus } from '../../cli/commands/org-status.ts';
-import { runCapture } from '../support/cli.ts';
+import { localAwsEnv, runCapture } from '../support/cli.ts';
 import { stackFiles, startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
@@ -74,14 +74,7 @@ async function status(): Promise<{
   waiting: { count: number };
   lastHour: { synced: number; deferred: Record<string, number> };
 }> {
-  const run = await runCapture(['status', '--org', 'acme', '--json'], {
-    env: {
-      AWS_ENDPOINT_URL: stack.aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: stack.aws.region,
-    },
-  });
+  const run = await runCapture(['status', '--org', 'acme', '--json'], { env: localAwsEnv(stack.aws) });
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout);
 }

@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeedPath, type LocalStack, localClientId } from '#local/stack.ts';
 import { pipeline } from '#shared/config/pipeline.ts';
-import { runCapture } from '../support/cli.ts';
+import { localAwsEnv, runCapture } from '../support/cli.ts';
 import { stackFiles, startTestStack } from '../support/stack.ts';
 
 const org = (id: string) => ({
@@ -67,15 +67,7 @@ function tasks(subject: string) {
 }
 
 /** `npx capture …` against the local stack's AWS stand-in. */
-const capture = (args: string[]) =>
-  runCapture(args, {
-    env: {
-      AWS_ENDPOINT_URL: stack.aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: stack.aws.region,
-    },
-  });
+const capture = (args: string[]) => runCapture(args, { env: localAwsEnv(stack.aws) });
 
 describe('a slow org beside a quiet one', () => {
   it('syncs the quiet org while the slow one is handed back, and loses or doubles nothing', async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/stack.ts';
 import { listOutbox, readOutboxFile } from '#shared/adapters/outbox-outbound-mail.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
-import { runCapture } from '../support/cli.ts';
+import { localAwsEnv, runCapture } from '../support/cli.ts';
 import { startTestStack } from '../support/stack.ts';
 
 const BCC = 'acme-k7q2m9x4p8w3@capture.localhost';
@@ -69,15 +69,7 @@ async function outcomeOf(messageId: string): Promise<OutcomeRecord | undefined> 
 }
 
 /** `npx capture …` against the local stack's AWS stand-in. */
-const capture = (args: string[]) =>
-  runCapture(args, {
-    env: {
-      AWS_ENDPOINT_URL: stack.aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: stack.aws.region,
-    },
-  });
+const capture = (args: string[]) => runCapture(args, { env: localAwsEnv(stack.aws) });
 
 const tasks = (subject: string) =>
   (stack.emulator?.records('Task') ?? []).filter((t) => t.Subject === subject);

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { stackOutputs } from '#infra/outputs.ts';
-import { runCapture } from '../support/cli.ts';
+import { localAwsEnv, runCapture } from '../support/cli.ts';
 import { useE2e } from '../support/e2e.ts';
 
 const e2e = useE2e({
@@ -29,13 +29,7 @@ const stack = () => e2e.stack;
 /** `capture` pointed at the local stack's AWS stand-in, as an operator points it at theirs. */
 const capture = (args: string[], extraEnv: Record<string, string> = {}) =>
   runCapture(args, {
-    env: {
-      AWS_ENDPOINT_URL: stack().aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: stack().aws.region,
-      ...extraEnv,
-    },
+    env: { ...localAwsEnv(stack().aws), ...extraEnv },
   });
 
 async function send(mail: { from: string; to: string; subject: string; messageId: string; text?: string }) {

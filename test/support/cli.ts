@@ -35,6 +35,19 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * What an operator sets to point `capture` at a local stack's AWS stand-in (it checks no
+ * credentials, but the SDK wants some).
+ */
+export function localAwsEnv(aws: { endpoint: string; region: string }): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: aws.region,
+  };
+}
+
 export function runCapture(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return runNode([join(repo, 'bin/capture.js'), ...args], options);
 }
