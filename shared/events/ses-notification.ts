@@ -58,6 +58,16 @@ export function parseIntakeBody(body: string): SesNotification {
   return SesNotificationSchema.parse(JSON.parse(envelope.Message));
 }
 
+/**
+ * When SES took the message (`now` when the notification does not say): an address retired after
+ * that still captures it (the sender was told it was delivered), also when the message is
+ * processed or replayed later.
+ */
+export function receivedAtOf(notification: SesNotification, now: () => Date): Date {
+  const at = Date.parse(notification.receipt.timestamp ?? notification.mail.timestamp);
+  return Number.isNaN(at) ? now() : new Date(at);
+}
+
 /** The notificationType of an SNS-wrapped SES notification that is not `Received`, else null. */
 export function otherNotificationType(body: string): string | null {
   try {

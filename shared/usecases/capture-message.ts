@@ -19,7 +19,12 @@ import { type EndedMail, endedMailOf, provenRepOf } from '../domain/notices/noti
 import type { OutcomeKind } from '../domain/outcome.ts';
 import { wellFormed } from '../domain/parse/well-formed.ts';
 import { describeError, PermanentError } from '../errors.ts';
-import { otherNotificationType, parseIntakeBody, type SesNotification } from '../events/ses-notification.ts';
+import {
+  otherNotificationType,
+  parseIntakeBody,
+  receivedAtOf,
+  type SesNotification,
+} from '../events/ses-notification.ts';
 import type { SyncMessage } from '../events/sync-message.ts';
 import type { LogSink } from '../observability.ts';
 import { type MailStore, type MessageQueue, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
@@ -348,13 +353,8 @@ function headerIdsOf(notification: SesNotification): { messageId: string | null;
   };
 }
 
-/**
- * When SES took the message: an address retired after that still captures it (the sender was
- * told it was delivered), also when the message is processed or replayed later.
- */
 function receivedAt(notification: SesNotification, deps: CaptureMessageDeps): Date {
-  const at = Date.parse(notification.receipt.timestamp ?? notification.mail.timestamp);
-  return Number.isNaN(at) ? (deps.now?.() ?? new Date()) : new Date(at);
+  return receivedAtOf(notification, () => deps.now?.() ?? new Date());
 }
 
 type QueueIds = { sesMessageId: string; orgId: null; messageId: string | null };

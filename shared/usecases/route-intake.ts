@@ -12,7 +12,7 @@
 import { pipeline } from '../config/pipeline.ts';
 import type { Registry } from '../config/registry.ts';
 import { resolveRecipients } from '../domain/intake-policy.ts';
-import { otherNotificationType, parseIntakeBody } from '../events/ses-notification.ts';
+import { otherNotificationType, parseIntakeBody, receivedAtOf } from '../events/ses-notification.ts';
 import type { DeadLetterQueue } from '../ports/mail-store.ts';
 import { replyRecipientOf } from './notice-reply.ts';
 
@@ -39,8 +39,7 @@ export function intakeGroupOf(body: string, registry: Registry, now: Date = new 
   try {
     const notification = parseIntakeBody(body);
     recipients = notification.receipt.recipients;
-    const received = Date.parse(notification.receipt.timestamp ?? notification.mail.timestamp);
-    at = Number.isNaN(received) ? now : new Date(received);
+    at = receivedAtOf(notification, () => now);
   } catch {
     return null;
   }
