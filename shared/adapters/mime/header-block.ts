@@ -7,6 +7,7 @@
  * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import type { ChunkStage, Pass } from './guarded-transform.ts';
 
@@ -26,21 +27,10 @@ const SINGLE_VALUED = new Set([
   'content-transfer-encoding',
 ]);
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Whether any byte is 8-bit: without one, there is no raw 8-bit text to decode and the block is UTF-8. */
 function hasHighByte(bytes: Buffer): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
   return false;
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    utf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Field {

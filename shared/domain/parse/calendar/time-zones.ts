@@ -117,24 +117,41 @@ export function ianaZoneOf(tzid: string): string | null {
   return tail && formatterFor(tail) ? tail : null;
 }
 
+const HOUR = 3_600_000;
+
+/** "M/D/YYYY, HH:MM:SS", as the en-US formatter above writes an instant. */
+const WRITTEN = /^(\d{1,2})\/(\d{1,2})\/(\d{1,6}), (\d{2}):(\d{2}):(\d{2})$/;
+
 /** Offset of `zone` from UTC at the instant `utcMillis`, in milliseconds. */
 function offsetAt(zone: string, utcMillis: number): number {
   const formatter = formatterFor(zone);
   if (!formatter) return 0;
+  const t = wallClockOf(formatter, new Date(utcMillis));
+  const asUtc = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  return asUtc - Math.floor(utcMillis / 1000) * 1000;
+}
+
+/** The wall-clock time the formatter's zone shows at `date`. */
+function wallClockOf(formatter: Intl.DateTimeFormat, date: Date): LocalTime {
+  // format() costs a third of formatToParts(); the parts are the fallback for any other shape.
+  const w = WRITTEN.exec(formatter.format(date));
+  if (w) {
+    const n = (group: number) => Number(w[group]);
+    return { year: n(3), month: n(1), day: n(2), hour: n(4), minute: n(5), second: n(6) };
+  }
   const parts = new Map<string, number>();
-  for (const p of formatter.formatToParts(new Date(utcMillis))) {
+  for (const p of formatter.formatToParts(date)) {
     if (p.type !== 'literal') parts.set(p.type, Number(p.value));
   }
   const part = (name: string) => parts.get(name) ?? 0;
-  const asUtc = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  return asUtc - Math.floor(utcMillis / 1000) * 1000;
+  return {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour'),
+    minute: part('minute'),
+    second: part('second'),
+  };
 }
 
 /**
@@ -143,9 +160,12 @@ function offsetAt(zone: string, utcMillis: number): number {
  */
 export function zonedTimeToUtc(local: LocalTime, zone: string): number {
   const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  // Zones change offset at most once within a day: the offsets half a day either side bound it.
-  const before = offsetAt(zone, wall - 43_200_000);
-  const after = offsetAt(zone, wall + 43_200_000);
+  // Offsets run from -12 to +14 hours, so the instant lies between wall - 14 h and wall + 12 h;
+  // the offsets an hour beyond either end bound it (zones change offset at most once in 28 hours).
+  const before = offsetAt(zone, wall - 15 * HOUR);
+  const after = offsetAt(zone, wall + 13 * HOUR);
+  // One offset all along (nearly always): wall - offset is the one answer.
+  if (before === after) return wall - before;
   const valid = [wall - before, wall - after].filter((t) => offsetAt(zone, t) === wall - t);
   return valid.length > 0 ? Math.min(...valid) : wall - before;
 }
