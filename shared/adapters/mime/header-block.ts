@@ -7,7 +7,7 @@
  * - single-valued headers that appear twice keep the first occurrence (mailparser keeps the last);
  * - a leading mbox `From ` line is dropped; an oversized header block is cut at a line boundary.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import type { ChunkStage, Pass } from './guarded-transform.ts';
 
@@ -26,12 +26,6 @@ const SINGLE_VALUED = new Set([
   'content-type',
   'content-transfer-encoding',
 ]);
-
-/** Whether any byte is 8-bit: without one, there is no raw 8-bit text to decode and the block is UTF-8. */
-function hasHighByte(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
-  return false;
-}
 
 interface Field {
   name: string;
@@ -197,7 +191,7 @@ export function repairHeaderBlock(input: Buffer, bodyStart: Buffer = Buffer.allo
 
   const declared = declaredCharset(kept, bodyStart.subarray(0, BODY_PEEK_BYTES));
   // Comments are cut and UTF-7 decoded into ASCII, so a block without 8-bit bytes stays without.
-  const eightBit = hasHighByte(block);
+  const eightBit = !isAscii(block);
   let rawWords = 0;
   let utf7 = 0;
   for (const field of kept) {

@@ -19,6 +19,7 @@ export interface MimeBudget {
 
 /** Bytes of a line kept to recognise boundary declarations and delimiters (RFC 2046: boundaries ≤ 70 chars). */
 const LINE_PREFIX = 1024;
+const DASH = 0x2d;
 const BOUNDARY_PARAM = /boundary\s*=\s*(?:"([^"]{1,200})"|([^\s;"]{1,200}))/i;
 
 export class MimeBudgetScan implements ChunkStage {
@@ -60,9 +61,24 @@ export class MimeBudgetScan implements ChunkStage {
 
   #read(chunk: Buffer): Buffer | undefined {
     if (this.cut) return undefined;
+    if (this.#bodyWithoutParts()) return chunk;
     const text = chunk.toString('latin1');
     let start = 0;
     while (start < text.length) {
+      if (!this.#inHeaders && this.#line === '' && text.charCodeAt(start) !== DASH) {
+        // At the start of a body line that is no delimiter: only lines starting "--" count there.
+        if (this.#bodyWithoutParts()) return chunk;
+        const delimiter = text.indexOf('\n--', start);
+        if (delimiter === -1) {
+          // The rest holds no delimiter; the chunk's last line may go on in the next one.
+          const last = text.lastIndexOf('\n') + 1;
+          if (last > start) start = last;
+          this.#line = text.slice(start, start + LINE_PREFIX);
+          return chunk;
+        }
+        start = delimiter + 1;
+        continue;
+      }
       const newline = text.indexOf('\n', start);
       const end = newline === -1 ? text.length : newline;
       if (this.#line.length < LINE_PREFIX) {
@@ -77,6 +93,11 @@ export class MimeBudgetScan implements ChunkStage {
       start = newline + 1;
     }
     return chunk;
+  }
+
+  /** In a body, with no multipart boundary declared: nothing further can count or cut. */
+  #bodyWithoutParts(): boolean {
+    return !this.#inHeaders && this.#line === '' && this.#boundaries.size === 0;
   }
 
   /** Examines one complete line; true when the message must be cut before it. */

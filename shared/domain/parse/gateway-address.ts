@@ -61,6 +61,8 @@ function bare(text: string): string {
 
 /** A display name without quotes, bracketed addresses, `[mailto:…]` tails or a Notes `@ORG` suffix. */
 function cleanName(name: string): string {
+  // Most names are plain words: nothing below changes them but the spaces at their ends.
+  if (!/[<>"'@[]|\s\s|[^\S ]/.test(name)) return name.trim();
   const cleaned = trimChars(
     name
       .replace(/[[<]\s*mailto:[^[\]<>]*[\]>]/gi, ' ')
