@@ -5,7 +5,8 @@
  */
 import { simpleParser } from 'mailparser';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
-import { BARE_OPTIONS, discardSink } from './parse.ts';
+import { discardSink } from './parse.ts';
+import { BARE_OPTIONS } from './peer.ts';
 
 const side = process.argv[2];
 const startRss = process.memoryUsage().rss;

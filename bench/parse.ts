@@ -8,22 +8,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import * as chrono from 'chrono-node';
-import EmailForwardParser from 'email-forward-parser';
-import { convert } from 'html-to-text';
-import { simpleParser } from 'mailparser';
 import { parseEmail } from '#shared/adapters/mime/parse-email.ts';
 import type { AttachmentSink } from '#shared/ports/attachment-sink.ts';
 import { ofSize, textOfSize, withAttachments } from './messages.ts';
+import { bare, peer } from './peer.ts';
 import { alternate, log, median, round, spread } from './stats.ts';
-
-/** The MailParser options parse-email.ts sets (5 MB is its default HTML limit). */
-export const BARE_OPTIONS = {
-  skipImageLinks: true,
-  skipTextToHtml: true,
-  skipTextLinks: true,
-  maxHtmlLengthToParse: 5 * 1024 * 1024,
-};
 
 /** Reads each file to its end and drops it, as an upload reads it; the upload's own cost is not the parse's. */
 export const discardSink: AttachmentSink = {
@@ -35,31 +24,8 @@ export const discardSink: AttachmentSink = {
 };
 
 export const ours = (m: Buffer) => parseEmail(m, { attachmentSink: discardSink }).catch(() => null);
-export const bare = (m: Buffer) => simpleParser(m, BARE_OPTIONS).catch(() => null);
 
-const forwards = new EmailForwardParser();
-const ORDER_NUMBER = /\bORD-\d{5,8}\b/g;
-
-/**
- * A peer assembled from the same libraries doing the same work: mailparser, html-to-text for
- * HTML-only mail, email-forward-parser for an inline forward, chrono-node for its date, and a
- * regular expression for order numbers. No budgets, no header repair, no policy: the cost of the
- * libraries alone, which the parse stage should not exceed.
- */
-export async function peer(m: Buffer) {
-  const mail = await simpleParser(m, BARE_OPTIONS).catch(() => null);
-  if (!mail) return null;
-  const text = mail.text?.trim()
-    ? mail.text
-    : typeof mail.html === 'string'
-      ? convert(mail.html, { wordwrap: false })
-      : '';
-  const forwarded = forwards.read(text, mail.subject ?? '');
-  const date = forwarded.forwarded && forwarded.email?.date ? chrono.parseDate(forwarded.email.date) : null;
-  const orders = [...`${mail.subject ?? ''}\n${text}`.matchAll(ORDER_NUMBER)].map((o) => o[0]);
-  return { mail, forwarded, date, orders };
-}
-
+export { BARE_OPTIONS, bare, peer } from './peer.ts';
 export function corpusFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

@@ -119,14 +119,15 @@ function intlMonthNames(first: string | null): Map<string, number> {
 const CHRONO_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'sv', 'ru', 'uk'];
 let chronoMonthNames: Map<string, number> | null = null;
 
-function hasMonthOnlyIntlKnows(text: string): boolean {
+/** Whether a word is a month name in a language chrono does not read (built on first use). */
+export function isIntlOnlyMonthName(word: string): boolean {
   chronoMonthNames ??= monthNamesOf(CHRONO_LOCALES);
-  const intl = intlMonthNames(null);
-  for (const word of text.match(/[\p{L}]{3,}/gu) ?? []) {
-    const name = normalise(word);
-    if (intl.has(name) && !chronoMonthNames.has(name)) return true;
-  }
-  return false;
+  const name = normalise(word);
+  return intlMonthNames(null).has(name) && !chronoMonthNames.has(name);
+}
+
+function hasMonthOnlyIntlKnows(text: string): boolean {
+  return (text.match(/[\p{L}]{3,}/gu) ?? []).some(isIntlOnlyMonthName);
 }
 
 /** A month name, or a client's own abbreviation of one ("lokak." for "lokakuuta"). */
@@ -201,9 +202,11 @@ function certainDate(results: ReturnType<Reader['parse']>, withTime: boolean): D
   return null;
 }
 
-const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
-const MONTH =
-  '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|November|December)';
+const WEEKDAYS = 'Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday';
+const MONTHS =
+  'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|November|December';
+const WEEKDAY = `(?:${WEEKDAYS})`;
+const MONTH = `(${MONTHS})`;
 const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2}))?(?: (AM|PM))?`;
 /** "Wed, 14 Oct 2026 11:41:00 +0200" (RFC 2822), "Mon, 16 Nov 2026 at 10:12". */
 const DAY_FIRST = new RegExp(
@@ -217,8 +220,11 @@ const NUMERIC = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4}) ${TIME}$`);
 const monthNumber = (name: string) => ENGLISH_MONTHS.findIndex((m) => m.startsWith(name)) + 1;
 
 /** "Mo., 16. Nov. 2026 um 10:12 Uhr" (Gmail), "14. Oktober 2026 um 09:41:12 MESZ" (Apple Mail), German. */
-const GERMAN =
-  /^(?:(?:Mo|Di|Mi|Do|Fr|Sa|So)\., )?(\d{1,2})\. (\p{L}+\.?) (\d{4}) um (\d{1,2}):(\d{2})(?::(\d{2}))?(?: Uhr)?(?: (MEZ|MESZ))?$/u;
+const GERMAN_WEEKDAYS = ['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'];
+const GERMAN = new RegExp(
+  String.raw`^(?:(?:${GERMAN_WEEKDAYS.join('|')})\., )?(\d{1,2})\. (\p{L}+\.?) (\d{4}) um (\d{1,2}):(\d{2})(?::(\d{2}))?(?: Uhr)?(?: (MEZ|MESZ))?$`,
+  'u',
+);
 const GERMAN_MONTHS = new Map(
   Object.entries({
     Januar: 1,
@@ -245,8 +251,11 @@ const GERMAN_MONTHS = new Map(
   }),
 );
 /** "mercredi 14 octobre 2026 09:41" (Outlook), "14 oct. 2026 à 09:41" (Gmail), French. */
-const FRENCH =
-  /^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?(\d{1,2}) (\p{L}+\.?) (\d{4})(?: à)? (\d{1,2}):(\d{2})(?::(\d{2}))?$/u;
+const FRENCH_WEEKDAYS = ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'];
+const FRENCH = new RegExp(
+  String.raw`^(?:(?:${FRENCH_WEEKDAYS.join('|')}) )?(\d{1,2}) (\p{L}+\.?) (\d{4})(?: à)? (\d{1,2}):(\d{2})(?::(\d{2}))?$`,
+  'u',
+);
 const FRENCH_MONTHS = new Map(
   Object.entries({
     janvier: 1,
@@ -271,6 +280,20 @@ const FRENCH_MONTHS = new Map(
     'déc.': 12,
   }),
 );
+
+/**
+ * Every word the common shapes above accept, in the regular expressions and month tables: all
+ * English, German or French, none a month name only Intl knows.
+ */
+export const COMMON_SHAPE_WORDS: readonly string[] = [
+  ...WEEKDAYS.split('|'),
+  ...MONTHS.split('|'),
+  ...['at', 'AM', 'PM', 'um', 'Uhr', 'MEZ', 'MESZ', 'à'],
+  ...GERMAN_WEEKDAYS,
+  ...GERMAN_MONTHS.keys(),
+  ...FRENCH_WEEKDAYS,
+  ...FRENCH_MONTHS.keys(),
+];
 
 /** Day, month name and year, then the time (24-hour, no zone), in a language `months` names. */
 function localParts(
@@ -348,7 +371,9 @@ export function parseForwardedDate(
     .trim()
     .slice(0, 200);
   if (text === '') return null;
-  const common = hasMonthOnlyIntlKnows(text) ? null : readCommonShape(text);
+  // A common shape's words are none of them a month name only Intl knows (COMMON_SHAPE_WORDS, as a
+  // test checks): it is read before the month tables are built, which costs a process ~80 ms.
+  const common = readCommonShape(text);
   if (common !== null) return common;
   const hasTime = /\d{1,2}[:.]\d{2}\b/.test(text.replace(/\b\d{1,2}\.\s*\d{1,2}\.\s*\d{4}\b/, ''));
   // Each reader reads once; a reading with the time wins over one without (chrono's German reader

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseForwardedDate } from '#shared/domain/parse/forwarded-date.ts';
+import {
+  COMMON_SHAPE_WORDS,
+  isIntlOnlyMonthName,
+  parseForwardedDate,
+} from '#shared/domain/parse/forwarded-date.ts';
 
 describe('dates in forwarded header blocks', () => {
   it.each([
@@ -29,6 +33,14 @@ describe('dates in forwarded header blocks', () => {
     ['14 octombrie 2026, 09:41', '2026-10-14T09:41:00.000Z'],
   ])('reads %s', (text, iso) => {
     expect(parseForwardedDate(text)).toBe(iso);
+  });
+
+  it('reads the common shapes before the month tables: none of their words is a month only Intl knows', () => {
+    const words = COMMON_SHAPE_WORDS.flatMap((w) => w.match(/\p{L}{3,}/gu) ?? []);
+    expect(words.length).toBeGreaterThan(60);
+    expect(words.filter(isIntlOnlyMonthName)).toEqual([]);
+    // The check can tell: Polish, Czech and Hungarian month names are only Intl's.
+    expect(['października', 'listopadu', 'október'].filter(isIntlOnlyMonthName)).toHaveLength(3);
   });
 
   it('reads a month name two languages share in the language the caller names', () => {
