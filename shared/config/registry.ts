@@ -281,9 +281,3 @@ export function resolveCaptureAddress(
 export function captureAddressOf(registry: Registry, address: CaptureAddress): string {
   return `${address.token}@${registry.captureDomain}`;
 }
-
-/** The org's domains compared case-insensitively, including subdomains (`eu.acme.com` is internal to `acme.com`). */
-export function isInternalAddress(org: Org, address: string): boolean {
-  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-  return org.internalDomains.some((d) => domain === d || domain.endsWith(`.${d}`));
-}

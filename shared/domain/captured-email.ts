@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { CAPTURED_EMAIL_SCHEMA_VERSION } from './captured-email-version.ts';
 
-export const CAPTURED_EMAIL_SCHEMA_VERSION = 1;
+export { CAPTURED_EMAIL_SCHEMA_VERSION } from './captured-email-version.ts';
 
 export const MailAddressSchema = z.object({
   /** Lower-cased addr-spec, e.g. `jane.doe@example.com`. */

@@ -4,13 +4,13 @@
  */
 import {
   type CaptureAddress,
-  isInternalAddress,
   type Org,
   type RecipientRejectionReason,
   type Registry,
   resolveCaptureAddress,
 } from '../config/registry.ts';
 import type { CapturedEmail } from './captured-email.ts';
+import { isInternalAddress } from './internal-address.ts';
 
 export interface ResolvedCapture {
   org: Org;

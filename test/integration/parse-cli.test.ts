@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repo, runCapture } from '../support/cli.ts';
 import { registryInput } from '../support/registry.ts';
@@ -105,6 +106,19 @@ describe('capture parse', () => {
     expect(errors).toHaveLength(3);
     for (const line of errors) expect(line).toMatch(/^error: /);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('loads only what parsing needs: no schemas (zod), registry or AWS SDK without --config', async () => {
+    const trace = pathToFileURL(join(repo, 'test/support/module-trace.mjs')).href;
+    const { code, stderr } = await runCapture(['parse', join(fixtures, 'gmail-forward.eml')], {
+      env: { NODE_OPTIONS: `--import ${trace}` },
+    });
+    expect(code).toBe(0);
+    const loaded = stderr.split('\n').filter((line) => line.startsWith('module: '));
+    expect(loaded.some((line) => line.includes('/node_modules/mailparser/'))).toBe(true);
+    expect(
+      loaded.filter((line) => /\/node_modules\/(zod|@aws-sdk|@smithy)\/|\/config\/registry\.ts$/.test(line)),
+    ).toEqual([]);
   });
 
   it('has --help', async () => {

@@ -2,13 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  isInternalAddress,
-  parseRegistry,
-  type RegistryInput,
-  resolveCaptureAddress,
-} from '#shared/config/registry.ts';
+import { parseRegistry, type RegistryInput, resolveCaptureAddress } from '#shared/config/registry.ts';
 import { loadRegistryFile, readRegistryDocument, writeRegistryFile } from '#shared/config/registry-file.ts';
+import { isInternalAddress } from '#shared/domain/internal-address.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 const valid = {

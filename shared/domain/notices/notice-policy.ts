@@ -18,8 +18,9 @@
  * not proven, has no rep. Never a notice about an auto-reply, bounce, bulk or list mail. Nothing
  * at all when the org turned notices off; no digest line when the org names no admin.
  */
-import { isInternalAddress, type Org } from '../../config/registry.ts';
+import type { Org } from '../../config/registry.ts';
 import type { CapturedEmail, Resolution } from '../captured-email.ts';
+import { isInternalAddress } from '../internal-address.ts';
 import type { OutcomeKind } from '../outcome.ts';
 
 /** What a notice to a rep is about. `logged` and `still-unresolved` answer the rep's reply. */

@@ -3,8 +3,9 @@
  * Only the first lines the rep wrote count (the quoted notice below them never does), and the
  * scan is bounded. Then the choice is applied to the mail so the sync stage logs it there. Pure.
  */
-import { isInternalAddress, type Org } from '../../config/registry.ts';
+import type { Org } from '../../config/registry.ts';
 import type { CapturedEmail, Participant, Resolution } from '../captured-email.ts';
+import { isInternalAddress } from '../internal-address.ts';
 import { findOrderNumbers, orderNumberMatchers } from '../parse/order-numbers.ts';
 import { isRecordId, isWhatRecordId } from '../record-id.ts';
 

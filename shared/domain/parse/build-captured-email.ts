@@ -4,19 +4,19 @@
  * decided here from plain values; no bytes, streams or MIME libraries.
  */
 import type { Org } from '../../config/registry.ts';
-import { isInternalAddress } from '../../config/registry.ts';
-import {
-  CAPTURED_EMAIL_SCHEMA_VERSION,
-  type CaptureContext,
-  type CapturedEmail,
-  type CutShortCode,
-  type Direction,
-  type ForwardedOriginal,
-  type Invite,
-  type MailAddress,
-  type Participant,
-  type ParticipantRole,
+import type {
+  CaptureContext,
+  CapturedEmail,
+  CutShortCode,
+  Direction,
+  ForwardedOriginal,
+  Invite,
+  MailAddress,
+  Participant,
+  ParticipantRole,
 } from '../captured-email.ts';
+import { CAPTURED_EMAIL_SCHEMA_VERSION } from '../captured-email-version.ts';
+import { isInternalAddress } from '../internal-address.ts';
 import { isRecordId } from '../record-id.ts';
 import { squeezeLongWhitespace } from './bounded-text.ts';
 import { findHtmlForward, findInlineForward, followForwardChain } from './forwarded.ts';

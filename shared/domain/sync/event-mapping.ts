@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Org } from '../../config/registry.ts';
-import { isInternalAddress } from '../../config/registry.ts';
 import type { CapturedEmail, Invite, MailAddress, Participant } from '../captured-email.ts';
+import { isInternalAddress } from '../internal-address.ts';
 import { captureIdOf } from './capture-id.ts';
 import type { FoundEvent, LeadDraft, LookupPlan, LookupResult } from './crm-records.ts';
 import { type EventState, type InviteAuthority, inviteAuthority } from './invite-authority.ts';
