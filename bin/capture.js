@@ -3,6 +3,7 @@
 // when started by an older Node (the machine's default), re-run under the Node 22 that
 // `npm ci` installs into node_modules/.bin.
 import { spawnSync } from 'node:child_process';
+import module from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,4 +21,8 @@ if (major < 22) {
   });
   process.exit(result.status ?? 1);
 }
+// Node keeps the compiled code of the CLI's modules (TypeScript included) on disk between runs,
+// keyed by their content: a second run skips most of the compiling (NODE_DISABLE_COMPILE_CACHE=1
+// turns it off).
+module.enableCompileCache?.();
 await import('../cli/main.ts');
