@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 process.env.LOG_LEVEL = 'ERROR';
-const { benchCorpus, benchCurves } = await import('./parse.ts');
+const { benchCorpus, benchCurves, corpusFiles } = await import('./parse.ts');
+const { benchParseProcess } = await import('./parse-process.ts');
 const { benchLarge } = await import('./large.ts');
 const { benchSyncCurve } = await import('./salesforce.ts');
 const { benchE2e } = await import('./e2e.ts');
@@ -51,7 +52,10 @@ if (args.fairness) {
   process.exit(0);
 }
 log(`bench (${quick ? 'quick' : 'full'} run; CPU times are user + system of the measuring process)`);
-const parse = await benchCorpus(corpusDir, quick ? 5 : 30);
+const parse = {
+  ...(await benchCorpus(corpusDir, quick ? 5 : 30)),
+  process: await benchParseProcess(corpusFiles(corpusDir), quick ? 2 : 7),
+};
 await benchCurves(quick);
 const largeMessage = await benchLarge(quick ? 1 : 5);
 await benchSyncCurve(quick ? [1, 10, 25] : [1, 5, 10, 25, 50]);
