@@ -39,6 +39,9 @@ export const lambdaEsbuild = {
     undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
     // mailparser escapes text for the HTML it builds with he, whose named references take 85 KB.
     he: fileURLToPath(new URL('../shared/adapters/mime/html-escape.ts', import.meta.url)),
+    // The AWS SDK and the tracer import node:http as an ES module; see builtins/http.cjs.
+    http: fileURLToPath(new URL('./builtins/http.cjs', import.meta.url)),
+    'node:http': fileURLToPath(new URL('./builtins/http.cjs', import.meta.url)),
   },
 } as const;
 

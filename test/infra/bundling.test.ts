@@ -7,6 +7,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +139,47 @@ describe('Lambda bundling options', () => {
     }
   });
 
+  it("bundle node:http as CommonJS (no ES module facade, which loads Node's fetch), and the AWS SDK still makes requests over it", {
+    timeout: 60_000,
+  }, async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Buckets><Bucket><Name>seen-${req.method}</Name></Bucket></Buckets></ListAllMyBucketsResult>`,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const entry = join(dir, 'aws-entry.ts');
+      writeFileSync(
+        entry,
+        `import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';\n` +
+          `const s3 = new S3Client({ endpoint: 'http://127.0.0.1:${port}', region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });\n` +
+          'const out = await s3.send(new ListBucketsCommand({}));\n' +
+          'console.log(JSON.stringify(out.Buckets.map((b) => b.Name)));\n',
+      );
+      const outfile = join(dir, 'aws.mjs');
+      await build({
+        ...esbuildOptionsFor(entry, outfile),
+        nodePaths: [join(repo, 'node_modules')],
+        logLevel: 'silent',
+      });
+      expect(readFileSync(outfile, 'utf8')).not.toMatch(/from\s*"(node:)?http"/);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [outfile],
+          { encoding: 'utf8', env: { PATH: process.env.PATH } },
+          (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout)),
+        ),
+      );
+      expect(JSON.parse(out.trim())).toEqual(['seen-GET']);
+    } finally {
+      server.close();
+    }
+  });
+
   it('give NodejsFunction the same options, the alias in its esbuild CLI form', () => {
     const cdk = cdkBundling();
     expect(cdk).toMatchObject({
@@ -154,6 +196,8 @@ describe('Lambda bundling options', () => {
         `html-to-text=${lambdaEsbuild.alias['html-to-text']}`,
         `undici=${lambdaEsbuild.alias.undici}`,
         `he=${lambdaEsbuild.alias.he}`,
+        `http=${lambdaEsbuild.alias.http}`,
+        `node:http=${lambdaEsbuild.alias['node:http']}`,
       ],
     });
   });
