@@ -401,20 +401,30 @@ async function readAttachedOriginalOf(
 }
 
 /**
- * An attached message/rfc822 read by this same parse core, so it is bounded by the same budgets
- * (a library parse of it converted HTML without limits). Messages attached inside it are not opened.
+ * An attached message/rfc822 read by this same MIME reader, so it is bounded by the same budgets
+ * (a library parse of it converted HTML without limits). Messages attached inside it are not
+ * opened. Only what an original needs is taken: the parse rules (forwards, order numbers, card
+ * masking) apply to it once, as part of the message that carries it.
  */
 async function readAttachedOriginal(
   raw: Buffer,
   limits: ParseLimits,
   cut: Cut,
 ): Promise<ForwardedOriginal | null> {
-  const inner = await parseEmail(raw, { limits: { ...limits, maxAttachedMessageBytes: 0 } });
-  for (const c of inner.cutShort ?? []) {
+  const inner = await readMime(raw, {}, { ...limits, maxAttachedMessageBytes: 0 });
+  for (const c of inner.cutShort) {
     if (c.code !== 'attached-message-unopened')
       cut(c.code as CutShortCode, `in the attached message: ${c.detail}`);
   }
   if (!inner.from && !inner.subject) return null;
+  let text = inner.text;
+  if (text.length > limits.maxTextChars) {
+    text = text.slice(0, limits.maxTextChars);
+    cut(
+      'text-truncated',
+      `in the attached message: the body text was cut at ${limits.maxTextChars} characters`,
+    );
+  }
   return {
     from: inner.from,
     to: inner.to,
@@ -423,7 +433,7 @@ async function readAttachedOriginal(
     date: inner.date,
     messageId: inner.messageId,
     source: 'attachment',
-    text: inner.text,
+    text,
   };
 }
 

@@ -156,6 +156,36 @@ describe('forwarded originals', () => {
     expect(email.orderNumbers).toEqual(['445566']);
   });
 
+  it('masks card numbers in an attached original as the org says, like the body', async () => {
+    const attached = mime(
+      {
+        From: 'Jane <jane@globex.example>',
+        To: 'alice@acme.example',
+        Subject: 'Payment',
+        'Message-ID': '<in@globex.example>',
+      },
+      'Card 4111 1111 1111 1111, exp 12/29',
+    ).toString('latin1');
+    const raw = mime(
+      {
+        From: 'Alice <alice@acme.example>',
+        To: 'jane@globex.example',
+        Subject: 'Fwd: Payment',
+        'Message-ID': '<out@acme.example>',
+        'MIME-Version': '1.0',
+        'Content-Type': 'multipart/mixed; boundary="b"',
+      },
+      `--b\nContent-Type: text/plain\n\nSee attached.\n--b\nContent-Type: message/rfc822\n\n${attached}\n--b--\n`,
+    );
+    const masked = await parseEmail(raw, { org });
+    expect(masked.forwarded?.source).toBe('attachment');
+    expect(masked.forwarded?.text).not.toContain('4111 1111 1111 1111');
+    const kept = await parseEmail(raw, {
+      org: { ...org, privacy: { ...org.privacy, maskCardNumbers: false } },
+    });
+    expect(kept.forwarded?.text).toContain('4111 1111 1111 1111');
+  });
+
   it('does not take a quoted reply for a forward', async () => {
     const email = await parseEmail(fixture('reply-quote.eml'), { org, capture: bccCapture });
     expect(email.forwarded).toBeNull();
