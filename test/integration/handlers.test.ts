@@ -20,7 +20,7 @@ import { type LocalAws, startLocalAws } from '#local/aws.ts';
 import { type SalesforceEmulator, startSalesforceEmulator } from '#local/salesforce/server.ts';
 import { S3MailStore } from '#shared/adapters/s3-mail-store.ts';
 import { SalesforceCrm } from '#shared/adapters/salesforce/index.ts';
-import { parseConcurrency } from '#shared/config/pipeline.ts';
+import { parseConcurrency, pipeline } from '#shared/config/pipeline.ts';
 import { TransientError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { setUp } from '../support/salesforce.ts';
@@ -377,6 +377,23 @@ describe('parse and sync handlers', () => {
       batchItemFailures: [],
     });
     expect(await receiveAll(aws.resources.intakeDlqUrl)).toHaveLength(1);
+  });
+
+  it('reads a raw message of up to 1 MB whole and streams a larger one, byte for byte', async () => {
+    expect(pipeline.rawReadWholeMaxBytes).toBe(1024 * 1024);
+    const put = async (size: number) => {
+      const key = `raw/${randomUUID()}`;
+      const body = Buffer.alloc(size, 'x');
+      await aws.clients.s3.send(new PutObjectCommand({ Bucket: aws.resources.bucket, Key: key, Body: body }));
+      return key;
+    };
+    const whole = await store.openRaw(await put(pipeline.rawReadWholeMaxBytes));
+    expect(Buffer.isBuffer(whole) && whole.length).toBe(pipeline.rawReadWholeMaxBytes);
+    const streamed = await store.openRaw(await put(pipeline.rawReadWholeMaxBytes + 1));
+    expect(Buffer.isBuffer(streamed)).toBe(false);
+    const chunks: Buffer[] = [];
+    for await (const chunk of streamed as AsyncIterable<Buffer>) chunks.push(chunk);
+    expect(Buffer.concat(chunks).length).toBe(pipeline.rawReadWholeMaxBytes + 1);
   });
 
   it('parses a batch of large messages at most parseConcurrency() at a time', async () => {

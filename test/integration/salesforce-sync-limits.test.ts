@@ -246,6 +246,43 @@ describe('whole-request refusals', () => {
   });
 });
 
+describe('record refusals', () => {
+  it('fails only the Task Salesforce refuses, and writes the other Tasks of the same request', async () => {
+    const sf = await start();
+    await readyCrm(sf.url);
+    // Takes the dedupe key off one record of the Task upsert, so Salesforce refuses that record.
+    let taskWrites = 0;
+    const proxy = await rewritingProxy(sf.url, (method, path, body) => {
+      if (method !== 'PATCH' || !path.includes('/composite/sobjects/Task/')) return body;
+      taskWrites++;
+      const b = body as { records: Record<string, unknown>[] };
+      const records = b.records.map((r) =>
+        String(r.Subject).includes('refused') ? { ...r, Capture_Id__c: '' } : r,
+      );
+      return { ...b, records };
+    });
+    closers.push(proxy.close);
+    const mail = (subject: string) =>
+      captured({
+        from: 'alice@acme.example',
+        to: 'jane.doe@globex.example',
+        subject,
+        messageId: `<${subject}@acme.example>`,
+      });
+    const results = await writeToSalesforce({
+      org,
+      emails: [await mail('refused'), await mail('written')],
+      crm: crmFor(proxy.url),
+      ...fast,
+    });
+    expect(results.map((r) => r.outcome)).toEqual(['failed', 'created']);
+    expect(results[0]).toMatchObject({ retryable: false });
+    expect(results[0]?.reason).toMatch(/^REQUIRED_FIELD_MISSING/);
+    expect(taskWrites).toBe(1);
+    expect(sf.records('Task').map((t) => t.Subject)).toEqual([expect.stringContaining('written')]);
+  });
+});
+
 describe('sessions', () => {
   it('stops with a retryable failure, not a login loop, when every new session is refused', async () => {
     const sf = await start({}, { sessionLifetimeMs: 1 });
