@@ -54,6 +54,13 @@ function languageOf(text: string): string | null {
 }
 
 /**
+ * A rule line (20 dashes or more) with a line naming an address at most two lines under it:
+ * Outlook's <hr> above a header block, as the wrapped text shows it. Blank lines count as lines
+ * (a run of them is no header block).
+ */
+const RULE_ABOVE_ADDRESS = /^[ \t]*-{20,}[ \t]*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m;
+
+/**
  * The forwarded original in an HTML-only message. The HTML is converted a second time, unwrapped
  * (`unwrapped`, given by the MIME reader),
  * only when the wrapped text the MIME parser made hints at a forward (converting costs more than
@@ -69,7 +76,7 @@ export function findHtmlForward(
   const hinted =
     subjectIntent(subject) === 'forward' ||
     hasNotesSeparator(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
-    /^\s*-{20,}\s*\n(?:[^\n]*\n){0,2}[^\n]{1,40}:[^\n]*@/m.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
+    RULE_ABOVE_ADDRESS.test(wrappedText.slice(0, MAX_SCAN_CHARS)) ||
     hasInlineForward(wrappedText, subject, maxTextChars);
   if (!hinted) return null;
   return findInlineForward(unwrapped(), subject, 'inline-html', maxTextChars);

@@ -103,6 +103,33 @@ describe('buildCapturedEmail', () => {
     expect(unwrapped).toBe(0);
   });
 
+  it('takes a rule line for a forward hint only with an address at most two lines under it', () => {
+    const conversions = (text: string) => {
+      let unwrapped = 0;
+      buildCapturedEmail(
+        reading({
+          subject: 'The Original Advantage',
+          text,
+          unwrappedHtmlText: () => {
+            unwrapped++;
+            return '';
+          },
+        }),
+        context,
+      );
+      return unwrapped;
+    };
+    const rule = '-'.repeat(40);
+    // A newsletter's footer: a rule, a run of blank lines, then contact lines.
+    expect(
+      conversions(`Offers\n${rule}\n\n \n\n \n\nWeb: www.shop.example\n email: sales@shop.example\n`),
+    ).toBe(0);
+    // Outlook's <hr> above a header block.
+    expect(
+      conversions(`Please log this.\n${rule}\n\nFrom: Jane Doe <jane@globex.example>\nSent: Monday\n`),
+    ).toBe(1);
+  });
+
   it('cuts the text to its budget and says so', () => {
     const email = buildCapturedEmail(reading({ text: 'x'.repeat(50) }), {
       ...context,
