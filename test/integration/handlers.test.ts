@@ -1,8 +1,9 @@
 /**
  * Both Lambda handlers on fauxqs (S3, SQS) and the Salesforce emulator, driven with SQS events
- * as Lambda builds them: log keys on every line, non-Received notifications acknowledged, the
- * last receive dead-lettered with a `failed` outcome, parse concurrency bounded for a batch of
- * large messages, and Salesforce credentials re-read when the login is refused.
+ * as Lambda builds them: log keys on every line and no mail text or secret on any, non-Received
+ * notifications acknowledged, the last receive dead-lettered with a `failed` outcome, a mail the
+ * parse code throws on dead-lettered alone, parse concurrency bounded for a batch of large
+ * messages, and Salesforce credentials re-read when the login is refused.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,18 @@ import { parseConcurrency, pipeline } from '#shared/config/pipeline.ts';
 import { TransientError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { setUp } from '../support/salesforce.ts';
+
+/** The parse rules as they are, except that they throw on a mail whose subject asks them to (a bug met by one input). */
+vi.mock('#shared/domain/parse/build-captured-email.ts', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('#shared/domain/parse/build-captured-email.ts')>();
+  return {
+    ...actual,
+    buildCapturedEmail: (...args: Parameters<typeof actual.buildCapturedEmail>) => {
+      if (args[0].subject === 'Throws in the parse rules') throw new TypeError('a bug met by this mail');
+      return actual.buildCapturedEmail(...args);
+    },
+  };
+});
 
 const orgsFile = fileURLToPath(new URL('../../local/demo/orgs.json', import.meta.url));
 const seedFile = fileURLToPath(new URL('../../local/demo/seed.json', import.meta.url));
@@ -161,19 +174,22 @@ async function receiveAll(url: string) {
 /** Every JSON log line the handlers print while `run` runs. */
 async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.startsWith('{"level"')) {
-      lines.push(text);
-      return true;
-    }
-    return write(chunk as string, ...(rest as []));
+  // INFO and DEBUG lines go to stdout, WARN and ERROR lines to stderr.
+  const spies = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write.bind(stream);
+    return vi.spyOn(stream, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
+      const text = String(chunk);
+      if (text.startsWith('{"level"')) {
+        lines.push(text);
+        return true;
+      }
+      return write(chunk as string, ...(rest as []));
+    });
   });
   try {
     await run();
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
   return lines.flatMap((l) => l.trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
@@ -353,6 +369,32 @@ describe('parse and sync handlers', () => {
     });
   });
 
+  it('dead-letters with PARSE_FAILED the one mail the parse code throws on, and parses the rest of its batch', async () => {
+    const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+    const before = await received({ subject: 'Before it' });
+    const bad = await received({ subject: 'Throws in the parse rules' });
+    const after = await received({ subject: 'After it' });
+    expect(await parse({ Records: [before, bad, after].map((m) => routedRecord(m.body)) }, context)).toEqual({
+      batchItemFailures: [],
+    });
+    const reason = 'PARSE_FAILED: the message could not be parsed (TypeError: a bug met by this mail)';
+    const dead = await receiveAll(aws.resources.intakeDlqUrl);
+    expect(dead.map((m) => m.Body)).toEqual([bad.body]);
+    expect(dead[0]?.MessageAttributes?.['capture.reason']?.StringValue).toBe(reason);
+    expect(await store.get(null, bad.sesMessageId)).toMatchObject({
+      outcome: 'failed',
+      reason,
+      retryable: false,
+      stage: 'parse',
+    });
+    const handedOn: string[] = [];
+    for (let i = 0; i < 3 && handedOn.length < 2; i++)
+      handedOn.push(...(await receiveAll(aws.resources.syncQueueUrl)).map((m) => m.Body ?? ''));
+    expect(handedOn).toHaveLength(2);
+    expect(handedOn.some((b) => b.includes(before.sesMessageId))).toBe(true);
+    expect(handedOn.some((b) => b.includes(after.sesMessageId))).toBe(true);
+  });
+
   it('dead-letters a record once when it comes back after its invocation failed, and works a replayed copy', async () => {
     const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
     const gone = await received({ subject: 'Raw object deleted' });
@@ -463,5 +505,44 @@ describe('parse and sync handlers', () => {
       outcome: 'created',
       taskId: expect.stringMatching(/^00T/),
     });
+  });
+
+  it('logs ids and outcomes, never the body, an address or a Salesforce secret (at INFO)', async () => {
+    logger.setLogLevel('INFO');
+    try {
+      const body = 'Body text that must stay out of the logs 7Q4Z';
+      const mail = await received({ subject: 'Kept out of logs', text: body });
+      const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
+      const parseLines = await logLines(() => parse({ Records: [routedRecord(mail.body)] }, context));
+      const [pointer] = await receiveAll(aws.resources.syncQueueUrl);
+      // The first secret read is refused (an error logged), the second one works.
+      let reads = 0;
+      const secrets = {
+        send: async () => ({
+          SecretString: JSON.stringify({
+            authFlow: 'client-credentials',
+            loginUrl: emulator.url,
+            clientId: 'local',
+            clientSecret: ++reads === 1 ? 'refused-secret-9K2W' : 'local',
+          }),
+        }),
+      } as unknown as SecretsManagerClient;
+      const sync = createSyncHandler(() =>
+        syncDepsFromEnv({ ...env(), SALESFORCE_CREDENTIALS: 'secrets-manager' }, { ...clients(), secrets }),
+      );
+      const syncLines = await logLines(() => sync({ Records: [record(pointer!.Body!)] }, context));
+      const lines = [...parseLines, ...syncLines].map((l) => JSON.stringify(l));
+      expect(syncLines.some((l) => l.level === 'WARN')).toBe(true);
+      expect(syncLines.filter((l) => l.message === 'synced')).toEqual([
+        expect.objectContaining({ sesMessageId: mail.sesMessageId, orgId: 'acme', outcome: 'created' }),
+      ]);
+      expect(reads).toBe(2);
+      for (const line of lines) {
+        for (const kept of [body, 'refused-secret', 'alice@acme.example', 'jane.doe@globex.example', bcc])
+          expect(line).not.toContain(kept);
+      }
+    } finally {
+      logger.setLogLevel('ERROR');
+    }
   });
 });

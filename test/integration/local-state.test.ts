@@ -5,7 +5,7 @@
  * exactly one Task, read back over REST with jsforce.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,8 +189,11 @@ describe('npm start with a data directory', () => {
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
 
+    // --fresh empties what the stack keeps, and nothing else in the directory.
+    writeFileSync(join(dataDir, 'notes.txt'), 'mine');
     const fresh = await start(['--fresh']);
     expect((await crashTasks(fresh.salesforceUrl)).size).toBe(0);
+    expect(readFileSync(join(dataDir, 'notes.txt'), 'utf8')).toBe('mine');
     // The demo seed is back: the org is usable right away.
     const sf = await jsforceFor(fresh.salesforceUrl);
     expect((await sf.query('SELECT Id FROM User')).records.length).toBeGreaterThan(0);

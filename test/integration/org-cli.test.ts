@@ -206,6 +206,37 @@ describe('capture org rotate, list and disable', () => {
     expect(readdirSync(dir)).toEqual(['orgs.json']);
   });
 
+  it("gives the new address the old one's owner and description; enable undoes disable", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = folder();
+    const config = join(dir, 'orgs.json');
+    await capture(
+      dir,
+      'org',
+      'add',
+      'beta',
+      '--domain',
+      'beta.example',
+      '--capture-domain',
+      'in.example.org',
+    );
+    const document = JSON.parse(readFileSync(config, 'utf8'));
+    Object.assign(document.orgs[0].addresses[0], {
+      ownerEmail: 'lead@beta.example',
+      description: 'Sales team',
+    });
+    writeFileSync(config, JSON.stringify(document));
+    expect((await capture(dir, 'org', 'rotate', 'beta')).code).toBe(0);
+    const [, added] = parseRegistry(JSON.parse(readFileSync(config, 'utf8'))).orgs[0]!.addresses;
+    expect(added).toMatchObject({ mode: 'bcc', ownerEmail: 'lead@beta.example', description: 'Sales team' });
+
+    expect((await capture(dir, 'org', 'disable', 'beta')).stdout).toBe('org beta disabled\n');
+    expect(parseRegistry(JSON.parse(readFileSync(config, 'utf8'))).orgs[0]!.enabled).toBe(false);
+    expect((await capture(dir, 'org', 'enable', 'beta')).stdout).toBe('org beta enabled\n');
+    expect(parseRegistry(JSON.parse(readFileSync(config, 'utf8'))).orgs[0]!.enabled).toBe(true);
+  });
+
   it('answers unknown orgs, bad modes and bad day counts with one line and the right exit code', {
     timeout: 120_000,
   }, async () => {

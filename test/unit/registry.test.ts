@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,7 +180,11 @@ describe('org registry', () => {
     const { document, registry } = readRegistryDocument(path);
     expect(registry.orgs).toHaveLength(2);
     document.orgs[1]!.enabled = true;
+    const replaced = statSync(path).ino;
     expect(writeRegistryFile(path, document).orgs[1]!.enabled).toBe(true);
+    // A new file renamed over the old one (readers see one or the other), indented by two spaces.
+    expect(statSync(path).ino).not.toBe(replaced);
+    expect(readFileSync(path, 'utf8')).toBe(`${JSON.stringify(document, null, 2)}\n`);
     const written = JSON.parse(readFileSync(path, 'utf8'));
     expect(written.comment).toBe('kept');
     expect(written.orgs[0].addresses[0].token).toBe('acme-K7Q2M9X4P8W3');
