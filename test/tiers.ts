@@ -22,4 +22,6 @@ export const LONG_TESTS = [
   'test/integration/enhanced-email-setup.test.ts',
   'test/integration/start-test-verdicts.test.ts',
   'test/integration/salesforce-fresh-org.test.ts',
+  // The bench's whole-process parse figure: five processes per round.
+  'test/unit/bench-parse-process.test.ts',
 ];
