@@ -3,8 +3,8 @@
 // when started by an older Node (the machine's default), re-run under the Node 22 that
 // `npm ci` installs into node_modules/.bin.
 import { spawnSync } from 'node:child_process';
-import module from 'node:module';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
