@@ -74,11 +74,23 @@ describe('capture org add', () => {
     expect(readdirSync(dir)).toEqual(['orgs.json']);
 
     // A second org gets different tokens; the human output lists the addresses.
-    const second = await capture(dir, 'org', 'add', 'gamma', '--domain', 'gamma.example');
+    const second = await capture(
+      dir,
+      'org',
+      'add',
+      'gamma',
+      '--domain',
+      'gamma.example',
+      '--owner',
+      'lead@gamma.example',
+    );
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(
       /^added org gamma to orgs\.json\n {2}bcc {6}gamma-[a-z0-9]{12,}@in\.example\.org\n/,
     );
+    // --owner replaces the default owner, ops@ the first domain.
+    const gamma = parseRegistry(JSON.parse(readFileSync(join(dir, 'orgs.json'), 'utf8'))).orgs[1];
+    expect(gamma).toMatchObject({ id: 'gamma', defaultOwnerEmail: 'lead@gamma.example' });
     const tokens = parseRegistry(JSON.parse(readFileSync(join(dir, 'orgs.json'), 'utf8'))).orgs.flatMap((o) =>
       o.addresses.map((a) => a.token.slice(o.id.length + 1)),
     );
