@@ -185,9 +185,10 @@ async function logLines(run: () => Promise<unknown>): Promise<Record<string, unk
 }
 
 describe('parse and sync handlers', () => {
-  it('put sesMessageId, orgId and the Lambda context (request id, cold start) on every log line of both handlers', async () => {
+  it('put sesMessageId, orgId and the Lambda context (request id, cold start) on every log line of both handlers, and count outcomes and cold starts', async () => {
     logger.setLogLevel('DEBUG');
     const added = vi.spyOn(metrics, 'addMetric');
+    const coldStart = vi.spyOn(metrics, 'captureColdStartMetric');
     try {
       const mails = await Promise.all([1, 2].map((n) => received({ subject: `Logged ${n}` })));
       const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
@@ -261,8 +262,15 @@ describe('parse and sync handlers', () => {
         expect(unit).toBe('Milliseconds');
         expect(value).toBeGreaterThanOrEqual(0);
       }
+      // Each outcome is counted (Outcome_<outcome>), and each invocation asks for its cold start.
+      expect(added.mock.calls.filter(([name]) => name.startsWith('Outcome_'))).toEqual([
+        ['Outcome_created', 'Count', 1],
+        ['Outcome_created', 'Count', 1],
+      ]);
+      expect(coldStart).toHaveBeenCalledTimes(2);
     } finally {
       added.mockRestore();
+      coldStart.mockRestore();
       logger.setLogLevel('ERROR');
     }
   });
