@@ -18,6 +18,7 @@ export const LONG_TESTS = [
   // Command-line runs: each command a process, as a user types it.
   'test/integration/operations-cli.test.ts',
   'test/integration/org-cli.test.ts',
+  'test/integration/parse-cli.test.ts',
   'test/integration/salesforce-cli.test.ts',
   'test/integration/enhanced-email-setup.test.ts',
   'test/integration/start-test-verdicts.test.ts',
