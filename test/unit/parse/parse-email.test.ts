@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseEmail, UnreadableEmailError } from '#shared/adapters/mime/parse-email.ts';
+import { joinPassed, parseEmail, UnreadableEmailError } from '#shared/adapters/mime/parse-email.ts';
 import { CapturedEmailSchema } from '#shared/domain/captured-email.ts';
 import { fixture, mime, org } from './helpers.ts';
 
@@ -392,5 +392,30 @@ describe('participants and direction', () => {
     ]);
     const result = CapturedEmailSchema.safeParse(email);
     expect(result.success).toBe(true);
+  });
+});
+
+describe('what reaches mailparser from memory', () => {
+  it('joins neighbouring views into one without a copy, copies small pieces into one write, and leaves large ones apart', () => {
+    const message = Buffer.from('From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n');
+    const split = message.indexOf('\r\n\r\n') + 2;
+    const joined = joinPassed([message.subarray(0, split), message.subarray(split)]);
+    expect(joined).toHaveLength(1);
+    const [view] = joined;
+    expect(view?.equals(message)).toBe(true);
+    // Same memory: writing to the message shows through the joined view.
+    message[0] = 0x66;
+    expect(view?.[0]).toBe(0x66);
+
+    const repaired = Buffer.from('Subject: hi\r\n');
+    const copied = joinPassed([repaired, message.subarray(split)]);
+    expect(copied).toHaveLength(1);
+    expect(copied[0]?.toString()).toBe('Subject: hi\r\n\r\nbody\r\n');
+
+    const large = Buffer.alloc(1024 * 1024, 0x61);
+    const apart = joinPassed([repaired, large]);
+    expect(apart).toHaveLength(2);
+    expect(apart[1]).toBe(large);
+    expect(joinPassed([])).toEqual([]);
   });
 });
