@@ -49,10 +49,13 @@ function readable(e: Awaited<ReturnType<typeof parseEmail>>): string {
   ]);
 }
 
-// Each parse fixture (and the shared corpus, when CAPTURE_CORPUS names it), parsed by one bundle of
-// the parse code and here, unbundled.
+// Each parse fixture, the mailbox's mails (forwards in many languages: some dates only chrono-node
+// reads, which the bundle loads when the first one comes) and the shared corpus when CAPTURE_CORPUS
+// names it, parsed by one bundle of the parse code and here, unbundled.
+const CHRONO_DATE = join(repo, 'test/fixtures/mailbox/mails/057-fwd-inbox-apple-en-pepper.eml');
 const files = [
   join(repo, 'test/fixtures/parse'),
+  join(repo, 'test/fixtures/mailbox/mails'),
   ...(process.env.CAPTURE_CORPUS ? [process.env.CAPTURE_CORPUS] : []),
 ].flatMap((d) => corpusFiles(d));
 let parseInputs: string[];
@@ -98,6 +101,9 @@ describe('Lambda bundling options', () => {
     expect(files.length).toBeGreaterThan(30);
     const differing = files.filter((_, i) => bundled.files[i] !== here[i]);
     expect(differing).toEqual([]);
+    // "6 November 2026 at 06:46:00 CET": read by chrono-node, required lazily inside the bundle.
+    const forwarded = JSON.parse(bundled.files[files.indexOf(CHRONO_DATE)] ?? '[]')[6];
+    expect(forwarded.date).toBe('2026-11-06T05:46:00.000Z');
   });
 
   it('bundle the Salesforce adapter without undici, and it still works against the emulator', {

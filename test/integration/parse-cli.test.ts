@@ -109,16 +109,28 @@ describe('capture parse', () => {
   });
 
   it('loads only what parsing needs: no schemas (zod), registry or AWS SDK without --config', async () => {
-    const trace = pathToFileURL(join(repo, 'test/support/module-trace.mjs')).href;
-    const { code, stderr } = await runCapture(['parse', join(fixtures, 'gmail-forward.eml')], {
-      env: { NODE_OPTIONS: `--import ${trace}` },
-    });
-    expect(code).toBe(0);
-    const loaded = stderr.split('\n').filter((line) => line.startsWith('module: '));
+    const loaded = await modulesLoadedParsing(join(fixtures, 'gmail-forward.eml'));
     expect(loaded.some((line) => line.includes('/node_modules/mailparser/'))).toBe(true);
     expect(
       loaded.filter((line) => /\/node_modules\/(zod|@aws-sdk|@smithy)\/|\/config\/registry\.ts$/.test(line)),
     ).toEqual([]);
+  });
+
+  it('loads chrono-node only for a forwarded date in a shape it alone reads, and only that language', async () => {
+    const chrono = (loaded: string[]) =>
+      loaded
+        .filter((line) => line.includes('/node_modules/chrono-node/'))
+        .map((line) => line.replace(/^.*\/locales\/([a-z]+)\/index\.js$/, '$1'));
+    // "Mon, 16 Nov 2026 at 10:12": a common shape, read without chrono.
+    expect(chrono(await modulesLoadedParsing(join(fixtures, 'gmail-forward.eml')))).toEqual([]);
+    // "6 November 2026 at 06:46:00 CET" (05:46 UTC): chrono's readers for Latin script.
+    const apple = join(repo, 'test/fixtures/mailbox/mails/057-fwd-inbox-apple-en-pepper.eml');
+    const loaded = await modulesLoadedParsing(apple, (stdout) => {
+      expect(JSON.parse(stdout).forwarded.date).toBe('2026-11-06T05:46:00.000Z');
+    });
+    expect(new Set(chrono(loaded).filter((name) => /^[a-z]+$/.test(name)))).toEqual(
+      new Set(['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'sv']),
+    );
   });
 
   it('has --help', async () => {
@@ -127,3 +139,17 @@ describe('capture parse', () => {
     expect(stdout).toContain('--recipient');
   });
 });
+
+/** The modules `capture parse FILE` loads, one `module: <url>` line each (test/support/module-trace.mjs). */
+async function modulesLoadedParsing(
+  file: string,
+  check: (stdout: string) => void = () => {},
+): Promise<string[]> {
+  const trace = pathToFileURL(join(repo, 'test/support/module-trace.mjs')).href;
+  const { code, stdout, stderr } = await runCapture(['parse', file], {
+    env: { NODE_OPTIONS: `--import ${trace}` },
+  });
+  expect(code).toBe(0);
+  check(stdout);
+  return stderr.split('\n').filter((line) => line.startsWith('module: '));
+}

@@ -26,7 +26,7 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return /\.(?:ts|cjs)$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -34,17 +34,18 @@ function importsOf(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s*['"]([^'"]+)['"]/g))
     found.push(m[1] ?? '');
-  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1] ?? '');
+  for (const m of text.matchAll(/(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1] ?? '');
   for (const m of text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) found.push(m[1] ?? '');
   return found;
 }
 
 describe('shared/domain imports', () => {
   it('finds the imports it checks (the reader works)', () => {
-    expect(importsOf("import x from 'mailparser';\nexport { y } from './y.ts';")).toEqual([
-      'mailparser',
-      './y.ts',
-    ]);
+    expect(
+      importsOf(
+        "import x from 'mailparser';\nexport { y } from './y.ts';\nconst z = () => require('iconv-lite');",
+      ),
+    ).toEqual(['mailparser', './y.ts', 'iconv-lite']);
   });
 
   it('imports no MIME library, stream, AWS SDK, jsforce, HTTP, adapter or port', () => {

@@ -7,30 +7,33 @@
  * stated: a bare time or weekday is not the original's date. Without a zone the time is read as UTC
  * (the forward does not say which zone the client was in).
  */
-import * as chrono from 'chrono-node';
+import { chronoLocales as locale } from './lazy-chrono.cjs';
 
-type Reader = { parse: typeof chrono.en.parse };
+type Reader = { parse: ReturnType<typeof locale.en>['parse'] };
 
-/** chrono's own languages, most common first, by script. British English reads "28/10/2021" day first. */
-const LATIN_READERS: Reader[] = [
-  chrono.en.strict,
-  chrono.de.casual,
-  chrono.fr.casual,
-  chrono.es.casual,
-  chrono.it.casual,
-  chrono.nl.casual,
-  chrono.pt.casual,
-  chrono.sv.casual,
-  chrono.en.GB,
-];
-const CYRILLIC_READERS: Reader[] = [chrono.ru.casual, chrono.uk.casual];
-const CJK_READERS: Reader[] = [chrono.ja.casual];
+/** chrono's own languages by script, most common first; each script's load on its first use. */
+const READERS = {
+  // British English reads "28/10/2021" day first.
+  latin: () => [
+    locale.en().strict,
+    locale.de().casual,
+    locale.fr().casual,
+    locale.es().casual,
+    locale.it().casual,
+    locale.nl().casual,
+    locale.pt().casual,
+    locale.sv().casual,
+    locale.en().GB,
+  ],
+  cyrillic: () => [locale.ru().casual, locale.uk().casual],
+  cjk: () => [locale.ja().casual],
+} satisfies Record<string, () => Reader[]>;
 
 /** Only the readers for the text's script: chrono takes about a millisecond per reading. */
 function readersFor(text: string): Reader[] {
-  if (/[\u3040-\u30ff\u4e00-\u9fff]/u.test(text)) return CJK_READERS;
-  if (/[\u0400-\u04ff]/u.test(text)) return CYRILLIC_READERS;
-  return LATIN_READERS;
+  if (/[\u3040-\u30ff\u4e00-\u9fff]/u.test(text)) return READERS.cjk();
+  if (/[\u0400-\u04ff]/u.test(text)) return READERS.cyrillic();
+  return READERS.latin();
 }
 
 /**
@@ -380,7 +383,7 @@ export function parseForwardedDate(
   // reads "26. oktober 2021 kl. 14.25" as a day only, the Intl path as day and time).
   let dayOnly: Date | null = null;
   const chronoReadings = readersFor(text).map((reader) => () => reader.parse(text, REFERENCE));
-  const intlReading = () => chrono.en.casual.parse(toEnglish(text, language), REFERENCE);
+  const intlReading = () => locale.en().casual.parse(toEnglish(text, language), REFERENCE);
   const readings = hasMonthOnlyIntlKnows(text)
     ? [intlReading, ...chronoReadings]
     : [...chronoReadings, intlReading];
