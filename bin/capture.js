@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheStrippedTypeScript } from './typescript-cache.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -25,4 +26,5 @@ if (major < 22) {
 // keyed by their content: a second run skips most of the compiling (NODE_DISABLE_COMPILE_CACHE=1
 // turns it off).
 module.enableCompileCache?.();
+cacheStrippedTypeScript();
 await import('../cli/main.ts');
