@@ -5,7 +5,6 @@
  * (only an attached message/rfc822 is buffered, up to a limit, to read its headers).
  * mailparser, html-to-text and iconv-lite are used here and in this folder only.
  */
-import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
@@ -362,6 +361,8 @@ function boundedFor(html: string, limits: ParseLimits): string {
 
 function newMailParser(limits: ParseLimits): MailParser {
   return new MailParser({
+    // Each file's checksum as the pipeline records it: mailparser hashes every part anyway.
+    checksumAlgo: 'sha256',
     skipImageLinks: true,
     skipTextToHtml: true,
     skipTextLinks: true,
@@ -506,13 +507,10 @@ async function readAttachment(
       data.contentDisposition !== 'attachment' &&
       (data.contentDisposition === 'inline' || !!data.cid));
   const isMessage = contentType === 'message/rfc822';
-  const hash = createHash('sha256');
-  let size = 0;
+  // Size and SHA-256 come from mailparser (checksumAlgo), set before the content stream ends.
   const kept: Buffer[] = [];
   let keptBytes = 0;
   const measure = (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
     if (isMessage && keptBytes <= limits.maxAttachedMessageBytes) {
       kept.push(chunk);
       keptBytes += chunk.length;
@@ -562,8 +560,8 @@ async function readAttachment(
     meta: {
       filename,
       contentType,
-      size,
-      checksum: hash.digest('hex'),
+      size: data.size,
+      checksum: data.checksum,
       inline,
       contentId: data.contentId ?? null,
       storageKey,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { joinPassed, parseEmail, UnreadableEmailError } from '#shared/adapters/mime/parse-email.ts';
@@ -291,7 +292,10 @@ describe('privacy and attachments', () => {
     expect(email.attachments).toEqual([
       expect.objectContaining({ filename: 'logo.png', inline: true, contentType: 'image/png', size: 8 }),
     ]);
-    expect(email.attachments[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
+    // Not stored, still measured: the SHA-256 of the decoded image (its base64 in the fixture).
+    const png = Buffer.from('iVBORw0KGgo=', 'base64');
+    expect(png).toHaveLength(8);
+    expect(email.attachments[0]?.checksum).toBe(createHash('sha256').update(png).digest('hex'));
   });
 
   it('excludes private, excluded-domain and excluded-address mail with a reason', async () => {
@@ -312,21 +316,27 @@ describe('privacy and attachments', () => {
   });
 
   it('streams non-inline attachments to the sink and records where they went', async () => {
-    const stored: { meta: unknown; bytes: number }[] = [];
+    const stored: { meta: unknown; bytes: number; sha256: string }[] = [];
     const sink = {
       put: async (
         meta: { index: number; filename: string | null; contentType: string },
         content: Readable,
       ) => {
         let bytes = 0;
-        for await (const chunk of content) bytes += (chunk as Buffer).length;
-        stored.push({ meta, bytes });
+        const hash = createHash('sha256');
+        for await (const chunk of content) {
+          bytes += (chunk as Buffer).length;
+          hash.update(chunk as Buffer);
+        }
+        stored.push({ meta, bytes, sha256: hash.digest('hex') });
         return { storageKey: `k/${meta.index}` };
       },
     };
     const email = await parseEmail(fixture('rfc822-attached.eml'), { attachmentSink: sink });
     expect(stored).toHaveLength(1);
+    // Size and checksum are those of the bytes the sink stored.
     expect(stored[0]?.bytes).toBe(email.attachments[0]?.size);
+    expect(stored[0]?.sha256).toBe(email.attachments[0]?.checksum);
     expect(email.attachments[0]?.storageKey).toBe('k/0');
     const logo = await parseEmail(fixture('card-and-logo.eml'), { attachmentSink: sink });
     expect(stored).toHaveLength(1); // the inline logo is not stored
