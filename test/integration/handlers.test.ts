@@ -268,6 +268,22 @@ describe('parse and sync handlers', () => {
         ['Outcome_created', 'Count', 1],
       ]);
       expect(coldStart).toHaveBeenCalledTimes(2);
+
+      // The warm connection re-authorises once Salesforce expired its session: that line belongs
+      // to no message, and names the org.
+      emulator.expireSessions();
+      const later = await received({ subject: 'Logged after the session expired' });
+      await parse({ Records: [routedRecord(later.body)] }, parseContext);
+      const laterPointers = await receiveAll(aws.resources.syncQueueUrl);
+      const reauthorising = (
+        await logLines(() =>
+          sync({ Records: laterPointers.map((p) => record(p.Body!)) }, { ...context, awsRequestId: 'later' }),
+        )
+      ).filter((l) => l.message === 'Salesforce session expired; authorising again');
+      expect(reauthorising).toEqual([
+        expect.objectContaining({ orgId: 'acme', function_request_id: 'later' }),
+      ]);
+      expect(reauthorising[0]).not.toHaveProperty('sesMessageId');
     } finally {
       added.mockRestore();
       coldStart.mockRestore();
