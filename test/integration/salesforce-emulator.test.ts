@@ -5,6 +5,7 @@ import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
 import { OAuth2 } from '@jsforce/jsforce-node/lib/oauth2.js';
 // Registers `conn.tooling` (the package index does this for its users).
 import '@jsforce/jsforce-node/lib/api/tooling.js';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SalesforceEmulator, startSalesforceEmulator } from '#local/salesforce/server.ts';
@@ -85,6 +86,36 @@ describe('auth', () => {
     ).rejects.toThrow(/invalid assertion/);
   });
 
+  it('takes a connected app’s X.509 certificate for JWT bearer as well as a bare public key, and refuses JWT without either', async () => {
+    const { publicKey, privateKey: key } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const withCertificate = await startSalesforceEmulator({
+      seed: structuredClone(demoSeed),
+      jwtCertificate: selfSignedCertificate(publicKey, key),
+    });
+    const without = await startSalesforceEmulator({ seed: structuredClone(demoSeed) });
+    try {
+      const jwt = (loginUrl: string) =>
+        requestAccessToken({
+          authFlow: 'jwt-bearer',
+          loginUrl,
+          clientId: 'local',
+          username: 'alice@acme.example',
+          privateKey: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        });
+      const token = await jwt(withCertificate.url);
+      const jwtConn = new Connection({
+        instanceUrl: token.instanceUrl,
+        accessToken: token.accessToken,
+        version: '62.0',
+      });
+      expect((await jwtConn.query('SELECT Id FROM User')).totalSize).toBe(4);
+      await expect(jwt(without.url)).rejects.toThrow(/no certificate configured/);
+    } finally {
+      await withCertificate.close();
+      await without.close();
+    }
+  });
+
   it('answers 401 INVALID_SESSION_ID once sessions expire', async () => {
     emulator.expireSessions();
     await expectError(conn.query('SELECT Id FROM User'), 'INVALID_SESSION_ID');
@@ -113,6 +144,36 @@ describe('SOQL', () => {
     ]);
     expect(await names("LastName != 'Doe' AND Account.Name = 'Initech'")).toEqual(['Gibbons']);
     expect(await names("Email LIKE 'o\\'brien@%'")).toEqual(["O'Brien"]);
+  });
+
+  it('compares with <> < > <= >=, sorts nulls first or last, and reports malformed queries at their row and column', async () => {
+    emulator.seed({
+      Contact: [
+        { LastName: 'Alpha', Phone: '1' },
+        { LastName: 'Beta', Phone: '2' },
+      ],
+    });
+    const names = async (soql: string) =>
+      (await conn.query<{ LastName: string }>(soql)).records.map((r) => r.LastName);
+    const where = (condition: string) =>
+      names(`SELECT LastName FROM Contact WHERE ${condition} ORDER BY LastName`);
+    expect(await where("LastName <> 'Doe' AND Email LIKE '%globex%'")).toEqual(['Buyer', "O'Brien"]);
+    expect(await where("Phone < '2'")).toEqual(['Alpha']);
+    expect(await where("Phone > '1'")).toEqual(['Beta']);
+    expect(await where("Phone <= '2'")).toEqual(['Alpha', 'Beta']);
+    expect(await where("Phone >= '2'")).toEqual(['Beta']);
+    // Ascending puts nulls first and descending last, unless NULLS FIRST or LAST says otherwise.
+    const order = (by: string) => names(`SELECT LastName FROM Contact ORDER BY ${by}, LastName`);
+    const blank = ['Buyer', 'Doe', 'Gibbons', "O'Brien"];
+    expect(await order('Phone')).toEqual([...blank, 'Alpha', 'Beta']);
+    expect(await order('Phone DESC')).toEqual(['Beta', 'Alpha', ...blank]);
+    expect(await order('Phone NULLS LAST')).toEqual(['Alpha', 'Beta', ...blank]);
+    expect(await order('Phone DESC NULLS FIRST')).toEqual([...blank, 'Beta', 'Alpha']);
+    const error = await expectError(
+      conn.query("SELECT Id FROM Contact WHERE Email = = 'x'"),
+      'MALFORMED_QUERY',
+    );
+    expect(error.message).toContain('ERROR at Row:1:Column:38');
   });
 
   it('returns parent fields nested like Salesforce, with ORDER BY, LIMIT and OFFSET', async () => {
@@ -199,6 +260,63 @@ describe('sObjects', () => {
       .sobject('Task')
       .create({ OwnerId: owner, Subject: 'x'.repeat(255), TaskSubtype: 'Email' });
     expect(ok.success).toBe(true);
+  });
+
+  it('answers errors in Salesforce’s shapes: fields with a record’s error, statusCode per Collections record, a subrequest’s in its subresponse', async () => {
+    const api = (path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) =>
+      fetch(`${emulator.url}/services/data/v62.0${path}`, {
+        method: init.method ?? 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? conn.accessToken}` }),
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+    const single = await api('/sobjects/Contact', { body: { FirstName: 'No' } });
+    expect(single.status).toBe(400);
+    expect(await single.json()).toEqual([
+      { message: expect.any(String), errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] },
+    ]);
+    const collection = await api('/composite/sobjects', {
+      body: { records: [{ attributes: { type: 'Contact' }, FirstName: 'No' }] },
+    });
+    expect(collection.status).toBe(200);
+    expect(await collection.json()).toEqual([
+      {
+        id: null,
+        success: false,
+        errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: expect.any(String), fields: ['LastName'] }],
+      },
+    ]);
+    const composite = await api('/composite', {
+      body: {
+        compositeRequest: [
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Contact',
+            referenceId: 'c',
+            body: { FirstName: 'No' },
+          },
+        ],
+      },
+    });
+    expect(composite.status).toBe(200);
+    expect(await composite.json()).toEqual({
+      compositeResponse: [
+        {
+          body: [{ message: expect.any(String), errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] }],
+          httpHeaders: {},
+          httpStatusCode: 400,
+          referenceId: 'c',
+        },
+      ],
+    });
+    // A refusal of the request itself (session, limits, size) names no fields.
+    const anonymous = await api('/query?q=SELECT+Id+FROM+User', { method: 'GET', token: null });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual([
+      { message: expect.any(String), errorCode: 'INVALID_SESSION_ID' },
+    ]);
   });
 
   it('describes objects with types, lengths, references and external ids', async () => {
@@ -361,12 +479,21 @@ describe('composite, collections and tooling', () => {
     expect(JSON.stringify(rolledBack.compositeResponse[0]?.body)).toContain('PROCESSING_HALTED');
     expect((await conn.query("SELECT Id FROM Account WHERE Name = 'Ghost'")).totalSize).toBe(0);
     const tooMany = await post({
-      compositeRequest: Array.from({ length: 26 }, (_, i) => ({
-        method: 'GET',
-        url: '/services/data/v62.0/limits',
-        referenceId: `r${i}`,
-      })),
+      compositeRequest: [
+        {
+          method: 'POST',
+          url: '/services/data/v62.0/sobjects/Account',
+          referenceId: 'never',
+          body: { Name: 'Never Run' },
+        },
+        ...Array.from({ length: 25 }, (_, i) => ({
+          method: 'GET',
+          url: '/services/data/v62.0/limits',
+          referenceId: `r${i}`,
+        })),
+      ],
     });
+    expect((await conn.query("SELECT Id FROM Account WHERE Name = 'Never Run'")).totalSize).toBe(0);
     expect(tooMany.compositeResponse).toEqual([
       {
         body: [{ errorCode: 'LIMIT_EXCEEDED', message: expect.stringContaining('25') }],
@@ -409,6 +536,30 @@ describe('limits and faults', () => {
     });
   });
 
+  it('limits faults to the requests only names, and repeats the same faults for the same seed', async () => {
+    emulator.setFaults({
+      rates: { SERVER_ERROR: 1 },
+      only: { method: 'POST', path: /^\/sobjects\/Account$/ },
+    });
+    expect((await conn.query('SELECT Id FROM User')).totalSize).toBe(4);
+    expect((await conn.sobject('Contact').create({ LastName: 'Spared' })).success).toBe(true);
+    await expectError(conn.sobject('Account').create({ Name: 'Refused' }), 'SERVER_UNAVAILABLE');
+    const pattern = async () => {
+      emulator.setFaults({ rates: { SERVER_ERROR: 0.5 }, seed: 7 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        const response = await fetch(`${emulator.url}/services/data/v62.0/limits`, {
+          headers: { authorization: `Bearer ${conn.accessToken}` },
+        });
+        statuses.push(response.status);
+      }
+      return statuses;
+    };
+    const first = await pattern();
+    expect(new Set(first)).toEqual(new Set([200, 503]));
+    expect(await pattern()).toEqual(first);
+  });
+
   it('injects each fault with Salesforce status codes and bodies', async () => {
     const get = (signal?: AbortSignal) =>
       fetch(`${emulator.url}/services/data/v62.0/query?q=SELECT+Id+FROM+User`, {
@@ -442,3 +593,34 @@ describe('limits and faults', () => {
     expect(emulator.faultsInjected()).toBe(5);
   });
 });
+
+/** A self-signed X.509 certificate for `publicKey` (DER built by hand: Node can read certificates, not make them). */
+function selfSignedCertificate(
+  publicKey: ReturnType<typeof generateKeyPairSync>['publicKey'],
+  privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'],
+): string {
+  const der = (tag: number, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    const size: number[] = [];
+    for (let n = body.length; n > 0; n >>= 8) size.unshift(n & 0xff);
+    const length = body.length < 0x80 ? [body.length] : [0x80 | size.length, ...size];
+    return Buffer.concat([Buffer.from([tag, ...length]), body]);
+  };
+  const seq = (...parts: Buffer[]) => der(0x30, ...parts);
+  const sha256WithRsa = seq(der(0x06, Buffer.from('2a864886f70d01010b', 'hex')), der(0x05));
+  const name = seq(
+    der(0x31, seq(der(0x06, Buffer.from('550403', 'hex')), der(0x0c, Buffer.from('capture-test')))),
+  );
+  const time = (t: string) => der(0x17, Buffer.from(t));
+  const tbs = seq(
+    der(0x02, Buffer.from([1])),
+    sha256WithRsa,
+    name,
+    seq(time('250101000000Z'), time('491231000000Z')),
+    name,
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const certificate = seq(tbs, sha256WithRsa, der(0x03, Buffer.from([0]), sign('sha256', tbs, privateKey)));
+  const lines = certificate.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}

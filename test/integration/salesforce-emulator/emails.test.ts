@@ -36,6 +36,7 @@ describe('EmailMessage', () => {
     const order = await id("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'");
     const tasksBefore = (await conn.query('SELECT Id FROM Task')).totalSize;
     const created = await conn.sobject('EmailMessage').create({ ...message, RelatedToId: order });
+    expect(created.id).toMatch(/^02s/);
     const row = await conn.query<{ ActivityId: string; Incoming: boolean; MessageDate: string }>(
       `SELECT ActivityId, Incoming, MessageDate FROM EmailMessage WHERE Id = '${created.id}'`,
     );
@@ -95,7 +96,13 @@ describe('EmailMessage', () => {
     await expectError(create({ HtmlBody: 'h'.repeat(131_073) }), 'STRING_TOO_LONG');
     await expectError(create({ Headers: 'x'.repeat(32_001) }), 'STRING_TOO_LONG');
     await expectError(create({ ToAddress: 'a'.repeat(4001) }), 'STRING_TOO_LONG');
+    await expectError(create({ CcAddress: 'a'.repeat(4001) }), 'STRING_TOO_LONG');
+    await expectError(create({ BccAddress: 'a'.repeat(4001) }), 'STRING_TOO_LONG');
+    expect((await create({ ToAddress: 'a'.repeat(4000), FromName: 'n'.repeat(1000) })).success).toBe(true);
+    await expectError(create({ FromName: 'n'.repeat(1001) }), 'STRING_TOO_LONG');
+    await expectError(create({ FromAddress: `${'f'.repeat(990)}@globex.example` }), 'STRING_TOO_LONG');
     await expectError(create({ MessageIdentifier: 'm'.repeat(256) }), 'STRING_TOO_LONG');
+    await expectError(create({ ThreadIdentifier: 't'.repeat(256) }), 'STRING_TOO_LONG');
     await expectError(create({ Status: '6' }), 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
     await expectError(create({ Status: null }), 'REQUIRED_FIELD_MISSING');
     await expectError(create({ FromAddress: 'not an address' }), 'INVALID_EMAIL_ADDRESS');
@@ -126,6 +133,62 @@ describe('EmailMessage', () => {
     expect((await conn.sobject('EmailMessage').update({ Id: draft.id!, Subject: 'edited' })).success).toBe(
       true,
     );
+  });
+
+  it('lets a sent message take custom fields; ParentId, a Case, and ActivityId never change', async () => {
+    const { conn } = await start();
+    await post(conn, `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'EmailMessage.Capture_Note__c',
+      Metadata: { type: 'Text', length: 255 },
+    });
+    const sent = await conn.sobject('EmailMessage').create(message);
+    expect((await conn.sobject('EmailMessage').update({ Id: sent.id!, Capture_Note__c: 'n' })).success).toBe(
+      true,
+    );
+    const kase = await conn.sobject('Case').create({ Subject: 'Broken' });
+    const order = (await conn.query<{ Id: string }>('SELECT Id FROM Order LIMIT 1')).records[0]!.Id;
+    await expectError(
+      conn.sobject('EmailMessage').create({ ...message, ParentId: order }),
+      'FIELD_INTEGRITY_EXCEPTION',
+    );
+    const draft = await conn.sobject('EmailMessage').create({ ...message, Status: '5', ParentId: kase.id });
+    const other = await conn.sobject('Case').create({ Subject: 'Other' });
+    const task = await conn.sobject('Task').create({ Subject: 'other task' });
+    // Create-only even on a draft, which takes any other change.
+    await expectError(
+      conn.sobject('EmailMessage').update({ Id: draft.id!, ParentId: other.id }),
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+    );
+    await expectError(
+      conn.sobject('EmailMessage').update({ Id: draft.id!, ActivityId: task.id }),
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+    );
+  });
+
+  it('files a message as a Task of its own: the running user’s, Subject and Description cut to fit, none of its people related, and kept when that Task goes', async () => {
+    const { conn, id } = await start();
+    const jane = await id("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'");
+    const ops = await id("SELECT Id FROM User WHERE Username = 'ops@acme.example'");
+    const created = await conn.sobject('EmailMessage').create({
+      ...message,
+      Subject: 's'.repeat(3000),
+      TextBody: 'b'.repeat(40_000),
+      ToIds: [jane],
+    });
+    const email = (
+      await conn.query<{ ActivityId: string }>(
+        `SELECT ActivityId FROM EmailMessage WHERE Id = '${created.id}'`,
+      )
+    ).records[0]!;
+    const task = await conn.sobject('Task').retrieve(email.ActivityId);
+    expect(task).toMatchObject({ OwnerId: ops, Subject: 's'.repeat(255), Description: 'b'.repeat(32_000) });
+    // The message's people are its EmailMessageRelations only: no TaskRelation names them.
+    const people = await conn.query(
+      `SELECT Id FROM TaskRelation WHERE TaskId = '${email.ActivityId}' AND IsWhat = false`,
+    );
+    expect(people.totalSize).toBe(0);
+    await conn.sobject('Task').destroy(email.ActivityId);
+    expect((await conn.query(`SELECT Id FROM EmailMessage WHERE Id = '${created.id}'`)).totalSize).toBe(1);
   });
 });
 
@@ -188,7 +251,7 @@ describe('EmailMessageRelation', () => {
     const email = await conn.sobject('EmailMessage').create(message);
     const relate = (v: Record<string, unknown>) =>
       conn.sobject('EmailMessageRelation').create({ EmailMessageId: email.id, ...v });
-    expect((await relate({ RelationId: jane, RelationType: 'FromAddress' })).success).toBe(true);
+    expect((await relate({ RelationId: jane, RelationType: 'FromAddress' })).id).toMatch(/^0EM/);
     expect((await relate({ RelationId: alice, RelationType: 'ToAddress' })).success).toBe(true);
     expect(
       (await relate({ RelationAddress: 'someone@else.example', RelationType: 'CcAddress' })).success,
@@ -225,10 +288,33 @@ describe('EmailMessageRelation', () => {
     expect(bin.totalSize).toBe(1);
   });
 
+  it('takes a Lead as RelationId but not an Account, and keeps RelationType and RelationObjectType out of reach', async () => {
+    const { conn, id } = await start();
+    const lena = await id("SELECT Id FROM Lead WHERE Email = 'lena.lead@initech.example'");
+    const account = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
+    const email = await conn.sobject('EmailMessage').create(message);
+    const relate = (v: Record<string, unknown>) =>
+      conn
+        .sobject('EmailMessageRelation')
+        .create({ EmailMessageId: email.id, RelationType: 'ToAddress', ...v });
+    const lead = await relate({ RelationId: lena });
+    expect(lead.success).toBe(true);
+    await expectError(relate({ RelationId: account }), 'FIELD_INTEGRITY_EXCEPTION');
+    await expectError(
+      relate({ RelationId: lena, RelationObjectType: 'Lead' }),
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+    );
+    await expectError(
+      conn.sobject('EmailMessageRelation').update({ Id: lead.id!, RelationType: 'CcAddress' }),
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+    );
+  });
+
   it('does not exist in an org without Enhanced Email', async () => {
     const seed = { ...structuredClone(demoSeed), Organization: [{ EnhancedEmailEnabled: false }] };
     const { conn } = await start(seed);
     await expectError(conn.sobject('EmailMessage').create(message), 'NOT_FOUND');
+    await expectError(conn.query('SELECT Id FROM EmailMessage'), 'INVALID_TYPE');
     await expectError(conn.query('SELECT Id FROM EmailMessageRelation'), 'INVALID_TYPE');
   });
 });

@@ -40,6 +40,7 @@ describe('Event times', () => {
       StartDateTime: '2026-12-01T09:30:00+01:00',
       EndDateTime: '2026-12-01T10:15:00Z',
     });
+    expect(created.id).toMatch(/^00U/);
     const row = await event(created.id!);
     expect(row).toMatchObject({
       StartDateTime: '2026-12-01T08:30:00.000+0000',
@@ -66,6 +67,21 @@ describe('Event times', () => {
       ActivityDate: '2026-12-03',
       DurationInMinutes: 30,
     });
+    // StartDateTime and ActivityDateTime are one value: both may be given only when they agree.
+    await expectError(
+      conn.sobject('Event').create({
+        StartDateTime: '2026-12-04T09:00:00Z',
+        ActivityDateTime: '2026-12-04T09:30:00Z',
+        DurationInMinutes: 30,
+      }),
+      'FIELD_INTEGRITY_EXCEPTION',
+    );
+    const agreeing = await conn.sobject('Event').create({
+      StartDateTime: '2026-12-04T09:00:00Z',
+      ActivityDateTime: '2026-12-04T10:00:00+01:00',
+      DurationInMinutes: 30,
+    });
+    expect((await event(agreeing.id!)).ActivityDateTime).toBe('2026-12-04T09:00:00.000+0000');
     const found = await conn.query<{ Subject: string; Location: string }>(
       "SELECT Subject, Location FROM Event WHERE StartDateTime >= 2026-12-01T00:00:00Z AND Subject = 'Kick-off'",
     );
@@ -165,6 +181,19 @@ describe('Event times', () => {
       'FIELD_INTEGRITY_EXCEPTION',
     );
   });
+
+  it('takes ShowAs Busy (the default), OutOfOffice or Free only', async () => {
+    const { conn, event } = await start();
+    const times = { StartDateTime: '2026-12-01T10:00:00Z', DurationInMinutes: 30 };
+    for (const showAs of ['OutOfOffice', 'Free']) {
+      const created = await conn.sobject('Event').create({ ...times, ShowAs: showAs });
+      expect((await event(created.id!)).ShowAs).toBe(showAs);
+    }
+    await expectError(
+      conn.sobject('Event').create({ ...times, ShowAs: 'Tentative' }),
+      'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    );
+  });
 });
 
 describe('Event owners and people', () => {
@@ -197,7 +226,7 @@ describe('Event owners and people', () => {
     });
     const relate = (v: Record<string, unknown>) =>
       conn.sobject('EventRelation').create({ EventId: ev.id!, ...v });
-    expect((await relate({ RelationId: alice })).success).toBe(true);
+    expect((await relate({ RelationId: alice })).id).toMatch(/^0RE/);
     expect((await relate({ RelationId: carl, IsParent: true, IsInvitee: true })).success).toBe(true);
     await expectError(relate({ RelationId: jane }), 'DUPLICATE_VALUE');
     await expectError(relate({ RelationId: alice }), 'DUPLICATE_VALUE');
@@ -262,6 +291,11 @@ describe('Event owners and people', () => {
     );
     const invitee = await conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: contacts[51] });
     expect(invitee.success).toBe(true);
+    // A lead may be invited beside the 50 contacts: only the event's own people exclude each other.
+    const lena = await id("SELECT Id FROM Lead WHERE Email = 'lena.lead@initech.example'");
+    expect((await conn.sobject('EventRelation').create({ EventId: ev.id!, RelationId: lena })).success).toBe(
+      true,
+    );
     await expectError(
       conn.sobject('EventRelation').update({ Id: invitee.id!, IsParent: true }),
       'LIMIT_EXCEEDED',

@@ -39,7 +39,9 @@ describe('file sizes', () => {
       body: JSON.stringify({ Name: 'Big', Website: 'x'.repeat(50 * MB) }),
     });
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject([{ errorCode: 'REQUEST_ENTITY_TOO_LARGE' }]);
+    expect(await response.json()).toEqual([
+      { message: expect.any(String), errorCode: 'REQUEST_ENTITY_TOO_LARGE' },
+    ]);
     expect((await conn.query("SELECT Id FROM Account WHERE Name = 'Big'")).totalSize).toBe(0);
   });
 });

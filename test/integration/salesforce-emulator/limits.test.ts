@@ -1,4 +1,4 @@
-/** Request-level limits: the daily API request limit and session expiry. */
+/** Request-level limits: the daily API request limit, session expiry, and connected apps with their own latency. */
 // The adapter imports jsforce's modules directly (smaller bundles); the package index, loaded after
 // them, sees a half-loaded Connection through a circular require, so tests import the same modules.
 import { Connection } from '@jsforce/jsforce-node/lib/connection.js';
@@ -61,10 +61,47 @@ describe('sessions', () => {
     expect(refreshed).toBe(1);
   });
 
+  it('keeps a session without sessionLifetimeMs however long it lasts', async () => {
+    let now = 1_000_000;
+    const { emulator, conn } = await emulatorWith({ now: () => now });
+    close = () => emulator.close();
+    now += 365 * 24 * 60 * 60 * 1000;
+    expect((await conn.query('SELECT Id FROM User')).totalSize).toBe(4);
+  });
+
   it('ends every session when the test expires them', async () => {
     const { emulator, conn } = await emulatorWith();
     close = () => emulator.close();
     emulator.expireSessions();
     await expectError(conn.query('SELECT Id FROM User'), 'INVALID_SESSION_ID');
+  });
+});
+
+describe('connected apps', () => {
+  it('takes each connected app with its own secret, and slows down only the sessions of the app latencyMsByClient names', async () => {
+    const { emulator, conn } = await emulatorWith({
+      connectedApps: [{ clientId: 'slow-app', clientSecret: 'slow-secret' }],
+    });
+    close = () => emulator.close();
+    const token = (clientId: string, clientSecret: string) =>
+      new OAuth2({ clientId, clientSecret, loginUrl: emulator.url }).requestToken({
+        grant_type: 'client_credentials',
+      });
+    await expect(token('slow-app', 'local')).rejects.toMatchObject({ name: 'invalid_client' });
+    const slow = new Connection({
+      instanceUrl: emulator.url,
+      accessToken: (await token('slow-app', 'slow-secret')).access_token,
+      version: '62.0',
+    });
+    emulator.setFaults({ latencyMsByClient: { 'slow-app': 400 } });
+    const timed = async (c: Connection) => {
+      const start = performance.now();
+      await c.query('SELECT Id FROM User');
+      return performance.now() - start;
+    };
+    const slowMs = await timed(slow);
+    expect(slowMs).toBeGreaterThanOrEqual(390);
+    // The default app's session is not held back (compared, so a busy machine slowing both is no failure).
+    expect(await timed(conn)).toBeLessThan(slowMs - 200);
   });
 });

@@ -98,6 +98,7 @@ describe('OpportunityContactRole', () => {
       Role: 'Influencer',
       IsPrimary: true,
     });
+    expect(role.id).toMatch(/^00K/);
     const primaries = await conn.query<{ ContactId: string }>(
       `SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId = '${renewal}' AND IsPrimary = true`,
     );
@@ -108,6 +109,10 @@ describe('OpportunityContactRole', () => {
     );
     await expectError(
       conn.sobject('OpportunityContactRole').create({ ContactId: jane }),
+      'REQUIRED_FIELD_MISSING',
+    );
+    await expectError(
+      conn.sobject('OpportunityContactRole').create({ OpportunityId: renewal }),
       'REQUIRED_FIELD_MISSING',
     );
     await expectError(

@@ -145,9 +145,107 @@ describe('permission sets', () => {
     expect((await assignments.create({ AssigneeId: me.Id, PermissionSetId: set.id })).success).toBe(true);
     await expectError(assignments.create({ AssigneeId: me.Id, PermissionSetId: set.id }), 'DUPLICATE_VALUE');
   });
+
+  it('come from a seed like any other records, with their grants and assignments', async () => {
+    const seed = {
+      ...structuredClone(demoSeed),
+      Organization: [{ FieldSecurityEnabled: true }],
+      Task: [
+        { Subject: 'Seeded', Status: 'Completed', OwnerId: '@User:ops@acme.example', Seeded_Key__c: 'k1' },
+      ],
+      PermissionSet: [{ Name: 'Seeded_Grants', Label: 'Seeded grants' }],
+      FieldPermissions: [
+        {
+          ParentId: '@PermissionSet:Seeded_Grants',
+          SobjectType: 'Task',
+          Field: 'Task.Seeded_Key__c',
+          PermissionsRead: true,
+          PermissionsEdit: false,
+        },
+      ],
+      PermissionSetAssignment: [
+        { AssigneeId: '@User:alice@acme.example', PermissionSetId: '@PermissionSet:Seeded_Grants' },
+      ],
+    };
+    const { emulator, conn } = await emulatorWith({ seed, runAsUser: 'alice@acme.example' });
+    close = () => emulator.close();
+    const field = (await conn.sobject('Task').describe()).fields.find((f) => f.name === 'Seeded_Key__c');
+    expect(field).toMatchObject({ createable: false, updateable: false });
+    // FieldSecurityEnabled: ops, with no permission set, does not see the field at all.
+    const ops = await emulatorWith({ seed: structuredClone(seed) });
+    try {
+      expect((await ops.conn.sobject('Task').describe()).fields.map((f) => f.name)).not.toContain(
+        'Seeded_Key__c',
+      );
+    } finally {
+      await ops.emulator.close();
+    }
+  });
+});
+
+describe('what the emulator leaves open', () => {
+  it('records object permissions without enforcing them, and lets any user add fields and permission sets', async () => {
+    // fresh() added a custom field through the Tooling API as a user with no permission set.
+    const { conn } = await fresh();
+    const set = await conn.sobject('PermissionSet').create({ Name: 'Read_Leads_Only', Label: 'Read leads' });
+    await conn
+      .sobject('ObjectPermissions')
+      .create({ ParentId: set.id, SobjectType: 'Lead', PermissionsRead: true });
+    const me = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Username = 'ops@acme.example'"))
+      .records[0]!;
+    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: set.id });
+    const recorded = await conn.query<{ PermissionsRead: boolean; PermissionsCreate: boolean }>(
+      `SELECT PermissionsRead, PermissionsCreate FROM ObjectPermissions WHERE ParentId = '${set.id}'`,
+    );
+    expect(recorded.records.map((r) => [r.PermissionsRead, r.PermissionsCreate])).toEqual([[true, false]]);
+    // Granted Read only, the user still creates a Lead: object permissions are not checked.
+    expect((await conn.sobject('Lead').create({ LastName: 'Still', Company: 'Allowed' })).success).toBe(true);
+  });
 });
 
 describe('org settings', () => {
+  it('come from the seed’s Organization row, else those of a current org, and readMetadata answers only those three', async () => {
+    const read = async (conn: Connection, type: string, name: string) =>
+      (await conn.metadata.read(type as never, name)) as unknown as Record<string, unknown>;
+    const settings = async (conn: Connection) => [
+      String(
+        (await read(conn, 'ActivitiesSettings', 'Activities'))
+          .allowUsersToRelateMultipleContactsToTasksAndEvents,
+      ),
+      String(
+        (await read(conn, 'EmailAdministrationSettings', 'EmailAdministration')).enableEnhancedEmailEnabled,
+      ),
+      String((await read(conn, 'EmailToCaseSettings', 'EmailToCase')).enableEmailToCase),
+    ];
+    const current = await emulatorWith();
+    try {
+      expect(await settings(current.conn)).toEqual(['true', 'true', 'false']);
+      await expect(read(current.conn, 'AccountSettings', 'Account')).rejects.toThrow(/INVALID_TYPE/);
+    } finally {
+      await current.emulator.close();
+    }
+    const seed = {
+      ...structuredClone(demoSeed),
+      Organization: [
+        {
+          SharedActivitiesEnabled: false,
+          EnhancedEmailEnabled: false,
+          EmailToCaseEnabled: true,
+          ActivityUniqueFieldsAllowed: true,
+        },
+      ],
+    };
+    const { emulator, conn } = await emulatorWith({ seed });
+    close = () => emulator.close();
+    expect(await settings(conn)).toEqual(['false', 'false', 'true']);
+    // ActivityUniqueFieldsAllowed: an activity custom field may be Unique in this org.
+    const unique = await post<{ success: boolean }>(conn, `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'Activity.Capture_Id__c',
+      Metadata: { type: 'Text', length: 255, externalId: true, unique: true },
+    });
+    expect(unique.success).toBe(true);
+  });
+
   it('answers the Metadata API with Shared Activities, Enhanced Email and Email-to-Case as seeded', async () => {
     const seed = {
       ...structuredClone(demoSeed),
@@ -169,6 +267,7 @@ describe('org settings', () => {
     // Email-to-Case alone: EmailMessage exists, but a message must belong to a Case, and no Task is made.
     const message = { Subject: 's', Status: '3', Incoming: true };
     await expectError(conn.sobject('EmailMessage').create(message), 'REQUIRED_FIELD_MISSING');
+    expect((await conn.query('SELECT Id FROM EmailMessageRelation')).totalSize).toBe(0);
     const account = (await conn.query<{ Id: string }>('SELECT Id FROM Account LIMIT 1')).records[0]!.Id;
     const kase = await conn.sobject('Case').create({ Subject: 'Help', AccountId: account });
     const onCase = await conn.sobject('EmailMessage').create({ ...message, ParentId: kase.id });
@@ -225,5 +324,13 @@ describe('API usage', () => {
     const later = await headers();
     expect(later.info).toBe('api-usage=1/5');
     expect(later.body.DailyApiRequests).toEqual({ Max: 5, Remaining: 4 });
+    // A Metadata API (SOAP) call counts and carries the header too.
+    const soap = await fetch(`${emulator.url}/services/Soap/m/62.0`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml', soapaction: '""' },
+      body: `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><SessionHeader><sessionId>${conn.accessToken}</sessionId></SessionHeader></soapenv:Header><soapenv:Body><readMetadata><type>ActivitiesSettings</type><fullNames>Activities</fullNames></readMetadata></soapenv:Body></soapenv:Envelope>`,
+    });
+    expect(soap.status).toBe(200);
+    expect(soap.headers.get('sforce-limit-info')).toBe('api-usage=2/5');
   });
 });

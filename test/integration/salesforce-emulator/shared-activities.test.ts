@@ -86,6 +86,22 @@ describe('Shared Activities on (the default)', () => {
       'FIELD_INTEGRITY_EXCEPTION',
     );
   });
+
+  it('takes a second What relation and a User, neither of which Salesforce documents for a task (a known gap)', async () => {
+    const { emulator, conn, id } = await emulatorWith();
+    close = () => emulator.close();
+    const jane = await id("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'");
+    const order = await id("SELECT Id FROM Order WHERE OrderNumber = 'ORD-10042'");
+    const account = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
+    const alice = await id("SELECT Id FROM User WHERE Username = 'alice@acme.example'");
+    const task = await conn.sobject('Task').create({ Subject: 's', WhoId: jane, WhatId: order });
+    expect(
+      (await conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: account })).success,
+    ).toBe(true);
+    expect((await conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: alice })).success).toBe(
+      true,
+    );
+  });
 });
 
 describe('Shared Activities off (seed setting)', () => {

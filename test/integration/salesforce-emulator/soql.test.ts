@@ -1,4 +1,4 @@
-/** SOQL statement length (100,000 characters) and request URI length (16,384) limits. */
+/** SOQL statement length (100,000 characters) and request URI length (16,384) limits; what the parser leaves out. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CompositeResponse, emulatorWith, expectError, post, V } from './harness.ts';
 
@@ -30,7 +30,9 @@ describe('SOQL limits', () => {
         headers: { authorization: `Bearer ${conn.accessToken}` },
       });
     expect((await get(16_384)).status).toBe(400); // reaches the parser: MALFORMED_QUERY
-    expect((await get(16_385)).status).toBe(414);
+    const tooLong = await get(16_385);
+    expect(tooLong.status).toBe(414);
+    expect(await tooLong.json()).toEqual([{ message: expect.any(String), errorCode: 'URI_TOO_LONG' }]);
     await expectError(conn.query(soqlOfLength(17_000)), 'URI_TOO_LONG');
   });
 
@@ -63,5 +65,24 @@ describe('SOQL limits', () => {
       conn.query(`SELECT Id FROM Contact WHERE Email LIKE '${'x'.repeat(4_001)}'`),
       'MALFORMED_QUERY',
     );
+    await expectError(
+      conn.query(`SELECT Id FROM Contact WHERE Email = '${'x'.repeat(4_001)}'`),
+      'MALFORMED_QUERY',
+    );
+  });
+
+  it('refuses with MALFORMED_QUERY what its parser leaves out: semi-joins, aggregates but COUNT(), GROUP BY, date literals, TYPEOF', async () => {
+    const { emulator, conn } = await emulatorWith();
+    close = () => emulator.close();
+    for (const soql of [
+      'SELECT Id FROM Contact WHERE AccountId IN (SELECT Id FROM Account)',
+      'SELECT MAX(CreatedDate) FROM Contact',
+      'SELECT COUNT(Id) FROM Contact',
+      'SELECT AccountId FROM Contact GROUP BY AccountId',
+      'SELECT Id FROM Task WHERE ActivityDate = TODAY',
+      'SELECT Id FROM Task WHERE ActivityDate = LAST_N_DAYS:7',
+      'SELECT TYPEOF What WHEN Account THEN Name END FROM Task',
+    ])
+      await expectError(conn.query(soql), 'MALFORMED_QUERY');
   });
 });

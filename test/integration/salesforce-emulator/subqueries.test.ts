@@ -121,6 +121,41 @@ describe('parent-to-child subqueries', () => {
         expect.objectContaining({ childSObject: 'Task', field: 'WhoId', relationshipName: 'Tasks' }),
       ]),
     );
+    const names = async (object: string) =>
+      (await conn.sobject(object).describe()).childRelationships.map((r) => r.relationshipName).sort();
+    expect(await names('Account')).toEqual([
+      'Cases',
+      'Contacts',
+      'Events',
+      'Opportunities',
+      'Orders',
+      'Tasks',
+    ]);
+    expect(await names('Contact')).toEqual(['Cases', 'Events', 'OpportunityContactRoles', 'Tasks']);
+    expect(await names('Opportunity')).toEqual(['Events', 'OpportunityContactRoles', 'Tasks']);
+    expect(await names('Lead')).toEqual(['Events', 'Tasks']);
+  });
+
+  it('keep to one level, without OFFSET, and give one parent’s child rows in a single result however many', async () => {
+    const roles = Array.from({ length: 2_100 }, () => ({
+      OpportunityId: '@Opportunity:Initech expansion',
+      ContactId: '@Contact:peter@initech.example',
+    }));
+    const { conn } = await start({ OpportunityContactRole: roles });
+    await expectError(
+      conn.query('SELECT Id, (SELECT Id FROM Contacts OFFSET 1) FROM Account'),
+      'MALFORMED_QUERY',
+    );
+    await expectError(
+      conn.query('SELECT Id, (SELECT Id, (SELECT Id FROM Tasks) FROM Contacts) FROM Account'),
+      'MALFORMED_QUERY',
+    );
+    const { records, done } = await conn.query<{ OpportunityContactRoles: Child<unknown> | null }>(
+      "SELECT Id, (SELECT Id FROM OpportunityContactRoles) FROM Contact WHERE Email = 'peter@initech.example'",
+    );
+    expect(done).toBe(true);
+    expect(records[0]?.OpportunityContactRoles).toMatchObject({ totalSize: 2_100, done: true });
+    expect(records[0]?.OpportunityContactRoles?.records).toHaveLength(2_100);
   });
 });
 
@@ -171,6 +206,17 @@ describe('LastActivityDate', () => {
         'SELECT LastActivityDate FROM Contact WHERE LastActivityDate > 2026-04-01 ORDER BY LastActivityDate DESC',
       ),
     ).toBe('2026-05-04');
+    // A person related through TaskRelation, not the WhoId, counts too.
+    const carl = await id("SELECT Id FROM Contact WHERE Email = 'carl@globex.example'");
+    const call = await conn.sobject('Task').create({
+      Subject: 'Group call',
+      Status: 'Completed',
+      ActivityDate: '2026-06-01',
+      WhoId: peter,
+    });
+    await conn.sobject('TaskRelation').create({ TaskId: call.id!, RelationId: carl });
+    expect(await dateOf(`SELECT LastActivityDate FROM Contact WHERE Id = '${carl}'`)).toBe('2026-06-01');
+    await conn.sobject('Task').destroy(call.id!);
     const row = (await conn.sobject('Contact').retrieve(peter)) as { LastActivityDate?: string };
     expect(row.LastActivityDate).toBe('2026-05-04');
     await expectError(

@@ -43,8 +43,16 @@ describe('Task Status', () => {
     const { emulator, conn } = await emulatorWith();
     close = () => emulator.close();
     const labels = (await conn.query<{ MasterLabel: string }>('SELECT MasterLabel FROM TaskStatus')).records;
-    expect(labels.map((s) => s.MasterLabel)).toContain('Completed');
+    expect(labels.map((s) => s.MasterLabel)).toEqual([
+      'Not Started',
+      'In Progress',
+      'Completed',
+      'Waiting on someone else',
+      'Deferred',
+    ]);
     expect((await conn.sobject('Task').create({ Subject: 's', Status: 'Completed' })).success).toBe(true);
+    const plain = await conn.sobject('Task').create({ Subject: 'plain' });
+    expect((await conn.sobject('Task').retrieve(plain.id!)).Status).toBe('Not Started');
     await expectError(
       conn.sobject('Task').create({ Subject: 's', Status: 'Bogus' }),
       'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
@@ -78,6 +86,8 @@ describe('Task Priority', () => {
     close = () => emulator.close();
     const plain = await conn.sobject('Task').create({ Subject: 'plain' });
     expect((await conn.sobject('Task').retrieve(plain.id!)).Priority).toBe('Normal');
+    const priority = (await conn.sobject('Task').describe()).fields.find((f) => f.name === 'Priority');
+    expect(priority?.picklistValues?.map((v) => v.value)).toEqual(['High', 'Normal', 'Low']);
     await expectError(
       conn.sobject('Task').create({ Subject: 's', Priority: 'Whenever' }),
       'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
