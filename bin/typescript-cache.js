@@ -1,6 +1,6 @@
 // The CLI's TypeScript, stripped of its types once and kept in the project's node_modules/.cache
-// (written only by whoever installed the project, unlike a shared temporary folder), keyed by the
-// file and its content: a run whose sources did not change skips the type stripper, about a
+// (written only by whoever installed the project, unlike a shared temporary folder), keyed by
+// Node's version, the file and its content: a run whose sources did not change skips the type stripper, about a
 // tenth of a short command's CPU. The stripping is Node's own: the types become spaces, so every
 // line and column stays where it is in the source. On while Node's compile cache is (not with
 // NODE_DISABLE_COMPILE_CACHE=1).
@@ -27,7 +27,7 @@ export function cacheStrippedTypeScript(dir = PROJECT_CACHE) {
       const source = readFileSync(fileURLToPath(url), 'utf8');
       const file = join(
         dir,
-        `${createHash('sha256').update(url).update('\0').update(source).digest('hex')}.js`,
+        `${createHash('sha256').update(process.version).update('\0').update(url).update('\0').update(source).digest('hex')}.js`,
       );
       let stripped;
       try {
