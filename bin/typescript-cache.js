@@ -1,9 +1,9 @@
 // The CLI's TypeScript, stripped of its types once and kept in the project's node_modules/.cache
 // (written only by whoever installed the project, unlike a shared temporary folder), keyed by
-// Node's version, the file and its content: a run whose sources did not change skips the type stripper, about a
-// tenth of a short command's CPU. The stripping is Node's own: the types become spaces, so every
-// line and column stays where it is in the source. On while Node's compile cache is (not with
-// NODE_DISABLE_COMPILE_CACHE=1).
+// Node's version, the file and its content: a run whose sources did not change skips the type
+// stripper, about a tenth of a short command's CPU. The stripping is Node's own: the types become
+// spaces, so every line and column stays where it is in the source. On while Node's compile cache
+// is (not with NODE_DISABLE_COMPILE_CACHE=1).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
