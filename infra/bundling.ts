@@ -2,38 +2,15 @@
  * How every Lambda function is bundled, in one place: the CDK stack (pipeline-function.ts) and
  * `npm run bench` (bundle size and init time) build with exactly these esbuild options.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { chronoLocales } from '#shared/domain/parse/lazy-chrono.cjs';
 
-/** Absolute path of a package's ESM build (its `exports["."].import`). */
-function esmBuildOf(pkg: string, subpath = '.'): string {
-  const manifest = manifestOf(pkg);
-  const exports = JSON.parse(readFileSync(manifest, 'utf8')).exports as Record<string, { import: string }>;
-  const entry = exports[subpath] ?? exports['./*'];
-  if (!entry) throw new Error(`${pkg} exports no ${subpath}`);
-  return join(dirname(manifest), entry.import.replace('*', subpath.slice(2)));
+/** Absolute path of what an ES import of `specifier` loads: a package's ESM build. */
+function esmBuildOf(specifier: string): string {
+  return fileURLToPath(import.meta.resolve(specifier));
 }
-
-/** A package's package.json (found from its entry point: not every package exports it). */
-function manifestOf(pkg: string): string {
-  let dir = dirname(createRequire(import.meta.url).resolve(pkg));
-  while (
-    !existsSync(join(dir, 'package.json')) ||
-    JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== pkg
-  ) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json of ${pkg}`);
-    dir = up;
-  }
-  return join(dir, 'package.json');
-}
-
-/** chrono-node's languages that forwarded dates load (shared/domain/parse/lazy-chrono.cjs). */
-const CHRONO_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'sv', 'ru', 'uk', 'ja'];
 
 export const lambdaEsbuild = {
   platform: 'node',
@@ -58,7 +35,7 @@ export const lambdaEsbuild = {
     // The date readers require chrono-node's languages when a date first needs one (lazily, in the
     // bundle too); by default a require takes the CommonJS build, larger than the ES one (75 KB).
     ...Object.fromEntries(
-      CHRONO_LOCALES.map((l) => [`chrono-node/${l}`, esmBuildOf('chrono-node', `./${l}`)]),
+      Object.keys(chronoLocales).map((l) => [`chrono-node/${l}`, esmBuildOf(`chrono-node/${l}`)]),
     ),
     undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
     // mailparser escapes text for the HTML it builds with he, whose named references take 85 KB.
