@@ -83,7 +83,8 @@ function perRecord(ctx: RestContext, method: string, p: string[], records: Row[]
     const type = (r.attributes as { type?: string } | undefined)?.type;
     if (!type) throw new SalesforceError('INVALID_TYPE', 'Must send a concrete entity type.');
     const def = ctx.store.objects.get(type.toLowerCase());
-    if (!def || !ctx.store.available(def))
+    // An object the user may not read does not exist for them (object-security.ts).
+    if (!def || !ctx.store.available(def) || ctx.write.objects?.(def, 'read') === false)
       throw new SalesforceError('INVALID_TYPE', `sObject type '${type}' is not supported.`);
     return def.name;
   };
@@ -113,7 +114,7 @@ function perRecord(ctx: RestContext, method: string, p: string[], records: Row[]
       attempt(() => {
         const record = ctx.store.findById(id);
         if (!record) throw new SalesforceError('ENTITY_IS_DELETED', 'entity is deleted');
-        ctx.store.delete(ctx.store.typeOfId(record.Id)!.name, record.Id);
+        ctx.store.delete(ctx.store.typeOfId(record.Id)!.name, record.Id, ctx.write);
         return { id: record.Id };
       }),
     );

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { importSPKI, importX509, jwtVerify } from 'jose';
 import { readBody, send } from './http.ts';
+import { integrationUserOf } from './object-security.ts';
 import type { Store } from './store.ts';
 
 export const ORG_ID = '00D5g000004EmulEAA';
@@ -59,10 +60,11 @@ export interface OAuthConfig {
   clientId: string;
   clientSecret: string;
   /**
-   * More connected apps of the same org (client id → secret), for the client-credentials flow:
-   * each is a credential of its own, so faults such as latency can be set for one of them.
+   * More connected apps of the same org, for the client-credentials flow: each is a credential of
+   * its own, so faults such as latency can be set for one of them, and may name its own run-as
+   * user (each app's client credentials flow has one).
    */
-  otherApps?: ReadonlyMap<string, string>;
+  otherApps?: ReadonlyMap<string, { secret: string; runAsUser?: string | undefined }>;
   /** Username the client-credentials flow runs as; default: the first active User. */
   runAsUser?: string;
   certificate: Awaited<ReturnType<typeof importSPKI>> | null;
@@ -99,7 +101,10 @@ export async function tokenEndpoint(
     if (!knownClient(ctx.config, clientId, params.get('client_secret'))) {
       return oauthError(res, 'invalid_client', 'invalid client credentials');
     }
-    return issue(runAsUser(ctx.store, ctx.config.runAsUser), clientId);
+    // Another app runs as its own run-as user, else as the org's integration user when it has one.
+    const app = ctx.config.otherApps?.get(clientId);
+    const runAs = app ? (app.runAsUser ?? integrationUserOf(ctx.store)) : null;
+    return issue(runAsUser(ctx.store, runAs ?? ctx.config.runAsUser), clientId);
   }
   if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
     const userId = await jwtUser(res, params.get('assertion') ?? '', ctx);
@@ -112,9 +117,10 @@ export async function tokenEndpoint(
 function knownClient(config: OAuthConfig, clientId: string, secret: string | null): boolean {
   if (clientId === config.clientId) return secret === config.clientSecret;
   const other = config.otherApps?.get(clientId);
-  return other !== undefined && secret === other;
+  return other !== undefined && secret === other.secret;
 }
 
+/** The user a client credentials session runs as: the one named, else the first active user. */
 function runAsUser(store: Store, username: string | undefined): string | null {
   const users = store.all('User').filter((u) => u.IsActive !== false);
   const match = username

@@ -24,6 +24,12 @@ export interface OrgSettings {
 /** What a session may do with a field: nothing (absent for it), read it, or read and edit it. */
 export type FieldAccess = 'hidden' | 'read' | 'edit';
 
+/** A right on an object (object-security.ts). */
+export type ObjectRight = 'read' | 'create' | 'edit' | 'delete';
+
+/** Whether the session's user has this right on the object. */
+export type ObjectAccessOf = (def: ObjectDef, right: ObjectRight) => boolean;
+
 /** Who a write runs as (the token's user) and whether it is a data load (seed). */
 export interface WriteContext {
   userId?: string | null;
@@ -33,6 +39,8 @@ export interface WriteContext {
    * (an activity's relations, a message's Task) carry none and see every field.
    */
   access?: (def: ObjectDef, field: FieldDef) => FieldAccess;
+  /** The session's object rights, for calls from the API; none: every right (object-security.ts). */
+  objects?: ObjectAccessOf | undefined;
 }
 
 export interface OrgData {

@@ -8,7 +8,7 @@
 import { lastActivityDates } from './activity-dates.ts';
 import { SalesforceError } from './errors.ts';
 import { ID_PATTERN, to18 } from './ids.ts';
-import type { FieldAccess } from './org.ts';
+import type { FieldAccess, ObjectAccessOf } from './org.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 import { type Condition, likeToRegExp, parseSoql, SoqlError, type SubQuery, type Value } from './soql.ts';
 import type { SfRecord, Store } from './store.ts';
@@ -21,7 +21,7 @@ export const MAX_WHERE_STRING = 4_000;
 export function runQuery(
   store: Store,
   soql: string,
-  options: { tooling?: boolean; all?: boolean; access?: FieldAccessOf } = {},
+  options: { tooling?: boolean; all?: boolean; access?: FieldAccessOf; objects?: ObjectAccessOf } = {},
 ): { totalSize: number; records: Record<string, unknown>[] } {
   if (soql.length > MAX_SOQL_LENGTH) {
     throw new SalesforceError(
@@ -43,10 +43,12 @@ export function runQuery(
       `String literals in a WHERE clause are limited to ${MAX_WHERE_STRING} characters (one has ${long.length})`,
     );
   }
-  const def = store.objectForQuery(q.object, options.tooling ?? false);
-  const access = options.access ?? (() => 'edit');
+  const { objects } = options;
+  const def = store.objectForQuery(q.object, options.tooling ?? false, objects);
+  const fields = options.access ?? (() => 'edit');
+  const access: SessionAccess = { fields, objects: objects ?? (() => true) };
   checkPaths(store, def, q, soql, access);
-  const subqueries = resolveSubqueries(store, def, q.subqueries, soql);
+  const subqueries = resolveSubqueries(store, def, q.subqueries, soql, objects);
   for (const sub of subqueries) checkPaths(store, sub.def, sub.query, soql, access);
   // Derived fields are computed once per query, from the store as it is now.
   derivedOf.set(store, { activityDates: null });
@@ -79,12 +81,18 @@ export function runQuery(
 /** The session's access to a field; a field it may not read is no column of the query's. */
 type FieldAccessOf = (def: ObjectDef, field: FieldDef) => FieldAccess;
 
+/** The session's field access, and its object rights: an object it may not read is no relationship's. */
+interface SessionAccess {
+  fields: FieldAccessOf;
+  objects: ObjectAccessOf;
+}
+
 function checkPaths(
   store: Store,
   def: ObjectDef,
   q: Pick<SubQuery, 'fields' | 'orderBy' | 'where'>,
   soql: string,
-  access: FieldAccessOf,
+  access: SessionAccess,
 ): void {
   for (const f of [...q.fields, ...q.orderBy.map((o) => o.field), ...conditionFields(q.where)])
     checkPath(store, def, f, soql, access);
@@ -203,23 +211,23 @@ function polymorphicField(store: Store, def: ObjectDef, record: SfRecord, field:
   return f ? (read(store, f, record) ?? null) : null;
 }
 
-function checkPath(store: Store, def: ObjectDef, path: string, soql: string, access: FieldAccessOf): void {
+function checkPath(store: Store, def: ObjectDef, path: string, soql: string, access: SessionAccess): void {
   const parts = path.split('.');
   let current = def;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (i === parts.length - 1) {
       const field = current.fields.get(part.toLowerCase());
-      if (field && field.queryable !== false && access(current, field) !== 'hidden') return;
+      if (field && field.queryable !== false && access.fields(current, field) !== 'hidden') return;
       if (field) break;
       if (parts.length > 1 && ['name', 'email', 'id', 'type'].includes(part.toLowerCase())) return; // polymorphic Name
       break;
     }
     const rel = relationshipField(current, part);
-    if (!rel || access(current, rel) === 'hidden') break;
+    if (!rel || access.fields(current, rel) === 'hidden') break;
     const target = rel.referenceTo?.[0];
     const next = target ? store.objects.get(target.toLowerCase()) : undefined;
-    if (!next) break;
+    if (!next || !access.objects(next, 'read')) break;
     current = next;
   }
   const pos = soql.indexOf(path);

@@ -11,6 +11,7 @@ import { runComposite } from './composite.ts';
 import type { RestContext, RestResult } from './context.ts';
 import { notFound, SalesforceError } from './errors.ts';
 import type { ApiUsage } from './faults.ts';
+import type { ObjectAccessOf } from './org.ts';
 import { orgValues } from './org-values.ts';
 import { runQuery } from './query.ts';
 import { describeField, type ObjectDef } from './schema.ts';
@@ -47,7 +48,7 @@ export function rest(
   }
   if (p[0] === 'sobjects') {
     if (p.length === 1) return sobjectList(ctx, tooling);
-    const def = ctx.store.object(p[1]!);
+    const def = ctx.store.object(p[1]!, ctx.write.objects);
     if ((def.tooling ?? false) !== tooling) throw notFound();
     return sobject(ctx, def, method, p, search, body, tooling);
   }
@@ -83,6 +84,7 @@ function query(ctx: RestContext, p: string[], search: URLSearchParams, tooling: 
     tooling,
     all: p[0] === 'queryAll',
     ...(ctx.write.access ? { access: ctx.write.access } : {}),
+    ...(ctx.write.objects ? { objects: ctx.write.objects } : {}),
   });
   const locator = `01g5g00000Emul${ctx.cursors.size}`;
   ctx.cursors.set(locator, result);
@@ -134,8 +136,9 @@ function childCount(record: Record<string, unknown>): number {
 }
 
 function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
+  const may = rightsOf(ctx);
   const defs = [...ctx.store.objects.values()].filter(
-    (d) => (d.tooling ?? false) === tooling && ctx.store.available(d),
+    (d) => (d.tooling ?? false) === tooling && ctx.store.available(d) && may(d, 'read'),
   );
   return {
     status: 200,
@@ -146,14 +149,24 @@ function sobjectList(ctx: RestContext, tooling: boolean): RestResult {
         name: d.name,
         label: d.label,
         keyPrefix: d.keyPrefix,
-        queryable: true,
-        createable: !d.readOnly,
-        updateable: !d.readOnly,
-        deletable: !d.readOnly,
+        ...objectFlags(d, may),
         custom: false,
         urls: { sobject: `/services/data/v${ctx.version}/sobjects/${d.name}` },
       })),
     },
+  };
+}
+
+/** The session's object rights; every right when it carries none. */
+const rightsOf = (ctx: RestContext): ObjectAccessOf => ctx.write.objects ?? (() => true);
+
+/** What a describe says the user may do with the object: setup data is never written through the API. */
+function objectFlags(def: ObjectDef, may: ObjectAccessOf) {
+  return {
+    queryable: may(def, 'read'),
+    createable: !def.readOnly && may(def, 'create'),
+    updateable: !def.readOnly && may(def, 'edit'),
+    deletable: !def.readOnly && may(def, 'delete'),
   };
 }
 
@@ -184,13 +197,10 @@ function describe(ctx: RestContext, def: ObjectDef): RestResult {
       name: def.name,
       label: def.label,
       keyPrefix: def.keyPrefix,
-      createable: !def.readOnly,
-      updateable: !def.readOnly,
-      deletable: !def.readOnly,
-      queryable: true,
+      ...objectFlags(def, rightsOf(ctx)),
       custom: false,
       fields,
-      childRelationships: childRelationshipsOf(ctx.store, def).map((r) => ({
+      childRelationships: childRelationshipsOf(ctx.store, def, ctx.write.objects).map((r) => ({
         ...r,
         cascadeDelete: false,
         deprecatedAndHidden: false,
@@ -245,7 +255,7 @@ function sobject(
     return { status: 204 };
   }
   if (method === 'DELETE') {
-    ctx.store.delete(def.name, id);
+    ctx.store.delete(def.name, id, ctx.write);
     return { status: 204 };
   }
   throw notFound();

@@ -199,6 +199,7 @@ export function object(
 
 /** Seeds load parents first so "@Type:Key" references resolve; other types follow in seed order. */
 export const SEED_ORDER = [
+  'Profile',
   'User',
   'PermissionSet',
   'ObjectPermissions',
@@ -315,9 +316,12 @@ function people(): ObjectDef[] {
         ...nameFields,
         text('Alias', 8),
         flag('IsActive', true),
+        // What the profile grants is modelled for the API-only integration profile (object-security.ts).
+        ref('ProfileId', ['Profile'], { relationshipName: 'Profile' }),
       ],
       { computeName: true },
     ),
+    object('Profile', '00e', [text('Name', 255, { required: true })], { readOnly: true }),
     object('Account', '001', [
       text('Name', 255, { required: true }),
       owner,

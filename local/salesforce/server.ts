@@ -36,6 +36,7 @@ import { fieldAccessFor } from './field-security.ts';
 import { parseJson, readBody, send } from './http.ts';
 import { metadataCall, soapFault, soapSession } from './metadata.ts';
 import { importCertificate, type OAuthConfig, type Session, Sessions, tokenEndpoint } from './oauth.ts';
+import { addIntegrationUser, objectAccessFor } from './object-security.ts';
 import { loadStateFile, StateSaver } from './persistence.ts';
 import { type RestContext, rest } from './rest.ts';
 import { seedStore } from './seeding.ts';
@@ -53,16 +54,23 @@ export interface SalesforceEmulatorOptions {
   jwtCertificate?: string;
   clientId?: string;
   clientSecret?: string;
-  /** More connected apps of the org (client credentials), each a credential of its own. */
-  connectedApps?: readonly { clientId: string; clientSecret: string }[];
+  /**
+   * More connected apps of the org (client credentials), each a credential of its own; each runs
+   * as `runAsUser` when given, else as the org's integration user in a fresh org, else as the
+   * default app does.
+   */
+  connectedApps?: readonly { clientId: string; clientSecret: string; runAsUser?: string }[];
   /** Username the client-credentials flow runs as (OwnerId default); default: first active User. */
   runAsUser?: string;
   apiVersion?: string;
   /** API requests the org takes in 24 hours (Sforce-Limit-Info's max); default 100,000. */
   dailyApiLimit?: number;
   /**
-   * Start like a new org: field-level security on custom fields, so nothing Capture adds is
-   * visible until a permission set grants it. Ignored when `dataFile` holds a saved org.
+   * Start like a new org whose admin has made an integration user and its connected apps, and
+   * nothing more: field-level security on custom fields, so nothing Capture adds is visible until
+   * a permission set grants it, and the integration user (INTEGRATION_USERNAME) on the API-only
+   * profile, so no object is either. The default app runs as the admin (`runAsUser`, else the
+   * first user), the other apps as the integration user. Ignored when `dataFile` holds a saved org.
    */
   fresh?: boolean;
   /** Sessions end this long after they were issued (Salesforce's session timeout); default: never. */
@@ -99,6 +107,15 @@ export interface SalesforceEmulator {
   importState(state: StoreState): void;
 }
 
+/**
+ * A new org: field-level security on custom fields, and an integration user on the API-only
+ * profile, whose object rights come from permission sets alone (object-security.ts).
+ */
+function startFresh(store: Store): void {
+  store.settings.fieldSecurity = true;
+  addIntegrationUser(store);
+}
+
 const VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0'];
 /** Longest request URI Salesforce accepts ("API Request Limits and Allocations": 16,384 bytes). */
 export const MAX_URI_LENGTH = 16_384;
@@ -124,7 +141,7 @@ export async function startSalesforceEmulator(
   if (saved) store.importState(saved);
   else {
     seedStore(store, options.seed ?? {});
-    if (options.fresh) store.settings.fieldSecurity = true;
+    if (options.fresh) startFresh(store);
   }
   const em: Emulator = {
     store,
@@ -135,7 +152,12 @@ export async function startSalesforceEmulator(
     oauth: {
       clientId: options.clientId ?? 'local',
       clientSecret: options.clientSecret ?? 'local',
-      otherApps: new Map((options.connectedApps ?? []).map((a) => [a.clientId, a.clientSecret])),
+      otherApps: new Map(
+        (options.connectedApps ?? []).map((a) => [
+          a.clientId,
+          { secret: a.clientSecret, runAsUser: a.runAsUser },
+        ]),
+      ),
       ...(options.runAsUser ? { runAsUser: options.runAsUser } : {}),
       certificate: await importCertificate(options.jwtCertificate),
     },
@@ -284,7 +306,11 @@ async function api(
       usage: em.usage,
       cursors: em.cursors,
       compositeShape: em.options.compositeLimitShape ?? 'compositeResponse',
-      write: { userId: session.userId, access: fieldAccessFor(em.store, session.userId) },
+      write: {
+        userId: session.userId,
+        access: fieldAccessFor(em.store, session.userId),
+        objects: objectAccessFor(em.store, session.userId),
+      },
       fault,
       version,
     };

@@ -6,7 +6,7 @@
 
 import { notFound, SalesforceError } from './errors.ts';
 import { ID_PATTERN, makeId, to18 } from './ids.ts';
-import type { OrgData, OrgSettings, SfRecord, WriteContext } from './org.ts';
+import type { ObjectAccessOf, ObjectRight, OrgData, OrgSettings, SfRecord, WriteContext } from './org.ts';
 import { afterCreate, afterDelete, afterUpdate, beforeWrite } from './rules.ts';
 import { type FieldDef, type ObjectDef, object as objectDef, standardObjects } from './schema.ts';
 import { validateInput } from './validation.ts';
@@ -140,15 +140,21 @@ export class Store implements OrgData {
     return true;
   }
 
-  object(name: string): ObjectDef {
+  /** The object; without Read on it (`objects`, the session's rights) it does not exist for the user. */
+  object(name: string, objects?: ObjectAccessOf): ObjectDef {
     const def = this.objects.get(name.toLowerCase());
-    if (!def || !this.available(def)) throw notFound();
+    if (!def || !this.available(def) || (objects && !objects(def, 'read'))) throw notFound();
     return def;
   }
 
-  objectForQuery(name: string, tooling: boolean): ObjectDef {
+  objectForQuery(name: string, tooling: boolean, objects?: ObjectAccessOf): ObjectDef {
     const def = this.objects.get(name.toLowerCase());
-    if (!def || (def.tooling ?? false) !== tooling || !this.available(def)) {
+    if (
+      !def ||
+      (def.tooling ?? false) !== tooling ||
+      !this.available(def) ||
+      (objects && !objects(def, 'read'))
+    ) {
       throw new SalesforceError(
         'INVALID_TYPE',
         `\nFROM ${name}\n     ^\nERROR at Row:1:Column:1\nsObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`,
@@ -223,7 +229,8 @@ export class Store implements OrgData {
   }
 
   create(type: string, input: Record<string, unknown>, ctx: WriteContext = {}): SfRecord {
-    const def = this.object(type);
+    const def = this.object(type, ctx.objects);
+    mayWrite(def, ctx, 'create');
     const seeding = ctx.seeding ?? false;
     if (def.readOnly && !seeding)
       throw new SalesforceError(
@@ -265,7 +272,8 @@ export class Store implements OrgData {
   }
 
   update(type: string, id: string, input: Record<string, unknown>, ctx: WriteContext = {}): SfRecord {
-    const def = this.object(type);
+    const def = this.object(type, ctx.objects);
+    mayWrite(def, ctx, 'edit');
     const full = to18(id);
     const existing = full ? this.#records.get(def.name)?.get(full) : undefined;
     if (!existing) throw new SalesforceError('ENTITY_IS_DELETED', 'entity is deleted', [], 404);
@@ -290,8 +298,9 @@ export class Store implements OrgData {
     return withComputed(def, next);
   }
 
-  delete(type: string, id: string): void {
-    const def = this.object(type);
+  delete(type: string, id: string, ctx: WriteContext = {}): void {
+    const def = this.object(type, ctx.objects);
+    mayWrite(def, ctx, 'delete');
     const full = to18(id);
     const table = this.#records.get(def.name);
     const record = full ? table?.get(full) : undefined;
@@ -311,7 +320,7 @@ export class Store implements OrgData {
     input: Record<string, unknown>,
     ctx: WriteContext = {},
   ): { record: SfRecord; created: boolean } {
-    const def = this.object(type);
+    const def = this.object(type, ctx.objects);
     const fieldDef = def.fields.get(field.toLowerCase());
     const hidden = fieldDef && ctx.access?.(def, fieldDef) === 'hidden';
     if (!fieldDef || hidden || (!fieldDef.externalId && fieldDef.name !== 'Id')) {
@@ -382,4 +391,16 @@ export class Store implements OrgData {
 function withComputed(def: ObjectDef, record: SfRecord): SfRecord {
   if (!def.computeName) return record;
   return { ...record, Name: [record.FirstName, record.LastName].filter(Boolean).join(' ') };
+}
+
+/**
+ * A write the session's user has no right to: INSUFFICIENT_ACCESS_OR_READONLY (SOAP API, "Core
+ * Data Types": StatusCode). The message is the emulator's.
+ */
+function mayWrite(def: ObjectDef, ctx: WriteContext, right: ObjectRight): void {
+  if (!ctx.objects || ctx.objects(def, right)) return;
+  throw new SalesforceError(
+    'INSUFFICIENT_ACCESS_OR_READONLY',
+    `insufficient access rights: this user may not ${right} ${def.name} records`,
+  );
 }

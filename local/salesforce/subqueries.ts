@@ -10,6 +10,7 @@
  */
 import { SalesforceError } from './errors.ts';
 import { to18 } from './ids.ts';
+import type { ObjectAccessOf } from './org.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 import type { SubQuery } from './soql.ts';
 import type { SfRecord, Store } from './store.ts';
@@ -28,10 +29,12 @@ export interface ResolvedSubquery {
 export function childRelationshipsOf(
   store: Store,
   parent: ObjectDef,
+  objects?: ObjectAccessOf,
 ): { childSObject: string; field: string; relationshipName: string }[] {
   const out: { childSObject: string; field: string; relationshipName: string }[] = [];
   for (const child of store.objects.values()) {
-    if (!store.available(child)) continue;
+    // A child object the user may not read is no relationship of theirs (object-security.ts).
+    if (!store.available(child) || (objects && !objects(child, 'read'))) continue;
     for (const f of child.fields.values()) {
       if (f.childRelationshipName && f.referenceTo?.includes(parent.name))
         out.push({ childSObject: child.name, field: f.name, relationshipName: f.childRelationshipName });
@@ -45,6 +48,7 @@ export function resolveSubqueries(
   parent: ObjectDef,
   subqueries: SubQuery[],
   soql: string,
+  objects?: ObjectAccessOf,
 ): ResolvedSubquery[] {
   if (subqueries.length > MAX_CHILD_RELATIONSHIPS) {
     throw new SalesforceError(
@@ -52,7 +56,7 @@ export function resolveSubqueries(
       `No more than ${MAX_CHILD_RELATIONSHIPS} parent-to-child relationships can be specified in a query (this one has ${subqueries.length})`,
     );
   }
-  const relationships = childRelationshipsOf(store, parent);
+  const relationships = childRelationshipsOf(store, parent, objects);
   return subqueries.map((query) => {
     const parts = query.relationship.split('.');
     const name = parts.at(-1)!.toLowerCase();

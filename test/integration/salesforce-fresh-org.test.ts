@@ -1,10 +1,12 @@
 /**
  * A new org, end to end: the local stack with its Salesforce emulator started fresh (what
  * CAPTURE_SF_FRESH=1 does for `npm start`): no Capture fields, no permission set, field-level
- * security on. `capture salesforce check` lists what is missing; `capture salesforce setup`
- * creates it; without the permission set every mail and invite fails naming the rights it lacks
- * (salesforce-permission-missing), never quietly falling back; with it, check is clean and an
- * invite lands as an Event and a mail as Enhanced Email.
+ * security on, and an integration user on the API-only profile, which the org's connected app
+ * runs as. `capture salesforce check`, as that user, lists what is missing; `capture salesforce
+ * setup`, as the admin, creates it and assigns it to the integration user. Without the field
+ * grants every mail and invite fails naming the fields; without the permission set, naming the
+ * object it reads first (salesforce-permission-missing), never quietly falling back; with it,
+ * check is clean and an invite lands as an Event and a mail as Enhanced Email.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import type { Connection } from '@jsforce/jsforce-node';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTEGRATION_USERNAME } from '#local/salesforce/object-security.ts';
 import type { LocalStack } from '#local/stack.ts';
 import type { OutcomeRecord } from '#shared/domain/outcome.ts';
 import { demoSeed, jsforceFor } from '../support/salesforce.ts';
@@ -54,14 +57,18 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function capture(args: string[]): Promise<{ code: number | null; stdout: string }> {
+/**
+ * `capture <args>` with a connected app's credentials: the org's own (`local-fresh`, which runs as
+ * its integration user), or the emulator's default app (`local`, which runs as the admin).
+ */
+function capture(args: string[], clientId = 'local-fresh'): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repo, 'bin/capture.js'), ...args], {
       cwd: repo,
       env: {
         PATH: process.env.PATH ?? '',
         SF_LOGIN_URL: stack.salesforceUrl,
-        SF_CLIENT_ID: 'local',
+        SF_CLIENT_ID: clientId,
         SF_CLIENT_SECRET: 'local',
       },
     });
@@ -135,14 +142,15 @@ describe('a fresh org through the local stack', () => {
       ]),
     );
 
-    expect((await capture(['salesforce', 'setup'])).code).toBe(0);
-    // The fields exist now; take the permission set away from the integration user.
-    const [assignment] = (
-      await sf.query<{ Id: string }>(
-        "SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = 'Capture_Integration'",
-      )
-    ).records;
-    await sf.sobject('PermissionSetAssignment').destroy(assignment!.Id);
+    // As the README says: setup with an admin's credentials, naming the integration user.
+    const setup = () => capture(['salesforce', 'setup', '--user', INTEGRATION_USERNAME], 'local');
+    expect((await setup()).code).toBe(0);
+    // The fields exist now; take their grants out of the permission set, which stays assigned.
+    const grants = await sf.query<{ Id: string }>(
+      "SELECT Id FROM FieldPermissions WHERE Parent.Name = 'Capture_Integration'",
+    );
+    expect(grants.totalSize).toBeGreaterThan(0);
+    for (const g of grants.records) await sf.sobject('FieldPermissions').destroy(g.Id);
     const hidden = await check();
     expect(hidden.ok).toBe(false);
     expect(hidden.missing).toEqual(
@@ -174,11 +182,39 @@ describe('a fresh org through the local stack', () => {
     expect(refusedInvite?.reason).toMatch(
       /^salesforce-permission-missing: read and edit on Event\.Capture_Id__c, read and edit on Event\.Capture_Sequence__c/,
     );
+
+    // Now take the permission set away: the integration user has the API-only profile, so its
+    // object rights go with it, and the mail fails on the first object it reads.
+    const [assignment] = (
+      await sf.query<{ Id: string }>(
+        "SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = 'Capture_Integration'",
+      )
+    ).records;
+    await sf.sobject('PermissionSetAssignment').destroy(assignment!.Id);
+    const bare = await check();
+    expect(bare.missing).toEqual(
+      expect.arrayContaining([
+        'Read on Contact',
+        'Create on Lead',
+        'Read on Order',
+        'Edit Tasks (user permission)',
+        'Edit Events (user permission)',
+      ]),
+    );
+    expect(bare.checks).toContainEqual(
+      expect.objectContaining({ name: 'object rights', ok: false, blocking: true }),
+    );
+    await send(mail(3));
+    expect(await outcomeOf('<fresh-mail-3@acme.example>')).toMatchObject({
+      outcome: 'failed',
+      retryable: false,
+      reason: 'salesforce-permission-missing: read on Contact',
+    });
     expect(stack.emulator?.records('Task')).toEqual([]);
     expect(stack.emulator?.records('Event')).toEqual([]);
 
-    const again = await capture(['salesforce', 'setup']);
-    expect(again.stdout).toMatch(/created {3}assignment to the user running setup/);
+    const again = await setup();
+    expect(again.stdout).toMatch(/created {3}assignment to integration@capture\.localhost/);
     const clean = await check();
     expect(clean.missing).toEqual([]);
     expect(clean.ok).toBe(true);

@@ -96,8 +96,13 @@ export async function rewritingProxy(
  * A jsforce connection the way server-to-server flows use it: a token from the token endpoint,
  * no refresh token (jsforce would otherwise try to refresh on 401 and fail).
  */
-export async function jsforceFor(url: string): Promise<Connection> {
-  const token = await new OAuth2({ clientId: 'local', clientSecret: 'local', loginUrl: url }).requestToken({
+/** A connection through the client credentials flow of a connected app (default: the emulator's own). */
+export async function jsforceFor(
+  url: string,
+  clientId = 'local',
+  clientSecret = 'local',
+): Promise<Connection> {
+  const token = await new OAuth2({ clientId, clientSecret, loginUrl: url }).requestToken({
     grant_type: 'client_credentials',
   });
   return new Connection({

@@ -57,7 +57,16 @@ import { logEmails } from './email-messages.ts';
 import { classifySalesforceError } from './errors.ts';
 import { eventLookupSubrequests, isEventLookup, readEventLookup, writeEvents } from './events.ts';
 import { collectionChunks, compositeGroups } from './limits.ts';
-import { collect, emptyLookup, type LookupQuery, lookupQueries, toleratedLookupFailure } from './lookup.ts';
+import {
+  collect,
+  emptyLookup,
+  type LookupQuery,
+  lookupQueries,
+  missingReadRight,
+  ROLES_REFUSED,
+  toleratedLookupFailure,
+  withoutRoles,
+} from './lookup.ts';
 import { packedQueries, soqlString } from './soql.ts';
 
 export interface SalesforceCrmOptions {
@@ -403,8 +412,19 @@ export class SalesforceCrm implements CrmPort {
     let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
     if (queries.some((q) => q.roles)) result.opportunityRoles = [];
-    for (const [i, query] of queries.entries()) {
-      const records = await this.#lookupRecords(plan, query, answers.get(`q${i}`));
+    for (const [i, entry] of queries.entries()) {
+      let query = entry;
+      let answer = answers.get(`q${i}`);
+      if (query.roles && rolesRefused(answer)) {
+        // No read on Opportunity: the contacts without their roles; each mail says the rule went unchecked.
+        this.#logger?.warn(
+          'contact roles refused (no read on Opportunity): the opportunity rule is not checked',
+        );
+        query = withoutRoles(query);
+        answer = { httpStatusCode: 200, referenceId: `q${i}`, body: await this.#queryPage(query.soql) };
+        rolesCut = true;
+      }
+      const records = await this.#lookupRecords(plan, query, answer);
       if (records && !collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
     }
     if (rolesCut) delete result.opportunityRoles;
@@ -443,6 +463,9 @@ export class SalesforceCrm implements CrmPort {
       });
       return null;
     }
+    // People, users and Capture's own Tasks are needed: an object hidden from the user fails the mail by name.
+    const right = missingReadRight(code, message);
+    if (right) throw new PermanentError(PERMISSION_MISSING, right);
     throw errorFor(code, `lookup ${query.kind}: ${message}`);
   }
 
@@ -664,9 +687,20 @@ export class SalesforceCrm implements CrmPort {
     return results;
   }
 
-  async query<T>(soql: string): Promise<T[]> {
-    return (await this.request<QueryResult<T>>('GET', `/query?q=${encodeURIComponent(soql)}`)).records;
+  #queryPage(soql: string): Promise<QueryResult<Record<string, unknown>>> {
+    return this.request<QueryResult<Record<string, unknown>>>('GET', `/query?q=${encodeURIComponent(soql)}`);
   }
+
+  async query<T>(soql: string): Promise<T[]> {
+    return (await this.#queryPage(soql)).records as T[];
+  }
+}
+
+/** A contacts lookup refused for its contact-roles subquery alone (no read on Opportunity). */
+function rolesRefused(answer: Subresponse | undefined): boolean {
+  if (!answer || answer.httpStatusCode < 400) return false;
+  const { code, message } = firstError(answer);
+  return missingReadRight(code, message) === ROLES_REFUSED;
 }
 
 /** A write refused before it is sent: the integration user lacks these rights. */

@@ -25,6 +25,27 @@ export function toleratedLookupFailure(query: LookupQuery, code: string): boolea
   return (query.kind === 'records' || query.kind === 'orders') && !isTransientCode(code);
 }
 
+/**
+ * The right a lookup's refusal says the user lacks, in an admin's words: INVALID_TYPE names an
+ * object the user may not read ("sObject type 'Contact' is not supported"), or a relationship
+ * into one (the contact roles of Opportunities). Null for any other refusal.
+ */
+export function missingReadRight(code: string, message: string): string | null {
+  if (code !== 'INVALID_TYPE') return null;
+  const object = /sObject type '(\w+)'/.exec(message)?.[1];
+  if (object) return `read on ${object}`;
+  if (/relationship 'OpportunityContactRoles'/.test(message)) return ROLES_REFUSED;
+  return null;
+}
+
+/** The right a refused contact-roles subquery lacks: the opportunity rule goes unchecked without it. */
+export const ROLES_REFUSED = 'read on Opportunity (contact roles)';
+
+/** A contacts query without its contact-roles subquery. */
+export function withoutRoles(query: LookupQuery): LookupQuery {
+  return { ...query, soql: query.soql.replace(ROLES_SUBQUERY, ''), roles: false };
+}
+
 /** Contact roles read per Contact; a list this long may be cut short and is not used. */
 export const ROLES_PER_CONTACT = 100;
 

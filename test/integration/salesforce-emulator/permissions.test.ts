@@ -6,7 +6,8 @@
 import '@jsforce/jsforce-node/lib/api/metadata.js';
 import type { Connection } from '@jsforce/jsforce-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoSeed } from '../../support/salesforce.ts';
+import { INTEGRATION_USERNAME } from '#local/salesforce/object-security.ts';
+import { demoSeed, jsforceFor } from '../../support/salesforce.ts';
 import { emulatorWith, expectError, post, V } from './harness.ts';
 
 let close: (() => Promise<void>) | null = null;
@@ -25,21 +26,48 @@ async function fresh(seed: Record<string, unknown> = structuredClone(demoSeed)) 
   return ctx;
 }
 
+/** A permission set with these values (user permissions), assigned to `username` (default: ops, the admin). */
+async function assignedSet(
+  conn: Connection,
+  name: string,
+  values: Record<string, unknown> = {},
+  username = 'ops@acme.example',
+) {
+  const set = await conn.sobject('PermissionSet').create({ Name: name, Label: name, ...values });
+  const user = (await conn.query<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${username}'`))
+    .records[0]!;
+  await conn.sobject('PermissionSetAssignment').create({ AssigneeId: user.Id, PermissionSetId: set.id });
+  return set.id!;
+}
+
+/**
+ * A fresh org seen by its admin (ops, the emulator's default app) and by its integration user
+ * (a connected app of its own, which runs as the org's API-only integration user).
+ */
+async function freshWithIntegration() {
+  const ctx = await emulatorWith({
+    fresh: true,
+    connectedApps: [{ clientId: 'capture', clientSecret: 'local' }],
+  });
+  close = () => ctx.emulator.close();
+  const integration = await jsforceFor(ctx.emulator.url, 'capture');
+  const grantTo = (name: string, values: Record<string, unknown> = {}) =>
+    assignedSet(ctx.conn, name, values, INTEGRATION_USERNAME);
+  return { admin: ctx.conn, integration, grantTo };
+}
+
 /** A permission set named `name` granting `fields` ({ Field: edit? }), assigned to the session's user. */
 async function grant(conn: Connection, fields: Record<string, boolean>, name = 'Grants') {
-  const set = await conn.sobject('PermissionSet').create({ Name: name, Label: name });
+  const set = await assignedSet(conn, name);
   for (const [Field, edit] of Object.entries(fields))
     await conn.sobject('FieldPermissions').create({
-      ParentId: set.id,
+      ParentId: set,
       SobjectType: Field.split('.')[0],
       Field,
       PermissionsRead: true,
       PermissionsEdit: edit,
     });
-  const me = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Username = 'ops@acme.example'"))
-    .records[0]!;
-  await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: set.id });
-  return set.id!;
+  return set;
 }
 
 const task = { Subject: 'Call', Status: 'Completed' };
@@ -183,23 +211,132 @@ describe('permission sets', () => {
   });
 });
 
-describe('what the emulator leaves open', () => {
-  it('records object permissions without enforcing them, and lets any user add fields and permission sets', async () => {
-    // fresh() added a custom field through the Tooling API as a user with no permission set.
-    const { conn } = await fresh();
-    const set = await conn.sobject('PermissionSet').create({ Name: 'Read_Leads_Only', Label: 'Read leads' });
-    await conn
-      .sobject('ObjectPermissions')
-      .create({ ParentId: set.id, SobjectType: 'Lead', PermissionsRead: true });
-    const me = (await conn.query<{ Id: string }>("SELECT Id FROM User WHERE Username = 'ops@acme.example'"))
-      .records[0]!;
-    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: set.id });
-    const recorded = await conn.query<{ PermissionsRead: boolean; PermissionsCreate: boolean }>(
-      `SELECT PermissionsRead, PermissionsCreate FROM ObjectPermissions WHERE ParentId = '${set.id}'`,
+describe('object permissions of an API-only integration user (a fresh org)', () => {
+  it('hides an object until a permission set grants Read, and refuses each write its grants lack', async () => {
+    const { admin, integration: conn, grantTo } = await freshWithIntegration();
+    // The integration user has the API-only profile: no object right without a permission set.
+    const [me] = (
+      await admin.query<{ Profile: { Name: string } }>(
+        `SELECT Profile.Name FROM User WHERE Username = '${INTEGRATION_USERNAME}'`,
+      )
+    ).records;
+    expect(me?.Profile.Name).toBe('Minimum Access - API Only Integrations');
+    expect((await admin.query('SELECT Id FROM Lead')).totalSize).toBeGreaterThan(0);
+    await expectError(conn.query('SELECT Id FROM Lead'), 'INVALID_TYPE');
+    await expectError(conn.sobject('Lead').describe(), 'NOT_FOUND');
+    await expectError(conn.sobject('Lead').create({ LastName: 'New', Company: 'Co' }), 'NOT_FOUND');
+    const listed = async () => (await conn.describeGlobal()).sobjects;
+    expect((await listed()).map((o) => o.name)).not.toContain('Lead');
+    const collection = await post<{ success: boolean; errors: { statusCode: string }[] }[]>(
+      conn,
+      `${V}/composite/sobjects`,
+      { allOrNone: false, records: [{ attributes: { type: 'Lead' }, LastName: 'New', Company: 'Co' }] },
     );
-    expect(recorded.records.map((r) => [r.PermissionsRead, r.PermissionsCreate])).toEqual([[true, false]]);
-    // Granted Read only, the user still creates a Lead: object permissions are not checked.
-    expect((await conn.sobject('Lead').create({ LastName: 'Still', Company: 'Allowed' })).success).toBe(true);
+    expect(collection[0]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_TYPE' }] });
+
+    const set = await grantTo('Read_Leads');
+    const rights = await admin
+      .sobject('ObjectPermissions')
+      .create({ ParentId: set, SobjectType: 'Lead', PermissionsRead: true });
+    expect((await conn.query('SELECT Id FROM Lead')).totalSize).toBeGreaterThan(0);
+    expect(await conn.sobject('Lead').describe()).toMatchObject({
+      queryable: true,
+      createable: false,
+      updateable: false,
+      deletable: false,
+    });
+    expect((await listed()).find((o) => o.name === 'Lead')).toMatchObject({
+      queryable: true,
+      createable: false,
+    });
+    const refused = await expectError(
+      conn.sobject('Lead').create({ LastName: 'New', Company: 'Co' }),
+      'INSUFFICIENT_ACCESS_OR_READONLY',
+    );
+    expect(refused.message).toMatch(/may not create Lead/);
+
+    await admin.sobject('ObjectPermissions').update({ Id: rights.id!, PermissionsCreate: true });
+    const created = await conn.sobject('Lead').create({ LastName: 'New', Company: 'Co' });
+    expect(created.success).toBe(true);
+    const lead = created.id!;
+    await expectError(
+      conn.sobject('Lead').update({ Id: lead, Company: 'Other' }),
+      'INSUFFICIENT_ACCESS_OR_READONLY',
+    );
+    await expectError(conn.sobject('Lead').destroy(lead), 'INSUFFICIENT_ACCESS_OR_READONLY');
+    // Modify All grants every right.
+    await admin.sobject('ObjectPermissions').update({
+      Id: rights.id!,
+      PermissionsEdit: true,
+      PermissionsDelete: true,
+      PermissionsViewAllRecords: true,
+      PermissionsModifyAllRecords: true,
+    });
+    expect((await conn.sobject('Lead').update({ Id: lead, Company: 'Other' })).success).toBe(true);
+    expect((await conn.sobject('Lead').destroy(lead)).success).toBe(true);
+  });
+
+  it('reads a relationship only into an object it may read, parent or child', async () => {
+    const { admin, integration: conn, grantTo } = await freshWithIntegration();
+    const set = await grantTo('Read_Contacts');
+    await admin
+      .sobject('ObjectPermissions')
+      .create({ ParentId: set, SobjectType: 'Contact', PermissionsRead: true });
+    expect((await conn.query('SELECT Id, AccountId FROM Contact')).totalSize).toBeGreaterThan(0);
+    await expectError(conn.query('SELECT Id, Account.Name FROM Contact'), 'INVALID_FIELD');
+    await admin
+      .sobject('ObjectPermissions')
+      .create({ ParentId: set, SobjectType: 'Account', PermissionsRead: true });
+    expect((await conn.query('SELECT Id, Account.Name FROM Contact')).totalSize).toBeGreaterThan(0);
+    await expectError(conn.query('SELECT Id, (SELECT Id FROM Opportunities) FROM Account'), 'INVALID_TYPE');
+    const account = await conn.sobject('Account').describe();
+    expect(account.childRelationships.map((r) => r.childSObject)).toContain('Contact');
+    expect(account.childRelationships.map((r) => r.childSObject)).not.toContain('Opportunity');
+  });
+
+  it('writes Tasks only with Edit Tasks and Events only with Edit Events, and reads both without', async () => {
+    const { integration: conn, grantTo } = await freshWithIntegration();
+    const event = {
+      Subject: 'Call',
+      StartDateTime: '2026-12-03T15:00:00.000Z',
+      EndDateTime: '2026-12-03T15:30:00.000Z',
+    };
+    expect((await conn.query('SELECT Id FROM Task')).done).toBe(true);
+    expect(await conn.sobject('Task').describe()).toMatchObject({ queryable: true, createable: false });
+    await expectError(conn.sobject('Task').create(task), 'INSUFFICIENT_ACCESS_OR_READONLY');
+    await grantTo('Edit_Tasks', { PermissionsEditTask: true });
+    expect((await conn.sobject('Task').create(task)).success).toBe(true);
+    await expectError(conn.sobject('Event').create(event), 'INSUFFICIENT_ACCESS_OR_READONLY');
+    await grantTo('Edit_Events', { PermissionsEditEvent: true });
+    expect((await conn.sobject('Event').create(event)).success).toBe(true);
+  });
+
+  it('leaves users of any other profile every object right', async () => {
+    // The fresh org's admin (no API-only profile) and the default org's run-as user alike.
+    const { admin } = await freshWithIntegration();
+    expect((await admin.sobject('Lead').create({ LastName: 'Open', Company: 'Co' })).success).toBe(true);
+    const { emulator, conn } = await emulatorWith();
+    try {
+      expect(await conn.sobject('Lead').describe()).toMatchObject({ queryable: true, createable: true });
+      expect((await conn.sobject('Task').create(task)).success).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe('what the emulator leaves open', () => {
+  it('lets any user add fields and permission sets', async () => {
+    // The integration user, whom Salesforce would refuse (no Customize Application, no Assign Permission Sets).
+    const { integration: conn } = await freshWithIntegration();
+    await post(conn, `${V}/tooling/sobjects/CustomField`, {
+      FullName: 'Activity.Made_By_Integration__c',
+      Metadata: { type: 'Text', length: 40 },
+    });
+    const made = await conn.tooling.query<{ DeveloperName: string }>('SELECT DeveloperName FROM CustomField');
+    expect(made.records.map((f) => f.DeveloperName)).toContain('Made_By_Integration');
+    await assignedSet(conn, 'Self_Granted', { PermissionsEditTask: true }, INTEGRATION_USERNAME);
+    expect((await conn.sobject('Task').create(task)).success).toBe(true);
   });
 });
 

@@ -113,6 +113,14 @@ describe('the emulator started alone (npm run emulator)', () => {
     expect(
       (await conn.query<{ Name: string }>('SELECT Name FROM Account')).records.map((r) => r.Name),
     ).toEqual(['Fresh Co']);
+    // Beside the seed's admin, an integration user on the API-only profile, as a new org's admin makes one.
+    const users = await conn.query<{ Username: string; Profile: { Name: string } | null }>(
+      'SELECT Username, Profile.Name FROM User',
+    );
+    expect(users.records.map((u) => [u.Username, u.Profile?.Name ?? null])).toEqual([
+      ['admin@fresh.example', null],
+      ['integration@capture.localhost', 'Minimum Access - API Only Integrations'],
+    ]);
     expect(await fieldNames(conn, 'Task')).not.toContain('Capture_Id__c');
     expect(
       (await conn.query("SELECT Id FROM PermissionSet WHERE Name = 'Capture_Integration'")).totalSize,

@@ -5,7 +5,7 @@ import { S3DedupeLedger } from '#shared/adapters/s3-dedupe-ledger.ts';
 import { compositeGroups, readComposite } from '#shared/adapters/salesforce/composite.ts';
 import { classifySalesforceError } from '#shared/adapters/salesforce/errors.ts';
 import { collectionChunks, FILE_REQUEST_BYTES } from '#shared/adapters/salesforce/limits.ts';
-import { lookupQueries } from '#shared/adapters/salesforce/lookup.ts';
+import { lookupQueries, missingReadRight } from '#shared/adapters/salesforce/lookup.ts';
 import { inClauses, packedQueries, soqlName, soqlString } from '#shared/adapters/salesforce/soql.ts';
 import { parseSalesforceSecret } from '#shared/config/salesforce-secret.ts';
 import { ConfigError, PermanentError, TransientError } from '#shared/errors.ts';
@@ -196,6 +196,26 @@ describe('error classes', () => {
       expect(c.message).toMatch(/^test: /);
     }
     expect(classify({ errorCode: 'INVALID_FIELD', message: 'x' }).code).toBe('INVALID_FIELD');
+  });
+
+  it('names the right an INVALID_TYPE refusal says the user lacks', () => {
+    const where = '\nFROM Contact\n     ^\nERROR at Row:1:Column:1\n';
+    expect(
+      missingReadRight(
+        'INVALID_TYPE',
+        `${where}sObject type 'Contact' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`,
+      ),
+    ).toBe('read on Contact');
+    expect(
+      missingReadRight(
+        'INVALID_TYPE',
+        "\nERROR at Row:1:Column:60\nDidn't understand relationship 'OpportunityContactRoles' in FROM part of query call.",
+      ),
+    ).toBe('read on Opportunity (contact roles)');
+    // Another relationship, another code or another message: not a right the adapter can name.
+    expect(missingReadRight('INVALID_TYPE', "Didn't understand relationship 'Foo__r'")).toBeNull();
+    expect(missingReadRight('INVALID_FIELD', "sObject type 'Contact' is not supported.")).toBeNull();
+    expect(missingReadRight('INVALID_TYPE', 'something else')).toBeNull();
   });
 });
 
