@@ -126,6 +126,7 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
   const write: RelationWrite = { store, link, type, values };
   if (link.whoFlag) eventRelationRoles(write, link.whoFlag);
   const all = relationsOf(store, link, activityId);
+  if (!link.whoFlag) taskRelationRoles(write, all);
   const duplicate = all.find((r) => r.RelationId === relationId);
   if (duplicate) {
     throw new SalesforceError(
@@ -135,6 +136,20 @@ function relationRules(store: Store, link: ActivityLink, values: Record<string, 
     );
   }
   relationLimits(write, all);
+}
+
+/**
+ * A task relates its people (contacts and leads) and one record, its Related To (Object
+ * Reference, "TaskRelation": RelationId is a contact, lead or, with IsWhat, the task's WhatId):
+ * a user or a second record is refused. The code and messages are the emulator's.
+ */
+function taskRelationRoles({ type, values }: RelationWrite, others: SfRecord[]): void {
+  const refuse = (message: string) => {
+    throw new SalesforceError('FIELD_INTEGRITY_EXCEPTION', message, ['RelationId']);
+  };
+  if (type === 'User') refuse('A task can be related to contacts and leads, not to a user.');
+  if (values.IsWhat === true && others.some((r) => r.IsWhat === true))
+    refuse('A task can be related to one record (its Related To) only.');
 }
 
 /** Invitees (up to 1,000) and the activity's people (one lead or up to 50 contacts) of one activity. */

@@ -87,7 +87,7 @@ describe('Shared Activities on (the default)', () => {
     );
   });
 
-  it('takes a second What relation and a User, neither of which Salesforce documents for a task (a known gap)', async () => {
+  it('refuses a second record and a user as relations of a task, and takes the one record its WhatId names', async () => {
     const { emulator, conn, id } = await emulatorWith();
     close = () => emulator.close();
     const jane = await id("SELECT Id FROM Contact WHERE Email = 'jane.doe@globex.example'");
@@ -95,12 +95,20 @@ describe('Shared Activities on (the default)', () => {
     const account = await id("SELECT Id FROM Account WHERE Name = 'Globex Corporation'");
     const alice = await id("SELECT Id FROM User WHERE Username = 'alice@acme.example'");
     const task = await conn.sobject('Task').create({ Subject: 's', WhoId: jane, WhatId: order });
-    expect(
-      (await conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: account })).success,
-    ).toBe(true);
-    expect((await conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: alice })).success).toBe(
-      true,
+    await expectError(
+      conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: account }),
+      'FIELD_INTEGRITY_EXCEPTION',
     );
+    await expectError(
+      conn.sobject('TaskRelation').create({ TaskId: task.id!, RelationId: alice }),
+      'FIELD_INTEGRITY_EXCEPTION',
+    );
+    // A new WhatId replaces the task's one record relation.
+    await conn.sobject('Task').update({ Id: task.id!, WhatId: account });
+    const whats = await conn.query<{ RelationId: string }>(
+      `SELECT RelationId FROM TaskRelation WHERE TaskId = '${task.id}' AND IsWhat = true`,
+    );
+    expect(whats.records.map((r) => r.RelationId)).toEqual([account]);
   });
 });
 
