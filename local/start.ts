@@ -8,6 +8,7 @@ import { describeLocation, registryLocation } from '#shared/config/registry-loca
 import { describeError } from '#shared/errors.ts';
 import { allowedHostsFromEnv, listenHostFromEnv } from './loopback.ts';
 import { emulatorOrgFromEnv } from './salesforce/env.ts';
+import { INTEGRATION_USERNAME } from './salesforce/object-security.ts';
 import { type LocalStackOptions, PortInUseError, type StackService, startLocalStack } from './stack.ts';
 
 const USAGE = `usage: npm start [-- --fresh]
@@ -38,8 +39,9 @@ Environment:
   CAPTURE_BATCH_WINDOW_SECONDS  both queues' batching window in seconds (default: none for
                                 intake, 1 for sync)
   CAPTURE_SF_FRESH              1: start the Salesforce emulator like a new org (no Capture
-                                fields or permission set, field-level security on); by default
-                                \`capture salesforce setup\` is applied at start
+                                fields or permission set, field-level security on, an API-only
+                                integration user; the setup its admin runs is printed); by
+                                default \`capture salesforce setup\` is applied at start
   CAPTURE_SF_API_LIMIT          the emulator's daily API request limit (default 100000)
   SF_LOGIN_URL, SF_CLIENT_ID, SF_CLIENT_SECRET (or SF_USERNAME, SF_PRIVATE_KEY_FILE)
                                 write to that Salesforce org instead of the emulator
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   const { fresh } = flags();
   const dataDir = resolve(process.env.CAPTURE_DATA_DIR || '.capture');
   const registry = registryLocation({ demoFallback: true });
+  const emulatorOrg = emulatorOrgFromEnv(process.env);
   const stack = await startLocalStack({
     dataDir,
     fresh,
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
     // X-Capture-Test-Verdicts (try the sender rules locally) only when asked for, never by default.
     allowTestVerdicts: process.env.CAPTURE_TEST_VERDICTS === '1',
     ...batchingWindow(),
-    ...emulatorOrgFromEnv(process.env),
+    ...emulatorOrg,
     salesforceEnv: {
       SF_LOGIN_URL: process.env.SF_LOGIN_URL,
       SF_CLIENT_ID: process.env.SF_CLIENT_ID,
@@ -138,6 +141,11 @@ async function main(): Promise<void> {
       ? `salesforce emulator: ${stack.salesforceUrl}  (open it in a browser: Tasks and outcomes)`
       : `salesforce: ${stack.salesforceUrl}`,
   );
+  // A new org: mail fails by name until its admin sets it up for the integration user, as the README's step 3.
+  if (stack.emulator && emulatorOrg.salesforceFresh)
+    console.log(
+      `salesforce setup, a new org: SF_LOGIN_URL=${stack.salesforceUrl} SF_CLIENT_ID=local SF_CLIENT_SECRET=local npx capture salesforce setup --user ${INTEGRATION_USERNAME}`,
+    );
   console.log(
     `outbox: ${stack.outboxDir}  (notices and digests Capture sends, one .eml each; listed on the page)`,
   );

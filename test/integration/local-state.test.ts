@@ -4,7 +4,7 @@
  * again on the same directory. Every mail the SMTP stand-in acknowledged with 250 must end as
  * exactly one Task, read back over REST with jsforce.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,8 +41,9 @@ afterAll(() => {
 });
 
 /** `npm start [args]` with free ports and the test's data directory; resolves once it says ready. */
-async function start(args: string[] = []): Promise<Running> {
+async function start(args: string[] = [], more: NodeJS.ProcessEnv = {}): Promise<Running> {
   const env: NodeJS.ProcessEnv = {
+    ...more,
     PATH: process.env.PATH ?? '',
     CAPTURE_SMTP_PORT: '0',
     CAPTURE_SF_PORT: '0',
@@ -199,5 +200,23 @@ describe('npm start with a data directory', () => {
     expect((await sf.query('SELECT Id FROM User')).records.length).toBeGreaterThan(0);
     fresh.child.kill('SIGTERM');
     expect(await fresh.exited).toBe(0);
+  }, 60_000);
+
+  it('with CAPTURE_SF_FRESH=1 starts a new org and prints the setup its admin runs, which works as printed', async () => {
+    const stack = await start(['--fresh'], { CAPTURE_SF_FRESH: '1' });
+    const command = /^salesforce setup, a new org: (.+)$/m.exec(stack.output())?.[1];
+    expect(command).toBe(
+      `SF_LOGIN_URL=${stack.salesforceUrl} SF_CLIENT_ID=local SF_CLIENT_SECRET=local npx capture salesforce setup --user integration@capture.localhost`,
+    );
+    const setup = spawnSync(command!, {
+      cwd: repo,
+      shell: true,
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect(setup.status, setup.stdout + setup.stderr).toBe(0);
+    expect(setup.stdout).toMatch(/created {3}assignment to integration@capture\.localhost/);
+    stack.child.kill('SIGTERM');
+    expect(await stack.exited).toBe(0);
   }, 60_000);
 });
