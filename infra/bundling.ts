@@ -2,6 +2,7 @@
  * How every Lambda function is bundled, in one place: the CDK stack (pipeline-function.ts) and
  * `npm run bench` (bundle size and init time) build with exactly these esbuild options.
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
@@ -40,6 +41,10 @@ export const lambdaEsbuild = {
     undici: fileURLToPath(new URL('./undici-stand-in.ts', import.meta.url)),
     // mailparser escapes text for the HTML it builds with he, whose named references take 85 KB.
     he: fileURLToPath(new URL('../shared/adapters/mime/html-escape.ts', import.meta.url)),
+    // mailparser configures a linkify-it instance as it loads, for links the parse stage never asks
+    // for (about 20 ms of every cold start): built on first use instead, see builtins/linkify-it.cjs.
+    'linkify-it': fileURLToPath(new URL('./builtins/linkify-it.cjs', import.meta.url)),
+    'linkify-it-eager': createRequire(import.meta.url).resolve('linkify-it'),
     // The AWS SDK and the tracer import node:http as an ES module; see builtins/http.cjs.
     http: fileURLToPath(new URL('./builtins/http.cjs', import.meta.url)),
     'node:http': fileURLToPath(new URL('./builtins/http.cjs', import.meta.url)),

@@ -187,6 +187,44 @@ describe('Lambda bundling options', () => {
     }
   });
 
+  it("build mailparser's linkify-it on first use, and it links text as the library does", async () => {
+    // mailparser's own text-to-HTML, links on: the parse stage never asks for it, so the bundle
+    // defers the instance it configures as it loads; asked, the links are the library's.
+    const text = [
+      'From: a@acme.example',
+      'To: b@globex.example',
+      'Subject: Links',
+      '',
+      'See https://example.com/orders/ORD-10042, git://host.example/x, @acme and www.globex.example.',
+      '',
+    ].join('\r\n');
+    const entry = join(dir, 'linkify-entry.ts');
+    writeFileSync(
+      entry,
+      `import linkify from 'linkify-it';\n` +
+        `import { simpleParser } from 'mailparser';\n` +
+        'const loaded = linkify.built;\n' +
+        `const mail = await simpleParser(${JSON.stringify(text)});\n` +
+        'console.log(JSON.stringify({ loaded, used: linkify.built, html: mail.textAsHtml }));\n',
+    );
+    const outfile = join(dir, 'linkify.mjs');
+    await build({
+      ...esbuildOptionsFor(entry, outfile),
+      nodePaths: [join(repo, 'node_modules')],
+      logLevel: 'silent',
+    });
+    const out = JSON.parse(
+      execFileSync(process.execPath, [outfile], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
+    const { simpleParser } = await import('mailparser');
+    const here = (await simpleParser(text)).textAsHtml;
+    expect(here).toContain('<a href="https://example.com/orders/ORD-10042">');
+    expect(out).toEqual({ loaded: 0, used: 1, html: here });
+  });
+
   it('give NodejsFunction the same options, the alias in its esbuild CLI form', () => {
     const cdk = cdkBundling();
     expect(cdk).toMatchObject({
@@ -211,8 +249,11 @@ describe('Lambda bundling options', () => {
         'node:http',
         'chrono-node/en',
         'chrono-node/ja',
+        'linkify-it',
+        'linkify-it-eager',
       ]),
     );
+    expect(alias['linkify-it-eager']).toMatch(/linkify-it\/build\/index\.cjs\.js$/);
     // The date readers' languages come from chrono-node's ES build, as html-to-text does.
     expect(alias['chrono-node/en']).toMatch(/chrono-node\/dist\/esm\/locales\/en\/index\.js$/);
     expect(alias['html-to-text']).toMatch(/html-to-text\.mjs$/);
