@@ -12,6 +12,7 @@
  *   default org) shows every custom field to everyone.
  */
 import type { FieldAccess, OrgData } from './org.ts';
+import { assignedPermissionSets } from './permission-rules.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 
 export function fieldAccessFor(
@@ -31,12 +32,7 @@ export function fieldAccessFor(
 function grantsOf(store: OrgData, userId: string | null): Map<string, FieldAccess> {
   const out = new Map<string, FieldAccess>();
   if (!userId) return out;
-  const sets = new Set(
-    store
-      .all('PermissionSetAssignment')
-      .filter((a) => a.AssigneeId === userId)
-      .map((a) => String(a.PermissionSetId)),
-  );
+  const sets = assignedPermissionSets(store, userId);
   for (const p of store.all('FieldPermissions')) {
     if (!sets.has(String(p.ParentId)) || p.PermissionsRead !== true) continue;
     const key = String(p.Field).toLowerCase();

@@ -21,6 +21,7 @@
  * API-only profile, where a missing grant shows, and not the grants of each standard profile.
  */
 import type { ObjectAccessOf, ObjectRight, OrgData } from './org.ts';
+import { assignedPermissionSets } from './permission-rules.ts';
 import { PERMISSIONABLE_OBJECTS } from './schema.ts';
 
 export const API_ONLY_PROFILE = 'Minimum Access - API Only Integrations';
@@ -50,13 +51,7 @@ const GRANTED_BY: Record<ObjectRight, string[]> = {
 export function objectAccessFor(store: OrgData, userId: string | null): ObjectAccessOf | undefined {
   if (!userId || !hasApiOnlyProfile(store, userId)) return undefined;
   let sets: Set<string> | null = null;
-  const assigned = () =>
-    (sets ??= new Set(
-      store
-        .all('PermissionSetAssignment')
-        .filter((a) => a.AssigneeId === userId)
-        .map((a) => String(a.PermissionSetId)),
-    ));
+  const assigned = () => (sets ??= assignedPermissionSets(store, userId));
   return (def, right) => {
     const permission = ACTIVITY_PERMISSION[def.name];
     if (permission) {

@@ -50,6 +50,16 @@ export function permissionRules(store: OrgData, def: ObjectDef, values: Values, 
     once(store, def.name, merged, ['AssigneeId', 'PermissionSetId']);
 }
 
+/** Ids of the permission sets assigned to the user (what their field and object access comes from). */
+export function assignedPermissionSets(store: OrgData, userId: string): Set<string> {
+  return new Set(
+    store
+      .all('PermissionSetAssignment')
+      .filter((a) => a.AssigneeId === userId)
+      .map((a) => String(a.PermissionSetId)),
+  );
+}
+
 /** A FieldPermissions row that no longer grants read is removed, as Salesforce does. */
 export function dropEmptyFieldPermission(store: OrgData, def: ObjectDef, record: SfRecord): void {
   if (def.name === 'FieldPermissions' && record.PermissionsRead !== true)
