@@ -412,17 +412,18 @@ export class SalesforceCrm implements CrmPort {
     let rolesCut = false;
     // Asked (even if no Contact has a role): the mapping may use them; otherwise it says they were not.
     if (queries.some((q) => q.roles)) result.opportunityRoles = [];
-    for (const [i, entry] of queries.entries()) {
-      let query = entry;
-      let answer = answers.get(`q${i}`);
+    for (const [i, query] of queries.entries()) {
+      const answer = answers.get(`q${i}`);
       if (query.roles && rolesRefused(answer)) {
         // No read on Opportunity: the contacts without their roles; each mail says the rule went unchecked.
         this.#logger?.warn(
           'contact roles refused (no read on Opportunity): the opportunity rule is not checked',
         );
-        query = withoutRoles(query);
-        answer = { httpStatusCode: 200, referenceId: `q${i}`, body: await this.#queryPage(query.soql) };
+        const plain = withoutRoles(query);
+        const rows = await this.#allPages(await this.#queryPage(plain.soql));
+        collect(result, plain, rows, plan.orderLookup.field);
         rolesCut = true;
+        continue;
       }
       const records = await this.#lookupRecords(plan, query, answer);
       if (records && !collect(result, query, records, plan.orderLookup.field)) rolesCut = true;
