@@ -7,10 +7,13 @@
  * - S3 conditional writes: PutObject with If-None-Match: * or If-Match: <etag>, and DeleteObject
  *   with If-Match, fail with 412 PreconditionFailed when the condition does not hold, and a
  *   conditional delete of a missing key with 404 NoSuchKey (fauxqs ignores both headers). The
- *   check and the write run one at a time per key, so two racing writers cannot both win.
+ *   check and the write run one at a time per key, so two racing writers cannot both win. The
+ *   check is a plain HTTP HEAD to fauxqs, not an SDK request: S3 makes it on its own side at no
+ *   cost to the caller, and the local stack should not charge the pipeline for it either.
  * Only requests made through these clients are covered: the local stack's handlers and runners.
  */
-import { HeadObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { Agent, request } from 'node:http';
+import { type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
 type Fields = Record<string, unknown>;
@@ -66,11 +69,12 @@ export function keepMessageGroups(sqs: SQSClient): void {
 }
 
 /**
- * Enforces If-None-Match / If-Match on PutObject and If-Match on DeleteObject. `plain` is a
- * client of the same endpoint without this rule, for the checks.
+ * Enforces If-None-Match / If-Match on PutObject and If-Match on DeleteObject, checking the key
+ * at `endpoint` (fauxqs, path-style). Returns what frees the check's connections.
  */
-export function enforceConditionalWrites(s3: S3Client, plain: S3Client): void {
+export function enforceConditionalWrites(s3: S3Client, endpoint: string): () => void {
   const busy = new Map<string, Promise<unknown>>();
+  const agent = new Agent({ keepAlive: true });
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context as { commandName?: string }).commandName;
@@ -83,7 +87,7 @@ export function enforceConditionalWrites(s3: S3Client, plain: S3Client): void {
       if (!conditional) return next(args);
       const key = `${String(input.Bucket)}/${String(input.Key)}`;
       const run = async () => {
-        const etag = await currentEtag(plain, String(input.Bucket), String(input.Key));
+        const etag = await currentEtag(endpoint, agent, String(input.Bucket), String(input.Key));
         if (command === 'DeleteObjectCommand' && etag === null) throw s3Error('NoSuchKey', 404);
         const holds =
           ifNoneMatch === '*' ? etag === null : ifMatch === '*' ? etag !== null : etag === ifMatch;
@@ -100,16 +104,23 @@ export function enforceConditionalWrites(s3: S3Client, plain: S3Client): void {
     },
     { step: 'initialize', name: 'captureLocalConditionalWrites' },
   );
+  return () => agent.destroy();
 }
 
-async function currentEtag(s3: S3Client, bucket: string, key: string): Promise<string | null> {
-  try {
-    return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? '';
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NotFound') return null;
-    throw error;
-  }
+/** The key's ETag at fauxqs (which reads unsigned requests), or null when there is none. */
+function currentEtag(endpoint: string, agent: Agent, bucket: string, key: string): Promise<string | null> {
+  const path = [bucket, ...key.split('/')].map(encodeURIComponent).join('/');
+  return new Promise((resolve, reject) => {
+    const head = request(new URL(`/${path}`, endpoint), { method: 'HEAD', agent }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      if (status === 404) resolve(null);
+      else if (status === 200) resolve(String(response.headers.etag ?? ''));
+      else reject(new Error(`HEAD s3://${bucket}/${key} at the local S3 answered ${status}`));
+    });
+    head.on('error', reject);
+    head.end();
+  });
 }
 
 function s3Error(name: 'PreconditionFailed' | 'NoSuchKey', status: number): S3ServiceException {

@@ -80,7 +80,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   try {
     const endpoint = server.address;
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const { clients, plainS3 } = localClients({ endpoint, region: REGION, credentials });
+    const { clients, release } = localClients({ endpoint, region: REGION, credentials });
     const { intake } = pipeline.queues;
     const { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue } = await pipelineQueues(
       server,
@@ -122,7 +122,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       close: async () => {
         if (closed) return;
         closed = true;
-        for (const client of [...Object.values(clients), plainS3]) client.destroy();
+        for (const client of Object.values(clients)) client.destroy();
+        release();
         await server.stop();
       },
     };
@@ -133,8 +134,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 }
 
 /**
- * The AWS SDK clients on the stand-in, and a plain S3 client for the checks of the rules fauxqs
- * leaves out and the pipeline relies on: fair-queue groups, conditional writes.
+ * The AWS SDK clients on the stand-in, with the rules fauxqs leaves out and the pipeline relies
+ * on: fair-queue groups, conditional writes. `release` frees the conditional checks' connections.
  */
 function localClients(common: {
   endpoint: string;
@@ -146,10 +147,9 @@ function localClients(common: {
     sqs: new SQSClient(common),
     sns: new SNSClient(common),
   };
-  const plainS3 = new S3Client({ ...common, forcePathStyle: true });
   keepMessageGroups(clients.sqs);
-  enforceConditionalWrites(clients.s3, plainS3);
-  return { clients, plainS3 };
+  const release = enforceConditionalWrites(clients.s3, common.endpoint);
+  return { clients, release };
 }
 
 /** The pipeline's queues and their DLQs, with the CDK stack's visibility timeouts and redrive policies. */

@@ -28,10 +28,17 @@ export async function putIf(
   key: string,
   body: string,
   condition: WriteCondition,
+  options: { contentType?: string } = {},
 ): Promise<string | null> {
   try {
     const written = await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ...condition,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+      }),
     );
     return written.ETag ?? '';
   } catch (error) {

@@ -15,6 +15,10 @@ import { type OutcomeRecord, OutcomeRecordSchema, replacesRecorded } from '../do
 import { normaliseMessageId } from '../domain/sync/capture-id.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { type DeadLetterMarks, type MailStore, mailKeys, type OutcomeStore } from '../ports/mail-store.ts';
+import { putIf, readWithEtag } from './s3-conditional.ts';
+
+/** Tries at an outcome write whose key other writers keep changing, before it fails to be retried. */
+const OUTCOME_WRITE_ATTEMPTS = 3;
 
 export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   readonly #s3: S3Client;
@@ -72,16 +76,43 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   }
 
   /**
-   * Read before write: a recorded `created` is kept (replacesRecorded). The first time a message
-   * gets an outcome it is also indexed by SES message id and Message-ID, so `capture status`
-   * reads a few objects by key instead of listing every outcome.
+   * A recorded `created` is kept (replacesRecorded). The common case, a message's first outcome,
+   * is one conditional write (If-None-Match: *); only when one is recorded is it read, and
+   * replaced under If-Match, so of two stages writing at once neither undoes the other's
+   * `created`. The first time a message gets an outcome it is also indexed by SES message id and
+   * Message-ID, so `capture status` reads a few objects by key instead of listing every outcome.
    */
   async record(outcome: OutcomeRecord): Promise<void> {
     const key = mailKeys.outcome(outcome.orgId, outcome.sesMessageId);
-    const recorded = await this.get(outcome.orgId, outcome.sesMessageId);
-    if (!replacesRecorded(recorded)) return;
-    await this.#putJson(key, outcome);
-    if (recorded && recorded.messageId === outcome.messageId) return;
+    const body = JSON.stringify(outcome);
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.#writeOutcome(key, body);
+      if (recorded === 'kept') return;
+      if (recorded !== 'raced') {
+        if (recorded === null || recorded.messageId !== outcome.messageId) await this.#index(outcome, key);
+        return;
+      }
+      if (attempt >= OUTCOME_WRITE_ATTEMPTS)
+        throw new TransientError('S3_ERROR', `${key} kept changing while its outcome was written`);
+    }
+  }
+
+  /**
+   * One try at writing an outcome: what it replaced (null: nothing), `kept` when a `created` is
+   * recorded, `raced` when another writer changed the key between the read and the write.
+   */
+  async #writeOutcome(key: string, body: string): Promise<OutcomeRecord | null | 'kept' | 'raced'> {
+    const json = { contentType: 'application/json' };
+    if ((await putIf(this.#s3, this.#bucket, key, body, { IfNoneMatch: '*' }, json)) !== null) return null;
+    const current = await readWithEtag(this.#s3, this.#bucket, key);
+    if (current === null) return 'raced';
+    const recorded = OutcomeRecordSchema.parse(parseJson(current.body, key, this.#bucket));
+    if (!replacesRecorded(recorded)) return 'kept';
+    const written = await putIf(this.#s3, this.#bucket, key, body, { IfMatch: current.etag }, json);
+    return written === null ? 'raced' : recorded;
+  }
+
+  async #index(outcome: OutcomeRecord, key: string): Promise<void> {
     const entry = `${outcome.orgId ?? '_none'}~${outcome.sesMessageId}.json`;
     await this.#putJson(`${mailKeys.indexBySesId(outcome.sesMessageId)}${entry}`, { key });
     if (outcome.messageId) {
@@ -156,12 +187,7 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
 
   async #getJson(key: string): Promise<unknown> {
     const response = await this.#get(key);
-    const text = await response.Body?.transformToString('utf8');
-    try {
-      return JSON.parse(text ?? '');
-    } catch {
-      throw new PermanentError('NOT_JSON', `s3://${this.#bucket}/${key} is not JSON`);
-    }
+    return parseJson((await response.Body?.transformToString('utf8')) ?? '', key, this.#bucket);
   }
 
   async #getJsonOrNull(key: string): Promise<unknown> {
@@ -192,6 +218,14 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
     } catch (error) {
       throw transient(error, 'S3 request');
     }
+  }
+}
+
+function parseJson(text: string, key: string, bucket: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PermanentError('NOT_JSON', `s3://${bucket}/${key} is not JSON`);
   }
 }
 
