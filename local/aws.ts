@@ -1,12 +1,13 @@
 /**
- * fauxqs in-process: S3, SNS and SQS with the names, visibility timeouts and redrive policies
- * the CDK stack uses (shared/config/pipeline.ts), and SDK v3 clients pointed at it, which keep
- * the rules fauxqs leaves out (aws-rules.ts: fair-queue message groups, S3 conditional writes).
+ * fauxqs, in a thread of its own (aws-server.ts): S3, SNS and SQS with the names, visibility
+ * timeouts and redrive policies the CDK stack uses (shared/config/pipeline.ts), and SDK v3 clients
+ * pointed at it, which keep the rules fauxqs leaves out (aws-rules.ts: fair-queue message groups,
+ * S3 conditional writes).
  * With a data directory fauxqs writes every change through to SQLite before it answers, so
  * queues, messages (in flight too) and objects survive a crash of the process.
  */
 import { mkdirSync } from 'node:fs';
-import { Server as HttpServer } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -14,10 +15,11 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
+import { describeError } from '#shared/errors.ts';
 import { enforceConditionalWrites, keepMessageGroups } from './aws-rules.ts';
-import { bindingTo, DEFAULT_LISTEN_HOST, guardHost, hostAllowed } from './loopback.ts';
+import type { AwsServerMessage, AwsServerOptions, AwsServerReady, ServedQueue } from './aws-server.ts';
+import { DEFAULT_LISTEN_HOST } from './loopback.ts';
 
 export interface LocalAwsOptions {
   /** 0 (the default) picks a free port. */
@@ -58,46 +60,36 @@ export interface LocalAws {
 }
 
 const REGION = 'us-east-1';
-/** SQS's longest retention: a dead letter stays two weeks for someone to look at it. */
-const DLQ_RETENTION_SECONDS = String(14 * 24 * 3600);
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
-  const startFauxqs = await loadFauxqs();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const host = options.host ?? DEFAULT_LISTEN_HOST;
-  const { result: server, servers } = await bindingTo(host, () =>
-    startFauxqs({
-      port: options.port ?? 0,
-      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      logger: false,
-      defaultRegion: REGION,
-    }),
-  );
-  for (const bound of servers) {
-    if (bound instanceof HttpServer)
-      guardHost(bound, (h) => hostAllowed(h, host, options.allowedHosts ?? []));
-  }
+  const served = await serveAws({
+    port: options.port ?? 0,
+    host: options.host ?? DEFAULT_LISTEN_HOST,
+    allowedHosts: options.allowedHosts ?? [],
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const { ready } = served;
+  const endpoint = ready.endpoint;
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const { clients, release } = localClients({ endpoint, region: REGION, credentials });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const client of Object.values(clients)) client.destroy();
+    release();
+    await served.stop();
+  };
   try {
-    const endpoint = server.address;
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const { clients, release } = localClients({ endpoint, region: REGION, credentials });
-    const { intake } = pipeline.queues;
-    const { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue } = await pipelineQueues(
-      server,
-      clients.sqs,
-    );
-    // Topic, subscription and bucket creation are idempotent in fauxqs, as in AWS.
-    const { topicArn } = server.createTopic(pipeline.topic.name);
-    // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
-    server.subscribe({ topic: pipeline.topic.name, queue: intake.name });
-    server.createBucket(pipeline.bucket.name);
+    const { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue } = ready.queues;
+    for (const queue of Object.values(ready.queues)) await applyRestoredSettings(clients.sqs, queue);
     const restoredInFlight = options.dataDir
-      ? (await releaseInFlight(server, clients.sqs, intakeQueue)) +
-        (await releaseInFlight(server, clients.sqs, syncQueue)) +
-        (await releaseInFlight(server, clients.sqs, noticesQueue))
+      ? (await releaseInFlight(clients.sqs, intakeQueue)) +
+        (await releaseInFlight(clients.sqs, syncQueue)) +
+        (await releaseInFlight(clients.sqs, noticesQueue))
       : 0;
     if (options.dataDir) await releaseLeases(clients.s3, pipeline.bucket.name);
-    let closed = false;
     return {
       endpoint,
       region: REGION,
@@ -105,7 +97,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       clients,
       resources: {
         bucket: pipeline.bucket.name,
-        topicArn,
+        topicArn: ready.topicArn,
         intakeQueueUrl: intakeQueue.queueUrl,
         intakeQueueArn: intakeQueue.queueArn,
         intakeDlqUrl: intakeDlq.queueUrl,
@@ -119,18 +111,53 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         noticesDlqUrl: noticesDlq.queueUrl,
       },
       restoredInFlight,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        for (const client of Object.values(clients)) client.destroy();
-        release();
-        await server.stop();
-      },
+      close,
     };
   } catch (error) {
-    await server.stop();
+    await close();
     throw error;
   }
+}
+
+/**
+ * Starts fauxqs in a thread of its own (aws-server.ts) and waits for its resources. `stop`
+ * stops the server (fauxqs writes its data directory through before it answers) and ends the thread.
+ */
+async function serveAws(
+  options: AwsServerOptions,
+): Promise<{ ready: AwsServerReady; stop: () => Promise<void> }> {
+  const worker = new Worker(new URL('./aws-server.ts', import.meta.url), { workerData: options });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const first = await new Promise<AwsServerMessage>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    void exited.then(() => reject(new Error('the local AWS thread ended before it was ready')));
+  });
+  if (!('ok' in first) || !first.ok) {
+    await worker.terminate();
+    const failed = 'error' in first ? first : { error: 'no answer', code: null };
+    // The code (EADDRINUSE…) travels with it, so a port in use is told as such.
+    throw Object.assign(new Error(`the local AWS stand-in did not start: ${failed.error}`), {
+      ...(failed.code ? { code: failed.code } : {}),
+    });
+  }
+  worker.on('error', (error) => process.stderr.write(`[local aws] ${describeError(error)}\n`));
+  let stopping: Promise<void> | null = null;
+  return {
+    ready: first,
+    stop: () => {
+      stopping ??= (async () => {
+        const stopped = new Promise<void>((resolve) => {
+          worker.on('message', (m: AwsServerMessage) => 'stopped' in m && resolve());
+          void exited.then(resolve);
+        });
+        worker.postMessage('stop');
+        await stopped;
+        await worker.terminate();
+      })();
+      return stopping;
+    },
+  };
 }
 
 /**
@@ -152,62 +179,22 @@ function localClients(common: {
   return { clients, release };
 }
 
-/** The pipeline's queues and their DLQs, with the CDK stack's visibility timeouts and redrive policies. */
-async function pipelineQueues(server: FauxqsServer, sqs: SQSClient) {
-  const { intake, sync, notices } = pipeline.queues;
-  const ensure = (name: string, attributes: Record<string, string>) =>
-    ensureQueue(server, sqs, name, attributes);
-  const dlq = (name: string) => ensure(name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
-  const queue = (q: typeof intake | typeof sync | typeof notices, dlqArn: string) =>
-    ensure(q.name, {
-      VisibilityTimeout: String(q.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
-    });
-  const intakeDlq = await dlq(intake.dlqName);
-  const syncDlq = await dlq(sync.dlqName);
-  const intakeQueue = await queue(intake, intakeDlq.queueArn);
-  const syncQueue = await queue(sync, syncDlq.queueArn);
-  const noticesDlq = await dlq(notices.dlqName);
-  const noticesQueue = await queue(notices, noticesDlq.queueArn);
-  return { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue };
-}
-
-interface QueueRef {
-  queueUrl: string;
-  queueArn: string;
-  queueName: string;
+/** A queue restored from the data directory keeps its messages; its settings are this run's. */
+async function applyRestoredSettings(sqs: SQSClient, queue: ServedQueue): Promise<void> {
+  if (!queue.restored) return;
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queue.queueUrl, Attributes: queue.restored }));
 }
 
 /**
- * Creates the queue, or keeps the one restored from the data directory with its messages
- * (fauxqs' createQueue would replace it, messages and all) and brings its settings up to date.
- */
-async function ensureQueue(
-  server: FauxqsServer,
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<QueueRef> {
-  const existing = server.inspectQueue(name);
-  if (!existing) return server.createQueue(name, { attributes });
-  // The stored URL names the port of the run that created the queue; say this run's port.
-  const url = new URL(existing.url);
-  url.port = String(server.port);
-  const queueUrl = url.toString();
-  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
-  return { queueUrl, queueArn: existing.arn, queueName: name };
-}
-
-/**
- * Messages a crashed run had received are still in flight until their visibility timeout
+ * Messages a crashed run had received and not finished are still in flight until their visibility timeout
  * (3 to 5 minutes). Nobody can be working on them any more, since this process is the only
  * consumer and has not started polling yet, so they come back after a second: the same
  * redelivery SQS would make, without the wait. (Not 0 s: fauxqs 2.4.1 cannot store a
  * visibility of 0 with a data directory; it writes NULL into a NOT NULL column.) Returns how
  * many there were.
  */
-async function releaseInFlight(server: FauxqsServer, sqs: SQSClient, queue: QueueRef): Promise<number> {
-  const handles = (server.inspectQueue(queue.queueName)?.messages.inflight ?? []).map((m) => m.receiptHandle);
+async function releaseInFlight(sqs: SQSClient, queue: ServedQueue): Promise<number> {
+  const handles = queue.inFlight;
   for (let i = 0; i < handles.length; i += 10) {
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
@@ -236,23 +223,5 @@ async function releaseLeases(s3: S3Client, bucket: string): Promise<void> {
       await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
     token = page.NextContinuationToken;
     if (!page.IsTruncated || !token) return;
-  }
-}
-
-/**
- * fauxqs keeps its state in node:sqlite, whose first import prints an ExperimentalWarning on
- * every `npm start`; that one warning is dropped, every other warning still shows.
- */
-async function loadFauxqs(): Promise<typeof import('fauxqs').startFauxqs> {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === 'string' ? warning : warning.message;
-    if (/SQLite is an experimental feature/.test(text)) return;
-    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return (await import('fauxqs')).startFauxqs;
-  } finally {
-    process.emitWarning = emitWarning;
   }
 }

@@ -1,4 +1,9 @@
-/** fauxqs in-process: the pipeline's resources exist with the settings the CDK stack gives them. */
+/**
+ * fauxqs in a thread of its own: the pipeline's resources exist with the settings the CDK stack
+ * gives them, and it answers while the functions' thread is busy.
+ */
+
+import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   GetSubscriptionAttributesCommand,
@@ -26,6 +31,21 @@ async function attributes(url: string) {
 }
 
 describe('local AWS (fauxqs)', () => {
+  it('answers from a thread of its own, while the thread that started it is blocked', async () => {
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.resources.bucket, Key: 'thread/probe', Body: 'here' }),
+    );
+    // spawnSync blocks this thread until the child ends: an in-thread S3 could not answer it.
+    const url = `${aws.endpoint}/${aws.resources.bucket}/thread/probe`;
+    const child = spawnSync(
+      process.execPath,
+      ['-e', `fetch(${JSON.stringify(url)}).then(async (r) => process.stdout.write(await r.text()))`],
+      { encoding: 'utf8', timeout: 15_000 },
+    );
+    expect(child.signal).toBeNull();
+    expect(child.stdout).toBe('here');
+  });
+
   it('creates both queues with the visibility timeout and redrive policy of shared/config/pipeline.ts', async () => {
     const { resources } = aws;
     for (const [url, arn, dlqUrl, dlqArn, q] of [
