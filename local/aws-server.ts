@@ -4,11 +4,13 @@
  * routing, storage) would be charged to the functions being run and measured. Here they answer
  * from a thread of their own, over the same loopback HTTP as before.
  *
- * The thread creates what the CDK stack creates (queues with their visibility timeouts and
- * redrive policies, the topic and its subscription, the bucket), reports it, and stops when told.
+ * One thread serves every stand-in a process starts (tests start many), so fauxqs is loaded once.
+ * For each `start` it creates what the CDK stack creates (queues with their visibility timeouts
+ * and redrive policies, the topic and its subscription, the bucket) and reports it; `stop` stops
+ * that server, and fauxqs writes its data directory through before it answers.
  */
 import { Server as HttpServer } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import type { FauxqsServer } from 'fauxqs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { bindingTo, guardHost, hostAllowed } from './loopback.ts';
@@ -45,7 +47,11 @@ export type AwsServerReady = {
 /** A failure to start, with the error's code (EADDRINUSE…) so the caller can say what to do. */
 export type AwsServerFailure = { ok: false; error: string; code: string | null };
 
-export type AwsServerMessage = AwsServerReady | AwsServerFailure | { stopped: true };
+/** What the thread is asked: `id` names one server, chosen by the caller. */
+export type AwsServerRequest = { start: number; options: AwsServerOptions } | { stop: number };
+
+/** Its answers, each naming the server it is about. */
+export type AwsServerMessage = { id: number } & (AwsServerReady | AwsServerFailure | { stopped: true });
 
 /** SQS's longest retention: a dead letter stays two weeks for someone to look at it. */
 const DLQ_RETENTION_SECONDS = String(14 * 24 * 3600);
@@ -136,20 +142,9 @@ function failure(error: unknown): AwsServerFailure {
   };
 }
 
-async function main(port: NonNullable<typeof parentPort>): Promise<void> {
-  let server: FauxqsServer;
-  try {
-    server = await serve(workerData as AwsServerOptions);
-  } catch (error) {
-    port.postMessage(failure(error));
-    return;
-  }
-  port.once('message', () => {
-    void server.stop().finally(() => {
-      port.postMessage({ stopped: true } satisfies AwsServerMessage);
-      port.close();
-    });
-  });
+/** A server up with the pipeline's resources, or why not (the server, if any, stopped again). */
+async function start(options: AwsServerOptions): Promise<{ server: FauxqsServer; ready: AwsServerReady }> {
+  const server = await serve(options);
   try {
     const queues = pipelineQueues(server);
     // Topic, subscription and bucket creation are idempotent in fauxqs, as in AWS.
@@ -157,18 +152,33 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
     // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
     server.subscribe({ topic: pipeline.topic.name, queue: pipeline.queues.intake.name });
     server.createBucket(pipeline.bucket.name);
-    port.postMessage({
-      ok: true,
-      endpoint: server.address,
-      port: server.port,
-      topicArn,
-      queues,
-    } satisfies AwsServerMessage);
+    return { server, ready: { ok: true, endpoint: server.address, port: server.port, topicArn, queues } };
   } catch (error) {
     await server.stop();
-    port.postMessage(failure(error));
-    port.close();
+    throw error;
   }
 }
 
-if (parentPort) await main(parentPort);
+function answerRequests(port: MessagePort): void {
+  const servers = new Map<number, FauxqsServer>();
+  const answer = (message: AwsServerMessage) => port.postMessage(message);
+  port.on('message', (request: AwsServerRequest) => {
+    if ('start' in request) {
+      const id = request.start;
+      start(request.options).then(
+        ({ server, ready }) => {
+          servers.set(id, server);
+          answer({ id, ...ready });
+        },
+        (error: unknown) => answer({ id, ...failure(error) }),
+      );
+    } else {
+      const id = request.stop;
+      const server = servers.get(id);
+      servers.delete(id);
+      void (server?.stop() ?? Promise.resolve()).finally(() => answer({ id, stopped: true }));
+    }
+  });
+}
+
+if (parentPort) answerRequests(parentPort);

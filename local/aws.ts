@@ -18,7 +18,13 @@ import {
 import { pipeline } from '#shared/config/pipeline.ts';
 import { describeError } from '#shared/errors.ts';
 import { enforceConditionalWrites, keepMessageGroups } from './aws-rules.ts';
-import type { AwsServerMessage, AwsServerOptions, AwsServerReady, ServedQueue } from './aws-server.ts';
+import type {
+  AwsServerMessage,
+  AwsServerOptions,
+  AwsServerReady,
+  AwsServerRequest,
+  ServedQueue,
+} from './aws-server.ts';
 import { DEFAULT_LISTEN_HOST } from './loopback.ts';
 
 export interface LocalAwsOptions {
@@ -119,42 +125,63 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   }
 }
 
+/** The thread every stand-in of this process answers from (aws-server.ts), started on first use. */
+let awsThread: { worker: Worker; waiting: Map<number, (message: AwsServerMessage) => void> } | null = null;
+let nextServerId = 0;
+
+function awsThreadAsk(request: AwsServerRequest, id: number): Promise<AwsServerMessage> {
+  if (!awsThread) {
+    const worker = new Worker(new URL('./aws-server.ts', import.meta.url));
+    const thread = { worker, waiting: new Map<number, (message: AwsServerMessage) => void>() };
+    worker.on('message', (message: AwsServerMessage) => {
+      thread.waiting.get(message.id)?.(message);
+      thread.waiting.delete(message.id);
+      // A thread with nothing asked of it does not keep the process alive; the servers it runs
+      // answer all the same.
+      if (thread.waiting.size === 0) worker.unref();
+    });
+    // A thread that fails ends every server in it: whoever waits is told, and the next start
+    // begins a new thread.
+    const lost = (error: Error) => {
+      if (awsThread === thread) awsThread = null;
+      process.stderr.write(`[local aws] ${describeError(error)}\n`);
+      for (const [waitingId, resolve] of thread.waiting)
+        resolve({ id: waitingId, ok: false, error: error.message, code: null });
+      thread.waiting.clear();
+    };
+    worker.on('error', lost);
+    worker.on('exit', () => lost(new Error('the local AWS thread ended')));
+    awsThread = thread;
+  }
+  const { worker, waiting } = awsThread;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    worker.ref();
+    worker.postMessage(request);
+  });
+}
+
 /**
- * Starts fauxqs in a thread of its own (aws-server.ts) and waits for its resources. `stop`
- * stops the server (fauxqs writes its data directory through before it answers) and ends the thread.
+ * Starts a fauxqs server in the stand-ins' thread and waits for its resources. `stop` stops the
+ * server (fauxqs writes its data directory through before it answers).
  */
 async function serveAws(
   options: AwsServerOptions,
 ): Promise<{ ready: AwsServerReady; stop: () => Promise<void> }> {
-  const worker = new Worker(new URL('./aws-server.ts', import.meta.url), { workerData: options });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const first = await new Promise<AwsServerMessage>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    void exited.then(() => reject(new Error('the local AWS thread ended before it was ready')));
-  });
-  if (!('ok' in first) || !first.ok) {
-    await worker.terminate();
-    const failed = 'error' in first ? first : { error: 'no answer', code: null };
+  const id = nextServerId++;
+  const answer = await awsThreadAsk({ start: id, options }, id);
+  if (!('ok' in answer) || !answer.ok) {
+    const failed = 'error' in answer ? answer : { error: 'no answer', code: null };
     // The code (EADDRINUSE…) travels with it, so a port in use is told as such.
     throw Object.assign(new Error(`the local AWS stand-in did not start: ${failed.error}`), {
       ...(failed.code ? { code: failed.code } : {}),
     });
   }
-  worker.on('error', (error) => process.stderr.write(`[local aws] ${describeError(error)}\n`));
   let stopping: Promise<void> | null = null;
   return {
-    ready: first,
+    ready: answer,
     stop: () => {
-      stopping ??= (async () => {
-        const stopped = new Promise<void>((resolve) => {
-          worker.on('message', (m: AwsServerMessage) => 'stopped' in m && resolve());
-          void exited.then(resolve);
-        });
-        worker.postMessage('stop');
-        await stopped;
-        await worker.terminate();
-      })();
+      stopping ??= awsThreadAsk({ stop: id }, id).then(() => {});
       return stopping;
     },
   };
