@@ -142,7 +142,10 @@ function awsThreadAsk(request: AwsServerRequest, id: number): Promise<AwsServerM
     });
     // A thread that fails ends every server in it: whoever waits is told, and the next start
     // begins a new thread.
+    let ended = false;
     const lost = (error: Error) => {
+      if (ended) return; // an error is followed by the exit
+      ended = true;
       if (awsThread === thread) awsThread = null;
       process.stderr.write(`[local aws] ${describeError(error)}\n`);
       for (const [waitingId, resolve] of thread.waiting)
