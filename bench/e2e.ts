@@ -108,6 +108,27 @@ function breakdown(invocations: Invocation[], accepted: Map<number, number>, tas
   }
 }
 
+/** `emails` mails offered at a steady rate; each accepted one with the time of its 250 reply. */
+async function offerAtRate(sender: SmtpSender, stack: LocalStack, emails: number, ratePerSec: number) {
+  const accepted = new Map<number, number>();
+  let refused = 0;
+  const started = Date.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < emails; i++) {
+    const due = started + (i * 1000) / ratePerSec;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const to = i % 3 === 0 ? 'jane.doe@globex.example' : 'carl@globex.example';
+    sends.push(
+      send(sender, stack, `Bench ${i} ORD-10042`, `<e2e-bench-${i}@acme.example>`, to).then(
+        (at) => void accepted.set(i, at),
+        () => void refused++,
+      ),
+    );
+  }
+  await Promise.all(sends);
+  return { accepted, refused };
+}
+
 export async function benchE2e(emails: number, ratePerSec: number) {
   const invocations: Invocation[] = [];
   const stack = await startLocalStack({
@@ -129,25 +150,11 @@ export async function benchE2e(emails: number, ratePerSec: number) {
     const loneCold = await loneEmail(stack, sender, 'cold');
     const loneWarm = await loneEmail(stack, sender, 'warm');
     const callsBefore = stack.emulator!.apiRequestCount();
-    const accepted = new Map<number, number>();
-    let refused = 0;
     const started = Date.now();
     // Busy time of this thread, where the functions and the stack's other stand-ins run: unlike
     // the latencies, it hardly moves with the machine's load, so it compares two codes' work.
     const busyBefore = performance.eventLoopUtilization();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < emails; i++) {
-      const due = started + (i * 1000) / ratePerSec;
-      if (due > Date.now()) await sleep(due - Date.now());
-      const to = i % 3 === 0 ? 'jane.doe@globex.example' : 'carl@globex.example';
-      sends.push(
-        send(sender, stack, `Bench ${i} ORD-10042`, `<e2e-bench-${i}@acme.example>`, to).then(
-          (at) => void accepted.set(i, at),
-          () => void refused++,
-        ),
-      );
-    }
-    await Promise.all(sends);
+    const { accepted, refused } = await offerAtRate(sender, stack, emails, ratePerSec);
     const sendSeconds = (Date.now() - started) / 1000;
     await waitForTasks(stack, SUBJECT, accepted.size, 120_000);
     const busyMs = performance.eventLoopUtilization(busyBefore).active;
