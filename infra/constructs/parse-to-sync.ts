@@ -11,7 +11,7 @@ import { stageQueues } from './stage-queues.ts';
 export interface ParseToSyncProps {
   /** The parse function; gets SYNC_QUEUE_URL and send access to the sync queue. */
   readonly parseFunction: PipelineFunction;
-  /** The mail bucket: sync reads parsed/ and attachments/, writes outcomes/ (read first), index/ and unresolved/, owns ledger/. */
+  /** The mail bucket: sync reads parsed/ and attachments/, writes outcomes/ (conditionally, read when one is there), index/ and unresolved/, owns ledger/. */
   readonly bucket: IBucket;
   readonly registry: Registry;
   /** Validated org registry file, bundled with the function. */

@@ -38,7 +38,8 @@ export class SnsToParse extends Construct {
 
     this.function = PipelineFunction.forStage(this, 'Parse', 'parse', props)
       .bindMailBucket(props.bucket, {
-        // outcomes/ is read before it is written: a redelivery never replaces a first decision.
+        // outcomes/ is written only where nothing is, and read when something is: a redelivery
+        // never replaces a recorded `created`.
         // A rep's reply to a notice reads its reply address, then replays the unresolved mail.
         read: [keys.raw, keys.outcomes, keys.deadLettered, keys.replies, keys.unresolved, keys.parsed],
         // waiting/: a marker per mail handed to the sync stage, for the per-org backlog.
