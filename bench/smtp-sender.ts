@@ -20,19 +20,25 @@ export function startSmtpSender(port: number): SmtpSender {
   const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'smtp-sender', port } });
   const pending = new Map<number, { resolve: (at: number) => void; reject: (e: Error) => void }>();
   let next = 0;
+  let failed: Error | null = null;
   worker.on('message', (reply: Reply) => {
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if ('at' in reply) waiting?.resolve(reply.at);
     else waiting?.reject(new Error(reply.error));
   });
-  worker.on('error', (error) => {
-    for (const waiting of pending.values()) waiting.reject(error);
+  // A sender thread that failed refuses every mail, waiting or new, instead of leaving it unanswered.
+  const fail = (error: Error) => {
+    failed ??= error;
+    for (const waiting of pending.values()) waiting.reject(failed);
     pending.clear();
-  });
+  };
+  worker.on('error', fail);
+  worker.on('exit', () => fail(new Error('the SMTP sender thread ended')));
   return {
     send: (mail) =>
       new Promise<number>((resolve, reject) => {
+        if (failed) return reject(failed);
         const id = next++;
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, mail } satisfies Request);
