@@ -36,7 +36,6 @@ export interface ServedQueue {
 export type AwsServerReady = {
   ok: true;
   endpoint: string;
-  port: number;
   topicArn: string;
   queues: Record<
     'intakeDlq' | 'syncDlq' | 'intakeQueue' | 'syncQueue' | 'noticesDlq' | 'noticesQueue',
@@ -152,7 +151,7 @@ async function start(options: AwsServerOptions): Promise<{ server: FauxqsServer;
     // Raw message delivery stays off, as in the CDK stack: the queue body is the SNS envelope.
     server.subscribe({ topic: pipeline.topic.name, queue: pipeline.queues.intake.name });
     server.createBucket(pipeline.bucket.name);
-    return { server, ready: { ok: true, endpoint: server.address, port: server.port, topicArn, queues } };
+    return { server, ready: { ok: true, endpoint: server.address, topicArn, queues } };
   } catch (error) {
     await server.stop();
     throw error;

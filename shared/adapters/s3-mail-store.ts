@@ -85,16 +85,14 @@ export class S3MailStore implements MailStore, OutcomeStore, DeadLetterMarks {
   async record(outcome: OutcomeRecord): Promise<void> {
     const key = mailKeys.outcome(outcome.orgId, outcome.sesMessageId);
     const body = JSON.stringify(outcome);
-    for (let attempt = 1; ; attempt++) {
-      const recorded = await this.#writeOutcome(key, body);
-      if (recorded === 'kept') return;
-      if (recorded !== 'raced') {
-        if (recorded === null || recorded.messageId !== outcome.messageId) await this.#index(outcome, key);
-        return;
-      }
-      if (attempt >= OUTCOME_WRITE_ATTEMPTS)
-        throw new TransientError('S3_ERROR', `${key} kept changing while its outcome was written`);
+    for (let attempt = 1; attempt <= OUTCOME_WRITE_ATTEMPTS; attempt++) {
+      const replaced = await this.#writeOutcome(key, body);
+      if (replaced === 'raced') continue;
+      // Indexed the first time, and again only under a new Message-ID.
+      if (replaced !== 'kept' && replaced?.messageId !== outcome.messageId) await this.#index(outcome, key);
+      return;
     }
+    throw new TransientError('S3_ERROR', `${key} kept changing while its outcome was written`);
   }
 
   /**
