@@ -171,9 +171,9 @@ export class PipelineFunction extends NodejsFunction {
     return this.#bindSendQueue('SYNC_QUEUE_URL', queue);
   }
 
-  /** INTAKE_QUEUE_URL: the parse function puts mail straight from SES in its org's line on it. */
-  bindIntakeQueue(queue: IQueue): this {
-    return this.#bindSendQueue('INTAKE_QUEUE_URL', queue);
+  /** LINES_QUEUE_URL: the parse function puts mail straight from SES in its org's line on it. */
+  bindLinesQueue(queue: IQueue): this {
+    return this.#bindSendQueue('LINES_QUEUE_URL', queue);
   }
 
   /** NOTICE_QUEUE_URL: the stages queue notices through it; the notices function its own window ends. */

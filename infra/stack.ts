@@ -88,6 +88,8 @@ export class CaptureStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: [
         { name: 'Intake', queue: parse.queue, deadLetterQueue: parse.deadLetterQueue },
+        // Its dead letters go to the intake DLQ, whose alarm covers them.
+        { name: 'Lines', queue: parse.linesQueue },
         { name: 'Sync', queue: sync.queue, deadLetterQueue: sync.deadLetterQueue },
         { name: 'Notices', queue: notices.queue, deadLetterQueue: notices.deadLetterQueue },
       ],

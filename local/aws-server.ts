@@ -38,7 +38,7 @@ export type AwsServerReady = {
   endpoint: string;
   topicArn: string;
   queues: Record<
-    'intakeDlq' | 'syncDlq' | 'intakeQueue' | 'syncQueue' | 'noticesDlq' | 'noticesQueue',
+    'intakeDlq' | 'syncDlq' | 'intakeQueue' | 'linesQueue' | 'syncQueue' | 'noticesDlq' | 'noticesQueue',
     ServedQueue
   >;
 };
@@ -74,9 +74,9 @@ async function serve(options: AwsServerOptions): Promise<FauxqsServer> {
 
 /** The pipeline's queues and their DLQs, with the CDK stack's visibility timeouts and redrive policies. */
 function pipelineQueues(server: FauxqsServer): AwsServerReady['queues'] {
-  const { intake, sync, notices } = pipeline.queues;
+  const { intake, lines, sync, notices } = pipeline.queues;
   const dlq = (name: string) => ensureQueue(server, name, { MessageRetentionPeriod: DLQ_RETENTION_SECONDS });
-  const queue = (q: typeof intake | typeof sync | typeof notices, dlqArn: string) =>
+  const queue = (q: typeof intake | typeof lines | typeof sync | typeof notices, dlqArn: string) =>
     ensureQueue(server, q.name, {
       VisibilityTimeout: String(q.visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.maxReceiveCount }),
@@ -89,6 +89,8 @@ function pipelineQueues(server: FauxqsServer): AwsServerReady['queues'] {
     syncDlq,
     noticesDlq,
     intakeQueue: queue(intake, intakeDlq.queueArn),
+    // The org lines redrive into the intake DLQ, as in the CDK stack.
+    linesQueue: queue(lines, intakeDlq.queueArn),
     syncQueue: queue(sync, syncDlq.queueArn),
     noticesQueue: queue(notices, noticesDlq.queueArn),
   };

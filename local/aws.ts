@@ -50,6 +50,8 @@ export interface LocalAws {
     topicArn: string;
     intakeQueueUrl: string;
     intakeQueueArn: string;
+    /** Each org's line: the parse function routes mail from the intake queue to it. */
+    linesQueueUrl: string;
     intakeDlqUrl: string;
     intakeDlqArn: string;
     syncQueueUrl: string;
@@ -88,10 +90,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await served.stop();
   };
   try {
-    const { intakeDlq, syncDlq, intakeQueue, syncQueue, noticesDlq, noticesQueue } = ready.queues;
+    const { intakeDlq, syncDlq, intakeQueue, linesQueue, syncQueue, noticesDlq, noticesQueue } = ready.queues;
     for (const queue of Object.values(ready.queues)) await applyRestoredSettings(clients.sqs, queue);
     const restoredInFlight = options.dataDir
       ? (await releaseInFlight(clients.sqs, intakeQueue)) +
+        (await releaseInFlight(clients.sqs, linesQueue)) +
         (await releaseInFlight(clients.sqs, syncQueue)) +
         (await releaseInFlight(clients.sqs, noticesQueue))
       : 0;
@@ -106,6 +109,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         topicArn: ready.topicArn,
         intakeQueueUrl: intakeQueue.queueUrl,
         intakeQueueArn: intakeQueue.queueArn,
+        linesQueueUrl: linesQueue.queueUrl,
         intakeDlqUrl: intakeDlq.queueUrl,
         intakeDlqArn: intakeDlq.queueArn,
         syncQueueUrl: syncQueue.queueUrl,

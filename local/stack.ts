@@ -273,7 +273,7 @@ async function startParts(
     outboxDir,
   });
   const runners = startRunners(aws, handlers, options);
-  started.push(() => Promise.all(runners.map((r) => r.stop())).then(() => {}));
+  started.push(() => Promise.all(runners.all.map((r) => r.stop())).then(() => {}));
   const digests = startDigestSchedule(handlers.notices, options.now ?? (() => new Date()));
   started.push(() => digests.stop());
   const smtp = await startSmtp(options, registry, aws);
@@ -289,14 +289,14 @@ async function startParts(
     outcomes: store,
     outboxDir,
     digests,
-    busy: (stage) => (runners[stage === 'parse' ? 0 : 1]?.stats().inFlight ?? 0) > 0,
+    busy: (stage) => runners[stage].some((r) => r.stats().inFlight > 0),
     idle: (stage) => idleRunners(runners, stage),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await smtp.close(); // no new mail first, then drain what is in flight
       digests.stop();
-      await Promise.all(runners.map((r) => r.stop()));
+      await Promise.all(runners.all.map((r) => r.stop()));
       await aws.close();
       await emulator?.close();
       unlock();
@@ -309,13 +309,12 @@ async function startParts(
  * stage: both must be quiet twice in a row. The notices runner's delayed messages are timers
  * (the end of a notice window), not work.
  */
-async function idleRunners(runners: QueueRunner[], stage?: 'parse' | 'sync'): Promise<void> {
-  if (stage) return runners[stage === 'parse' ? 0 : 1]?.idle();
-  const noticesRunner = runners[2];
+async function idleRunners(runners: StageRunners, stage?: 'parse' | 'sync'): Promise<void> {
+  const watched = stage ? runners[stage] : runners.all;
   for (let quiet = 0; quiet < 2; ) {
-    const before = runners.map((r) => r.stats().processed).join();
-    for (const r of runners) await r.idle({ delayed: r !== noticesRunner });
-    const after = runners.map((r) => r.stats().processed).join();
+    const before = watched.map((r) => r.stats().processed).join();
+    for (const r of watched) await r.idle({ delayed: r !== runners.notices });
+    const after = watched.map((r) => r.stats().processed).join();
     quiet = before === after ? quiet + 1 : 0;
   }
 }
@@ -377,7 +376,7 @@ function functionEnvFor(
     CAPTURE_CONFIG: configPath,
     AWS_REGION: aws.region,
     SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
-    INTAKE_QUEUE_URL: aws.resources.intakeQueueUrl,
+    LINES_QUEUE_URL: aws.resources.linesQueueUrl,
     INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
     SYNC_DLQ_URL: aws.resources.syncDlqUrl,
     NOTICE_QUEUE_URL: aws.resources.noticesQueueUrl,
@@ -450,15 +449,26 @@ function savingFirst(handler: SqsHandler, file: string, emulator: SalesforceEmul
   };
 }
 
+/** Each stage's runners: parse works two queues (intake, then the org lines). */
+interface StageRunners {
+  parse: QueueRunner[];
+  sync: QueueRunner[];
+  notices: QueueRunner;
+  all: QueueRunner[];
+}
+
 /** One runner per queue, with the batch settings and timeouts the Lambda event sources get. */
 function startRunners(
   aws: LocalAws,
   handlers: { parse: SqsHandler; sync: SqsHandler; notices: SqsHandler },
   options: LocalStackOptions,
-): QueueRunner[] {
-  const { intake, sync, notices } = pipeline.queues;
+): StageRunners {
+  const { intake, lines, sync, notices } = pipeline.queues;
   const stages = [
-    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: intake, stage: 'intake', concurrency: 2 },
+    // Routing takes a few milliseconds a mail: one poller keeps up with any burst this machine
+    // takes, and leaves the thread to the pollers that parse (docs/fairness.md).
+    { name: 'parse', queueUrl: aws.resources.intakeQueueUrl, queue: intake, stage: 'intake', concurrency: 1 },
+    { name: 'parse', queueUrl: aws.resources.linesQueueUrl, queue: lines, stage: 'intake', concurrency: 2 },
     // As many pollers as the deployed event source may run at once.
     {
       name: 'sync',
@@ -470,7 +480,7 @@ function startRunners(
     // One at a time: fauxqs ignores S3's conditional writes, which keep AWS invocations apart.
     { name: 'notices', queueUrl: aws.resources.noticesQueueUrl, queue: notices, stage: null, concurrency: 1 },
   ] as const;
-  return stages.map(({ name, queueUrl, queue, stage, concurrency }) =>
+  const all = stages.map(({ name, queueUrl, queue, stage, concurrency }) =>
     startQueueRunner({
       name,
       sqs: aws.clients.sqs,
@@ -490,6 +500,13 @@ function startRunners(
       ...(options.onHandlerError ? { onError: (e: unknown) => options.onHandlerError?.(name, e) } : {}),
     }),
   );
+  const [intakeRunner, linesRunner, syncRunner, noticesRunner] = all as [
+    QueueRunner,
+    QueueRunner,
+    QueueRunner,
+    QueueRunner,
+  ];
+  return { parse: [intakeRunner, linesRunner], sync: [syncRunner], notices: noticesRunner, all };
 }
 
 function readSeed(path: string): SeedData {

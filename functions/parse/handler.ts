@@ -1,6 +1,6 @@
 /**
- * Parse Lambda: SES notifications (SNS in SQS) → each in its org's line on the intake queue
- * (routeIntake) → the parse stage (captureMessage), partial batch responses, at most parseConcurrency() records at once so a batch fits in memory (pipeline.ts).
+ * Parse Lambda: SES notifications (SNS in the intake queue) → each in its org's line on the lines
+ * queue (routeIntake) → the parse stage (captureMessage), partial batch responses, at most parseConcurrency() records at once so a batch fits in memory (pipeline.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -30,6 +30,7 @@ export function createParseHandler(makeDeps: () => ParseDeps, options: { concurr
             log.appendKeys({ sesMessageId: found.sesMessageId });
             annotate('sesMessageId', found.sesMessageId);
           });
+        // The same on the intake and the lines queue (pipeline.ts).
         const maxReceiveCount = pipeline.queues.intake.maxReceiveCount;
         await deadLetter(record, ready, { stage: 'parse', maxReceiveCount, logger: log }, work, () => ids);
       });

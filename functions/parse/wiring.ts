@@ -29,7 +29,7 @@ export function parseDepsFromEnv(env: NodeJS.ProcessEnv, clients: AwsClients = {
   return {
     registry,
     // Routed copies go out together: a batch of notifications is one or two SendMessageBatch.
-    route: { registry, intake: new SqsQueue(sqs, config.INTAKE_QUEUE_URL, { lingerMs: 5 }) },
+    route: { registry, lines: new SqsQueue(sqs, config.LINES_QUEUE_URL, { lingerMs: 5 }) },
     mail: store,
     outcomes: withOutcomeMetrics(store),
     syncQueue: withParseLatency(

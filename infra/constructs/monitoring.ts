@@ -23,7 +23,8 @@ export interface MonitoringProps {
   readonly queues: readonly {
     readonly name: string;
     readonly queue: IQueue;
-    readonly deadLetterQueue: IQueue;
+    /** Absent for a queue whose DLQ is another queue's (listed with that one). */
+    readonly deadLetterQueue?: IQueue;
   }[];
   readonly functions: readonly IFunction[];
   /** The registry's orgs: each gets an alarm on how long its oldest mail has waited. */
@@ -52,14 +53,16 @@ export class Monitoring extends Construct {
     const action = new SnsAction(this.alarmTopic);
     const maxAge = props.maxMessageAge ?? Duration.minutes(15);
     for (const q of props.queues) {
-      const dlqAlarm = new Alarm(this, `${q.name}DlqNotEmpty`, {
-        alarmDescription: `Messages in the ${q.name} DLQ: read their capture.reason attributes (or \`capture status\`), fix, then redrive (\`capture replay --dlq\` or the console's DLQ redrive)`,
-        metric: q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+      const dlqAlarm =
+        q.deadLetterQueue &&
+        new Alarm(this, `${q.name}DlqNotEmpty`, {
+          alarmDescription: `Messages in the ${q.name} DLQ: read their capture.reason attributes (or \`capture status\`), fix, then redrive (\`capture replay --dlq\` or the console's DLQ redrive)`,
+          metric: q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
       const backlogAlarm = new Alarm(this, `${q.name}Backlog`, {
         alarmDescription: `The ${q.name} queue's oldest message is over ${maxAge.toMinutes()} minutes old`,
         metric: q.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
@@ -68,7 +71,8 @@ export class Monitoring extends Construct {
         evaluationPeriods: 2,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      this.alarms.push(dlqAlarm, backlogAlarm);
+      if (dlqAlarm) this.alarms.push(dlqAlarm);
+      this.alarms.push(backlogAlarm);
     }
     const service = props.syncService ?? 'sync';
     for (const orgId of props.orgIds ?? []) {
@@ -106,7 +110,9 @@ export class Monitoring extends Construct {
         width: 12,
         left: props.queues.flatMap((q) => [
           q.queue.metricApproximateNumberOfMessagesVisible({ label: q.name }),
-          q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: `${q.name} DLQ` }),
+          ...(q.deadLetterQueue
+            ? [q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: `${q.name} DLQ` })]
+            : []),
         ]),
       }),
       new GraphWidget({

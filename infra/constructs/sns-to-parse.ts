@@ -5,7 +5,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pipeline } from '#shared/config/pipeline.ts';
 import { PipelineFunction } from '../pipeline-function.ts';
-import { stageQueues } from './stage-queues.ts';
+import { stageQueue, stageQueues } from './stage-queues.ts';
 
 export interface SnsToParseProps {
   /** The topic SES notifies for every stored message. */
@@ -19,12 +19,16 @@ export interface SnsToParseProps {
 }
 
 /**
- * SES notifications (SNS) → intake queue (+DLQ) → parse function. Names, redrive, visibility,
- * batching, memory and timeout come from shared/config/pipeline.ts, as in the local stack.
- * The parse function is bound to the sync queue by ParseToSync, to the notices queue by Notices.
+ * SES notifications (SNS) → intake queue (+DLQ) → parse function, which puts each mail in its
+ * org's line on the lines queue (redriving into the same DLQ) and parses it from there. Names,
+ * redrive, visibility, batching, memory and timeout come from shared/config/pipeline.ts, as in
+ * the local stack. The parse function is bound to the sync queue by ParseToSync, to the notices
+ * queue by Notices.
  */
 export class SnsToParse extends Construct {
   public readonly queue: Queue;
+  /** Each org's line: one message group per org (docs/fairness.md). */
+  public readonly linesQueue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly function: PipelineFunction;
 
@@ -33,6 +37,7 @@ export class SnsToParse extends Construct {
     const settings = pipeline.queues.intake;
     const keys = pipeline.keys;
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = stageQueues(this, settings));
+    this.linesQueue = stageQueue(this, 'LinesQueue', pipeline.queues.lines, this.deadLetterQueue);
     // Raw delivery stays off: the parse handler validates the SNS envelope.
     props.topic.addSubscription(new SqsSubscription(this.queue, { rawMessageDelivery: false }));
 
@@ -47,8 +52,9 @@ export class SnsToParse extends Construct {
         delete: [keys.unresolved],
       })
       .bindDeadLetterQueue('INTAKE_DLQ_URL', this.deadLetterQueue)
-      // Mail straight from SES is sent to this queue again, in its org's message group.
-      .bindIntakeQueue(this.queue)
-      .consume(this.queue, settings);
+      // Mail straight from SES is sent on to the lines queue, in its org's message group.
+      .bindLinesQueue(this.linesQueue)
+      .consume(this.queue, settings)
+      .consume(this.linesQueue, pipeline.queues.lines);
   }
 }

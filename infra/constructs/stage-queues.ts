@@ -16,12 +16,21 @@ export function stageQueues(
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  const queue = new Queue(scope, 'Queue', {
+  return { queue: stageQueue(scope, 'Queue', settings, deadLetterQueue), deadLetterQueue };
+}
+
+/** A stage's queue redriving into `deadLetterQueue` after maxReceiveCount: encrypted, TLS only. */
+export function stageQueue(
+  scope: Construct,
+  id: string,
+  settings: QueueSettings,
+  deadLetterQueue: Queue,
+): Queue {
+  return new Queue(scope, id, {
     queueName: settings.name,
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
     deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
   });
-  return { queue, deadLetterQueue };
 }

@@ -20,8 +20,8 @@ export const ParseEnvSchema = z.object({
   ...common,
   ...noticeQueue,
   SYNC_QUEUE_URL: z.url(),
-  /** The intake queue itself: mail straight from SES is sent to it again in its org's line. */
-  INTAKE_QUEUE_URL: z.url(),
+  /** The lines queue: mail straight from SES is sent on to it, in its org's line. */
+  LINES_QUEUE_URL: z.url(),
   INTAKE_DLQ_URL: z.url(),
 });
 export type ParseEnv = z.infer<typeof ParseEnvSchema>;

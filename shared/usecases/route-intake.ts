@@ -2,9 +2,11 @@
  * The parse stage's first step: putting each mail in its org's line. SES notifies the intake
  * queue through SNS, and neither can set a message group, so a burst of one org's mail would sit
  * in front of every other org's in the intake queue. A notification straight from SES is
- * therefore sent to the intake queue again, unchanged, with its org as `MessageGroupId` and the
- * `capture.org` attribute; the parse stage parses only mail that carries it. The intake queue is
- * then an SQS fair queue per org, like the sync queue (docs/fairness.md).
+ * therefore sent on, unchanged, to the lines queue, with its org as `MessageGroupId` and the
+ * `capture.org` attribute; the parse stage parses only mail that carries it. The lines queue is
+ * an SQS fair queue per org, like the sync queue (docs/fairness.md). It is not the intake queue
+ * itself: there, every new notification is a quiet tenant of its own, and mail waiting in a
+ * busy org's line would wait for new mail to stop arriving.
  *
  * Routing reads the notification alone (the recipients): no S3 read, no parsing. Mail it cannot
  * read is not routed but parsed where it is, which records what is wrong with it.
@@ -57,14 +59,14 @@ export function isRouted(attributes: Readonly<Record<string, string>>): boolean 
 
 export interface RouteIntakeDeps {
   registry: Registry;
-  /** The intake queue itself. */
-  intake: DeadLetterQueue;
+  /** The lines queue: one message group per org. */
+  lines: DeadLetterQueue;
   now?: () => Date;
 }
 
 /**
- * Sends an unrouted notification to the intake queue again in its org's group; resolves once SQS
- * has it (the delivery can then be acknowledged). Not routed: the body is not one to route.
+ * Sends an unrouted notification to the lines queue in its org's group; resolves once SQS has it
+ * (the delivery can then be acknowledged). Not routed: the body is not one to route.
  */
 export async function routeIntake(
   body: string,
@@ -72,6 +74,6 @@ export async function routeIntake(
 ): Promise<{ routed: true; group: string } | { routed: false }> {
   const group = intakeGroupOf(body, deps.registry, deps.now?.() ?? new Date());
   if (group === null) return { routed: false };
-  await deps.intake.sendOriginal(body, { [pipeline.intakeRouteAttribute]: group }, { groupId: group });
+  await deps.lines.sendOriginal(body, { [pipeline.intakeRouteAttribute]: group }, { groupId: group });
   return { routed: true, group };
 }

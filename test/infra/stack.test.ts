@@ -239,12 +239,13 @@ describe('CaptureStack', () => {
         },
       });
     }
-    // TLS-only queue policies on all six queues (intake, sync, notices and their DLQs).
+    // TLS-only queue policies on all seven queues (intake, lines, sync, notices and three DLQs: the
+    // lines queue redrives into the intake DLQ).
     const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     const tlsOnly = queuePolicies.filter((p) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
     );
-    expect(tlsOnly.flatMap((p) => p.Properties.Queues)).toHaveLength(6);
+    expect(tlsOnly.flatMap((p) => p.Properties.Queues)).toHaveLength(7);
   });
 
   it('subscribes the intake queue to the topic with the SNS envelope kept', () => {
@@ -271,6 +272,14 @@ describe('CaptureStack', () => {
       EventSourceArn: queueArn(stack.parse.queue),
       BatchSize: pipeline.queues.intake.batchSize,
       MaximumBatchingWindowInSeconds: pipeline.queues.intake.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // The parse function also works each org's line, with the same batching.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: queueArn(stack.parse.linesQueue),
+      FunctionName: { Ref: stack.getLogicalId(stack.parse.function.node.defaultChild as CfnElement) },
+      BatchSize: pipeline.queues.lines.batchSize,
+      MaximumBatchingWindowInSeconds: pipeline.queues.lines.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -323,8 +332,8 @@ describe('CaptureStack', () => {
       POWERTOOLS_SERVICE_NAME: 'parse',
       NOTICE_QUEUE_URL: noticeQueue,
       SYNC_QUEUE_URL: { Ref: stack.getLogicalId(stack.sync.queue.node.defaultChild as CfnElement) },
-      // Mail straight from SES is sent to the intake queue again, in its org's line.
-      INTAKE_QUEUE_URL: { Ref: stack.getLogicalId(stack.parse.queue.node.defaultChild as CfnElement) },
+      // Mail straight from SES is sent on to the lines queue, in its org's line.
+      LINES_QUEUE_URL: { Ref: stack.getLogicalId(stack.parse.linesQueue.node.defaultChild as CfnElement) },
       INTAKE_DLQ_URL: {
         Ref: stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
       },
@@ -402,7 +411,7 @@ describe('CaptureStack', () => {
       expect.stringContaining(
         stack.getLogicalId(stack.parse.deadLetterQueue.node.defaultChild as CfnElement),
       ),
-      expect.stringContaining(stack.getLogicalId(stack.parse.queue.node.defaultChild as CfnElement)),
+      expect.stringContaining(stack.getLogicalId(stack.parse.linesQueue.node.defaultChild as CfnElement)),
       expect.stringContaining(syncQueueArn),
       expect.stringContaining(noticeQueueArn),
     ]);
@@ -488,7 +497,8 @@ describe('CaptureStack', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900, AlarmActions: [alarmTopic] },
-      3,
+      // Intake, lines, sync, notices; the lines queue's dead letters are the intake DLQ's.
+      4,
     );
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -570,7 +580,8 @@ describe('CaptureStack', () => {
       { Type: string; Properties: any }
     >;
     const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(3);
+    // Parse on the intake and the lines queue, sync, notices.
+    expect(mappings).toHaveLength(4);
     for (const m of mappings) {
       const queueId = m.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
       const fnId = m.Properties.FunctionName.Ref as string;

@@ -57,6 +57,7 @@ afterAll(async () => {
 beforeEach(async () => {
   for (const url of [
     aws.resources.intakeQueueUrl,
+    aws.resources.linesQueueUrl,
     aws.resources.syncQueueUrl,
     aws.resources.intakeDlqUrl,
     aws.resources.syncDlqUrl,
@@ -70,7 +71,7 @@ const env = () => ({
   CAPTURE_CONFIG: orgsFile,
   AWS_REGION: aws.region,
   SYNC_QUEUE_URL: aws.resources.syncQueueUrl,
-  INTAKE_QUEUE_URL: aws.resources.intakeQueueUrl,
+  LINES_QUEUE_URL: aws.resources.linesQueueUrl,
   INTAKE_DLQ_URL: aws.resources.intakeDlqUrl,
   SYNC_DLQ_URL: aws.resources.syncDlqUrl,
 });
@@ -291,7 +292,7 @@ describe('parse and sync handlers', () => {
     }
   });
 
-  it("puts mail straight from SES in its org's line on the intake queue first, then parses it there", async () => {
+  it("puts mail straight from SES in its org's line on the lines queue first, then parses it from there", async () => {
     const parse = createParseHandler(() => parseDepsFromEnv(env(), clients()));
     const mail = await received({ subject: 'Routed first' });
     const stranger = await received({ subject: 'For nobody' });
@@ -302,7 +303,9 @@ describe('parse and sync handlers', () => {
     // Nothing parsed yet: no outcome, nothing for the sync stage.
     expect(await store.get(null, mail.sesMessageId)).toBeNull();
     expect(await receiveAll(aws.resources.syncQueueUrl)).toEqual([]);
-    const copies = await receiveAll(aws.resources.intakeQueueUrl);
+    // Nothing goes back to the intake queue: new notifications never stand in front of the lines.
+    expect(await receiveAll(aws.resources.intakeQueueUrl)).toEqual([]);
+    const copies = await receiveAll(aws.resources.linesQueueUrl);
     const lines = copies.map((m) => ({
       body: m.Body,
       group: m.Attributes?.MessageGroupId,
@@ -323,7 +326,7 @@ describe('parse and sync handlers', () => {
       }),
     );
     expect(await parse({ Records: routed }, context)).toEqual({ batchItemFailures: [] });
-    expect(await receiveAll(aws.resources.intakeQueueUrl)).toEqual([]);
+    expect(await receiveAll(aws.resources.linesQueueUrl)).toEqual([]);
     expect(
       (await receiveAll(aws.resources.syncQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}').sesMessageId),
     ).toEqual([mail.sesMessageId]);

@@ -42,10 +42,10 @@ export async function runParseStage(mails: BatchMail[], options: ParseStageOptio
   const mail = new MemoryMailStore();
   const syncQueue = new MemoryQueue();
   const deadLetterQueue = new MemoryQueue();
-  const intake = new MemoryQueue();
+  const lines = new MemoryQueue();
   const handler = createParseHandler(() => ({
     registry,
-    route: { registry, intake },
+    route: { registry, lines },
     mail,
     outcomes: mail,
     syncQueue,
@@ -62,16 +62,16 @@ export async function runParseStage(mails: BatchMail[], options: ParseStageOptio
     const to = typeof m === 'object' && 'recipient' in m ? m.recipient : recipient;
     return intakeRecord(sesMessageId, to, options.verdicts ?? {});
   });
-  // As from SES: each mail is first put in its org's line on the intake queue, then parsed there.
+  // As from SES: each mail is first put in its org's line on the lines queue, then parsed from there.
   const failed = new Set<string>();
   const run = async (batch: SQSRecord[]) => {
     const response = await handler({ Records: batch }, { functionName: 'parse' } as Context);
     for (const f of response?.batchItemFailures ?? []) failed.add(f.itemIdentifier);
   };
   await run(records);
-  const routed = intake.messages.map((m, i) => {
+  const routed = lines.messages.map((m, i) => {
     const original = records.find((r) => r.body === m.body);
-    if (!original) throw new Error('the intake queue got a body no record had');
+    if (!original) throw new Error('the lines queue got a body no record had');
     const messageAttributes = Object.fromEntries(
       Object.entries(m.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }]),
     );

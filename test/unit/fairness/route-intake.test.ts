@@ -69,19 +69,19 @@ describe("an intake message's line", () => {
 
 describe('routing', () => {
   it('sends the body unchanged in its group, marked as routed', async () => {
-    const intake = new MemoryQueue();
+    const lines = new MemoryQueue();
     const b = body([`${BCC_TOKEN}@${domain}`]);
-    expect(await routeIntake(b, { registry, intake })).toEqual({ routed: true, group: 'acme' });
-    expect(intake.messages).toEqual([
+    expect(await routeIntake(b, { registry, lines })).toEqual({ routed: true, group: 'acme' });
+    expect(lines.messages).toEqual([
       { body: b, attributes: { 'capture.org': 'acme' }, options: { groupId: 'acme' } },
     ]);
-    expect(isRouted(intake.messages[0]?.attributes ?? {})).toBe(true);
+    expect(isRouted(lines.messages[0]?.attributes ?? {})).toBe(true);
     expect(isRouted({})).toBe(false);
   });
 
   it('sends nothing for a body it cannot read', async () => {
-    const intake = new MemoryQueue();
-    expect(await routeIntake('{', { registry, intake })).toEqual({ routed: false });
-    expect(intake.messages).toEqual([]);
+    const lines = new MemoryQueue();
+    expect(await routeIntake('{', { registry, lines })).toEqual({ routed: false });
+    expect(lines.messages).toEqual([]);
   });
 });
