@@ -138,7 +138,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new TextWidget({
         markdown:
-          "### Per org\nIntake and sync messages carry their org as **MessageGroupId** (SQS fair queues; the parse function first puts mail straight from SES in its org's line): one org's backlog does not hold up the others. Each org writes at most `salesforce.maxConcurrency` batches at once; mail it cannot take now is handed back (deferred), not failed.",
+          "### Per org\nMessages in the lines and sync queues carry their org as **MessageGroupId** (SQS fair queues; the parse function first puts mail straight from SES in its org's line on the lines queue): one org's backlog does not hold up the others. Each org writes at most `salesforce.maxConcurrency` batches at once; mail it cannot take now is handed back (deferred), not failed.",
         width: 24,
         height: 2,
       }),

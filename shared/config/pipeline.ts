@@ -166,8 +166,8 @@ export const pipeline = {
    * capture.* attribute they are dropped when the message is dead-lettered.
    */
   /**
-   * The attribute of an intake message already put in its org's line (shared/usecases/route-intake.ts):
-   * its value is the message group.
+   * The attribute of a parse-stage message already put in its org's line on the lines queue
+   * (shared/usecases/route-intake.ts): its value is the message group.
    */
   intakeRouteAttribute: 'capture.org',
   handBackAttributes: {
