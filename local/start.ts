@@ -36,8 +36,8 @@ Environment:
                                 restarts (default .capture/)
   CAPTURE_TEST_VERDICTS         1: take spam/virus/SPF/DKIM/DMARC verdicts from an
                                 X-Capture-Test-Verdicts header (off by default)
-  CAPTURE_BATCH_WINDOW_SECONDS  both queues' batching window in seconds (default: none for
-                                intake, 1 for sync)
+  CAPTURE_BATCH_WINDOW_SECONDS  the parse and sync queues' batching window in seconds
+                                (default: none for intake and lines, 1 for sync)
   CAPTURE_SF_FRESH              1: start the Salesforce emulator like a new org (no Capture
                                 fields or permission set, field-level security on, an API-only
                                 integration user; the setup its admin runs is printed); by
@@ -63,7 +63,7 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
-/** Both queues' batching window, when set: tests wait for the pipeline, not for windows to close. */
+/** The parse and sync queues' batching window, when set: tests wait for the pipeline, not for windows to close. */
 function batchingWindow(): Pick<LocalStackOptions, 'batchingWindowSeconds'> {
   const value = process.env.CAPTURE_BATCH_WINDOW_SECONDS;
   if (value === undefined || value === '') return {};
