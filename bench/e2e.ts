@@ -8,17 +8,20 @@
 import { performance } from 'node:perf_hooks';
 import type { SQSEvent } from 'aws-lambda';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import { pipeline } from '#shared/config/pipeline.ts';
 import { type SmtpSender, startSmtpSender } from './smtp-sender.ts';
 import { log, quantile, round, spread } from './stats.ts';
 
 interface Invocation {
-  stage: 'parse' | 'sync';
+  /** `route`: the parse function on the intake queue, putting mail in its org's line. */
+  stage: 'route' | 'parse' | 'sync';
   start: number;
   end: number;
   ids: number[];
 }
 
 const ID = /e2e-bench-(\d+)@/;
+const INTAKE = pipeline.queues.intake.name;
 const SUBJECT = /Bench (\d+) /;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,9 +81,12 @@ function breakdown(invocations: Invocation[], accepted: Map<number, number>, tas
     for (const inv of invocations) if (inv.stage === stage) for (const id of inv.ids) m.set(id, inv);
     return m;
   };
+  const route = last('route');
   const parse = last('parse');
   const sync = last('sync');
   const parts = {
+    /** From the 250 to the copy in its org's line. */
+    routed: [] as number[],
     intakeWait: [] as number[],
     parse: [] as number[],
     syncWait: [] as number[],
@@ -91,6 +97,8 @@ function breakdown(invocations: Invocation[], accepted: Map<number, number>, tas
     const s = sync.get(i);
     const task = tasks.get(i)?.[0];
     if (!p || !s || task === undefined) continue;
+    const r = route.get(i);
+    if (r) parts.routed.push(r.end - at);
     parts.intakeWait.push(p.start - at);
     parts.parse.push(p.end - p.start);
     parts.syncWait.push(s.start - p.end);
@@ -101,7 +109,7 @@ function breakdown(invocations: Invocation[], accepted: Map<number, number>, tas
   log('  where the time goes, ms per email, median (min–max), p95:');
   for (const [name, values] of Object.entries(parts))
     log(`    ${name.padEnd(11)} ${spread(values)}, p95 ${quantile(values, 0.95)}`);
-  for (const stage of ['parse', 'sync'] as const) {
+  for (const stage of ['route', 'parse', 'sync'] as const) {
     const s = sizes(stage);
     const work = invocations.filter((v) => v.stage === stage).map((v) => v.end - v.start);
     log(`  ${stage}: ${s.length} invocations, batch size ${spread(s)}, duration ms ${spread(work)}`);
@@ -140,7 +148,8 @@ export async function benchE2e(emails: number, ratePerSec: number) {
         return await handler(event, context);
       } finally {
         const ids = event.Records.map((r) => ID.exec(r.body)?.[1]).filter((x) => x !== undefined);
-        invocations.push({ stage, start, end: Date.now(), ids: ids.map(Number) });
+        const routing = stage === 'parse' && event.Records[0]?.eventSourceARN?.endsWith(`:${INTAKE}`);
+        invocations.push({ stage: routing ? 'route' : stage, start, end: Date.now(), ids: ids.map(Number) });
       }
     },
   });
