@@ -52,6 +52,7 @@ export interface LocalAws {
     intakeQueueArn: string;
     /** Each org's line: the parse function routes mail from the intake queue to it. */
     linesQueueUrl: string;
+    linesQueueArn: string;
     intakeDlqUrl: string;
     intakeDlqArn: string;
     syncQueueUrl: string;
@@ -110,6 +111,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         intakeQueueUrl: intakeQueue.queueUrl,
         intakeQueueArn: intakeQueue.queueArn,
         linesQueueUrl: linesQueue.queueUrl,
+        linesQueueArn: linesQueue.queueArn,
         intakeDlqUrl: intakeDlq.queueUrl,
         intakeDlqArn: intakeDlq.queueArn,
         syncQueueUrl: syncQueue.queueUrl,

@@ -46,7 +46,7 @@ describe('local AWS (fauxqs)', () => {
     expect(child.stdout).toBe('here');
   });
 
-  it('creates both queues with the visibility timeout and redrive policy of shared/config/pipeline.ts', async () => {
+  it('creates the parse and sync queues with the visibility timeout and redrive policy of shared/config/pipeline.ts', async () => {
     const { resources } = aws;
     for (const [url, arn, dlqUrl, dlqArn, q] of [
       [
@@ -55,6 +55,14 @@ describe('local AWS (fauxqs)', () => {
         resources.intakeDlqUrl,
         resources.intakeDlqArn,
         pipeline.queues.intake,
+      ],
+      // The org lines dead-letter into the intake DLQ, as in the CDK stack.
+      [
+        resources.linesQueueUrl,
+        resources.linesQueueArn,
+        resources.intakeDlqUrl,
+        resources.intakeDlqArn,
+        pipeline.queues.lines,
       ],
       [
         resources.syncQueueUrl,
