@@ -168,9 +168,10 @@ export async function startSalesforceEmulator(
   if (em.saver && !saved) em.saver.flush();
   // Node refuses headers over 16 KB with its own 431; allow more so the URI limit answers as Salesforce's.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => void handle(em, req, res));
-  // An idle connection stays open a minute, as behind a load balancer, not Node's 5 s: a client
-  // that reuses one after a long request (a 37 MB upload on a busy machine) must not write into a
-  // socket the server is closing (EPIPE), which a real org's endpoint would not do to it either.
+  // An idle connection stays open a minute, not Node's 5 s: a client that reuses one after a long
+  // request (a 37 MB upload on a busy machine) must not write into a socket the server is just
+  // closing (EPIPE). The emulator models Salesforce's rules, not its idle timeout, which no
+  // Capture code relies on (shared/adapters/salesforce/errors.ts counts EPIPE as transient).
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 61_000;
   await new Promise<void>((resolve, reject) => {
