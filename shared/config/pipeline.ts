@@ -45,33 +45,28 @@ export function parseConcurrency(memoryMB: number = functions.parse.memoryMB): n
  */
 const intakeWindow = 0;
 const syncWindow = 1;
-/** Receives of a parse-stage message before it is dead-lettered: the same on both its queues. */
-const parseReceives = 5;
+/**
+ * The parse stage's two queues (intake, and the org lines) share everything but their name: the
+ * function's batching and visibility, and the DLQ they redrive into after the same receives.
+ */
+const parseQueue = {
+  dlqName: 'capture-intake-dlq',
+  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: minimumVisibilityTimeoutSeconds(functions.parse.timeoutSeconds, intakeWindow),
+  batchSize: 10,
+  maxBatchingWindowSeconds: intakeWindow,
+} as const;
 
 export const pipeline = {
   queues: {
-    intake: {
-      name: 'capture-intake',
-      dlqName: 'capture-intake-dlq',
-      maxReceiveCount: parseReceives,
-      visibilityTimeoutSeconds: minimumVisibilityTimeoutSeconds(functions.parse.timeoutSeconds, intakeWindow),
-      batchSize: 10,
-      maxBatchingWindowSeconds: intakeWindow,
-    },
+    intake: { name: 'capture-intake', ...parseQueue },
     /**
      * Each org's line (docs/fairness.md): the parse function puts mail straight from SES here, in
      * its org's message group, and parses it when it comes back. A queue of its own, so mail waiting
      * in a line never competes with new notifications, which SQS counts as quiet tenants. What it
      * dead-letters goes to the intake DLQ, where `capture replay` finds every parse failure.
      */
-    lines: {
-      name: 'capture-lines',
-      dlqName: 'capture-intake-dlq',
-      maxReceiveCount: parseReceives,
-      visibilityTimeoutSeconds: minimumVisibilityTimeoutSeconds(functions.parse.timeoutSeconds, intakeWindow),
-      batchSize: 10,
-      maxBatchingWindowSeconds: intakeWindow,
-    },
+    lines: { name: 'capture-lines', ...parseQueue },
     sync: {
       name: 'capture-sync',
       dlqName: 'capture-sync-dlq',
