@@ -40,6 +40,7 @@ if (process.env.BENCH_WINDOWS) {
       (q as { maxBatchingWindowSeconds: number }).maxBatchingWindowSeconds = seconds;
   };
   set(pipeline.queues.intake, intake);
+  set(pipeline.queues.lines, intake);
   set(pipeline.queues.sync, sync);
 }
 log(

@@ -84,7 +84,7 @@ async function start(args: string[] = [], more: NodeJS.ProcessEnv = {}): Promise
   };
 }
 
-/** Waits until the intake and then the sync queue hold nothing, visible or in flight. */
+/** Waits until the parse stage's queues (intake, lines) and the sync queue hold nothing, visible or in flight. */
 async function settled(stack: Running): Promise<void> {
   const sqs = new SQSClient({
     endpoint: stack.awsEndpoint,
@@ -115,7 +115,8 @@ async function settled(stack: Running): Promise<void> {
   try {
     // The parse stage sends to the sync queue before it lets go of its own message.
     for (let quiet = 0; quiet < 2; ) {
-      const busy = (await depth(pipeline.queues.intake.name)) + (await depth(pipeline.queues.sync.name));
+      const { intake, lines, sync } = pipeline.queues;
+      const busy = (await depth(intake.name)) + (await depth(lines.name)) + (await depth(sync.name));
       quiet = busy === 0 ? quiet + 1 : 0;
       await new Promise((r) => setTimeout(r, 200));
     }
