@@ -2,9 +2,10 @@
  * What stands in for SQS's fair queues in front of fauxqs (which hands out a standard queue's
  * messages strictly in order): the runner receives every visible message as soon as it is there,
  * holds it out of sight, and hands it to its pollers in the order a fair queue would (FairShare),
- * by each message's MessageGroupId. A message's visibility timeout starts when a poller takes it,
- * as with a receive from SQS; while held it stays in flight, so the queue counts it as work, and a
- * crash gives it back like any unfinished receive.
+ * by each message's MessageGroupId. A message's visibility timeout counts from when a poller takes
+ * it, as from a receive from SQS: a record that fails is given the rest of it then (runner.ts), one
+ * that succeeds is deleted, so no request is made for it in between. While held it stays in
+ * flight, so the queue counts it as work, and a crash gives it back like any unfinished receive.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -26,7 +27,7 @@ export interface Held {
 }
 
 export interface HeldMessagesOptions {
-  sqs: SQSClient;
+  sqs: Pick<SQSClient, 'send'>;
   queueUrl: string;
   onError: (error: unknown) => void;
   now?: () => number;
@@ -69,16 +70,16 @@ export class HeldMessages {
     return taken && { message: taken.message, group: taken.group };
   }
 
-  /** The batch is handed to the function: its visibility timeout starts now. */
-  async deliver(batch: Held[], visibilityTimeoutSeconds: number): Promise<void> {
-    for (let i = 0; i < batch.length; i += 10) {
+  /** Sets the messages' visibility timeout (their own receipt handles), ten per request. */
+  async setVisibility(messages: Message[], seconds: number): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
       await this.#options.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#options.queueUrl,
-          Entries: batch.slice(i, i + 10).map((h, j) => ({
+          Entries: messages.slice(i, i + 10).map((m, j) => ({
             Id: String(j),
-            ReceiptHandle: h.message.ReceiptHandle,
-            VisibilityTimeout: visibilityTimeoutSeconds,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: seconds,
           })),
         }),
       );
@@ -95,9 +96,8 @@ export class HeldMessages {
     this.#stopping.abort();
     for (const wake of this.#waiters.splice(0)) wake();
     await this.#fetching;
-    const held = this.#fair.drain().map((message) => ({ message, group: '' }));
     // fauxqs with a data directory cannot store a visibility of 0; a restart gives them back then.
-    await this.deliver(held, 0).catch(() => {});
+    await this.setVisibility(this.#fair.drain(), 0).catch(() => {});
   }
 
   async #fetch(): Promise<void> {
@@ -119,8 +119,9 @@ export class HeldMessages {
           }),
           { abortSignal: signal },
         );
-        for (const m of response.Messages ?? []) this.#fair.add(m, m.Attributes?.MessageGroupId);
-        if ((response.Messages ?? []).length > 0) for (const wake of this.#waiters.splice(0)) wake();
+        const received = response.Messages ?? [];
+        for (const m of received) this.#fair.add(m, m.Attributes?.MessageGroupId);
+        if (received.length > 0) for (const wake of this.#waiters.splice(0)) wake();
       } catch (error) {
         if (signal.aborted) return;
         this.#options.onError(error);

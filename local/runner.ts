@@ -6,7 +6,8 @@
  *   message arrived (Lambda invokes sooner when the batch is full);
  * - records shaped like Lambda's SQSEvent records;
  * - records not named in `batchItemFailures` are deleted; named ones stay for redelivery after
- *   the visibility timeout (or after `failureBackoffSeconds`, if given);
+ *   the visibility timeout, counted from when the batch was handed out (or after
+ *   `failureBackoffSeconds`, if given);
  * - a handler that throws, times out, or names an itemIdentifier that is not in the batch fails
  *   the whole batch: nothing is deleted (that is what Lambda does with an invalid response);
  * - redrive to the DLQ after maxReceiveCount is done by the queue's RedrivePolicy on receive,
@@ -18,7 +19,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -43,7 +43,7 @@ export const realClock: WindowClock = { now: () => Date.now(), sleep: (ms) => sl
 export interface QueueRunnerOptions {
   /** The function's name: context.functionName and log prefix. */
   name: string;
-  sqs: SQSClient;
+  sqs: Pick<SQSClient, 'send'>;
   queueUrl: string;
   /** eventSourceARN of the records; read from the queue's attributes when omitted. */
   queueArn?: string;
@@ -269,9 +269,10 @@ class Runner implements QueueRunner {
   async #run(batch: Held[]): Promise<void> {
     const started = Date.now();
     try {
-      // The visibility timeout starts now; if it cannot be set, the batch still runs.
-      await this.#held.deliver(batch, await this.#visibilityTimeout()).catch(this.#onError);
-      await this.#invoke(batch.map((h) => h.message));
+      await this.#invoke(
+        batch.map((h) => h.message),
+        started,
+      );
     } finally {
       const perRecord = (Date.now() - started) / batch.length;
       for (const h of batch) this.#held.done(h, perRecord);
@@ -296,14 +297,14 @@ class Runner implements QueueRunner {
     };
   }
 
-  async #invoke(messages: Message[]): Promise<void> {
+  async #invoke(messages: Message[], handedOut: number): Promise<void> {
     const eventSourceARN = await this.#queueArn();
     const records = messages.map((m) => toRecord(m, eventSourceARN, this.#region));
     this.#stats.invocations++;
     let failed: Set<string>;
     try {
       const response = await withTimeout(
-        this.#options.handler({ Records: records }, this.#context(Date.now())),
+        this.#options.handler({ Records: records }, this.#context(handedOut)),
         this.#timeoutMs,
       );
       failed = failuresOf(response as SQSBatchResponse | undefined, records);
@@ -312,12 +313,15 @@ class Runner implements QueueRunner {
       this.#stats.handlerErrors++;
       this.#stats.failedRecords += records.length;
       this.#onError(error);
-      await this.#backOff(messages);
+      await this.#comeBack(messages, handedOut);
       return;
     }
     const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
     this.#stats.failedRecords += messages.length - done.length;
-    await this.#backOff(messages.filter((m) => failed.has(m.MessageId ?? '')));
+    await this.#comeBack(
+      messages.filter((m) => failed.has(m.MessageId ?? '')),
+      handedOut,
+    );
     await this.#delete(done);
   }
 
@@ -341,23 +345,18 @@ class Runner implements QueueRunner {
     }
   }
 
-  async #backOff(messages: Message[]): Promise<void> {
-    const seconds = this.#options.failureBackoffSeconds;
-    if (seconds === undefined || messages.length === 0) return;
-    for (let i = 0; i < messages.length; i += 10) {
-      await this.#options.sqs
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: this.#options.queueUrl,
-            Entries: messages.slice(i, i + 10).map((m, j) => ({
-              Id: String(j),
-              ReceiptHandle: m.ReceiptHandle,
-              VisibilityTimeout: seconds,
-            })),
-          }),
-        )
-        .catch(this.#onError); // the messages still come back, just later
-    }
+  /**
+   * Failed records come back when their visibility timeout, counted from when the batch was handed
+   * out, has run (or after `failureBackoffSeconds`). A held message is received with a long
+   * timeout of its own (held-messages.ts), so the rest of the function's is set here; a record
+   * that succeeds is deleted and never needs it, which spares every batch a request.
+   */
+  async #comeBack(messages: Message[], handedOut: number): Promise<void> {
+    if (messages.length === 0) return;
+    const backOff = this.#options.failureBackoffSeconds;
+    const seconds =
+      backOff ?? Math.max(0, Math.ceil((await this.#visibilityTimeout()) - (Date.now() - handedOut) / 1000));
+    await this.#held.setVisibility(messages, seconds).catch(this.#onError); // they come back later at worst
   }
 }
 

@@ -1,6 +1,7 @@
 /** The Lambda-like runner against fauxqs queues with short visibility timeouts. */
 import { createHash } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -161,22 +162,36 @@ describe('queue runner (Lambda SQS event source)', () => {
     expect(runner.stats().processed).toBe(25);
   });
 
-  it('redelivers only the records named in batchItemFailures', async () => {
+  it('redelivers only the records named in batchItemFailures, a visibility timeout after they were handed out', async () => {
     const q = await queue();
     await send(q.url, 'a', 'flaky', 'b');
     const deliveries: { body: string; receiveCount: string }[] = [];
     let failedOnce = false;
-    const runner = run(q, async (event) => {
-      const failures = [];
-      for (const r of event.Records) {
-        deliveries.push({ body: r.body, receiveCount: r.attributes.ApproximateReceiveCount });
-        if (r.body === 'flaky' && !failedOnce) {
-          failedOnce = true;
-          failures.push({ itemIdentifier: r.messageId });
+    // Only a failed record has its visibility set (the rest of its timeout); succeeded ones are
+    // deleted without one.
+    const visibility: number[][] = [];
+    const sqs = {
+      send: ((command: { input: unknown }) => {
+        if (command instanceof ChangeMessageVisibilityBatchCommand)
+          visibility.push((command.input.Entries ?? []).map((e) => e.VisibilityTimeout ?? -1));
+        return aws.clients.sqs.send(command as never);
+      }) as typeof aws.clients.sqs.send,
+    };
+    const runner = run(
+      q,
+      async (event) => {
+        const failures = [];
+        for (const r of event.Records) {
+          deliveries.push({ body: r.body, receiveCount: r.attributes.ApproximateReceiveCount });
+          if (r.body === 'flaky' && !failedOnce) {
+            failedOnce = true;
+            failures.push({ itemIdentifier: r.messageId });
+          }
         }
-      }
-      return { batchItemFailures: failures };
-    });
+        return { batchItemFailures: failures };
+      },
+      { sqs },
+    );
     await sleep(100);
     await runner.idle();
     await runner.stop();
@@ -191,6 +206,8 @@ describe('queue runner (Lambda SQS event source)', () => {
       { body: 'flaky', receiveCount: '2' },
     ]);
     expect(runner.stats()).toMatchObject({ processed: 3, failedRecords: 1 });
+    // The queue's timeout is 1 s: what is left of it after the batch ran.
+    expect(visibility).toEqual([[1]]);
   });
 
   it('redelivers the whole batch when the handler throws', async () => {
