@@ -22,17 +22,19 @@ export function separatorSearch(library: unknown): SeparatorSearch {
   if (!Array.isArray(patterns) || patterns.length === 0) return always;
   if (!patterns.every((p) => p instanceof RegExp && p.flags === 'm')) return always;
   const words: string[] = [];
-  const direct: RegExp[] = [];
+  const direct: { pattern: RegExp; run: string | null }[] = [];
   for (const p of patterns as RegExp[]) {
     const word = requiredWord(p.source);
     if (word) words.push(word);
-    else direct.push(p);
+    else direct.push({ pattern: p, run: requiredRun(p.source) });
   }
   const anyWord = words.length > 0 ? new RegExp(words.map(escapeRegExp).join('|')) : null;
   const all = new RegExp((patterns as RegExp[]).map((p) => `(?:${p.source})`).join('|'), 'm');
+  const directHit = (text: string) =>
+    direct.some(({ pattern, run }) => (run === null || text.includes(run)) && pattern.test(text));
   return (body) => {
     const text = cleaned(body);
-    const candidate = anyWord?.test(text) || direct.some((p) => p.test(text));
+    const candidate = anyWord?.test(text) || directHit(text);
     return candidate && all.test(text);
   };
 }
@@ -77,6 +79,18 @@ export function requiredWord(source: string): string | null {
   end();
   const word = best.trim();
   return word.length >= 3 ? word : null;
+}
+
+/**
+ * A run of one character every match of the pattern contains, from a plain character repeated a
+ * fixed number of times (`_{32}` in Outlook's rule line: 32 underscores), or null. Only a
+ * pattern without groups or alternatives qualifies, as for requiredWord.
+ */
+export function requiredRun(source: string): string | null {
+  if (/[()|]/.test(source)) return null;
+  const repeated = /(?:^|[^\\])([_=*~#-])\{(\d+)(?:,\d*)?\}/.exec(source);
+  const count = Number(repeated?.[2] ?? 0);
+  return repeated?.[1] && count >= 3 ? repeated[1].repeat(count) : null;
 }
 
 function escapeRegExp(text: string): string {

@@ -149,9 +149,20 @@ const ADDRESS = String.raw`(?:[<\[(]\s*(?:mailto:)?[^\s<>\[\]()]+@[^\s<>\[\]()]+
 const HAS_ADDRESS = new RegExp(ADDRESS, 'u');
 const HAS_VERB = new RegExp(String.raw`(?<![\p{L}])(?:${VERBS})(?![\p{L}])`, 'iu');
 
+/**
+ * Whether the line ends in a colon (ASCII or full-width), trailing whitespace aside: read from the
+ * end, so a long line costs no more than a short one (a pattern anchored at the end would try
+ * every position of it).
+ */
+function endsInColon(line: string): boolean {
+  let i = line.length - 1;
+  while (i >= 0 && /\s/.test(line[i] ?? '')) i--;
+  return line[i] === ':' || line[i] === '：';
+}
+
 /** A quote header: a line (two when Gmail wraps it) holding an address and a verb, ending in a colon. */
 function isQuoteHeader(line: string): boolean {
-  if (line.length > 600 || !/[:：]\s*$/.test(line) || !HAS_ADDRESS.test(line)) return false;
+  if (line.length > 600 || !endsInColon(line) || !HAS_ADDRESS.test(line)) return false;
   // Japanese Gmail has no verb: "2026年10月14日(水) 9:41 Jane Doe <jane@x>:".
   return HAS_VERB.test(line) || /\d{4}年\d{1,2}月\d{1,2}日.*[>\]]\s*[:：]\s*$/u.test(line);
 }
@@ -165,8 +176,15 @@ export function findQuoteHeader(text: string, maxChars = 200_000): number {
     const line = lines[i]!;
     if (isQuoteHeader(line)) return offset;
     // Gmail wraps a long header: "On Wed, … John Doe <john@x>" then "wrote:" on the next line.
+    // (Joined, the two end as the second does: only a second line ending in a colon can make one.)
     const next = lines[i + 1];
-    if (next !== undefined && next.trim().length <= 40 && isQuoteHeader(`${line} ${next}`)) return offset;
+    if (
+      next !== undefined &&
+      endsInColon(next) &&
+      next.trim().length <= 40 &&
+      isQuoteHeader(`${line} ${next}`)
+    )
+      return offset;
     offset += line.length + 1;
   }
   return -1;

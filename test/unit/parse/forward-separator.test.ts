@@ -4,7 +4,7 @@
  */
 import EmailForwardParser from 'email-forward-parser';
 import { describe, expect, it } from 'vitest';
-import { requiredWord } from '#shared/domain/parse/forward-separator.ts';
+import { requiredRun, requiredWord } from '#shared/domain/parse/forward-separator.ts';
 import { hasSeparatorLine } from '#shared/domain/parse/forwarded.ts';
 import { asHtml, SHAPES } from './forward-shapes.ts';
 
@@ -25,6 +25,23 @@ describe('separator search before the forward library', () => {
     expect(requiredWord('^(?:Fwd|Fw):')).toBeNull();
     expect(requiredWord('^Sent( by)? Outlook')).toBeNull();
     expect(requiredWord('^\\s*_{32}\\s*$')).toBeNull();
+  });
+
+  it('takes from a pattern without a word a run of one character it must hold, so most text skips it', () => {
+    expect(requiredRun('^\\s*_{32}\\s*$')).toBe('_'.repeat(32));
+    // The fewest a range allows.
+    expect(requiredRun('^-{8,10}\\s*Forwarded')).toBe('-'.repeat(8));
+    // In a group or beside an alternative, escaped, in a class, or short: no run.
+    expect(requiredRun('^(?:_{32})?$')).toBeNull();
+    expect(requiredRun('^a|_{32}$')).toBeNull();
+    expect(requiredRun('^\\_{32}$')).toBeNull();
+    expect(requiredRun('^[_]{32}$')).toBeNull();
+    expect(requiredRun('^_{2}$')).toBeNull();
+    // The library's own rule line is still found, and text without the run is not.
+    const ruleLine = `Hi\n\n${'_'.repeat(32)}\nFrom: Jane Doe <jane@x.example>\nSubject: Quote\n`;
+    expect(hasSeparatorLine(ruleLine)).toBe(true);
+    expect(library.read(ruleLine).forwarded).toBe(true);
+    expect(hasSeparatorLine(`Hi\n\n${'_'.repeat(31)}\nFrom: Jane Doe <jane@x.example>\n`)).toBe(false);
   });
 
   it('finds every separator the library finds, in each client shape, CRLF, BOM and NBSP included', () => {

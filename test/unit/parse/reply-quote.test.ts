@@ -60,6 +60,17 @@ describe('reply quote headers', () => {
     expect(
       findQuoteHeader('Hi\nOn Wed, Oct 14, 2026 at 9:41 AM John Doe <john@x.example>\nwrote:\n> q'),
     ).toBe(3);
+    // Trailing whitespace after the colon, CRLF line ends, and a full-width colon.
+    expect(
+      findQuoteHeader('Hi\r\nOn Wed, Oct 14, 2026 at 9:41 AM John Doe <john@x.example>\r\nwrote: \t\r\n> q'),
+    ).toBe(3);
+    expect(
+      findQuoteHeader('Hi\nJohn Doe <john@x.example> 于2026年10月14日周三 上午9:41\n写道：  \n> q'),
+    ).toBe(3);
+    // The next line must end the header: a colon in it is not enough.
+    expect(
+      findQuoteHeader('Hi\nOn Wed, Oct 14, 2026 at 9:41 AM John Doe <john@x.example>\nwrote: yes\n'),
+    ).toBe(-1);
   });
 
   it.each([
