@@ -218,6 +218,18 @@ type Tag =
   | { kind: 'other'; end: number }
   | { kind: 'unterminated'; end: number };
 
+/** A tag name's characters: letters, digits, ':' and '-' (codes, no pattern per character). */
+function isNameChar(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** What ends a tag, or opens a quoted attribute value that may hold a '>'. */
+const TAG_STOP = /[>"']/g;
+
 /** Reads the tag starting at `lt` (quoted attribute values may hold '>'); null when it is not a tag. */
 function readTag(html: string, lt: number): Tag | null {
   const next = html[lt + 1];
@@ -228,23 +240,21 @@ function readTag(html: string, lt: number): Tag | null {
   const closing = next === '/';
   let j = lt + (closing ? 2 : 1);
   const nameStart = j;
-  while (j < html.length && /[A-Za-z0-9:-]/.test(html[j] ?? '')) j++;
-  if (j === nameStart || !/[A-Za-z]/.test(html[nameStart] ?? '')) return null;
+  while (j < html.length && isNameChar(html.charCodeAt(j))) j++;
+  if (j === nameStart || !isLetter(html.charCodeAt(nameStart))) return null;
   const name = html.slice(nameStart, j).toLowerCase();
   let end = -1;
-  while (j < html.length) {
-    const c = html[j];
-    if (c === '>') {
-      end = j;
+  for (;;) {
+    TAG_STOP.lastIndex = j;
+    const stop = TAG_STOP.exec(html);
+    if (!stop) break;
+    if (stop[0] === '>') {
+      end = stop.index;
       break;
     }
-    if (c === '"' || c === "'") {
-      const close = html.indexOf(c, j + 1);
-      if (close === -1) return { kind: 'unterminated', end: html.length };
-      j = close + 1;
-      continue;
-    }
-    j++;
+    const close = html.indexOf(stop[0], stop.index + 1);
+    if (close === -1) return { kind: 'unterminated', end: html.length };
+    j = close + 1;
   }
   if (end === -1) return { kind: 'unterminated', end: html.length };
   if (closing) return { kind: 'close', name, end: end + 1 };
