@@ -149,19 +149,7 @@ export async function readMime(
   const date = readDate(headers, events.rawHeaders.get('date'), warnings);
   const contentType = contentTypeOf(headers);
 
-  const body = events.text();
-  let plain = body?.text ?? '';
-  let boundedHtml: string | null = null;
-  if (typeof body?.html === 'string' && (plain.trim() === '' || mime.sawLooseHtml)) {
-    // HTML-only mail, or HTML parts beside the text ones (not alternatives to them, so missing
-    // from mailparser's text): the text a reader sees, which is also what the order patterns scan.
-    const fromHtml = htmlBodyText(body.html, limits, cut);
-    boundedHtml = fromHtml.boundedHtml;
-    plain = plain.trim() === '' ? fromHtml.text : `${plain.trimEnd()}\n\n${fromHtml.text.trim()}`;
-  }
-  const topType = contentType?.toLowerCase() ?? 'text/plain';
-  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
-  const htmlOnly = !hadTextPart && typeof body?.html === 'string' ? body.html : null;
+  const body = bodyText(events.text(), contentType, mime, limits, cut);
   const attachedOriginal = await readAttachedOriginalOf(collected, limits, cut, warnings);
 
   return {
@@ -172,11 +160,7 @@ export async function readMime(
     date,
     contentType,
     rawHeaders: events.rawHeaders,
-    text: plain,
-    unwrappedHtmlText:
-      htmlOnly === null
-        ? null
-        : () => forwardTextOfHtml(boundedHtml ?? boundedFor(htmlOnly, limits), limits.maxHtmlBytes),
+    ...body,
     attachedOriginal,
     attachments: collected.map((a) => a.meta),
     invite,
@@ -184,6 +168,37 @@ export async function readMime(
     size: repair.bytes,
     warnings,
     cutShort,
+  };
+}
+
+/**
+ * The body as text: mailparser's text, with the text a reader sees of HTML-only mail or of HTML
+ * parts beside the text ones (not alternatives to them, so missing from mailparser's text), which
+ * is also what the order patterns scan; and, for HTML-only mail, its unwrapped text on demand.
+ */
+function bodyText(
+  body: MessageText | null,
+  contentType: string | undefined,
+  mime: MimeBudgetScan,
+  limits: ParseLimits,
+  cut: Cut,
+): Pick<MimeReading, 'text' | 'unwrappedHtmlText'> {
+  let text = body?.text ?? '';
+  let boundedHtml: string | null = null;
+  if (typeof body?.html === 'string' && (text.trim() === '' || mime.sawLooseHtml)) {
+    const fromHtml = htmlBodyText(body.html, limits, cut);
+    boundedHtml = fromHtml.boundedHtml;
+    text = text.trim() === '' ? fromHtml.text : `${text.trimEnd()}\n\n${fromHtml.text.trim()}`;
+  }
+  const topType = contentType?.toLowerCase() ?? 'text/plain';
+  const hadTextPart = typeof body?.html !== 'string' || topType === 'text/plain' || mime.sawTextPlain;
+  const htmlOnly = !hadTextPart && typeof body?.html === 'string' ? body.html : null;
+  return {
+    text,
+    unwrappedHtmlText:
+      htmlOnly === null
+        ? null
+        : () => forwardTextOfHtml(boundedHtml ?? boundedFor(htmlOnly, limits), limits.maxHtmlBytes),
   };
 }
 
