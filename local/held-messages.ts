@@ -70,20 +70,29 @@ export class HeldMessages {
     return taken && { message: taken.message, group: taken.group };
   }
 
-  /** Sets the messages' visibility timeout (their own receipt handles), ten per request. */
+  /**
+   * Sets the messages' visibility timeout (their own receipt handles), ten per request. A request
+   * that fails does not keep the others from being made; the first failure is thrown at the end.
+   */
   async setVisibility(messages: Message[], seconds: number): Promise<void> {
+    let failure: unknown = null;
     for (let i = 0; i < messages.length; i += 10) {
-      await this.#options.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.#options.queueUrl,
-          Entries: messages.slice(i, i + 10).map((m, j) => ({
-            Id: String(j),
-            ReceiptHandle: m.ReceiptHandle,
-            VisibilityTimeout: seconds,
-          })),
-        }),
-      );
+      await this.#options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#options.queueUrl,
+            Entries: messages.slice(i, i + 10).map((m, j) => ({
+              Id: String(j),
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: seconds,
+            })),
+          }),
+        )
+        .catch((error: unknown) => {
+          failure ??= error;
+        });
     }
+    if (failure !== null) throw failure;
   }
 
   /** A handed-out message is finished after `processingMs`: its group's share is updated. */
