@@ -13,7 +13,7 @@ function isNewline(c: number): boolean {
 }
 
 /** The characters JavaScript's `\s` matches. */
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return (
     c === 32 ||
     (c >= 9 && c <= 13) ||

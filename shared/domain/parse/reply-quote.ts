@@ -5,6 +5,7 @@
  * Outlook for Mac writes that same line above a forwarded message, so a forward prefix in the
  * subject ("FW:", "WG:", "TR:"…) wins over the line.
  */
+import { isSpace } from './bounded-text.ts';
 
 /** Forward prefixes in the languages of the clients email-forward-parser knows. */
 const FORWARD_PREFIXES = new Set(
@@ -156,7 +157,7 @@ const HAS_VERB = new RegExp(String.raw`(?<![\p{L}])(?:${VERBS})(?![\p{L}])`, 'iu
  */
 function endsInColon(line: string): boolean {
   let i = line.length - 1;
-  while (i >= 0 && /\s/.test(line[i] ?? '')) i--;
+  while (i >= 0 && isSpace(line.charCodeAt(i))) i--;
   return line[i] === ':' || line[i] === '：';
 }
 
